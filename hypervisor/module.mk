@@ -1,0 +1,1 @@
+# hypervisor/module.mk — jeos-hv; nothing built here yet.

@@ -1,0 +1,1 @@
+# unikernel/module.mk — the unikernel (freestanding); nothing built here yet.
