@@ -1,0 +1,165 @@
+/* unikernel/interrupts/irq.c — vector table, 8259 masking, local APIC and IOAPIC programming. */
+#include <stddef.h>
+
+#include "arch/x86_64/cpu.h"
+#include "exit/acpi.h"
+#include "interrupts/irq.h"
+#include "lib/string.h"
+
+#define VEC_FIRST_CLAIM 0x30
+#define VEC_LAST_CLAIM  0xef
+#define VEC_SPURIOUS    0xff
+#define PIC_VEC_BASE    0x20
+
+#define LAPIC_ID         0x20
+#define LAPIC_EOI        0xb0
+#define LAPIC_SVR        0xf0
+#define LAPIC_LINT0      0x350
+#define LAPIC_LINT1      0x360
+#define LAPIC_LVT_MASKED (1u << 16)
+
+#define IOAPIC_DEFAULT_BASE 0xfec00000u
+
+struct vec_entry {
+    irq_handler_fn fn;
+    void *arg;
+};
+
+static struct vec_entry vectors[256];
+static volatile uint32_t *lapic_mmio;
+static int x2apic;
+static volatile uint32_t *ioapic;
+static unsigned ioapic_gsi_base, ioapic_count;
+static uint64_t irqs;
+
+uint32_t lapic_read(uint32_t reg)
+{
+    if (x2apic)
+        return (uint32_t)rdmsr(0x800 + (reg >> 4));
+    return lapic_mmio[reg / 4];
+}
+
+void lapic_write(uint32_t reg, uint32_t v)
+{
+    if (x2apic)
+        wrmsr(0x800 + (reg >> 4), v);
+    else
+        lapic_mmio[reg / 4] = v;
+}
+
+int lapic_is_x2apic(void)
+{
+    return x2apic;
+}
+
+static uint32_t ioapic_read(uint32_t reg)
+{
+    ioapic[0] = reg;
+    return ioapic[4];
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+    ioapic[0] = reg;
+    ioapic[4] = v;
+}
+
+/* The first IOAPIC from the ACPI MADT, else the PC default address. */
+static void find_ioapic(void)
+{
+    uint64_t madt = acpi_find_table("APIC");
+    uint64_t base = IOAPIC_DEFAULT_BASE;
+    ioapic_gsi_base = 0;
+    if (madt) {
+        uint32_t len = *(const uint32_t *)(madt + 4);
+        for (uint64_t p = madt + 44; p + 2 <= madt + len;) {
+            const uint8_t *e = (const uint8_t *)p;
+            if (e[1] < 2)
+                break;
+            if (e[0] == 1 && e[1] >= 12) { /* IOAPIC entry */
+                uint32_t a, gsi;
+                memcpy(&a, e + 4, 4);
+                memcpy(&gsi, e + 8, 4);
+                base = a;
+                ioapic_gsi_base = gsi;
+                break;
+            }
+            p += e[1];
+        }
+    }
+    ioapic = (volatile uint32_t *)base;
+    ioapic_count = ((ioapic_read(1) >> 16) & 0xff) + 1;
+}
+
+void irq_init(void)
+{
+    /* 8259: remap to 0x20..0x2f (away from exceptions), then mask every line */
+    outb(0x20, 0x11);
+    outb(0xa0, 0x11);
+    outb(0x21, PIC_VEC_BASE);
+    outb(0xa1, PIC_VEC_BASE + 8);
+    outb(0x21, 4);
+    outb(0xa1, 2);
+    outb(0x21, 1);
+    outb(0xa1, 1);
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    base |= 1u << 11; /* global enable */
+    if (cpu_features.x2apic) {
+        base |= 1u << 10;
+        x2apic = 1;
+    }
+    wrmsr(MSR_APIC_BASE, base);
+    lapic_mmio = (volatile uint32_t *)(base & 0xfffff000u);
+    lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+    lapic_write(LAPIC_LINT0, LAPIC_LVT_MASKED);
+    lapic_write(LAPIC_LINT1, 0x400); /* NMI */
+
+    find_ioapic();
+    for (unsigned i = 0; i < ioapic_count; i++) {
+        ioapic_write(0x10 + 2 * i, 1u << 16); /* masked */
+        ioapic_write(0x11 + 2 * i, 0);
+    }
+}
+
+int irq_claim(irq_handler_fn fn, void *arg)
+{
+    for (int v = VEC_FIRST_CLAIM; v <= VEC_LAST_CLAIM; v++)
+        if (!vectors[v].fn) {
+            vectors[v] = (struct vec_entry){fn, arg};
+            return v;
+        }
+    return -16;
+}
+
+int irq_route_gsi(unsigned gsi, int vector, int level_low)
+{
+    if (!ioapic || gsi < ioapic_gsi_base || gsi >= ioapic_gsi_base + ioapic_count || vector < 32 ||
+        vector > 255)
+        return -22;
+    unsigned pin = gsi - ioapic_gsi_base;
+    uint32_t apic_id = lapic_read(LAPIC_ID);
+    if (!x2apic)
+        apic_id >>= 24;
+    uint32_t lo = (uint32_t)vector | (level_low ? (1u << 15) | (1u << 13) : 0);
+    ioapic_write(0x11 + 2 * pin, apic_id << 24);
+    ioapic_write(0x10 + 2 * pin, lo);
+    return 0;
+}
+
+void irq_dispatch(unsigned vector)
+{
+    irqs++;
+    if (vector == VEC_SPURIOUS || (vector >= PIC_VEC_BASE && vector < PIC_VEC_BASE + 16))
+        return; /* spurious: no end-of-interrupt */
+    if (vector < 256 && vectors[vector].fn)
+        vectors[vector].fn(vectors[vector].arg);
+    lapic_write(LAPIC_EOI, 0);
+}
+
+uint64_t irq_count(void)
+{
+    return irqs;
+}

@@ -1,0 +1,39 @@
+/* unikernel/interrupts/irq.h — local APIC (x2APIC when present), IOAPIC, and vectors drivers claim.
+ */
+#ifndef UK_INTERRUPTS_IRQ_H
+#define UK_INTERRUPTS_IRQ_H
+
+#include <stdint.h>
+
+typedef void (*irq_handler_fn)(void *arg);
+
+/*
+ * irq_init: masks the legacy 8259 PICs (remapped out of the exception range first), enables the
+ * local APIC (x2APIC mode when the CPU has it) and masks every IOAPIC input.
+ */
+void irq_init(void);
+
+/*
+ * irq_claim: reserves a free vector for fn(arg), which runs on the interrupt IST stack with
+ * interrupts off; the end-of-interrupt is sent after it returns. Returns the vector or -EBUSY.
+ */
+int irq_claim(irq_handler_fn fn, void *arg);
+
+/*
+ * irq_route_gsi: routes IOAPIC input gsi to vector on this CPU; level/active-low for PCI-style
+ * lines, edge/active-high for ISA. Returns 0 or -EINVAL when no IOAPIC serves gsi.
+ */
+int irq_route_gsi(unsigned gsi, int vector, int level_low);
+
+/* Called by trap_dispatch for vectors 32..255. */
+void irq_dispatch(unsigned vector);
+
+/* Interrupts taken since boot (all vectors). */
+uint64_t irq_count(void);
+
+/* Local APIC registers by xAPIC offset (0x20 id, 0x320 LVT timer, ...), in either mode. */
+uint32_t lapic_read(uint32_t reg);
+void lapic_write(uint32_t reg, uint32_t v);
+int lapic_is_x2apic(void);
+
+#endif

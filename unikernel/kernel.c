@@ -1,0 +1,131 @@
+/* unikernel/kernel.c — boot sequence (kernel_boot) and the application-facing calls of uk.h. */
+#include "arch/x86_64/bootinfo.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
+#include "console/console.h"
+#include "interrupts/irq.h"
+#include "lib/string.h"
+#include "memory/memory.h"
+#include "platform/platform.h"
+#include "time/time.h"
+#include "uk.h"
+
+#define ARGV_MAX 32
+
+void kernel_boot(uint64_t info, uint32_t source);
+
+static struct boot_info boot_info;
+static char *argv[ARGV_MAX + 1];
+
+/* Splits the command line in place on spaces; argv[0] is "app". */
+static int split_args(char *s)
+{
+    static char app_name[] = "app";
+    int argc = 0;
+    argv[argc++] = app_name;
+    while (*s && argc < ARGV_MAX) {
+        while (*s == ' ')
+            *s++ = '\0';
+        if (!*s)
+            break;
+        argv[argc++] = s;
+        while (*s && *s != ' ')
+            s++;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+__attribute__((noreturn)) void kernel_boot(uint64_t info, uint32_t source)
+{
+    const char *why = "";
+    platform_early_init();
+    cpu_init();
+    if (bootinfo_parse(&boot_info, (int)source, info, &why) < 0)
+        panic("boot info (%s): %s", bootinfo_source_name((int)source), why);
+    if (page_init(&boot_info) < 0)
+        panic("no usable memory for the page allocator");
+    if (paging_init(&boot_info) < 0)
+        panic("out of memory building page tables");
+    platform_init(&boot_info);
+    irq_init();
+    int r = time_init(&boot_info);
+    if (r < 0)
+        panic("time: no TSC frequency or timer (%d)", r);
+    cpu_irq_enable();
+    int argc = split_args(boot_info.cmdline);
+    uk_exit(main(argc, argv));
+}
+
+void uk_exit(int status)
+{
+    platform_exit(status);
+}
+
+int uk_vprintf(const char *fmt, va_list ap)
+{
+    return vprintk(fmt, ap);
+}
+
+int uk_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vprintk(fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+void uk_write(const char *s, size_t n)
+{
+    platform_console_write(s, n);
+}
+
+void *uk_malloc(size_t size)
+{
+    return heap_alloc(size);
+}
+
+void uk_free(void *p)
+{
+    heap_free(p);
+}
+
+uint64_t uk_monotonic_ns(void)
+{
+    return time_monotonic_ns();
+}
+
+uint64_t uk_wall_ns(void)
+{
+    return time_wall_ns();
+}
+
+void uk_sleep_ns(uint64_t ns)
+{
+    time_sleep_ns(ns);
+}
+
+void uk_get_info(struct uk_info *info)
+{
+    struct mem_stats ms;
+    mem_get_stats(&ms);
+    uint64_t lo, hi;
+    cpu_main_stack(&lo, &hi);
+    *info = (struct uk_info){
+        .boot_source = bootinfo_source_name(boot_info.source),
+        .platform = platform_name(),
+        .tsc_source = time_tsc_source(),
+        .timer = time_timer_kind(),
+        .tsc_hz = time_tsc_hz(),
+        .idle_halts = time_idle_halts(),
+        .interrupts = irq_count(),
+        .mem_total = ms.total,
+        .mem_image = ms.image,
+        .mem_pages = ms.pages_used,
+        .mem_page_tables = ms.page_tables,
+        .mem_heap = ms.heap_bytes,
+        .x2apic = lapic_is_x2apic(),
+    };
+}

@@ -1,0 +1,40 @@
+/*
+ * unikernel/platform/platform.h — what each platform implements (console, time, exit, devices).
+ * Exactly one platform is linked per build (platform/<name>/), so these are plain functions.
+ */
+#ifndef UK_PLATFORM_H
+#define UK_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/bootinfo.h"
+
+/* Name of the platform linked into this build ("qemu-kvm", "hv", ...). */
+const char *platform_name(void);
+
+/* Early setup before anything prints (the console). */
+void platform_early_init(void);
+
+/* Device discovery and the rest, once memory and interrupts work. */
+void platform_init(const struct boot_info *bi);
+
+/* Writes n bytes to the platform console; safe in fault handlers. */
+void platform_console_write(const char *s, size_t n);
+
+/*
+ * platform_parse_hv_bootinfo: fills bi from the jeos-hv boot-info block at addr (jeos-hv entry).
+ * Platforms other than hv return a negative errno and a reason in *why.
+ */
+int platform_parse_hv_bootinfo(struct boot_info *bi, uint64_t addr, const char **why);
+
+/*
+ * platform_tsc_hz: the TSC frequency the platform knows without measuring (kvmclock,
+ * hypervisor boot info), or 0. Names the source in *source.
+ */
+uint64_t platform_tsc_hz(const struct boot_info *bi, const char **source);
+
+/* Ends the guest; the host sees status (0..127). */
+__attribute__((noreturn)) void platform_exit(int status);
+
+#endif

@@ -1,0 +1,198 @@
+/* unikernel/time/time.c — TSC frequency, CMOS RTC, the one-shot timer and sleeping by hlt. */
+#include "arch/x86_64/cpu.h"
+#include "interrupts/irq.h"
+#include "platform/platform.h"
+#include "time/time.h"
+
+#define LAPIC_LVT_TIMER  0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR  0x390
+#define LAPIC_TIMER_DIV  0x3e0
+#define PIT_HZ           1193182u
+#define CALIBRATE_MS     10
+
+static uint64_t tsc_hz, tsc_boot, ns_mult; /* ns = (tsc delta * ns_mult) >> 32 */
+static uint64_t lapic_hz;                  /* divided LAPIC timer clock */
+static uint64_t wall_boot_ns;
+static uint64_t halts;
+static int use_deadline, timer_vector;
+static const char *tsc_source = "none";
+
+static uint64_t pit_calibrate(void)
+{
+    uint32_t latch = PIT_HZ * CALIBRATE_MS / 1000;
+    outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate channel 2 on, speaker off */
+    outb(0x43, 0xb0);                                  /* channel 2, lo/hi, mode 0 */
+    outb(0x42, (uint8_t)(latch & 0xff));
+    outb(0x42, (uint8_t)(latch >> 8));
+    uint64_t t0 = rdtsc();
+    while (!(inb(0x61) & 0x20))
+        ;
+    uint64_t t1 = rdtsc();
+    return (t1 - t0) * 1000 / CALIBRATE_MS;
+}
+
+static uint64_t cpuid_tsc_hz(void)
+{
+    if (cpu_features.max_leaf >= 0x15) {
+        struct cpuid_regs r = cpuid(0x15, 0);
+        if (r.eax && r.ebx && r.ecx)
+            return (uint64_t)r.ecx * r.ebx / r.eax;
+    }
+    if (cpu_features.max_leaf >= 0x16) {
+        struct cpuid_regs r = cpuid(0x16, 0);
+        if (r.eax & 0xffff)
+            return (uint64_t)(r.eax & 0xffff) * 1000000;
+    }
+    return 0;
+}
+
+static uint8_t cmos(uint8_t reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static unsigned bcd(uint8_t v, int is_bcd)
+{
+    return is_bcd ? (v & 0x0f) + (v >> 4) * 10 : v;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static uint64_t rtc_read_ns(void)
+{
+    for (int i = 0; i < 100000 && (cmos(0x0a) & 0x80); i++)
+        cpu_pause();
+    uint8_t b = cmos(0x0b);
+    int is_bcd = !(b & 0x04);
+    unsigned sec = bcd(cmos(0x00), is_bcd), min = bcd(cmos(0x02), is_bcd);
+    uint8_t hr = cmos(0x04);
+    unsigned hour = bcd(hr & 0x7f, is_bcd);
+    if (!(b & 0x02) && (hr & 0x80)) /* 12-hour clock, PM */
+        hour = (hour % 12) + 12;
+    unsigned day = bcd(cmos(0x07), is_bcd), mon = bcd(cmos(0x08), is_bcd);
+    unsigned year = bcd(cmos(0x09), is_bcd);
+    unsigned century = bcd(cmos(0x32), is_bcd);
+    if (century < 19 || century > 30)
+        century = 20;
+    if (mon < 1 || mon > 12 || day < 1 || day > 31)
+        return 0;
+    int64_t days = days_from_civil(century * 100 + year, mon, day);
+    return (uint64_t)(((days * 24 + hour) * 60 + min) * 60 + sec) * 1000000000ull;
+}
+
+static void timer_irq(void *arg)
+{
+    (void)arg; /* the wake-up is the point; sleepers re-check the clock */
+}
+
+static void calibrate_lapic(void)
+{
+    lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+    lapic_write(LAPIC_LVT_TIMER, 1u << 16);
+    lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+    uint64_t t0 = rdtsc(), wait = tsc_hz * CALIBRATE_MS / 1000;
+    while (rdtsc() - t0 < wait)
+        cpu_pause();
+    uint32_t cur = lapic_read(LAPIC_TIMER_CUR);
+    uint64_t t1 = rdtsc();
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    lapic_hz = (uint64_t)(0xffffffffu - cur) * tsc_hz / (t1 - t0);
+}
+
+int time_init(const struct boot_info *bi)
+{
+    tsc_hz = platform_tsc_hz(bi, &tsc_source);
+    if (!tsc_hz && (tsc_hz = cpuid_tsc_hz()))
+        tsc_source = "cpuid";
+    if (!tsc_hz) {
+        tsc_hz = pit_calibrate();
+        tsc_source = "pit";
+    }
+    if (!tsc_hz)
+        return -5;
+    ns_mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / tsc_hz);
+    tsc_boot = rdtsc();
+    wall_boot_ns = rtc_read_ns();
+
+    timer_vector = irq_claim(timer_irq, 0);
+    if (timer_vector < 0)
+        return timer_vector;
+    use_deadline = cpu_features.tsc_deadline;
+    if (use_deadline) {
+        lapic_write(LAPIC_LVT_TIMER, (2u << 17) | (uint32_t)timer_vector);
+    } else {
+        calibrate_lapic();
+        if (!lapic_hz)
+            return -5;
+        lapic_write(LAPIC_LVT_TIMER, (uint32_t)timer_vector); /* one-shot */
+    }
+    return 0;
+}
+
+uint64_t time_monotonic_ns(void)
+{
+    return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * ns_mult) >> 32);
+}
+
+uint64_t time_wall_ns(void)
+{
+    return wall_boot_ns + time_monotonic_ns();
+}
+
+/* Arms the one-shot timer ns from now. */
+static void timer_arm(uint64_t ns)
+{
+    if (use_deadline) {
+        wrmsr(MSR_TSC_DEADLINE,
+              rdtsc() + (uint64_t)((unsigned __int128)ns * tsc_hz / 1000000000u) + 1);
+        return;
+    }
+    uint64_t count = (uint64_t)((unsigned __int128)ns * lapic_hz / 1000000000u) + 1;
+    lapic_write(LAPIC_TIMER_INIT, count > 0xffffffffu ? 0xffffffffu : (uint32_t)count);
+}
+
+void time_sleep_ns(uint64_t ns)
+{
+    uint64_t deadline = time_monotonic_ns() + ns;
+    for (;;) {
+        cpu_irq_disable();
+        uint64_t now = time_monotonic_ns();
+        if (now >= deadline)
+            break;
+        timer_arm(deadline - now);
+        halts++;
+        cpu_sti_hlt();
+    }
+    cpu_irq_enable();
+}
+
+uint64_t time_tsc_hz(void)
+{
+    return tsc_hz;
+}
+
+const char *time_tsc_source(void)
+{
+    return tsc_source;
+}
+
+const char *time_timer_kind(void)
+{
+    return use_deadline ? "tsc-deadline" : "lapic";
+}
+
+uint64_t time_idle_halts(void)
+{
+    return halts;
+}
