@@ -1370,7 +1370,7 @@ static void get_keyring(struct loader *L, const struct node *v, char **dst)
     set_str(dst, s);
 }
 
-static void src_uri(struct loader *L, const struct node *v, void *o)
+static void get_url(struct loader *L, const struct node *v, char **dst)
 {
     const char *s;
     if (!get_str(L, v, &s))
@@ -1379,7 +1379,12 @@ static void src_uri(struct loader *L, const struct node *v, void *o)
         lerr(L, v, "expected an http://, https:// or file:/ address (got \"%s\")", s);
         return;
     }
-    set_str(&((struct recipe_source *)o)->uri, s);
+    set_str(dst, s);
+}
+
+static void src_uri(struct loader *L, const struct node *v, void *o)
+{
+    get_url(L, v, &((struct recipe_source *)o)->uri);
 }
 
 static void src_suites(struct loader *L, const struct node *v, void *o)
@@ -1413,14 +1418,7 @@ static void deb_suite(struct loader *L, const struct node *v, void *o)
 
 static void deb_mirror(struct loader *L, const struct node *v, void *o)
 {
-    const char *s;
-    if (!get_str(L, v, &s))
-        return;
-    if (!valid_url(s)) {
-        lerr(L, v, "expected an http://, https:// or file:/ address (got \"%s\")", s);
-        return;
-    }
-    set_str(&((struct recipe_debian *)o)->mirror, s);
+    get_url(L, v, &((struct recipe_debian *)o)->mirror);
 }
 
 static void deb_components(struct loader *L, const struct node *v, void *o)
