@@ -11,7 +11,8 @@
 #include "interrupts/irq.h"
 #include "platform/platform.h"
 
-#define BACKTRACE_MAX 16
+#define BACKTRACE_MAX  16
+#define BACKTRACE_WALK 100000
 
 static const char *const exception_names[32] = {
     "#DE divide error",
@@ -50,24 +51,47 @@ static void print_addr(const char *prefix, uint64_t a)
         printk("%s0x%016lx <?>\n", prefix, a);
 }
 
-/* Walks the frame-pointer chain; every frame is checked to be mapped before it is read. */
-static void backtrace(uint64_t rip, uint64_t rbp)
+/*
+ * Walks the frame-pointer chain; every frame is checked to be mapped before it is read, and a
+ * run of identical return addresses (deep recursion) is printed once with its count.
+ */
+static void backtrace(uint64_t rip, uint64_t rbp, uint64_t rsp)
 {
     printk("backtrace:\n");
     print_addr("  #0  ", rip);
-    for (int i = 1; i < BACKTRACE_MAX && rbp; i++) {
+    uint64_t off;
+    int n = 1;
+    if (!ksyms_lookup(rip, &off) && paging_is_mapped(rsp) && !(rsp & 7)) {
+        /* a call into data: the return address is still on top of the stack */
+        print_addr("  #1  ", *(const uint64_t *)rsp);
+        n = 2;
+    }
+    uint64_t last = 0, repeats = 0;
+    for (int walked = 0; walked < BACKTRACE_WALK && rbp; walked++) {
         if ((rbp & 7) || !paging_is_mapped(rbp) || !paging_is_mapped(rbp + 15))
             break;
         const uint64_t *fp = (const uint64_t *)rbp;
         if (fp[1] == 0)
             break;
-        char prefix[16];
-        uk_snprintf(prefix, sizeof(prefix), "  #%-2d ", i);
-        print_addr(prefix, fp[1]);
+        if (fp[1] == last) {
+            repeats++;
+        } else {
+            if (repeats)
+                printk("  ...  the frame above repeated %lu more times\n", repeats);
+            repeats = 0;
+            if (n >= BACKTRACE_MAX)
+                break;
+            char prefix[16];
+            uk_snprintf(prefix, sizeof(prefix), "  #%-2d ", n++);
+            print_addr(prefix, fp[1]);
+            last = fp[1];
+        }
         if (fp[0] <= rbp) /* frames grow upwards; anything else is a broken chain */
             break;
         rbp = fp[0];
     }
+    if (repeats)
+        printk("  ...  the frame above repeated %lu more times\n", repeats);
 }
 
 static void describe_pf(const struct trap_frame *f, uint64_t cr2)
@@ -114,7 +138,7 @@ static __attribute__((noreturn)) void fault(struct trap_frame *f)
     printk("  r12 %016lx  r13 %016lx  r14 %016lx  r15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
     printk("  rflags %016lx  cs %04lx  ss %04lx  cr3 %016lx\n", f->rflags, f->cs, f->ss,
            read_cr3());
-    backtrace(f->rip, f->rbp);
+    backtrace(f->rip, f->rbp, f->rsp);
     printk("*** guest ends with status %d\n", UK_STATUS_FAULT);
     platform_exit(UK_STATUS_FAULT);
 }
@@ -135,7 +159,7 @@ void panic(const char *fmt, ...)
     vprintk(fmt, ap);
     va_end(ap);
     printk("\n");
-    backtrace((uint64_t)__builtin_return_address(0), *(uint64_t *)__builtin_frame_address(0));
+    backtrace((uint64_t)__builtin_return_address(0), *(uint64_t *)__builtin_frame_address(0), 0);
     printk("*** guest ends with status %d\n", UK_STATUS_PANIC);
     platform_exit(UK_STATUS_PANIC);
 }
