@@ -106,6 +106,7 @@ int main(int argc, char **argv)
         return fpu_check();
     if (streq(mode, "sleep")) {
         uint64_t ms = (uint64_t)num(arg);
+        info();
         struct uk_info before, after;
         uk_get_info(&before);
         uk_printf("sleep-start\n");

@@ -114,8 +114,8 @@ static void enable_fpu(void)
         uint64_t xcr0 = 3 | (cpu_features.avx ? 4 : 0); /* x87, SSE, AVX */
         __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
     }
-    uint32_t mxcsr = 0x1f80;
-    __asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+    /* MXCSR holds its reset value (0x1f80) already; no ldmxcsr, which KVM's emulator lacks */
+    __asm__ volatile("fninit");
 }
 
 void cpu_init(void)

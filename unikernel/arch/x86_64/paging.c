@@ -68,7 +68,7 @@ int paging_init(const struct boot_info *bi)
     int nguards = cpu_stack_guards(guards, 8);
     nx_bit = cpu_features.nx ? PTE_NX : 0;
 
-    uint64_t top = 4 * GIB; /* all of the first 4 GiB: RAM, then device registers */
+    uint64_t top = 4 * GIB;              /* all of the first 4 GiB: RAM, then device registers */
     for (int i = 0; i < bi->nmem; i++) { /* RAM only: reserved holes far up stay unmapped */
         const struct boot_mem *m = &bi->mem[i];
         if (m->type != BOOT_MEM_RESERVED && m->type != BOOT_MEM_BAD && m->base + m->len > top)

@@ -1,0 +1,63 @@
+# tests/unikernel/lib.sh — sourced by the unikernel tests: find the guests, boot them under QEMU TCG.
+#
+# uk_setup                 sets UK_GUESTS (folder of the guest ELFs) or prints SKIP and exits
+# uk_boot LOG ARGS...      boots with QEMU (TCG, isa-debug-exit, serial on stdout into LOG);
+#                          sets UK_RC (QEMU's status) and UK_STATUS (the guest's, or -1)
+# uk_pvh LOG ELF CMDLINE   uk_boot with -kernel ELF -append CMDLINE (the PVH entry)
+
+UK_TIMEOUT=${UK_TIMEOUT:-60}
+
+uk_setup() {
+    local d
+    UK_GUESTS=
+    for d in "${JEOS_SAN_OUT:-out/san}" "${JEOS_OUT:-out}"; do
+        case $d in /*) ;; *) d=$JEOS_SRC/$d ;; esac
+        if [ -f "$d/unikernel/guests/hello.elf" ]; then
+            UK_GUESTS=$d/unikernel/guests
+            break
+        fi
+    done
+    if [ -z "$UK_GUESTS" ]; then
+        echo "SKIP ${UK_TEST:-unikernel}: guests not built (run make)"
+        exit 0
+    fi
+    if ! command -v qemu-system-x86_64 >/dev/null; then
+        echo "SKIP ${UK_TEST:-unikernel}: qemu-system-x86_64 not installed (make deps)"
+        exit 0
+    fi
+}
+
+uk_boot() {
+    local log=$1
+    shift
+    timeout "$UK_TIMEOUT" qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none \
+        -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
+        </dev/null >"$log" 2>&1
+    UK_RC=$?
+    # isa-debug-exit: QEMU exits with (status << 1) | 1
+    if [ $((UK_RC % 2)) -eq 1 ] && [ "$UK_RC" -lt 256 ]; then
+        UK_STATUS=$(((UK_RC - 1) / 2))
+    else
+        UK_STATUS=-1
+    fi
+    tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+}
+
+uk_pvh() {
+    local log=$1 elf=$2 cmdline=$3
+    uk_boot "$log" -M q35 -kernel "$elf" -append "$cmdline"
+}
+
+# uk_expect NAME LOG PATTERN...: FAIL NAME unless every extended regex occurs in LOG; returns 1 then.
+uk_expect() {
+    local name=$1 log=$2 pat
+    shift 2
+    for pat in "$@"; do
+        if ! grep -aqE -- "$pat" "$log"; then
+            echo "FAIL $name: output lacks /$pat/; output was:"
+            sed 's/^/    /' "$log" | tail -n 30
+            return 1
+        fi
+    done
+    return 0
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# tests/unikernel/runtime_test.sh — what a booted guest relies on: TSC and timer set-up, heap,
+# FPU/SSE state across interrupts, the wall clock, and a memory figure within budget.
+set -u
+UK_TEST=runtime
+. "$JEOS_SRC/tests/unikernel/lib.sh"
+uk_setup
+elf=$UK_GUESTS/probe.elf
+log=$T_TMP/log
+
+uk_pvh "$log" "$elf" info
+if uk_expect info "$log" '^info: boot=pvh platform=qemu-kvm tsc=(pit|cpuid|kvmclock) tsc_hz=[0-9]+ timer=(lapic|tsc-deadline)'; then
+    hz=$(sed -n 's/.*tsc_hz=\([0-9]*\).*/\1/p' "$log")
+    if [ "$hz" -gt 100000000 ] && [ "$hz" -lt 20000000000 ] && [ "$UK_STATUS" -eq 0 ]; then
+        echo "PASS info"
+    else
+        echo "FAIL info: tsc_hz=$hz status=$UK_STATUS"
+    fi
+fi
+
+uk_pvh "$log" "$elf" heap
+if uk_expect heap "$log" '^heap: ok \(0\)$'; then
+    [ "$UK_STATUS" -eq 0 ] && echo "PASS heap" || echo "FAIL heap: status $UK_STATUS"
+fi
+
+uk_pvh "$log" "$elf" fpu
+if uk_expect fpu "$log" '^fpu: harmonic\(1000\)\*1000=7485$'; then
+    [ "$UK_STATUS" -eq 0 ] && echo "PASS fpu" || echo "FAIL fpu: status $UK_STATUS"
+fi
+
+uk_pvh "$log" "$elf" wall
+if uk_expect wall-clock "$log" '^wall: [0-9]+$'; then
+    guest=$(sed -n 's/^wall: //p' "$log")
+    host=$(date +%s)
+    diff=$((host - guest))
+    # QEMU's RTC starts at host UTC; allow for the boot and a minute of slack
+    if [ "${diff#-}" -le 60 ]; then echo "PASS wall-clock"; else echo "FAIL wall-clock: guest $guest, host $host"; fi
+fi
+
+uk_pvh "$log" "$elf" mem
+if uk_expect memory "$log" '^mem: total=[0-9]+ image=[0-9]+ pages=[0-9]+ page_tables=[0-9]+ heap=[0-9]+ in_use=[0-9]+$'; then
+    in_use=$(sed -n 's/.* in_use=\([0-9]*\)$/\1/p' "$log")
+    total=$(sed -n 's/^mem: total=\([0-9]*\) .*/\1/p' "$log")
+    # 128 MiB guest: the map must show most of it usable; hello must stay within 1 MiB
+    if [ "$total" -gt $((120 << 20)) ] && [ "$in_use" -le $((1 << 20)) ]; then
+        echo "PASS memory"
+    else
+        echo "FAIL memory: total=$total in_use=$in_use (budget 1048576)"
+    fi
+fi
