@@ -18,18 +18,37 @@ static uint64_t halts;
 static int use_deadline, timer_vector;
 static const char *tsc_source = "none";
 
-static uint64_t pit_calibrate(void)
+/* The LAPIC timer counts down from its maximum, divided by 16, masked: for calibration. */
+static void lapic_count_start(void)
+{
+    lapic_write(LAPIC_TIMER_DIV, 0x3);
+    lapic_write(LAPIC_LVT_TIMER, 1u << 16);
+    lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+}
+
+/*
+ * One PIT channel 2 window of CALIBRATE_MS measures the TSC and, when with_lapic, the LAPIC
+ * timer in the same window (one wait for both).
+ */
+static void pit_calibrate(int with_lapic)
 {
     uint32_t latch = PIT_HZ * CALIBRATE_MS / 1000;
     outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate channel 2 on, speaker off */
     outb(0x43, 0xb0);                                  /* channel 2, lo/hi, mode 0 */
     outb(0x42, (uint8_t)(latch & 0xff));
-    outb(0x42, (uint8_t)(latch >> 8));
+    if (with_lapic)
+        lapic_count_start();
+    outb(0x42, (uint8_t)(latch >> 8)); /* counting starts with the high byte */
     uint64_t t0 = rdtsc();
     while (!(inb(0x61) & 0x20))
         ;
     uint64_t t1 = rdtsc();
-    return (t1 - t0) * 1000 / CALIBRATE_MS;
+    if (with_lapic) {
+        uint32_t cur = lapic_read(LAPIC_TIMER_CUR);
+        lapic_write(LAPIC_TIMER_INIT, 0);
+        lapic_hz = (uint64_t)(0xffffffffu - cur) * 1000 / CALIBRATE_MS;
+    }
+    tsc_hz = (t1 - t0) * 1000 / CALIBRATE_MS;
 }
 
 static uint64_t cpuid_tsc_hz(void)
@@ -96,11 +115,10 @@ static void timer_irq(void *arg)
     (void)arg; /* the wake-up is the point; sleepers re-check the clock */
 }
 
+/* The LAPIC timer against a known TSC frequency. */
 static void calibrate_lapic(void)
 {
-    lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
-    lapic_write(LAPIC_LVT_TIMER, 1u << 16);
-    lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+    lapic_count_start();
     uint64_t t0 = rdtsc(), wait = tsc_hz * CALIBRATE_MS / 1000;
     while (rdtsc() - t0 < wait)
         cpu_pause();
@@ -112,11 +130,12 @@ static void calibrate_lapic(void)
 
 int time_init(const struct boot_info *bi)
 {
+    use_deadline = cpu_features.tsc_deadline;
     tsc_hz = platform_tsc_hz(bi, &tsc_source);
     if (!tsc_hz && (tsc_hz = cpuid_tsc_hz()))
         tsc_source = "cpuid";
     if (!tsc_hz) {
-        tsc_hz = pit_calibrate();
+        pit_calibrate(!use_deadline);
         tsc_source = "pit";
     }
     if (!tsc_hz)
@@ -128,11 +147,11 @@ int time_init(const struct boot_info *bi)
     timer_vector = irq_claim(timer_irq, 0);
     if (timer_vector < 0)
         return timer_vector;
-    use_deadline = cpu_features.tsc_deadline;
     if (use_deadline) {
         lapic_write(LAPIC_LVT_TIMER, (2u << 17) | (uint32_t)timer_vector);
     } else {
-        calibrate_lapic();
+        if (!lapic_hz)
+            calibrate_lapic();
         if (!lapic_hz)
             return -5;
         lapic_write(LAPIC_LVT_TIMER, (uint32_t)timer_vector); /* one-shot */
