@@ -17,6 +17,7 @@ void kernel_boot(uint64_t info, uint32_t source);
 
 static struct boot_info boot_info;
 static char *argv[ARGV_MAX + 1];
+static char cmdline[BOOT_CMDLINE_MAX];
 
 /* Splits the command line in place on spaces; argv[0] is "app". */
 static int split_args(char *s)
@@ -54,6 +55,7 @@ __attribute__((noreturn)) void kernel_boot(uint64_t info, uint32_t source)
     if (r < 0)
         panic("time: no TSC frequency or timer (%d)", r);
     cpu_irq_enable();
+    memcpy(cmdline, boot_info.cmdline, sizeof(cmdline));
     int argc = split_args(boot_info.cmdline);
     uk_exit(main(argc, argv));
 }
@@ -128,4 +130,38 @@ void uk_get_info(struct uk_info *info)
         .mem_heap = ms.heap_bytes,
         .x2apic = lapic_is_x2apic(),
     };
+}
+
+int uk_irq_claim(void (*fn)(void *arg), void *arg)
+{
+    return irq_claim(fn, arg);
+}
+
+int uk_irq_route(unsigned gsi, int vector, int level_low)
+{
+    return irq_route_gsi(gsi, vector, level_low);
+}
+
+int uk_irq_mask(unsigned gsi)
+{
+    return irq_mask_gsi(gsi);
+}
+
+void uk_idle(void)
+{
+    cpu_sti_hlt();
+}
+
+int uk_module(int index, const void **base, size_t *len)
+{
+    if (index < 0 || index >= boot_info.nmod)
+        return -1;
+    *base = (const void *)boot_info.mod[index].base;
+    *len = boot_info.mod[index].len;
+    return 0;
+}
+
+const char *uk_cmdline(void)
+{
+    return cmdline;
 }

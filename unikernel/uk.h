@@ -32,6 +32,23 @@ uint64_t uk_monotonic_ns(void);
 uint64_t uk_wall_ns(void);
 void uk_sleep_ns(uint64_t ns);
 
+/*
+ * Interrupts for drivers: uk_irq_claim reserves a vector for fn(arg) (run with interrupts off on
+ * the interrupt stack; end-of-interrupt sent after it) and returns it, or a negative errno;
+ * uk_irq_route sends IOAPIC input gsi to that vector (level_low: level-triggered, active low);
+ * uk_irq_mask masks the input again. uk_idle halts until the next interrupt.
+ */
+int uk_irq_claim(void (*fn)(void *arg), void *arg);
+int uk_irq_route(unsigned gsi, int vector, int level_low);
+int uk_irq_mask(unsigned gsi);
+void uk_idle(void);
+
+/* Boot modules (initrd, files) the loader placed in memory: 0 and base/len, or -1 past the last. */
+int uk_module(int index, const void **base, size_t *len);
+
+/* The boot command line as the loader gave it. */
+const char *uk_cmdline(void);
+
 struct uk_info {
     const char *boot_source; /* "pvh", "multiboot2", "jeos-hv" */
     const char *platform;    /* "qemu-kvm", ... */

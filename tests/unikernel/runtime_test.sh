@@ -48,3 +48,16 @@ if uk_expect memory "$log" '^mem: total=[0-9]+ image=[0-9]+ pages=[0-9]+ page_ta
         echo "FAIL memory: total=$total in_use=$in_use (budget 1048576)"
     fi
 fi
+
+# a driver's path: claim a vector, route the RTC's ISA line through the IOAPIC, take 20 interrupts
+uk_pvh "$log" "$elf" irq
+if uk_expect ioapic-irq "$log" '^irq: vector=[0-9]+ rtc_ticks=2[0-9] in [0-9]+ us$'; then
+    [ "$UK_STATUS" -eq 0 ] && echo "PASS ioapic-irq" || echo "FAIL ioapic-irq: status $UK_STATUS"
+fi
+
+# boot modules and the command line as the loader gave them (PVH: -initrd is module 0)
+printf 'JEOSMODULE test data\n' >"$T_TMP/module"
+uk_boot "$log" -M q35 -kernel "$elf" -append "modules  two  args" -initrd "$T_TMP/module"
+if uk_expect modules "$log" '^cmdline: modules  two  args$' '^module 0: 21 bytes, starts "JEOS"$' '^modules: 1$'; then
+    [ "$UK_STATUS" -eq 0 ] && echo "PASS modules" || echo "FAIL modules: status $UK_STATUS"
+fi

@@ -149,6 +149,15 @@ int irq_route_gsi(unsigned gsi, int vector, int level_low)
     return 0;
 }
 
+int irq_mask_gsi(unsigned gsi)
+{
+    if (!ioapic || gsi < ioapic_gsi_base || gsi >= ioapic_gsi_base + ioapic_count)
+        return -22;
+    unsigned pin = gsi - ioapic_gsi_base;
+    ioapic_write(0x10 + 2 * pin, ioapic_read(0x10 + 2 * pin) | (1u << 16));
+    return 0;
+}
+
 void irq_dispatch(unsigned vector)
 {
     irqs++;

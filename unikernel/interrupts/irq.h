@@ -25,6 +25,9 @@ int irq_claim(irq_handler_fn fn, void *arg);
  */
 int irq_route_gsi(unsigned gsi, int vector, int level_low);
 
+/* irq_mask_gsi: masks IOAPIC input gsi again. Returns 0 or -EINVAL. */
+int irq_mask_gsi(unsigned gsi);
+
 /* Called by trap_dispatch for vectors 32..255. */
 void irq_dispatch(unsigned vector);
 

@@ -81,6 +81,62 @@ static int fpu_check(void)
     return milli == 7485 ? 0 : 1;
 }
 
+static volatile int rtc_ticks;
+
+static uint8_t cmos_read(uint8_t reg)
+{
+    uint8_t v;
+    __asm__ volatile("outb %1, $0x70; inb $0x71, %0" : "=a"(v) : "a"(reg));
+    return v;
+}
+
+static void cmos_write(uint8_t reg, uint8_t v)
+{
+    __asm__ volatile("outb %0, $0x70" : : "a"(reg));
+    __asm__ volatile("outb %0, $0x71" : : "a"(v));
+}
+
+static void rtc_irq(void *arg)
+{
+    (void)arg;
+    cmos_read(0x0c); /* acknowledge, or the RTC raises no more */
+    rtc_ticks++;
+}
+
+/* A driver's view: claim a vector, route the RTC's ISA line (GSI 8) through the IOAPIC. */
+static int irq_check(void)
+{
+    int vec = uk_irq_claim(rtc_irq, 0);
+    if (vec < 0)
+        return 1;
+    if (uk_irq_route(8, vec, 0) < 0)
+        return 2;
+    cmos_write(0x0a, (uint8_t)((cmos_read(0x0a) & 0xf0) | 0x06)); /* 1024 Hz */
+    cmos_write(0x0b, (uint8_t)(cmos_read(0x0b) | 0x40));          /* periodic interrupt on */
+    cmos_read(0x0c);
+    uint64_t t0 = uk_monotonic_ns();
+    while (rtc_ticks < 20 && uk_monotonic_ns() - t0 < 2000000000u)
+        uk_idle();
+    cmos_write(0x0b, (uint8_t)(cmos_read(0x0b) & ~0x40));
+    uk_irq_mask(8);
+    uk_printf("irq: vector=%d rtc_ticks=%d in %lu us\n", vec, rtc_ticks,
+              (uk_monotonic_ns() - t0) / 1000);
+    return rtc_ticks >= 20 ? 0 : 3;
+}
+
+static void modules(void)
+{
+    const void *base;
+    size_t len;
+    int i = 0;
+    uk_printf("cmdline: %s\n", uk_cmdline());
+    for (; uk_module(i, &base, &len) == 0; i++) {
+        const unsigned char *b = base;
+        uk_printf("module %d: %lu bytes, starts \"%c%c%c%c\"\n", i, len, b[0], b[1], b[2], b[3]);
+    }
+    uk_printf("modules: %d\n", i);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "info";
@@ -101,6 +157,12 @@ int main(int argc, char **argv)
         uk_printf("heap: %s (%d)\n", r ? "corrupt" : "ok", r);
         mem();
         return r;
+    }
+    if (streq(mode, "irq"))
+        return irq_check();
+    if (streq(mode, "modules")) {
+        modules();
+        return 0;
     }
     if (streq(mode, "fpu"))
         return fpu_check();
