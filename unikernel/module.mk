@@ -20,7 +20,6 @@ UK_NM ?= nm
 UK_DIR := $(O)/unikernel
 UK_LDS := unikernel/arch/x86_64/kernel.ld
 UK_LIB := $(UK_DIR)/libuk-$(UK_PLATFORM).a
-UK_LIBGCC := $(shell $(UK_CC) -print-libgcc-file-name)
 
 UK_COMMON_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -28,8 +27,6 @@ UK_COMMON_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-
 UK_CFLAGS := $(UK_COMMON_CFLAGS) $(WARN) -mgeneral-regs-only
 UK_APP_CFLAGS := $(UK_COMMON_CFLAGS)
 UK_ASFLAGS := -Iunikernel -MMD -MP
-UK_LDFLAGS := -m elf_x86_64 -nostdlib -static -T $(UK_LDS) --gc-sections -z max-page-size=4096 \
-	-z noexecstack --build-id=none -u _start
 
 UK_SRCS := unikernel/kernel.c unikernel/lib/string.c \
 	unikernel/arch/x86_64/boot.S unikernel/arch/x86_64/isr.S unikernel/arch/x86_64/cpu.c \
@@ -61,20 +58,29 @@ $(UK_DIR)/app/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(UK_CC) $(UK_APP_CFLAGS) -c -o $@ $<
 
-# uk_app OUT,OBJS: link OBJS with the kernel; pass 1 without symbols, pass 2 with the table
-# generated from pass 1 (.ksyms sits after .data, so code and data addresses do not move).
+# Interim libc shim (printf, exit, malloc, sleep) for recipes' C sources until the musl runtime
+# lands: compile with $(UK_SHIM_CFLAGS), link $(UK_SHIM_LIB) before the kernel library.
+UK_SHIM_CFLAGS := $(UK_APP_CFLAGS) -nostdinc -isystem $(shell $(UK_CC) -print-file-name=include) \
+	-Iunikernel/shim/include
+UK_SHIM_LIB := $(UK_DIR)/libuk-shim.a
+
+$(UK_DIR)/shim/%.o: %.c
+	$(quiet) UKSHIM $<
+	@mkdir -p $(@D)
+	$(Q)$(UK_CC) $(UK_SHIM_CFLAGS) $(WARN) -c -o $@ $<
+
+$(UK_SHIM_LIB): $(UK_DIR)/shim/unikernel/shim/shim.o
+	$(quiet) AR $@
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+# uk_app OUT,OBJS: link OBJS with the kernel (tools/uk-link.sh: two passes, the second with the
+# embedded symbol table). The builder and the runtime can run uk-link.sh directly.
 define uk_app
-$(1): $(2) $$(UK_LIB) $$(UK_LDS) unikernel/tools/ksyms.sh
+$(1): $(2) $$(UK_LIB) $$(UK_LDS) unikernel/tools/ksyms.sh unikernel/tools/uk-link.sh
 	$$(quiet) UKLD $$@
-	@mkdir -p $$(@D)
-	$$(Q)sh unikernel/tools/ksyms.sh </dev/null >$$@.ksyms0.S
-	$$(Q)$$(UK_CC) -c -o $$@.ksyms0.o $$@.ksyms0.S
-	$$(Q)$$(UK_LD) $$(UK_LDFLAGS) -o $$@.pass1 $(2) $$@.ksyms0.o $$(UK_LIB) $$(UK_LIBGCC)
-	$$(Q)$$(UK_NM) -n --defined-only $$@.pass1 | sh unikernel/tools/ksyms.sh >$$@.ksyms.S
-	$$(Q)$$(UK_CC) -c -o $$@.ksyms.o $$@.ksyms.S
-	$$(Q)$$(UK_LD) $$(UK_LDFLAGS) -o $$@.tmp $(2) $$@.ksyms.o $$(UK_LIB) $$(UK_LIBGCC)
-	$$(Q)rm -f $$@.pass1 $$@.ksyms0.S $$@.ksyms0.o $$@.ksyms.S $$@.ksyms.o
-	$$(Q)mv $$@.tmp $$@
+	$$(Q)UK_CC=$$(UK_CC) UK_LD=$$(UK_LD) UK_NM=$$(UK_NM) \
+		sh unikernel/tools/uk-link.sh $$@ $$(UK_LIB) $$(UK_LDS) $(2)
 endef
 
 # Test guests (tests/unikernel/guests/*.c), one ELF each.
@@ -82,6 +88,10 @@ UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)
 UK_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf)
 $(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf),$(UK_DIR)/app/$(g:.c=.o))))
 
-PROGRAMS += $(UK_LIB) $(UK_GUESTS)
+# A plain C program through the shim, as `jeos build` will compile a recipe's sources.
+$(eval $(call uk_app,$(UK_DIR)/guests/hello_std.elf,$(UK_DIR)/shim/tests/unikernel/shim/hello_std.o $(UK_SHIM_LIB)))
+
+PROGRAMS += $(UK_LIB) $(UK_SHIM_LIB) $(UK_GUESTS) $(UK_DIR)/guests/hello_std.elf
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
-	unikernel/*/*/*.c unikernel/*/*/*.h tests/unikernel/guests/*.c)
+	unikernel/*/*/*.c unikernel/*/*/*.h tests/unikernel/guests/*.c tests/unikernel/shim/*.c \
+	tests/unikernel/linux/*.c)

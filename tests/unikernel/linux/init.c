@@ -1,4 +1,5 @@
-/* tests/unikernel/linux/init.c — PID 1 of the Linux peer in the unikernel benchmark: print, power off. */
+/* tests/unikernel/linux/init.c — PID 1 of the Linux peer in the unikernel benchmark: print, power
+ * off. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
