@@ -1,0 +1,30 @@
+/* hello.c — prints a greeting and the boot info it got; exits with the status its command line names. */
+#include "guest.h"
+
+int guest_main(const struct jeos_hv_boot_info *bi)
+{
+    g_puts("Hello from a jeos-hv guest\n");
+    if (!bi)
+        return 0; /* PVH under QEMU: no boot info */
+    if (bi->magic != JEOS_HV_BOOT_MAGIC || bi->abi_version != JEOS_HV_ABI_VERSION) {
+        g_puts("FAIL bad boot info\n");
+        return 1;
+    }
+    const char *cmd = (const char *)(uintptr_t)bi->cmdline;
+    g_puts("mem=");
+    g_putu(bi->mem_size >> 20);
+    g_puts("M cmdline=\"");
+    g_puts(cmd);
+    g_puts("\"\n");
+    struct jeos_hv_time t = {0};
+    hypercall(JEOS_HV_CALL_TIME, &t);
+    if (t.wall_ns < 1600000000ull * 1000000000ull) {
+        g_puts("FAIL wall clock\n");
+        return 1;
+    }
+    /* Exit status: the first word of the command line, if a number. */
+    int status = 0;
+    for (const char *p = cmd; *p >= '0' && *p <= '9'; p++)
+        status = status * 10 + (*p - '0');
+    return status;
+}
