@@ -187,14 +187,14 @@ static int do_block_info(struct call *c)
 static int do_block_io(struct call *c, bool write_op)
 {
     struct jeos_hv_block_io *a = c->arg;
+    uint8_t *p = hv_gpa(c->hv, a->data, a->len);
+    if (!p)
+        return BAD_RANGE(c, "data", a->data, a->len);
     if (a->dev >= c->hv->ndisks) {
         a->ret = JEOS_HV_ENODEV;
         return 0;
     }
     const struct hv_disk *d = &c->hv->disks[a->dev];
-    uint8_t *p = hv_gpa(c->hv, a->data, a->len);
-    if (!p)
-        return BAD_RANGE(c, "data", a->data, a->len);
     if (a->len % JEOS_HV_SECTOR_SIZE || a->len > JEOS_HV_BLOCK_MAX || a->sector > d->sectors ||
         a->len / JEOS_HV_SECTOR_SIZE > d->sectors - a->sector) {
         a->ret = JEOS_HV_EINVAL;
@@ -241,10 +241,6 @@ static int do_net_io(struct call *c, bool write_op)
 {
     struct jeos_hv_net_io *a = c->arg;
     a->done = 0;
-    if (a->dev >= c->hv->nnics) {
-        a->ret = JEOS_HV_ENODEV;
-        return 0;
-    }
     if (a->count > JEOS_HV_NET_BATCH) {
         a->ret = JEOS_HV_EINVAL;
         return 0;
@@ -253,15 +249,23 @@ static int do_net_io(struct call *c, bool write_op)
     uint8_t *fp = hv_gpa(c->hv, a->frames, flen);
     if (!fp)
         return BAD_RANGE(c, "frames", a->frames, flen);
-    /* Copy the descriptors in first: the buffers are checked on the copy. */
+    /* Copy the descriptors in and check every buffer before any I/O. */
     struct jeos_hv_frame fr[JEOS_HV_NET_BATCH];
+    uint8_t *bufs[JEOS_HV_NET_BATCH];
     memcpy(fr, fp, flen);
+    for (uint32_t i = 0; i < a->count; i++) {
+        bufs[i] = hv_gpa(c->hv, fr[i].data, fr[i].len);
+        if (!bufs[i])
+            return BAD_RANGE(c, "frame data", fr[i].data, fr[i].len);
+    }
+    if (a->dev >= c->hv->nnics) {
+        a->ret = JEOS_HV_ENODEV;
+        return 0;
+    }
     int fd = c->hv->nics[a->dev].fd;
     a->ret = 0;
     for (uint32_t i = 0; i < a->count; i++) {
-        uint8_t *buf = hv_gpa(c->hv, fr[i].data, fr[i].len);
-        if (!buf)
-            return BAD_RANGE(c, "frame data", fr[i].data, fr[i].len);
+        uint8_t *buf = bufs[i];
         if (write_op) {
             if (fr[i].len < 14 || fr[i].len > JEOS_HV_FRAME_MAX) {
                 a->ret = JEOS_HV_EINVAL;

@@ -1,4 +1,5 @@
-/* hello.c — prints a greeting and the boot info it got; exits with the status its command line names. */
+/* hello.c — prints a greeting and the boot info it got; exits with the status its command line
+ * names. */
 #include "guest.h"
 
 int guest_main(const struct jeos_hv_boot_info *bi)
@@ -21,6 +22,15 @@ int guest_main(const struct jeos_hv_boot_info *bi)
     if (t.wall_ns < 1600000000ull * 1000000000ull) {
         g_puts("FAIL wall clock\n");
         return 1;
+    }
+    if (g_streq(cmd, "sleep")) { /* idle for a second in POLL: the host must sleep too */
+        struct jeos_hv_poll p = {.timeout_ns = 1000000000};
+        hypercall(JEOS_HV_CALL_POLL, &p);
+        struct jeos_hv_time t2 = {0};
+        hypercall(JEOS_HV_CALL_TIME, &t2);
+        g_puts("slept ms=");
+        g_putu((t2.monotonic_ns - t.monotonic_ns) / 1000000);
+        g_puts("\n");
     }
     /* Exit status: the first word of the command line, if a number. */
     int status = 0;
