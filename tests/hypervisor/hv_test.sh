@@ -7,7 +7,7 @@ case $OUT in /*) ;; *) OUT=${JEOS_SRC:-$PWD}/$OUT ;; esac
 HV=$OUT/jeos-hv
 G=$OUT/hv-guests
 T=${T_TMP:-$(mktemp -d)}
-names="hello status block ro_disk net hostile seccomp idle no_kvm"
+names="hello status mem_lazy block ro_disk net hostile seccomp idle no_kvm"
 
 skip_all() {
     for n in $names; do echo "SKIP hv_$n: $1"; done
@@ -51,6 +51,22 @@ elif ! grep -Eq '^jeos-hv: vm exits: total=[0-9]+ io=[0-9]+ .*exit=1$' "$T/statu
     fail status "--timings output missing: $(cat "$T/status.err")"
 else
     pass status
+fi
+
+# mem_lazy: --mem 4G is one MAP_NORESERVE mapping: the host pays only for what the guest touches.
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f '%M' -o "$T/rss" "$HV" --mem 4G "$G/hello.elf" 0 >"$T/lazy.out" 2>"$T/lazy.err"
+    rc=$?
+    rss=$(tail -n 1 "$T/rss")
+    if [ "$rc" -ne 0 ] || ! grep -q 'mem=4096M' "$T/lazy.out"; then
+        fail mem_lazy "status $rc: $(cat "$T/lazy.out" "$T/lazy.err" | head -c 300)"
+    elif [ "$rss" -gt 16384 ]; then
+        fail mem_lazy "peak RSS ${rss} KiB with --mem 4G (expected under 16 MiB)"
+    else
+        pass mem_lazy
+    fi
+else
+    echo "SKIP hv_mem_lazy: /usr/bin/time (package time) not installed"
 fi
 
 # block: the guest writes a pattern to sectors 1..8 and reads it back; the host file holds it.
