@@ -27,6 +27,7 @@ typedef uint64_t jeos_hv_gpa_t;
 #define JEOS_HV_BOOTINFO_GPA 0x2000u  /* struct jeos_hv_boot_info; RDI at entry */
 #define JEOS_HV_CMDLINE_GPA  0x3000u  /* NUL-terminated command line */
 #define JEOS_HV_CMDLINE_MAX  4096u    /* bytes, including the NUL */
+#define JEOS_HV_STACK_TOP    0x8000u  /* RSP at entry: a 16 KiB scratch stack 0x4000..0x7fff */
 #define JEOS_HV_PT_GPA       0x10000u /* monitor's page tables (PML4, PDPT, PDs) */
 #define JEOS_HV_PT_END       0x20000u
 #define JEOS_HV_LOAD_MIN     0x100000u /* PT_LOAD segments must start at or above 1 MiB */

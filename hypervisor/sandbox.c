@@ -19,10 +19,10 @@
 #define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP(code, k, jt, jf))
 
 /*
- * The allowed calls (9): ioctl(vcpu_fd, KVM_RUN, 0) only; read, write, pread64,
- * pwrite64 (fds are the console, disks and taps, all opened before); ppoll;
- * clock_gettime (the vDSO's fallback); exit_group and exit. Anything else kills
- * the process (SECCOMP_RET_KILL_PROCESS: SIGSYS, status 159 from a shell).
+ * The allowed calls (9): ioctl on the vCPU fd (KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS); read, write,
+ * pread64, pwrite64 (fds are the console, disks and taps, all opened before); ppoll; clock_gettime
+ * (the vDSO's fallback); exit_group and exit. Anything else kills the process
+ * (SECCOMP_RET_KILL_PROCESS: SIGSYS, status 159 from a shell).
  */
 int hv_sandbox(int vcpu_fd)
 {
@@ -39,16 +39,21 @@ int hv_sandbox(int vcpu_fd)
         f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, plain[i], 0, 1);
         f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     }
-    /* ioctl: only KVM_RUN on the vCPU fd (both 32-bit halves checked). */
-    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 10);
+    /*
+     * ioctl: only on the vCPU fd, only KVM_RUN, or KVM_GET_REGS / KVM_GET_SREGS (read-only,
+     * for the message after a guest fault); both 32-bit halves of fd and request checked.
+     */
+    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 12);
     f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
-    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)vcpu_fd, 0, 6);
+    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)vcpu_fd, 0, 8);
     f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(0));
+    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 6);
+    f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(1));
     f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4);
     f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
-    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, KVM_RUN, 0, 2);
-    f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(1));
-    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, KVM_RUN, 3, 0);
+    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, KVM_GET_REGS, 2, 0);
+    f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, KVM_GET_SREGS, 1, 0);
     f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
     f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);

@@ -195,7 +195,8 @@ int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry)
     if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
         return fail("KVM_SET_FPU", errno);
 
-    struct kvm_regs regs = {.rip = entry, .rflags = 0x2, .rdi = JEOS_HV_BOOTINFO_GPA};
+    struct kvm_regs regs = {
+        .rip = entry, .rflags = 0x2, .rdi = JEOS_HV_BOOTINFO_GPA, .rsp = JEOS_HV_STACK_TOP};
     if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
         return fail("KVM_SET_REGS", errno);
     return 0;
@@ -216,8 +217,22 @@ const char *hv_exit_name(unsigned reason)
     return reason < HV_EXIT_KINDS && exit_names[reason] ? exit_names[reason] : "other";
 }
 
+/* Where the vCPU stands, for messages: " at rip=0x... rsp=0x... cr2=0x..." (or ""). */
+static const char *where(const struct hv_vm *vm, char *buf, size_t len)
+{
+    struct kvm_regs regs;
+    struct kvm_sregs sregs;
+    buf[0] = 0;
+    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 &&
+        ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) == 0)
+        snprintf(buf, len, " at rip=0x%llx rsp=0x%llx cr2=0x%llx", (unsigned long long)regs.rip,
+                 (unsigned long long)regs.rsp, (unsigned long long)sregs.cr2);
+    return buf;
+}
+
 int hv_vm_run(struct hv_vm *vm, struct hv *hv)
 {
+    char at[128];
     struct kvm_run *run = vm->run;
     for (;;) {
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
@@ -242,21 +257,25 @@ int hv_vm_run(struct hv_vm *vm, struct hv *hv)
             break;
         }
         case KVM_EXIT_MMIO:
-            hv_guest_error(hv, "mmio", "%s of %u bytes at 0x%llx, outside guest memory",
+            hv_guest_error(hv, "mmio", "%s of %u bytes at 0x%llx, outside guest memory%s",
                            run->mmio.is_write ? "write" : "read", run->mmio.len,
-                           (unsigned long long)run->mmio.phys_addr);
+                           (unsigned long long)run->mmio.phys_addr, where(vm, at, sizeof(at)));
             return 255;
         case KVM_EXIT_HLT:
-            hv_guest_error(hv, "hlt", "the guest halted (end it with the exit hypercall)");
+            hv_guest_error(hv, "hlt", "the guest halted (end it with the exit hypercall)%s",
+                           where(vm, at, sizeof(at)));
             return 255;
-        case KVM_EXIT_SHUTDOWN: hv_guest_error(hv, "cpu", "triple fault (shutdown)"); return 255;
+        case KVM_EXIT_SHUTDOWN:
+            hv_guest_error(hv, "cpu", "triple fault (shutdown)%s", where(vm, at, sizeof(at)));
+            return 255;
         case KVM_EXIT_INTR: break;
         case KVM_EXIT_FAIL_ENTRY:
             hv_guest_error(hv, "cpu", "VM entry failed (hardware reason 0x%llx)",
                            (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
             return 255;
         case KVM_EXIT_INTERNAL_ERROR:
-            hv_guest_error(hv, "cpu", "KVM internal error (suberror %u)", run->internal.suberror);
+            hv_guest_error(hv, "cpu", "KVM internal error (suberror %u)%s", run->internal.suberror,
+                           where(vm, at, sizeof(at)));
             return 255;
         default: hv_guest_error(hv, "cpu", "unexpected VM exit %u", r); return 255;
         }

@@ -142,8 +142,15 @@ check blkbuf "jeos-hv: guest error: block_read: data 0x1fffe00+0x400 outside gue
 check netframes "jeos-hv: guest error: net_write: frame data 0xfffffffffffffff5+0x3c outside guest memory ($M bytes)"
 check exit300 "jeos-hv: guest error: exit: status 300 out of range 0..255"
 check abort "jeos-hv: guest aborted: out of cheese?[2J"
-check wild "jeos-hv: guest error: cpu: triple fault (shutdown)"
-check hlt "jeos-hv: guest error: hlt: the guest halted (end it with the exit hypercall)"
+for mode in wild hlt; do
+    run "h_$mode" "$G/hostile.elf" $mode
+    want='^jeos-hv: guest error: cpu: triple fault \(shutdown\) at rip=0x10[0-9a-f]{4} rsp=0x10[0-9a-f]{4} cr2=0x2001000$'
+    [ $mode = hlt ] && want='^jeos-hv: guest error: hlt: the guest halted \(end it with the exit hypercall\) at rip=0x10[0-9a-f]{4} '
+    if [ "$rc" -ne 255 ] || ! grep -Eq "$want" "$T/h_$mode.err"; then
+        fail hostile "$mode: status $rc, stderr $(cat "$T/h_$mode.err")"
+        ok=0
+    fi
+done
 run h_hugelen "$G/hostile.elf" hugelen
 if [ "$rc" -ne 255 ] || ! grep -Eq '^jeos-hv: guest error: console_write: data 0x[0-9a-f]+\+0x4000000000000000 outside guest memory' "$T/h_hugelen.err"; then
     fail hostile "hugelen: status $rc, stderr $(cat "$T/h_hugelen.err")"

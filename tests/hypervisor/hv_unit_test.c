@@ -182,7 +182,9 @@ static int sandboxed(int which)
         else if (which == 3)
             syscall(SYS_ioctl, fds[1], KVM_RUN, 0); /* KVM_RUN on another fd */
         else if (which == 4)
-            syscall(SYS_ioctl, fds[0], KVM_GET_REGS, 0); /* another ioctl on the vCPU fd */
+            syscall(SYS_ioctl, fds[0], KVM_SET_REGS, 0); /* another ioctl on the vCPU fd */
+        else if (which == 5)
+            syscall(SYS_ioctl, fds[0], KVM_GET_REGS, 0); /* allowed (fails: not a vCPU) */
         syscall(SYS_exit_group, 0);
     }
     close(fds[0]);
@@ -197,6 +199,9 @@ static void seccomp_kills(void)
     int st = sandboxed(0);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
         T_FAILF("allowed calls only: wait status 0x%x", st);
+    st = sandboxed(5);
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        T_FAILF("KVM_GET_REGS on the vCPU fd: wait status 0x%x", st);
     for (int which = 1; which <= 4; which++) {
         st = sandboxed(which);
         if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
