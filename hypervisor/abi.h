@@ -161,6 +161,27 @@ struct jeos_hv_abort {
     uint64_t len;      /* IN, at most 4096 bytes are printed */
 };
 
+/* ---- Features a kernel asks for: an ELF note ------------------------------ */
+
+/*
+ * A note (in a PT_NOTE segment) with name "JeosHv" and type
+ * JEOS_HV_NOTE_FEATURES, whose 4-byte descriptor is a set of JEOS_HV_FEATURE_*
+ * bits. Without the note a kernel gets none. jeos-hv refuses bits it does not
+ * know, and reports what it granted in the boot info's `features`.
+ */
+#define JEOS_HV_NOTE_NAME     "JeosHv"
+#define JEOS_HV_NOTE_FEATURES 1u
+
+/*
+ * KVM's in-kernel interrupt controllers: a local APIC (xAPIC at 0xfee00000 or
+ * x2APIC; its timer, TSC-deadline mode included), an IOAPIC at 0xfec00000 and
+ * the 8259 PICs. Then `hlt` waits in the host for the next interrupt instead of
+ * ending the guest. Without it the guest has no interrupts at all, CPUID hides
+ * the APIC, x2APIC and TSC-deadline bits, and `hlt` is a guest error.
+ */
+#define JEOS_HV_FEATURE_APIC (1u << 0)
+#define JEOS_HV_FEATURES_ALL JEOS_HV_FEATURE_APIC
+
 /* ---- Boot info ---------------------------------------------------------- */
 
 #define JEOS_HV_BOOT_MAGIC 0x766865736f656aull /* "jeoshv" */
@@ -186,7 +207,7 @@ struct jeos_hv_boot_info {
     jeos_hv_gpa_t cmdline; /* NUL-terminated */
     uint64_t tsc_khz;      /* 0 when the host does not know */
     uint32_t nnics;
-    uint32_t pad;
+    uint32_t features; /* JEOS_HV_FEATURE_* granted (those the ELF note asked for) */
     struct jeos_hv_disk_desc disks[JEOS_HV_MAX_DISKS];
     struct jeos_hv_nic_desc nics[JEOS_HV_MAX_NICS];
 };

@@ -7,9 +7,53 @@
 
 #define MAX_LOADS 16
 
-int hv_elf_load(struct hv *hv, const uint8_t *elf, size_t len, uint64_t *entry, uint64_t *end,
-                char *msg, size_t msgsz)
+/* Reads the JeosHv features note, if any, from the PT_NOTE segment `ph`. */
+static int read_notes(const uint8_t *elf, size_t len, const Elf64_Phdr *ph, unsigned i,
+                      uint32_t *features, char *msg, size_t msgsz)
 {
+    if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset) {
+        snprintf(msg, msgsz, "segment %u: note range 0x%llx+0x%llx outside the file (%zu bytes)", i,
+                 (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, len);
+        return -1;
+    }
+    const uint8_t *p = elf + ph->p_offset;
+    uint64_t left = ph->p_filesz;
+    while (left >= sizeof(Elf64_Nhdr)) {
+        Elf64_Nhdr nh;
+        memcpy(&nh, p, sizeof(nh));
+        uint64_t name_sz = ((uint64_t)nh.n_namesz + 3) & ~3ull;
+        uint64_t desc_sz = ((uint64_t)nh.n_descsz + 3) & ~3ull;
+        if (name_sz > left - sizeof(nh) || desc_sz > left - sizeof(nh) - name_sz) {
+            snprintf(msg, msgsz, "segment %u: truncated note", i);
+            return -1;
+        }
+        const uint8_t *name = p + sizeof(nh), *desc = name + name_sz;
+        if (nh.n_namesz == sizeof(JEOS_HV_NOTE_NAME) &&
+            memcmp(name, JEOS_HV_NOTE_NAME, sizeof(JEOS_HV_NOTE_NAME)) == 0 &&
+            nh.n_type == JEOS_HV_NOTE_FEATURES) {
+            if (nh.n_descsz != 4) {
+                snprintf(msg, msgsz, "segment %u: JeosHv features note of %u bytes (expected 4)", i,
+                         nh.n_descsz);
+                return -1;
+            }
+            memcpy(features, desc, 4);
+            if (*features & ~JEOS_HV_FEATURES_ALL) {
+                snprintf(msg, msgsz,
+                         "segment %u: the kernel asks for features 0x%x; this jeos-hv knows 0x%x",
+                         i, *features, JEOS_HV_FEATURES_ALL);
+                return -1;
+            }
+        }
+        p += sizeof(nh) + name_sz + desc_sz;
+        left -= sizeof(nh) + name_sz + desc_sz;
+    }
+    return 0;
+}
+
+int hv_elf_load(struct hv *hv, const uint8_t *elf, size_t len, struct hv_image *img, char *msg,
+                size_t msgsz)
+{
+    img->features = 0;
     Elf64_Ehdr eh;
     if (len < sizeof(eh)) {
         snprintf(msg, msgsz, "not an ELF file (%zu bytes)", len);
@@ -38,6 +82,8 @@ int hv_elf_load(struct hv *hv, const uint8_t *elf, size_t len, uint64_t *entry, 
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
         memcpy(&ph, elf + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+        if (ph.p_type == PT_NOTE && read_notes(elf, len, &ph, i, &img->features, msg, msgsz) < 0)
+            return -1;
         if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
             continue;
         if (nloads == MAX_LOADS) {
@@ -102,7 +148,7 @@ int hv_elf_load(struct hv *hv, const uint8_t *elf, size_t len, uint64_t *entry, 
         memcpy(dst, elf + loads[k].p_offset, loads[k].p_filesz);
         memset(dst + loads[k].p_filesz, 0, loads[k].p_memsz - loads[k].p_filesz);
     }
-    *entry = eh.e_entry;
-    *end = hi;
+    img->entry = eh.e_entry;
+    img->end = hi;
     return 0;
 }

@@ -72,15 +72,22 @@ const char *hv_call_name(unsigned nr);
 /* Monotonic clock in nanoseconds. */
 uint64_t hv_now_ns(void);
 
+/* What the loader found in a kernel ELF. */
+struct hv_image {
+    uint64_t entry;
+    uint64_t end;      /* highest loaded byte + 1 */
+    uint32_t features; /* JEOS_HV_FEATURE_* from the JeosHv note, 0 without one */
+};
+
 /*
  * Loads the ELF64 image `elf` (`len` bytes) into guest memory: checks the
  * header and every PT_LOAD segment (in range, not overlapping, file part
  * inside the file, within [JEOS_HV_LOAD_MIN, mem_size)), copies them, zeroes
- * their BSS. Sets *entry and *end (highest loaded byte + 1). Returns 0, or
- * -1 with a message naming the segment in `msg` (size `msgsz`).
+ * their BSS, and reads the JeosHv features note. Fills *img. Returns 0, or -1
+ * with a message naming the segment or note in `msg` (size `msgsz`).
  */
-int hv_elf_load(struct hv *hv, const uint8_t *elf, size_t len, uint64_t *entry, uint64_t *end,
-                char *msg, size_t msgsz);
+int hv_elf_load(struct hv *hv, const uint8_t *elf, size_t len, struct hv_image *img, char *msg,
+                size_t msgsz);
 
 /*
  * Installs the run-loop seccomp filter (hand-built BPF): only KVM_RUN on

@@ -261,24 +261,25 @@ int main(int argc, char **argv)
     if (hv_vm_open(&vm, &hv) < 0)
         return 1;
     uint64_t t_vm = hv_now_ns();
-    uint64_t entry, end;
+    struct hv_image img;
     char msg[256];
-    if (hv_elf_load(&hv, elf, elf_len, &entry, &end, msg, sizeof(msg)) < 0) {
+    if (hv_elf_load(&hv, elf, elf_len, &img, msg, sizeof(msg)) < 0) {
         fprintf(stderr, "jeos-hv: %s: %s\n", kernel, msg);
         return 1;
     }
     free(elf);
-    if (hv_vcpu_setup(&vm, &hv, entry) < 0)
+    if (hv_vcpu_setup(&vm, &hv, img.entry, img.features) < 0)
         return 1;
     struct jeos_hv_boot_info bi = {
         .magic = JEOS_HV_BOOT_MAGIC,
         .abi_version = JEOS_HV_ABI_VERSION,
         .ndisks = hv.ndisks,
         .mem_size = hv.mem_size,
-        .kernel_end = (end + 4095) & ~4095ull,
+        .kernel_end = (img.end + 4095) & ~4095ull,
         .cmdline = JEOS_HV_CMDLINE_GPA,
         .tsc_khz = vm.tsc_khz,
         .nnics = hv.nnics,
+        .features = img.features,
     };
     for (unsigned d = 0; d < hv.ndisks; d++)
         bi.disks[d] = (struct jeos_hv_disk_desc){.sectors = hv.disks[d].sectors,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +90,11 @@ static void build_tables(struct hv *hv)
     }
 }
 
-/* Hides from the guest what it cannot use: VMX/SVM, MONITOR, PMU, the KVM PV leaves. */
-static void filter_cpuid(struct kvm_cpuid2 *c)
+/*
+ * Hides from the guest what it cannot use: VMX/SVM, MONITOR, PMU, the KVM PV
+ * leaves, and without the APIC feature the APIC, x2APIC and TSC-deadline bits.
+ */
+static void filter_cpuid(struct kvm_cpuid2 *c, bool apic)
 {
     unsigned out = 0;
     for (unsigned i = 0; i < c->nent; i++) {
@@ -103,6 +107,10 @@ static void filter_cpuid(struct kvm_cpuid2 *c)
             e->ecx |= 1u << 31;                 /* running under a hypervisor */
             e->ebx &= 0x0000ffffu;              /* APIC ID 0, one logical CPU */
             e->ebx |= 1u << 16;
+            if (!apic) {
+                e->ecx &= ~((1u << 21) | (1u << 24)); /* x2APIC, TSC-deadline */
+                e->edx &= ~(1u << 9);                 /* APIC */
+            }
             break;
         case 0xa: e->eax = e->ebx = e->ecx = e->edx = 0; break; /* no PMU */
         case 0x80000001: e->ecx &= ~(1u << 2); break;           /* SVM */
@@ -113,9 +121,12 @@ static void filter_cpuid(struct kvm_cpuid2 *c)
     c->nent = out;
 }
 
-int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry)
+int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry, uint32_t features)
 {
     build_tables(hv);
+    bool apic = features & JEOS_HV_FEATURE_APIC;
+    if (apic && ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        return fail("KVM_CREATE_IRQCHIP (the kernel asks for the APIC feature)", errno);
     vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
     if (vm->vcpu_fd < 0)
         return fail("KVM_CREATE_VCPU", errno);
@@ -141,13 +152,22 @@ int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry)
                 continue;
             return fail("KVM_GET_SUPPORTED_CPUID", e);
         }
-        filter_cpuid(c);
+        filter_cpuid(c, apic);
         int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
         int e = errno;
         free(c);
         if (r < 0)
             return fail("KVM_SET_CPUID2", e);
         break;
+    }
+    if (!apic) {
+        /* No APIC: its enable bit off, so KVM clears CPUID.1:EDX.APIC as well. */
+        struct {
+            struct kvm_msrs hdr;
+            struct kvm_msr_entry e[1];
+        } msrs = {.hdr = {.nmsrs = 1}, .e = {{.index = 0x1b, .data = 0xfee00000u}}};
+        if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != 1)
+            return fail("KVM_SET_MSRS (APIC base)", errno);
     }
     int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
     vm->tsc_khz = khz > 0 ? (uint64_t)khz : 0;

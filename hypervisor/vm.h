@@ -26,11 +26,12 @@ struct hv_vm {
 int hv_vm_open(struct hv_vm *vm, struct hv *hv);
 
 /*
- * Writes the GDT and page tables into guest memory, creates the vCPU with
- * filtered CPUID and the 64-bit entry state (RIP = entry, RDI = boot info),
- * and reads the TSC frequency into vm->tsc_khz. Returns 0 or -1.
+ * Writes the GDT and page tables into guest memory, creates KVM's in-kernel
+ * interrupt controllers when `features` has JEOS_HV_FEATURE_APIC, creates the
+ * vCPU with filtered CPUID and the 64-bit entry state (RIP = entry, RDI = boot
+ * info), and reads the TSC frequency into vm->tsc_khz. Returns 0 or -1.
  */
-int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry);
+int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry, uint32_t features);
 
 /* Runs the guest until it exits; returns jeos-hv's exit status. */
 int hv_vm_run(struct hv_vm *vm, struct hv *hv);

@@ -97,10 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lh.mem_size = LOAD_SIZE;
         lh.mem = malloc(LOAD_SIZE);
     }
-    uint64_t entry, end;
+    struct hv_image img;
     char msg[256];
-    if (hv_elf_load(&lh, data, size, &entry, &end, msg, sizeof(msg)) == 0 &&
-        (end > LOAD_SIZE || entry >= end))
+    if (hv_elf_load(&lh, data, size, &img, msg, sizeof(msg)) == 0 &&
+        (img.end > LOAD_SIZE || img.entry >= img.end || img.features & ~JEOS_HV_FEATURES_ALL))
         abort();
     return 0;
 }

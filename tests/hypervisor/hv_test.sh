@@ -7,7 +7,7 @@ case $OUT in /*) ;; *) OUT=${JEOS_SRC:-$PWD}/$OUT ;; esac
 HV=$OUT/jeos-hv
 G=$OUT/hv-guests
 T=${T_TMP:-$(mktemp -d)}
-names="hello status mem_lazy block ro_disk net hostile seccomp idle no_kvm"
+names="hello status mem_lazy block ro_disk net hostile apic seccomp idle no_kvm"
 
 skip_all() {
     for n in $names; do echo "SKIP hv_$n: $1"; done
@@ -29,7 +29,7 @@ run() {
 
 # hello: the greeting, the boot info, the command line and exit status 0.
 run hello "$G/hello.elf" -- 0 two words
-expected=$'Hello from a jeos-hv guest\nmem=32M cmdline="0 two words"'
+expected=$'Hello from a jeos-hv guest\nmem=32M cmdline="0 two words"\ncpuid: apic=0 x2apic=0 tsc_deadline=0 hypervisor=1 features=0'
 if [ "$rc" -ne 0 ]; then
     fail hello "exit status $rc (stderr: $(head -c 300 "$T/hello.err"))"
 elif [ "$(cat "$T/hello.out")" != "$expected" ]; then
@@ -157,6 +157,15 @@ if [ "$rc" -ne 255 ] || ! grep -Eq '^jeos-hv: guest error: console_write: data 0
     ok=0
 fi
 [ $ok = 1 ] && pass hostile
+
+# apic: a kernel whose ELF note asks for the APIC feature gets KVM's in-kernel LAPIC; three
+# TSC-deadline interrupts wake it from hlt (which then waits in the host instead of ending it).
+run apic --timings "$G/timer.elf"
+if [ "$rc" -ne 0 ] || [ "$(cat "$T/apic.out")" != $'timer interrupts=3 slept>=60ms\nSUCCESS' ]; then
+    fail apic "status $rc: $(cat "$T/apic.out" "$T/apic.err" | head -c 400)"
+else
+    pass apic
+fi
 
 # seccomp and idle: while the guest sleeps in POLL the monitor is in seccomp filter mode and
 # uses (almost) no CPU.

@@ -81,11 +81,11 @@ static const char *load_msg(const Elf64_Phdr *ph, unsigned n, uint64_t entry)
     static char msg[256];
     struct hv *hv = new_hv();
     size_t len = make_elf(buf, sizeof(buf), ph, n, entry);
-    uint64_t e, end;
+    struct hv_image img;
     msg[0] = 0;
-    if (hv_elf_load(hv, buf, len, &e, &end, msg, sizeof(msg)) == 0)
-        snprintf(msg, sizeof(msg), "ok entry=0x%llx end=0x%llx", (unsigned long long)e,
-                 (unsigned long long)end);
+    if (hv_elf_load(hv, buf, len, &img, msg, sizeof(msg)) == 0)
+        snprintf(msg, sizeof(msg), "ok entry=0x%llx end=0x%llx features=0x%x",
+                 (unsigned long long)img.entry, (unsigned long long)img.end, img.features);
     close(hv->err_fd);
     return msg;
 }
@@ -93,7 +93,7 @@ static const char *load_msg(const Elf64_Phdr *ph, unsigned n, uint64_t entry)
 static void elf_checks(void)
 {
     Elf64_Phdr ok[2] = {seg(0x100000, 0x1000, 0x100, 0x100), seg(0x200000, 0x1100, 0x10, 0x3000)};
-    T_EQ_STR(load_msg(ok, 2, 0x100010), "ok entry=0x100010 end=0x203000");
+    T_EQ_STR(load_msg(ok, 2, 0x100010), "ok entry=0x100010 end=0x203000 features=0x0");
     Elf64_Phdr overlap[2] = {seg(0x100000, 0x1000, 0x100, 0x2000),
                              seg(0x101000, 0x1100, 0x10, 0x10)};
     T_EQ_STR(load_msg(overlap, 2, 0x100000), "segment 1: overlaps segment 0");
@@ -118,8 +118,8 @@ static void elf_checks(void)
              "(jeos-hv maps memory 1:1; link the kernel identity-mapped)");
     struct hv *hv = new_hv();
     char msg[256];
-    uint64_t e, end;
-    T_EQ_INT(hv_elf_load(hv, (const uint8_t *)"\177ELF", 4, &e, &end, msg, sizeof(msg)), -1);
+    struct hv_image img;
+    T_EQ_INT(hv_elf_load(hv, (const uint8_t *)"\177ELF", 4, &img, msg, sizeof(msg)), -1);
     T_EQ_STR(msg, "not an ELF file (4 bytes)");
     close(hv->err_fd);
 }

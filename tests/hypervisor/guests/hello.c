@@ -17,6 +17,20 @@ int guest_main(const struct jeos_hv_boot_info *bi)
     g_puts("M cmdline=\"");
     g_puts(cmd);
     g_puts("\"\n");
+    /* Without the APIC feature CPUID hides the APIC, x2APIC and TSC-deadline bits. */
+    uint32_t a = 1, b, c, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    g_puts("cpuid: apic=");
+    g_putu((d >> 9) & 1);
+    g_puts(" x2apic=");
+    g_putu((c >> 21) & 1);
+    g_puts(" tsc_deadline=");
+    g_putu((c >> 24) & 1);
+    g_puts(" hypervisor=");
+    g_putu(c >> 31);
+    g_puts(" features=");
+    g_putu(bi->features);
+    g_puts("\n");
     struct jeos_hv_time t = {0};
     hypercall(JEOS_HV_CALL_TIME, &t);
     if (t.wall_ns < 1600000000ull * 1000000000ull) {

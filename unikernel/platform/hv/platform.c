@@ -58,9 +58,8 @@ int platform_parse_hv_bootinfo(struct boot_info *bi, uint64_t addr, const char *
     bi->tsc_khz = hb->tsc_khz;
     /* Below 1 MiB: the monitor's GDT, boot info, command line and page tables; kept out. */
     bi->nmem = 1;
-    bi->mem[0] = (struct boot_mem){.base = JEOS_HV_LOAD_MIN,
-                                   .len = hb->mem_size - JEOS_HV_LOAD_MIN,
-                                   .type = BOOT_MEM_USABLE};
+    bi->mem[0] = (struct boot_mem){
+        .base = JEOS_HV_LOAD_MIN, .len = hb->mem_size - JEOS_HV_LOAD_MIN, .type = BOOT_MEM_USABLE};
     const char *cmd = (const char *)(uintptr_t)hb->cmdline;
     size_t n = 0;
     if (hb->cmdline && hb->cmdline < hb->mem_size)
@@ -128,8 +127,7 @@ int hv_block_info(unsigned dev, uint64_t *sectors, int *read_only)
 
 static int block_io(unsigned nr, unsigned dev, uint64_t sector, const void *buf, size_t len)
 {
-    struct jeos_hv_block_io a = {
-        .dev = dev, .sector = sector, .data = (uintptr_t)buf, .len = len};
+    struct jeos_hv_block_io a = {.dev = dev, .sector = sector, .data = (uintptr_t)buf, .len = len};
     hypercall(nr, &a);
     return a.ret;
 }
