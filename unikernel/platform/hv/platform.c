@@ -4,6 +4,19 @@
 #include "platform/hv/hv.h"
 #include "platform/platform.h"
 
+/*
+ * The JeosHv features note: this kernel runs its timer and idles on the local APIC, so it asks
+ * jeos-hv for KVM's in-kernel interrupt controllers (JEOS_HV_FEATURE_APIC). It sits in .note.Xen,
+ * the section the linker script already puts in the PT_NOTE segment.
+ */
+__asm__(".pushsection .note.Xen, \"a\"\n"
+        ".balign 4\n"
+        ".long 7, 4, 1\n" /* namesz ("JeosHv\\0"), descsz, JEOS_HV_NOTE_FEATURES */
+        ".asciz \"JeosHv\"\n"
+        ".balign 4\n"
+        ".long 1\n" /* JEOS_HV_FEATURE_APIC */
+        ".popsection\n");
+
 /* The jeos-hv boot-info block, kept for the device calls (it stays reserved). */
 static const struct jeos_hv_boot_info *hv_boot;
 
