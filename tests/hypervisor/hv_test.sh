@@ -7,7 +7,7 @@ case $OUT in /*) ;; *) OUT=${JEOS_SRC:-$PWD}/$OUT ;; esac
 HV=$OUT/jeos-hv
 G=$OUT/hv-guests
 T=${T_TMP:-$(mktemp -d)}
-names="hello status mem_lazy block ro_disk net hostile apic seccomp idle no_kvm"
+names="usage hello status mem_lazy block ro_disk net hostile apic seccomp idle no_kvm"
 
 skip_all() {
     for n in $names; do echo "SKIP hv_$n: $1"; done
@@ -26,6 +26,29 @@ run() {
     timeout 60 "$HV" "$@" >"$T/$n.out" 2>"$T/$n.err"
     rc=$?
 }
+
+# usage: bad input gets one line naming it, status 1, and no guest runs.
+ok=1
+bad() { # expected stderr line, jeos-hv arguments...
+    local want=$1; shift
+    "$HV" "$@" >"$T/bad.out" 2>"$T/bad.err"
+    local got; got=$(grep -v '^jeos-hv: KVM on ' "$T/bad.err" | head -n 1)
+    if [ $? -ne 0 ] || [ "$got" != "$want" ] || [ -s "$T/bad.out" ]; then
+        fail usage "jeos-hv $*: got \"$got\", expected \"$want\""
+        ok=0
+    fi
+}
+bad "jeos-hv: --mem 3M: expected a multiple of 2M between 2M and 4G" --mem 3M "$G/hello.elf"
+bad "jeos-hv: --mem 8G: expected a multiple of 2M between 2M and 4G" --mem 8G "$G/hello.elf"
+bad "jeos-hv: $T/none.elf: No such file or directory" "$T/none.elf"
+printf 'not an elf: %080d\n' 0 >"$T/text.elf"
+bad "jeos-hv: $T/text.elf: not an ELF file (bad magic)" "$T/text.elf"
+bad "jeos-hv: --disk $T/none.img: No such file or directory" --disk "$T/none.img" "$G/hello.elf"
+bad "jeos-hv: --disk x.img,rx: unknown option \"rx\" (expected ,ro)" --disk x.img,rx "$G/hello.elf"
+bad "jeos-hv: --net tap0,mac=zz: bad option \"mac=zz\" (expected ,mac=XX:XX:XX:XX:XX:XX)" \
+    --net tap0,mac=zz "$G/hello.elf"
+bad "jeos-hv: --bogus: unknown option or missing value" --bogus "$G/hello.elf"
+[ $ok = 1 ] && pass usage
 
 # hello: the greeting, the boot info, the command line and exit status 0.
 run hello "$G/hello.elf" -- 0 two words

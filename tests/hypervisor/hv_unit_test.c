@@ -75,12 +75,17 @@ static Elf64_Phdr seg(uint64_t addr, uint64_t off, uint64_t filesz, uint64_t mem
                         .p_memsz = memsz};
 }
 
+/* Bytes placed at file offset 0x1800 before loading (notes for PT_NOTE tests). */
+static uint8_t extra[64];
+static size_t extra_len;
+
 static const char *load_msg(const Elf64_Phdr *ph, unsigned n, uint64_t entry)
 {
     static uint8_t buf[8192];
     static char msg[256];
     struct hv *hv = new_hv();
     size_t len = make_elf(buf, sizeof(buf), ph, n, entry);
+    memcpy(buf + 0x1800, extra, extra_len);
     struct hv_image img;
     msg[0] = 0;
     if (hv_elf_load(hv, buf, len, &img, msg, sizeof(msg)) == 0)
@@ -88,6 +93,37 @@ static const char *load_msg(const Elf64_Phdr *ph, unsigned n, uint64_t entry)
                  (unsigned long long)img.entry, (unsigned long long)img.end, img.features);
     close(hv->err_fd);
     return msg;
+}
+
+/* A JeosHv note with the given name size, name, descriptor size and features, at 0x1800. */
+static Elf64_Phdr note(uint32_t namesz, const char *name, uint32_t descsz, uint32_t features)
+{
+    uint32_t h[3] = {namesz, descsz, JEOS_HV_NOTE_FEATURES};
+    memset(extra, 0, sizeof(extra));
+    memcpy(extra, h, sizeof(h));
+    memcpy(extra + 12, name, strlen(name) + 1);
+    memcpy(extra + 12 + ((namesz + 3) & ~3u), &features, 4);
+    extra_len = 12 + ((namesz + 3) & ~3u) + 4;
+    return (Elf64_Phdr){.p_type = PT_NOTE, .p_offset = 0x1800, .p_filesz = extra_len};
+}
+
+static void elf_notes(void)
+{
+    Elf64_Phdr ph[2] = {seg(0x100000, 0x1000, 0x100, 0x100), note(7, "JeosHv", 4, 1)};
+    T_EQ_STR(load_msg(ph, 2, 0x100000), "ok entry=0x100000 end=0x100100 features=0x1");
+    ph[1] = note(7, "JeosHv", 4, 6);
+    T_EQ_STR(load_msg(ph, 2, 0x100000),
+             "segment 1: the kernel asks for features 0x6; this jeos-hv knows 0x1");
+    ph[1] = note(4, "Xen", 4, 6); /* another owner's note: ignored */
+    T_EQ_STR(load_msg(ph, 2, 0x100000), "ok entry=0x100000 end=0x100100 features=0x0");
+    ph[1] = note(7, "JeosHv", 4, 1);
+    ph[1].p_filesz -= 2;
+    T_EQ_STR(load_msg(ph, 2, 0x100000), "segment 1: truncated note");
+    ph[1] = note(7, "JeosHv", 4, 1);
+    ph[1].p_offset = 0x1ff0;
+    T_EQ_STR(load_msg(ph, 2, 0x100000),
+             "segment 1: note range 0x1ff0+0x18 outside the file (8192 bytes)");
+    extra_len = 0;
 }
 
 static void elf_checks(void)
@@ -213,6 +249,7 @@ int main(void)
 {
     T_RUN(gpa_bounds);
     T_RUN(elf_checks);
+    T_RUN(elf_notes);
     T_RUN(dispatch_errors);
     T_RUN(seccomp_kills);
     return T_DONE();
