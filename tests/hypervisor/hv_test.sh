@@ -121,8 +121,9 @@ else
     pass ro_disk
 fi
 
-# net: in a network namespace of our own, a tap at 10.0.0.1; the guest ARP-asks for it (two
-# frames in one batched write) and checks the reply, which must carry the tap's MAC.
+# net: in a network namespace of our own, a tap at 10.0.0.1. The guest ARP-asks for it (two
+# frames in one batched write; the reply must carry the tap's MAC), then sends four UDP
+# datagrams in one batch to 10.0.0.1:7777, where this test echoes them back.
 ns=jeoshv$$
 if ! ip netns add "$ns" 2>"$T/ns.err"; then
     echo "SKIP hv_net: cannot create a network namespace: $(head -c 200 "$T/ns.err")"
@@ -130,14 +131,30 @@ else
     ip -n "$ns" tuntap add dev tap0 mode tap && ip -n "$ns" addr add 10.0.0.1/24 dev tap0 &&
         ip -n "$ns" link set tap0 up
     mac=$(ip netns exec "$ns" cat /sys/class/net/tap0/address)
+    ip netns exec "$ns" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.0.1", 7777)); s.settimeout(20)
+print("ready", flush=True)
+for i in range(4):
+    data, peer = s.recvfrom(2048)
+    s.sendto(data, peer)
+print("echoed 4", flush=True)
+' >"$T/echo.out" 2>&1 &
+    echo_pid=$!
+    for _ in $(seq 50); do grep -q ready "$T/echo.out" && break; sleep 0.1; done
     timeout 60 ip netns exec "$ns" "$HV" --net tap0,mac=02:00:00:00:00:2a "$G/net.elf" \
         >"$T/net.out" 2>"$T/net.err"
     rc=$?
+    wait "$echo_pid"
     ip netns del "$ns"
+    expected="arp reply: 10.0.0.1 is at $mac"$'\nudp echoes: 4 of 4\nSUCCESS'
     if [ "$rc" -ne 0 ]; then
-        fail net "status $rc: $(cat "$T/net.out" "$T/net.err" | head -c 400)"
-    elif [ "$(cat "$T/net.out")" != "SUCCESS arp reply: 10.0.0.1 is at $mac" ]; then
+        fail net "status $rc: $(cat "$T/net.out" "$T/net.err" "$T/echo.out" | head -c 400)"
+    elif [ "$(cat "$T/net.out")" != "$expected" ]; then
         fail net "unexpected output: $(cat "$T/net.out") (tap is $mac)"
+    elif ! grep -q '^echoed 4$' "$T/echo.out"; then
+        fail net "the echo server did not see four datagrams: $(cat "$T/echo.out")"
     else
         pass net
     fi
