@@ -256,10 +256,10 @@ int main(int argc, char **argv)
     size_t elf_len;
     if (read_kernel(kernel, &elf, &elf_len) < 0)
         return 1;
-    say_virt();
     struct hv_vm vm = {0};
     if (hv_vm_open(&vm, &hv) < 0)
         return 1;
+    say_virt();
     uint64_t t_vm = hv_now_ns();
     struct hv_image img;
     char msg[256];
