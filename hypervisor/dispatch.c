@@ -337,8 +337,11 @@ enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned
     *status = 255;
     if (port < JEOS_HV_PORT_BASE || port - JEOS_HV_PORT_BASE >= JEOS_HV_CALL_MAX ||
         !call_names[port - JEOS_HV_PORT_BASE]) {
-        hv_guest_error(hv, "io", "%s of port 0x%x: no such hypercall", is_out ? "write" : "read",
-                       port);
+        hv_guest_error(hv, "io", "%s of port 0x%x: no such hypercall%s", is_out ? "write" : "read",
+                       port,
+                       port < JEOS_HV_PORT_BASE ? " (a PC device port: jeos-hv emulates no devices;"
+                                                  " is the kernel built for jeos-hv?)"
+                                                : "");
         return HV_EXIT;
     }
     unsigned nr = port - JEOS_HV_PORT_BASE;
