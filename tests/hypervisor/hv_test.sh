@@ -7,7 +7,7 @@ case $OUT in /*) ;; *) OUT=${JEOS_SRC:-$PWD}/$OUT ;; esac
 HV=$OUT/jeos-hv
 G=$OUT/hv-guests
 T=${T_TMP:-$(mktemp -d)}
-names="usage hello status mem_lazy block ro_disk net hostile apic seccomp idle no_kvm"
+names="usage hello status mem_lazy block ro_disk platform_api net hostile apic seccomp idle no_kvm"
 
 skip_all() {
     for n in $names; do echo "SKIP hv_$n: $1"; done
@@ -119,6 +119,20 @@ elif [ "$(sha256sum <"$T/ro.img")" != "$sum" ]; then
     fail ro_disk "the read-only disk file changed"
 else
     pass ro_disk
+fi
+
+# platform_api: the unikernel's device calls (unikernel/platform/hv/devices.c) on a disk; the
+# guest writes the last 2 KiB, and the host file holds it.
+truncate -s 64K "$T/p.img"
+run papi --disk "$T/p.img" "$G/platform.elf"
+want=$(python3 -c 'import sys; sys.stdout.write(bytes(0xa5 ^ (i & 255) for i in range(2048)).hex())')
+got=$(od -An -v -tx1 -j $((64 * 1024 - 2048)) -N2048 "$T/p.img" | tr -d ' \n')
+if [ "$rc" -ne 0 ] || [ "$(cat "$T/papi.out")" != SUCCESS ]; then
+    fail platform_api "status $rc: $(cat "$T/papi.out" "$T/papi.err" | head -c 400)"
+elif [ "$got" != "$want" ]; then
+    fail platform_api "the host file does not hold the guest's last 2 KiB"
+else
+    pass platform_api
 fi
 
 # net: in a network namespace of our own, a tap at 10.0.0.1. The guest ARP-asks for it (two

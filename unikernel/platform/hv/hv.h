@@ -10,6 +10,18 @@
 
 #include "../../../hypervisor/abi.h"
 
+/* A hypercall: a 32-bit port write carrying the argument block's address (identity mapped). */
+static inline void hv_hypercall(unsigned nr, void *arg)
+{
+    __asm__ volatile("outl %0, %1"
+                     :
+                     : "a"((uint32_t)(uintptr_t)arg), "d"((uint16_t)(JEOS_HV_PORT_BASE + nr))
+                     : "memory");
+}
+
+/* Keeps the boot-info block for the device counts; platform_parse_hv_bootinfo calls it. */
+void hv_devices_init(const struct jeos_hv_boot_info *bi);
+
 /* Results are 0 or a negative JEOS_HV_E* code (hypervisor/abi.h). */
 
 /* Host clocks in nanoseconds (CLOCK_REALTIME, CLOCK_MONOTONIC). */
