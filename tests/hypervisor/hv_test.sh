@@ -52,7 +52,7 @@ bad "jeos-hv: --bogus: unknown option or missing value" --bogus "$G/hello.elf"
 
 # hello: the greeting, the boot info, the command line and exit status 0.
 run hello "$G/hello.elf" -- 0 two words
-expected=$'Hello from a jeos-hv guest\nmem=32M cmdline="0 two words"\ncpuid: apic=0 x2apic=0 tsc_deadline=0 hypervisor=1 features=0'
+expected=$'Hello from a jeos-hv guest\nmem=32M cmdline="0 two words"\ncpuid: apic=0 x2apic=0 tsc_deadline=0 hypervisor=1 kvm_leaves=0 features=0'
 if [ "$rc" -ne 0 ]; then
     fail hello "exit status $rc (stderr: $(head -c 300 "$T/hello.err"))"
 elif [ "$(cat "$T/hello.out")" != "$expected" ]; then
@@ -64,7 +64,7 @@ else
 fi
 
 # status: the guest's exit status becomes jeos-hv's; --mem and --timings work.
-run status --mem 64M --timings "$G/hello.elf" 7
+run status --mem 64M --timings --trace "$G/hello.elf" 7
 if [ "$rc" -ne 7 ]; then
     fail status "exit status $rc, expected 7"
 elif ! grep -q 'mem=64M' "$T/status.out"; then
@@ -72,6 +72,8 @@ elif ! grep -q 'mem=64M' "$T/status.out"; then
 elif ! grep -Eq '^jeos-hv: vm exits: total=[0-9]+ io=[0-9]+ .*exit=1$' "$T/status.err" ||
     ! grep -Eq '^jeos-hv: timings .*first_hypercall=[0-9]+ exit=[0-9]+$' "$T/status.err"; then
     fail status "--timings output missing: $(cat "$T/status.err")"
+elif ! grep -Eq '^jeos-hv: trace: exit\(0x[0-9a-f]+\)$' "$T/status.err"; then
+    fail status "--trace did not show the exit call: $(cat "$T/status.err")"
 else
     pass status
 fi

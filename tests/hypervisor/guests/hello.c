@@ -28,6 +28,10 @@ int guest_main(const struct jeos_hv_boot_info *bi)
     g_putu((c >> 24) & 1);
     g_puts(" hypervisor=");
     g_putu(c >> 31);
+    uint32_t h = 0x40000000, s1, s2, s3;
+    __asm__ volatile("cpuid" : "+a"(h), "=b"(s1), "=c"(s2), "=d"(s3));
+    g_puts(" kvm_leaves=");
+    g_putu(s1 == 0x4b4d564b && s2 == 0x564b4d56 && s3 == 0x4d); /* "KVMKVMKVM\0\0\0" */
     g_puts(" features=");
     g_putu(bi->features);
     g_puts("\n");
