@@ -8,8 +8,9 @@
 # Compile application sources with $(UK_APP_CFLAGS) (red zone and SSE allowed: every interrupt
 # runs on an IST stack and the kernel itself uses general registers only).
 
+# Platforms: each ELF links exactly one. UK_PLATFORM is the default for applications.
+UK_PLATFORMS := qemu-kvm hv
 UK_PLATFORM ?= qemu-kvm
-UK_PLATFORMS := qemu-kvm
 ifeq ($(filter $(UK_PLATFORM),$(UK_PLATFORMS)),)
 $(error UK_PLATFORM=$(UK_PLATFORM): unknown platform (expected one of: $(UK_PLATFORMS)))
 endif
@@ -20,6 +21,7 @@ UK_NM ?= nm
 UK_DIR := $(O)/unikernel
 UK_LDS := unikernel/arch/x86_64/kernel.ld
 UK_LIB := $(UK_DIR)/libuk-$(UK_PLATFORM).a
+uk_lib = $(UK_DIR)/libuk-$(1).a
 
 UK_COMMON_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -28,14 +30,13 @@ UK_CFLAGS := $(UK_COMMON_CFLAGS) $(WARN) -mgeneral-regs-only
 UK_APP_CFLAGS := $(UK_COMMON_CFLAGS)
 UK_ASFLAGS := -Iunikernel -MMD -MP
 
-UK_SRCS := unikernel/kernel.c unikernel/lib/string.c \
+UK_CORE_SRCS := unikernel/kernel.c unikernel/lib/string.c \
 	unikernel/arch/x86_64/boot.S unikernel/arch/x86_64/isr.S unikernel/arch/x86_64/cpu.c \
 	unikernel/arch/x86_64/trap.c unikernel/arch/x86_64/ksyms.c unikernel/arch/x86_64/bootinfo.c \
 	unikernel/arch/x86_64/paging.c unikernel/memory/page.c unikernel/memory/heap.c \
 	unikernel/console/serial.c unikernel/console/printk.c unikernel/interrupts/irq.c \
-	unikernel/time/time.c unikernel/exit/acpi.c \
-	$(wildcard unikernel/platform/$(UK_PLATFORM)/*.c)
-UK_OBJS := $(patsubst %,$(UK_DIR)/obj/%.o,$(UK_SRCS))
+	unikernel/time/time.c unikernel/time/rtc.c unikernel/exit/acpi.c
+UK_CORE_OBJS := $(patsubst %,$(UK_DIR)/obj/%.o,$(UK_CORE_SRCS))
 
 $(UK_DIR)/obj/%.c.o: %.c
 	$(quiet) UKCC $<
@@ -47,10 +48,14 @@ $(UK_DIR)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(Q)$(UK_CC) $(UK_ASFLAGS) -c -o $@ $<
 
-$(UK_LIB): $(UK_OBJS)
-	$(quiet) AR $@
-	@rm -f $@
-	$(Q)ar rcs $@ $^
+# One kernel library per platform: the core objects plus platform/<name>/*.c.
+define uk_platform_lib
+$(UK_DIR)/libuk-$(1).a: $(UK_CORE_OBJS) $(patsubst %,$(UK_DIR)/obj/%.o,$(wildcard unikernel/platform/$(1)/*.c))
+	$$(quiet) AR $$@
+	@rm -f $$@
+	$$(Q)ar rcs $$@ $$^
+endef
+$(foreach p,$(UK_PLATFORMS),$(eval $(call uk_platform_lib,$(p))))
 
 # Application objects: $(UK_DIR)/app/<path>.o from <path>.c, built with the application flags.
 $(UK_DIR)/app/%.o: %.c
@@ -74,13 +79,14 @@ $(UK_SHIM_LIB): $(UK_DIR)/shim/unikernel/shim/shim.o
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-# uk_app OUT,OBJS: link OBJS with the kernel (tools/uk-link.sh: two passes, the second with the
-# embedded symbol table). The builder and the runtime can run uk-link.sh directly.
+# uk_app OUT,OBJS[,PLATFORM]: link OBJS with the kernel of PLATFORM (default $(UK_PLATFORM)) through
+# tools/uk-link.sh (two passes, the second with the embedded symbol table). The builder and the
+# runtime can run uk-link.sh directly.
 define uk_app
-$(1): $(2) $$(UK_LIB) $$(UK_LDS) unikernel/tools/ksyms.sh unikernel/tools/uk-link.sh
+$(1): $(2) $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) unikernel/tools/ksyms.sh unikernel/tools/uk-link.sh
 	$$(quiet) UKLD $$@
 	$$(Q)UK_CC=$$(UK_CC) UK_LD=$$(UK_LD) UK_NM=$$(UK_NM) \
-		sh unikernel/tools/uk-link.sh $$@ $$(UK_LIB) $$(UK_LDS) $(2)
+		sh unikernel/tools/uk-link.sh $$@ $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) $(2)
 endef
 
 # Test guests (tests/unikernel/guests/*.c), one ELF each.
@@ -91,7 +97,12 @@ $(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c
 # A plain C program through the shim, as `jeos build` will compile a recipe's sources.
 $(eval $(call uk_app,$(UK_DIR)/guests/hello_std.elf,$(UK_DIR)/shim/tests/unikernel/shim/hello_std.o $(UK_SHIM_LIB)))
 
-PROGRAMS += $(UK_LIB) $(UK_SHIM_LIB) $(UK_GUESTS) $(UK_DIR)/guests/hello_std.elf
+# The same test guests for jeos-hv (platform hv).
+UK_HV_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf)
+$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf),$(UK_DIR)/app/$(g:.c=.o),hv)))
+
+PROGRAMS += $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(UK_SHIM_LIB) $(UK_GUESTS) \
+	$(UK_HV_GUESTS) $(UK_DIR)/guests/hello_std.elf
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
 	unikernel/*/*/*.c unikernel/*/*/*.h tests/unikernel/guests/*.c tests/unikernel/shim/*.c \
 	tests/unikernel/linux/*.c)

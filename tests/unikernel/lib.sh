@@ -1,6 +1,7 @@
 # tests/unikernel/lib.sh — sourced by the unikernel tests: find the guests, boot them under QEMU TCG.
 #
-# uk_setup                 sets UK_GUESTS (folder of the guest ELFs) or prints SKIP and exits
+# uk_setup                 sets UK_GUESTS (folder of the guest ELFs) and UK_OUTDIR (its build folder)
+#                          or prints SKIP and exits
 # uk_boot LOG ARGS...      boots with QEMU (TCG, isa-debug-exit, serial on stdout into LOG);
 #                          sets UK_RC (QEMU's status) and UK_STATUS (the guest's, or -1)
 # uk_pvh LOG ELF CMDLINE   uk_boot with -kernel ELF -append CMDLINE (the PVH entry)
@@ -10,11 +11,13 @@ UK_TIMEOUT=${UK_TIMEOUT:-60}
 uk_setup() {
     local d
     UK_GUESTS=
+    # the freshest of the sanitizer and the plain build folders (the guests are the same code)
     for d in "${JEOS_SAN_OUT:-out/san}" "${JEOS_OUT:-out}"; do
         case $d in /*) ;; *) d=$JEOS_SRC/$d ;; esac
-        if [ -f "$d/unikernel/guests/hello.elf" ]; then
+        [ -f "$d/unikernel/guests/hello.elf" ] || continue
+        if [ -z "$UK_GUESTS" ] || [ "$d/unikernel/guests/hello.elf" -nt "$UK_GUESTS/hello.elf" ]; then
             UK_GUESTS=$d/unikernel/guests
-            break
+            UK_OUTDIR=$d
         fi
     done
     if [ -z "$UK_GUESTS" ]; then

@@ -34,6 +34,9 @@ int platform_parse_hv_bootinfo(struct boot_info *bi, uint64_t addr, const char *
  */
 uint64_t platform_tsc_hz(const struct boot_info *bi, const char **source);
 
+/* The wall clock now, ns since 1970-01-01 UTC (CMOS RTC, host time call, ...), or 0 if unknown. */
+uint64_t platform_wall_ns(void);
+
 /* Ends the guest; the host sees status (0..127). */
 __attribute__((noreturn)) void platform_exit(int status);
 

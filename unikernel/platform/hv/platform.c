@@ -79,6 +79,11 @@ uint64_t platform_tsc_hz(const struct boot_info *bi, const char **source)
     return bi->tsc_khz * 1000;
 }
 
+uint64_t platform_wall_ns(void)
+{
+    return hv_wall_ns();
+}
+
 void platform_exit(int status)
 {
     cpu_irq_disable();

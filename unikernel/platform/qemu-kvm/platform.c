@@ -5,6 +5,7 @@
 #include "exit/acpi.h"
 #include "lib/string.h"
 #include "platform/platform.h"
+#include "time/rtc.h"
 
 #define ISA_DEBUG_EXIT_PORT 0xf4
 
@@ -90,6 +91,11 @@ uint64_t platform_tsc_hz(const struct boot_info *bi, const char **source)
         hz <<= -shift;
     *source = "kvmclock";
     return hz;
+}
+
+uint64_t platform_wall_ns(void)
+{
+    return rtc_read_ns();
 }
 
 void platform_exit(int status)
