@@ -134,7 +134,7 @@ void uk_get_info(struct uk_info *info)
 
 int uk_irq_claim(void (*fn)(void *arg), void *arg)
 {
-    return irq_claim(fn, arg);
+    return irq_claim_app(fn, arg);
 }
 
 int uk_irq_route(unsigned gsi, int vector, int level_low)

@@ -34,9 +34,10 @@ void uk_sleep_ns(uint64_t ns);
 
 /*
  * Interrupts for drivers: uk_irq_claim reserves a vector for fn(arg) (run with interrupts off on
- * the interrupt stack; end-of-interrupt sent after it) and returns it, or a negative errno;
- * uk_irq_route sends IOAPIC input gsi to that vector (level_low: level-triggered, active low);
- * uk_irq_mask masks the input again. uk_idle halts until the next interrupt.
+ * the interrupt stack, the FPU/SSE/AVX state saved around it; end-of-interrupt sent after it) and
+ * returns it, or a negative errno; uk_irq_route sends IOAPIC input gsi to that vector (level_low:
+ * level-triggered, active low); uk_irq_mask masks the input again. uk_idle halts until the next
+ * interrupt.
  */
 int uk_irq_claim(void (*fn)(void *arg), void *arg);
 int uk_irq_route(unsigned gsi, int vector, int level_low);

@@ -23,7 +23,11 @@
 struct vec_entry {
     irq_handler_fn fn;
     void *arg;
+    int save_fpu; /* the handler is application code and may use SSE/AVX registers */
 };
+
+/* FPU/SSE/AVX state of the interrupted code while an application handler runs (no nesting). */
+static uint8_t fpu_area[4096] __attribute__((aligned(64)));
 
 static struct vec_entry vectors[256];
 static volatile uint32_t *lapic_mmio;
@@ -124,14 +128,40 @@ void irq_init(void)
     }
 }
 
-int irq_claim(irq_handler_fn fn, void *arg)
+static int claim(irq_handler_fn fn, void *arg, int save_fpu)
 {
     for (int v = VEC_FIRST_CLAIM; v <= VEC_LAST_CLAIM; v++)
         if (!vectors[v].fn) {
-            vectors[v] = (struct vec_entry){fn, arg};
+            vectors[v] = (struct vec_entry){fn, arg, save_fpu};
             return v;
         }
     return -16;
+}
+
+int irq_claim(irq_handler_fn fn, void *arg)
+{
+    return claim(fn, arg, 0);
+}
+
+int irq_claim_app(irq_handler_fn fn, void *arg)
+{
+    return claim(fn, arg, 1);
+}
+
+static void fpu_save(void)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xsave64 %0" : "=m"(fpu_area) : "a"(~0u), "d"(~0u) : "memory");
+    else
+        __asm__ volatile("fxsave64 %0" : "=m"(fpu_area) : : "memory");
+}
+
+static void fpu_restore(void)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xrstor64 %0" : : "m"(fpu_area), "a"(~0u), "d"(~0u) : "memory");
+    else
+        __asm__ volatile("fxrstor64 %0" : : "m"(fpu_area) : "memory");
 }
 
 int irq_route_gsi(unsigned gsi, int vector, int level_low)
@@ -163,8 +193,14 @@ void irq_dispatch(unsigned vector)
     irqs++;
     if (vector == VEC_SPURIOUS || (vector >= PIC_VEC_BASE && vector < PIC_VEC_BASE + 16))
         return; /* spurious: no end-of-interrupt */
-    if (vector < 256 && vectors[vector].fn)
-        vectors[vector].fn(vectors[vector].arg);
+    const struct vec_entry *e = &vectors[vector < 256 ? vector : 0];
+    if (e->fn && e->save_fpu) {
+        fpu_save();
+        e->fn(e->arg);
+        fpu_restore();
+    } else if (e->fn) {
+        e->fn(e->arg);
+    }
     lapic_write(LAPIC_EOI, 0);
 }
 

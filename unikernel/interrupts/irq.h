@@ -19,6 +19,9 @@ void irq_init(void);
  */
 int irq_claim(irq_handler_fn fn, void *arg);
 
+/* irq_claim_app: irq_claim for application handlers: the FPU/SSE/AVX state is saved around them. */
+int irq_claim_app(irq_handler_fn fn, void *arg);
+
 /*
  * irq_route_gsi: routes IOAPIC input gsi to vector on this CPU; level/active-low for PCI-style
  * lines, edge/active-high for ISA. Returns 0 or -EINVAL when no IOAPIC serves gsi.

@@ -96,11 +96,32 @@ static void cmos_write(uint8_t reg, uint8_t v)
     __asm__ volatile("outb %0, $0x71" : : "a"(v));
 }
 
+static volatile int clobber_sse;
+
 static void rtc_irq(void *arg)
 {
     (void)arg;
     cmos_read(0x0c); /* acknowledge, or the RTC raises no more */
     rtc_ticks++;
+    if (clobber_sse) /* an application handler may use SSE; the kernel must save the state */
+        __asm__ volatile("pcmpeqd %%xmm1, %%xmm1" : : : "xmm1");
+}
+
+/* Holds a value in xmm1 while spinning through RTC interrupts; returns what xmm1 held after. */
+static uint64_t sse_across_irqs(uint64_t magic, int ticks)
+{
+    uint64_t out;
+    __asm__ volatile("movq %1, %%xmm1\n"
+                     "1: movq %%xmm1, %%rax\n"
+                     "cmpq %1, %%rax\n"
+                     "jne 2f\n"
+                     "cmpl %2, %3\n"
+                     "jl 1b\n"
+                     "2: movq %%xmm1, %0\n"
+                     : "=r"(out)
+                     : "r"(magic), "r"(ticks), "m"(rtc_ticks)
+                     : "rax", "xmm1", "cc");
+    return out;
 }
 
 /* A driver's view: claim a vector, route the RTC's ISA line (GSI 8) through the IOAPIC. */
@@ -117,11 +138,17 @@ static int irq_check(void)
     uint64_t t0 = uk_monotonic_ns();
     while (rtc_ticks < 20 && uk_monotonic_ns() - t0 < 2000000000u)
         uk_idle();
+    uint64_t us = (uk_monotonic_ns() - t0) / 1000;
+    int ticks = rtc_ticks;
+    clobber_sse = 1;
+    uint64_t magic = 0x1234567890abcdefull;
+    uint64_t after = sse_across_irqs(magic, ticks + 20);
     cmos_write(0x0b, (uint8_t)(cmos_read(0x0b) & ~0x40));
     uk_irq_mask(8);
-    uk_printf("irq: vector=%d rtc_ticks=%d in %lu us\n", vec, rtc_ticks,
-              (uk_monotonic_ns() - t0) / 1000);
-    return rtc_ticks >= 20 ? 0 : 3;
+    uk_printf("irq: vector=%d rtc_ticks=%d in %lu us\n", vec, ticks, us);
+    uk_printf("irq-sse: xmm1 %s across %d interrupts\n", after == magic ? "kept" : "clobbered",
+              rtc_ticks - ticks);
+    return ticks >= 20 && after == magic ? 0 : 3;
 }
 
 static void modules(void)
