@@ -13,6 +13,8 @@
 static const struct jeos_command commands[] = {
     {"validate", "check recipes; report every error with file:line:column", cmd_validate_usage,
      cmd_validate},
+    {"build", "build a recipe's images (unikernels: ELF and GRUB disk)", cmd_build_usage,
+     cmd_build},
 };
 
 static void usage(FILE *f)

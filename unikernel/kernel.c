@@ -19,12 +19,21 @@ static struct boot_info boot_info;
 static char *argv[ARGV_MAX + 1];
 static char cmdline[BOOT_CMDLINE_MAX];
 
-/* Splits the command line in place on spaces; argv[0] is "app". */
+/*
+ * What the build bakes into the ELF (the builder generates both from the recipe). Weak
+ * references: without a definition their address is 0, and argv[0] is "app".
+ */
+extern const char uk_app_name[] __attribute__((weak));
+extern const char *const uk_app_args[] __attribute__((weak));
+
+/* argv: uk_app_name, uk_app_args, then the boot command line split in place on spaces. */
 static int split_args(char *s)
 {
-    static char app_name[] = "app";
     int argc = 0;
-    argv[argc++] = app_name;
+    static char default_name[] = "app";
+    argv[argc++] = uk_app_name ? (char *)uk_app_name : default_name;
+    for (int i = 0; uk_app_args && uk_app_args[i] && argc < ARGV_MAX; i++)
+        argv[argc++] = (char *)uk_app_args[i];
     while (*s && argc < ARGV_MAX) {
         while (*s == ' ')
             *s++ = '\0';

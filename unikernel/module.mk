@@ -8,6 +8,10 @@
 # Compile application sources with $(UK_APP_CFLAGS) (red zone and SSE allowed: every interrupt
 # runs on an IST stack and the kernel itself uses general registers only).
 
+# Host side (in libjeos.a / the jeos CLI): `jeos build` of unikernel recipes.
+LIBJEOS_SRCS += unikernel/host/ukbuild.c
+JEOS_SRCS += builder/cmd_build.c
+
 # Platforms: each ELF links exactly one. UK_PLATFORM is the default for applications.
 UK_PLATFORMS := qemu-kvm hv
 UK_PLATFORM ?= qemu-kvm
@@ -101,7 +105,31 @@ $(eval $(call uk_app,$(UK_DIR)/guests/hello_std.elf,$(UK_DIR)/shim/tests/unikern
 UK_HV_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf)
 $(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf),$(UK_DIR)/app/$(g:.c=.o),hv)))
 
-PROGRAMS += $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(UK_SHIM_LIB) $(UK_GUESTS) \
+# The kit `jeos build` compiles and links a unikernel recipe with (found beside the jeos binary:
+# out/unikernel/kit): headers (uk.h and the interim libc shim), one kernel library per platform,
+# the shim library, the linker script and the link helper.
+UK_KIT := $(UK_DIR)/kit
+UK_KIT_FILES := $(UK_KIT)/include/uk.h \
+	$(patsubst unikernel/shim/include/%,$(UK_KIT)/include/%,$(wildcard unikernel/shim/include/*.h)) \
+	$(foreach p,$(UK_PLATFORMS),$(UK_KIT)/lib/libuk-$(p).a) $(UK_KIT)/lib/libuk-shim.a \
+	$(UK_KIT)/kernel.ld $(UK_KIT)/uk-link.sh $(UK_KIT)/ksyms.sh
+$(UK_KIT)/include/uk.h: unikernel/uk.h
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+$(UK_KIT)/include/%.h: unikernel/shim/include/%.h
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+$(UK_KIT)/lib/%.a: $(UK_DIR)/%.a
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+$(UK_KIT)/kernel.ld: $(UK_LDS)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+$(UK_KIT)/%.sh: unikernel/tools/%.sh
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+PROGRAMS += $(UK_KIT_FILES) $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(UK_SHIM_LIB) $(UK_GUESTS) \
 	$(UK_HV_GUESTS) $(UK_DIR)/guests/hello_std.elf
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
 	unikernel/*/*/*.c unikernel/*/*/*.h tests/unikernel/guests/*.c tests/unikernel/shim/*.c \

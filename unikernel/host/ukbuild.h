@@ -1,0 +1,29 @@
+/* unikernel/host/ukbuild.h — host side: compile a unikernel recipe's sources and link them with the
+ * kernel. */
+#ifndef JEOS_UKBUILD_H
+#define JEOS_UKBUILD_H
+
+#include "builder/ctx.h"
+#include "builder/err.h"
+#include "builder/recipe.h"
+
+/*
+ * uk_kit_find: the unikernel kit (headers, kernel libraries, linker script, link helper):
+ * $JEOS_UK_KIT if set, else <folder of the jeos binary>/unikernel/kit. Sets *kit (caller frees).
+ * Returns 0, or a negative errno with a message naming where it looked.
+ */
+int uk_kit_find(char **kit, struct jeos_err *err);
+
+/*
+ * uk_build: builds recipe r (kind unikernel) into <out_dir>/<name>/:
+ *   <name>.elf     platform qemu-kvm (PVH entry for qemu -kernel and Xen, multiboot2 for GRUB)
+ *   <name>-hv.elf  platform hv (the jeos-hv entry)
+ *   <name>.raw     when image.formats has raw: a GRUB disk (BIOS and UEFI) booting <name>.elf
+ * Sources are compiled against the kit's headers (uk.h and the interim libc shim) with the
+ * recipe's cflags; argv[0] is the recipe's name and args come next. Every output is written
+ * under a temporary name and renamed. Returns 0 or a negative errno with messages in err.
+ */
+int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit,
+             const char *out_dir, struct jeos_err *err);
+
+#endif
