@@ -24,6 +24,15 @@ done
 leftovers=$(find "$out" -name '*.tmp*' -o -name '*.partial' | head -1)
 [ -z "$leftovers" ] || echo "FAIL build-hello: temporary file left: $leftovers"
 
+# same recipe, same ELFs (the GRUB disk from grub-mkrescue is not reproducible yet)
+if "$JEOS" -q build -o "$T_TMP/out2" "$JEOS_SRC/recipes/hello.yaml" >/dev/null 2>&1 &&
+    cmp -s "$d/hello.elf" "$T_TMP/out2/hello/hello.elf" &&
+    cmp -s "$d/hello-hv.elf" "$T_TMP/out2/hello/hello-hv.elf"; then
+    echo "PASS build-reproducible-elf"
+else
+    echo "FAIL build-reproducible-elf: a second build gave different ELFs"
+fi
+
 uk_pvh "$log" "$d/hello.elf" "two words"
 if uk_expect build-hello-pvh "$log" '^Hello from a jeos unikernel \(hello, 2 arguments\)$'; then
     [ "$UK_STATUS" -eq 0 ] && echo "PASS build-hello-pvh" || echo "FAIL build-hello-pvh: status $UK_STATUS"

@@ -130,12 +130,16 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     size_t n = 0, cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + 16;
     char **argv = xcalloc(cap, sizeof(char *));
     char *inc = xasprintf("-I%s/include", kit);
+    /* the temporary folder's random name stays out of the debug info: same input, same ELF */
+    char *tmpdir = xstrndup(obj, (size_t)(strrchr(obj, '/') - obj));
+    char *prefix_map = xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir);
     argv[n++] = "gcc";
     for (size_t i = 0; i < sizeof(app_cflags) / sizeof(app_cflags[0]); i++)
         argv[n++] = (char *)app_cflags[i];
     argv[n++] = "-isystem";
     argv[n++] = (char *)gcc_include;
     argv[n++] = inc;
+    argv[n++] = prefix_map;
     for (size_t i = 0; i < r->cflags.n; i++)
         argv[n++] = r->cflags.v[i];
     argv[n++] = "-c";
@@ -155,6 +159,8 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
         jeos_err_move(err, &sub);
     jeos_err_free(&sub);
     free(inc);
+    free(tmpdir);
+    free(prefix_map);
     free(argv);
     return rc;
 }
