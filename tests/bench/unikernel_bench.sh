@@ -12,19 +12,34 @@ probe=$out/unikernel/guests/probe.elf
 [ -f "$hello" ] || { echo "unikernel bench: $hello not built (run make)"; exit 1; }
 RUNS=${UK_BENCH_RUNS:-5}
 
-# first_line_ms PATTERN QEMU-ARGS...: ms from QEMU's start to the first output line matching
+# first_line_ms PATTERN QEMU-ARGS...: ms from QEMU's start to the first output line matching;
+# QEMU is stopped once the line is seen (what a guest does after it does not count), or after 30 s
 first_line_ms() {
     local pat=$1
     shift
+    local mark=$T_TMP/first_line.$RANDOM
+    rm -f "$mark"
     local t0=${EPOCHREALTIME/[.,]/}
-    local t1
-    t1=$(timeout 30 qemu-system-x86_64 -accel tcg -display none -monitor none -serial stdio \
-        -no-reboot "$@" </dev/null 2>/dev/null |
-        while IFS= read -r line; do
-            if [[ $line == *"$pat"* ]]; then echo "${EPOCHREALTIME/[.,]/}"; cat >/dev/null; fi
-        done)
-    [ -n "$t1" ] || { echo NaN; return 1; }
-    echo $(((t1 - t0) / 1000))
+    qemu-system-x86_64 -accel tcg -display none -monitor none -serial stdio -no-reboot "$@" \
+        </dev/null 2>/dev/null > >(while IFS= read -r line; do
+            if [[ $line == *"$pat"* ]]; then
+                echo "${EPOCHREALTIME/[.,]/}" >"$mark.tmp" && mv "$mark.tmp" "$mark"
+            fi
+        done) &
+    local qpid=$! waited=0
+    while [ ! -f "$mark" ] && [ $waited -lt 3000 ] && kill -0 $qpid 2>/dev/null; do
+        sleep 0.01
+        waited=$((waited + 1))
+    done
+    sleep 0.05 # a last line may still be on its way through the reader
+    kill $qpid 2>/dev/null
+    wait $qpid 2>/dev/null
+    if [ -f "$mark" ]; then
+        echo $((($(cat "$mark") - t0) / 1000))
+    else
+        echo NaN
+    fi
+    rm -f "$mark"
 }
 
 median() { grep -v NaN | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }

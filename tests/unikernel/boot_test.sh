@@ -68,3 +68,9 @@ if [ -f "$UK_GUESTS/hello_std.elf" ]; then
 else
     echo "FAIL shim-hello: $UK_GUESTS/hello_std.elf not built"
 fi
+
+# size budget: hello stripped within 64 KiB
+strip -o "$T_TMP/hello.stripped" "$elf"
+size=$(stat -c %s "$T_TMP/hello.stripped")
+if [ "$size" -le 65536 ]; then echo "PASS hello-size"; else echo "FAIL hello-size: $size bytes stripped (budget 65536)"; fi
+echo "hello.elf stripped: $size bytes"
