@@ -66,8 +66,9 @@ if [ -n "$vmlinuz" ]; then
 fi
 [ $have_linux = 1 ] || echo "note: no Linux peer (linux-image-cloud-amd64 not downloadable here); jeos figures only"
 
-# --- boot time, on a full PC (q35: SeaBIOS, PCI) and on microvm (the Firecracker-style machine)
-for machine in "q35" "microvm"; do
+# --- boot time on a full PC (q35: SeaBIOS, PCI). (On microvm the Debian kernel under TCG often
+# hangs calibrating its TSC without HPET/PM timer, so there jeos is measured alone, below.)
+for machine in "q35"; do
     ours=()
     peer=()
     for _ in $(seq "$RUNS"); do
@@ -87,6 +88,13 @@ for machine in "q35" "microvm"; do
         echo "boot to hello line, QEMU TCG -M $machine: jeos $ours_ms ms"
     fi
 done
+
+mv=()
+for _ in $(seq "$RUNS"); do
+    mv+=("$(first_line_ms 'Hello from the jeos unikernel' -M microvm -nodefaults -m 256 \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$hello")")
+done
+echo "boot to hello on microvm (no firmware but qboot), jeos alone: median $(printf '%s\n' "${mv[@]}" | median) ms (runs: ${mv[*]})"
 
 # --- size
 strip -o "$T_TMP/hello.stripped" "$hello"
