@@ -18,6 +18,7 @@ void kernel_boot(uint64_t info, uint32_t source);
 static struct boot_info boot_info;
 static char *argv[ARGV_MAX + 1];
 static char cmdline[BOOT_CMDLINE_MAX];
+static uint64_t init_ns; /* kernel entry to main() */
 
 /*
  * What the build bakes into the ELF (the builder generates both from the recipe). Weak
@@ -49,6 +50,7 @@ static int split_args(char *s)
 
 __attribute__((noreturn)) void kernel_boot(uint64_t info, uint32_t source)
 {
+    uint64_t tsc_entry = rdtsc();
     const char *why = "";
     platform_early_init();
     cpu_init();
@@ -63,6 +65,7 @@ __attribute__((noreturn)) void kernel_boot(uint64_t info, uint32_t source)
     int r = time_init(&boot_info);
     if (r < 0)
         panic("time: no TSC frequency or timer (%d)", r);
+    init_ns = (uint64_t)((unsigned __int128)(rdtsc() - tsc_entry) * 1000000000u / time_tsc_hz());
     cpu_irq_enable();
     memcpy(cmdline, boot_info.cmdline, sizeof(cmdline));
     int argc = split_args(boot_info.cmdline);
@@ -138,6 +141,7 @@ void uk_get_info(struct uk_info *info)
         .mem_page_tables = ms.page_tables,
         .mem_heap = ms.heap_bytes,
         .x2apic = lapic_is_x2apic(),
+        .init_ns = init_ns,
     };
 }
 

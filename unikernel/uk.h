@@ -70,6 +70,7 @@ struct uk_info {
     uint64_t mem_page_tables;
     uint64_t mem_heap; /* bytes the heap took from the page allocator */
     int x2apic;
+    uint64_t init_ns; /* kernel entry to main(), calibration included */
 };
 
 void uk_get_info(struct uk_info *info);

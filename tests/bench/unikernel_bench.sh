@@ -96,6 +96,12 @@ for _ in $(seq "$RUNS"); do
 done
 echo "boot to hello on microvm (no firmware but qboot), jeos alone: median $(printf '%s\n' "${mv[@]}" | median) ms (runs: ${mv[*]})"
 
+# inside the guest: kernel entry to main (the rest of the boot time is QEMU and firmware)
+log=$T_TMP/init.log
+timeout 60 qemu-system-x86_64 -accel tcg -M q35 -nodefaults -m 256 -display none -monitor none \
+    -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$probe" \
+    -append info </dev/null 2>&1 | tr -d '\r' | grep -E '^(info|init):' | sed 's/^/jeos guest: /'
+
 # --- size
 strip -o "$T_TMP/hello.stripped" "$hello"
 size_ours=$(stat -c %s "$T_TMP/hello.stripped")

@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "exit/acpi.h"
 #include "interrupts/irq.h"
 #include "lib/string.h"
@@ -91,6 +92,7 @@ static void find_ioapic(void)
             p += e[1];
         }
     }
+    paging_map_mmio(base, 4096);
     ioapic = (volatile uint32_t *)base;
     ioapic_count = ((ioapic_read(1) >> 16) & 0xff) + 1;
 }
@@ -117,6 +119,8 @@ void irq_init(void)
     }
     wrmsr(MSR_APIC_BASE, base);
     lapic_mmio = (volatile uint32_t *)(base & 0xfffff000u);
+    if (!x2apic)
+        paging_map_mmio(base & 0xfffff000u, 4096);
     lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
     lapic_write(LAPIC_LINT0, LAPIC_LVT_MASKED);
     lapic_write(LAPIC_LINT1, 0x400); /* NMI */

@@ -3,20 +3,26 @@
 
 #include "lib/string.h"
 
+/*
+ * rep stosq / rep movsq for the 8-byte words, then the tail bytes: few iterations, which matters
+ * where the CPU is emulated an instruction (or an iteration) at a time.
+ */
 void *memset(void *d, int c, size_t n)
 {
-    unsigned char *p = d;
-    while (n--)
-        *p++ = (unsigned char)c;
+    void *p = d;
+    size_t words = n / 8, tail = n % 8;
+    uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+    __asm__ volatile("rep stosq" : "+D"(p), "+c"(words) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(p), "+c"(tail) : "a"(v) : "memory");
     return d;
 }
 
 void *memcpy(void *restrict d, const void *restrict s, size_t n)
 {
-    unsigned char *pd = d;
-    const unsigned char *ps = s;
-    while (n--)
-        *pd++ = *ps++;
+    void *pd = d;
+    size_t words = n / 8, tail = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(pd), "+S"(s), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(pd), "+S"(s), "+c"(tail) : : "memory");
     return d;
 }
 

@@ -13,14 +13,28 @@ static int test(uint64_t pg)
     return bitmap[pg / 8] & (1u << (pg % 8));
 }
 
+static void mark_bit(uint64_t pg, int used)
+{
+    if (used)
+        bitmap[pg / 8] |= (uint8_t)(1u << (pg % 8));
+    else
+        bitmap[pg / 8] &= (uint8_t) ~(1u << (pg % 8));
+}
+
+/* Bits one by one up to a byte boundary, whole bytes by memset, then the tail. */
 static void mark(uint64_t first, uint64_t n, int used)
 {
-    for (uint64_t pg = first; pg < first + n && pg < npages; pg++) {
-        if (used)
-            bitmap[pg / 8] |= (uint8_t)(1u << (pg % 8));
-        else
-            bitmap[pg / 8] &= (uint8_t) ~(1u << (pg % 8));
+    uint64_t end = first + n < npages ? first + n : npages;
+    uint64_t pg = first;
+    for (; pg < end && (pg % 8); pg++)
+        mark_bit(pg, used);
+    if (pg < end && end - pg >= 8) {
+        uint64_t bytes = (end - pg) / 8;
+        memset(bitmap + pg / 8, used ? 0xff : 0, bytes);
+        pg += bytes * 8;
     }
+    for (; pg < end; pg++)
+        mark_bit(pg, used);
 }
 
 static void reserve(uint64_t base, uint64_t len)

@@ -22,6 +22,7 @@ static void info(void)
     uk_get_info(&i);
     uk_printf("info: boot=%s platform=%s tsc=%s tsc_hz=%lu timer=%s x2apic=%d\n", i.boot_source,
               i.platform, i.tsc_source, i.tsc_hz, i.timer, i.x2apic);
+    uk_printf("init: %lu us from kernel entry to main\n", i.init_ns / 1000);
 }
 
 static void mem(void)

@@ -193,6 +193,9 @@ gdt_ptr:
 boot_pml4:	.skip 4096
 boot_pdpt:	.skip 4096
 boot_pd:	.skip 4 * 4096
+
+	.section .stack, "aw", @nobits
+	.balign 4096
 	.globl boot_stack_guard
 boot_stack_guard:	.skip 4096
 	.globl boot_stack_bottom

@@ -34,7 +34,7 @@ struct idt_gate {
 
 struct cpu_features cpu_features;
 
-static struct ist_stack ist_stacks[IST_COUNT];
+static struct ist_stack ist_stacks[IST_COUNT] __attribute__((section(".stack")));
 static struct tss tss;
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 

@@ -32,33 +32,37 @@ static uint64_t *new_table(void)
     return t;
 }
 
-static int is_guard(uint64_t a, const uint64_t *guards, int nguards)
+#define MAX_PD 512 /* one PDPT: 512 GiB */
+
+static uint64_t *pds[MAX_PD]; /* page directory of each GiB below top */
+static uint64_t map_top, small_top;
+
+/* Fills pt (the table of the 2 MiB chunk at chunk) for [from, to) with flags. */
+static void fill(uint64_t *pt, uint64_t chunk, uint64_t from, uint64_t to, uint64_t flags)
 {
-    for (int i = 0; i < nguards; i++)
-        if (a == guards[i])
-            return 1;
-    return 0;
+    if (from < chunk)
+        from = chunk;
+    if (to > chunk + MIB2)
+        to = chunk + MIB2;
+    for (uint64_t a = from; a < to; a += PAGE_SIZE)
+        pt[(a - chunk) / PAGE_SIZE] = a | flags;
 }
 
-/* Flags of the 4 KiB page at a, inside the range covered by small pages. */
-static uint64_t small_flags(uint64_t a, const uint64_t *guards, int nguards)
+/* Maps the 2 MiB chunks of [base, base + len) with flags (those under the small pages excepted). */
+static void map_chunks(uint64_t base, uint64_t len, uint64_t flags)
 {
-    if (a == 0 || is_guard(a, guards, nguards))
-        return 0;
-    if (a >= (uint64_t)__image_start && a < (uint64_t)__text_end)
-        return PTE_P;
-    if (a >= (uint64_t)__text_end && a < (uint64_t)__rodata_end)
-        return PTE_P | nx_bit;
-    return PTE_P | PTE_W | nx_bit;
+    for (uint64_t a = base & ~(MIB2 - 1); a < base + len && a < map_top; a += MIB2)
+        if (a >= small_top)
+            pds[a / GIB][(a % GIB) / MIB2] = a | PTE_P | PTE_W | PTE_PS | nx_bit | flags;
 }
 
-static int is_ram(const struct boot_info *bi, uint64_t base, uint64_t len)
+int paging_map_mmio(uint64_t base, uint64_t len)
 {
-    for (int i = 0; i < bi->nmem; i++) {
-        const struct boot_mem *m = &bi->mem[i];
-        if (m->type != BOOT_MEM_BAD && base < m->base + m->len && m->base < base + len)
-            return 1;
-    }
+    if (base >= map_top || len > map_top - base)
+        return -22;
+    if (base < small_top)
+        return 0; /* the first span is mapped page by page already */
+    map_chunks(base, len, PTE_PCD | PTE_PWT);
     return 0;
 }
 
@@ -68,45 +72,47 @@ int paging_init(const struct boot_info *bi)
     int nguards = cpu_stack_guards(guards, 8);
     nx_bit = cpu_features.nx ? PTE_NX : 0;
 
-    uint64_t top = 4 * GIB;              /* all of the first 4 GiB: RAM, then device registers */
+    uint64_t top = 4 * GIB; /* page directories for the first 4 GiB: RAM, then devices */
     for (int i = 0; i < bi->nmem; i++) { /* RAM only: reserved holes far up stay unmapped */
         const struct boot_mem *m = &bi->mem[i];
         if (m->type != BOOT_MEM_RESERVED && m->type != BOOT_MEM_BAD && m->base + m->len > top)
             top = m->base + m->len;
     }
-    if (top > 512 * GIB)
-        top = 512 * GIB;
-    top = (top + GIB - 1) & ~(GIB - 1);
-    uint64_t small_end = ((uint64_t)__image_end + MIB2 - 1) & ~(MIB2 - 1);
+    if (top > MAX_PD * GIB)
+        top = MAX_PD * GIB;
+    map_top = (top + GIB - 1) & ~(GIB - 1);
+    small_top = ((uint64_t)__image_end + MIB2 - 1) & ~(MIB2 - 1);
 
     uint64_t *pml4 = new_table(), *pdpt = new_table();
     if (!pml4 || !pdpt)
         return -12;
     pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W;
-    for (uint64_t g = 0; g < top; g += GIB) {
-        uint64_t *pd = new_table();
-        if (!pd)
+    for (uint64_t g = 0; g < map_top; g += GIB) {
+        if (!(pds[g / GIB] = new_table()))
             return -12;
-        pdpt[g / GIB] = (uint64_t)pd | PTE_P | PTE_W;
-        for (uint64_t a = g; a < g + GIB; a += MIB2) {
-            uint64_t *pde = &pd[(a - g) / MIB2];
-            if (a < small_end) {
-                uint64_t *pt = new_table();
-                if (!pt)
-                    return -12;
-                for (int i = 0; i < 512; i++) {
-                    uint64_t pa = a + (uint64_t)i * PAGE_SIZE;
-                    uint64_t fl = small_flags(pa, guards, nguards);
-                    pt[i] = fl ? pa | fl : 0;
-                }
-                *pde = (uint64_t)pt | PTE_P | PTE_W;
-            } else if (is_ram(bi, a, MIB2)) {
-                *pde = a | PTE_P | PTE_W | PTE_PS | nx_bit;
-            } else if (a < 4 * GIB) {
-                *pde = a | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | nx_bit;
-            }
-        }
+        pdpt[g / GIB] = (uint64_t)pds[g / GIB] | PTE_P | PTE_W;
     }
+    /* 4 KiB pages up to small_top: page 0 and the guard pages stay out */
+    for (uint64_t a = 0; a < small_top; a += MIB2) {
+        uint64_t *pt = new_table();
+        if (!pt)
+            return -12;
+        fill(pt, a, PAGE_SIZE, (uint64_t)__image_start, PTE_P | PTE_W | nx_bit);
+        fill(pt, a, (uint64_t)__image_start, (uint64_t)__text_end, PTE_P);
+        fill(pt, a, (uint64_t)__text_end, (uint64_t)__rodata_end, PTE_P | nx_bit);
+        fill(pt, a, (uint64_t)__rodata_end, a + MIB2, PTE_P | PTE_W | nx_bit);
+        for (int i = 0; i < nguards; i++)
+            if (guards[i] >= a && guards[i] < a + MIB2)
+                pt[(guards[i] - a) / PAGE_SIZE] = 0;
+        pds[a / GIB][(a % GIB) / MIB2] = (uint64_t)pt | PTE_P | PTE_W;
+    }
+    /* the memory map: device-like regions uncached first, then RAM write-back over them */
+    for (int i = 0; i < bi->nmem; i++)
+        if (bi->mem[i].type == BOOT_MEM_RESERVED)
+            map_chunks(bi->mem[i].base, bi->mem[i].len, PTE_PCD | PTE_PWT);
+    for (int i = 0; i < bi->nmem; i++)
+        if (bi->mem[i].type != BOOT_MEM_RESERVED && bi->mem[i].type != BOOT_MEM_BAD)
+            map_chunks(bi->mem[i].base, bi->mem[i].len, 0);
     write_cr3((uint64_t)pml4);
     return 0;
 }
