@@ -63,3 +63,9 @@ uk_boot "$log" -M q35 -kernel "$elf" -append "modules  two  args" -initrd "$T_TM
 if uk_expect modules "$log" '^cmdline: modules  two  args$' '^module 0: 21 bytes, starts "JEOS"$' '^modules: 1$'; then
     [ "$UK_STATUS" -eq 0 ] && echo "PASS modules" || echo "FAIL modules: status $UK_STATUS"
 fi
+
+# AVX in application code (TCG's "max" CPU has it): the kernel must have enabled OSXSAVE and XCR0
+uk_boot "$log" -M q35 -cpu max -kernel "$elf" -append avx
+if uk_expect avx "$log" '^avx: ok$'; then
+    [ "$UK_STATUS" -eq 0 ] && echo "PASS avx" || echo "FAIL avx: status $UK_STATUS"
+fi

@@ -165,6 +165,28 @@ static void modules(void)
     uk_printf("modules: %d\n", i);
 }
 
+/* AVX in ordinary code: a #UD here means the kernel did not enable the state (CR4, XCR0). */
+static int avx_check(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    if (!(c & (1u << 28)) || !(c & (1u << 27))) {
+        uk_printf("avx: not offered by this CPU\n");
+        return 0;
+    }
+    float in[8] = {1, 2, 3, 4, 5, 6, 7, 8}, out[8];
+    __asm__ volatile("vmovups %1, %%ymm0\n"
+                     "vaddps %%ymm0, %%ymm0, %%ymm0\n"
+                     "vmovups %%ymm0, %0\n"
+                     "vzeroupper"
+                     : "=m"(out)
+                     : "m"(in)
+                     : "xmm0");
+    int ok = out[0] == 2 && out[7] == 16;
+    uk_printf("avx: %s\n", ok ? "ok" : "wrong result");
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "info";
@@ -194,6 +216,8 @@ int main(int argc, char **argv)
     }
     if (streq(mode, "fpu"))
         return fpu_check();
+    if (streq(mode, "avx"))
+        return avx_check();
     if (streq(mode, "sleep")) {
         uint64_t ms = (uint64_t)num(arg);
         info();
