@@ -9,15 +9,19 @@
 UK_TIMEOUT=${UK_TIMEOUT:-60}
 
 uk_setup() {
-    local d
+    local d t best=0
     UK_GUESTS=
     # the freshest of the sanitizer and the plain build folders (the guests are the same code)
     for d in "${JEOS_SAN_OUT:-out/san}" "${JEOS_OUT:-out}"; do
         case $d in /*) ;; *) d=$JEOS_SRC/$d ;; esac
         [ -f "$d/unikernel/guests/hello.elf" ] || continue
-        if [ -z "$UK_GUESTS" ] || [ "$d/unikernel/guests/hello.elf" -nt "$UK_GUESTS/hello.elf" ]; then
+        t=$(find "$d/unikernel/guests" "$d/unikernel/guests-hv" -name '*.elf' -printf '%T@\n' 2>/dev/null |
+            sort -n | tail -n 1)
+        t=${t%.*}
+        if [ -z "$UK_GUESTS" ] || [ "${t:-0}" -gt "$best" ]; then
             UK_GUESTS=$d/unikernel/guests
             UK_OUTDIR=$d
+            best=${t:-0}
         fi
     done
     if [ -z "$UK_GUESTS" ]; then
