@@ -155,6 +155,16 @@ int uk_irq_route(unsigned gsi, int vector, int level_low)
     return irq_route_gsi(gsi, vector, level_low);
 }
 
+unsigned uk_irq_isa_gsi(unsigned isa_irq)
+{
+    return irq_isa_gsi(isa_irq);
+}
+
+int uk_irq_route_isa(unsigned isa_irq, int vector)
+{
+    return irq_route_isa(isa_irq, vector);
+}
+
 int uk_irq_mask(unsigned gsi)
 {
     return irq_mask_gsi(gsi);

@@ -48,6 +48,9 @@ void uk_sleep_ns(uint64_t ns);
 int uk_irq_claim(void (*fn)(void *arg), void *arg);
 int uk_irq_route(unsigned gsi, int vector, int level_low);
 int uk_irq_mask(unsigned gsi);
+/* ISA interrupts (0..15) through the ACPI overrides: the GSI used, and routing by ISA number. */
+unsigned uk_irq_isa_gsi(unsigned isa_irq);
+int uk_irq_route_isa(unsigned isa_irq, int vector);
 void uk_idle(void);
 
 /* Boot modules (initrd, files) the loader placed in memory: 0 and base/len, or -1 past the last. */

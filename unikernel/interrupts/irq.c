@@ -36,6 +36,8 @@ static int x2apic;
 static volatile uint32_t *ioapic;
 static unsigned ioapic_gsi_base, ioapic_count;
 static uint64_t irqs;
+static uint32_t isa_gsi[16];   /* ISA IRQ -> GSI (MADT interrupt source overrides) */
+static uint16_t isa_flags[16]; /* MPS INTI flags of the override, 0 = bus default */
 
 uint32_t lapic_read(uint32_t reg)
 {
@@ -75,19 +77,29 @@ static void find_ioapic(void)
     uint64_t madt = acpi_find_table("APIC");
     uint64_t base = IOAPIC_DEFAULT_BASE;
     ioapic_gsi_base = 0;
+    for (unsigned i = 0; i < 16; i++)
+        isa_gsi[i] = i;
+    int have_ioapic = 0;
     if (madt) {
         uint32_t len = *(const uint32_t *)(madt + 4);
         for (uint64_t p = madt + 44; p + 2 <= madt + len;) {
             const uint8_t *e = (const uint8_t *)p;
             if (e[1] < 2)
                 break;
-            if (e[0] == 1 && e[1] >= 12) { /* IOAPIC entry */
+            if (e[0] == 1 && e[1] >= 12 && !have_ioapic) { /* the first IOAPIC */
                 uint32_t a, gsi;
                 memcpy(&a, e + 4, 4);
                 memcpy(&gsi, e + 8, 4);
                 base = a;
                 ioapic_gsi_base = gsi;
-                break;
+                have_ioapic = 1;
+            } else if (e[0] == 2 && e[1] >= 10 && e[2] == 0 && e[3] < 16) {
+                uint32_t gsi; /* interrupt source override on the ISA bus */
+                uint16_t flags;
+                memcpy(&gsi, e + 4, 4);
+                memcpy(&flags, e + 8, 2);
+                isa_gsi[e[3]] = gsi;
+                isa_flags[e[3]] = flags;
             }
             p += e[1];
         }
@@ -181,6 +193,21 @@ int irq_route_gsi(unsigned gsi, int vector, int level_low)
     ioapic_write(0x11 + 2 * pin, apic_id << 24);
     ioapic_write(0x10 + 2 * pin, lo);
     return 0;
+}
+
+int irq_route_isa(unsigned isa_irq, int vector)
+{
+    if (isa_irq >= 16)
+        return -22;
+    uint16_t f = isa_flags[isa_irq];
+    /* ISA default: edge, active high; an override may say level (bits 2-3 = 3) / low (0-1 = 3) */
+    int level_low = (f & 3) == 3 || ((f >> 2) & 3) == 3;
+    return irq_route_gsi(isa_gsi[isa_irq], vector, level_low);
+}
+
+unsigned irq_isa_gsi(unsigned isa_irq)
+{
+    return isa_irq < 16 ? isa_gsi[isa_irq] : isa_irq;
 }
 
 int irq_mask_gsi(unsigned gsi)

@@ -28,6 +28,13 @@ int irq_claim_app(irq_handler_fn fn, void *arg);
  */
 int irq_route_gsi(unsigned gsi, int vector, int level_low);
 
+/*
+ * irq_route_isa: routes ISA interrupt isa_irq (0..15) to vector through the MADT's interrupt
+ * source overrides (on PCs, IRQ 0 is GSI 2). Returns 0 or -EINVAL. irq_isa_gsi: the GSI it uses.
+ */
+int irq_route_isa(unsigned isa_irq, int vector);
+unsigned irq_isa_gsi(unsigned isa_irq);
+
 /* irq_mask_gsi: masks IOAPIC input gsi again. Returns 0 or -EINVAL. */
 int irq_mask_gsi(unsigned gsi);
 

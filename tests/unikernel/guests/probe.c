@@ -131,8 +131,9 @@ static int irq_check(void)
     int vec = uk_irq_claim(rtc_irq, 0);
     if (vec < 0)
         return 1;
-    if (uk_irq_route(8, vec, 0) < 0)
+    if (uk_irq_route_isa(8, vec) < 0)
         return 2;
+    uk_printf("isa: irq0->gsi%u irq8->gsi%u\n", uk_irq_isa_gsi(0), uk_irq_isa_gsi(8));
     cmos_write(0x0a, (uint8_t)((cmos_read(0x0a) & 0xf0) | 0x06)); /* 1024 Hz */
     cmos_write(0x0b, (uint8_t)(cmos_read(0x0b) | 0x40));          /* periodic interrupt on */
     cmos_read(0x0c);
@@ -145,7 +146,7 @@ static int irq_check(void)
     uint64_t magic = 0x1234567890abcdefull;
     uint64_t after = sse_across_irqs(magic, ticks + 20);
     cmos_write(0x0b, (uint8_t)(cmos_read(0x0b) & ~0x40));
-    uk_irq_mask(8);
+    uk_irq_mask(uk_irq_isa_gsi(8));
     uk_printf("irq: vector=%d rtc_ticks=%d in %lu us\n", vec, ticks, us);
     uk_printf("irq-sse: xmm1 %s across %d interrupts\n", after == magic ? "kept" : "clobbered",
               rtc_ticks - ticks);
