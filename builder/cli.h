@@ -23,6 +23,10 @@ struct jeos_command {
 
 int cmd_validate(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_validate_usage[];
+int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_resolve_usage[];
+int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_why_usage[];
 
 /* True when argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);

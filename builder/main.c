@@ -13,6 +13,10 @@
 static const struct jeos_command commands[] = {
     {"validate", "check recipes; report every error with file:line:column", cmd_validate_usage,
      cmd_validate},
+    {"resolve", "resolve a recipe's packages to their minimal closure; write RECIPE.lock",
+     cmd_resolve_usage, cmd_resolve},
+    {"why", "print the dependency chain that pulled a package into a recipe", cmd_why_usage,
+     cmd_why},
 };
 
 static void usage(FILE *f)

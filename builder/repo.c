@@ -1,0 +1,507 @@
+/* repo.c — transports (http via libcurl, file:), signed Release files and verified Packages indexes
+ * (see repo.h). */
+#include "builder/repo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <curl/curl.h>
+
+#include "builder/cache.h"
+#include "builder/ctx.h"
+#include "builder/err.h"
+#include "builder/util.h"
+
+/* ---- transports ---- */
+
+static int file_get(const char *uri, int fd, struct jeos_err *err)
+{
+    const char *path = uri + 5; /* "file:" */
+    if (strncmp(path, "//", 2) == 0)
+        path += 2;
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return jeos_errf(err, errno == ENOENT ? -ENOENT : -errno, "%s: %s", uri, strerror(errno));
+    char buf[65536];
+    int rc = 0;
+    for (;;) {
+        ssize_t r = read(in, buf, sizeof(buf));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = jeos_errf(err, -errno, "%s: read: %s", uri, strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break;
+        if ((rc = jeos_write_all(fd, buf, (size_t)r)) < 0) {
+            jeos_errf(err, rc, "%s: write: %s", uri, strerror(-rc));
+            break;
+        }
+    }
+    close(in);
+    return rc;
+}
+
+struct http_sink {
+    int fd;
+    int rc;
+};
+
+static size_t http_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct http_sink *s = arg;
+    if (jeos_write_all(s->fd, data, size * nmemb) < 0) {
+        s->rc = -EIO;
+        return 0;
+    }
+    return size * nmemb;
+}
+
+static int http_get(const char *uri, int fd, struct jeos_err *err)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return jeos_errf(err, -ENOMEM, "%s: cannot start libcurl", uri);
+    struct http_sink sink = {fd, 0};
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, uri);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "jeos/" JEOS_VERSION);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1000L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode cr = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    if (cr != CURLE_OK)
+        return jeos_errf(err, -EIO, "%s: %s", uri, errbuf[0] ? errbuf : curl_easy_strerror(cr));
+    if (status == 404 || status == 410)
+        return jeos_errf(err, -ENOENT, "%s: not found (HTTP %ld)", uri, status);
+    if (status >= 400)
+        return jeos_errf(err, -EIO, "%s: HTTP status %ld", uri, status);
+    if (sink.rc < 0)
+        return jeos_errf(err, sink.rc, "%s: cannot write what was downloaded", uri);
+    return 0;
+}
+
+static const struct repo_transport transports[] = {
+    {"http:", http_get},
+    {"https:", http_get},
+    {"file:", file_get},
+};
+
+const struct repo_transport *repo_transport_for(const char *uri)
+{
+    for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
+        if (strncmp(uri, transports[i].scheme, strlen(transports[i].scheme)) == 0)
+            return &transports[i];
+    return NULL;
+}
+
+static int transport_get(const char *uri, int fd, struct jeos_err *err)
+{
+    const struct repo_transport *t = repo_transport_for(uri);
+    if (!t)
+        return jeos_errf(err, -EPROTONOSUPPORT,
+                         "%s: unknown URI scheme (expected http:, https: or file:)", uri);
+    return t->get(uri, fd, err);
+}
+
+struct fetch_arg {
+    const char *uri;
+};
+
+static int fill_from_uri(void *arg, int fd, struct jeos_err *err)
+{
+    struct fetch_arg *a = arg;
+    return transport_get(a->uri, fd, err);
+}
+
+int repo_fetch_to_cache(const struct jeos_ctx *ctx, const char *uri, const char *sha256,
+                        uint64_t size, const char *what, char **path, struct jeos_err *err)
+{
+    struct fetch_arg a = {uri};
+    return cache_store(ctx, sha256, size, what, fill_from_uri, &a, path, err);
+}
+
+/* ---- Release ---- */
+
+struct release_entry {
+    char *path;
+    char *sha256;
+    uint64_t size;
+};
+
+struct release {
+    struct release_entry *v;
+    size_t n;
+};
+
+static void release_free(struct release *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->v[i].path);
+        free(r->v[i].sha256);
+    }
+    free(r->v);
+    memset(r, 0, sizeof(*r));
+}
+
+static const struct release_entry *release_find(const struct release *r, const char *path)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->v[i].path, path) == 0)
+            return &r->v[i];
+    return NULL;
+}
+
+/* Parses the SHA256 list of a Release text (modified in place). */
+static int release_parse(char *text, size_t len, const char *what, struct release *out,
+                         struct jeos_err *err)
+{
+    struct deb822_iter it;
+    struct deb822_field f;
+    int r;
+    bool found = false;
+    deb822_init(&it, text, len);
+    while ((r = deb822_next(&it, &f)) >= 0) {
+        if (r == 0)
+            break; /* only the first stanza matters */
+        if (!deb822_is(&f, "SHA256"))
+            continue;
+        found = true;
+        char *save = NULL;
+        size_t line = f.line;
+        for (char *l = strtok_r(f.val, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            char hash[65], path[512];
+            unsigned long long size;
+            line++;
+            if (sscanf(l, " %64s %llu %511s", hash, &size, path) != 3 || !cache_valid_sha256(hash))
+                return jeos_errf(err, -EINVAL,
+                                 "%s:%zu: SHA256: expected \"HASH SIZE PATH\" (got \"%s\")", what,
+                                 line, l);
+            out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+            out->v[out->n++] = (struct release_entry){xstrdup(path), xstrdup(hash), size};
+        }
+    }
+    if (r == -2)
+        return jeos_errf(err, -EINVAL, "%s:%zu: not a \"Field: value\" line", what, it.line);
+    if (!found)
+        return jeos_errf(err, -EINVAL, "%s: no SHA256 field (jeos needs sha256 index hashes)",
+                         what);
+    return 0;
+}
+
+/* "http://deb.debian.org/debian" -> "http_deb.debian.org_debian" (a folder name). */
+static char *uri_key(const char *uri)
+{
+    char *k = xstrdup(uri);
+    for (char *p = k; *p; p++)
+        if (*p == '/' || *p == ':')
+            *p = '_';
+    return k;
+}
+
+/* Downloads `uri` to `path` atomically. */
+static int download(const char *uri, const char *path, struct jeos_err *err)
+{
+    struct jeos_outfile o;
+    int rc = jeos_outfile_open(&o, path, 0644, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = transport_get(uri, o.fd, err)) < 0) {
+        jeos_outfile_abort(&o);
+        return rc;
+    }
+    return jeos_outfile_commit(&o, err);
+}
+
+/* gpgv --keyring K [--output -] FILE...; on failure one message naming `what`. */
+static int verify(const char *keyring, const char *sig, const char *data, struct sbuf *out,
+                  const char *what, struct jeos_err *err)
+{
+    struct jeos_err e = {0};
+    char *argv[10];
+    int n = 0;
+    argv[n++] = "gpgv";
+    argv[n++] = "--quiet";
+    argv[n++] = "--keyring";
+    argv[n++] = (char *)keyring;
+    if (out) {
+        argv[n++] = "--output";
+        argv[n++] = "-";
+    }
+    argv[n++] = (char *)sig;
+    if (data)
+        argv[n++] = (char *)data;
+    argv[n] = NULL;
+    struct stat st;
+    if (stat(keyring, &st) < 0)
+        return jeos_errf(err, -ENOENT, "%s: cannot check the signature: keyring %s: %s", what,
+                         keyring, strerror(errno));
+    int rc = jeos_spawn(argv, out, &e);
+    if (rc < 0) {
+        /* Keep gpgv's own reason, which is its last line. */
+        const char *m = e.n ? e.msgs[0] : "gpgv failed";
+        const char *last = strrchr(m, '\n');
+        rc = jeos_errf(err, -EBADMSG, "%s: bad signature (gpgv with keyring %s: %s)", what, keyring,
+                       last ? last + 1 : m);
+    }
+    jeos_err_free(&e);
+    return rc;
+}
+
+/*
+ * Gets the verified Release text of one suite into *text (caller frees). Online,
+ * InRelease (else Release + Release.gpg) is downloaded into CACHE/dists/...;
+ * offline, the copy there is used. Either way the signature is checked.
+ */
+static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                       char **text, size_t *len, struct jeos_err *err)
+{
+    char *key = uri_key(src->uri);
+    char *dir = xasprintf("%s/dists/%s/%s", ctx->cache_dir, key, suite);
+    char *inrel = xasprintf("%s/InRelease", dir), *rel = xasprintf("%s/Release", dir);
+    char *relgpg = xasprintf("%s/Release.gpg", dir);
+    char *u_in = xasprintf("%s/dists/%s/InRelease", src->uri, suite);
+    char *u_rel = xasprintf("%s/dists/%s/Release", src->uri, suite);
+    char *u_gpg = xasprintf("%s/dists/%s/Release.gpg", src->uri, suite);
+    bool have_in = false;
+    int rc = 0;
+    struct stat st;
+    struct sbuf out = {0};
+
+    if (!ctx->offline) {
+        if ((rc = jeos_mkdir_p(dir, 0755, err)) < 0)
+            goto done;
+        struct jeos_err e = {0};
+        rc = download(u_in, inrel, &e);
+        if (rc == 0) {
+            have_in = true;
+        } else if (rc == -ENOENT) {
+            unlink(inrel);
+            jeos_err_free(&e);
+            if ((rc = download(u_rel, rel, err)) < 0)
+                goto done;
+            rc = download(u_gpg, relgpg, &e);
+            if (rc < 0 && !(rc == -ENOENT && ctx->allow_unauthenticated)) {
+                jeos_err_move(err, &e);
+                goto done;
+            }
+            if (rc < 0)
+                unlink(relgpg);
+            rc = 0;
+        } else {
+            jeos_err_move(err, &e);
+            goto done;
+        }
+        jeos_err_free(&e);
+    } else {
+        have_in = stat(inrel, &st) == 0;
+        if (!have_in && stat(rel, &st) != 0) {
+            rc = jeos_errf(err, -ENOENT, "%s: not in the cache and --offline is set", u_in);
+            goto done;
+        }
+    }
+
+    if (ctx->allow_unauthenticated) {
+        jeos_log(ctx, JEOS_LOG_QUIET,
+                 "WARNING: --allow-unauthenticated: the signature of %s is NOT checked",
+                 have_in ? u_in : u_rel);
+        char *raw;
+        size_t rlen;
+        if ((rc = jeos_read_file(have_in ? inrel : rel, &raw, &rlen, err)) < 0)
+            goto done;
+        if (have_in) {
+            *text = deb822_strip_clearsign(raw, rlen, len);
+            free(raw);
+            if (!*text)
+                rc = jeos_errf(err, -EINVAL, "%s: not an OpenPGP cleartext-signed file", u_in);
+        } else {
+            *text = raw;
+            *len = rlen;
+        }
+        goto done;
+    }
+    if (have_in) {
+        if ((rc = verify(src->keyring, inrel, NULL, &out, u_in, err)) < 0)
+            goto done;
+        *len = out.len;
+        if (!out.s)
+            sbuf_puts(&out, "");
+        *text = sbuf_take(&out);
+    } else {
+        if (stat(relgpg, &st) != 0) {
+            rc = jeos_errf(err, -ENOENT,
+                           "%s: no InRelease and no Release.gpg: cannot check the "
+                           "signature (--allow-unauthenticated skips the check)",
+                           u_rel);
+            goto done;
+        }
+        if ((rc = verify(src->keyring, relgpg, rel, NULL, u_rel, err)) < 0)
+            goto done;
+        rc = jeos_read_file(rel, text, len, err);
+    }
+done:
+    sbuf_free(&out);
+    free(key);
+    free(dir);
+    free(inrel);
+    free(rel);
+    free(relgpg);
+    free(u_in);
+    free(u_rel);
+    free(u_gpg);
+    return rc;
+}
+
+/* ---- Packages indexes ---- */
+
+/* Decompresses (xz, gz, or nothing) a file with libarchive into a NUL-terminated buffer. */
+static int decompress(const char *path, const char *what, char **data, size_t *len,
+                      struct jeos_err *err)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_filter_all(a);
+    archive_read_support_format_raw(a);
+    struct archive_entry *e;
+    int rc = 0;
+    if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
+        archive_read_next_header(a, &e) != ARCHIVE_OK) {
+        rc = jeos_errf(err, -EINVAL, "%s: cannot decompress: %s", what, archive_error_string(a));
+        archive_read_free(a);
+        return rc;
+    }
+    size_t cap = 1 << 20, n = 0;
+    char *buf = xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+        la_ssize_t r = archive_read_data(a, buf + n, cap - n);
+        if (r < 0) {
+            rc =
+                jeos_errf(err, -EINVAL, "%s: cannot decompress: %s", what, archive_error_string(a));
+            free(buf);
+            archive_read_free(a);
+            return rc;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    archive_read_free(a);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                      const char *comp, const struct release *rel, struct pkg_universe *u,
+                      struct jeos_err *err)
+{
+    char *base = xasprintf("%s/binary-%s/Packages", comp, u->arch);
+    char *label = xasprintf("%s/%s", suite, comp);
+    const struct release_entry *plain = release_find(rel, base);
+    int rc = 0;
+    char *data = NULL, *cpath = NULL, *uri = NULL, *ppath = NULL;
+    size_t len = 0;
+
+    /* Warm path: the decompressed index is in the cache under the hash Release gives it. */
+    if (plain) {
+        ppath = cache_object_path(ctx, plain->sha256);
+        struct jeos_err quiet = {0};
+        if (jeos_read_file(ppath, &data, &len, &quiet) == 0) {
+            jeos_err_free(&quiet);
+            goto parse;
+        }
+        jeos_err_free(&quiet);
+    }
+    static const char *const sufs[] = {".xz", ".gz", ""};
+    const struct release_entry *ent = NULL;
+    for (size_t i = 0; i < 3 && !ent; i++) {
+        char *p = xasprintf("%s%s", base, sufs[i]);
+        ent = release_find(rel, p);
+        free(p);
+    }
+    if (!ent) {
+        rc = jeos_errf(err, -ENOENT, "%s/dists/%s/Release: lists no %s index (.xz, .gz or plain)",
+                       src->uri, suite, base);
+        goto out;
+    }
+    uri = xasprintf("%s/dists/%s/%s", src->uri, suite, ent->path);
+    jeos_log(ctx, JEOS_LOG_INFO, "fetching %s", uri);
+    if ((rc = repo_fetch_to_cache(ctx, uri, ent->sha256, ent->size, uri, &cpath, err)) < 0)
+        goto out;
+    if ((rc = decompress(cpath, uri, &data, &len, err)) < 0)
+        goto out;
+    if (plain) {
+        char hex[65];
+        cache_sha256_hex(data, len, hex);
+        if (strcmp(hex, plain->sha256) != 0 || len != plain->size) {
+            rc = jeos_errf(err, -EBADMSG,
+                           "%s: decompressed index does not match Release (%s: expected sha256 %s, "
+                           "%llu bytes; got %s, %zu bytes)",
+                           uri, plain->path, plain->sha256, (unsigned long long)plain->size, hex,
+                           len);
+            goto out;
+        }
+        if (ent != plain &&
+            (rc = cache_store_buffer(ctx, plain->sha256, data, len, uri, NULL, err)) < 0)
+            goto out;
+    }
+parse:;
+    uint32_t origin = pkgu_add_origin(u, label, src->uri);
+    char *what = xasprintf("%s/dists/%s/%s", src->uri, suite, base);
+    rc = pkgu_add_index(u, data, len, origin, what, err);
+    data = NULL; /* owned by the universe now */
+    free(what);
+out:
+    free(data);
+    free(base);
+    free(label);
+    free(cpath);
+    free(uri);
+    free(ppath);
+    return rc;
+}
+
+int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
+              struct jeos_err *err)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const struct repo_source *src = &s->v[i];
+        for (size_t k = 0; k < src->nsuites; k++) {
+            char *text = NULL;
+            size_t len = 0;
+            struct release rel = {0};
+            int rc = get_release(ctx, src, src->suites[k], &text, &len, err);
+            if (rc == 0) {
+                char *what = xasprintf("%s/dists/%s/Release", src->uri, src->suites[k]);
+                rc = release_parse(text, len, what, &rel, err);
+                free(what);
+            }
+            for (size_t c = 0; rc == 0 && c < src->ncomponents; c++)
+                rc = load_index(ctx, src, src->suites[k], src->components[c], &rel, u, err);
+            release_free(&rel);
+            free(text);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
