@@ -132,8 +132,9 @@ int cache_store(const struct jeos_ctx *ctx, const char *sha256, uint64_t size, c
     if ((rc = cache_sha256_file(o.tmp, hex, &got_size, err)) < 0)
         goto done;
     if (size && got_size != size) {
-        rc = jeos_errf(err, -EBADMSG, "%s: size mismatch (expected %llu bytes, got %llu)", what,
-                       (unsigned long long)size, (unsigned long long)got_size);
+        rc = jeos_errf(err, -EBADMSG,
+                       "%s: sha256 mismatch (expected %s, %llu bytes; got %s, %llu bytes)", what,
+                       sha256, (unsigned long long)size, hex, (unsigned long long)got_size);
         goto done;
     }
     if (strcmp(hex, sha256) != 0) {
