@@ -138,18 +138,7 @@ int repo_fetch_to_cache(const struct jeos_ctx *ctx, const char *uri, const char 
 
 /* ---- Release ---- */
 
-struct release_entry {
-    char *path;
-    char *sha256;
-    uint64_t size;
-};
-
-struct release {
-    struct release_entry *v;
-    size_t n;
-};
-
-static void release_free(struct release *r)
+void repo_release_free(struct repo_release *r)
 {
     for (size_t i = 0; i < r->n; i++) {
         free(r->v[i].path);
@@ -159,7 +148,7 @@ static void release_free(struct release *r)
     memset(r, 0, sizeof(*r));
 }
 
-static const struct release_entry *release_find(const struct release *r, const char *path)
+const struct repo_release_entry *repo_release_find(const struct repo_release *r, const char *path)
 {
     for (size_t i = 0; i < r->n; i++)
         if (strcmp(r->v[i].path, path) == 0)
@@ -167,9 +156,8 @@ static const struct release_entry *release_find(const struct release *r, const c
     return NULL;
 }
 
-/* Parses the SHA256 list of a Release text (modified in place). */
-static int release_parse(char *text, size_t len, const char *what, struct release *out,
-                         struct jeos_err *err)
+int repo_release_parse(char *text, size_t len, const char *what, struct repo_release *out,
+                       struct jeos_err *err)
 {
     struct deb822_iter it;
     struct deb822_field f;
@@ -193,7 +181,7 @@ static int release_parse(char *text, size_t len, const char *what, struct releas
                                  "%s:%zu: SHA256: expected \"HASH SIZE PATH\" (got \"%s\")", what,
                                  line, l);
             out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
-            out->v[out->n++] = (struct release_entry){xstrdup(path), xstrdup(hash), size};
+            out->v[out->n++] = (struct repo_release_entry){xstrdup(path), xstrdup(hash), size};
         }
     }
     if (r == -2)
@@ -411,12 +399,12 @@ static int decompress(const char *path, const char *what, char **data, size_t *l
 }
 
 static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
-                      const char *comp, const struct release *rel, struct pkg_universe *u,
+                      const char *comp, const struct repo_release *rel, struct pkg_universe *u,
                       struct jeos_err *err)
 {
     char *base = xasprintf("%s/binary-%s/Packages", comp, u->arch);
     char *label = xasprintf("%s/%s", suite, comp);
-    const struct release_entry *plain = release_find(rel, base);
+    const struct repo_release_entry *plain = repo_release_find(rel, base);
     int rc = 0;
     char *data = NULL, *cpath = NULL, *uri = NULL, *ppath = NULL;
     size_t len = 0;
@@ -432,10 +420,10 @@ static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src,
         jeos_err_free(&quiet);
     }
     static const char *const sufs[] = {".xz", ".gz", ""};
-    const struct release_entry *ent = NULL;
+    const struct repo_release_entry *ent = NULL;
     for (size_t i = 0; i < 3 && !ent; i++) {
         char *p = xasprintf("%s%s", base, sufs[i]);
-        ent = release_find(rel, p);
+        ent = repo_release_find(rel, p);
         free(p);
     }
     if (!ent) {
@@ -488,16 +476,16 @@ int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct p
         for (size_t k = 0; k < src->nsuites; k++) {
             char *text = NULL;
             size_t len = 0;
-            struct release rel = {0};
+            struct repo_release rel = {0};
             int rc = get_release(ctx, src, src->suites[k], &text, &len, err);
             if (rc == 0) {
                 char *what = xasprintf("%s/dists/%s/Release", src->uri, src->suites[k]);
-                rc = release_parse(text, len, what, &rel, err);
+                rc = repo_release_parse(text, len, what, &rel, err);
                 free(what);
             }
             for (size_t c = 0; rc == 0 && c < src->ncomponents; c++)
                 rc = load_index(ctx, src, src->suites[k], src->components[c], &rel, u, err);
-            release_free(&rel);
+            repo_release_free(&rel);
             free(text);
             if (rc < 0)
                 return rc;

@@ -90,6 +90,26 @@ const struct repo_transport *repo_transport_for(const char *uri);
 int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
               struct jeos_err *err);
 
+/* The index hashes of a Release file (its SHA256 field). */
+struct repo_release_entry {
+    char *path; /* "main/binary-amd64/Packages.xz" */
+    char *sha256;
+    uint64_t size;
+};
+struct repo_release {
+    struct repo_release_entry *v;
+    size_t n;
+};
+
+/*
+ * Parses the SHA256 field of a (verified) Release text, modified in place;
+ * `what` names it in messages. Returns 0, or -EINVAL with "what:line: ..." in err.
+ */
+int repo_release_parse(char *text, size_t len, const char *what, struct repo_release *out,
+                       struct jeos_err *err);
+const struct repo_release_entry *repo_release_find(const struct repo_release *r, const char *path);
+void repo_release_free(struct repo_release *r);
+
 /*
  * Fetches `uri` into the cache under `sha256` (checked, as is `size` when not
  * 0), returning its cache path in *path (caller frees). `what` names it in messages.
