@@ -1,6 +1,7 @@
 # builder/module.mk — the jeos CLI and the pipeline library (libjeos.a).
 
-LIBJEOS_SRCS += builder/err.c builder/util.c builder/ctx.c builder/recipe.c
+LIBJEOS_SRCS += builder/err.c builder/util.c builder/ctx.c builder/recipe.c builder/recipe_yaml.c \
+	builder/recipe_value.c
 LIBJEOS_SRCS += builder/deb_version.c builder/pkgindex.c builder/solver.c builder/cache.c \
 	builder/repo.c builder/repo_sources.c builder/repo_resolve.c builder/lock.c
 JEOS_SRCS += builder/main.c builder/cmd_validate.c builder/cmd_resolve.c
