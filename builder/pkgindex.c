@@ -294,19 +294,29 @@ static uint64_t hash_name(const char *s, size_t n)
     return h;
 }
 
-uint32_t pkgu_lookup(const struct pkg_universe *u, const char *name, size_t len)
+/* A table slot holds (hash >> 32) << 32 | (id + 1); 0 is empty. */
+static uint32_t lookup_h(const struct pkg_universe *u, const char *name, size_t len, uint64_t h)
 {
     if (!u->hcap)
         return PKG_NONE;
     size_t mask = u->hcap - 1;
-    for (size_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
-        uint32_t v = u->htab[i];
+    uint64_t tag = h >> 32;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint64_t v = u->htab[i];
         if (!v)
             return PKG_NONE;
-        const char *s = u->names[v - 1];
+        if ((v >> 32) != tag)
+            continue;
+        uint32_t id = (uint32_t)v - 1;
+        const char *s = u->names[id];
         if (strncmp(s, name, len) == 0 && s[len] == '\0')
-            return v - 1;
+            return id;
     }
+}
+
+uint32_t pkgu_lookup(const struct pkg_universe *u, const char *name, size_t len)
+{
+    return lookup_h(u, name, len, hash_name(name, len));
 }
 
 static const char *arena_copy(struct pkg_universe *u, const char *s, size_t n)
@@ -338,6 +348,14 @@ static const char *arena_copy(struct pkg_universe *u, const char *s, size_t n)
     return d;
 }
 
+static void put(struct pkg_universe *u, uint64_t h, uint32_t id)
+{
+    size_t i = h & (u->hcap - 1);
+    while (u->htab[i])
+        i = (i + 1) & (u->hcap - 1);
+    u->htab[i] = ((h >> 32) << 32) | (uint64_t)(id + 1);
+}
+
 static void rehash(struct pkg_universe *u, size_t cap)
 {
     free(u->htab);
@@ -345,17 +363,15 @@ static void rehash(struct pkg_universe *u, size_t cap)
     u->hcap = cap;
     for (size_t id = 0; id < u->nnames; id++) {
         const char *s = u->names[id];
-        size_t i = hash_name(s, strlen(s)) & (cap - 1);
-        while (u->htab[i])
-            i = (i + 1) & (cap - 1);
-        u->htab[i] = (uint32_t)id + 1;
+        put(u, hash_name(s, strlen(s)), (uint32_t)id);
     }
 }
 
 /* Interns a name; `stable` is a NUL-terminated copy that outlives the universe's use, or NULL. */
 static uint32_t intern(struct pkg_universe *u, const char *name, size_t len, const char *stable)
 {
-    uint32_t id = pkgu_lookup(u, name, len);
+    uint64_t h = hash_name(name, len);
+    uint32_t id = lookup_h(u, name, len, h);
     if (id != PKG_NONE)
         return id;
     if ((u->nnames + 1) * 2 > u->hcap)
@@ -370,10 +386,7 @@ static uint32_t intern(struct pkg_universe *u, const char *name, size_t len, con
     u->names[id] = stable ? stable : arena_copy(u, name, len);
     u->name_pkg[id] = PKG_NONE;
     u->name_prov[id] = PKG_NONE;
-    size_t i = hash_name(name, len) & (u->hcap - 1);
-    while (u->htab[i])
-        i = (i + 1) & (u->hcap - 1);
-    u->htab[i] = id + 1;
+    put(u, h, id);
     return id;
 }
 

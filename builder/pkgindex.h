@@ -105,7 +105,7 @@ struct pkg_universe {
     const char **names;
     uint32_t *name_pkg, *name_prov;
     size_t nnames, namecap;
-    uint32_t *htab; /* open addressing: name id + 1, 0 = empty */
+    uint64_t *htab; /* open addressing: hash tag << 32 | (name id + 1), 0 = empty */
     size_t hcap;
     char **bufs; /* owned text buffers */
     size_t nbufs;
