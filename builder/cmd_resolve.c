@@ -38,28 +38,7 @@ const char cmd_resolve_usage[] =
     "\n"
     "Exit status: 0 resolved, 1 failure (the errors are printed), 2 usage error.\n";
 
-const char cmd_why_usage[] =
-    "usage: jeos why [OPTIONS] RECIPE.yaml PACKAGE\n"
-    "\n"
-    "Prints the dependency chain that pulled PACKAGE into the recipe's closure:\n"
-    "one line per step from the requested package down to PACKAGE, each with the\n"
-    "relation that asked for the next.\n"
-    "\n"
-    "Options: --offline, --allow-unauthenticated, --keyring FILE, --no-kernel\n"
-    "(as for jeos resolve), --locked (read RECIPE.lock instead of resolving).\n"
-    "\n"
-    "Exit status: 0 printed, 1 failure or PACKAGE not in the closure, 2 usage error.\n";
-
-enum {
-    OPT_OFFLINE = 256,
-    OPT_UNAUTH,
-    OPT_KEYRING,
-    OPT_NOKERNEL,
-    OPT_FETCH,
-    OPT_LOCK,
-    OPT_NOLOCK,
-    OPT_LOCKED
-};
+enum { OPT_OFFLINE = 256, OPT_UNAUTH, OPT_KEYRING, OPT_NOKERNEL, OPT_FETCH, OPT_LOCK, OPT_NOLOCK };
 
 static const struct option longopts[] = {
     {"offline", no_argument, NULL, OPT_OFFLINE},
@@ -69,18 +48,17 @@ static const struct option longopts[] = {
     {"fetch", no_argument, NULL, OPT_FETCH},
     {"lock", required_argument, NULL, OPT_LOCK},
     {"no-lock", no_argument, NULL, OPT_NOLOCK},
-    {"locked", no_argument, NULL, OPT_LOCKED},
     {0, 0, 0, 0},
 };
 
 struct opts {
     struct jeos_resolve_opts ro;
-    bool fetch, no_lock, locked;
+    bool fetch, no_lock;
     const char *lock;
 };
 
-/* Parses the options both commands share; returns -1 on a usage error. */
-static int parse_opts(struct jeos_ctx *ctx, int argc, char **argv, struct opts *o, bool why)
+/* Parses the options; returns -1 on a usage error. */
+static int parse_opts(struct jeos_ctx *ctx, int argc, char **argv, struct opts *o)
 {
     int c;
     memset(o, 0, sizeof(*o));
@@ -91,26 +69,9 @@ static int parse_opts(struct jeos_ctx *ctx, int argc, char **argv, struct opts *
         case OPT_UNAUTH: ctx->allow_unauthenticated = true; break;
         case OPT_KEYRING: o->ro.keyring = optarg; break;
         case OPT_NOKERNEL: o->ro.with_kernel = false; break;
-        case OPT_FETCH:
-            if (why)
-                return -1;
-            o->fetch = true;
-            break;
-        case OPT_LOCK:
-            if (why)
-                return -1;
-            o->lock = optarg;
-            break;
-        case OPT_NOLOCK:
-            if (why)
-                return -1;
-            o->no_lock = true;
-            break;
-        case OPT_LOCKED:
-            if (!why)
-                return -1;
-            o->locked = true;
-            break;
+        case OPT_FETCH: o->fetch = true; break;
+        case OPT_LOCK: o->lock = optarg; break;
+        case OPT_NOLOCK: o->no_lock = true; break;
         default: return -1;
         }
     }
@@ -141,7 +102,7 @@ static int by_name(const void *a, const void *b)
 int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
 {
     struct opts o;
-    if (parse_opts(ctx, argc, argv, &o, false) < 0 || optind != argc - 1) {
+    if (parse_opts(ctx, argc, argv, &o) < 0 || optind != argc - 1) {
         fputs(cmd_resolve_usage, stderr);
         return JEOS_EXIT_USAGE;
     }
@@ -184,56 +145,6 @@ int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *er
         free(lock);
         if (lr < 0)
             goto out;
-    }
-    rc = JEOS_EXIT_OK;
-out:
-    jeos_resolution_free(&res);
-    recipe_free(r);
-    return rc;
-}
-
-int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
-{
-    struct opts o;
-    if (parse_opts(ctx, argc, argv, &o, true) < 0 || optind != argc - 2) {
-        fputs(cmd_why_usage, stderr);
-        return JEOS_EXIT_USAGE;
-    }
-    const char *path = argv[optind], *want = argv[optind + 1];
-    struct recipe *r = NULL;
-    struct jeos_resolution res = {0};
-    int rc = JEOS_EXIT_FAIL;
-    if (o.locked) {
-        char *lock = xasprintf("%s.lock", path);
-        int lr = jeos_lock_read(lock, &res, err);
-        free(lock);
-        if (lr < 0)
-            return JEOS_EXIT_FAIL;
-    } else {
-        if (load_appliance(path, &r, err) < 0)
-            return JEOS_EXIT_FAIL;
-        if (jeos_resolve_recipe(ctx, r, &o.ro, &res, err) < 0)
-            goto out;
-    }
-    int i = jeos_resolution_find(&res, want);
-    if (i < 0) {
-        jeos_errf(err, -ENOENT, "%s: %s is not in the closure (%zu packages)", path, want, res.n);
-        goto out;
-    }
-    char *chain = jeos_resolution_chain(&res, (size_t)i);
-    printf("%s\n", chain);
-    free(chain);
-    /* From the request down to the package. */
-    size_t depth = 0;
-    int idx[4096];
-    for (int k = i; k >= 0 && depth < 4096; k = res.v[k].parent)
-        idx[depth++] = k;
-    for (size_t d = depth; d-- > 0;) {
-        const struct jeos_pkgref *p = &res.v[idx[d]];
-        if (p->parent < 0)
-            printf("  %s %s: %s\n", p->name, p->version, p->why);
-        else
-            printf("  %s %s: %s %s\n", p->name, p->version, res.v[p->parent].name, p->why);
     }
     rc = JEOS_EXIT_OK;
 out:
