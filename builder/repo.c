@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -145,6 +146,8 @@ void repo_release_free(struct repo_release *r)
         free(r->v[i].sha256);
     }
     free(r->v);
+    free(r->suite);
+    free(r->codename);
     memset(r, 0, sizeof(*r));
 }
 
@@ -167,6 +170,25 @@ int repo_release_parse(char *text, size_t len, const char *what, struct repo_rel
     while ((r = deb822_next(&it, &f)) >= 0) {
         if (r == 0)
             break; /* only the first stanza matters */
+        if (deb822_is(&f, "Suite") || deb822_is(&f, "Codename")) {
+            char **dst = deb822_is(&f, "Suite") ? &out->suite : &out->codename;
+            free(*dst);
+            *dst = xstrdup(f.val);
+            continue;
+        }
+        if (deb822_is(&f, "Valid-Until")) {
+            struct tm tm;
+            memset(&tm, 0, sizeof(tm));
+            const char *end = strptime(f.val, "%a, %d %b %Y %H:%M:%S", &tm);
+            if (!end || (*end && strcmp(end, " UTC") != 0 && strcmp(end, " GMT") != 0 &&
+                         strcmp(end, " +0000") != 0))
+                return jeos_errf(err, -EINVAL,
+                                 "%s:%zu: Valid-Until: not a date like \"Sat, 28 Nov 2026 20:13:56 "
+                                 "UTC\" (got \"%s\")",
+                                 what, f.line, f.val);
+            out->valid_until = (int64_t)timegm(&tm);
+            continue;
+        }
         if (!deb822_is(&f, "SHA256"))
             continue;
         found = true;
@@ -343,6 +365,12 @@ static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src
         rc = jeos_read_file(rel, text, len, err);
     }
 done:
+    /* What failed its check does not stay in the cache looking verified. */
+    if (rc < 0 && !ctx->offline) {
+        unlink(inrel);
+        unlink(rel);
+        unlink(relgpg);
+    }
     sbuf_free(&out);
     free(key);
     free(dir);
@@ -468,6 +496,40 @@ out:
     return rc;
 }
 
+/* Removes the cached Release files of a suite (after they failed a check). */
+static void forget_release(const struct jeos_ctx *ctx, const struct repo_source *src,
+                           const char *suite)
+{
+    static const char *const names[] = {"InRelease", "Release", "Release.gpg"};
+    char *key = uri_key(src->uri);
+    for (size_t i = 0; i < 3; i++) {
+        char *p = xasprintf("%s/dists/%s/%s/%s", ctx->cache_dir, key, suite, names[i]);
+        unlink(p);
+        free(p);
+    }
+    free(key);
+}
+
+/* As apt does: the Release must be for the suite asked for, and not expired. */
+static int release_check(const struct repo_release *rel, const char *suite, const char *what,
+                         struct jeos_err *err)
+{
+    if ((rel->suite || rel->codename) && !(rel->suite && strcmp(rel->suite, suite) == 0) &&
+        !(rel->codename && strcmp(rel->codename, suite) == 0))
+        return jeos_errf(err, -EBADMSG, "%s: is for suite %s (codename %s), not %s", what,
+                         rel->suite ? rel->suite : "-", rel->codename ? rel->codename : "-", suite);
+    if (rel->valid_until && (int64_t)time(NULL) > rel->valid_until) {
+        char when[64];
+        time_t t = (time_t)rel->valid_until;
+        struct tm tm;
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&t, &tm));
+        return jeos_errf(err, -EKEYEXPIRED,
+                         "%s: expired on %s (Valid-Until): the mirror or the cached copy is stale",
+                         what, when);
+    }
+    return 0;
+}
+
 int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
               struct jeos_err *err)
 {
@@ -481,6 +543,10 @@ int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct p
             if (rc == 0) {
                 char *what = xasprintf("%s/dists/%s/Release", src->uri, src->suites[k]);
                 rc = repo_release_parse(text, len, what, &rel, err);
+                if (rc == 0)
+                    rc = release_check(&rel, src->suites[k], what, err);
+                if (rc < 0 && !ctx->offline)
+                    forget_release(ctx, src, src->suites[k]);
                 free(what);
             }
             for (size_t c = 0; rc == 0 && c < src->ncomponents; c++)

@@ -99,11 +99,14 @@ struct repo_release_entry {
 struct repo_release {
     struct repo_release_entry *v;
     size_t n;
+    char *suite, *codename; /* NULL when absent */
+    int64_t valid_until;    /* seconds since 1970; 0 when absent */
 };
 
 /*
- * Parses the SHA256 field of a (verified) Release text, modified in place;
- * `what` names it in messages. Returns 0, or -EINVAL with "what:line: ..." in err.
+ * Parses the SHA256 field of a (verified) Release text, modified in place,
+ * and its Suite, Codename and Valid-Until; `what` names it in messages.
+ * Returns 0, or -EINVAL with "what:line: ..." in err.
  */
 int repo_release_parse(char *text, size_t len, const char *what, struct repo_release *out,
                        struct jeos_err *err);

@@ -225,3 +225,36 @@ echo "tampered" >>"$REPO/dists/test/Release"
 out=$(JEOS_CACHE=$T_TMP/c8 "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ $out == "file:$REPO/dists/test/Release: bad signature"* ]] \
     && pass release_gpg_bad || fail release_gpg_bad "rc $rc: $out"
+
+# 12. As apt: a Release for another suite, or past its Valid-Until, is refused.
+rm -f "$REPO/dists/test/Release.gpg"
+write_release
+sed -i 's/^Suite: test$/Suite: stable/; s/^Codename: test$/Codename: other/' "$REPO/dists/test/Release"
+sign
+out=$(JEOS_CACHE=$T_TMP/c9 "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/Release: is for suite stable (codename other), not test" ] \
+    && pass wrong_suite || fail wrong_suite "rc $rc: $out"
+write_release
+sed -i 's/^Codename: test$/Codename: test\nValid-Until: Sat, 01 Jan 2000 00:00:00 UTC/' "$REPO/dists/test/Release"
+sign
+out=$(JEOS_CACHE=$T_TMP/c9 "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/Release: expired on 2000-01-01 00:00:00 UTC (Valid-Until): the mirror or the cached copy is stale" ] \
+    && pass expired || fail expired "rc $rc: $out"
+[ -z "$(ls "$T_TMP"/c9/dists/*/test/ 2>/dev/null)" ] && pass refused_release_not_cached \
+    || fail refused_release_not_cached "$(ls "$T_TMP"/c9/dists/*/test/)"
+write_release
+sed -i 's/^Codename: test$/Codename: test\nValid-Until: Sat, 01 Jan 2100 00:00:00 UTC/' "$REPO/dists/test/Release"
+sign
+
+# 13. Two builds at once on one empty cache: both succeed, nothing half-written is left.
+C=$T_TMP/shared
+JEOS_CACHE=$C "$JEOS" -q resolve --fetch --no-lock "$R" >"$T_TMP/p1" 2>&1 &
+p1=$!
+JEOS_CACHE=$C "$JEOS" -q resolve --fetch --no-lock "$R" >"$T_TMP/p2" 2>&1
+rc2=$?
+wait $p1
+rc1=$?
+left=$(find "$C" -name '*.tmp.*' | head -3)
+objs=$(find "$C/sha256" -type f | wc -l)
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -z "$left" ] && [ "$objs" -eq 12 ] && pass concurrent_cache \
+    || fail concurrent_cache "rc $rc1/$rc2, $objs objects, left: $left $(cat "$T_TMP/p1" "$T_TMP/p2")"
