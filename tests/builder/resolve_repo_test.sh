@@ -258,3 +258,35 @@ left=$(find "$C" -name '*.tmp.*' | head -3)
 objs=$(find "$C/sha256" -type f | wc -l)
 [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -z "$left" ] && [ "$objs" -eq 12 ] && pass concurrent_cache \
     || fail concurrent_cache "rc $rc1/$rc2, $objs objects, left: $left $(cat "$T_TMP/p1" "$T_TMP/p2")"
+
+# 14. The same repository over HTTP (libcurl), served here: InRelease, then a 404 for InRelease
+#     falling back to Release + Release.gpg.
+if command -v python3 >/dev/null; then
+    python3 -u -m http.server --bind 127.0.0.1 0 --directory "$REPO" >"$T_TMP/http.log" 2>&1 &
+    srv=$!
+    port=
+    for _ in $(seq 50); do
+        port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T_TMP/http.log" | head -1)
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    if [ -z "$port" ]; then
+        echo "SKIP http: python3 -m http.server did not start"
+    else
+        RH=$T_TMP/http.yaml
+        sed "s|file:$REPO|http://127.0.0.1:$port|" "$R" >"$RH"
+        out=$(JEOS_CACHE=$T_TMP/c10 "$JEOS" -q resolve --fetch --no-lock "$RH" 2>&1)
+        [[ $out == *"10 packages"*"fetched 10 packages"* ]] && pass http || fail http "$out"
+        rm "$REPO/dists/test/InRelease"
+        gpg --batch --quiet -abs -o "$REPO/dists/test/Release.gpg" "$REPO/dists/test/Release"
+        out=$(JEOS_CACHE=$T_TMP/c11 "$JEOS" -q resolve --no-lock "$RH" 2>&1)
+        [[ $out == *"10 packages"* ]] && pass http_release_gpg || fail http_release_gpg "$out"
+        sed "s|file:$REPO|http://127.0.0.1:$port/nothing|" "$R" >"$T_TMP/h404.yaml"
+        out=$(JEOS_CACHE=$T_TMP/c12 "$JEOS" -q resolve --no-lock "$T_TMP/h404.yaml" 2>&1); rc=$?
+        [ $rc -eq 1 ] && [ "$out" = "http://127.0.0.1:$port/nothing/dists/test/Release: not found (HTTP 404)" ] \
+            && pass http_404 || fail http_404 "rc $rc: $out"
+    fi
+    kill "$srv" 2>/dev/null
+    wait "$srv" 2>/dev/null
+fi
+exit 0
