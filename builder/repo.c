@@ -82,6 +82,9 @@ static int http_get(const char *uri, int fd, struct jeos_err *err)
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    /* A mirror may redirect to another mirror, never to file: or other schemes. */
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     CURLcode cr = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -530,9 +533,40 @@ static int release_check(const struct repo_release *rel, const char *suite, cons
     return 0;
 }
 
+/* Suite and component names end up in URLs and cache paths: keep them plain. */
+static bool plain_name(const char *s)
+{
+    if (!*s || strstr(s, "..") || s[0] == '/')
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_' || *s == '.' || *s == '+' || *s == '/' || *s == '~'))
+            return false;
+    return true;
+}
+
 int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
               struct jeos_err *err)
 {
+    for (size_t i = 0; i < s->n; i++) {
+        const struct repo_source *src = &s->v[i];
+        for (size_t k = 0; k < src->nsuites; k++)
+            if (!plain_name(src->suites[k]))
+                return jeos_errf(err, -EINVAL,
+                                 "%s: suite \"%s\": not a suite name (letters, "
+                                 "digits, - _ . + ~ /, no \"..\")",
+                                 src->where, src->suites[k]);
+        for (size_t k = 0; k < src->ncomponents; k++)
+            if (!plain_name(src->components[k]))
+                return jeos_errf(err, -EINVAL,
+                                 "%s: component \"%s\": not a component name "
+                                 "(letters, digits, - _ . + ~ /, no \"..\")",
+                                 src->where, src->components[k]);
+        if (!repo_transport_for(src->uri))
+            return jeos_errf(err, -EPROTONOSUPPORT,
+                             "%s: %s: unknown URI scheme (expected http:, https: or file:)",
+                             src->where, src->uri);
+    }
     for (size_t i = 0; i < s->n; i++) {
         const struct repo_source *src = &s->v[i];
         for (size_t k = 0; k < src->nsuites; k++) {

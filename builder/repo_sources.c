@@ -87,9 +87,6 @@ int repo_parse_sources_list(const char *path, char *text, const char *default_ke
                             struct repo_sources *out, struct jeos_err *err)
 {
     size_t lineno = 0;
-    char *save = NULL;
-    /* strtok_r on "\n" would merge empty lines and miscount; walk lines by hand. */
-    (void)save;
     for (char *line = text; line && *line;) {
         char *nl = strchr(line, '\n');
         if (nl)
