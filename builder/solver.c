@@ -390,6 +390,12 @@ static int meet_clause(struct state *s, const struct dep_atom *a, size_t n, int3
     size_t nacc = 0;
     for (size_t k = 0; k < n; k++) {
         size_t nc = candidates(s, &a[k], false, c, MAX_ALTS);
+        /* As apt does: a real package of the name, when it fits, is taken before
+         * the packages that merely provide it (libsystemd0, not libelogind0). */
+        uint32_t id = pkgu_lookup(s->u, a[k].name, a[k].nlen);
+        bool real = nc && s->u->pkgs[c[0]].name_id == id;
+        if (real && conflicting_item(s, c[0]) < 0)
+            nc = 1;
         for (size_t j = 0; j < nc && nacc < MAX_ALTS; j++)
             if (conflicting_item(s, c[j]) < 0)
                 acc[nacc++] = c[j];

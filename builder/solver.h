@@ -37,7 +37,8 @@ struct solver_result {
  *  - Depends and Pre-Depends are followed; Recommends and Suggests are not;
  *    Essential and Priority: required packages come in only when depended on.
  *  - A relation is met by a package of that name, or by one that Provides it
- *    (a versioned relation only by a versioned provide that satisfies it).
+ *    (a versioned relation only by a versioned provide that satisfies it); a
+ *    real package that fits is taken before the packages providing its name.
  *  - Of the candidates of one name, the highest version that fits is taken.
  *  - Of a clause's alternatives, one already in the closure wins; otherwise the
  *    one whose own closure adds the fewest installed KiB; ties go to the one

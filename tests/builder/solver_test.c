@@ -113,6 +113,21 @@ static void test_virtual(void)
     pkgu_free(&U);
 }
 
+static void test_real_before_provider(void)
+{
+    load(P("app", "1", "Depends: libsystemd0\n") P("libsystemd0", "252", "Installed-Size: 900\n")
+             P("libelogind0", "246", "Installed-Size: 10\nProvides: libsystemd0 (= 252)\n"));
+    check("app", "app=1 libsystemd0=252");
+    pkgu_free(&U);
+    /* ... unless the real one cannot be taken. */
+    load(P("app", "1", "Depends: c, libsystemd0\n") P("c", "1", "Conflicts: libsystemd0\n")
+             P("libsystemd0", "252", "Installed-Size: 900\n")
+                 P("libelogind0", "246", "Installed-Size: 10\nProvides: libsystemd0 (= 252)\n"));
+    check("app", "ERROR: app → libsystemd0 → libsystemd0 252 conflicts with c 1 (app → c); "
+                 "libelogind0 246 conflicts with c 1 (app → c)");
+    pkgu_free(&U);
+}
+
 static void test_versioned_provides(void)
 {
     load(P("app", "1", "Depends: abi (>= 2)\n") P("old", "1", "Provides: abi (= 1)\n")
@@ -240,6 +255,7 @@ int main(void)
     T_RUN(test_alternative_in_closure_wins);
     T_RUN(test_ties_by_order);
     T_RUN(test_virtual);
+    T_RUN(test_real_before_provider);
     T_RUN(test_versioned_provides);
     T_RUN(test_highest_version_and_pin);
     T_RUN(test_conflicts_and_breaks);
