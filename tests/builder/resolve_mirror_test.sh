@@ -2,7 +2,7 @@
 # resolve_mirror_test.sh — the closure of nginx-light from the real mirror (host apt sources) against apt-get's.
 set -u
 : "${JEOS:?}" "${T_TMP:?}"
-NAME=nginx_light_vs_apt
+NAME=closure_vs_apt
 for tool in apt-get curl; do
     command -v $tool >/dev/null || { echo "SKIP $NAME: $tool is not installed"; exit 0; }
 done
@@ -24,39 +24,56 @@ if ! apt-get "${APT[@]}" update >"$T_TMP/update.log" 2>&1; then
     echo "SKIP $NAME: apt-get update into a private folder failed: $(tail -1 "$T_TMP/update.log")"
     exit 0
 fi
-apt-get "${APT[@]}" -s --no-install-recommends install nginx-light >"$T_TMP/apt.out" 2>&1 || {
-    echo "FAIL $NAME: apt-get -s failed: $(tail -3 "$T_TMP/apt.out")"; exit 1; }
-sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p' "$T_TMP/apt.out" | sort >"$T_TMP/apt.list"
+# apt_closure PKG...: "name=version" lines apt-get -s installs on the empty status.
+apt_closure() {
+    apt-get "${APT[@]}" -s --no-install-recommends install "$@" 2>&1 \
+        | sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p' | sort
+}
 
-# jeos, from the host's apt sources (the recipe names no mirror). The shared cache keeps reruns quick.
-R=$T_TMP/nginx.yaml
-cat >"$R" <<EOT
-name: nginx
+# Alternatives where jeos takes the smaller one, as "apt's-choice jeos's-choice": what apt
+# installs only because of its choice (the choice's own closure) and what jeos installs only
+# because of its own are the allowed differences.
+ALTERNATIVES=("usrmerge usr-is-merged")
+apt_closure usrmerge >"$T_TMP/alt_apt.list"
+: >"$T_TMP/alt_jeos.list"
+for pair in "${ALTERNATIVES[@]}"; do
+    apt_closure "${pair% *}" >>"$T_TMP/alt_apt.list"
+    apt_closure "${pair#* }" >>"$T_TMP/alt_jeos.list"
+done
+sort -u -o "$T_TMP/alt_apt.list" "$T_TMP/alt_apt.list"
+sort -u -o "$T_TMP/alt_jeos.list" "$T_TMP/alt_jeos.list"
+
+# compare PKG: jeos's closure (from the host's apt sources; the recipe names no mirror) against apt's.
+compare() {
+    local pkg=$1 name=closure_$1
+    local R=$T_TMP/$pkg.yaml
+    cat >"$R" <<EOT
+name: t
 kind: appliance
 debian: {suite: bookworm}
-packages: [nginx-light]
-service: {exec: [/usr/sbin/nginx]}
+packages: [$pkg]
+service: {exec: [/usr/sbin/app]}
 EOT
-if ! "$JEOS" -q resolve --no-kernel "$R" >"$T_TMP/jeos.out" 2>&1; then
-    echo "FAIL $NAME: jeos resolve failed: $(tail -3 "$T_TMP/jeos.out")"; exit 1
-fi
-awk '/^Package:/{p=$2} /^Version:/{print p"="$2}' "$R.lock" | sort >"$T_TMP/jeos.list"
+    if ! "$JEOS" -q resolve --no-kernel "$R" >"$T_TMP/jeos.out" 2>&1; then
+        echo "FAIL $name: jeos resolve failed: $(tail -3 "$T_TMP/jeos.out")"; return
+    fi
+    awk '/^Package:/{p=$2} /^Version:/{print p"="$2}' "$R.lock" | sort >"$T_TMP/jeos.list"
+    apt_closure "$pkg" >"$T_TMP/apt.list"
+    local only_apt only_jeos
+    only_apt=$(comm -23 "$T_TMP/apt.list" "$T_TMP/jeos.list" | comm -23 - "$T_TMP/alt_apt.list" | tr '\n' ' ')
+    only_jeos=$(comm -13 "$T_TMP/apt.list" "$T_TMP/jeos.list" | comm -23 - "$T_TMP/alt_jeos.list" | tr '\n' ' ')
+    echo "# $pkg: apt-get -s --no-install-recommends on an empty status: $(wc -l <"$T_TMP/apt.list") packages;" \
+        "jeos: $(grep 'packages, ' "$T_TMP/jeos.out")"
+    if [ -z "$only_apt" ] && [ -z "$only_jeos" ] && [ "$(wc -l <"$T_TMP/jeos.list")" -gt 10 ]; then
+        echo "PASS $name"
+    else
+        echo "FAIL $name: only apt (unexplained): [$only_apt] only jeos (unexplained): [$only_jeos]"
+    fi
+}
 
-# Allowed differences, each with its reason: alternatives where jeos takes the smaller one.
-# (None are needed for nginx-light today; an entry reads "apt-choice jeos-choice".)
-ALLOWED_ALTERNATIVES=()
-only_apt=$(comm -23 "$T_TMP/apt.list" "$T_TMP/jeos.list" | tr '\n' ' ')
-only_jeos=$(comm -13 "$T_TMP/apt.list" "$T_TMP/jeos.list" | tr '\n' ' ')
-for pair in "${ALLOWED_ALTERNATIVES[@]}"; do
-    a=${pair% *} j=${pair#* }
-    only_apt=$(echo "$only_apt" | tr ' ' '\n' | grep -v "^$a=" | tr '\n' ' ')
-    only_jeos=$(echo "$only_jeos" | tr ' ' '\n' | grep -v "^$j=" | tr '\n' ' ')
-done
-na=$(wc -l <"$T_TMP/apt.list") nj=$(wc -l <"$T_TMP/jeos.list")
-echo "# apt-get -s --no-install-recommends on an empty status: $na packages; jeos: $nj packages"
-grep 'packages, ' "$T_TMP/jeos.out" | sed 's/^/# jeos: /'
-if [ -z "${only_apt// /}" ] && [ -z "${only_jeos// /}" ] && [ "$na" -gt 10 ]; then
-    echo "PASS $NAME"
-else
-    echo "FAIL $NAME: only apt: [$only_apt] only jeos: [$only_jeos]"
-fi
+# nginx-light must match exactly (no alternative differs); the others differ only by usrmerge.
+compare nginx-light
+cmp -s <(comm -3 "$T_TMP/apt.list" "$T_TMP/jeos.list") /dev/null && echo "PASS closure_nginx-light_exact" \
+    || echo "FAIL closure_nginx-light_exact: $(comm -3 "$T_TMP/apt.list" "$T_TMP/jeos.list" | tr '\n' ' ')"
+compare openssh-server
+compare postgresql-15
