@@ -178,6 +178,8 @@ int dep_next_clause(const char **pp, struct dep_atom *atoms, size_t max, size_t 
         a->ver = NULL;
         a->vlen = 0;
         a->archq = DEP_ARCHQ_NONE;
+        a->archname = NULL;
+        a->archlen = 0;
         if (*p == ':') {
             const char *q = ++p;
             while (name_char(*p))
@@ -191,6 +193,8 @@ int dep_next_clause(const char **pp, struct dep_atom *atoms, size_t max, size_t 
                 return -EINVAL;
             else
                 a->archq = DEP_ARCHQ_OTHER;
+            a->archname = q;
+            a->archlen = l;
         }
         p = skip_ws(p);
         if (*p == '(') {

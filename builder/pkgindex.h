@@ -51,6 +51,8 @@ struct dep_atom {
     const char *ver;
     size_t vlen;
     enum dep_archq archq;
+    const char *archname; /* DEP_ARCHQ_OTHER: the architecture named ("amd64", "i386") */
+    size_t archlen;
 };
 /*
  * Reads the next comma-separated clause of a dependency field at *p into

@@ -34,19 +34,21 @@ struct state {
     size_t tqcap;
 };
 
-static bool atom_arch_ok(const struct pkg *p, const struct dep_atom *a)
+static bool atom_arch_ok(const struct pkg_universe *u, const struct pkg *p,
+                         const struct dep_atom *a)
 {
+    /* "name:amd64" on an amd64 system is the native package (or an "all" one). */
     if (a->archq == DEP_ARCHQ_OTHER)
-        return false;
+        return strlen(u->arch) == a->archlen && memcmp(u->arch, a->archname, a->archlen) == 0;
     if (a->archq == DEP_ARCHQ_ANY)
         return p->multi_arch == PKG_MA_ALLOWED;
     return true;
 }
 
 /* Does package p (of the atom's name) meet the atom? */
-static bool pkg_meets(const struct pkg *p, const struct dep_atom *a)
+static bool pkg_meets(const struct pkg_universe *u, const struct pkg *p, const struct dep_atom *a)
 {
-    return atom_arch_ok(p, a) &&
+    return atom_arch_ok(u, p, a) &&
            deb_version_satisfies(p->version, strlen(p->version), a->rel, a->ver, a->vlen);
 }
 
@@ -54,7 +56,7 @@ static bool pkg_meets(const struct pkg *p, const struct dep_atom *a)
 static bool prov_meets(const struct pkg_universe *u, const struct pkg_provide *pv,
                        const struct dep_atom *a)
 {
-    if (!atom_arch_ok(&u->pkgs[pv->pkg], a))
+    if (!atom_arch_ok(u, &u->pkgs[pv->pkg], a))
         return false;
     if (a->rel == DEB_REL_ANY)
         return true;
@@ -85,9 +87,9 @@ static bool met(const struct state *s, const struct dep_atom *a, bool tent)
     uint32_t id = pkgu_lookup(u, a->name, a->nlen);
     if (id == PKG_NONE)
         return false;
-    if (!tent && s->chosen[id] >= 0 && pkg_meets(item_pkg(s, s->chosen[id]), a))
+    if (!tent && s->chosen[id] >= 0 && pkg_meets(u, item_pkg(s, s->chosen[id]), a))
         return true;
-    if (tent && s->tgen[id] == s->gen && pkg_meets(&u->pkgs[s->tpkg[id]], a))
+    if (tent && s->tgen[id] == s->gen && pkg_meets(u, &u->pkgs[s->tpkg[id]], a))
         return true;
     for (uint32_t k = u->name_prov[id]; k != PKG_NONE; k = u->provs[k].next) {
         const struct pkg_provide *pv = &u->provs[k];
@@ -121,7 +123,7 @@ static size_t candidates(const struct state *s, const struct dep_atom *a, bool t
     uint32_t best = PKG_NONE;
     for (uint32_t k = u->name_pkg[id]; k != PKG_NONE; k = u->pkgs[k].next_same_name) {
         const struct pkg *p = &u->pkgs[k];
-        if (!pkg_meets(p, a) || name_taken(s, id, k, tent))
+        if (!pkg_meets(u, p, a) || name_taken(s, id, k, tent))
             continue;
         if (best == PKG_NONE || deb_version_cmp(p->version, u->pkgs[best].version) > 0)
             best = k;
@@ -333,7 +335,8 @@ static void explain(const struct state *s, const struct dep_atom *a, size_t n, s
             sbuf_puts(b, "; ");
         if (n > 1)
             sbuf_printf(b, "%.*s: ", (int)a[k].nlen, a[k].name);
-        if (id != PKG_NONE && s->chosen[id] >= 0 && !pkg_meets(item_pkg(s, s->chosen[id]), &a[k])) {
+        if (id != PKG_NONE && s->chosen[id] >= 0 &&
+            !pkg_meets(u, item_pkg(s, s->chosen[id]), &a[k])) {
             const struct pkg *have = item_pkg(s, s->chosen[id]);
             char *ch = solver_chain(u, s->res, (size_t)s->chosen[id]);
             sbuf_printf(b, "%s %s is already in the closure (%s)", have->name, have->version, ch);

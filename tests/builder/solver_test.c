@@ -194,20 +194,25 @@ static void test_pre_depends(void)
     pkgu_free(&U);
 }
 
+static const char multiarch_index[] =
+    P("app", "1", "Depends: python3:any, libz\n") P("python3", "3.11", "Multi-Arch: allowed\n")
+        P("libz", "1", "Multi-Arch: same\n") P("tool-user", "1", "Depends: tool:any\n")
+            P("tool", "1", "Multi-Arch: foreign\n") P("cross", "1", "Depends: libz:i386\n")
+                P("native", "1",
+                  "Depends: libz:amd64, data:amd64\n") "Package: arm-only\nVersion: "
+                                                       "1\nArchitecture: arm64\n\n"
+                                                       "Package: data\nVersion: 1\nArchitecture: "
+                                                       "all\nMulti-Arch: foreign\n";
+
 static void test_multiarch(void)
 {
-    load(P("app", "1", "Depends: python3:any, libz\n") P("python3", "3.11", "Multi-Arch: allowed\n")
-             P("libz", "1", "Multi-Arch: same\n") P("tool-user", "1", "Depends: tool:any\n") P(
-                 "tool", "1", "Multi-Arch: foreign\n")
-                 P("cross", "1",
-                   "Depends: libz:i386\n") "Package: arm-only\nVersion: 1\nArchitecture: arm64\n\n"
-                                           "Package: data\nVersion: 1\nArchitecture: "
-                                           "all\nMulti-Arch: foreign\n");
+    load(multiarch_index);
     check("app", "app=1 libz=1 python3=3.11");
     check("tool-user", "ERROR: tool-user → tool:any → no candidate in test/main amd64");
     check("cross", "ERROR: cross → libz:i386 → no candidate in test/main amd64");
     check("arm-only", "ERROR: arm-only → no candidate in test/main amd64");
     check("data", "data=1");
+    check("native", "data=1 libz=1 native=1");
     pkgu_free(&U);
 }
 
