@@ -64,13 +64,14 @@ static size_t http_write(char *data, size_t size, size_t nmemb, void *arg)
     return size * nmemb;
 }
 
-static int http_get(const char *uri, int fd, struct jeos_err *err)
+/* One HTTP GET into fd; *status gets the HTTP status (0 when none). */
+static CURLcode http_once(const char *uri, int fd, long *status, char *errbuf, int *sink_rc)
 {
     CURL *c = curl_easy_init();
     if (!c)
-        return jeos_errf(err, -ENOMEM, "%s: cannot start libcurl", uri);
+        return CURLE_OUT_OF_MEMORY;
     struct http_sink sink = {fd, 0};
-    char errbuf[CURL_ERROR_SIZE] = "";
+    errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, uri);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
@@ -86,17 +87,42 @@ static int http_get(const char *uri, int fd, struct jeos_err *err)
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     CURLcode cr = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    *status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     curl_easy_cleanup(c);
+    *sink_rc = sink.rc;
+    return cr;
+}
+
+static int http_get(const char *uri, int fd, struct jeos_err *err)
+{
+    char errbuf[CURL_ERROR_SIZE];
+    long status = 0;
+    int sink_rc = 0;
+    CURLcode cr = CURLE_OK;
+    /* Transient failures (network errors, 5xx) are retried twice, from the start. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (attempt) {
+            sleep((unsigned)attempt);
+            if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                return jeos_errf(err, -errno, "%s: cannot restart the download: %s", uri,
+                                 strerror(errno));
+        }
+        cr = http_once(uri, fd, &status, errbuf, &sink_rc);
+        if (sink_rc < 0)
+            return jeos_errf(err, sink_rc, "%s: cannot write what was downloaded", uri);
+        bool transient = (cr != CURLE_OK && cr != CURLE_OUT_OF_MEMORY &&
+                          cr != CURLE_UNSUPPORTED_PROTOCOL && cr != CURLE_URL_MALFORMAT) ||
+                         (cr == CURLE_OK && status >= 500);
+        if (!transient)
+            break;
+    }
     if (cr != CURLE_OK)
         return jeos_errf(err, -EIO, "%s: %s", uri, errbuf[0] ? errbuf : curl_easy_strerror(cr));
     if (status == 404 || status == 410)
         return jeos_errf(err, -ENOENT, "%s: not found (HTTP %ld)", uri, status);
     if (status >= 400)
         return jeos_errf(err, -EIO, "%s: HTTP status %ld", uri, status);
-    if (sink.rc < 0)
-        return jeos_errf(err, sink.rc, "%s: cannot write what was downloaded", uri);
     return 0;
 }
 
