@@ -22,7 +22,8 @@ const char cmd_why_usage[] =
     "relation that asked for the next.\n"
     "\n"
     "Options: --offline, --allow-unauthenticated, --keyring FILE, --no-kernel\n"
-    "(as for jeos resolve), --locked (read RECIPE.lock instead of resolving).\n"
+    "(as for jeos resolve), --locked (read RECIPE.lock instead of resolving; it must\n"
+    "still fit the recipe).\n"
     "\n"
     "Exit status: 0 printed, 1 failure or PACKAGE not in the closure, 2 usage error.\n";
 
@@ -74,17 +75,18 @@ int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     struct recipe *r = NULL;
     struct jeos_resolution res = {0};
     int rc = JEOS_EXIT_FAIL;
+    if (load_appliance(path, &r, err) < 0)
+        return JEOS_EXIT_FAIL;
     if (locked) {
         char *lock = xasprintf("%s.lock", path);
         int lr = jeos_lock_read(lock, &res, err);
+        if (lr == 0)
+            lr = jeos_lock_check(&res, lock, r, ro.with_kernel, err);
         free(lock);
         if (lr < 0)
-            return JEOS_EXIT_FAIL;
-    } else {
-        if (load_appliance(path, &r, err) < 0)
-            return JEOS_EXIT_FAIL;
-        if (jeos_resolve_recipe(ctx, r, &ro, &res, err) < 0)
             goto out;
+    } else if (jeos_resolve_recipe(ctx, r, &ro, &res, err) < 0) {
+        goto out;
     }
     int i = jeos_resolution_find(&res, want);
     if (i < 0) {

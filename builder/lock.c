@@ -8,6 +8,7 @@
 #include "builder/cache.h"
 #include "builder/err.h"
 #include "builder/pkgindex.h"
+#include "builder/recipe.h"
 #include "builder/util.h"
 
 int jeos_lock_write(const char *path, const char *recipe_path, const struct jeos_resolution *res,
@@ -188,5 +189,48 @@ int jeos_lock_read(const char *path, struct jeos_resolution *out, struct jeos_er
     free(text);
     if (rc < 0)
         jeos_resolution_free(out);
+    return rc;
+}
+
+int jeos_lock_check(const struct jeos_resolution *lock, const char *lock_path,
+                    const struct recipe *r, bool with_kernel, struct jeos_err *err)
+{
+    int rc = 0;
+    size_t n = r->packages.n + (with_kernel && r->kernel && *r->kernel ? 1 : 0);
+    for (size_t i = 0; i < n; i++) {
+        bool kernel = i == r->packages.n;
+        const char *spec = kernel ? r->kernel : r->packages.v[i];
+        struct recipe_pos pos =
+            kernel || !r->packages.pos ? (struct recipe_pos){0, 0} : r->packages.pos[i];
+        const char *eq = strchr(spec, '=');
+        char *name = eq ? xstrndup(spec, (size_t)(eq - spec)) : xstrdup(spec);
+        int k = jeos_resolution_find(lock, name);
+        const char *field = kernel ? "kernel" : "packages";
+        if (k < 0 && !kernel && pos.line) {
+            /* A virtual package asked for: its provider is a root requested at that place. */
+            char *why = xasprintf("requested (%s:%d:%d)", r->path, pos.line, pos.col);
+            for (size_t j = 0; j < lock->n; j++)
+                if (lock->v[j].parent < 0 && strcmp(lock->v[j].why, why) == 0 && !eq) {
+                    free(why);
+                    why = NULL;
+                    break;
+                }
+            if (!why) {
+                free(name);
+                continue;
+            }
+            free(why);
+        }
+        if (k < 0) {
+            rc = jeos_errf(err, -ESTALE, "%s:%d:%d: %s: %s is not in %s (run jeos resolve again)",
+                           r->path, pos.line, pos.col, field, name, lock_path);
+        } else if (eq && strcmp(eq + 1, lock->v[k].version) != 0) {
+            rc = jeos_errf(
+                err, -ESTALE,
+                "%s:%d:%d: %s: %s is pinned to %s but %s has %s (run jeos resolve again)", r->path,
+                pos.line, pos.col, field, name, eq + 1, lock_path, lock->v[k].version);
+        }
+        free(name);
+    }
     return rc;
 }

@@ -37,4 +37,16 @@ int jeos_lock_write(const char *path, const char *recipe_path, const struct jeos
 /* Reads a lock file back; every problem is "path:line: what". */
 int jeos_lock_read(const char *path, struct jeos_resolution *out, struct jeos_err *err);
 
+/*
+ * Checks that a lock still fits its recipe: every package the recipe asks for
+ * (and its kernel, when `with_kernel`) is in the lock (a virtual one through
+ * the provider requested at its place), at the pinned version when the recipe
+ * pins one. Returns 0, or -ESTALE with one
+ * message per mismatch: "RECIPE:LINE:COL: packages: nginx-light is not in
+ * LOCK (run jeos resolve again)".
+ */
+struct recipe;
+int jeos_lock_check(const struct jeos_resolution *lock, const char *lock_path,
+                    const struct recipe *r, bool with_kernel, struct jeos_err *err);
+
 #endif

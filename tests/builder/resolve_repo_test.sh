@@ -137,6 +137,12 @@ want="app → usr-is-merged
 [ "$out" = "$want" ] && pass why || fail why "got: $out"
 out=$("$JEOS" -q why --locked "$R" small-mta 2>&1)
 [ "$(echo "$out" | head -1)" = "app → small-mta" ] && pass why_locked || fail why_locked "got: $out"
+cp "$R" "$T_TMP/stale.yaml"; cp "$R.lock" "$T_TMP/stale.yaml.lock"
+sed -i 's/^packages: \[app\]$/packages: [app, libc-x=1.0, mta]/' "$T_TMP/stale.yaml"
+out=$("$JEOS" -q why --locked "$T_TMP/stale.yaml" app 2>&1); rc=$?
+want="$T_TMP/stale.yaml:4:17: packages: libc-x is pinned to 1.0 but $T_TMP/stale.yaml.lock has 2.0 (run jeos resolve again)
+$T_TMP/stale.yaml:4:29: packages: mta is not in $T_TMP/stale.yaml.lock (run jeos resolve again)"
+[ $rc -eq 1 ] && [ "$out" = "$want" ] && pass why_locked_stale || fail why_locked_stale "rc $rc: $out"
 out=$("$JEOS" -q why "$R" perl-x 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "$R: perl-x is not in the closure (10 packages)" ] && pass why_absent \
     || fail why_absent "rc $rc: $out"
