@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "builder/ctx.h"
 #include "builder/deb_version.h"
@@ -55,6 +56,11 @@ int jeos_resolution_find(const struct jeos_resolution *res, const char *name)
     return -1;
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 /* A request written in the recipe: where, and its name and version. */
 struct req_src {
     struct recipe_pos pos;
@@ -103,11 +109,18 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
             free(src.v[i].keyring);
             src.v[i].keyring = xstrdup(opts->keyring);
         }
+    struct timespec t0, t1, t2;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((rc = repo_load(ctx, &src, &u, err)) < 0)
         goto out;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
 
     struct jeos_err e = {0};
     rc = solver_resolve(&u, req, nreq, &sr, &e);
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    jeos_log(ctx, JEOS_LOG_DEBUG,
+             "indexes: %zu packages from %zu indexes in %.1f ms; solver: %.1f ms", u.n, u.norigins,
+             ms_between(&t0, &t1), ms_between(&t1, &t2));
     if (rc < 0) {
         /* Name the request the failing chain starts from, where the recipe wrote it. */
         const char *m = e.n ? e.msgs[0] : "cannot resolve";
