@@ -70,7 +70,7 @@ write_release() {
         echo "Architectures: amd64"
         echo "Components: main"
         echo "SHA256:"
-        for f in main/binary-amd64/Packages main/binary-amd64/Packages.xz; do
+        for f in ${INDEXES:-main/binary-amd64/Packages main/binary-amd64/Packages.xz}; do
             printf ' %s %s %s\n' "$(sha256sum <"$REPO/dists/test/$f" | cut -d' ' -f1)" \
                 "$(stat -c %s "$REPO/dists/test/$f")" "$f"
         done
@@ -252,7 +252,24 @@ write_release
 sed -i 's/^Codename: test$/Codename: test\nValid-Until: Sat, 01 Jan 2100 00:00:00 UTC/' "$REPO/dists/test/Release"
 sign
 
-# 13. Two builds at once on one empty cache: both succeed, nothing half-written is left.
+# 13. Indexes compressed with gzip, or not at all.
+gzip -k "$PKGS"
+for idx in main/binary-amd64/Packages.gz main/binary-amd64/Packages; do
+    INDEXES=$idx write_release
+    sign
+    out=$(JEOS_CACHE=$T_TMP/c-${idx##*/} "$JEOS" -q resolve --no-lock "$R" 2>&1)
+    [[ $out == *"10 packages"* ]] && pass "index_${idx##*/}" || fail "index_${idx##*/}" "$out"
+done
+printf x >"$PKGS.bz2"
+INDEXES=main/binary-amd64/Packages.bz2 write_release
+sign
+out=$(JEOS_CACHE=$T_TMP/c-none "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/Release: lists no main/binary-amd64/Packages index (.xz, .gz or plain)" ] \
+    && pass index_missing || fail index_missing "rc $rc: $out"
+write_release
+sign
+
+# 14. Two builds at once on one empty cache: both succeed, nothing half-written is left.
 C=$T_TMP/shared
 JEOS_CACHE=$C "$JEOS" -q resolve --fetch --no-lock "$R" >"$T_TMP/p1" 2>&1 &
 p1=$!
@@ -265,7 +282,7 @@ objs=$(find "$C/sha256" -type f | wc -l)
 [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -z "$left" ] && [ "$objs" -eq 12 ] && pass concurrent_cache \
     || fail concurrent_cache "rc $rc1/$rc2, $objs objects, left: $left $(cat "$T_TMP/p1" "$T_TMP/p2")"
 
-# 14. The same repository over HTTP (libcurl), served here: InRelease, then a 404 for InRelease
+# 15. The same repository over HTTP (libcurl), served here: InRelease, then a 404 for InRelease
 #     falling back to Release + Release.gpg.
 if command -v python3 >/dev/null; then
     python3 -u -m http.server --bind 127.0.0.1 0 --directory "$REPO" >"$T_TMP/http.log" 2>&1 &
