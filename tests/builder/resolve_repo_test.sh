@@ -269,7 +269,35 @@ out=$(JEOS_CACHE=$T_TMP/c-none "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
 write_release
 sign
 
-# 14. Two builds at once on one empty cache: both succeed, nothing half-written is left.
+# 14. Explicit debian.sources, and the host's apt sources (JEOS_APT_ETC) when the recipe names none:
+#     a deb822 .sources file and a one-line .list, of which only the recipe's suite is used.
+cat >"$T_TMP/sources.yaml" <<EOT
+name: t
+kind: appliance
+debian:
+  sources:
+    - {uri: "file:$REPO", suites: [test], components: [main], keyring: $T_TMP/keyring.gpg}
+packages: [app]
+kernel: kern
+service: {exec: [/usr/bin/app]}
+EOT
+out=$("$JEOS" -q resolve --no-lock "$T_TMP/sources.yaml" 2>&1)
+[[ $out == *"10 packages"* ]] && pass recipe_sources || fail recipe_sources "$out"
+ETC=$T_TMP/etc-apt
+mkdir -p "$ETC/sources.list.d"
+printf '# host sources\ndeb [signed-by=%s] file:%s test main\ndeb file:/nonexistent other main\n' \
+    "$T_TMP/keyring.gpg" "$REPO" >"$ETC/sources.list"
+printf 'Types: deb\nURIs: file:/nonexistent\nSuites: unrelated\nComponents: main\n' \
+    >"$ETC/sources.list.d/x.sources"
+sed 's|^debian: .*|debian: {suite: test}|' "$R" >"$T_TMP/host.yaml"
+out=$(JEOS_APT_ETC=$ETC "$JEOS" -q resolve --no-lock "$T_TMP/host.yaml" 2>&1)
+[[ $out == *"10 packages"* ]] && pass host_apt_sources || fail host_apt_sources "$out"
+sed 's|^debian: .*|debian: {suite: nosuch}|' "$R" >"$T_TMP/host2.yaml"
+out=$(JEOS_APT_ETC=$ETC "$JEOS" -q resolve --no-lock "$T_TMP/host2.yaml" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "$T_TMP/host2.yaml: debian: no mirror given and the host's apt sources ($ETC) list no suite of nosuch (give debian.mirror)" ] \
+    && pass host_apt_no_suite || fail host_apt_no_suite "rc $rc: $out"
+
+# 15. Two builds at once on one empty cache: both succeed, nothing half-written is left.
 C=$T_TMP/shared
 JEOS_CACHE=$C "$JEOS" -q resolve --fetch --no-lock "$R" >"$T_TMP/p1" 2>&1 &
 p1=$!
@@ -282,7 +310,7 @@ objs=$(find "$C/sha256" -type f | wc -l)
 [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -z "$left" ] && [ "$objs" -eq 12 ] && pass concurrent_cache \
     || fail concurrent_cache "rc $rc1/$rc2, $objs objects, left: $left $(cat "$T_TMP/p1" "$T_TMP/p2")"
 
-# 15. The same repository over HTTP (libcurl), served here: InRelease, then a 404 for InRelease
+# 16. The same repository over HTTP (libcurl), served here: InRelease, then a 404 for InRelease
 #     falling back to Release + Release.gpg.
 if command -v python3 >/dev/null; then
     python3 -u -m http.server --bind 127.0.0.1 0 --directory "$REPO" >"$T_TMP/http.log" 2>&1 &
