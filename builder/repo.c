@@ -414,6 +414,45 @@ done:
 
 /* ---- Packages indexes ---- */
 
+/*
+ * Reads a cached index straight into one buffer of the file's size (plus a
+ * NUL): the warm path's largest cost, so no chunking and no regrowing.
+ * Returns -ENOENT quietly when the file is not there.
+ */
+static int read_index(const char *path, char **data, size_t *len, struct jeos_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT
+                   ? -ENOENT
+                   : jeos_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return jeos_errf(err, -EINVAL, "%s: not a regular file", path);
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    char *buf = xmalloc(size + 1);
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int rc = jeos_errf(err, r < 0 ? -errno : -EIO, "%s: read: %s", path,
+                               r < 0 ? strerror(errno) : "file shrank while reading");
+            free(buf);
+            close(fd);
+            return rc;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[size] = '\0';
+    *data = buf;
+    *len = size;
+    return 0;
+}
+
 /* Decompresses (xz, gz, or nothing) a file with libarchive into a NUL-terminated buffer. */
 static int decompress(const char *path, const char *what, char **data, size_t *len,
                       struct jeos_err *err)
@@ -469,12 +508,12 @@ static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src,
     /* Warm path: the decompressed index is in the cache under the hash Release gives it. */
     if (plain) {
         ppath = cache_object_path(ctx, plain->sha256);
-        struct jeos_err quiet = {0};
-        if (jeos_read_file(ppath, &data, &len, &quiet) == 0) {
-            jeos_err_free(&quiet);
+        rc = read_index(ppath, &data, &len, err);
+        if (rc == 0)
             goto parse;
-        }
-        jeos_err_free(&quiet);
+        if (rc != -ENOENT)
+            goto out;
+        rc = 0;
     }
     static const char *const sufs[] = {".xz", ".gz", ""};
     const struct repo_release_entry *ent = NULL;
