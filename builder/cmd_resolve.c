@@ -124,7 +124,7 @@ int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *er
         printf("%-40s %-32s %6llu KiB\n", sorted[i]->name, sorted[i]->version,
                (unsigned long long)sorted[i]->installed_kib);
     free(sorted);
-    printf("%zu packages, %.1f MiB installed, %.1f MiB to download\n", res.n,
+    printf("%zu packages, %.1f MiB installed, %.1f MiB of .deb files\n", res.n,
            (double)res.installed_kib / 1024.0, (double)res.deb_bytes / 1048576.0);
 
     if (o.fetch) {
