@@ -75,6 +75,9 @@ struct repo_transport {
 /* The transport for a URI, or NULL when no transport knows its scheme. */
 const struct repo_transport *repo_transport_for(const char *uri);
 
+/* Writes the resource at `uri` to `fd` with the transport for its scheme (see above). */
+int repo_get(const char *uri, int fd, struct jeos_err *err);
+
 /*
  * Fetches every Packages index of every source (suite × component, for
  * u->arch) into `u`, each as an origin labelled "suite/component":
