@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -282,7 +283,14 @@ static int read_index(const char *path, char **data, size_t *len, struct jeos_er
         return jeos_errf(err, -EINVAL, "%s: not a regular file", path);
     }
     size_t size = (size_t)st.st_size, got = 0;
-    char *buf = xmalloc(size + 1);
+    /* Huge pages where the kernel allows them: a 50 MB index then costs a few
+     * dozen page faults instead of twelve thousand. */
+    size_t huge = (size_t)2 << 20, cap = (size + 1 + huge - 1) / huge * huge;
+    char *buf = aligned_alloc(huge, cap);
+    if (!buf)
+        buf = xmalloc(size + 1);
+    else
+        madvise(buf, cap, MADV_HUGEPAGE);
     while (got < size) {
         ssize_t r = read(fd, buf + got, size - got);
         if (r < 0 && errno == EINTR)
