@@ -154,6 +154,44 @@ static int verify(const char *keyring, const char *sig, const char *data, struct
 }
 
 /*
+ * CACHE/dists/.../Release.verified: "Keyring: PATH\n" then the Release text that
+ * gpgv verified against that keyring when it was fetched. The cache is trusted
+ * as much as the index objects it holds; a different keyring means verifying again.
+ */
+static int write_verified(const char *path, const char *keyring, const char *text, size_t len,
+                          struct jeos_err *err)
+{
+    struct sbuf b = {0};
+    sbuf_printf(&b, "Keyring: %s\n", keyring);
+    sbuf_add(&b, text, len);
+    int rc = jeos_write_file_atomic(path, b.s, b.len, 0644, err);
+    sbuf_free(&b);
+    return rc;
+}
+
+static int read_verified(const char *path, const char *keyring, char **text, size_t *len)
+{
+    char *raw;
+    size_t rlen;
+    struct jeos_err quiet = {0};
+    int rc = jeos_read_file(path, &raw, &rlen, &quiet);
+    jeos_err_free(&quiet);
+    if (rc < 0)
+        return rc;
+    size_t kl = strlen(keyring);
+    if (rlen < 10 + kl || memcmp(raw, "Keyring: ", 9) != 0 || memcmp(raw + 9, keyring, kl) != 0 ||
+        raw[9 + kl] != '\n') {
+        free(raw);
+        return -ENOENT;
+    }
+    size_t skip = 10 + kl;
+    memmove(raw, raw + skip, rlen - skip + 1);
+    *text = raw;
+    *len = rlen - skip;
+    return 0;
+}
+
+/*
  * Gets the verified Release text of one suite into *text (caller frees). Online,
  * InRelease (else Release + Release.gpg) is downloaded into CACHE/dists/...;
  * offline, the copy there is used. Either way the signature is checked.
@@ -165,6 +203,7 @@ static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src
     char *dir = xasprintf("%s/dists/%s/%s", ctx->cache_dir, key, suite);
     char *inrel = xasprintf("%s/InRelease", dir), *rel = xasprintf("%s/Release", dir);
     char *relgpg = xasprintf("%s/Release.gpg", dir);
+    char *verified = xasprintf("%s/Release.verified", dir);
     char *u_in = xasprintf("%s/dists/%s/InRelease", src->uri, suite);
     char *u_rel = xasprintf("%s/dists/%s/Release", src->uri, suite);
     char *u_gpg = xasprintf("%s/dists/%s/Release.gpg", src->uri, suite);
@@ -199,6 +238,9 @@ static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src
         }
         jeos_err_free(&e);
     } else {
+        /* The text this keyring verified when it was fetched: no gpgv on a warm run. */
+        if (!ctx->allow_unauthenticated && read_verified(verified, src->keyring, text, len) == 0)
+            goto done;
         have_in = stat(inrel, &st) == 0;
         if (!have_in && stat(rel, &st) != 0) {
             rc = jeos_errf(err, -ENOENT, "%s: not in the cache and --offline is set", u_in);
@@ -244,12 +286,15 @@ static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src
             goto done;
         rc = jeos_read_file(rel, text, len, err);
     }
+    if (rc == 0 && !ctx->offline)
+        rc = write_verified(verified, src->keyring, *text, *len, err);
 done:
     /* What failed its check does not stay in the cache looking verified. */
     if (rc < 0 && !ctx->offline) {
         unlink(inrel);
         unlink(rel);
         unlink(relgpg);
+        unlink(verified);
     }
     sbuf_free(&out);
     free(key);
@@ -257,6 +302,7 @@ done:
     free(inrel);
     free(rel);
     free(relgpg);
+    free(verified);
     free(u_in);
     free(u_rel);
     free(u_gpg);
@@ -426,9 +472,9 @@ out:
 static void forget_release(const struct jeos_ctx *ctx, const struct repo_source *src,
                            const char *suite)
 {
-    static const char *const names[] = {"InRelease", "Release", "Release.gpg"};
+    static const char *const names[] = {"InRelease", "Release", "Release.gpg", "Release.verified"};
     char *key = uri_key(src->uri);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         char *p = xasprintf("%s/dists/%s/%s/%s", ctx->cache_dir, key, suite, names[i]);
         unlink(p);
         free(p);

@@ -173,6 +173,15 @@ out=$(JEOS_CACHE=$T_TMP/empty "$JEOS" -q resolve --offline --no-lock "$R" 2>&1);
 [ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/InRelease: not in the cache and --offline is set" ] \
     && pass offline_miss || fail offline_miss "rc $rc: $out"
 
+# The cached verified Release counts only for the keyring that verified it.
+GNUPGHOME=$T_TMP/other; mkdir -m 700 -p "$GNUPGHOME"
+gpg --batch --quiet --passphrase '' --quick-gen-key "other <o@jeos.invalid>" ed25519 sign never 2>/dev/null
+gpg --batch --quiet --export >"$T_TMP/other.gpg"
+GNUPGHOME=$T_TMP/gnupg
+out=$("$JEOS" -q resolve --offline --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == "file:$REPO/dists/test/InRelease: bad signature (gpgv with keyring $T_TMP/other.gpg: "* ]] \
+    && pass offline_other_keyring || fail offline_other_keyring "rc $rc: $out"
+
 # 7. A tampered .deb (same size, one byte changed).
 deb=$REPO/pool/main/usr-is-merged_35_all.deb
 good=$(sha256sum <"$deb" | cut -d' ' -f1)
@@ -209,10 +218,6 @@ prefix="file:$REPO/dists/test/InRelease: bad signature (gpgv with keyring $T_TMP
 [ $rc -eq 1 ] && [[ $out == "$prefix"*"BAD signature"* ]] && pass bad_signature \
     || fail bad_signature "rc $rc: $out"
 cp "$T_TMP/inrelease.orig" "$REPO/dists/test/InRelease"
-GNUPGHOME=$T_TMP/other; mkdir -m 700 -p "$GNUPGHOME"
-gpg --batch --quiet --passphrase '' --quick-gen-key "other <o@jeos.invalid>" ed25519 sign never 2>/dev/null
-gpg --batch --quiet --export >"$T_TMP/other.gpg"
-GNUPGHOME=$T_TMP/gnupg
 out=$(JEOS_CACHE=$T_TMP/c5 "$JEOS" -q resolve --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] && [[ $out == "file:$REPO/dists/test/InRelease: bad signature (gpgv with keyring $T_TMP/other.gpg: "*"public key"* ]] \
     && pass unknown_key || fail unknown_key "rc $rc: $out"
