@@ -87,8 +87,11 @@ int repo_get(const char *uri, int fd, struct jeos_err *err);
  *  - Packages.xz, .gz or plain is fetched into the cache checked against the
  *    Release's sha256 and size, decompressed (libarchive), checked again, and
  *    kept decompressed in the cache, so a warm run reads it straight from there;
- *  - with ctx->offline only the cache is used (the last verified Release of
- *    each suite is kept under CACHE/dists/), and a miss is an error.
+ *  - with ctx->offline only the cache is used, and a miss is an error: the
+ *    signed files of each suite are kept under CACHE/dists/, with the text
+ *    gpgv verified (Release.verified, valid for that keyring only);
+ *  - as apt does, a Release for another suite (Suite and Codename both
+ *    differ) or past its Valid-Until is refused, and is not kept.
  */
 int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
               struct jeos_err *err);
