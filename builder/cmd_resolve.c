@@ -138,7 +138,7 @@ int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *er
         printf("fetched %zu packages into %s\n", res.n, ctx->cache_dir);
     }
     if (!o.no_lock) {
-        char *lock = o.lock ? xstrdup(o.lock) : xasprintf("%s.lock", path);
+        char *lock = o.lock ? xstrdup(o.lock) : jeos_lock_path(path);
         int lr = jeos_lock_write(lock, path, &res, err);
         if (lr == 0)
             printf("wrote %s\n", lock);

@@ -78,7 +78,7 @@ int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     if (load_appliance(path, &r, err) < 0)
         return JEOS_EXIT_FAIL;
     if (locked) {
-        char *lock = xasprintf("%s.lock", path);
+        char *lock = jeos_lock_path(path);
         int lr = jeos_lock_read(lock, &res, err);
         if (lr == 0)
             lr = jeos_lock_check(&res, lock, r, ro.with_kernel, err);

@@ -11,6 +11,11 @@
 #include "builder/recipe.h"
 #include "builder/util.h"
 
+char *jeos_lock_path(const char *recipe_path)
+{
+    return xasprintf("%s.lock", recipe_path);
+}
+
 int jeos_lock_write(const char *path, const char *recipe_path, const struct jeos_resolution *res,
                     struct jeos_err *err)
 {

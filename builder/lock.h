@@ -31,6 +31,9 @@ struct jeos_err;
  * It is written atomically (temporary + rename). The same resolution always
  * gives the same bytes.
  */
+/* Where a recipe's lock lives: RECIPE + ".lock" ("web/nginx.yaml.lock"). The caller frees. */
+char *jeos_lock_path(const char *recipe_path);
+
 int jeos_lock_write(const char *path, const char *recipe_path, const struct jeos_resolution *res,
                     struct jeos_err *err);
 
