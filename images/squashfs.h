@@ -1,0 +1,17 @@
+/* squashfs.h — tree → squashfs through squashfs-tools' sqfstar, fed a pax tar stream from the tree. */
+#ifndef JEOS_SQUASHFS_H
+#define JEOS_SQUASHFS_H
+
+#include "images/fs.h"
+
+/*
+ * Writes `t` as squashfs to `path`. The tree is streamed as a pax tar archive
+ * (libarchive) into `sqfstar -reproducible -mkfs-time EPOCH -comp C` through a
+ * pipe: owners, modes, device nodes, hard links and xattrs travel in the tar
+ * headers and every file's bytes come from the tree, so nothing is staged on
+ * the host and no privilege is needed. Returns 0 or a negative errno.
+ */
+int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
+                   const struct jeos_ctx *ctx, struct jeos_err *err);
+
+#endif
