@@ -1,6 +1,7 @@
 # builder/module.mk — the jeos CLI and the pipeline library (libjeos.a).
 
-LIBJEOS_SRCS += builder/err.c builder/util.c builder/ctx.c builder/recipe.c
+LIBJEOS_SRCS += builder/err.c builder/util.c builder/ctx.c builder/recipe.c builder/recipe_yaml.c \
+	builder/recipe_value.c
 LIBJEOS_SRCS += builder/tree.c builder/deb.c builder/trim.c builder/sysconf.c builder/rootfs.c
 JEOS_SRCS += builder/main.c builder/cmd_validate.c
 
