@@ -1,4 +1,5 @@
-/* deb.c — .deb extraction with libarchive: ar container, control.tar.*, data.tar.* into the tree. */
+/* deb.c — .deb extraction with libarchive: ar container, control.tar.*, data.tar.* into the tree.
+ */
 #include "builder/deb.h"
 
 #include <archive.h>
@@ -142,8 +143,8 @@ static struct archive *inner_open(const void *buf, size_t len)
 
 static bool is_script(const char *n)
 {
-    static const char *const names[] = {"preinst", "postinst", "prerm", "postrm", "config",
-                                        "triggers"};
+    static const char *const names[] = {"preinst", "postinst", "prerm",
+                                        "postrm",  "config",   "triggers"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(n, names[i]) == 0)
             return true;
@@ -271,13 +272,14 @@ static int parent_error(const char *where, const char *name, int e, struct jeos_
     case -ENOTDIR:
         return jeos_errf(err, -ENOTDIR, "%s: %s: a parent of this path is not a folder", where,
                          name);
-    case -EPERM: return jeos_errf(err, -EPERM, "%s: %s: path leaves the root (\"..\")", where, name);
+    case -EPERM:
+        return jeos_errf(err, -EPERM, "%s: %s: path leaves the root (\"..\")", where, name);
     default: return jeos_errf(err, e, "%s: %s: cannot place: %s", where, name, strerror(-e));
     }
 }
 
-static int add_entry(struct tree *t, struct archive *a, struct archive_entry *e,
-                     const char *where, struct deb_info *info, struct jeos_err *err)
+static int add_entry(struct tree *t, struct archive *a, struct archive_entry *e, const char *where,
+                     struct deb_info *info, struct jeos_err *err)
 {
     const char *raw = archive_entry_pathname(e);
     if (!raw)
@@ -357,9 +359,9 @@ static int add_entry(struct tree *t, struct archive *a, struct archive_entry *e,
                              info->label, rel, owner, info->name, owner);
     }
 
-    struct tree_inode *ino = tree_inode_new(type, archive_entry_perm(e),
-                                            (uint32_t)archive_entry_uid(e),
-                                            (uint32_t)archive_entry_gid(e), mtime);
+    struct tree_inode *ino =
+        tree_inode_new(type, archive_entry_perm(e), (uint32_t)archive_entry_uid(e),
+                       (uint32_t)archive_entry_gid(e), mtime);
     free(ino->pkg);
     ino->pkg = xstrdup(info->name);
     if (type == TREE_SYMLINK) {
@@ -448,8 +450,8 @@ static int extract(struct tree *t, struct archive *a, const char *label, struct 
                              archive_error_string(a) ? archive_error_string(a) : "too big");
         if (strcmp(n, "debian-binary") == 0) {
             if (len < 4 || memcmp(buf, "2.", 2) != 0)
-                rc = jeos_errf(err, -EINVAL, "%s: debian-binary: unsupported format version",
-                               label);
+                rc =
+                    jeos_errf(err, -EINVAL, "%s: debian-binary: unsupported format version", label);
             have_binary = true;
         } else if (strncmp(n, "control.tar", 11) == 0) {
             if (!have_binary)
@@ -477,7 +479,9 @@ static int extract(struct tree *t, struct archive *a, const char *label, struct 
                          archive_error_string(a) ? archive_error_string(a) : "not an ar archive");
     if (!have_binary || !have_control || !have_data)
         return jeos_errf(err, -EINVAL, "%s: not a Debian package (missing %s)", label,
-                         !have_binary ? "debian-binary" : !have_control ? "control.tar" : "data.tar");
+                         !have_binary    ? "debian-binary"
+                         : !have_control ? "control.tar"
+                                         : "data.tar");
     return 0;
 }
 
@@ -488,8 +492,7 @@ static struct archive *outer_new(void)
     return a;
 }
 
-int deb_extract_file(struct tree *t, const char *path, struct deb_info *info,
-                     struct jeos_err *err)
+int deb_extract_file(struct tree *t, const char *path, struct deb_info *info, struct jeos_err *err)
 {
     struct archive *a = outer_new();
     int rc;

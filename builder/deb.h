@@ -1,4 +1,5 @@
-/* deb.h — extracting a Debian binary package (.deb) into the in-memory tree, never onto the host. */
+/* deb.h — extracting a Debian binary package (.deb) into the in-memory tree, never onto the host.
+ */
 #ifndef JEOS_DEB_H
 #define JEOS_DEB_H
 
@@ -16,10 +17,10 @@ struct deb_strs {
 
 /* What a package told us, filled by deb_extract_*. Free with deb_info_free. */
 struct deb_info {
-    char *label;   /* the path or name used in messages */
-    char *name;    /* Package: */
-    char *version; /* Version: */
-    char *arch;    /* Architecture: */
+    char *label;              /* the path or name used in messages */
+    char *name;               /* Package: */
+    char *version;            /* Version: */
+    char *arch;               /* Architecture: */
     struct deb_strs replaces; /* package names from Replaces: (version constraints dropped) */
     struct deb_strs scripts;  /* maintainer scripts present (preinst, postinst, ...), not run */
     char *postinst;           /* the postinst's text, or NULL (read for update-alternatives) */
@@ -49,8 +50,7 @@ void deb_info_free(struct deb_info *d);
  *   "pool/a.deb: data.tar.xz: ./../etc/passwd: path leaves the root (\"..\")"
  * in `err`; the tree may then hold part of the package (discard it).
  */
-int deb_extract_file(struct tree *t, const char *path, struct deb_info *info,
-                     struct jeos_err *err);
+int deb_extract_file(struct tree *t, const char *path, struct deb_info *info, struct jeos_err *err);
 
 /* The same from a buffer; `label` names it in messages. Used by the fuzz target. */
 int deb_extract_buffer(struct tree *t, const char *label, const void *buf, size_t len,

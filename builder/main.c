@@ -13,6 +13,8 @@
 static const struct jeos_command commands[] = {
     {"validate", "check recipes; report every error with file:line:column", cmd_validate_usage,
      cmd_validate},
+    {"rootfs", "build a root filesystem image from a recipe and .deb files", cmd_rootfs_usage,
+     cmd_rootfs},
 };
 
 static void usage(FILE *f)

@@ -3,6 +3,6 @@
 LIBJEOS_SRCS += builder/err.c builder/util.c builder/ctx.c builder/recipe.c builder/recipe_yaml.c \
 	builder/recipe_value.c
 LIBJEOS_SRCS += builder/tree.c builder/deb.c builder/trim.c builder/sysconf.c builder/rootfs.c
-JEOS_SRCS += builder/main.c builder/cmd_validate.c
+JEOS_SRCS += builder/main.c builder/cmd_validate.c builder/cmd_rootfs.c
 
 FORMAT_SRCS += $(wildcard builder/*.c builder/*.h)

@@ -1,4 +1,5 @@
-/* sysconf.c — users and groups, postinst-equivalent folders, alternatives, identity files, overlays. */
+/* sysconf.c — users and groups, postinst-equivalent folders, alternatives, identity files,
+ * overlays. */
 #include "builder/sysconf.h"
 
 #include <dirent.h>
@@ -108,8 +109,8 @@ static void pw_add(struct db *d, const char *name, uint32_t uid, uint32_t gid, c
                    const char *home, const char *shell)
 {
     d->pw = xrealloc(d->pw, (d->npw + 1) * sizeof(*d->pw));
-    d->pw[d->npw++] = (struct pw){xstrdup(name), xstrdup(gecos), xstrdup(home), xstrdup(shell),
-                                  uid, gid};
+    d->pw[d->npw++] =
+        (struct pw){xstrdup(name), xstrdup(gecos), xstrdup(home), xstrdup(shell), uid, gid};
 }
 
 static struct gr *gr_add(struct db *d, const char *name, uint32_t gid)
@@ -190,7 +191,8 @@ static int put_dir(struct tree *t, const char *path, uint32_t mode, uint32_t uid
     return 0;
 }
 
-/* Puts a regular file (owned copy of `data`) or symlink (`target`) at `path`, replacing what is there. */
+/* Puts a regular file (owned copy of `data`) or symlink (`target`) at `path`, replacing what is
+ * there. */
 static struct tree_inode *put_entry(struct tree *t, const char *path, enum tree_type type,
                                     uint32_t mode, uint32_t uid, uint32_t gid, int64_t epoch,
                                     struct jeos_err *err)
@@ -212,8 +214,8 @@ static struct tree_inode *put_entry(struct tree *t, const char *path, enum tree_
     return ino;
 }
 
-static int put_file(struct tree *t, const char *path, const char *text, uint32_t mode,
-                    uint32_t uid, uint32_t gid, int64_t epoch, struct jeos_err *err)
+static int put_file(struct tree *t, const char *path, const char *text, uint32_t mode, uint32_t uid,
+                    uint32_t gid, int64_t epoch, struct jeos_err *err)
 {
     struct tree_inode *ino = put_entry(t, path, TREE_FILE, mode, uid, gid, epoch, err);
     if (!ino)
@@ -393,8 +395,8 @@ static int apply_pkg_actions(struct tree *t, struct db *d, const struct deb_info
             continue;
         int64_t uid = resolve_owner(d, a->owner, true), gid = resolve_owner(d, a->group, false);
         if (uid < 0 || gid < 0)
-            return jeos_errf(err, -ENOENT, "%s postinst: %s: unknown owner %s:%s", a->pkg,
-                             a->path, a->owner, a->group);
+            return jeos_errf(err, -ENOENT, "%s postinst: %s: unknown owner %s:%s", a->pkg, a->path,
+                             a->owner, a->group);
         bool exists = tree_lookup(t, a->path, 0, NULL) != NULL;
         int r = 0;
         if (a->kind == 'd') {
@@ -416,8 +418,8 @@ static int apply_pkg_actions(struct tree *t, struct db *d, const struct deb_info
         }
         if (r < 0)
             return r;
-        sbuf_printf(&rep->actions, "%s postinst: %c %s %04o %s:%s%s%s\n", a->pkg, a->kind,
-                    a->path, a->mode, a->owner, a->group, a->arg ? " " : "", a->arg ? a->arg : "");
+        sbuf_printf(&rep->actions, "%s postinst: %c %s %04o %s:%s%s%s\n", a->pkg, a->kind, a->path,
+                    a->mode, a->owner, a->group, a->arg ? " " : "", a->arg ? a->arg : "");
     }
     return 0;
 }
@@ -503,8 +505,8 @@ static void parse_alternatives(const char *script, struct alt **alts, size_t *na
         if (i + 4 < w.n && w.v[i + 1][0] == '/' && w.v[i + 3][0] == '/') {
             long prio = strtol(w.v[i + 4], &end, 10);
             if (*end == '\0') {
-                struct alt a = {xstrdup(w.v[i + 2]), xstrdup(w.v[i + 1]), xstrdup(w.v[i + 3]),
-                                prio, {0, NULL}};
+                struct alt a = {
+                    xstrdup(w.v[i + 2]), xstrdup(w.v[i + 1]), xstrdup(w.v[i + 3]), prio, {0, NULL}};
                 for (size_t k = i + 5; k + 3 < w.n && strcmp(w.v[k], "--slave") == 0; k += 4) {
                     deb_strs_add(&a.slaves, w.v[k + 1]);
                     deb_strs_add(&a.slaves, w.v[k + 2]);
@@ -520,8 +522,8 @@ static void parse_alternatives(const char *script, struct alt **alts, size_t *na
 }
 
 /* LINK -> /etc/alternatives/NAME -> PATH, unless a real file is at LINK. */
-static int alt_link(struct tree *t, const char *link, const char *name, const char *path,
-                    long prio, int64_t epoch, struct sysconf_report *rep, struct jeos_err *err)
+static int alt_link(struct tree *t, const char *link, const char *name, const char *path, long prio,
+                    int64_t epoch, struct sysconf_report *rep, struct jeos_err *err)
 {
     struct tree_node *cur = tree_lookup(t, link, 0, NULL);
     if (cur && cur->ino->type != TREE_SYMLINK)
@@ -595,8 +597,9 @@ static int write_identity(struct tree *t, const struct recipe *r, int64_t epoch,
     sbuf_printf(&os, "PRETTY_NAME=\"%s %s (jeos appliance, Debian %s)\"\n",
                 r->description ? r->description : r->name, version,
                 r->debian.suite ? r->debian.suite : "bookworm");
-    sbuf_printf(&os, "VERSION_ID=\"%s\"\nVERSION_CODENAME=%s\nVARIANT=\"jeos appliance\"\n"
-                     "VARIANT_ID=jeos\n",
+    sbuf_printf(&os,
+                "VERSION_ID=\"%s\"\nVERSION_CODENAME=%s\nVARIANT=\"jeos appliance\"\n"
+                "VARIANT_ID=jeos\n",
                 version, r->debian.suite ? r->debian.suite : "bookworm");
     rc = put_file(t, "/etc/os-release", os.s, 0644, 0, 0, epoch, err);
     sbuf_free(&os);
@@ -626,7 +629,7 @@ static int overlay_one(struct overlay *o, const char *src, const char *dst, bool
             int r = put_dir(o->t, dst, 0755, o->uid, o->gid, mtime, o->err);
             if (r < 0)
                 return r;
-        } else {
+        } else if (!tree_lookup(o->t, dst, TREE_FOLLOW_LAST, NULL)) {
             int r = put_dir(o->t, dst, 0755, 0, 0, o->epoch, o->err);
             if (r < 0)
                 return r;
@@ -660,8 +663,8 @@ static int overlay_one(struct overlay *o, const char *src, const char *dst, bool
         return put_symlink(o->t, dst, target, mtime, o->err);
     }
     if (!S_ISREG(st.st_mode))
-        return jeos_errf(o->err, -EINVAL, "%s: files: %s: not a file, folder or symlink",
-                         o->where, src);
+        return jeos_errf(o->err, -EINVAL, "%s: files: %s: not a file, folder or symlink", o->where,
+                         src);
     uint32_t mode = o->f->mode >= 0 ? (uint32_t)o->f->mode : (uint32_t)(st.st_mode & 07777);
     struct tree_inode *ino = put_entry(o->t, dst, TREE_FILE, mode, o->uid, o->gid, mtime, o->err);
     if (!ino)
@@ -675,8 +678,8 @@ static int apply_files(struct tree *t, struct db *d, const struct recipe *r, int
 {
     for (size_t i = 0; i < r->nfiles; i++) {
         const struct recipe_file *f = &r->files[i];
-        char *where = xasprintf("%s:%d:%d", r->path ? r->path : "<recipe>", f->pos.line,
-                                f->pos.col);
+        char *where =
+            xasprintf("%s:%d:%d", r->path ? r->path : "<recipe>", f->pos.line, f->pos.col);
         int64_t uid = resolve_owner(d, f->owner, true), gid = resolve_owner(d, f->group, false);
         int rc = 0;
         if (uid < 0)
@@ -724,8 +727,11 @@ static void ldso_check(struct tree *t, struct sysconf_report *rep)
     struct tree_node *dir = tree_lookup(t, "/etc/ld.so.conf.d", TREE_FOLLOW_LAST, NULL);
     if (!dir || dir->ino->type != TREE_DIR)
         return;
-    static const char *const builtin[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-                                          "/lib", "/usr/lib", "/usr/local/lib/x86_64-linux-gnu",
+    static const char *const builtin[] = {"/lib/x86_64-linux-gnu",
+                                          "/usr/lib/x86_64-linux-gnu",
+                                          "/lib",
+                                          "/usr/lib",
+                                          "/usr/local/lib/x86_64-linux-gnu",
                                           "/usr/local/lib"};
     for (size_t i = 0; i < dir->nkids; i++) {
         char *p = xasprintf("/etc/ld.so.conf.d/%s", dir->kids[i]->name);
@@ -759,15 +765,15 @@ void sysconf_report_free(struct sysconf_report *r)
     deb_strs_free(&r->warnings);
 }
 
-int sysconf_apply(struct tree *t, const struct recipe *r, const struct deb_info *pkgs,
-                  size_t npkgs, int64_t epoch, struct sysconf_report *rep, struct jeos_err *err)
+int sysconf_apply(struct tree *t, const struct recipe *r, const struct deb_info *pkgs, size_t npkgs,
+                  int64_t epoch, struct sysconf_report *rep, struct jeos_err *err)
 {
     static const struct {
         const char *path;
         uint32_t mode;
-    } dirs[] = {{"/dev", 0755},     {"/proc", 0555}, {"/sys", 0555},     {"/run", 0755},
-                {"/tmp", 01777},    {"/var/tmp", 01777}, {"/root", 0700}, {"/etc", 0755},
-                {"/home", 0755},    {"/var/log", 0755},  {"/var/lib", 0755}, {"/mnt", 0755}};
+    } dirs[] = {{"/dev", 0755},  {"/proc", 0555},     {"/sys", 0555},     {"/run", 0755},
+                {"/tmp", 01777}, {"/var/tmp", 01777}, {"/root", 0700},    {"/etc", 0755},
+                {"/home", 0755}, {"/var/log", 0755},  {"/var/lib", 0755}, {"/mnt", 0755}};
     int rc = 0;
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && rc == 0; i++)
         rc = put_dir(t, dirs[i].path, dirs[i].mode, 0, 0, epoch, err);
@@ -797,7 +803,7 @@ int sysconf_apply(struct tree *t, const struct recipe *r, const struct deb_info 
     for (size_t i = 0; i < r->nusers && rc == 0; i++) {
         const struct recipe_user *u = &r->users[i];
         char *w = xasprintf("%s:%d:%d", where, u->pos.line, u->pos.col);
-        rc = add_user(&d, u->name, u->uid, u->group, &u->groups, u->home, u->shell, false, w, rep,
+        rc = add_user(&d, u->name, u->uid, u->group, &u->groups, u->home, u->shell, true, w, rep,
                       err);
         free(w);
     }

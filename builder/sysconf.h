@@ -1,4 +1,5 @@
-/* sysconf.h — what maintainer scripts would have done, done on the tree: users, dirs, alternatives, identity. */
+/* sysconf.h — what maintainer scripts would have done, done on the tree: users, dirs, alternatives,
+ * identity. */
 #ifndef JEOS_SYSCONF_H
 #define JEOS_SYSCONF_H
 
@@ -25,7 +26,7 @@ void sysconf_report_free(struct sysconf_report *r);
  *  1. base folders (/dev /proc /sys /run /tmp 1777 /var/tmp 1777 /root 0700 ...);
  *  2. /etc/passwd, /etc/group, /etc/shadow (0640 root:shadow), /etc/gshadow from
  *     base-passwd's masters (from the tree when base-passwd is installed, else the
- *     same built-in list), then r->users (uid -1: from 1000 up), then the service's
+ *     same built-in list), then r->users (uid -1: system ids from 100 up), then the service's
  *     user and group when missing (system ids from 100 up);
  *  3. what known packages' postinst scripts create (nginx-common: /var/log/nginx
  *     root:adm, its log files www-data:adm 0640, the default site link, index page);
@@ -40,7 +41,7 @@ void sysconf_report_free(struct sysconf_report *r);
  * `pkgs` are the installed packages (for their scripts). New entries get mtime
  * `epoch`. Returns 0 or a negative errno with a message naming the recipe field.
  */
-int sysconf_apply(struct tree *t, const struct recipe *r, const struct deb_info *pkgs,
-                  size_t npkgs, int64_t epoch, struct sysconf_report *rep, struct jeos_err *err);
+int sysconf_apply(struct tree *t, const struct recipe *r, const struct deb_info *pkgs, size_t npkgs,
+                  int64_t epoch, struct sysconf_report *rep, struct jeos_err *err);
 
 #endif

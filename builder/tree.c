@@ -419,8 +419,8 @@ int tree_inode_read(const struct tree_inode *ino, unsigned char **data, struct j
             int e = r < 0 ? -errno : -EIO;
             close(fd);
             free(buf);
-            return jeos_errf(err, e, "%s: short read at offset %llu (file changed?)",
-                             ino->ref_path, (unsigned long long)(ino->ref_off + got));
+            return jeos_errf(err, e, "%s: short read at offset %llu (file changed?)", ino->ref_path,
+                             (unsigned long long)(ino->ref_off + got));
         }
         got += (uint64_t)r;
     }

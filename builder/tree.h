@@ -1,4 +1,5 @@
-/* tree.h — the in-memory file tree a root filesystem is assembled in before any image is written. */
+/* tree.h — the in-memory file tree a root filesystem is assembled in before any image is written.
+ */
 #ifndef JEOS_TREE_H
 #define JEOS_TREE_H
 
@@ -46,7 +47,7 @@ struct tree_inode {
     unsigned char *buf;
     char *ref_path;
     uint64_t ref_off;
-    uint64_t size; /* file bytes; for a symlink strlen(target) */
+    uint64_t size;             /* file bytes; for a symlink strlen(target) */
     struct tree_xattr *xattrs; /* sorted by name */
     size_t nxattrs;
     unsigned nlink;
@@ -67,7 +68,8 @@ struct tree {
     size_t nnodes; /* entries, root included */
 };
 
-/* Creates an empty tree: a root directory 0755 root:root with mtime `mtime`. Free with tree_free. */
+/* Creates an empty tree: a root directory 0755 root:root with mtime `mtime`. Free with tree_free.
+ */
 struct tree *tree_new(int64_t mtime);
 void tree_free(struct tree *t);
 

@@ -21,10 +21,10 @@ void trim_rules_add(struct trim_rules *r, const char *glob, bool is_default)
 void trim_rules_defaults(struct trim_rules *r)
 {
     static const char *const defs[] = {
-        "/usr/share/doc/*",  "/usr/share/man/*",      "/usr/share/info/*",
-        LOCALE_RULE,         "/usr/share/lintian/*",  "/usr/share/bug/*",
+        "/usr/share/doc/*",   "/usr/share/man/*",      "/usr/share/info/*",
+        LOCALE_RULE,          "/usr/share/lintian/*",  "/usr/share/bug/*",
         "/usr/share/linda/*", "/usr/share/doc-base/*", "/usr/share/bash-completion/*",
-        "/usr/share/zsh/*",  "/usr/share/menu/*",
+        "/usr/share/zsh/*",   "/usr/share/menu/*",
     };
     for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
         trim_rules_add(r, defs[i], true);
@@ -71,8 +71,7 @@ static void count(const struct tree_node *n, struct trim_rule *rule)
         count(n->kids[i], rule);
 }
 
-static void trim_dir(struct tree *t, struct tree_node *dir, struct sbuf *path,
-                     struct trim_rules *r)
+static void trim_dir(struct tree *t, struct tree_node *dir, struct sbuf *path, struct trim_rules *r)
 {
     size_t keep = path->len;
     for (size_t i = 0; i < dir->nkids;) {

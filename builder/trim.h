@@ -10,7 +10,7 @@
 
 /* One exclude rule and what it removed. */
 struct trim_rule {
-    char *glob;     /* fnmatch(3) pattern on the absolute path; '*' also matches '/' */
+    char *glob; /* fnmatch(3) pattern on the absolute path; '*' also matches '/' */
     bool is_default;
     size_t files;   /* entries removed (folders' contents included) */
     uint64_t bytes; /* regular-file bytes removed */

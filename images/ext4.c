@@ -1,4 +1,5 @@
-/* ext4.c — tree → ext4 through libext2fs: no mke2fs, no mount; sorted walk, fixed UUID, clamped times. */
+/* ext4.c — tree → ext4 through libext2fs: no mke2fs, no mount; sorted walk, fixed UUID, clamped
+ * times. */
 #include "images/ext4.h"
 
 #include <errno.h>
@@ -11,7 +12,7 @@
 #include "builder/err.h"
 #include "builder/util.h"
 
-#define BLK 4096u
+#define BLK        4096u
 #define INODE_SIZE 256u
 
 struct ext4_state {
@@ -145,8 +146,7 @@ static int fix_inode(struct ext4_state *s, ext2_ino_t ino, const struct tree_ino
     return 0;
 }
 
-static int add_link(struct ext4_state *s, ext2_ino_t dir, const char *name, ext2_ino_t ino,
-                    int ft)
+static int add_link(struct ext4_state *s, ext2_ino_t dir, const char *name, ext2_ino_t ino, int ft)
 {
     errcode_t ec = ext2fs_link(s->fs, dir, name, ino, ft);
     if (ec == EXT2_ET_DIR_NO_SPACE) {
@@ -348,10 +348,10 @@ static int make_fs(struct ext4_state *s, const char *tmp, uint64_t bytes, uint64
     param.s_feature_compat = EXT2_FEATURE_COMPAT_EXT_ATTR | EXT2_FEATURE_COMPAT_DIR_INDEX;
     param.s_feature_incompat = EXT2_FEATURE_INCOMPAT_FILETYPE | EXT3_FEATURE_INCOMPAT_EXTENTS |
                                EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_64BIT;
-    param.s_feature_ro_compat = EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER |
-                                EXT2_FEATURE_RO_COMPAT_LARGE_FILE | EXT4_FEATURE_RO_COMPAT_HUGE_FILE |
-                                EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
-                                EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE;
+    param.s_feature_ro_compat =
+        EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |
+        EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
+        EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE;
     param.s_desc_size = EXT2_MIN_DESC_SIZE_64BIT;
     errcode_t ec = ext2fs_initialize(tmp, EXT2_FLAG_64BITS, &param, unix_io_manager, &s->fs);
     if (ec)

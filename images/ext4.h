@@ -1,4 +1,5 @@
-/* ext4.h — tree → ext4 image through libext2fs, deterministic (fixed UUID and hash seed, clamped times). */
+/* ext4.h — tree → ext4 image through libext2fs, deterministic (fixed UUID and hash seed, clamped
+ * times). */
 #ifndef JEOS_EXT4_H
 #define JEOS_EXT4_H
 

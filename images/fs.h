@@ -11,10 +11,10 @@ struct jeos_err;
 
 /* What every writer needs besides the tree. */
 struct fs_opts {
-    int64_t epoch;          /* creation time and upper bound of every time stamp */
-    unsigned char seed[32]; /* from recipe + lock: UUIDs and hash seeds (same input, same bytes) */
-    uint64_t size;          /* ext4: image bytes, 0 = content + headroom */
-    uint64_t headroom;      /* ext4 with size 0: free bytes to leave */
+    int64_t epoch;           /* creation time and upper bound of every time stamp */
+    unsigned char seed[32];  /* from recipe + lock: UUIDs and hash seeds (same input, same bytes) */
+    uint64_t size;           /* ext4: image bytes, 0 = content + headroom */
+    uint64_t headroom;       /* ext4 with size 0: free bytes to leave */
     const char *compression; /* squashfs: "xz", "zstd" or "gzip" (NULL = xz) */
     const char *label;       /* volume name, may be NULL */
 };

@@ -135,10 +135,27 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
     snprintf(rmode, sizeof(rmode), "%o", t->root->ino->mode);
     snprintf(ruid, sizeof(ruid), "%u", t->root->ino->uid);
     snprintf(rgid, sizeof(rgid), "%u", t->root->ino->gid);
-    char *argv[] = {"sqfstar", "-reproducible", "-mkfs-time", epoch, "-root-time", epoch,
-                    "-root-mode", rmode, "-root-uid", ruid, "-root-gid", rgid, "-comp",
-                    (char *)comp, "-quiet", "-no-progress", "-exit-on-error", "-processors", "2",
-                    img, NULL};
+    char *argv[] = {"sqfstar",
+                    "-reproducible",
+                    "-mkfs-time",
+                    epoch,
+                    "-root-time",
+                    epoch,
+                    "-root-mode",
+                    rmode,
+                    "-root-uid",
+                    ruid,
+                    "-root-gid",
+                    rgid,
+                    "-comp",
+                    (char *)comp,
+                    "-quiet",
+                    "-no-progress",
+                    "-exit-on-error",
+                    "-processors",
+                    "2",
+                    img,
+                    NULL};
     int pfd[2] = {-1, -1}, efd = -1;
     pid_t pid = -1;
     struct sq_state s = {.err = err, .path = path};

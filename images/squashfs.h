@@ -1,4 +1,5 @@
-/* squashfs.h — tree → squashfs through squashfs-tools' sqfstar, fed a pax tar stream from the tree. */
+/* squashfs.h — tree → squashfs through squashfs-tools' sqfstar, fed a pax tar stream from the tree.
+ */
 #ifndef JEOS_SQUASHFS_H
 #define JEOS_SQUASHFS_H
 
