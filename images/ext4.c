@@ -367,7 +367,7 @@ static int make_fs(struct ext4_state *s, const char *tmp, uint64_t bytes, uint64
     sb->s_max_mnt_count = (uint16_t)-1;
     sb->s_checkinterval = 0;
     sb->s_r_blocks_count = 0;
-    sb->s_flags |= EXT2_FLAGS_UNSIGNED_HASH;
+    sb->s_flags = (sb->s_flags & ~EXT2_FLAGS_SIGNED_HASH) | EXT2_FLAGS_UNSIGNED_HASH;
     if (s->o->label)
         strncpy((char *)sb->s_volume_name, s->o->label, sizeof(sb->s_volume_name));
     ext2fs_blocks_count_set(sb, ext2fs_blocks_count(sb));

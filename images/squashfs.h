@@ -7,10 +7,11 @@
 
 /*
  * Writes `t` as squashfs to `path`. The tree is streamed as a pax tar archive
- * (libarchive) into `sqfstar -reproducible -mkfs-time EPOCH -comp C` through a
- * pipe: owners, modes, device nodes, hard links and xattrs travel in the tar
- * headers and every file's bytes come from the tree, so nothing is staged on
- * the host and no privilege is needed. Returns 0 or a negative errno.
+ * (libarchive) into `sqfstar -reproducible -mkfs-time EPOCH -all-time EPOCH -comp C`
+ * through a pipe (every time stamp is EPOCH: sqfstar 4.5.1 ignores -root-time, and
+ * the root folder's time would otherwise be the wall clock): owners, modes, device nodes, hard
+ * links and xattrs travel in the tar headers and every file's bytes come from the tree, so nothing
+ * is staged on the host and no privilege is needed. Returns 0 or a negative errno.
  */
 int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
                    const struct jeos_ctx *ctx, struct jeos_err *err);
