@@ -231,17 +231,18 @@ static int add_plain(struct ext4_state *s, ext2_ino_t dir, const char *name,
             in.i_block[1] = (mi & 0xff) | (ma << 8) | ((mi & ~0xffu) << 12);
         }
     }
-    ec = ext2fs_write_new_inode(s->fs, ino, (struct ext2_inode *)&in);
-    if (ec)
-        return fail(s, ec, "writing inode");
-    ext2fs_inode_alloc_stats2(s->fs, ino, +1, 0);
     if (ti->type == TREE_FILE && ext2fs_has_feature_extents(s->fs->super)) {
+        /* an empty extent tree in the inode (sets EXT4_EXTENTS_FL) */
         ext2_extent_handle_t h;
         ec = ext2fs_extent_open2(s->fs, ino, (struct ext2_inode *)&in, &h);
         if (ec)
             return fail(s, ec, "starting extent tree");
         ext2fs_extent_free(h);
     }
+    ec = ext2fs_write_new_inode(s->fs, ino, (struct ext2_inode *)&in);
+    if (ec)
+        return fail(s, ec, "writing inode");
+    ext2fs_inode_alloc_stats2(s->fs, ino, +1, 0);
     int r = add_link(s, dir, name, ino, file_type(ti->type));
     if (r < 0)
         return r;

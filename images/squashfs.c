@@ -135,27 +135,48 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
     snprintf(rmode, sizeof(rmode), "%o", t->root->ino->mode);
     snprintf(ruid, sizeof(ruid), "%u", t->root->ino->uid);
     snprintf(rgid, sizeof(rgid), "%u", t->root->ino->gid);
-    char *argv[] = {"sqfstar",
-                    "-reproducible",
-                    "-mkfs-time",
-                    epoch,
-                    "-all-time",
-                    epoch,
-                    "-root-mode",
-                    rmode,
-                    "-root-uid",
-                    ruid,
-                    "-root-gid",
-                    rgid,
-                    "-comp",
-                    (char *)comp,
-                    "-quiet",
-                    "-no-progress",
-                    "-exit-on-error",
-                    "-processors",
-                    "2",
-                    img,
-                    NULL};
+    /*
+     * sqfstar 4.5.1 ignores -root-uid/-root-gid and gives the root folder the
+     * caller's ids: a plain user runs it as root of a user namespace of its own.
+     */
+    char *argv[32];
+    size_t na = 0;
+    if (geteuid() != 0) {
+        argv[na++] = "unshare";
+        argv[na++] = "--user";
+        argv[na++] = "--map-root-user";
+    }
+    char *const args[] = {"sqfstar",
+                          "-reproducible",
+                          "-mkfs-time",
+                          epoch,
+                          "-all-time",
+                          epoch,
+                          "-root-mode",
+                          rmode,
+                          "-root-uid",
+                          ruid,
+                          "-root-gid",
+                          rgid,
+                          "-comp",
+                          (char *)comp,
+                          "-quiet",
+                          "-no-progress",
+                          "-exit-on-error",
+                          "-processors",
+                          "2",
+                          img};
+    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++)
+        argv[na++] = args[i];
+    argv[na] = NULL;
+    /* mksquashfs refuses SOURCE_DATE_EPOCH beside -mkfs-time: the times are passed explicitly */
+    size_t nenv = 0;
+    while (environ[nenv])
+        nenv++;
+    char **envp = xcalloc(nenv + 1, sizeof(*envp));
+    for (size_t i = 0, k = 0; i < nenv; i++)
+        if (strncmp(environ[i], "SOURCE_DATE_EPOCH=", 18) != 0)
+            envp[k++] = environ[i];
     int pfd[2] = {-1, -1}, efd = -1;
     pid_t pid = -1;
     struct sq_state s = {.err = err, .path = path};
@@ -175,10 +196,10 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
     posix_spawn_file_actions_adddup2(&fa, pfd[0], 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    r = posix_spawnp(&pid, "sqfstar", &fa, NULL, argv, environ);
+    r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
     if (r != 0) {
         pid = -1;
-        r = jeos_errf(err, -r, "%s: cannot run sqfstar (install squashfs-tools): %s", path,
+        r = jeos_errf(err, -r, "%s: cannot run %s (install squashfs-tools): %s", path, argv[0],
                       strerror(r));
         goto out;
     }
@@ -249,6 +270,7 @@ out:
     free(s.first);
     free(img);
     free(errpath);
+    free(envp);
     if (r < 0)
         jeos_outfile_abort(&out);
     return r;
