@@ -11,7 +11,9 @@
  * through a pipe (every time stamp is EPOCH: sqfstar 4.5.1 ignores -root-time, and
  * the root folder's time would otherwise be the wall clock): owners, modes, device nodes, hard
  * links and xattrs travel in the tar headers and every file's bytes come from the tree, so nothing
- * is staged on the host and no privilege is needed. Returns 0 or a negative errno.
+ * is staged on the host and no privilege is needed (a plain user runs sqfstar under
+ * `unshare --user --map-root-user`: sqfstar 4.5.1 ignores -root-uid and -root-gid).
+ * Returns 0 or a negative errno.
  */
 int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
                    const struct jeos_ctx *ctx, struct jeos_err *err);
