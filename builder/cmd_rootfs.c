@@ -22,7 +22,7 @@ const char cmd_rootfs_usage[] =
     "\n"
     "  -t, --type FS     ext4 or squashfs (default: the recipe's image.root)\n"
     "  -d, --dir DIR     output folder (default: OUT/NAME, OUT from jeos -o or \"out\")\n"
-    "      --size SIZE   ext4 image size (default: content + 64M)\n"
+    "      --size SIZE   ext4 image size (default: content + 16M)\n"
     "      --comp C      squashfs compression (default xz)\n"
     "      --no-image    write only the manifest and the report\n"
     "\n"

@@ -21,7 +21,7 @@ struct rootfs *rootfs_new(const struct jeos_ctx *ctx)
     struct rootfs *rf = xcalloc(1, sizeof(*rf));
     rf->ctx = ctx;
     rf->tree = tree_new(0);
-    rf->headroom = 64ull << 20;
+    rf->headroom = 16ull << 20;
     rf->compression = xstrdup("xz");
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {

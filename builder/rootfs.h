@@ -41,7 +41,7 @@ struct rootfs {
     unsigned char seed[32]; /* sha256 over the recipe name and every .deb's sha256 */
     unsigned char debs_sha[32];
     void *seed_ctx;    /* running digest of the .debs */
-    uint64_t headroom; /* ext4 free space when image size is automatic (default 64 MiB) */
+    uint64_t headroom; /* ext4 free space when image size is automatic (default 16 MiB) */
     char *compression; /* squashfs compression (default "xz") */
     bool configured;
 };

@@ -412,7 +412,7 @@ int ext4_write(struct tree *t, const struct fs_opts *o, const char *path,
     if (o->size) {
         if (o->size < bytes - o->headroom)
             return jeos_errf(err, -ENOSPC,
-                             "%s: image.size %llu bytes is too small for the root filesystem "
+                             "%s: size %llu bytes is too small for the root filesystem "
                              "(needs about %llu)",
                              path, (unsigned long long)o->size,
                              (unsigned long long)(bytes - o->headroom));

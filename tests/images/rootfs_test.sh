@@ -189,6 +189,18 @@ bad_case overwrite "$D/conflict.deb: trying to overwrite '/usr/bin/alpha', which
 printf 'not a deb' >"$T_TMP/junk.deb"
 bad_case junk "$T_TMP/junk.deb: Unrecognized archive format" "$T_TMP/junk.deb"
 
+# A fixed ext4 size: big enough is used as given, too small is refused.
+mkdir -p "$T_TMP/s"
+if "$JEOS" rootfs -t ext4 --size 48M -d "$T_TMP/s" "$R/t.yaml" "${GOOD[@]}" >/dev/null 2>&1 &&
+    [ "$(stat -c %s "$T_TMP/s/root.ext4")" = $((48 << 20)) ] && e2fsck -fn "$T_TMP/s/root.ext4" >/dev/null 2>&1 &&
+    ! "$JEOS" rootfs -t ext4 --size 64K -d "$T_TMP/s2" "$R/t.yaml" "${GOOD[@]}" >/dev/null 2>"$T_TMP/s.err" &&
+    grep -q "^$T_TMP/s2/root.ext4: size 65536 bytes is too small for the root filesystem (needs about [0-9]*)$" "$T_TMP/s.err" &&
+    [ ! -e "$T_TMP/s2/root.ext4" ]; then
+    pass rootfs_ext4_fixed_size
+else
+    failf rootfs_ext4_fixed_size "48M image or the 64K refusal wrong: $(cat "$T_TMP/s.err")"
+fi
+
 # Unprivileged: the same images, built as nobody.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     chmod 755 "$T_TMP"
