@@ -27,6 +27,17 @@ e2fsck -fn "$out/root.ext4" >/dev/null 2>&1 && echo "PASS rootfs_nginx_e2fsck" |
 grep -q '^/usr/share/doc/' "$out/manifest.txt" && { echo "FAIL rootfs_nginx_trimmed: /usr/share/doc left"; fail=1; }
 root=$T_TMP/root
 unsquashfs -q -d "$root" "$out/root.squashfs" >/dev/null 2>&1
+# /lib64 -> usr/lib64, whose loader link points at /lib/..., i.e. /usr/lib/...: all in the manifest
+m=$out/manifest.txt
+if grep -qx '/lib64 symlink 0777 0:0 0 usr/lib64' "$m" &&
+    grep -qx '/usr/lib64/ld-linux-x86-64.so.2 symlink 0777 0:0 0 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' "$m" &&
+    grep -qx '/lib symlink 0777 0:0 0 usr/lib' "$m" &&
+    grep -q '^/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 file 0755 0:0 ' "$m"; then
+    echo "PASS rootfs_nginx_merged_usr_loader"
+else
+    echo "FAIL rootfs_nginx_merged_usr_loader: $(grep -E '^/lib64 |ld-linux' "$m")"
+    fail=1
+fi
 if [ "$(id -u)" = 0 ]; then
     if r=$(chroot "$root" /usr/sbin/nginx -t 2>&1); then
         echo "PASS rootfs_nginx_t (chroot: $(echo "$r" | tail -1))"
