@@ -23,7 +23,7 @@ const char cmd_rootfs_usage[] =
     "  -t, --type FS     ext4 or squashfs (default: the recipe's image.root)\n"
     "  -d, --dir DIR     output folder (default: OUT/NAME, OUT from jeos -o or \"out\")\n"
     "      --size SIZE   ext4 image size (default: content + 16M)\n"
-    "      --comp C      squashfs compression (default xz)\n"
+    "      --comp C      squashfs compression (default zstd)\n"
     "      --no-image    write only the manifest and the report\n"
     "\n"
     "Times are clamped to SOURCE_DATE_EPOCH (default: the newest packaged file), so\n"

@@ -22,7 +22,7 @@ struct rootfs *rootfs_new(const struct jeos_ctx *ctx)
     rf->ctx = ctx;
     rf->tree = tree_new(0);
     rf->headroom = 16ull << 20;
-    rf->compression = xstrdup("xz");
+    rf->compression = xstrdup("zstd");
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
         fputs("jeos: out of memory (sha256)\n", stderr);

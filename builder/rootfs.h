@@ -42,7 +42,8 @@ struct rootfs {
     unsigned char debs_sha[32];
     void *seed_ctx;    /* running digest of the .debs */
     uint64_t headroom; /* ext4 free space when image size is automatic (default 16 MiB) */
-    char *compression; /* squashfs compression (default "xz") */
+    char
+        *compression; /* squashfs compression (default "zstd": fast to build and to read at boot) */
     bool configured;
 };
 

@@ -15,7 +15,7 @@ struct fs_opts {
     unsigned char seed[32];  /* from recipe + lock: UUIDs and hash seeds (same input, same bytes) */
     uint64_t size;           /* ext4: image bytes, 0 = content + headroom */
     uint64_t headroom;       /* ext4 with size 0: free bytes to leave */
-    const char *compression; /* squashfs: "xz", "zstd" or "gzip" (NULL = xz) */
+    const char *compression; /* squashfs: "xz", "zstd" or "gzip" (NULL = zstd) */
     const char *label;       /* volume name, may be NULL */
 };
 

@@ -119,7 +119,7 @@ static int reset_id(struct tree_node *n, const char *path, void *arg)
 int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
                    const struct jeos_ctx *ctx, struct jeos_err *err)
 {
-    const char *comp = o->compression ? o->compression : "xz";
+    const char *comp = o->compression ? o->compression : "zstd";
     if (strcmp(comp, "xz") && strcmp(comp, "zstd") && strcmp(comp, "gzip"))
         return jeos_errf(err, -EINVAL, "%s: compression \"%s\" (expected xz, zstd or gzip)", path,
                          comp);

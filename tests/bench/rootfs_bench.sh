@@ -47,7 +47,7 @@ mm=$cache/mmdebstrap
 mkdir -p "$mm"
 if [ "$(ls "$mm" | grep -c '\.deb$')" -lt 60 ]; then # warm its cache once, untimed
     mmdebstrap --quiet --variant=essential --include=nginx-light --skip=download/empty \
-        --essential-hook="sync-out /var/cache/apt/archives $mm" \
+        --extract-hook="sync-out /var/cache/apt/archives $mm" \
         --customize-hook="sync-out /var/cache/apt/archives $mm" \
         bookworm "$tmp/warm.tar" "${S[@]}" >/dev/null 2>&1 ||
         { echo "SKIP rootfs_bench_peer: mmdebstrap could not fetch"; exit 0; }
@@ -65,7 +65,8 @@ sm=$(stat -c %s "$tmp/mm.tar")
 echo "mmdebstrap --variant=essential --include=nginx-light: $tm s, tarball $sm bytes" \
     "(includes its apt update of the indices)"
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
-echo "speed: jeos squashfs(xz) $(ratio "$tm" "${t[squashfs-xz]}")x, squashfs(zstd)" \
-    "$(ratio "$tm" "${t[squashfs-zstd]}")x, ext4 $(ratio "$tm" "${t[ext4-xz]}")x faster than mmdebstrap (target >= 5x)"
-echo "size: mmdebstrap tarball / jeos squashfs(xz) = $(ratio "$sm" "${size[squashfs-xz]}"), / jeos ext4" \
+echo "speed: jeos squashfs(zstd, the default) $(ratio "$tm" "${t[squashfs-zstd]}")x," \
+    "squashfs(xz) $(ratio "$tm" "${t[squashfs-xz]}")x, ext4 $(ratio "$tm" "${t[ext4-xz]}")x faster than mmdebstrap (target >= 5x)"
+echo "size: mmdebstrap tarball / jeos squashfs(zstd) = $(ratio "$sm" "${size[squashfs-zstd]}"), (xz)" \
+    "$(ratio "$sm" "${size[squashfs-xz]}"), / jeos ext4" \
     "= $(ratio "$sm" "${size[ext4-xz]}") (target >= 4)"
