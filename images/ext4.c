@@ -352,7 +352,7 @@ static int make_fs(struct ext4_state *s, const char *tmp, uint64_t bytes, uint64
     param.s_feature_ro_compat =
         EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |
         EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
-        EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE;
+        EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
     param.s_desc_size = EXT2_MIN_DESC_SIZE_64BIT;
     errcode_t ec = ext2fs_initialize(tmp, EXT2_FLAG_64BITS, &param, unix_io_manager, &s->fs);
     if (ec)
@@ -371,8 +371,9 @@ static int make_fs(struct ext4_state *s, const char *tmp, uint64_t bytes, uint64
     sb->s_flags = (sb->s_flags & ~EXT2_FLAGS_SIGNED_HASH) | EXT2_FLAGS_UNSIGNED_HASH;
     if (s->o->label)
         strncpy((char *)sb->s_volume_name, s->o->label, sizeof(sb->s_volume_name));
-    ext2fs_blocks_count_set(sb, ext2fs_blocks_count(sb));
     ext2fs_r_blocks_count_set(sb, 0);
+    sb->s_checksum_type = EXT2_CRC32C_CHKSUM;
+    ext2fs_init_csum_seed(fs); /* from the UUID just set */
 
     ec = ext2fs_allocate_tables(fs);
     if (ec)

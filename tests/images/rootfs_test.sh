@@ -147,6 +147,27 @@ else
     failf rootfs_report "$(cat "$rep")"
 fi
 
+# The kernel itself reads both images (needs root and loop devices; SKIPPED otherwise).
+mnt=$T_TMP/mnt
+mkdir -p "$mnt"
+if [ "$(id -u)" = 0 ] && timeout 20 mount -o loop,ro "$T_TMP/a/root.ext4" "$mnt" 2>/dev/null; then
+    ok=1
+    for fs in ext4 squashfs; do
+        if [ $fs = squashfs ] && ! timeout 20 mount -o loop,ro "$T_TMP/a/root.squashfs" "$mnt" 2>"$T_TMP/mount.err"; then
+            ok=0
+            failf rootfs_kernel_mount "the kernel refuses the squashfs image: $(cat "$T_TMP/mount.err")"
+            break
+        fi
+        got=$(stat -c '%A %u:%g %s' "$mnt/usr/bin/su-alpha" "$mnt/var/www/index.html" 2>&1; sha256sum <"$mnt/etc/shared.conf" | cut -c1-16; stat -c '%t,%T' "$mnt/dev/sda9")
+        umount "$mnt"
+        want=$(printf '%s\n' '-rwsr-xr-x 0:0 13' '-rw-r----- 33:33 12' "$(sha 'from beta\n' | cut -c1-16)" '8,9')
+        [ "$got" = "$want" ] || { ok=0; failf rootfs_kernel_mount "$fs as mounted: $got"; }
+    done
+    [ $ok = 1 ] && pass "rootfs_kernel_mount (ext4 and squashfs, loop, read-only)"
+else
+    echo "SKIP rootfs_kernel_mount: needs root and loop devices"
+fi
+
 # Byte-identical rebuilds (wall clock moves on in between), and SOURCE_DATE_EPOCH is honoured.
 sleep 1
 mkdir -p "$T_TMP/b" "$T_TMP/c"
