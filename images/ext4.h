@@ -9,7 +9,7 @@
 
 /*
  * Writes `t` as an ext4 filesystem (4 KiB blocks, 256-byte inodes, extents,
- * flex_bg, 64bit, dir_nlink, extra_isize, ext_attr, no journal) to `path`:
+ * flex_bg, 64bit, dir_nlink, extra_isize, ext_attr, metadata_csum; no journal) to `path`:
  * owners, modes (setuid/setgid/sticky), xattrs, device nodes, fifos, sockets,
  * hard links and symlinks; runs of zero blocks are left as holes. Size: o->size,
  * or when 0 the content's blocks and inodes plus o->headroom, rounded up to 1 MiB.

@@ -207,6 +207,15 @@ bad_case symlink_escape "$D/evil-symlink.deb: data.tar.xz: ./escape/pwned: a par
     "$D/evil-symlink.deb"
 bad_case overwrite "$D/conflict.deb: trying to overwrite '/usr/bin/alpha', which is also in package alpha (conflict has no Replaces: alpha)" \
     "$D/alpha.deb" "$D/conflict.deb"
+sed 's/owner: app, group: www-data/owner: nosuch, group: www-data/' "$R/t.yaml" >"$R/owner.yaml"
+mkdir -p "$T_TMP/bad-owner"
+if ! "$JEOS" rootfs -d "$T_TMP/bad-owner" "$R/owner.yaml" "${GOOD[@]}" >/dev/null 2>"$T_TMP/bad.err" &&
+    grep -qxF "$R/owner.yaml:10:5: files: owner: no user nosuch in the image" "$T_TMP/bad.err" &&
+    [ -z "$(ls -A "$T_TMP/bad-owner")" ]; then
+    pass rootfs_rejects_unknown_owner
+else
+    failf rootfs_rejects_unknown_owner "$(cat "$T_TMP/bad.err")"
+fi
 printf 'not a deb' >"$T_TMP/junk.deb"
 bad_case junk "$T_TMP/junk.deb: Unrecognized archive format" "$T_TMP/junk.deb"
 
