@@ -17,6 +17,12 @@
 /* A member bigger than this is refused (a real data.tar is far smaller). */
 #define DEB_MAX_MEMBER (4ull << 30)
 
+/* The packages already in the tree, for Replaces: version checks. */
+struct deb_ctx {
+    const struct deb_info *installed;
+    size_t ninstalled;
+};
+
 void deb_strs_add(struct deb_strs *s, const char *v)
 {
     s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
@@ -41,13 +47,14 @@ void deb_info_free(struct deb_info *d)
     free(d->version);
     free(d->arch);
     deb_strs_free(&d->replaces);
+    deb_strs_free(&d->replaces_ver);
     deb_strs_free(&d->scripts);
     free(d->postinst);
     free(d->data_member);
     memset(d, 0, sizeof(*d));
 }
 
-void deb_parse_relation_names(const char *text, struct deb_strs *out)
+void deb_parse_relations(const char *text, struct deb_strs *names, struct deb_strs *constraints)
 {
     const char *p = text;
     while (*p) {
@@ -57,15 +64,154 @@ void deb_parse_relation_names(const char *text, struct deb_strs *out)
         while (*p && !isspace((unsigned char)*p) && *p != ',' && *p != '|' && *p != '(' &&
                *p != ':' && *p != '[')
             p++;
-        if (p > s) {
-            char *name = xstrndup(s, (size_t)(p - s));
-            deb_strs_add(out, name);
-            free(name);
-        }
-        /* skip the rest of this alternative: version, arch qualifier */
-        while (*p && *p != ',' && *p != '|')
+        size_t nlen = (size_t)(p - s);
+        /* the rest of this alternative: arch qualifier, "(OP VERSION)", [archs] */
+        struct sbuf c = {0};
+        sbuf_add(&c, "", 0);
+        while (*p && *p != ',' && *p != '|') {
+            if (*p == '(') {
+                const char *e = strchr(p, ')');
+                const char *q = p + 1;
+                while (*q == ' ')
+                    q++;
+                const char *op = q;
+                while (*q == '<' || *q == '>' || *q == '=')
+                    q++;
+                size_t oplen = (size_t)(q - op);
+                while (*q == ' ')
+                    q++;
+                const char *v = q;
+                while (*q && *q != ')' && !isspace((unsigned char)*q))
+                    q++;
+                if (oplen && q > v) {
+                    sbuf_add(&c, op, oplen);
+                    sbuf_add(&c, " ", 1);
+                    sbuf_add(&c, v, (size_t)(q - v));
+                }
+                p = e ? e + 1 : p + strlen(p);
+                continue;
+            }
             p++;
+        }
+        if (nlen) {
+            char *name = xstrndup(s, nlen);
+            deb_strs_add(names, name);
+            free(name);
+            if (constraints)
+                deb_strs_add(constraints, c.s);
+        }
+        sbuf_free(&c);
     }
+}
+
+void deb_parse_relation_names(const char *text, struct deb_strs *out)
+{
+    deb_parse_relations(text, out, NULL);
+}
+
+/* dpkg's character order in version parts: '~' first, then the end, digits, letters, the rest. */
+static int vorder(int c)
+{
+    if (isdigit(c))
+        return 0;
+    if (isalpha(c))
+        return c;
+    if (c == '~')
+        return -1;
+    if (c)
+        return c + 256;
+    return 0;
+}
+
+static int verrevcmp(const char *a, const char *b)
+{
+    while (*a || *b) {
+        int first_diff = 0;
+        while ((*a && !isdigit((unsigned char)*a)) || (*b && !isdigit((unsigned char)*b))) {
+            int ac = vorder((unsigned char)*a), bc = vorder((unsigned char)*b);
+            if (ac != bc)
+                return ac - bc;
+            a++;
+            b++;
+        }
+        while (*a == '0')
+            a++;
+        while (*b == '0')
+            b++;
+        while (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            if (!first_diff)
+                first_diff = *a - *b;
+            a++;
+            b++;
+        }
+        if (isdigit((unsigned char)*a))
+            return 1;
+        if (isdigit((unsigned char)*b))
+            return -1;
+        if (first_diff)
+            return first_diff;
+    }
+    return 0;
+}
+
+/* Splits "epoch:upstream-revision" into its parts (in a copy the caller frees). */
+static char *split_version(const char *v, long *epoch, const char **up, const char **rev)
+{
+    char *copy = xstrdup(v);
+    char *colon = strchr(copy, ':');
+    *epoch = 0;
+    char *u = copy;
+    if (colon) {
+        *colon = '\0';
+        *epoch = strtol(copy, NULL, 10);
+        u = colon + 1;
+    }
+    char *dash = strrchr(u, '-');
+    if (dash) {
+        *dash = '\0';
+        *rev = dash + 1;
+    } else {
+        *rev = "";
+    }
+    *up = u;
+    return copy;
+}
+
+int deb_version_cmp(const char *a, const char *b)
+{
+    long ea, eb;
+    const char *ua, *ub, *ra, *rb;
+    char *ca = split_version(a, &ea, &ua, &ra), *cb = split_version(b, &eb, &ub, &rb);
+    int r = ea < eb ? -1 : ea > eb ? 1 : 0;
+    if (!r)
+        r = verrevcmp(ua, ub);
+    if (!r)
+        r = verrevcmp(ra, rb);
+    free(ca);
+    free(cb);
+    return r;
+}
+
+bool deb_version_satisfies(const char *version, const char *constraint)
+{
+    if (!constraint || !*constraint)
+        return true;
+    const char *sp = strchr(constraint, ' ');
+    if (!sp || !version)
+        return false;
+    size_t oplen = (size_t)(sp - constraint);
+    int c = deb_version_cmp(version, sp + 1);
+    if (oplen == 2 && strncmp(constraint, "<<", 2) == 0)
+        return c < 0;
+    if (oplen == 2 && strncmp(constraint, ">>", 2) == 0)
+        return c > 0;
+    if ((oplen == 2 && strncmp(constraint, "<=", 2) == 0) || (oplen == 1 && *constraint == '<'))
+        return c <= 0;
+    if ((oplen == 2 && strncmp(constraint, ">=", 2) == 0) || (oplen == 1 && *constraint == '>'))
+        return c >= 0;
+    if (oplen == 1 && *constraint == '=')
+        return c == 0;
+    return false;
 }
 
 /* The value of field `name` in a control paragraph (continuation lines joined), or NULL. */
@@ -209,7 +355,7 @@ static int read_control(const char *label, const char *member, const void *buf, 
         info->version = xstrdup("");
     char *rep = control_field(control, "Replaces");
     if (rep)
-        deb_parse_relation_names(rep, &info->replaces);
+        deb_parse_relations(rep, &info->replaces, &info->replaces_ver);
     free(rep);
 out:
     free(control);
@@ -217,11 +363,24 @@ out:
     return rc;
 }
 
-static bool replaces(const struct deb_info *info, const char *pkg)
+/* The installed version of `pkg`, or NULL. */
+static const char *installed_version(const struct deb_ctx *c, const char *pkg)
+{
+    for (size_t i = c->ninstalled; i-- > 0;)
+        if (c->installed[i].name && strcmp(c->installed[i].name, pkg) == 0)
+            return c->installed[i].version;
+    return NULL;
+}
+
+static bool replaces(const struct deb_ctx *c, const struct deb_info *info, const char *pkg)
 {
     for (size_t i = 0; i < info->replaces.n; i++)
-        if (strcmp(info->replaces.v[i], pkg) == 0)
-            return true;
+        if (strcmp(info->replaces.v[i], pkg) == 0) {
+            const char *want = i < info->replaces_ver.n ? info->replaces_ver.v[i] : "";
+            const char *have = installed_version(c, pkg);
+            if (!*want || (have && deb_version_satisfies(have, want)))
+                return true;
+        }
     return false;
 }
 
@@ -278,8 +437,9 @@ static int parent_error(const char *where, const char *name, int e, struct jeos_
     }
 }
 
-static int add_entry(struct tree *t, struct archive *a, struct archive_entry *e, const char *where,
-                     struct deb_info *info, struct jeos_err *err)
+static int add_entry(const struct deb_ctx *c, struct tree *t, struct archive *a,
+                     struct archive_entry *e, const char *where, struct deb_info *info,
+                     struct jeos_err *err)
 {
     const char *raw = archive_entry_pathname(e);
     if (!raw)
@@ -352,11 +512,20 @@ static int add_entry(struct tree *t, struct archive *a, struct archive_entry *e,
             return jeos_errf(err, -EISDIR, "%s: %s: cannot replace folder '/%s' with a %s", where,
                              raw, rel, tree_type_name(type));
         const char *owner = old->ino->pkg;
-        if (owner[0] && strcmp(owner, info->name) != 0 && !replaces(info, owner))
+        if (owner[0] && strcmp(owner, info->name) != 0 && !replaces(c, info, owner)) {
+            const char *have = installed_version(c, owner);
+            for (size_t i = 0; i < info->replaces.n; i++)
+                if (strcmp(info->replaces.v[i], owner) == 0)
+                    return jeos_errf(err, -EEXIST,
+                                     "%s: trying to overwrite '/%s', which is also in package %s "
+                                     "%s (%s replaces only %s (%s))",
+                                     info->label, rel, owner, have ? have : "", info->name, owner,
+                                     info->replaces_ver.v[i]);
             return jeos_errf(err, -EEXIST,
                              "%s: trying to overwrite '/%s', which is also in package %s "
                              "(%s has no Replaces: %s)",
                              info->label, rel, owner, info->name, owner);
+        }
     }
 
     struct tree_inode *ino =
@@ -404,8 +573,8 @@ static int add_entry(struct tree *t, struct archive *a, struct archive_entry *e,
     return 0;
 }
 
-static int read_data(struct tree *t, const char *member, const void *buf, size_t len,
-                     struct deb_info *info, struct jeos_err *err)
+static int read_data(const struct deb_ctx *c, struct tree *t, const char *member, const void *buf,
+                     size_t len, struct deb_info *info, struct jeos_err *err)
 {
     char *where = xasprintf("%s: %s", info->label, member);
     int rc = 0;
@@ -417,7 +586,7 @@ static int read_data(struct tree *t, const char *member, const void *buf, size_t
     struct archive_entry *e;
     int r;
     while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        rc = add_entry(t, a, e, where, info, err);
+        rc = add_entry(c, t, a, e, where, info, err);
         if (rc < 0)
             goto out;
     }
@@ -431,8 +600,8 @@ out:
     return rc;
 }
 
-static int extract(struct tree *t, struct archive *a, const char *label, struct deb_info *info,
-                   struct jeos_err *err)
+static int extract(const struct deb_ctx *c, struct tree *t, struct archive *a, const char *label,
+                   struct deb_info *info, struct jeos_err *err)
 {
     memset(info, 0, sizeof(*info));
     info->label = xstrdup(label);
@@ -466,7 +635,7 @@ static int extract(struct tree *t, struct archive *a, const char *label, struct 
                 rc = jeos_errf(err, -EINVAL, "%s: a second data member %s", label, n);
             else {
                 info->data_member = xstrdup(n);
-                rc = read_data(t, n, buf, len, info, err);
+                rc = read_data(c, t, n, buf, len, info, err);
             }
             have_data = true;
         }
@@ -492,8 +661,10 @@ static struct archive *outer_new(void)
     return a;
 }
 
-int deb_extract_file(struct tree *t, const char *path, struct deb_info *info, struct jeos_err *err)
+int deb_extract_file(struct tree *t, const char *path, const struct deb_info *installed,
+                     size_t ninstalled, struct deb_info *info, struct jeos_err *err)
 {
+    struct deb_ctx c = {installed, ninstalled};
     struct archive *a = outer_new();
     int rc;
     if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
@@ -501,22 +672,24 @@ int deb_extract_file(struct tree *t, const char *path, struct deb_info *info, st
         rc = jeos_errf(err, -EINVAL, "%s: %s", path,
                        archive_error_string(a) ? archive_error_string(a) : "cannot open");
     } else {
-        rc = extract(t, a, path, info, err);
+        rc = extract(&c, t, a, path, info, err);
     }
     archive_read_free(a);
     return rc;
 }
 
 int deb_extract_buffer(struct tree *t, const char *label, const void *buf, size_t len,
-                       struct deb_info *info, struct jeos_err *err)
+                       const struct deb_info *installed, size_t ninstalled, struct deb_info *info,
+                       struct jeos_err *err)
 {
+    struct deb_ctx c = {installed, ninstalled};
     struct archive *a = outer_new();
     int rc;
     if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
         memset(info, 0, sizeof(*info));
         rc = jeos_errf(err, -EINVAL, "%s: not an ar archive", label);
     } else {
-        rc = extract(t, a, label, info, err);
+        rc = extract(&c, t, a, label, info, err);
     }
     archive_read_free(a);
     return rc;

@@ -94,7 +94,7 @@ int rootfs_add_deb(struct rootfs *rf, const char *path, struct jeos_err *err)
         return r;
     EVP_DigestUpdate(rf->seed_ctx, sum, sizeof(sum));
     rf->pkgs = xrealloc(rf->pkgs, (rf->npkgs + 1) * sizeof(*rf->pkgs));
-    r = deb_extract_file(rf->tree, path, &rf->pkgs[rf->npkgs], err);
+    r = deb_extract_file(rf->tree, path, rf->pkgs, rf->npkgs, &rf->pkgs[rf->npkgs], err);
     if (r < 0) {
         deb_info_free(&rf->pkgs[rf->npkgs]);
         return r;

@@ -190,17 +190,46 @@ static void test_relation_names(void)
     deb_strs_free(&s);
 }
 
+static void test_versions(void)
+{
+    T_CHECK(deb_version_cmp("1.0", "1.0") == 0);
+    T_CHECK(deb_version_cmp("1.0~rc1", "1.0") < 0);
+    T_CHECK(deb_version_cmp("1.0", "1.0+b1") < 0);
+    T_CHECK(deb_version_cmp("1:0.9", "2.0") > 0);
+    T_CHECK(deb_version_cmp("1.10", "1.9") > 0);
+    T_CHECK(deb_version_cmp("1.0-2", "1.0-10") < 0);
+    T_CHECK(deb_version_cmp("2.36-9+deb12u4", "2.36-9+deb12u14") < 0);
+    T_CHECK(deb_version_cmp("1.0a", "1.0") > 0);
+    T_CHECK(deb_version_cmp("1.0~", "1.0~~") > 0);
+    T_CHECK(deb_version_satisfies("1.0", "<< 2.0"));
+    T_CHECK(!deb_version_satisfies("2.0", "<< 2.0"));
+    T_CHECK(deb_version_satisfies("2.0", ">= 2.0"));
+    T_CHECK(deb_version_satisfies("2.0", "= 2.0"));
+    T_CHECK(!deb_version_satisfies("2.0", ">> 2.0"));
+    T_CHECK(deb_version_satisfies("2.0", ""));
+    struct deb_strs n = {0}, c = {0};
+    deb_parse_relations("foo (<< 1.2), bar:any (>=2:3.0-1) | baz [amd64]", &n, &c);
+    T_EQ_INT(c.n, 3);
+    if (c.n == 3) {
+        T_EQ_STR(c.v[0], "<< 1.2");
+        T_EQ_STR(c.v[1], ">= 2:3.0-1");
+        T_EQ_STR(c.v[2], "");
+    }
+    deb_strs_free(&n);
+    deb_strs_free(&c);
+}
+
 static void test_bad_debs(void)
 {
     struct tree *t = tree_new(0);
     struct deb_info info;
     struct jeos_err err = {0};
-    T_CHECK(deb_extract_buffer(t, "x.deb", "!<arch>\n", 8, &info, &err) < 0);
+    T_CHECK(deb_extract_buffer(t, "x.deb", "!<arch>\n", 8, NULL, 0, &info, &err) < 0);
     T_CHECK(err.n == 1 && strstr(err.msgs[0], "x.deb: not a Debian package (missing "
                                               "debian-binary)"));
     deb_info_free(&info);
     jeos_err_free(&err);
-    T_CHECK(deb_extract_buffer(t, "y.deb", "garbage", 7, &info, &err) < 0);
+    T_CHECK(deb_extract_buffer(t, "y.deb", "garbage", 7, NULL, 0, &info, &err) < 0);
     T_CHECK(err.n == 1 && strncmp(err.msgs[0], "y.deb: ", 7) == 0);
     deb_info_free(&info);
     jeos_err_free(&err);
@@ -245,6 +274,7 @@ int main(void)
     T_RUN(test_ref_content);
     T_RUN(test_trim_rules);
     T_RUN(test_relation_names);
+    T_RUN(test_versions);
     T_RUN(test_bad_debs);
     T_RUN(test_speed);
     return T_DONE();

@@ -14,9 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct deb_info info;
     struct jeos_err err = {0};
     /* twice into the same tree: the second pass exercises overwrite and Replaces rules */
-    if (deb_extract_buffer(t, "fuzz.deb", data, size, &info, &err) == 0) {
-        deb_info_free(&info);
-        deb_extract_buffer(t, "fuzz.deb", data, size, &info, &err);
+    if (deb_extract_buffer(t, "fuzz.deb", data, size, NULL, 0, &info, &err) == 0) {
+        struct deb_info again;
+        deb_extract_buffer(t, "fuzz.deb", data, size, &info, 1, &again, &err);
+        deb_info_free(&again);
     }
     deb_info_free(&info);
     jeos_err_free(&err);

@@ -146,3 +146,5 @@ raw_build("evil-symlink", [
     {"name": "./escape/pwned", "data": b"x\n"},
 ])
 dpkg_build("conflict", [("usr/bin/alpha", "f", 0o755, b"not alpha\n")])
+dpkg_build("oldrep", [("usr/bin/alpha", "f", 0o755, b"not alpha\n")],
+           extra="Replaces: alpha (<< 1.0)\n")

@@ -216,6 +216,8 @@ if ! "$JEOS" rootfs -d "$T_TMP/bad-owner" "$R/owner.yaml" "${GOOD[@]}" >/dev/nul
 else
     failf rootfs_rejects_unknown_owner "$(cat "$T_TMP/bad.err")"
 fi
+bad_case old_replaces "$D/oldrep.deb: trying to overwrite '/usr/bin/alpha', which is also in package alpha 1.0 (oldrep replaces only alpha (<< 1.0))" \
+    "$D/alpha.deb" "$D/oldrep.deb"
 printf 'not a deb' >"$T_TMP/junk.deb"
 bad_case junk "$T_TMP/junk.deb: Unrecognized archive format" "$T_TMP/junk.deb"
 
