@@ -22,13 +22,17 @@ struct recipe;
  *   for each package of the lock, in dependency order:
  *       rootfs_add_deb(rf, cache_path, err);          // fails on traversal / conflicts
  *   rootfs_configure(rf, recipe, err);                // trim + users + alternatives + files
- *   rootfs_write_image(rf, "ext4" or "squashfs", recipe, "out/NAME/root.squashfs", err);
+ *   rootfs_write_image(rf, "ext4" or "squashfs", recipe, 0, "out/NAME/root.squashfs", err);
  *   rootfs_write_manifest(rf, "out/NAME/manifest.txt", err);
  *   rootfs_write_report(rf, "out/NAME/rootfs-report.txt", err);
  *   rootfs_free(rf);
  *
  * Nothing touches the host filesystem but the output files (written atomically).
- * rf->tree may be read (e.g. for the initramfs) after rootfs_configure.
+ * rf->tree may be read (e.g. for the initramfs) after rootfs_configure. The
+ * caller may set rf->headroom and rf->compression (an xstrdup'ed string) between
+ * rootfs_new and rootfs_write_image; the recipe has no field for them yet.
+ * The .deb files are only read during rootfs_add_deb (contents are copied);
+ * files: overlays are read from the recipe's folder when the image is written.
  */
 struct rootfs {
     const struct jeos_ctx *ctx;
@@ -39,11 +43,10 @@ struct rootfs {
     struct sysconf_report sys;
     int64_t epoch;          /* set by rootfs_configure */
     unsigned char seed[32]; /* sha256 over the recipe name and every .deb's sha256 */
-    unsigned char debs_sha[32];
-    void *seed_ctx;    /* running digest of the .debs */
-    uint64_t headroom; /* ext4 free space when image size is automatic (default 16 MiB) */
-    char
-        *compression; /* squashfs compression (default "zstd": fast to build and to read at boot) */
+    void *seed_ctx;         /* running digest of the .debs */
+    uint64_t headroom;      /* ext4 free space when image size is automatic (default 16 MiB) */
+    /* squashfs compression (default "zstd": fast to build and to read at boot) */
+    char *compression;
     bool configured;
 };
 

@@ -3,7 +3,8 @@
 # nginx-light closure: every file checked against the manifest in both images, and `nginx -t`
 # run inside it (chroot as root, else a user namespace). SKIPPED when the mirror is unreachable.
 set -u
-cache=$JEOS_SRC/$JEOS_OUT/test-cache/nginx-debs
+case $JEOS_OUT in /*) cache=$JEOS_OUT ;; *) cache=$JEOS_SRC/$JEOS_OUT ;; esac
+cache=$cache/test-cache/nginx-debs
 if ! mapfile -t debs < <("$JEOS_SRC/tests/images/nginx_debs.sh" "$cache") || [ ${#debs[@]} -lt 30 ]; then
     echo "SKIP rootfs_nginx_mirror: the Debian mirror is unreachable (apt-get download failed)"
     exit 0
