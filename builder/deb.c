@@ -541,6 +541,7 @@ static int add_entry(const struct deb_ctx *c, struct tree *t, struct archive *a,
         }
         ino->target = xstrdup(tgt);
         ino->size = strlen(tgt);
+        ino->mode = 0777; /* as dpkg creates them; Linux ignores a symlink's mode */
     } else if (type == TREE_CHR || type == TREE_BLK) {
         ino->rdev_major = (uint32_t)archive_entry_rdevmajor(e);
         ino->rdev_minor = (uint32_t)archive_entry_rdevminor(e);

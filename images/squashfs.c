@@ -1,4 +1,4 @@
-/* squashfs.c — tree → squashfs: a pax tar stream made with libarchive, piped into sqfstar. */
+/* squashfs.c — tree → squashfs: a tar stream written from the tree, piped into sqfstar. */
 /*
  * Why sqfstar (squashfs-tools 4.5.1) and not mksquashfs with a pseudo file:
  * mksquashfs reads file bytes from a host folder, so the tree would first be
@@ -12,8 +12,6 @@
  */
 #include "images/squashfs.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,27 +29,128 @@
 
 extern char **environ;
 
+/*
+ * The tar stream is written here rather than with libarchive: sqfstar 4.5.1
+ * strips leading "/" and "../" from a pax `linkpath`, which breaks symlink
+ * targets longer than 100 bytes, but reads GNU 'K' long-link records intact.
+ * So: ustar headers, GNU 'K' records for long link targets, pax 'x' records
+ * for long names, big ids and sizes, and SCHILY.xattr.* extended attributes.
+ */
+struct tw {
+    int fd;
+    int err; /* first write error (negative errno) */
+    size_t len;
+    unsigned char buf[1 << 16];
+};
+
+static void tw_flush(struct tw *w)
+{
+    if (w->len && !w->err)
+        w->err = jeos_write_all(w->fd, w->buf, w->len);
+    w->len = 0;
+}
+
+static void tw_put(struct tw *w, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    while (n) {
+        size_t k = sizeof(w->buf) - w->len < n ? sizeof(w->buf) - w->len : n;
+        memcpy(w->buf + w->len, c, k);
+        w->len += k;
+        c += k;
+        n -= k;
+        if (w->len == sizeof(w->buf))
+            tw_flush(w);
+    }
+}
+
+static void tw_pad(struct tw *w, uint64_t n)
+{
+    static const unsigned char zero[512];
+    if (n % 512)
+        tw_put(w, zero, 512 - n % 512);
+}
+
+static void octal(unsigned char *f, size_t width, uint64_t v)
+{
+    char tmp[24];
+    snprintf(tmp, sizeof(tmp), "%0*llo", (int)(width - 1), (unsigned long long)v);
+    memcpy(f, tmp, width - 1);
+}
+
+static void tw_header(struct tw *w, const char *name, char type, uint32_t mode, uint64_t uid,
+                      uint64_t gid, uint64_t size, int64_t mtime, const char *link, uint32_t major,
+                      uint32_t minor)
+{
+    unsigned char h[512];
+    memset(h, 0, sizeof(h));
+    memcpy(h, name, strnlen(name, 100));
+    octal(h + 100, 8, mode);
+    octal(h + 108, 8, uid > 07777777 ? 0 : uid);
+    octal(h + 116, 8, gid > 07777777 ? 0 : gid);
+    octal(h + 124, 12, size > 077777777777ull ? 0 : size);
+    octal(h + 136, 12, mtime < 0 ? 0 : (uint64_t)mtime);
+    memset(h + 148, ' ', 8);
+    h[156] = (unsigned char)type;
+    if (link)
+        memcpy(h + 157, link, strnlen(link, 100));
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    octal(h + 329, 8, major);
+    octal(h + 337, 8, minor);
+    unsigned sum = 0;
+    for (size_t i = 0; i < sizeof(h); i++)
+        sum += h[i];
+    char ck[8];
+    snprintf(ck, sizeof(ck), "%06o", sum);
+    memcpy(h + 148, ck, 7); /* six digits, NUL, and the space already there */
+    tw_put(w, h, sizeof(h));
+}
+
+/* One "LEN KEY=VALUE\n" pax record; LEN counts itself. */
+static void pax_rec(struct sbuf *b, const char *key, const void *val, size_t vlen)
+{
+    size_t base = strlen(key) + vlen + 3, len = base + 1;
+    for (;;) {
+        char d[24];
+        size_t n = base + (size_t)snprintf(d, sizeof(d), "%zu", len);
+        if (n == len)
+            break;
+        len = n;
+    }
+    sbuf_printf(b, "%zu %s=", len, key);
+    sbuf_add(b, val, vlen);
+    sbuf_add(b, "\n", 1);
+}
+
+static void tw_special(struct tw *w, const char *name, char type, const void *data, size_t len,
+                       int64_t mtime)
+{
+    tw_header(w, name, type, 0644, 0, 0, len, mtime, NULL, 0, 0);
+    tw_put(w, data, len);
+    tw_pad(w, len);
+}
+
 struct sq_state {
-    struct archive *a;
-    struct archive_entry *e;
+    struct tw *w;
     char **first; /* first path of each inode written, by ino->id - 1 */
     size_t nfirst;
     struct jeos_err *err;
     const char *path;
 };
 
-static mode_t ae_type(enum tree_type t)
+static char tar_type(enum tree_type t)
 {
     switch (t) {
-    case TREE_DIR: return AE_IFDIR;
-    case TREE_FILE: return AE_IFREG;
-    case TREE_SYMLINK: return AE_IFLNK;
-    case TREE_CHR: return AE_IFCHR;
-    case TREE_BLK: return AE_IFBLK;
-    case TREE_FIFO: return AE_IFIFO;
-    case TREE_SOCK: return AE_IFSOCK;
+    case TREE_DIR: return '5';
+    case TREE_FILE: return '0';
+    case TREE_SYMLINK: return '2';
+    case TREE_CHR: return '3';
+    case TREE_BLK: return '4';
+    case TREE_FIFO: return '6';
+    case TREE_SOCK: return 0;
     }
-    return AE_IFREG;
+    return 0;
 }
 
 static int emit(struct tree_node *n, const char *path, void *arg)
@@ -60,51 +159,65 @@ static int emit(struct tree_node *n, const char *path, void *arg)
     if (!n->parent)
         return 0; /* the root: -root-* options */
     struct tree_inode *ti = n->ino;
-    struct archive_entry *e = archive_entry_clear(s->e);
     const char *rel = path + 1;
-    archive_entry_set_pathname(e, rel);
-    archive_entry_set_uid(e, ti->uid);
-    archive_entry_set_gid(e, ti->gid);
-    archive_entry_set_mtime(e, ti->mtime, 0);
+    const char *link = NULL;
+    char type;
+    uint64_t size = 0;
     if (ti->id) {
-        archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_perm(e, ti->mode);
-        archive_entry_set_hardlink(e, s->first[ti->id - 1]);
-        archive_entry_set_size(e, 0);
+        type = '1';
+        link = s->first[ti->id - 1];
     } else {
-        archive_entry_set_filetype(e, ae_type(ti->type));
-        archive_entry_set_perm(e, ti->mode);
+        type = tar_type(ti->type);
+        if (!type)
+            return jeos_errf(s->err, -EINVAL,
+                             "%s: %s: a socket cannot be stored in squashfs "
+                             "through a tar stream",
+                             s->path, path);
         if (ti->type == TREE_SYMLINK)
-            archive_entry_set_symlink(e, ti->target);
-        if (ti->type == TREE_CHR || ti->type == TREE_BLK) {
-            archive_entry_set_rdevmajor(e, ti->rdev_major);
-            archive_entry_set_rdevminor(e, ti->rdev_minor);
-        }
-        archive_entry_set_size(e, ti->type == TREE_FILE ? (la_int64_t)ti->size : 0);
-        for (size_t i = 0; i < ti->nxattrs; i++)
-            archive_entry_xattr_add_entry(e, ti->xattrs[i].name, ti->xattrs[i].value,
-                                          ti->xattrs[i].len);
+            link = ti->target;
+        if (ti->type == TREE_FILE)
+            size = ti->size;
         if (ti->nlink > 1 && ti->type != TREE_DIR) {
             s->first = xrealloc(s->first, (s->nfirst + 1) * sizeof(*s->first));
             s->first[s->nfirst++] = xstrdup(rel);
             ti->id = s->nfirst;
         }
     }
-    if (archive_write_header(s->a, e) != ARCHIVE_OK)
-        return jeos_errf(s->err, -EIO, "%s: %s: tar header: %s", s->path, path,
-                         archive_error_string(s->a));
-    if (ti->type == TREE_FILE && archive_entry_size(e) > 0) {
+    if (link && strlen(link) >= 100)
+        tw_special(s->w, "././@LongLink", 'K', link, strlen(link) + 1, 0);
+    struct sbuf pax = {0};
+    if (strlen(rel) >= 100)
+        pax_rec(&pax, "path", rel, strlen(rel));
+    char num[24];
+    if (ti->uid > 07777777)
+        pax_rec(&pax, "uid", num, (size_t)snprintf(num, sizeof(num), "%u", ti->uid));
+    if (ti->gid > 07777777)
+        pax_rec(&pax, "gid", num, (size_t)snprintf(num, sizeof(num), "%u", ti->gid));
+    if (size > 077777777777ull)
+        pax_rec(&pax, "size", num,
+                (size_t)snprintf(num, sizeof(num), "%llu", (unsigned long long)size));
+    for (size_t i = 0; type != '1' && i < ti->nxattrs; i++) {
+        char *key = xasprintf("SCHILY.xattr.%s", ti->xattrs[i].name);
+        pax_rec(&pax, key, ti->xattrs[i].value, ti->xattrs[i].len);
+        free(key);
+    }
+    if (pax.len)
+        tw_special(s->w, "././@PaxHeader", 'x', pax.s, pax.len, ti->mtime);
+    sbuf_free(&pax);
+    tw_header(s->w, rel, type, ti->mode & 07777, ti->uid, ti->gid, size, ti->mtime, link,
+              ti->rdev_major, ti->rdev_minor);
+    if (size) {
         unsigned char *data;
         int r = tree_inode_read(ti, &data, s->err);
         if (r < 0)
             return r;
-        la_ssize_t w = archive_write_data(s->a, data, ti->size);
+        tw_put(s->w, data, size);
+        tw_pad(s->w, size);
         free(data);
-        if (w < 0 || (uint64_t)w != ti->size)
-            return jeos_errf(s->err, -EIO, "%s: %s: writing to sqfstar: %s", s->path, path,
-                             archive_error_string(s->a) ? archive_error_string(s->a)
-                                                        : "short write");
     }
+    if (s->w->err)
+        return jeos_errf(s->err, s->w->err, "%s: %s: writing to sqfstar: %s", s->path, path,
+                         strerror(-s->w->err));
     return 0;
 }
 
@@ -208,20 +321,19 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
     jeos_log(ctx, JEOS_LOG_DEBUG, "squashfs: streaming %zu entries into sqfstar", t->nnodes);
 
     void (*oldpipe)(int) = signal(SIGPIPE, SIG_IGN);
-    s.a = archive_write_new();
-    s.e = archive_entry_new();
-    archive_write_set_format_pax_restricted(s.a);
-    archive_write_set_bytes_in_last_block(s.a, 1);
-    int wr = 0;
-    if (archive_write_open_fd(s.a, pfd[1]) != ARCHIVE_OK)
-        wr = jeos_errf(err, -EIO, "%s: tar stream: %s", path, archive_error_string(s.a));
+    struct tw *w = xcalloc(1, sizeof(*w));
+    w->fd = pfd[1];
+    s.w = w;
     tree_walk(t, reset_id, NULL);
-    if (wr == 0)
-        wr = tree_walk(t, emit, &s);
-    if (wr == 0 && archive_write_close(s.a) != ARCHIVE_OK)
-        wr = jeos_errf(err, -EIO, "%s: tar stream: %s", path, archive_error_string(s.a));
-    archive_write_free(s.a);
-    archive_entry_free(s.e);
+    int wr = tree_walk(t, emit, &s);
+    if (wr == 0) {
+        static const unsigned char end[1024];
+        tw_put(w, end, sizeof(end));
+        tw_flush(w);
+        if (w->err)
+            wr = jeos_errf(err, w->err, "%s: writing to sqfstar: %s", path, strerror(-w->err));
+    }
+    free(w);
     close(pfd[1]);
     pfd[1] = -1;
     signal(SIGPIPE, oldpipe);

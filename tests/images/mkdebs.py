@@ -137,7 +137,17 @@ raw_build("gamma", [
 dpkg_build("delta", [("usr/bin/delta", "f", 0o755, b"delta editor\n")], comp="none",
            scripts={"postinst": "#!/bin/sh\nupdate-alternatives --install /usr/bin/editor "
                     "editor /usr/bin/delta 80\n"})
-raw_build("epsilon", [{"name": "./usr/share/epsilon/data", "data": b"gzip-compressed data.tar\n"}],
+big = bytes(range(256)) * 4096 + b"\0" * (1 << 20) + b"tail" * 1000  # data, a hole, data
+many = [{"name": f"./usr/share/epsilon/many/f{i:04d}-{'x' * (i % 40)}", "data": b"%d\n" % i}
+        for i in range(1500)]  # a folder of many blocks (expanded while linking)
+raw_build("epsilon", [{"name": "./usr/share/epsilon/data", "data": b"gzip-compressed data.tar\n"},
+                      {"name": "./usr/share/epsilon/big.bin", "data": big},
+                      {"name": "./usr/share/epsilon/slow-link", "type": tarfile.SYMTYPE,
+                       "link": "/usr/share/epsilon/" + "long-target-" * 8 + "data"},
+                      {"name": "./usr/share/epsilon/" + "deep-folder-name/" * 7 + "file-with-a-long-path",
+                       "data": b"long path\n"},
+                      {"name": "./usr/share/epsilon/rel-link", "type": tarfile.SYMTYPE,
+                       "link": "../../../usr/share/epsilon/" + "deep-folder-name/" * 7 + "file-with-a-long-path"}] + many,
           comp="gz")
 # failing inputs
 raw_build("evil-dotdot", [{"name": "./../../etc/evil", "data": b"x\n"}])
