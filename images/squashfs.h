@@ -6,13 +6,16 @@
 #include "images/fs.h"
 
 /*
- * Writes `t` as squashfs to `path`. The tree is streamed as a pax tar archive
- * (libarchive) into `sqfstar -reproducible -mkfs-time EPOCH -all-time EPOCH -comp C`
- * through a pipe (every time stamp is EPOCH: sqfstar 4.5.1 ignores -root-time, and
- * the root folder's time would otherwise be the wall clock): owners, modes, device nodes, hard
- * links and xattrs travel in the tar headers and every file's bytes come from the tree, so nothing
- * is staged on the host and no privilege is needed (a plain user runs sqfstar under
- * `unshare --user --map-root-user`: sqfstar 4.5.1 ignores -root-uid and -root-gid).
+ * Writes `t` as squashfs to `path`. The tree is streamed as a tar archive
+ * (ustar headers, pax records for xattrs/long names/big ids, GNU long-link
+ * records; written in squashfs.c) through a pipe into
+ *   sqfstar -reproducible -mkfs-time EPOCH -all-time EPOCH -comp C
+ * Every time stamp is EPOCH (sqfstar 4.5.1 ignores -root-time; the root folder
+ * would otherwise carry the wall clock). Owners, modes, device nodes, hard
+ * links and xattrs travel in the tar headers and every file's bytes come from
+ * the tree, so nothing is staged on the host and no privilege is needed (a
+ * plain user runs sqfstar under `unshare --user --map-root-user`, since
+ * sqfstar 4.5.1 ignores -root-uid/-root-gid). Sockets cannot be stored (tar).
  * Returns 0 or a negative errno.
  */
 int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
