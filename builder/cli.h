@@ -27,6 +27,8 @@ int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *er
 extern const char cmd_resolve_usage[];
 int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_why_usage[];
+int cmd_rootfs(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_rootfs_usage[];
 
 /* True when argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);

@@ -100,7 +100,7 @@ static void split(const char *s, size_t len, struct parts *p)
     }
 }
 
-int deb_version_cmpn(const char *a, size_t alen, const char *b, size_t blen)
+int deb_ver_cmpn(const char *a, size_t alen, const char *b, size_t blen)
 {
     struct parts pa, pb;
     split(a, alen, &pa);
@@ -113,9 +113,9 @@ int deb_version_cmpn(const char *a, size_t alen, const char *b, size_t blen)
     return verrevcmp(pa.rev, pa.rev_end, pb.rev, pb.rev_end);
 }
 
-int deb_version_cmp(const char *a, const char *b)
+int deb_ver_cmp(const char *a, const char *b)
 {
-    return deb_version_cmpn(a, strlen(a), b, strlen(b));
+    return deb_ver_cmpn(a, strlen(a), b, strlen(b));
 }
 
 const char *deb_rel_name(enum deb_rel r)
@@ -131,12 +131,11 @@ const char *deb_rel_name(enum deb_rel r)
     return "";
 }
 
-bool deb_version_satisfies(const char *v, size_t vlen, enum deb_rel rel, const char *ref,
-                           size_t reflen)
+bool deb_ver_satisfies(const char *v, size_t vlen, enum deb_rel rel, const char *ref, size_t reflen)
 {
     if (rel == DEB_REL_ANY)
         return true;
-    int c = deb_version_cmpn(v, vlen, ref, reflen);
+    int c = deb_ver_cmpn(v, vlen, ref, reflen);
     switch (rel) {
     case DEB_REL_LT: return c < 0;
     case DEB_REL_LE: return c <= 0;
@@ -148,7 +147,7 @@ bool deb_version_satisfies(const char *v, size_t vlen, enum deb_rel rel, const c
     return true;
 }
 
-const char *deb_version_problem(const char *v)
+const char *deb_ver_problem(const char *v)
 {
     if (!*v)
         return "empty version";

@@ -17,6 +17,8 @@ static const struct jeos_command commands[] = {
      cmd_resolve_usage, cmd_resolve},
     {"why", "print the dependency chain that pulled a package into a recipe", cmd_why_usage,
      cmd_why},
+    {"rootfs", "build a root filesystem image from a recipe and .deb files", cmd_rootfs_usage,
+     cmd_rootfs},
 };
 
 static void usage(FILE *f)

@@ -456,7 +456,7 @@ static int finish_stanza(struct pkg_universe *u, struct pkg *cur, size_t line, s
         return jeos_errf(err, -EINVAL, "%s:%zu: stanza without a Package field", what, line);
     if (!*cur->version)
         return jeos_errf(err, -EINVAL, "%s:%zu: %s: no Version field", what, line, cur->name);
-    const char *vp = deb_version_problem(cur->version);
+    const char *vp = deb_ver_problem(cur->version);
     if (vp)
         return jeos_errf(err, -EINVAL, "%s:%zu: %s: bad version \"%s\": %s", what, line, cur->name,
                          cur->version, vp);

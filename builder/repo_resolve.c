@@ -91,7 +91,7 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
         req[i].version = eq ? eq + 1 : NULL;
         rs[i].pos = r->packages.pos ? r->packages.pos[i] : (struct recipe_pos){0, 0};
         rs[i].field = "packages";
-        const char *vp = eq ? deb_version_problem(eq + 1) : NULL;
+        const char *vp = eq ? deb_ver_problem(eq + 1) : NULL;
         if (vp)
             rc = jeos_errf(err, -EINVAL, "%s:%d:%d: packages: \"%s\": %s", r->path, rs[i].pos.line,
                            rs[i].pos.col, r->packages.v[i], vp);

@@ -49,7 +49,7 @@ static bool atom_arch_ok(const struct pkg_universe *u, const struct pkg *p,
 static bool pkg_meets(const struct pkg_universe *u, const struct pkg *p, const struct dep_atom *a)
 {
     return atom_arch_ok(u, p, a) &&
-           deb_version_satisfies(p->version, strlen(p->version), a->rel, a->ver, a->vlen);
+           deb_ver_satisfies(p->version, strlen(p->version), a->rel, a->ver, a->vlen);
 }
 
 /* Does a Provides entry meet the atom? */
@@ -60,7 +60,7 @@ static bool prov_meets(const struct pkg_universe *u, const struct pkg_provide *p
         return false;
     if (a->rel == DEB_REL_ANY)
         return true;
-    return pv->ver && deb_version_satisfies(pv->ver, pv->vlen, a->rel, a->ver, a->vlen);
+    return pv->ver && deb_ver_satisfies(pv->ver, pv->vlen, a->rel, a->ver, a->vlen);
 }
 
 static const struct pkg *item_pkg(const struct state *s, int32_t item)
@@ -125,7 +125,7 @@ static size_t candidates(const struct state *s, const struct dep_atom *a, bool t
         const struct pkg *p = &u->pkgs[k];
         if (!pkg_meets(u, p, a) || name_taken(s, id, k, tent))
             continue;
-        if (best == PKG_NONE || deb_version_cmp(p->version, u->pkgs[best].version) > 0)
+        if (best == PKG_NONE || deb_ver_cmp(p->version, u->pkgs[best].version) > 0)
             best = k;
     }
     if (best != PKG_NONE && n < max)
@@ -141,7 +141,7 @@ static size_t candidates(const struct state *s, const struct dep_atom *a, bool t
             if (u->pkgs[out[j]].name_id == p->name_id)
                 break;
         if (j < n) {
-            if (deb_version_cmp(p->version, u->pkgs[out[j]].version) > 0)
+            if (deb_ver_cmp(p->version, u->pkgs[out[j]].version) > 0)
                 out[j] = pv->pkg;
         } else if (n < max && !(best != PKG_NONE && u->pkgs[best].name_id == p->name_id)) {
             out[n++] = pv->pkg;
@@ -156,15 +156,13 @@ static bool conflict_hits(const struct pkg_universe *u, uint32_t name_id, enum d
                           const char *ver, size_t vlen, uint32_t pi)
 {
     const struct pkg *p = &u->pkgs[pi];
-    if (p->name_id == name_id &&
-        deb_version_satisfies(p->version, strlen(p->version), rel, ver, vlen))
+    if (p->name_id == name_id && deb_ver_satisfies(p->version, strlen(p->version), rel, ver, vlen))
         return true;
     for (uint32_t k = p->prov_first; k < p->prov_first + p->prov_n; k++) {
         const struct pkg_provide *pv = &u->provs[k];
         if (pv->name_id != name_id)
             continue;
-        if (rel == DEB_REL_ANY ||
-            (pv->ver && deb_version_satisfies(pv->ver, pv->vlen, rel, ver, vlen)))
+        if (rel == DEB_REL_ANY || (pv->ver && deb_ver_satisfies(pv->ver, pv->vlen, rel, ver, vlen)))
             return true;
     }
     return false;

@@ -112,8 +112,8 @@ static int check_pair(const char *a, const char *b)
     int want = dpkg_cmp(a, b);
     if (want == 2)
         return -1;
-    int got = sign(deb_version_cmp(a, b));
-    int back = sign(deb_version_cmp(b, a));
+    int got = sign(deb_ver_cmp(a, b));
+    int back = sign(deb_ver_cmp(b, a));
     if (got != want || back != -want)
         T_FAILF("%s vs %s: got %d (reverse %d), dpkg says %d", a, b, got, back, want);
     return 1;
@@ -138,24 +138,24 @@ static void test_against_dpkg(void)
 
 static void test_satisfies(void)
 {
-    T_CHECK(deb_version_satisfies("3.0.11-1~deb12u2", 16, DEB_REL_GE, "3.0.0", 5));
-    T_CHECK(!deb_version_satisfies("3.0.11-1~deb12u2", 16, DEB_REL_LT, "3.0.11", 6));
-    T_CHECK(deb_version_satisfies("1.0", 3, DEB_REL_EQ, "1.0-0", 5));
-    T_CHECK(deb_version_satisfies("1.0", 3, DEB_REL_GT, "1.0~", 4));
-    T_CHECK(deb_version_satisfies("1.0", 3, DEB_REL_LE, "1.0", 3));
-    T_CHECK(deb_version_satisfies("x", 1, DEB_REL_ANY, NULL, 0));
+    T_CHECK(deb_ver_satisfies("3.0.11-1~deb12u2", 16, DEB_REL_GE, "3.0.0", 5));
+    T_CHECK(!deb_ver_satisfies("3.0.11-1~deb12u2", 16, DEB_REL_LT, "3.0.11", 6));
+    T_CHECK(deb_ver_satisfies("1.0", 3, DEB_REL_EQ, "1.0-0", 5));
+    T_CHECK(deb_ver_satisfies("1.0", 3, DEB_REL_GT, "1.0~", 4));
+    T_CHECK(deb_ver_satisfies("1.0", 3, DEB_REL_LE, "1.0", 3));
+    T_CHECK(deb_ver_satisfies("x", 1, DEB_REL_ANY, NULL, 0));
 }
 
 static void test_problem(void)
 {
-    T_CHECK(deb_version_problem("1:2.3-4") == NULL);
-    T_CHECK(deb_version_problem("1.0~rc1+dfsg-1~deb12u1") == NULL);
-    T_EQ_STR(deb_version_problem(""), "empty version");
-    T_EQ_STR(deb_version_problem("a:1"), "epoch in version is not number");
-    T_EQ_STR(deb_version_problem("1 2"), "version has embedded spaces");
-    T_EQ_STR(deb_version_problem("x1.0"), "version number does not start with digit");
-    T_EQ_STR(deb_version_problem("1.0-"), "revision number is empty");
-    T_EQ_STR(deb_version_problem("1.0_2"), "invalid character in version number");
+    T_CHECK(deb_ver_problem("1:2.3-4") == NULL);
+    T_CHECK(deb_ver_problem("1.0~rc1+dfsg-1~deb12u1") == NULL);
+    T_EQ_STR(deb_ver_problem(""), "empty version");
+    T_EQ_STR(deb_ver_problem("a:1"), "epoch in version is not number");
+    T_EQ_STR(deb_ver_problem("1 2"), "version has embedded spaces");
+    T_EQ_STR(deb_ver_problem("x1.0"), "version number does not start with digit");
+    T_EQ_STR(deb_ver_problem("1.0-"), "revision number is empty");
+    T_EQ_STR(deb_ver_problem("1.0_2"), "invalid character in version number");
 }
 
 int main(void)

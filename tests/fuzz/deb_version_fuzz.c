@@ -31,18 +31,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         p = nl + 1;
     }
-    int ab = sign(deb_version_cmpn(v[0], len[0], v[1], len[1]));
-    int ba = sign(deb_version_cmpn(v[1], len[1], v[0], len[0]));
-    int bc = sign(deb_version_cmpn(v[1], len[1], v[2], len[2]));
-    int ac = sign(deb_version_cmpn(v[0], len[0], v[2], len[2]));
-    if (ab != -ba || deb_version_cmpn(v[0], len[0], v[0], len[0]) != 0)
+    int ab = sign(deb_ver_cmpn(v[0], len[0], v[1], len[1]));
+    int ba = sign(deb_ver_cmpn(v[1], len[1], v[0], len[0]));
+    int bc = sign(deb_ver_cmpn(v[1], len[1], v[2], len[2]));
+    int ac = sign(deb_ver_cmpn(v[0], len[0], v[2], len[2]));
+    if (ab != -ba || deb_ver_cmpn(v[0], len[0], v[0], len[0]) != 0)
         __builtin_trap();
     if (ab <= 0 && bc <= 0 && ac > 0)
         __builtin_trap();
     if (ab >= 0 && bc >= 0 && ac < 0)
         __builtin_trap();
     char *s = xstrndup(v[0], len[0]);
-    deb_version_problem(s);
+    deb_ver_problem(s);
     free(s);
     free(buf);
     return 0;
