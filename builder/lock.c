@@ -226,15 +226,15 @@ int jeos_lock_check(const struct jeos_resolution *lock, const char *lock_path,
             }
             free(why);
         }
-        if (k < 0) {
-            rc = jeos_errf(err, -ESTALE, "%s:%d:%d: %s: %s is not in %s (run jeos resolve again)",
-                           r->path, pos.line, pos.col, field, name, lock_path);
-        } else if (eq && strcmp(eq + 1, lock->v[k].version) != 0) {
-            rc = jeos_errf(
-                err, -ESTALE,
-                "%s:%d:%d: %s: %s is pinned to %s but %s has %s (run jeos resolve again)", r->path,
-                pos.line, pos.col, field, name, eq + 1, lock_path, lock->v[k].version);
-        }
+        char *at = pos.line ? xasprintf("%s:%d:%d", r->path, pos.line, pos.col) : xstrdup(r->path);
+        if (k < 0)
+            rc = jeos_errf(err, -ESTALE, "%s: %s: %s is not in %s (run jeos resolve again)", at,
+                           field, name, lock_path);
+        else if (eq && strcmp(eq + 1, lock->v[k].version) != 0)
+            rc = jeos_errf(err, -ESTALE,
+                           "%s: %s: %s is pinned to %s but %s has %s (run jeos resolve again)", at,
+                           field, name, eq + 1, lock_path, lock->v[k].version);
+        free(at);
         free(name);
     }
     return rc;

@@ -130,9 +130,11 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
             if (strncmp(m, req[i].name, l) == 0 && (m[l] == ' ' || m[l] == '\0'))
                 which = i;
         }
-        if (which < nreq)
+        if (which < nreq && rs[which].pos.line)
             jeos_errf(err, rc, "%s:%d:%d: %s: %s", r->path, rs[which].pos.line, rs[which].pos.col,
                       rs[which].field, m);
+        else if (which < nreq)
+            jeos_errf(err, rc, "%s: %s: %s", r->path, rs[which].field, m);
         else
             jeos_errf(err, rc, "%s: %s", r->path, m);
         jeos_err_free(&e);

@@ -163,6 +163,11 @@ out=$("$JEOS" -q resolve --no-kernel "$R2" 2>&1)
 [ "$out" = "$R2:4:12: packages: app → libc-x (>= 2) → libc-x 1.0 is already in the closure (libc-x)" ] \
     && pass pinned_conflict || fail pinned_conflict "$out"
 
+sed 's/^kernel: kern$/kernel: no-such-kernel/' "$R" >"$T_TMP/nokernel.yaml"
+out=$("$JEOS" -q resolve "$T_TMP/nokernel.yaml" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "$T_TMP/nokernel.yaml: kernel: no-such-kernel → no candidate in test/main amd64" ] \
+    && pass kernel_missing || fail kernel_missing "rc $rc: $out"
+
 # 5. Fetch: every .deb lands in the cache, checked.
 out=$("$JEOS" -q resolve --fetch "$R" 2>&1) && [ -f "$JEOS_CACHE/sha256/${sha:0:2}/$sha" ] \
     && pass fetch || fail fetch "$out"
