@@ -1,6 +1,7 @@
 /* deb.c — .deb extraction with libarchive: ar container, control.tar.*, data.tar.* into the tree.
  */
 #include "builder/deb.h"
+#include "builder/deb_version.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -109,89 +110,6 @@ void deb_parse_relation_names(const char *text, struct deb_strs *out)
     deb_parse_relations(text, out, NULL);
 }
 
-/* dpkg's character order in version parts: '~' first, then the end, digits, letters, the rest. */
-static int vorder(int c)
-{
-    if (isdigit(c))
-        return 0;
-    if (isalpha(c))
-        return c;
-    if (c == '~')
-        return -1;
-    if (c)
-        return c + 256;
-    return 0;
-}
-
-static int verrevcmp(const char *a, const char *b)
-{
-    while (*a || *b) {
-        int first_diff = 0;
-        while ((*a && !isdigit((unsigned char)*a)) || (*b && !isdigit((unsigned char)*b))) {
-            int ac = vorder((unsigned char)*a), bc = vorder((unsigned char)*b);
-            if (ac != bc)
-                return ac - bc;
-            a++;
-            b++;
-        }
-        while (*a == '0')
-            a++;
-        while (*b == '0')
-            b++;
-        while (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            if (!first_diff)
-                first_diff = *a - *b;
-            a++;
-            b++;
-        }
-        if (isdigit((unsigned char)*a))
-            return 1;
-        if (isdigit((unsigned char)*b))
-            return -1;
-        if (first_diff)
-            return first_diff;
-    }
-    return 0;
-}
-
-/* Splits "epoch:upstream-revision" into its parts (in a copy the caller frees). */
-static char *split_version(const char *v, long *epoch, const char **up, const char **rev)
-{
-    char *copy = xstrdup(v);
-    char *colon = strchr(copy, ':');
-    *epoch = 0;
-    char *u = copy;
-    if (colon) {
-        *colon = '\0';
-        *epoch = strtol(copy, NULL, 10);
-        u = colon + 1;
-    }
-    char *dash = strrchr(u, '-');
-    if (dash) {
-        *dash = '\0';
-        *rev = dash + 1;
-    } else {
-        *rev = "";
-    }
-    *up = u;
-    return copy;
-}
-
-int deb_version_cmp(const char *a, const char *b)
-{
-    long ea, eb;
-    const char *ua, *ub, *ra, *rb;
-    char *ca = split_version(a, &ea, &ua, &ra), *cb = split_version(b, &eb, &ub, &rb);
-    int r = ea < eb ? -1 : ea > eb ? 1 : 0;
-    if (!r)
-        r = verrevcmp(ua, ub);
-    if (!r)
-        r = verrevcmp(ra, rb);
-    free(ca);
-    free(cb);
-    return r;
-}
-
 bool deb_version_satisfies(const char *version, const char *constraint)
 {
     if (!constraint || !*constraint)
@@ -199,18 +117,15 @@ bool deb_version_satisfies(const char *version, const char *constraint)
     const char *sp = strchr(constraint, ' ');
     if (!sp || !version)
         return false;
+    static const struct {
+        const char *op;
+        enum deb_rel rel;
+    } ops[] = {{"<<", DEB_REL_LT}, {">>", DEB_REL_GT}, {"<=", DEB_REL_LE}, {"<", DEB_REL_LE},
+               {">=", DEB_REL_GE}, {">", DEB_REL_GE},  {"=", DEB_REL_EQ}};
     size_t oplen = (size_t)(sp - constraint);
-    int c = deb_version_cmp(version, sp + 1);
-    if (oplen == 2 && strncmp(constraint, "<<", 2) == 0)
-        return c < 0;
-    if (oplen == 2 && strncmp(constraint, ">>", 2) == 0)
-        return c > 0;
-    if ((oplen == 2 && strncmp(constraint, "<=", 2) == 0) || (oplen == 1 && *constraint == '<'))
-        return c <= 0;
-    if ((oplen == 2 && strncmp(constraint, ">=", 2) == 0) || (oplen == 1 && *constraint == '>'))
-        return c >= 0;
-    if (oplen == 1 && *constraint == '=')
-        return c == 0;
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (strlen(ops[i].op) == oplen && strncmp(constraint, ops[i].op, oplen) == 0)
+            return deb_ver_satisfies(version, strlen(version), ops[i].rel, sp + 1, strlen(sp + 1));
     return false;
 }
 

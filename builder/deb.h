@@ -67,8 +67,6 @@ void deb_parse_relation_names(const char *text, struct deb_strs *out);
 /* The same, with each name's constraint ("<< 2.0", or "") appended to *constraints. */
 void deb_parse_relations(const char *text, struct deb_strs *names, struct deb_strs *constraints);
 
-/* dpkg's version ordering: <0, 0 or >0 as a sorts before, with or after b. */
-int deb_version_cmp(const char *a, const char *b);
 /* True when `version` satisfies `constraint` ("OP VERSION" with OP << <= = >= >>, or ""). */
 bool deb_version_satisfies(const char *version, const char *constraint);
 
