@@ -1,3 +1,5 @@
-# images/module.mk — (nothing built here yet)
+# images/module.mk — filesystem writers (ext4 through libext2fs, squashfs through sqfstar).
+
+LIBJEOS_SRCS += images/fs.c images/ext4.c images/squashfs.c
 
 FORMAT_SRCS += $(wildcard images/*.c images/*.h)
