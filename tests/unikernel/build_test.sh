@@ -43,6 +43,19 @@ if uk_expect build-hello-grub-bios "$log" '^Hello from a jeos unikernel \(hello,
     [ "$UK_STATUS" -eq 0 ] && echo "PASS build-hello-grub-bios" || echo "FAIL build-hello-grub-bios: status $UK_STATUS"
 fi
 
+code=/usr/share/OVMF/OVMF_CODE_4M.fd
+if [ -f "$code" ]; then
+    cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T_TMP/vars.fd"
+    uk_boot "$log" -M q35 -m 256 -drive "if=pflash,format=raw,readonly=on,file=$code" \
+        -drive "if=pflash,format=raw,file=$T_TMP/vars.fd" \
+        -drive "file=$d/hello.raw,format=raw,if=virtio,snapshot=on"
+    if uk_expect build-hello-grub-uefi "$log" '^Hello from a jeos unikernel \(hello, 0 arguments\)$'; then
+        [ "$UK_STATUS" -eq 0 ] && echo "PASS build-hello-grub-uefi" || echo "FAIL build-hello-grub-uefi: status $UK_STATUS"
+    fi
+else
+    echo "SKIP build-hello-grub-uefi: OVMF not installed (make deps)"
+fi
+
 hv=$UK_OUTDIR/jeos-hv
 if [ -x "$hv" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
     ASAN_OPTIONS=detect_leaks=0 timeout 60 "$hv" "$d/hello-hv.elf" </dev/null >"$log" 2>/dev/null
