@@ -807,6 +807,35 @@ static void f_cflags(struct loader *L, const struct node *v, void *o)
     rl_get_strlist(L, v, &((struct recipe *)o)->cflags, false, false, check_cflag);
 }
 
+static bool check_define(struct loader *L, const struct node *v, const char *s)
+{
+    const char *eq = strchr(s, '=');
+    char *name = xstrndup(s, eq ? (size_t)(eq - s) : strlen(s));
+    bool ok = name[0] && rl_valid_env_name(name);
+    free(name);
+    if (!ok)
+        rl_lerr(L, v, "expected NAME or NAME=VALUE with a C identifier as NAME (got \"%s\")", s);
+    return ok;
+}
+
+static void f_defines(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->defines, false, true, check_define);
+}
+
+static bool check_lib(struct loader *L, const struct node *v, const char *s)
+{
+    if (s[0] && rl_all_chars(s, "_+.-", false))
+        return true;
+    rl_lerr(L, v, "expected a library name such as m or z, linked as -lNAME (got \"%s\")", s);
+    return false;
+}
+
+static void f_libs(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->libs, false, true, check_lib);
+}
+
 static void f_args(struct loader *L, const struct node *v, void *o)
 {
     rl_get_strlist(L, v, &((struct recipe *)o)->args, false, false, check_nothing);
@@ -836,6 +865,8 @@ static const struct field top_fields[] = {
     {"service", f_service, K_APPLIANCE, true},
     {"sources", f_sources, K_UNIKERNEL, true},
     {"cflags", f_cflags, K_UNIKERNEL, false},
+    {"defines", f_defines, K_UNIKERNEL, false},
+    {"libs", f_libs, K_UNIKERNEL, false},
     {"args", f_args, K_UNIKERNEL, false},
 };
 
@@ -1035,6 +1066,8 @@ void recipe_free(struct recipe *r)
     rl_env_free(&r->service.env);
     rl_strlist_free(&r->sources);
     rl_strlist_free(&r->cflags);
+    rl_strlist_free(&r->defines);
+    rl_strlist_free(&r->libs);
     rl_strlist_free(&r->args);
     free(r);
 }

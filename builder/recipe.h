@@ -145,7 +145,9 @@ struct recipe {
     /* kind: unikernel */
     struct recipe_strlist sources; /* C files, relative to dir */
     struct recipe_strlist cflags;
-    struct recipe_strlist args; /* argv[1..] */
+    struct recipe_strlist defines; /* "NAME" or "NAME=VALUE", passed as -D */
+    struct recipe_strlist libs;    /* library names, linked as -lNAME */
+    struct recipe_strlist args;    /* argv[1..] */
 };
 
 /* Load options. */

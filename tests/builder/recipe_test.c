@@ -190,6 +190,12 @@ static const struct bad_case {
     {UNI "hostname: -bad-\n",
      "t.yaml:4:11: hostname: not a valid host name (expected labels of letters, digits and '-', "
      "separated by dots; got \"-bad-\")\n"},
+    /* 43: defines and libs */
+    {UNI "defines: [LUA_USE_POSIX, 9X=1]\nlibs: [m, \"z lib\"]\n",
+     "t.yaml:4:26: defines[1]: expected NAME or NAME=VALUE with a C identifier as NAME (got "
+     "\"9X=1\")\n"
+     "t.yaml:5:11: libs[1]: expected a library name such as m or z, linked as -lNAME (got \"z "
+     "lib\")\n"},
     /* 42: timeout range */
     {APP "image: {timeout: 301}\n",
      "t.yaml:5:18: image.timeout: 301 is out of range (expected 0 to 300)\n"},
@@ -260,7 +266,7 @@ static void test_unikernel_values(void)
     struct recipe *r;
     char *e = load_errors("name: httpd\nkind: unikernel\nsources: [httpd.c]\nmemory: 16M\n"
                           "network: {address: 10.0.2.15/24, gateway: 10.0.2.2, dns: [1.1.1.1]}\n"
-                          "args: [\"8080\"]\n",
+                          "args: [\"8080\"]\ndefines: [A, B=2]\nlibs: [m]\n",
                           &r);
     T_EQ_STR(e, "");
     free(e);
@@ -276,6 +282,9 @@ static void test_unikernel_values(void)
     T_EQ_INT(r->image.nformats, 1);
     T_EQ_INT(r->image.formats[0], RECIPE_FMT_ELF);
     T_EQ_STR(r->args.v[0], "8080");
+    T_EQ_INT(r->defines.n, 2);
+    T_EQ_STR(r->defines.v[1], "B=2");
+    T_EQ_STR(r->libs.v[0], "m");
     T_CHECK(r->kernel == NULL);
     recipe_free(r);
 
