@@ -5,8 +5,8 @@
 #include "builder/ctx.h"
 
 /* Exit codes of the jeos command (documented in jeos --help and README.md). */
-#define JEOS_EXIT_OK 0
-#define JEOS_EXIT_FAIL 1
+#define JEOS_EXIT_OK    0
+#define JEOS_EXIT_FAIL  1
 #define JEOS_EXIT_USAGE 2
 
 /*

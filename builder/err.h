@@ -34,7 +34,8 @@ int jeos_errf(struct jeos_err *e, int code, const char *fmt, ...)
 /* Number of messages added, kept or not. */
 size_t jeos_err_count(const struct jeos_err *e);
 
-/* Prints every message as "prefix: message\n" (prefix may be NULL), then a count of dropped ones. */
+/* Prints every message as "prefix: message\n" (prefix may be NULL), then a count of dropped ones.
+ */
 void jeos_err_print(const struct jeos_err *e, FILE *f, const char *prefix);
 
 /* Moves every message of `src` to the end of `dst`; `src` is left empty. */

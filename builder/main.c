@@ -1,4 +1,5 @@
-/* main.c — the jeos command: global options, the subcommand table, and the one place errors are reported. */
+/* main.c — the jeos command: global options, the subcommand table, and the one place errors are
+ * reported. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

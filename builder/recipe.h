@@ -1,4 +1,5 @@
-/* recipe.h — a YAML recipe loaded into a typed, validated struct recipe (contract: recipes/README.md). */
+/* recipe.h — a YAML recipe loaded into a typed, validated struct recipe (contract:
+ * recipes/README.md). */
 #ifndef JEOS_RECIPE_H
 #define JEOS_RECIPE_H
 
@@ -49,9 +50,9 @@ enum recipe_restart { RECIPE_RESTART_ALWAYS, RECIPE_RESTART_ON_FAILURE, RECIPE_R
 
 struct recipe_network {
     enum recipe_net_mode mode;
-    char *address;     /* static: "10.0.2.15" */
-    int prefix;        /* static: 24 */
-    char *gateway;     /* static, optional */
+    char *address; /* static: "10.0.2.15" */
+    int prefix;    /* static: 24 */
+    char *gateway; /* static, optional */
     struct recipe_strlist dns;
 };
 
@@ -67,9 +68,9 @@ struct recipe_image {
 };
 
 struct recipe_file {
-    char *src; /* relative to the recipe's folder; a trailing '/' copies a folder */
-    char *dst; /* absolute path in the image */
-    int mode;  /* -1: keep the source's permission bits */
+    char *src;           /* relative to the recipe's folder; a trailing '/' copies a folder */
+    char *dst;           /* absolute path in the image */
+    int mode;            /* -1: keep the source's permission bits */
     char *owner, *group; /* names or numbers; NULL = root */
     struct recipe_pos pos;
 };
@@ -93,11 +94,11 @@ struct recipe_source {
 };
 
 struct recipe_debian {
-    char *suite;  /* default "bookworm" */
-    char *mirror; /* NULL = the host's apt sources */
+    char *suite;                      /* default "bookworm" */
+    char *mirror;                     /* NULL = the host's apt sources */
     struct recipe_strlist components; /* default [main] */
-    char *keyring; /* NULL = /usr/share/keyrings/debian-archive-keyring.gpg */
-    struct recipe_source *sources; /* explicit sources replace suite/mirror/components */
+    char *keyring;                    /* NULL = /usr/share/keyrings/debian-archive-keyring.gpg */
+    struct recipe_source *sources;    /* explicit sources replace suite/mirror/components */
     size_t nsources;
 };
 
@@ -134,7 +135,8 @@ struct recipe {
     struct recipe_debian debian;
     struct recipe_strlist packages; /* "name" or "name=version" */
     char *kernel;                   /* default "linux-image-cloud-amd64" */
-    struct recipe_strlist exclude;  /* globs, on top of the defaults unless exclude_defaults: false */
+    struct recipe_strlist
+        exclude; /* globs, on top of the defaults unless exclude_defaults: false */
     bool exclude_defaults;
     struct recipe_strlist locales;
     struct recipe_strlist modules; /* extra kernel modules for the initramfs */

@@ -1,4 +1,5 @@
-/* util.h — small shared helpers: allocation, growable strings, files written atomically, spawning tools. */
+/* util.h — small shared helpers: allocation, growable strings, files written atomically, spawning
+ * tools. */
 #ifndef JEOS_UTIL_H
 #define JEOS_UTIL_H
 

@@ -1,3 +1,5 @@
-# images/module.mk — (nothing built here yet)
+# images/module.mk — partition tables and output formats.
+
+LIBJEOS_SRCS += images/ptable.c images/gpt.c images/mbr.c
 
 FORMAT_SRCS += $(wildcard images/*.c images/*.h)
