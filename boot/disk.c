@@ -221,11 +221,16 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     if ((rc = copy_into(of.fd, l->parts[root].start, spec->rootfs, l->parts[root].size, err)))
         goto out;
     if (data >= 0) {
-        /* A data partition starts blank; init makes its filesystem on first boot. Clear any
-           stale superblock area so that "blank" is certain. */
-        static const uint8_t zero[64 * 1024];
-        if ((rc = jeos_pwrite_all(of.fd, zero, sizeof(zero), l->parts[data].start, "data partition",
-                                  err)))
+        /* The data partition gets an empty ext4 now (mke2fs writes at an offset into the
+           image file), so the appliance needs no mkfs of its own. */
+        const struct jeos_part *dp = &l->parts[data];
+        char off[64], blocks[32], uuid[37];
+        snprintf(off, sizeof(off), "offset=%llu", (unsigned long long)dp->start);
+        snprintf(blocks, sizeof(blocks), "%lluk", (unsigned long long)(dp->size / 1024));
+        jeos_uuid_format(dp->uuid, uuid);
+        char *mk[] = {"mkfs.ext4", "-q", "-F", "-L",   "data", "-U",
+                      uuid,        "-E", off,  of.tmp, blocks, NULL};
+        if ((rc = jeos_spawn(mk, NULL, err)))
             goto out;
     }
 

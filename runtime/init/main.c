@@ -208,7 +208,7 @@ static void add_env(char **env, int *n, int max, const char *kv)
 static pid_t svc_start(const struct init_conf *c, struct svc *s)
 {
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
+    if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
         init_log("service %s: pipe: %s", c->service, strerror(errno));
         return -1;
     }
@@ -349,6 +349,21 @@ static void reap_all(struct svc *s)
             s->pid = 0;
 }
 
+/* Copies what the service wrote to the consoles; closes the pipe at its end. */
+static void svc_drain(struct svc *s)
+{
+    char buf[4096];
+    if (s->out < 0)
+        return;
+    ssize_t n = read(s->out, buf, sizeof(buf));
+    if (n > 0) {
+        init_console_write(buf, (size_t)n);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close(s->out);
+        s->out = -1;
+    }
+}
+
 static void shutdown_and_off(const struct init_conf *c, struct svc *s, int sfd, int cmd)
 {
     init_log("shutting down");
@@ -358,12 +373,21 @@ static void shutdown_and_off(const struct init_conf *c, struct svc *s, int sfd, 
         kill(s->pid, SIGTERM);
         long long until = now_ms() + 10000;
         while (s->pid > 0 && now_ms() < until) {
-            struct pollfd p = {.fd = sfd, .events = POLLIN};
-            poll(&p, 1, 100);
+            struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = s->out, .events = POLLIN}};
+            poll(p, 2, 100);
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof(si)) == sizeof(si))
                 ;
+            if (p[1].revents)
+                svc_drain(s);
             reap_all(s);
+        }
+        /* what it said on its way out (a second at most: a stray child may hold the pipe) */
+        long long drain_until = now_ms() + 1000;
+        while (s->out >= 0 && now_ms() < drain_until) {
+            struct pollfd p = {.fd = s->out, .events = POLLIN};
+            if (poll(&p, 1, 100) > 0)
+                svc_drain(s);
         }
         if (s->pid > 0) {
             init_log("service %s did not stop in 10 s; killing it", c->service);
@@ -520,16 +544,8 @@ int main(void)
         }
         poll(p, (nfds_t)np, timeout);
 
-        if (p[1].revents) {
-            char buf[4096];
-            ssize_t n = read(s.out, buf, sizeof(buf));
-            if (n > 0) {
-                init_console_write(buf, (size_t)n);
-            } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-                close(s.out);
-                s.out = -1;
-            }
-        }
+        if (p[1].revents)
+            svc_drain(&s);
         for (int i = 0; i < nbuttons; i++) {
             if (!p[2 + i].revents)
                 continue;

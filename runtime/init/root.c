@@ -238,6 +238,7 @@ int root_mount_and_switch(const char *dev, const char *fstype, const char *data_
                 data_dev = NULL;
             }
         }
+        init_log("root %s (squashfs, overlay on %s)", dev, data_dev ? data_dev : "tmpfs");
         if (!data_dev && mount("tmpfs", "/rw", "tmpfs", 0, "mode=0755") < 0) {
             init_log("mount tmpfs: %s", strerror(errno));
             return -1;
@@ -259,6 +260,7 @@ int root_mount_and_switch(const char *dev, const char *fstype, const char *data_
             mount("/rw", "/newroot/run/jeos/rw", NULL, MS_MOVE, NULL);
         }
     } else {
+        init_log("root %s (%s)", dev, fstype);
         if (mount(dev, "/newroot", fstype, MS_NOATIME, NULL) < 0) {
             init_log("mount %s (%s): %s", dev, fstype, strerror(errno));
             return -1;

@@ -1,0 +1,75 @@
+/* initramfs.h — the appliance's initramfs: runtime/init plus only the kernel modules it needs, as
+ * compressed newc cpio. */
+#ifndef JEOS_INITRAMFS_H
+#define JEOS_INITRAMFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jeos_ctx;
+struct jeos_err;
+
+/*
+ * The modules every appliance initramfs asks for (missing or built-in ones are
+ * skipped): disks and NICs of KVM/QEMU (virtio), Xen (front ends), VMware (pvscsi,
+ * vmxnet3), Hyper-V/Azure (storvsc, netvsc), NVMe (EC2), IDE/SCSI disks, the root
+ * filesystems (squashfs, overlay, ext4) and the ACPI power button (button, evdev).
+ */
+extern const char *const jeos_initramfs_default_modules[];
+
+/* A resolved module list, dependencies before their users. */
+struct jeos_modlist {
+    size_t n;
+    char **names; /* canonical names ('-' as '_'), e.g. "virtio_blk" */
+    char **paths; /* relative to the module tree, e.g. "kernel/drivers/block/virtio_blk.ko" */
+    size_t nbuiltin;
+    char **builtin; /* asked-for names that are built into the kernel */
+    size_t nmissing;
+    char **missing; /* optional names that the kernel has neither as module nor built in */
+};
+void jeos_modlist_free(struct jeos_modlist *m);
+
+/*
+ * Resolves `required` and `optional` (NULL-terminated name lists, either may be
+ * NULL) against the module tree `modroot` (".../lib/modules/VERSION"), adding
+ * every dependency. Dependencies come from modules.dep when the tree has one,
+ * else from each module's own .modinfo "depends=" (a kernel package as
+ * extracted, before depmod ran). modules.builtin, when present, names the
+ * built-in ones. A required name that is neither a module nor built in is an
+ * error naming it; an optional one is listed in `missing`.
+ */
+int jeos_modules_resolve(const char *modroot, const char *const *required,
+                         const char *const *optional, struct jeos_modlist *out,
+                         struct jeos_err *err);
+
+/*
+ * Reads the "depends=" value of a module's .modinfo section from the ELF image
+ * in `data` (`len` bytes) into *deps (malloc'd; "" when it has none).
+ * Returns 0, or -EINVAL with a message naming `what` for a malformed file.
+ */
+int jeos_modinfo_depends(const uint8_t *data, size_t len, const char *what, char **deps,
+                         struct jeos_err *err);
+
+enum jeos_initramfs_compress { JEOS_INITRAMFS_ZSTD, JEOS_INITRAMFS_GZIP, JEOS_INITRAMFS_NONE };
+
+struct jeos_initramfs_spec {
+    const char *init;           /* host path of the jeos-init binary, stored as /init */
+    const char *modroot;        /* module tree, ".../lib/modules/VERSION"; NULL = no modules */
+    const char *const *modules; /* required extra names (recipe modules:), or NULL */
+    bool default_modules;       /* also the optional jeos_initramfs_default_modules */
+    enum jeos_initramfs_compress compress;
+};
+
+/*
+ * Writes the initramfs to `out_path` atomically: /init, /dev/console, the
+ * resolved modules under /lib/modules/VERSION/ and /etc/jeos/modules listing
+ * them in load order (which tells init it runs from an initramfs). Every entry
+ * is root-owned, timed at SOURCE_DATE_EPOCH (0 without one) and written in a
+ * fixed order, so the output is reproducible. `mods` (may be NULL) receives
+ * the resolution for the build report; free it with jeos_modlist_free.
+ */
+int jeos_initramfs_write(const struct jeos_ctx *ctx, const struct jeos_initramfs_spec *spec,
+                         const char *out_path, struct jeos_modlist *mods, struct jeos_err *err);
+
+#endif

@@ -1,0 +1,75 @@
+/* bootkit.c — test driver for the boot pieces without the resolver: initramfs, disk, formats. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot/disk.h"
+#include "boot/initramfs.h"
+#include "builder/ctx.h"
+#include "builder/err.h"
+
+static int usage(void)
+{
+    fputs("usage: bootkit initramfs INIT MODROOT OUT\n"
+          "       bootkit disk KERNEL INITRD ROOTFS ext4|squashfs gpt|mbr bios|uefi|both OUT "
+          "[DATA_MIB]\n",
+          stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    struct jeos_ctx ctx;
+    struct jeos_err err = {0};
+    int rc = 0;
+    if (jeos_ctx_init(&ctx, &err) != 0) {
+        jeos_err_print(&err, stderr, "bootkit");
+        return 1;
+    }
+    if (argc == 5 && strcmp(argv[1], "initramfs") == 0) {
+        struct jeos_initramfs_spec s = {.init = argv[2],
+                                        .modroot = argv[3],
+                                        .default_modules = true,
+                                        .compress = JEOS_INITRAMFS_ZSTD};
+        struct jeos_modlist m;
+        rc = jeos_initramfs_write(&ctx, &s, argv[4], &m, &err);
+        if (!rc) {
+            printf("modules:");
+            for (size_t i = 0; i < m.n; i++)
+                printf(" %s", m.names[i]);
+            printf("\nbuilt-in:");
+            for (size_t i = 0; i < m.nbuiltin; i++)
+                printf(" %s", m.builtin[i]);
+            printf("\n");
+            jeos_modlist_free(&m);
+        }
+    } else if ((argc == 9 || argc == 10) && strcmp(argv[1], "disk") == 0) {
+        unsigned boot = strcmp(argv[7], "bios") == 0   ? JEOS_BOOT_BIOS
+                        : strcmp(argv[7], "uefi") == 0 ? JEOS_BOOT_UEFI
+                                                       : JEOS_BOOT_BIOS | JEOS_BOOT_UEFI;
+        struct jeos_disk_spec s = {.kernel = argv[2],
+                                   .initramfs = argv[3],
+                                   .rootfs = argv[4],
+                                   .rootfstype = argv[5],
+                                   .ptable = jeos_ptable_find(argv[6]),
+                                   .boot = boot,
+                                   .data_size = argc == 10 ? strtoull(argv[9], NULL, 10) << 20 : 0,
+                                   .seed = "bootkit",
+                                   .title = "jeos test",
+                                   .timeout = 0};
+        if (!s.ptable)
+            return usage();
+        struct jeos_disk_info info;
+        rc = jeos_disk_write(&ctx, &s, argv[8], &info, &err);
+        if (!rc)
+            printf("disk %llu MiB, root PARTUUID=%s\n",
+                   (unsigned long long)(info.layout.disk_size >> 20), info.root_partuuid);
+    } else {
+        return usage();
+    }
+    if (rc)
+        jeos_err_print(&err, stderr, "bootkit");
+    jeos_err_free(&err);
+    jeos_ctx_free(&ctx);
+    return rc ? 1 : 0;
+}
