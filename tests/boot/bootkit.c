@@ -7,12 +7,14 @@
 #include "boot/initramfs.h"
 #include "builder/ctx.h"
 #include "builder/err.h"
+#include "images/format.h"
 
 static int usage(void)
 {
     fputs("usage: bootkit initramfs INIT MODROOT OUT\n"
           "       bootkit disk KERNEL INITRD ROOTFS ext4|squashfs gpt|mbr bios|uefi|both OUT "
-          "[DATA_MIB]\n",
+          "[DATA_MIB]\n"
+          "       bootkit convert RAW FORMAT OUT [NAME]\n",
           stderr);
     return 2;
 }
@@ -64,6 +66,15 @@ int main(int argc, char **argv)
         if (!rc)
             printf("disk %llu MiB, root PARTUUID=%s\n",
                    (unsigned long long)(info.layout.disk_size >> 20), info.root_partuuid);
+    } else if ((argc == 5 || argc == 6) && strcmp(argv[1], "convert") == 0) {
+        const struct jeos_format_ops *f = jeos_format_find(argv[3]);
+        if (!f) {
+            fprintf(stderr, "bootkit: unknown format %s\n", argv[3]);
+            return 2;
+        }
+        struct jeos_format_opts o = {
+            .name = argc == 6 ? argv[5] : "test", .cpus = 2, .memory = 256ull << 20};
+        rc = jeos_format_write(&ctx, f, argv[2], argv[4], &o, &err);
     } else {
         return usage();
     }
