@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,23 +218,33 @@ static pid_t svc_start(const struct init_conf *c, struct svc *s)
     gid_t gid = 0;
     const char *home = "/";
     const char *uname = c->user[0] ? c->user : "root";
-    if ((pw = getpwnam(uname))) {
+    char *end = NULL;
+    long num = strtol(uname, &end, 10);
+    bool numeric = *uname && end && !*end && num >= 0;
+    if ((pw = numeric ? getpwuid((uid_t)num) : getpwnam(uname))) {
         uid = pw->pw_uid;
         gid = pw->pw_gid;
         home = pw->pw_dir;
+    } else if (numeric) {
+        uid = (uid_t)num; /* a number without a passwd entry: its own group */
+        gid = (gid_t)num;
     } else if (strcmp(uname, "root") != 0) {
         init_log("service %s: no user \"%s\" in /etc/passwd", c->service, uname);
         close(p[0]), close(p[1]);
         return -1;
     }
     if (c->group[0]) {
-        struct group *gr = getgrnam(c->group);
-        if (!gr) {
+        long gnum = strtol(c->group, &end, 10);
+        struct group *gr = *end ? getgrnam(c->group) : getgrgid((gid_t)gnum);
+        if (!gr && !*end && gnum >= 0) {
+            gid = (gid_t)gnum;
+        } else if (!gr) {
             init_log("service %s: no group \"%s\" in /etc/group", c->service, c->group);
             close(p[0]), close(p[1]);
             return -1;
+        } else {
+            gid = gr->gr_gid;
         }
-        gid = gr->gr_gid;
     }
     /* Everything the child needs is computed before fork. */
     static char e_home[300], e_user[100], e_logname[100];

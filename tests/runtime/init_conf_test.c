@@ -123,9 +123,44 @@ static void parse_errors(void)
     init_conf_free(&c);
 }
 
+/* A recipe as the loader makes it (defaults filled in) gives what init expects. */
+static void from_loaded_recipe(void)
+{
+    const char *y = "name: web_app\n"
+                    "kind: appliance\n"
+                    "packages: [nginx-light]\n"
+                    "service: {exec: [/usr/sbin/nginx, -g, \"daemon off;\"]}\n";
+    struct recipe *r = NULL;
+    struct jeos_err err = {0};
+    struct recipe_load_opts o = {.check_files = false};
+    T_EQ_INT(recipe_load_buffer("web.yaml", y, strlen(y), &o, &r, &err), 0);
+    if (!r) {
+        jeos_err_print(&err, stdout, "  ");
+        jeos_err_free(&err);
+        return;
+    }
+    struct sbuf out = {0};
+    T_EQ_INT(jeos_init_conf_write(r, &out, &err), 0);
+    struct init_conf c;
+    char msg[200] = "";
+    T_EQ_INT(init_conf_parse(out.s, out.len, &c, msg, sizeof(msg)), 0);
+    T_EQ_STR(msg, "");
+    T_EQ_STR(c.hostname, "web-app"); /* the loader's default: name with '_' as '-' */
+    T_EQ_INT(c.net, INIT_NET_DHCP);
+    T_EQ_STR(c.service, "nginx");
+    T_EQ_INT(c.argc, 3);
+    T_EQ_STR(c.argv[2], "daemon off;");
+    T_EQ_INT(c.restart, INIT_RESTART_ALWAYS);
+    init_conf_free(&c);
+    sbuf_free(&out);
+    recipe_free(r);
+    jeos_err_free(&err);
+}
+
 int main(void)
 {
     T_RUN(round_trip);
+    T_RUN(from_loaded_recipe);
     T_RUN(parse_errors);
     return T_DONE();
 }
