@@ -17,7 +17,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 BOOT_TIMEOUT=${JEOS_BOOT_TIMEOUT:-90}
 
 skip_all() {
-    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data; do echo "SKIP $t: $1"; done
+    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
     exit 0
 }
 for tool in qemu-system-x86_64 mkfs.ext4 mksquashfs dpkg-deb gcc; do
@@ -112,7 +112,7 @@ cat "$W/disk.txt"
 echo "initramfs: $(stat -c %s "$W/initrd.img") bytes; $(head -1 "$W/initramfs.txt" | wc -w) modules"
 
 # ---- booting ----
-# boot NAME DISK [qemu args...]: starts QEMU in the background, serial to $W/NAME.log,
+# boot NAME DISK|- [qemu args...]: starts QEMU in the background, serial to $W/NAME.log,
 # monitor on $W/NAME.mon; waits for "jeos: ready". Sets QPID and READY_S.
 boot() {
     local name=$1 disk=$2; shift 2
@@ -121,11 +121,11 @@ boot() {
     local start=$(date +%s.%N)
     qemu-system-x86_64 -accel tcg -m 512 -display none -no-reboot \
         -serial "file:$log" -monitor "unix:$W/$name.mon,server,nowait" \
-        -drive "file=$disk,format=raw,if=virtio" -nic user,model=virtio-net-pci "$@" &
+        $([ "$disk" = - ] || echo "-drive file=$disk,format=raw,if=virtio -nic user,model=virtio-net-pci") "$@" &
     QPID=$!
     local i=0
     while [ $i -lt $((BOOT_TIMEOUT * 10)) ]; do
-        grep -q "jeos: ready" "$log" 2>/dev/null && break
+        grep -qE "jeos: ready|; halting|Kernel panic" "$log" 2>/dev/null && break
         kill -0 $QPID 2>/dev/null || break
         sleep 0.1; i=$((i + 1))
     done
@@ -152,7 +152,6 @@ check_lines() { # log -> prints the first missing expectation, returns 1 if any
 }
 
 EXPECT=("jeos: service svc started (pid"
-        "jeos: root /dev/vda"
         "svc: first run, failing"
         "jeos: service svc exited with status 3; restarting in 1 s"
         "svc: hello uid=1000 gid=1000 host=jeos-test GREETING=hi there arg=two words cwd-ok=1"
@@ -161,7 +160,7 @@ EXPECT=("jeos: service svc started (pid"
 # 1. SeaBIOS, hybrid GPT, ext4 root; then ACPI power-off.
 if boot bios_gpt "$W/gpt.raw"; then
     wait_for "$W/bios_gpt.log" "svc: hello" 15
-    if why=$(check_lines "$W/bios_gpt.log" "${EXPECT[@]}"); then
+    if why=$(check_lines "$W/bios_gpt.log" "${EXPECT[@]}" "jeos: root /dev/vda3 (ext4)"); then
         echo "PASS bios_gpt_ext4 (ready after ${READY_S}s)"
     else
         show "$W/bios_gpt.log"; echo "FAIL bios_gpt_ext4: $why"
@@ -190,7 +189,7 @@ if [ -r "$OVMF_CODE" ]; then
     if boot uefi_gpt "$W/gpt.raw" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
             -drive "if=pflash,format=raw,file=$W/vars.fd"; then
         wait_for "$W/uefi_gpt.log" "svc: hello" 15
-        if why=$(check_lines "$W/uefi_gpt.log" "${EXPECT[@]}"); then
+        if why=$(check_lines "$W/uefi_gpt.log" "${EXPECT[@]}" "jeos: root /dev/vda3 (ext4)"); then
             echo "PASS uefi_gpt_ext4 (ready after ${READY_S}s)"
         else
             show "$W/uefi_gpt.log"; echo "FAIL uefi_gpt_ext4: $why"
@@ -216,4 +215,25 @@ else
     show "$W/bios_mbr.log"; echo "FAIL bios_mbr_squashfs_data: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
 fi
 stop_qemu
+
+# 4. The ESXi path: the GPT disk as a streamOptimized VMDK on VMware's paravirtual SCSI
+#    (vmw_pvscsi + sd_mod from the initramfs) with a vmxnet3 NIC, under SeaBIOS.
+if "$KIT" convert "$W/gpt.raw" vmdk "$W/gpt.vmdk" >"$W/vmdk.txt" 2>&1; then
+    # -snapshot: QEMU cannot write into a streamOptimized VMDK (ESXi imports it first).
+    if boot vmdk_pvscsi - -snapshot -drive "file=$W/gpt.vmdk,format=vmdk,if=none,id=d0" \
+            -device pvscsi,id=scsi0 -device scsi-hd,drive=d0,bus=scsi0.0,bootindex=0 \
+            -nic user,model=vmxnet3; then
+        wait_for "$W/vmdk_pvscsi.log" "svc: hello" 15
+        if why=$(check_lines "$W/vmdk_pvscsi.log" "${EXPECT[@]}" "jeos: root /dev/sda3 (ext4)"); then
+            echo "PASS vmdk_pvscsi_vmxnet3 (ready after ${READY_S}s)"
+        else
+            show "$W/vmdk_pvscsi.log"; echo "FAIL vmdk_pvscsi_vmxnet3: $why"
+        fi
+    else
+        show "$W/vmdk_pvscsi.log"; echo "FAIL vmdk_pvscsi_vmxnet3: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
+    fi
+    stop_qemu
+else
+    cat "$W/vmdk.txt"; echo "FAIL vmdk_pvscsi_vmxnet3: conversion"
+fi
 exit 0
