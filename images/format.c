@@ -385,3 +385,29 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
     }
     return jeos_outfile_commit(&of, err);
 }
+
+int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
+                       const char *base, const char *const *names, size_t n,
+                       const struct jeos_format_opts *opts, struct jeos_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!jeos_format_find(names[i]))
+            return jeos_errf(err, -EINVAL,
+                             "%s: unknown image format \"%s\" (expected raw, qcow2, vmdk, vhd, "
+                             "ova or gce)",
+                             raw, names[i]);
+    char *rawreal = realpath(raw, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct jeos_format_ops *f = jeos_format_find(names[i]);
+        char *out = xasprintf("%s/%s%s", dir, base, f->suffix);
+        char *outreal = realpath(out, NULL);
+        bool same = rawreal && outreal && strcmp(rawreal, outreal) == 0;
+        if (!same)
+            rc = jeos_format_write(ctx, f, raw, out, opts, err);
+        free(outreal);
+        free(out);
+    }
+    free(rawreal);
+    return rc;
+}

@@ -3,6 +3,7 @@
 #ifndef JEOS_FORMAT_H
 #define JEOS_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct jeos_ctx;
@@ -44,6 +45,17 @@ const struct jeos_format_ops *jeos_format_find(const char *name);
 int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *f, const char *raw,
                       const char *out_path, const struct jeos_format_opts *opts,
                       struct jeos_err *err);
+
+/*
+ * Converts the raw disk `raw` into each format named in `names` (as in recipes:
+ * "raw", "qcow2", "vmdk", "vhd", "ova", "gce"), writing DIR/BASE<suffix> for each,
+ * atomically. A "raw" whose output would be `raw` itself is left as it is. Unknown
+ * names are refused before anything is written; on a conversion failure the
+ * outputs already finished stay, the failed one leaves nothing.
+ */
+int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
+                       const char *base, const char *const *names, size_t n,
+                       const struct jeos_format_opts *opts, struct jeos_err *err);
 
 /* The OVF 1.0 descriptor for a disk of `capacity` bytes stored as `vmdk_name` (`vmdk_size`
    bytes in the OVA). Returned string is the caller's to free. */
