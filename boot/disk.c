@@ -76,7 +76,8 @@ out:
     return rc;
 }
 
-/* mtools on the image file at the boot partition's offset: "IMG@@OFFSET". */
+/* mtools on the image file at the boot partition's offset: "IMG@@OFFSET". The times it
+   writes are SOURCE_DATE_EPOCH's when that is set (mtools reads it), so the FAT is reproducible. */
 static int mtool(const char *tool, const char *img_at, const char *a, const char *b,
                  struct jeos_err *err)
 {
@@ -85,8 +86,6 @@ static int mtool(const char *tool, const char *img_at, const char *a, const char
     argv[n++] = (char *)tool;
     argv[n++] = "-i";
     argv[n++] = (char *)img_at;
-    if (strcmp(tool, "mcopy") == 0)
-        argv[n++] = "-m"; /* keep the source's mtime */
     if (a)
         argv[n++] = (char *)a;
     if (b)
@@ -224,13 +223,17 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
         /* The data partition gets an empty ext4 now (mke2fs writes at an offset into the
            image file), so the appliance needs no mkfs of its own. */
         const struct jeos_part *dp = &l->parts[data];
-        char off[64], blocks[32], uuid[37];
-        snprintf(off, sizeof(off), "offset=%llu", (unsigned long long)dp->start);
-        snprintf(blocks, sizeof(blocks), "%lluk", (unsigned long long)(dp->size / 1024));
+        char off[160], blocks[32], uuid[37], fake[64];
         jeos_uuid_format(dp->uuid, uuid);
-        char *mk[] = {"mkfs.ext4", "-q", "-F", "-L",   "data", "-U",
-                      uuid,        "-E", off,  of.tmp, blocks, NULL};
-        if ((rc = jeos_spawn(mk, NULL, err)))
+        snprintf(off, sizeof(off), "offset=%llu,hash_seed=%s", (unsigned long long)dp->start, uuid);
+        snprintf(blocks, sizeof(blocks), "%lluk", (unsigned long long)(dp->size / 1024));
+        /* mke2fs takes its clock from E2FSPROGS_FAKE_TIME: set through env(1), no shell */
+        snprintf(fake, sizeof(fake), "E2FSPROGS_FAKE_TIME=%lld",
+                 (long long)(ctx->have_epoch ? ctx->epoch : 0));
+        char *mk[] = {"env", fake, "mkfs.ext4", "-q", "-F",   "-L",   "data",
+                      "-U",  uuid, "-E",        off,  of.tmp, blocks, NULL};
+        char *const *mkv = ctx->have_epoch ? mk : mk + 2;
+        if ((rc = jeos_spawn(mkv, NULL, err)))
             goto out;
     }
 

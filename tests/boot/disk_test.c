@@ -198,6 +198,50 @@ static void failure_leaves_nothing(void)
     jeos_ctx_free(&ctx);
 }
 
+/* Same inputs, same seed, SOURCE_DATE_EPOCH set: the same bytes, a second later too. */
+static void reproducible(void)
+{
+    if (tools_missing())
+        return;
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1); /* mtools reads it from the environment */
+    struct jeos_ctx ctx;
+    struct jeos_err err = {0};
+    T_EQ_INT(jeos_ctx_init(&ctx, &err), 0);
+    free(ctx.tmpdir);
+    ctx.tmpdir = xstrdup(tmp);
+    put_file("rk", 100000, 'k');
+    put_file("ri", 100000, 'i');
+    put_file("rr", 1 << 20, 'r');
+    char *k = xasprintf("%s/rk", tmp), *i = xasprintf("%s/ri", tmp), *r = xasprintf("%s/rr", tmp);
+    char *out[2] = {xasprintf("%s/rep1.raw", tmp), xasprintf("%s/rep2.raw", tmp)};
+    struct jeos_disk_spec spec = {.kernel = k,
+                                  .initramfs = i,
+                                  .rootfs = r,
+                                  .rootfstype = "squashfs",
+                                  .ptable = &jeos_ptable_gpt,
+                                  .boot = JEOS_BOOT_BIOS | JEOS_BOOT_UEFI,
+                                  .data_size = 4 << 20,
+                                  .seed = "rep"};
+    char *data[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    for (int n = 0; n < 2; n++) {
+        if (n)
+            usleep(1100 * 1000);
+        T_EQ_INT(jeos_disk_write(&ctx, &spec, out[n], NULL, &err), 0);
+        jeos_read_file(out[n], &data[n], &len[n], &err);
+    }
+    if (err.n)
+        T_FAILF("%s", err.msgs[0]);
+    T_CHECK(len[0] > 0 && len[0] == len[1]);
+    T_CHECK(data[0] && data[1] && memcmp(data[0], data[1], len[0]) == 0);
+    for (int n = 0; n < 2; n++)
+        free(data[n]), free(out[n]);
+    free(k), free(i), free(r);
+    jeos_err_free(&err);
+    jeos_ctx_free(&ctx);
+    unsetenv("SOURCE_DATE_EPOCH");
+}
+
 static void cfg_rejects_quotes(void)
 {
     struct sbuf b = {0};
@@ -216,6 +260,7 @@ int main(void)
     tmp = xstrdup(t && *t ? t : "/tmp");
     T_RUN(hybrid_gpt);
     T_RUN(failure_leaves_nothing);
+    T_RUN(reproducible);
     T_RUN(cfg_rejects_quotes);
     free(tmp);
     return T_DONE();
