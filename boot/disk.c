@@ -2,6 +2,7 @@
  * disk.h). */
 #include "boot/disk.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "boot/grub.h"
 #include "builder/ctx.h"
 #include "builder/err.h"
+#include "builder/recipe.h"
 #include "builder/util.h"
 
 static int file_size(const char *path, const char *what, uint64_t *size, struct jeos_err *err)
@@ -277,5 +279,83 @@ out:
     if (rc == 0)
         jeos_log(ctx, JEOS_LOG_DEBUG, "%s: %llu MiB, root PARTUUID=%s", out_path,
                  (unsigned long long)(info->layout.disk_size / JEOS_MIB), info->root_partuuid);
+    return rc;
+}
+
+int jeos_disk_spec_from_recipe(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,
+                               struct jeos_err *err)
+{
+    const char *where = r->path ? r->path : "recipe";
+    if (r->image.ptable == RECIPE_PT_MBR && (r->image.boot & RECIPE_BOOT_UEFI))
+        return jeos_errf(err, -EINVAL,
+                         "%s: image.boot: uefi needs image.partition_table: gpt (got mbr)", where);
+    spec->rootfstype = r->image.root == RECIPE_ROOT_EXT4 ? "ext4" : "squashfs";
+    spec->ptable = r->image.ptable == RECIPE_PT_MBR ? &jeos_ptable_mbr : &jeos_ptable_gpt;
+    spec->boot = (r->image.boot & RECIPE_BOOT_BIOS ? JEOS_BOOT_BIOS : 0) |
+                 (r->image.boot & RECIPE_BOOT_UEFI ? JEOS_BOOT_UEFI : 0);
+    spec->data_size = r->image.data_size;
+    spec->min_size = r->image.size;
+    spec->timeout = r->image.timeout;
+    spec->cmdline = r->cmdline;
+    spec->title = r->name;
+    *seed = xasprintf("%s-%s", r->name ? r->name : "jeos", r->version ? r->version : "1");
+    spec->seed = *seed;
+    return 0;
+}
+
+/* The one entry of `dir` starting with `prefix`; -ENOENT when none, -EINVAL when several. */
+static int only_entry(const char *dir, const char *prefix, char **name, struct jeos_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -ENOENT;
+    struct dirent *e;
+    int n = 0;
+    *name = NULL;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        if (n++ == 0)
+            *name = xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (n > 1) {
+        free(*name);
+        *name = NULL;
+        return jeos_errf(err, -EINVAL, "%s: %d entries named %s* (expected one kernel)", dir, n,
+                         prefix);
+    }
+    return n ? 0 : -ENOENT;
+}
+
+int jeos_kernel_find(const char *root, char **vmlinuz, char **modroot, struct jeos_err *err)
+{
+    *vmlinuz = *modroot = NULL;
+    char *boot = xasprintf("%s/boot", root), *name = NULL;
+    int rc = only_entry(boot, "vmlinuz-", &name, err);
+    if (rc == -ENOENT)
+        rc = jeos_errf(err, -ENOENT, "%s: no boot/vmlinuz-* (is this a kernel package?)", root);
+    if (rc) {
+        free(boot);
+        return rc;
+    }
+    *vmlinuz = xasprintf("%s/%s", boot, name);
+    const char *version = name + strlen("vmlinuz-");
+    free(boot);
+    const char *trees[] = {"lib/modules", "usr/lib/modules"};
+    for (int i = 0; i < 2 && !*modroot; i++) {
+        char *m = xasprintf("%s/%s/%s", root, trees[i], version);
+        struct stat st;
+        if (stat(m, &st) == 0 && S_ISDIR(st.st_mode))
+            *modroot = m;
+        else
+            free(m);
+    }
+    if (!*modroot) {
+        rc = jeos_errf(err, -ENOENT, "%s: no lib/modules/%s for %s", root, version, *vmlinuz);
+        free(*vmlinuz);
+        *vmlinuz = NULL;
+    }
+    free(name);
     return rc;
 }

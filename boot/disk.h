@@ -39,6 +39,27 @@ struct jeos_disk_info {
     uint64_t esp_used; /* bytes of files put on the boot partition */
 };
 
+struct recipe;
+
+/*
+ * Fills the recipe-derived fields of `spec` from `r`: rootfstype (image.root),
+ * ptable (image.partition_table), boot (image.boot), data_size, min_size
+ * (image.size), timeout, cmdline, title (name) and seed ("name-version"; the
+ * caller may override it). Kernel, initramfs and root image paths are left to
+ * the caller. Returns 0, or -EINVAL with a message naming the recipe field when
+ * the combination cannot be built (UEFI on an MBR table).
+ */
+int jeos_disk_spec_from_recipe(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,
+                               struct jeos_err *err);
+
+/*
+ * Finds the kernel image and the module tree in an extracted kernel package (or
+ * an image tree): `root`/boot/vmlinuz-VERSION and `root`/lib/modules/VERSION (or
+ * usr/lib/modules). Exactly one version must be there. The paths returned are
+ * the caller's to free. Returns 0, or -ENOENT / -EINVAL with a message naming `root`.
+ */
+int jeos_kernel_find(const char *root, char **vmlinuz, char **modroot, struct jeos_err *err);
+
 /*
  * Writes the disk to `out_path` through a temporary file renamed at the end, so a
  * failure leaves nothing behind. Layout: [BIOS boot (GPT)] ESP/boot FAT, root,

@@ -539,6 +539,10 @@ int main(void)
     struct svc s = {.pid = 0, .out = -1, .backoff_s = 1};
     if (c.service[0])
         svc_start(&c, &s);
+    struct timespec up;
+    clock_gettime(CLOCK_BOOTTIME, &up);
+    init_log("up %ld.%02ld s after the kernel started", (long)up.tv_sec,
+             (long)(up.tv_nsec / 10000000));
     init_log("ready");
 
     for (;;) {

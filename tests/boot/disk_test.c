@@ -11,6 +11,7 @@
 #include "boot/grub.h"
 #include "builder/ctx.h"
 #include "builder/err.h"
+#include "builder/recipe.h"
 #include "builder/util.h"
 #include "tests/harness.h"
 
@@ -242,6 +243,72 @@ static void reproducible(void)
     unsetenv("SOURCE_DATE_EPOCH");
 }
 
+static void spec_from_recipe(void)
+{
+    const char *y = "name: web\nversion: \"2\"\nkind: appliance\npackages: [nginx-light]\n"
+                    "cmdline: quiet\n"
+                    "service: {exec: [/bin/true]}\n"
+                    "image: {root: ext4, boot: [bios], partition_table: mbr, size: 64M, data: 8M, "
+                    "timeout: 3}\n";
+    struct recipe *r = NULL;
+    struct jeos_err err = {0};
+    struct recipe_load_opts o = {.check_files = false};
+    T_EQ_INT(recipe_load_buffer("web.yaml", y, strlen(y), &o, &r, &err), 0);
+    if (!r) {
+        jeos_err_print(&err, stdout, "  ");
+        jeos_err_free(&err);
+        return;
+    }
+    struct jeos_disk_spec s = {0};
+    char *seed = NULL;
+    T_EQ_INT(jeos_disk_spec_from_recipe(r, &s, &seed, &err), 0);
+    T_EQ_STR(s.rootfstype, "ext4");
+    T_CHECK(s.ptable == &jeos_ptable_mbr);
+    T_EQ_INT(s.boot, JEOS_BOOT_BIOS);
+    T_EQ_INT(s.data_size, 8 << 20);
+    T_EQ_INT(s.min_size, 64 << 20);
+    T_EQ_INT(s.timeout, 3);
+    T_EQ_STR(s.cmdline, "quiet");
+    T_EQ_STR(s.seed, "web-2");
+    free(seed);
+    r->image.boot |= RECIPE_BOOT_UEFI; /* the loader may allow it; the disk cannot */
+    T_EQ_INT(jeos_disk_spec_from_recipe(r, &s, &seed, &err), -EINVAL);
+    T_EQ_STR(err.n ? err.msgs[0] : NULL,
+             "web.yaml: image.boot: uefi needs image.partition_table: gpt (got mbr)");
+    recipe_free(r);
+    jeos_err_free(&err);
+}
+
+static void kernel_find(void)
+{
+    struct jeos_err err = {0};
+    char *root = xasprintf("%s/kpkg", tmp);
+    char *mods = xasprintf("%s/lib/modules/6.1.0-9-cloud-amd64/kernel", root);
+    char *boot = xasprintf("%s/boot", root);
+    jeos_mkdir_p(mods, 0755, &err);
+    jeos_mkdir_p(boot, 0755, &err);
+    char *k = xasprintf("%s/vmlinuz-6.1.0-9-cloud-amd64", boot);
+    jeos_write_file_atomic(k, "k", 1, 0644, &err);
+    char *v = NULL, *m = NULL;
+    T_EQ_INT(jeos_kernel_find(root, &v, &m, &err), 0);
+    T_EQ_STR(v, k);
+    char *want = xasprintf("%s/lib/modules/6.1.0-9-cloud-amd64", root);
+    T_EQ_STR(m, want);
+    free(v), free(m), free(want);
+    char *k2 = xasprintf("%s/vmlinuz-6.1.0-10-cloud-amd64", boot);
+    jeos_write_file_atomic(k2, "k", 1, 0644, &err);
+    T_EQ_INT(jeos_kernel_find(root, &v, &m, &err), -EINVAL);
+    char msg[400];
+    snprintf(msg, sizeof(msg), "%s: 2 entries named vmlinuz-* (expected one kernel)", boot);
+    T_EQ_STR(err.n ? err.msgs[0] : NULL, msg);
+    jeos_err_free(&err);
+    T_EQ_INT(jeos_kernel_find(tmp, &v, &m, &err), -ENOENT);
+    snprintf(msg, sizeof(msg), "%s: no boot/vmlinuz-* (is this a kernel package?)", tmp);
+    T_EQ_STR(err.n ? err.msgs[0] : NULL, msg);
+    jeos_err_free(&err);
+    free(root), free(mods), free(boot), free(k), free(k2);
+}
+
 static void cfg_rejects_quotes(void)
 {
     struct sbuf b = {0};
@@ -261,6 +328,8 @@ int main(void)
     T_RUN(hybrid_gpt);
     T_RUN(failure_leaves_nothing);
     T_RUN(reproducible);
+    T_RUN(spec_from_recipe);
+    T_RUN(kernel_find);
     T_RUN(cfg_rejects_quotes);
     free(tmp);
     return T_DONE();
