@@ -233,7 +233,7 @@ int jeos_modinfo_depends(const uint8_t *data, size_t len, const char *what, char
     return jeos_errf(err, -EINVAL, "%s: no .modinfo section (not a kernel module)", what);
 }
 
-static int deps_of(struct modindex *ix, const char *modroot, struct mod *m, struct jeos_err *err)
+static int deps_of(const char *modroot, struct mod *m, struct jeos_err *err)
 {
     if (m->deps)
         return 0;
@@ -244,7 +244,6 @@ static int deps_of(struct modindex *ix, const char *modroot, struct mod *m, stru
         rc = jeos_modinfo_depends((const uint8_t *)data, len, path, &m->deps, err);
     free(data);
     free(path);
-    (void)ix;
     return rc;
 }
 
@@ -290,7 +289,7 @@ static int visit(struct modindex *ix, const char *modroot, const char *name, con
     if (m->state == 1)
         return jeos_errf(err, -ELOOP, "%s: module %s depends on itself", modroot, name);
     m->state = 1;
-    int rc = deps_of(ix, modroot, m, err);
+    int rc = deps_of(modroot, m, err);
     if (rc)
         return rc;
     char *deps = xstrdup(m->deps);

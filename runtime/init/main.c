@@ -425,7 +425,7 @@ static void initramfs_stage(void)
 {
     char partuuid[64] = "", fstype[32] = "ext4", data[64] = "", dev[128], ddev[128];
     int n = root_load_modules(INIT_MODULES_PATH);
-    (void)n;
+    init_log("%d kernel modules loaded", n);
     if (cmdline_get("root", partuuid, sizeof(partuuid)) != 0 ||
         strncmp(partuuid, "PARTUUID=", 9) != 0) {
         init_log("no root=PARTUUID=... on the kernel command line; halting");

@@ -25,7 +25,7 @@ int root_load_modules(const char *list)
     if (!f)
         return 0;
     char line[512];
-    int loaded = 0, failed = 0;
+    int loaded = 0;
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = 0;
         if (!line[0] || line[0] == '#')
@@ -33,7 +33,6 @@ int root_load_modules(const char *list)
         int fd = open(line, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             init_log("module %s: %s", line, strerror(errno));
-            failed++;
             continue;
         }
         if (syscall(SYS_finit_module, fd, "", 0) == 0)
@@ -46,7 +45,6 @@ int root_load_modules(const char *list)
         close(fd);
     }
     fclose(f);
-    (void)failed;
     return loaded;
 }
 
@@ -86,7 +84,7 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Partition number `want` of disk `disk` (e.g. "vda"), whose PARTUUID matches; 0 when none. */
+/* The number of the partition of `disk` (e.g. "vda") whose PARTUUID matches; 0 when none. */
 static int match_disk(const char *disk, const char *partuuid)
 {
     char dev[300];

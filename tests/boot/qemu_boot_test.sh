@@ -118,7 +118,7 @@ boot() {
     local name=$1 disk=$2; shift 2
     local log=$W/$name.log
     : >"$log"
-    local start=$(date +%s.%N)
+    local start=$(date +%s%N)
     qemu-system-x86_64 -accel tcg -m 512 -display none -no-reboot \
         -serial "file:$log" -monitor "unix:$W/$name.mon,server,nowait" \
         $([ "$disk" = - ] || echo "-drive file=$disk,format=raw,if=virtio -nic user,model=virtio-net-pci") "$@" &
@@ -129,7 +129,8 @@ boot() {
         kill -0 $QPID 2>/dev/null || break
         sleep 0.1; i=$((i + 1))
     done
-    READY_S=$(echo "$(date +%s.%N) - $start" | bc)
+    local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    READY_S=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
     grep -q "jeos: ready" "$log"
 }
 monitor() { # name command
