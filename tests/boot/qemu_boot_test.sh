@@ -17,7 +17,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 BOOT_TIMEOUT=${JEOS_BOOT_TIMEOUT:-90}
 
 skip_all() {
-    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
+    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
     exit 0
 }
 for tool in qemu-system-x86_64 mkfs.ext4 mksquashfs dpkg-deb gcc; do
@@ -50,11 +50,14 @@ W=$T_TMP
     cat "$W/initramfs.txt"; echo "FAIL bios_gpt_ext4: initramfs"; exit 1; }
 
 cat >"$W/svc.c" <<'EOF'
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
-#include <fcntl.h>
 static volatile sig_atomic_t stop;
 static void on_term(int s) { (void)s; stop = 1; }
 int main(int argc, char **argv)
@@ -65,31 +68,47 @@ int main(int argc, char **argv)
         printf("svc: first run, failing\n");
         return 3;
     }
-    signal(SIGTERM, on_term);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_term; /* no SA_RESTART: accept() returns EINTR */
+    sigaction(SIGTERM, &sa, NULL);
     char host[64] = "";
     gethostname(host, sizeof(host));
     printf("svc: hello uid=%d gid=%d host=%s GREETING=%s arg=%s cwd-ok=%d\n", (int)getuid(),
            (int)getgid(), host, getenv("GREETING") ? getenv("GREETING") : "(unset)",
            argc > 1 ? argv[1] : "(none)", access(".", R_OK) == 0);
     fflush(stdout);
-    while (!stop)
-        pause();
+    /* A tiny HTTP answer on :8080, for the host to reach through a port forward. */
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(8080)};
+    if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 8) < 0)
+        perror("svc: listen");
+    while (!stop) {
+        int c = accept(s, NULL, NULL);
+        if (c < 0)
+            continue;
+        char req[512];
+        (void)!read(c, req, sizeof(req));
+        const char *r = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\njeos-svc-ok\n";
+        (void)!write(c, r, strlen(r));
+        close(c);
+    }
     printf("svc: got SIGTERM\n");
     return 0;
 }
 EOF
 gcc -static -O2 -o "$W/svc" "$W/svc.c" || { echo "FAIL bios_gpt_ext4: cannot build the test service"; exit 1; }
 
-make_root() { # folder
-    local r=$1
+make_root() { # folder net-line
+    local r=$1 net=$2
     mkdir -p "$r"/{dev,proc,sys,run,tmp,etc/jeos,usr/bin,home/svc}
     cp "$W/svc" "$r/usr/bin/svc"
     printf 'root:x:0:0:root:/root:/bin/sh\nsvc:x:1000:1000:svc:/home/svc:/usr/sbin/nologin\n' >"$r/etc/passwd"
     printf 'root:x:0:\nsvc:x:1000:\n' >"$r/etc/group"
-    cat >"$r/etc/jeos/init.conf" <<'EOF'
+    cat >"$r/etc/jeos/init.conf" <<EOF
 jeos-init 1
 hostname jeos-test
-net dhcp
+$net
 service svc
 exec /usr/bin/svc
 arg two words
@@ -100,9 +119,10 @@ restart always
 EOF
     chown 1000:1000 "$r/home/svc" 2>/dev/null || true
 }
-make_root "$W/root"
+make_root "$W/root" "net dhcp"
+make_root "$W/root-static" "net static 10.0.2.15/24 10.0.2.2"
 mkfs.ext4 -q -F -L root -d "$W/root" "$W/root.ext4" 16M >/dev/null 2>&1 || { echo "FAIL bios_gpt_ext4: mkfs.ext4"; exit 1; }
-mksquashfs "$W/root" "$W/root.sqfs" -all-root -noappend -quiet >/dev/null 2>&1 || { echo "FAIL bios_mbr_squashfs_data: mksquashfs"; exit 1; }
+mksquashfs "$W/root-static" "$W/root.sqfs" -all-root -noappend -quiet >/dev/null 2>&1 || { echo "FAIL bios_mbr_squashfs_data: mksquashfs"; exit 1; }
 
 "$KIT" disk "$VMLINUZ" "$W/initrd.img" "$W/root.ext4" ext4 gpt both "$W/gpt.raw" >"$W/disk.txt" 2>&1 \
     || { cat "$W/disk.txt"; echo "FAIL bios_gpt_ext4: disk"; exit 1; }
@@ -121,7 +141,7 @@ boot() {
     local start=$(date +%s%N)
     qemu-system-x86_64 -accel tcg -m 512 -display none -no-reboot \
         -serial "file:$log" -monitor "unix:$W/$name.mon,server,nowait" \
-        $([ "$disk" = - ] || echo "-drive file=$disk,format=raw,if=virtio -nic user,model=virtio-net-pci") "$@" &
+        $([ "$disk" = - ] || echo "-drive file=$disk,format=raw,if=virtio -nic $NIC") "$@" &
     QPID=$!
     local i=0
     while [ $i -lt $((BOOT_TIMEOUT * 10)) ]; do
@@ -133,6 +153,7 @@ boot() {
     READY_S=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
     grep -q "jeos: ready" "$log"
 }
+NIC=user,model=virtio-net-pci
 monitor() { # name command
     python3 -c 'import socket,sys,time
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.2); s.recv(4096)
@@ -148,20 +169,21 @@ show() { echo "---- $1 (serial, last lines) ----"; tr -d '\r' <"$1" | grep -av '
 check_lines() { # log -> prints the first missing expectation, returns 1 if any
     local log=$1; shift
     for pat in "$@"; do
-        grep -qa -- "$pat" "$log" || { echo "missing \"$pat\""; return 1; }
+        tr -d '\r' <"$log" | grep -qa -- "$pat" || { echo "missing \"$pat\""; return 1; }
     done
 }
 
 EXPECT=("jeos: service svc started (pid"
         "svc: first run, failing"
         "jeos: service svc exited with status 3; restarting in 1 s"
-        "svc: hello uid=1000 gid=1000 host=jeos-test GREETING=hi there arg=two words cwd-ok=1"
-        "jeos: network eth0 10.0.2.15/24 via 10.0.2.2 (dhcp")
+        "svc: hello uid=1000 gid=1000 host=jeos-test GREETING=hi there arg=two words cwd-ok=1")
+DHCP="jeos: network eth0 10.0.2.15/24 via 10.0.2.2 (dhcp, lease"
+STATIC="^jeos: network eth0 10.0.2.15/24 via 10.0.2.2$"
 
 # 1. SeaBIOS, hybrid GPT, ext4 root; then ACPI power-off.
 if boot bios_gpt "$W/gpt.raw"; then
     wait_for "$W/bios_gpt.log" "svc: hello" 15
-    if why=$(check_lines "$W/bios_gpt.log" "${EXPECT[@]}" "jeos: root /dev/vda3 (ext4)"); then
+    if why=$(check_lines "$W/bios_gpt.log" "${EXPECT[@]}" "$DHCP" "jeos: root /dev/vda3 (ext4)"); then
         echo "PASS bios_gpt_ext4 (ready after ${READY_S}s)"
     else
         show "$W/bios_gpt.log"; echo "FAIL bios_gpt_ext4: $why"
@@ -190,7 +212,7 @@ if [ -r "$OVMF_CODE" ]; then
     if boot uefi_gpt "$W/gpt.raw" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
             -drive "if=pflash,format=raw,file=$W/vars.fd"; then
         wait_for "$W/uefi_gpt.log" "svc: hello" 15
-        if why=$(check_lines "$W/uefi_gpt.log" "${EXPECT[@]}" "jeos: root /dev/vda3 (ext4)"); then
+        if why=$(check_lines "$W/uefi_gpt.log" "${EXPECT[@]}" "$DHCP" "jeos: root /dev/vda3 (ext4)"); then
             echo "PASS uefi_gpt_ext4 (ready after ${READY_S}s)"
         else
             show "$W/uefi_gpt.log"; echo "FAIL uefi_gpt_ext4: $why"
@@ -203,19 +225,30 @@ else
     echo "SKIP uefi_gpt_ext4: OVMF not installed (package ovmf)"
 fi
 
-# 3. SeaBIOS, MBR-only table, squashfs root with an ext4 data partition as the overlay.
+# 3. SeaBIOS, MBR-only table, squashfs root with an ext4 data partition as the overlay, a
+#    static address, and the host reaching the service on it through a port forward.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+NIC="user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:8080"
 if boot bios_mbr "$W/mbr.raw"; then
     wait_for "$W/bios_mbr.log" "svc: hello" 15
-    if why=$(check_lines "$W/bios_mbr.log" "${EXPECT[@]}" \
+    if why=$(check_lines "$W/bios_mbr.log" "${EXPECT[@]}" "$STATIC" \
             "jeos: root /dev/vda2 (squashfs, overlay on /dev/vda3)"); then
         echo "PASS bios_mbr_squashfs_data (ready after ${READY_S}s)"
     else
         show "$W/bios_mbr.log"; echo "FAIL bios_mbr_squashfs_data: $why"
     fi
+    # The static address works end to end: the host reaches the service through a port forward.
+    got=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode().strip())' "$PORT" 2>&1)
+    [ "$got" = jeos-svc-ok ] && echo "PASS static_net_http (port $PORT answered)" \
+        || echo "FAIL static_net_http: got \"$got\""
 else
     show "$W/bios_mbr.log"; echo "FAIL bios_mbr_squashfs_data: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
+    echo "SKIP static_net_http: the boot before it failed"
 fi
 stop_qemu
+
+NIC=user,model=virtio-net-pci
 
 # 4. The ESXi path: the GPT disk as a streamOptimized VMDK on VMware's paravirtual SCSI
 #    (vmw_pvscsi + sd_mod from the initramfs) with a vmxnet3 NIC, under SeaBIOS.
@@ -225,7 +258,7 @@ if "$KIT" convert "$W/gpt.raw" vmdk "$W/gpt.vmdk" >"$W/vmdk.txt" 2>&1; then
             -device pvscsi,id=scsi0 -device scsi-hd,drive=d0,bus=scsi0.0,bootindex=0 \
             -nic user,model=vmxnet3; then
         wait_for "$W/vmdk_pvscsi.log" "svc: hello" 15
-        if why=$(check_lines "$W/vmdk_pvscsi.log" "${EXPECT[@]}" "jeos: root /dev/sda3 (ext4)"); then
+        if why=$(check_lines "$W/vmdk_pvscsi.log" "${EXPECT[@]}" "$DHCP" "jeos: root /dev/sda3 (ext4)"); then
             echo "PASS vmdk_pvscsi_vmxnet3 (ready after ${READY_S}s)"
         else
             show "$W/vmdk_pvscsi.log"; echo "FAIL vmdk_pvscsi_vmxnet3: $why"
