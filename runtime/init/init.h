@@ -63,5 +63,8 @@ struct dhcp_lease {
 };
 int net_dhcp(const char *ifname, struct dhcp_lease *lease, int timeout_ms);
 int net_apply_lease(const char *ifname, const struct dhcp_lease *lease);
+/* Renews `lease` (REQUEST from its address, broadcast); on ACK updates it and returns 0,
+   -2 on NAK (the address is gone: start over with net_dhcp), -1 when nobody answered. */
+int net_dhcp_renew(const char *ifname, struct dhcp_lease *lease, int timeout_ms);
 
 #endif

@@ -452,7 +452,40 @@ static void initramfs_stage(void)
     }
 }
 
-static void setup_network(const struct init_conf *c)
+/* The DHCP lease being kept, and when to renew it (0: never). */
+struct netstate {
+    char ifname[16];
+    struct dhcp_lease lease;
+    long long renew_at;
+};
+
+static long long renew_time(const struct dhcp_lease *l)
+{
+    if (l->lease_secs == 0 || l->lease_secs == 0xffffffffu)
+        return 0;                                     /* infinite (or unknown): nothing to renew */
+    return now_ms() + (long long)l->lease_secs * 500; /* T1: half the lease */
+}
+
+static void dhcp_renew(struct netstate *ns)
+{
+    int rc = net_dhcp_renew(ns->ifname, &ns->lease, 5000);
+    if (rc == 0) {
+        init_log("dhcp: %s: lease renewed (%u s)", ns->ifname, ns->lease.lease_secs);
+        ns->renew_at = renew_time(&ns->lease);
+    } else if (rc == -2) {
+        init_log("dhcp: %s: lease refused; asking again", ns->ifname);
+        if (net_dhcp(ns->ifname, &ns->lease, 20000) == 0 &&
+            net_apply_lease(ns->ifname, &ns->lease) == 0)
+            ns->renew_at = renew_time(&ns->lease);
+        else
+            ns->renew_at = now_ms() + 60000;
+    } else {
+        init_log("dhcp: %s: no answer to the renewal; trying again in 60 s", ns->ifname);
+        ns->renew_at = now_ms() + 60000;
+    }
+}
+
+static void setup_network(const struct init_conf *c, struct netstate *ns)
 {
     net_loopback_up();
     if (c->net == INIT_NET_NONE)
@@ -473,6 +506,9 @@ static void setup_network(const struct init_conf *c)
     } else {
         struct dhcp_lease l;
         if (net_dhcp(ifname, &l, 20000) == 0 && net_apply_lease(ifname, &l) == 0) {
+            strcpy(ns->ifname, ifname);
+            ns->lease = l;
+            ns->renew_at = renew_time(&l);
             char ip[16], gw[16];
             inet_ntop(AF_INET, &l.ip, ip, sizeof(ip));
             inet_ntop(AF_INET, &l.router, gw, sizeof(gw));
@@ -531,7 +567,8 @@ int main(void)
     }
     if (sethostname(c.hostname, strlen(c.hostname)) < 0)
         init_log("hostname %s: %s", c.hostname, strerror(errno));
-    setup_network(&c);
+    struct netstate ns = {.renew_at = 0};
+    setup_network(&c, &ns);
 
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     int buttons[MAX_BUTTONS];
@@ -552,10 +589,15 @@ int main(void)
         p[np++] = (struct pollfd){.fd = s.out, .events = POLLIN};
         for (int i = 0; i < nbuttons; i++)
             p[np++] = (struct pollfd){.fd = buttons[i], .events = POLLIN};
+        long long next = 0;
+        if (!s.pid && s.restart_at_ms)
+            next = s.restart_at_ms;
+        if (ns.renew_at && (!next || ns.renew_at < next))
+            next = ns.renew_at;
         int timeout = -1;
-        if (!s.pid && s.restart_at_ms) {
-            long long left = s.restart_at_ms - now_ms();
-            timeout = left > 0 ? (int)left : 0;
+        if (next) {
+            long long left = next - now_ms();
+            timeout = left > 0 ? (left > 3600000 ? 3600000 : (int)left) : 0;
         }
         poll(p, (nfds_t)np, timeout);
 
@@ -602,6 +644,8 @@ int main(void)
             s.restart_at_ms = now_ms() + s.backoff_s * 1000LL;
             s.backoff_s = s.backoff_s >= 16 ? 30 : s.backoff_s * 2;
         }
+        if (ns.renew_at && now_ms() >= ns.renew_at)
+            dhcp_renew(&ns);
         if (!s.pid && s.restart_at_ms && now_ms() >= s.restart_at_ms) {
             s.restart_at_ms = 0;
             if (s.out >= 0) {

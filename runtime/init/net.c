@@ -92,8 +92,10 @@ int net_first_ether(char *ifname)
     return 0;
 }
 
-static int add_default_route(int s, uint32_t gw)
+static int add_default_route(int s, const char *ifname, uint32_t gw)
 {
+    char dev[IFNAMSIZ];
+    snprintf(dev, sizeof(dev), "%s", ifname);
     struct rtentry rt;
     memset(&rt, 0, sizeof(rt));
     struct sockaddr_in *dst = (struct sockaddr_in *)&rt.rt_dst;
@@ -102,6 +104,7 @@ static int add_default_route(int s, uint32_t gw)
     dst->sin_family = mask->sin_family = gate->sin_family = AF_INET;
     gate->sin_addr.s_addr = gw;
     rt.rt_flags = RTF_UP | RTF_GATEWAY;
+    rt.rt_dev = dev; /* through this interface, whatever else routes to the gateway */
     if (ioctl(s, SIOCADDRT, &rt) < 0 && errno != EEXIST)
         return -1;
     return 0;
@@ -117,7 +120,7 @@ static int configure(const char *ifname, uint32_t ip, uint32_t mask, uint32_t gw
         set_addr(s, ifname, SIOCSIFBRDADDR, ip | ~mask) < 0 || if_up(s, ifname) < 0) {
         init_log("%s: cannot set the address: %s", ifname, strerror(errno));
         rc = -1;
-    } else if (gw && add_default_route(s, gw) < 0) {
+    } else if (gw && add_default_route(s, ifname, gw) < 0) {
         init_log("%s: cannot add the default route: %s", ifname, strerror(errno));
         rc = -1;
     }
@@ -171,7 +174,8 @@ static uint16_t ip_checksum(const uint8_t *p, size_t n)
 }
 
 /* Sends one DHCP message of `type` as a broadcast UDP 68 -> 67 packet. */
-static int dhcp_send(struct dhcp_ctx *c, int type, uint32_t req_ip, uint32_t server)
+static int dhcp_send(struct dhcp_ctx *c, int type, uint32_t ciaddr, uint32_t req_ip,
+                     uint32_t server)
 {
     uint8_t pkt[576];
     memset(pkt, 0, sizeof(pkt));
@@ -179,6 +183,7 @@ static int dhcp_send(struct dhcp_ctx *c, int type, uint32_t req_ip, uint32_t ser
     b[0] = 1, b[1] = 1, b[2] = 6; /* BOOTREQUEST, Ethernet, hlen 6 */
     memcpy(b + 4, &c->xid, 4);
     b[10] = 0x80; /* broadcast flag: we have no address to receive unicast on */
+    memcpy(b + 12, &ciaddr, 4);
     memcpy(b + 28, c->mac, 6);
     uint8_t *o = b + BOOTP_LEN;
     o[0] = 99, o[1] = 130, o[2] = 83, o[3] = 99; /* magic cookie */
@@ -283,9 +288,11 @@ static int dhcp_recv(struct dhcp_ctx *c, long long deadline, struct dhcp_lease *
     }
 }
 
-int net_dhcp(const char *ifname, struct dhcp_lease *lease, int timeout_ms)
+/* Opens the packet socket on `ifname` (brought up) and fills `c`. 0 or -1 (logged). */
+static int dhcp_open(const char *ifname, struct dhcp_ctx *c)
 {
-    struct dhcp_ctx c = {.sock = -1};
+    memset(c, 0, sizeof(*c));
+    c->sock = -1;
     int s = ifreq_sock(), rc = -1;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
@@ -294,14 +301,14 @@ int net_dhcp(const char *ifname, struct dhcp_lease *lease, int timeout_ms)
         init_log("dhcp: %s: %s", ifname, strerror(errno));
         goto out;
     }
-    c.ifindex = ifr.ifr_ifindex;
+    c->ifindex = ifr.ifr_ifindex;
     if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0 || if_up(s, ifname) < 0) {
         init_log("dhcp: %s: %s", ifname, strerror(errno));
         goto out;
     }
-    memcpy(c.mac, ifr.ifr_hwaddr.sa_data, 6);
-    c.sock = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
-    if (c.sock < 0) {
+    memcpy(c->mac, ifr.ifr_hwaddr.sa_data, 6);
+    c->sock = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
+    if (c->sock < 0) {
         init_log("dhcp: packet socket: %s", strerror(errno));
         goto out;
     }
@@ -309,32 +316,59 @@ int net_dhcp(const char *ifname, struct dhcp_lease *lease, int timeout_ms)
     memset(&me, 0, sizeof(me));
     me.sll_family = AF_PACKET;
     me.sll_protocol = htons(ETH_P_IP);
-    me.sll_ifindex = c.ifindex;
-    if (bind(c.sock, (struct sockaddr *)&me, sizeof(me)) < 0) {
+    me.sll_ifindex = c->ifindex;
+    if (bind(c->sock, (struct sockaddr *)&me, sizeof(me)) < 0) {
         init_log("dhcp: bind: %s", strerror(errno));
+        close(c->sock);
+        c->sock = -1;
         goto out;
     }
     /* A transaction id from the MAC and the clock: unique enough on one link. */
-    c.xid = (uint32_t)now_ms() ^ ((uint32_t)c.mac[2] << 24 | (uint32_t)c.mac[3] << 16 |
-                                  (uint32_t)c.mac[4] << 8 | c.mac[5]);
+    c->xid = (uint32_t)now_ms() ^ ((uint32_t)c->mac[2] << 24 | (uint32_t)c->mac[3] << 16 |
+                                   (uint32_t)c->mac[4] << 8 | c->mac[5]);
+    rc = 0;
+out:
+    if (s >= 0)
+        close(s);
+    return rc;
+}
+
+/* Waits for a reply of type `want` (skipping others, e.g. a late OFFER); NAK ends the wait. */
+static int dhcp_expect(struct dhcp_ctx *c, int want, long long deadline, struct dhcp_lease *l)
+{
+    for (;;) {
+        int t = dhcp_recv(c, deadline, l);
+        if (t < 0 || t == want || t == DHCP_NAK)
+            return t;
+    }
+}
+
+int net_dhcp(const char *ifname, struct dhcp_lease *lease, int timeout_ms)
+{
+    struct dhcp_ctx c;
+    if (dhcp_open(ifname, &c) < 0)
+        return -1;
+    int rc = -1;
     long long give_up = now_ms() + timeout_ms;
     int wait = 500;
     while (now_ms() < give_up) {
         struct dhcp_lease offer;
-        if (dhcp_send(&c, DHCP_DISCOVER, 0, 0) < 0) {
+        if (dhcp_send(&c, DHCP_DISCOVER, 0, 0, 0) < 0) {
             init_log("dhcp: send: %s", strerror(errno));
             goto out;
         }
         long long d = now_ms() + wait;
         wait = wait < 4000 ? wait * 2 : wait;
-        if (dhcp_recv(&c, d < give_up ? d : give_up, &offer) != DHCP_OFFER)
+        if (dhcp_expect(&c, DHCP_OFFER, d < give_up ? d : give_up, &offer) != DHCP_OFFER)
             continue;
-        if (dhcp_send(&c, DHCP_REQUEST, offer.ip, offer.server) < 0)
+        if (dhcp_send(&c, DHCP_REQUEST, 0, offer.ip, offer.server) < 0)
             goto out;
-        int t = dhcp_recv(&c, now_ms() + 3000, lease);
+        int t = dhcp_expect(&c, DHCP_ACK, now_ms() + 3000, lease);
         if (t == DHCP_ACK) {
             if (!lease->mask)
                 lease->mask = htonl(0xffffff00u);
+            if (!lease->server)
+                lease->server = offer.server;
             rc = 0;
             goto out;
         }
@@ -343,9 +377,43 @@ int net_dhcp(const char *ifname, struct dhcp_lease *lease, int timeout_ms)
     }
     init_log("dhcp: %s: no lease within %d ms", ifname, timeout_ms);
 out:
-    if (c.sock >= 0)
-        close(c.sock);
-    if (s >= 0)
-        close(s);
+    close(c.sock);
+    return rc;
+}
+
+int net_dhcp_renew(const char *ifname, struct dhcp_lease *lease, int timeout_ms)
+{
+    struct dhcp_ctx c;
+    if (dhcp_open(ifname, &c) < 0)
+        return -1;
+    int rc = -1;
+    long long give_up = now_ms() + timeout_ms;
+    int wait = 1000;
+    while (now_ms() < give_up) {
+        /* RFC 2131 4.3.2: a REQUEST from the address we hold, without server id or
+           requested-address options. Broadcast, as in REBINDING: any server may answer. */
+        if (dhcp_send(&c, DHCP_REQUEST, lease->ip, 0, 0) < 0)
+            break;
+        long long d = now_ms() + wait;
+        wait *= 2;
+        struct dhcp_lease got;
+        int t = dhcp_expect(&c, DHCP_ACK, d < give_up ? d : give_up, &got);
+        if (t == DHCP_NAK) {
+            rc = -2;
+            break;
+        }
+        if (t == DHCP_ACK && got.ip == lease->ip) {
+            if (!got.mask)
+                got.mask = lease->mask;
+            if (!got.router)
+                got.router = lease->router;
+            if (!got.server)
+                got.server = lease->server;
+            *lease = got;
+            rc = 0;
+            break;
+        }
+    }
+    close(c.sock);
     return rc;
 }

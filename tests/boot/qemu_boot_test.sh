@@ -50,8 +50,10 @@ W=$T_TMP
     cat "$W/initramfs.txt"; echo "FAIL bios_gpt_ext4: initramfs"; exit 1; }
 
 cat >"$W/svc.c" <<'EOF'
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,32 @@ int main(int argc, char **argv)
     printf("svc: hello uid=%d gid=%d host=%s GREETING=%s arg=%s cwd-ok=%d\n", (int)getuid(),
            (int)getgid(), host, getenv("GREETING") ? getenv("GREETING") : "(unset)",
            argc > 1 ? argv[1] : "(none)", access(".", R_OK) == 0);
+    fflush(stdout);
+    /* An orphan: a grandchild reparented to PID 1 that exits; init must reap it. */
+    pid_t child = fork();
+    if (child == 0) {
+        if (fork() == 0) {
+            usleep(200 * 1000);
+            _exit(0);
+        }
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    usleep(800 * 1000);
+    int zombies = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char path[300], stat[512] = "";
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(stat, sizeof(stat), f) && strstr(stat, ") Z "))
+            zombies++;
+        fclose(f);
+    }
+    printf("svc: zombies=%d\n", zombies);
     fflush(stdout);
     /* A tiny HTTP answer on :8080, for the host to reach through a port forward. */
     int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -176,13 +204,14 @@ check_lines() { # log -> prints the first missing expectation, returns 1 if any
 EXPECT=("jeos: service svc started (pid"
         "svc: first run, failing"
         "jeos: service svc exited with status 3; restarting in 1 s"
-        "svc: hello uid=1000 gid=1000 host=jeos-test GREETING=hi there arg=two words cwd-ok=1")
+        "svc: hello uid=1000 gid=1000 host=jeos-test GREETING=hi there arg=two words cwd-ok=1"
+        "svc: zombies=0")
 DHCP="jeos: network eth0 10.0.2.15/24 via 10.0.2.2 (dhcp, lease"
 STATIC="^jeos: network eth0 10.0.2.15/24 via 10.0.2.2$"
 
 # 1. SeaBIOS, hybrid GPT, ext4 root; then ACPI power-off.
 if boot bios_gpt "$W/gpt.raw"; then
-    wait_for "$W/bios_gpt.log" "svc: hello" 15
+    wait_for "$W/bios_gpt.log" "svc: zombies" 15
     if why=$(check_lines "$W/bios_gpt.log" "${EXPECT[@]}" "$DHCP" "jeos: root /dev/vda3 (ext4)"); then
         echo "PASS bios_gpt_ext4 (ready after ${READY_S}s)"
     else
@@ -211,7 +240,7 @@ if [ -r "$OVMF_CODE" ]; then
     cp "$OVMF_VARS" "$W/vars.fd"
     if boot uefi_gpt "$W/gpt.raw" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
             -drive "if=pflash,format=raw,file=$W/vars.fd"; then
-        wait_for "$W/uefi_gpt.log" "svc: hello" 15
+        wait_for "$W/uefi_gpt.log" "svc: zombies" 15
         if why=$(check_lines "$W/uefi_gpt.log" "${EXPECT[@]}" "$DHCP" "jeos: root /dev/vda3 (ext4)"); then
             echo "PASS uefi_gpt_ext4 (ready after ${READY_S}s)"
         else
@@ -230,7 +259,7 @@ fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 NIC="user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:8080"
 if boot bios_mbr "$W/mbr.raw"; then
-    wait_for "$W/bios_mbr.log" "svc: hello" 15
+    wait_for "$W/bios_mbr.log" "svc: zombies" 15
     if why=$(check_lines "$W/bios_mbr.log" "${EXPECT[@]}" "$STATIC" \
             "jeos: root /dev/vda2 (squashfs, overlay on /dev/vda3)"); then
         echo "PASS bios_mbr_squashfs_data (ready after ${READY_S}s)"
@@ -257,7 +286,7 @@ if "$KIT" convert "$W/gpt.raw" vmdk "$W/gpt.vmdk" >"$W/vmdk.txt" 2>&1; then
     if boot vmdk_pvscsi - -snapshot -drive "file=$W/gpt.vmdk,format=vmdk,if=none,id=d0" \
             -device pvscsi,id=scsi0 -device scsi-hd,drive=d0,bus=scsi0.0,bootindex=0 \
             -nic user,model=vmxnet3; then
-        wait_for "$W/vmdk_pvscsi.log" "svc: hello" 15
+        wait_for "$W/vmdk_pvscsi.log" "svc: zombies" 15
         if why=$(check_lines "$W/vmdk_pvscsi.log" "${EXPECT[@]}" "$DHCP" "jeos: root /dev/sda3 (ext4)"); then
             echo "PASS vmdk_pvscsi_vmxnet3 (ready after ${READY_S}s)"
         else
