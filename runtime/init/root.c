@@ -84,8 +84,11 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The number of the partition of `disk` (e.g. "vda") whose PARTUUID matches; 0 when none. */
-static int match_disk(const char *disk, const char *partuuid)
+/*
+ * The number of the partition of `disk` (e.g. "vda") whose PARTUUID matches; 0 when none.
+ * With `seen` non-NULL, appends each partition's PARTUUID to it instead (for diagnostics).
+ */
+static int match_disk(const char *disk, const char *partuuid, char *seen, size_t seensz)
 {
     char dev[300];
     snprintf(dev, sizeof(dev), "/dev/%s", disk);
@@ -101,6 +104,7 @@ static int match_disk(const char *disk, const char *partuuid)
     if (buf[510] != 0x55 || buf[511] != 0xaa)
         goto out;
     const uint8_t *h = buf + ssz;
+    char g[37];
     if (memcmp(h, "EFI PART", 8) == 0) {
         uint64_t elba = le64(h + 72);
         uint32_t n = le32(h + 80), esz = le32(h + 84);
@@ -111,18 +115,24 @@ static int match_disk(const char *disk, const char *partuuid)
             goto out;
         if (pread(fd, ents, (size_t)n * esz, (off_t)(elba * (uint64_t)ssz)) == (ssize_t)(n * esz))
             for (uint32_t i = 0; i < n && !found; i++) {
-                char g[37];
                 const uint8_t *e = ents + (size_t)i * esz;
+                if (!le64(e + 32))
+                    continue; /* an unused entry */
                 fmt_guid(e + 16, g);
-                if (strcasecmp(g, partuuid) == 0 && le64(e + 32))
+                if (seen)
+                    snprintf(seen + strlen(seen), seensz - strlen(seen), " %s", g);
+                else if (strcasecmp(g, partuuid) == 0)
                     found = (int)i + 1;
             }
         free(ents);
     } else {
-        char want[12];
         for (int i = 0; i < 4 && !found; i++) {
-            snprintf(want, sizeof(want), "%08x-%02x", le32(buf + 0x1b8), i + 1);
-            if (strcasecmp(want, partuuid) == 0 && buf[0x1be + 16 * i + 4])
+            if (!buf[0x1be + 16 * i + 4])
+                continue;
+            snprintf(g, sizeof(g), "%08x-%02x", le32(buf + 0x1b8), i + 1);
+            if (seen)
+                snprintf(seen + strlen(seen), seensz - strlen(seen), " %s", g);
+            else if (strcasecmp(g, partuuid) == 0)
                 found = i + 1;
         }
     }
@@ -168,7 +178,7 @@ int root_find_partuuid(const char *partuuid, char *dev, size_t n, int timeout_ms
             if (e->d_name[0] == '.' || !strncmp(e->d_name, "loop", 4) ||
                 !strncmp(e->d_name, "ram", 3))
                 continue;
-            int num = match_disk(e->d_name, partuuid);
+            int num = match_disk(e->d_name, partuuid, NULL, 0);
             if (num && part_name(e->d_name, num, dev, n) == 0 && access(dev, F_OK) == 0) {
                 closedir(d);
                 return 0;
@@ -178,8 +188,25 @@ int root_find_partuuid(const char *partuuid, char *dev, size_t n, int timeout_ms
             closedir(d);
         clock_gettime(CLOCK_MONOTONIC, &now);
         long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms > timeout_ms)
+        if (ms > timeout_ms) {
+            /* Say what there is, so the operator sees why. */
+            d = opendir("/sys/block");
+            int ndisks = 0;
+            while (d && (e = readdir(d))) {
+                if (e->d_name[0] == '.' || !strncmp(e->d_name, "loop", 4) ||
+                    !strncmp(e->d_name, "ram", 3))
+                    continue;
+                char seen[1024] = "";
+                match_disk(e->d_name, partuuid, seen, sizeof(seen));
+                init_log("disk %s: partitions%s", e->d_name, seen[0] ? seen : " (none found)");
+                ndisks++;
+            }
+            if (d)
+                closedir(d);
+            if (!ndisks)
+                init_log("no disks at all: is the disk controller's module in the initramfs?");
             return -1;
+        }
         struct timespec t = {0, 50 * 1000 * 1000};
         nanosleep(&t, NULL);
     }
