@@ -1,6 +1,6 @@
 # boot/module.mk — GRUB into image files, the bootable disk, the initramfs.
 
-LIBJEOS_SRCS += boot/grub.c boot/disk.c boot/initramfs.c
+LIBJEOS_SRCS += boot/grub.c boot/disk.c boot/modules.c boot/initramfs.c
 
 FORMAT_SRCS += $(wildcard boot/*.c boot/*.h)
 

@@ -48,6 +48,31 @@ void init_conf_free(struct init_conf *c);
 void init_console_open(void);
 void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void init_console_write(const char *buf, size_t len);
+/* CLOCK_MONOTONIC in milliseconds. */
+long long init_now_ms(void);
+
+/* The service (service.c). */
+#include <sys/types.h>
+struct svc {
+    pid_t pid;
+    int out; /* read end of its stdout/stderr pipe, -1 when none */
+    long long started_ms, restart_at_ms;
+    int backoff_s;
+    int runs;
+};
+/* Starts the configured service; logs "service NAME started (pid N)". Returns its pid or -1. */
+pid_t svc_start(const struct init_conf *c, struct svc *s);
+/* Relays what the service wrote to the consoles; closes the pipe at its end. */
+void svc_drain(struct svc *s);
+
+/* Power (power.c). */
+#define MAX_BUTTONS 4
+/* Opens up to MAX_BUTTONS input devices that report KEY_POWER; returns how many. */
+int open_power_buttons(int *fds);
+/* Stops the service (SIGTERM, 10 s, SIGKILL) and everything else, unmounts, then
+   reboot(cmd): RB_POWER_OFF or RB_AUTOBOOT. Does not return. */
+void shutdown_and_off(const struct init_conf *c, struct svc *s, int sfd, int cmd)
+    __attribute__((noreturn));
 
 /* Networking (net.c). Each returns 0 or -1 after logging why. */
 int net_loopback_up(void);
