@@ -166,7 +166,12 @@ int jeos_initramfs_write(const struct jeos_ctx *ctx, const struct jeos_initramfs
     for (size_t i = 0; i < ml->n; i++) {
         char *dst = xasprintf("lib/modules/%s/%s", version, ml->paths[i]);
         char *src = xasprintf("%s/%s", spec->modroot, ml->paths[i]);
-        sbuf_printf(&list, "/%s\n", dst);
+        /* "NAME PATH DEPS ALIASES": DEPS comma-separated or "-"; ALIASES the modalias
+           patterns that call for it, "*" for always, "-" for only as a dependency */
+        sbuf_printf(&list, "%s /%s %s %s\n", ml->names[i], dst, ml->deps[i][0] ? ml->deps[i] : "-",
+                    ml->always[i]       ? "*"
+                    : ml->aliases[i][0] ? ml->aliases[i]
+                                        : "-");
         rc = put_parents(&c, dst, &dirs, &ndirs, err);
         if (!rc)
             rc = put_file(&c, dst, src, 0644, err);

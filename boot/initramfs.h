@@ -33,7 +33,11 @@ struct jeos_initramfs_spec {
 /*
  * Writes the initramfs to `out_path` atomically: /init, /dev/console, the
  * resolved modules under /lib/modules/VERSION/ and /etc/jeos/modules listing
- * them in load order (which tells init it runs from an initramfs). Every entry
+ * them in load order (which tells init it runs from an initramfs), one a line:
+ * "NAME /lib/modules/VERSION/PATH DEPS ALIASES" — DEPS comma-separated names or
+ * "-"; ALIASES the modalias patterns of the devices it drives, "*" to load it
+ * always, "-" to load it only as a dependency. init loads a module when a
+ * device's modalias matches one of its patterns (as udev would), deps first. Every entry
  * is root-owned, timed at SOURCE_DATE_EPOCH (0 without one) and written in a
  * fixed order, so the output is reproducible. `mods` (may be NULL) receives
  * the resolution for the build report; free it with jeos_modlist_free.

@@ -17,6 +17,7 @@
 
 struct mod {
     char *name, *path, *deps; /* deps: comma-separated names, or NULL until read */
+    char *aliases;            /* space-separated modalias patterns, or NULL until read */
     int state;                /* 0 new, 1 visiting, 2 done */
 };
 
@@ -69,6 +70,7 @@ static void index_free(struct modindex *ix)
         free(ix->v[i].name);
         free(ix->v[i].path);
         free(ix->v[i].deps);
+        free(ix->v[i].aliases);
     }
     free(ix->v);
     for (size_t i = 0; i < ix->nbuiltin; i++)
@@ -180,10 +182,10 @@ static uint64_t rd(const uint8_t *p, int n)
     return v;
 }
 
-int jeos_modinfo_depends(const uint8_t *data, size_t len, const char *what, char **deps,
-                         struct jeos_err *err)
+/* Finds the .modinfo section of the ELF image; sets [*p, *end). */
+static int modinfo_section(const uint8_t *data, size_t len, const char *what, const char **p,
+                           const char **end, struct jeos_err *err)
 {
-    *deps = NULL;
     if (len < 64 || memcmp(data, "\177ELF", 4) != 0 || data[4] != 2 || data[5] != 1)
         return jeos_errf(err, -EINVAL, "%s: not a 64-bit little-endian ELF file", what);
     uint64_t shoff = rd(data + 0x28, 8);
@@ -208,30 +210,78 @@ int jeos_modinfo_depends(const uint8_t *data, size_t len, const char *what, char
             continue;
         if (off > len || size > len - off)
             return jeos_errf(err, -EINVAL, "%s: .modinfo out of bounds", what);
-        const char *p = (const char *)data + off, *end = p + size;
-        while (p < end) {
-            size_t l = strnlen(p, (size_t)(end - p));
-            if (l > 8 && memcmp(p, "depends=", 8) == 0) {
-                *deps = canon(p + 8, l - 8);
-                return 0;
-            }
-            p += l + 1;
-        }
-        *deps = xstrdup("");
+        *p = (const char *)data + off;
+        *end = *p + size;
         return 0;
     }
     return jeos_errf(err, -EINVAL, "%s: no .modinfo section (not a kernel module)", what);
 }
 
-static int deps_of(const char *modroot, struct mod *m, struct jeos_err *err)
+int jeos_modinfo_depends(const uint8_t *data, size_t len, const char *what, char **deps,
+                         struct jeos_err *err)
 {
-    if (m->deps)
+    *deps = NULL;
+    const char *p, *end;
+    int rc = modinfo_section(data, len, what, &p, &end, err);
+    if (rc)
+        return rc;
+    while (p < end) {
+        size_t l = strnlen(p, (size_t)(end - p));
+        if (l > 8 && memcmp(p, "depends=", 8) == 0) {
+            *deps = canon(p + 8, l - 8);
+            return 0;
+        }
+        p += l + 1;
+    }
+    *deps = xstrdup("");
+    return 0;
+}
+
+int jeos_modinfo_aliases(const uint8_t *data, size_t len, const char *what, char **aliases,
+                         struct jeos_err *err)
+{
+    *aliases = NULL;
+    const char *p, *end;
+    int rc = modinfo_section(data, len, what, &p, &end, err);
+    if (rc)
+        return rc;
+    struct sbuf b = {0};
+    sbuf_puts(&b, "");
+    while (p < end) {
+        size_t l = strnlen(p, (size_t)(end - p));
+        /* a pattern with a blank in it could not be written on one line: never seen, skipped */
+        if (l > 6 && memcmp(p, "alias=", 6) == 0 && !memchr(p + 6, ' ', l - 6) &&
+            !memchr(p + 6, '\n', l - 6)) {
+            if (b.len)
+                sbuf_puts(&b, " ");
+            sbuf_add(&b, p + 6, l - 6);
+        }
+        p += l + 1;
+    }
+    *aliases = sbuf_take(&b);
+    return 0;
+}
+
+/* Reads what the module's own .modinfo says: its aliases, and its dependencies unless
+   modules.dep gave them. */
+static int read_info(const char *modroot, struct mod *m, struct jeos_err *err)
+{
+    if (m->deps && m->aliases)
         return 0;
     char *path = xasprintf("%s/%s", modroot, m->path), *data = NULL;
     size_t len;
+    if (m->deps && access(path, R_OK) != 0) {
+        /* modules.dep named it but the file is not here: resolvable, with no aliases
+           (jeos_initramfs_write reports the missing file if it is to be copied) */
+        m->aliases = xstrdup("");
+        free(path);
+        return 0;
+    }
     int rc = jeos_read_file(path, &data, &len, err);
-    if (!rc)
+    if (!rc && !m->deps)
         rc = jeos_modinfo_depends((const uint8_t *)data, len, path, &m->deps, err);
+    if (!rc)
+        rc = jeos_modinfo_aliases((const uint8_t *)data, len, path, &m->aliases, err);
     free(data);
     free(path);
     return rc;
@@ -253,7 +303,7 @@ static bool listed(char **v, size_t n, const char *s)
 
 /* Depth-first: dependencies are appended before the module itself. */
 static int visit(struct modindex *ix, const char *modroot, const char *name, const char *needed_by,
-                 bool optional, struct jeos_modlist *out, struct jeos_err *err)
+                 bool optional, bool top, struct jeos_modlist *out, struct jeos_err *err)
 {
     struct mod *m = find(ix, name);
     if (!m) {
@@ -274,12 +324,16 @@ static int visit(struct modindex *ix, const char *modroot, const char *name, con
                          "%s: no kernel module named %s (neither a .ko file nor built in)", modroot,
                          name);
     }
-    if (m->state == 2)
+    if (m->state == 2) {
+        for (size_t i = 0; top && !optional && i < out->n; i++)
+            if (strcmp(out->names[i], name) == 0)
+                out->always[i] = true;
         return 0;
+    }
     if (m->state == 1)
         return jeos_errf(err, -ELOOP, "%s: module %s depends on itself", modroot, name);
     m->state = 1;
-    int rc = deps_of(modroot, m, err);
+    int rc = read_info(modroot, m, err);
     if (rc)
         return rc;
     char *deps = xstrdup(m->deps);
@@ -288,7 +342,7 @@ static int visit(struct modindex *ix, const char *modroot, const char *name, con
         if (comma)
             *comma = '\0';
         if (*tok)
-            rc = visit(ix, modroot, tok, m->name, false, out, err);
+            rc = visit(ix, modroot, tok, m->name, false, false, out, err);
         tok = comma ? comma + 1 : NULL;
     }
     free(deps);
@@ -297,8 +351,14 @@ static int visit(struct modindex *ix, const char *modroot, const char *name, con
     m->state = 2; /* the index does not grow while resolving, so m stays valid */
     out->names = xrealloc(out->names, (out->n + 1) * sizeof(char *));
     out->paths = xrealloc(out->paths, (out->n + 1) * sizeof(char *));
+    out->deps = xrealloc(out->deps, (out->n + 1) * sizeof(char *));
+    out->aliases = xrealloc(out->aliases, (out->n + 1) * sizeof(char *));
+    out->always = xrealloc(out->always, (out->n + 1) * sizeof(bool));
     out->names[out->n] = xstrdup(m->name);
     out->paths[out->n] = xstrdup(m->path);
+    out->deps[out->n] = xstrdup(m->deps);
+    out->aliases[out->n] = xstrdup(m->aliases);
+    out->always[out->n] = top && !optional;
     out->n++;
     return 0;
 }
@@ -308,7 +368,12 @@ void jeos_modlist_free(struct jeos_modlist *m)
     for (size_t i = 0; i < m->n; i++) {
         free(m->names[i]);
         free(m->paths[i]);
+        free(m->deps[i]);
+        free(m->aliases[i]);
     }
+    free(m->deps);
+    free(m->aliases);
+    free(m->always);
     for (size_t i = 0; i < m->nbuiltin; i++)
         free(m->builtin[i]);
     for (size_t i = 0; i < m->nmissing; i++)
@@ -337,12 +402,28 @@ int jeos_modules_resolve(const char *modroot, const char *const *required,
         const char *const *list = pass ? optional : required;
         for (size_t i = 0; !rc && list && list[i]; i++) {
             char *n = canon(list[i], strlen(list[i]));
-            rc = visit(&ix, modroot, n, NULL, pass == 1, out, err);
+            rc = visit(&ix, modroot, n, NULL, pass == 1, true, out, err);
             free(n);
         }
     }
     index_free(&ix);
-    if (rc)
+    if (rc) {
         jeos_modlist_free(out);
-    return rc;
+        return rc;
+    }
+    /* A module no device can ask for (no alias) and nothing depends on is loaded always. */
+    for (size_t i = 0; i < out->n; i++) {
+        if (out->always[i] || out->aliases[i][0])
+            continue;
+        bool needed = false;
+        for (size_t j = 0; j < out->n && !needed; j++) {
+            const char *d = out->deps[j];
+            size_t l = strlen(out->names[i]);
+            for (const char *q = strstr(d, out->names[i]); q && !needed;
+                 q = strstr(q + 1, out->names[i]))
+                needed = (q == d || q[-1] == ',') && (q[l] == '\0' || q[l] == ',');
+        }
+        out->always[i] = !needed;
+    }
+    return 0;
 }

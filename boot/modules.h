@@ -3,6 +3,7 @@
 #ifndef JEOS_MODULES_H
 #define JEOS_MODULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,8 +12,12 @@ struct jeos_err;
 /* A resolved module list, dependencies before their users. */
 struct jeos_modlist {
     size_t n;
-    char **names; /* canonical names ('-' as '_'), e.g. "virtio_blk" */
-    char **paths; /* relative to the module tree, e.g. "kernel/drivers/block/virtio_blk.ko" */
+    char **names;   /* canonical names ('-' as '_'), e.g. "virtio_blk" */
+    char **paths;   /* relative to the module tree, e.g. "kernel/drivers/block/virtio_blk.ko" */
+    char **deps;    /* comma-separated canonical names of its direct dependencies, or "" */
+    char **aliases; /* space-separated modalias patterns it serves (.modinfo alias=), or "" */
+    bool *always;   /* load whatever the hardware: asked for as required, or no device can
+                       ask for it (no alias) and no other module needs it */
     size_t nbuiltin;
     char **builtin; /* asked-for names that are built into the kernel */
     size_t nmissing;
@@ -39,6 +44,11 @@ int jeos_modules_resolve(const char *modroot, const char *const *required,
  * Returns 0, or -EINVAL with a message naming `what` for a malformed file.
  */
 int jeos_modinfo_depends(const uint8_t *data, size_t len, const char *what, char **deps,
+                         struct jeos_err *err);
+
+/* The "alias=" values of a module's .modinfo, space-separated, into *aliases (malloc'd; "" when
+   none). Same errors as jeos_modinfo_depends. */
+int jeos_modinfo_aliases(const uint8_t *data, size_t len, const char *what, char **aliases,
                          struct jeos_err *err);
 
 #endif

@@ -88,7 +88,16 @@ static void later_mounts(void)
 static void initramfs_stage(void)
 {
     char partuuid[64] = "", fstype[32] = "ext4", data[64] = "", dev[128], ddev[128];
-    int n = root_load_modules(INIT_MODULES_PATH);
+    root_modules_read(INIT_MODULES_PATH);
+    cmdline_get("rootfstype", fstype, sizeof(fstype));
+    char fsalias[48];
+    snprintf(fsalias, sizeof(fsalias), "fs-%s", fstype);
+    root_modules_want(fsalias);
+    if (strcmp(fstype, "squashfs") == 0)
+        root_modules_want("fs-overlay");
+    if (cmdline_get("jeos.data", data, sizeof(data)) == 0)
+        root_modules_want("fs-ext4");
+    int n = root_modules_coldplug();
     init_log("%d kernel modules loaded", n);
     if (cmdline_get("root", partuuid, sizeof(partuuid)) != 0 ||
         strncmp(partuuid, "PARTUUID=", 9) != 0) {
@@ -96,19 +105,21 @@ static void initramfs_stage(void)
         for (;;)
             pause();
     }
-    cmdline_get("rootfstype", fstype, sizeof(fstype));
     if (root_find_partuuid(partuuid + 9, dev, sizeof(dev), 15000) != 0) {
         init_log("root partition %s not found; halting", partuuid);
         for (;;)
             pause();
     }
     const char *data_dev = NULL;
-    if (cmdline_get("jeos.data", data, sizeof(data)) == 0 && !strncmp(data, "PARTUUID=", 9)) {
+    if (data[0] && !strncmp(data, "PARTUUID=", 9)) {
         if (root_find_partuuid(data + 9, ddev, sizeof(ddev), 5000) == 0)
             data_dev = ddev;
         else
             init_log("data partition %s not found; using memory", data);
     }
+    n = root_modules_coldplug(); /* what appeared meanwhile (NICs behind a bus driver) */
+    if (n)
+        init_log("%d more kernel modules loaded", n);
     if (root_mount_and_switch(dev, fstype, data_dev) != 0) {
         init_log("cannot mount the root filesystem; halting");
         for (;;)

@@ -2,6 +2,8 @@
  * switch_root. */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,36 +20,6 @@
 #include "runtime/init/kernel.h"
 #include "runtime/init/root.h"
 
-/* Loads each module listed (one path per line, dependencies first) with finit_module. */
-int root_load_modules(const char *list)
-{
-    FILE *f = fopen(list, "re");
-    if (!f)
-        return 0;
-    char line[512];
-    int loaded = 0;
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\n")] = 0;
-        if (!line[0] || line[0] == '#')
-            continue;
-        int fd = open(line, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            init_log("module %s: %s", line, strerror(errno));
-            continue;
-        }
-        if (syscall(SYS_finit_module, fd, "", 0) == 0)
-            loaded++;
-        else if (errno != EEXIST) {
-            /* ENODEV and the like: hardware this hypervisor does not have. Not an error. */
-            if (errno != ENODEV && errno != ENOENT)
-                init_log("module %s: %s", line, strerror(errno));
-        }
-        close(fd);
-    }
-    fclose(f);
-    return loaded;
-}
-
 /* Reads a small sysfs file into buf (trailing newline removed). */
 static int read_small(const char *path, char *buf, size_t n)
 {
@@ -61,6 +33,156 @@ static int read_small(const char *path, char *buf, size_t n)
     buf[got] = 0;
     buf[strcspn(buf, "\n")] = 0;
     return 0;
+}
+
+/* ---- modules: loaded when a device asks for them (modalias), as udev would ---- */
+
+#define MAX_MODS    256
+#define MAX_ALIASES 512
+#define MAX_EXTRA   4
+
+struct kmod {
+    char *name, *path, *deps, *aliases; /* as in /etc/jeos/modules; "-" for none */
+    int state;                          /* 0 not loaded, 1 loaded (or built in), -1 failed */
+};
+static struct kmod mods[MAX_MODS];
+static int nmods;
+static char extra_aliases[MAX_EXTRA][64];
+static int nextra;
+
+int root_modules_read(const char *list)
+{
+    FILE *f = fopen(list, "re");
+    if (!f)
+        return -1;
+    char line[4096];
+    while (nmods < MAX_MODS && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *name = strtok(line, " "), *path = strtok(NULL, " "), *deps = strtok(NULL, " ");
+        char *aliases = strtok(NULL, "");
+        if (!path) { /* a bare path: load it always */
+            path = name;
+            const char *b = strrchr(path, '/');
+            name = (char *)(b ? b + 1 : path);
+        }
+        mods[nmods++] = (struct kmod){.name = strdup(name),
+                                      .path = strdup(path),
+                                      .deps = strdup(deps ? deps : "-"),
+                                      .aliases = strdup(aliases ? aliases : "*")};
+    }
+    fclose(f);
+    return 0;
+}
+
+void root_modules_want(const char *alias)
+{
+    if (nextra < MAX_EXTRA)
+        snprintf(extra_aliases[nextra++], sizeof(extra_aliases[0]), "%s", alias);
+}
+
+/* Loads module i after its dependencies. Returns how many were loaded. */
+static int load_one(int i)
+{
+    if (mods[i].state)
+        return 0;
+    mods[i].state = -1; /* also guards against a dependency loop */
+    int n = 0;
+    if (strcmp(mods[i].deps, "-") != 0) {
+        char deps[1024];
+        snprintf(deps, sizeof(deps), "%s", mods[i].deps);
+        for (char *save = NULL, *d = strtok_r(deps, ",", &save); d; d = strtok_r(NULL, ",", &save))
+            for (int j = 0; j < nmods; j++)
+                if (strcmp(mods[j].name, d) == 0)
+                    n += load_one(j);
+    }
+    int fd = open(mods[i].path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        init_log("module %s: %s", mods[i].path, strerror(errno));
+        return n;
+    }
+    if (syscall(SYS_finit_module, fd, "", 0) == 0) {
+        mods[i].state = 1;
+        n++;
+    } else if (errno == EEXIST) {
+        mods[i].state = 1;
+    } else if (errno != ENODEV && errno != ENOENT) {
+        /* ENODEV and the like: hardware this machine does not have. Not an error. */
+        init_log("module %s: %s", mods[i].path, strerror(errno));
+    }
+    close(fd);
+    return n;
+}
+
+/* The modaliases of the devices present: every bus device, every input device. */
+static int collect(char **v, int max)
+{
+    int n = 0;
+    for (int k = 0; k < nextra && n < max; k++)
+        v[n++] = strdup(extra_aliases[k]);
+    static const char *const roots[] = {"/sys/bus", "/sys/class/input"};
+    for (int r = 0; r < 2; r++) {
+        DIR *d = opendir(roots[r]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) && n < max) {
+            if (e->d_name[0] == '.')
+                continue;
+            char dir[300];
+            if (r == 0)
+                snprintf(dir, sizeof(dir), "%s/%s/devices", roots[r], e->d_name);
+            else
+                snprintf(dir, sizeof(dir), "%s/%s", roots[r], e->d_name);
+            DIR *dd = r == 0 ? opendir(dir) : NULL;
+            struct dirent *de;
+            char path[700], alias[512];
+            if (r == 1) {
+                snprintf(path, sizeof(path), "%s/modalias", dir);
+                if (read_small(path, alias, sizeof(alias)) == 0 && alias[0])
+                    v[n++] = strdup(alias);
+            }
+            while (dd && (de = readdir(dd)) && n < max) {
+                if (de->d_name[0] == '.')
+                    continue;
+                snprintf(path, sizeof(path), "%s/%s/modalias", dir, de->d_name);
+                if (read_small(path, alias, sizeof(alias)) == 0 && alias[0])
+                    v[n++] = strdup(alias);
+            }
+            if (dd)
+                closedir(dd);
+        }
+        if (d)
+            closedir(d);
+    }
+    return n;
+}
+
+int root_modules_coldplug(void)
+{
+    int total = 0;
+    for (int round = 0; round < 8; round++) {
+        char *have[MAX_ALIASES];
+        int nhave = collect(have, MAX_ALIASES), loaded = 0;
+        for (int i = 0; i < nmods; i++) {
+            if (mods[i].state || strcmp(mods[i].aliases, "-") == 0)
+                continue;
+            bool want = strcmp(mods[i].aliases, "*") == 0;
+            char pats[2048];
+            snprintf(pats, sizeof(pats), "%s", mods[i].aliases);
+            for (char *save = NULL, *p = strtok_r(pats, " ", &save); p && !want;
+                 p = strtok_r(NULL, " ", &save))
+                for (int k = 0; k < nhave && !want; k++)
+                    want = fnmatch(p, have[k], 0) == 0;
+            if (want)
+                loaded += load_one(i);
+        }
+        for (int k = 0; k < nhave; k++)
+            free(have[k]);
+        total += loaded;
+        if (!loaded)
+            break; /* nothing new: no new devices to look at either */
+    }
+    return total;
 }
 
 static void fmt_guid(const uint8_t *d, char *out)
@@ -209,6 +331,7 @@ int root_find_partuuid(const char *partuuid, char *dev, size_t n, int timeout_ms
         }
         struct timespec t = {0, 50 * 1000 * 1000};
         nanosleep(&t, NULL);
+        root_modules_coldplug(); /* disks behind a SCSI scan appear late: sd_mod then */
     }
 }
 

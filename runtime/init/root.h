@@ -4,8 +4,13 @@
 
 #include <stddef.h>
 
-/* Loads every module listed in `list` (paths, dependencies first); returns how many loaded. */
-int root_load_modules(const char *list);
+/* Reads the initramfs' module list ("NAME PATH DEPS ALIASES" lines, boot/initramfs.h). */
+int root_modules_read(const char *list);
+/* Adds a modalias that is not a device's, e.g. "fs-squashfs" for the root's filesystem. */
+void root_modules_want(const char *alias);
+/* Loads every listed module a present device (or a wanted alias) matches, with its
+   dependencies, repeating while new devices appear. Returns how many were loaded. */
+int root_modules_coldplug(void);
 
 /* Finds the partition whose PARTUUID is `partuuid` (GPT GUID or MBR "SSSSSSSS-NN"),
    retrying until `timeout_ms`; writes "/dev/NAME" to dev. Returns 0 or -1. */

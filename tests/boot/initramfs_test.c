@@ -18,7 +18,7 @@
 static char *tmp;
 
 /* Compiles a real ELF object whose .modinfo says `modinfo` (NUL-separated, as the kernel's). */
-static int make_ko(const char *rel, const char *depends)
+static int make_ko(const char *rel, const char *depends, const char *extra)
 {
     struct jeos_err err = {0};
     char *path = xasprintf("%s/mods/%s", tmp, rel);
@@ -27,8 +27,8 @@ static int make_ko(const char *rel, const char *depends)
     jeos_mkdir_p(dir, 0755, &err);
     char *src = xasprintf("%s/m.c", tmp);
     char *code = xasprintf("__attribute__((section(\".modinfo\"), used)) static const char "
-                           "mi[] = \"license=GPL\\0depends=%s\\0vermagic=6.1\";\n",
-                           depends);
+                           "mi[] = \"license=GPL\\0depends=%s\\0%svermagic=6.1\";\n",
+                           depends, extra);
     int rc = jeos_write_file_atomic(src, code, strlen(code), 0644, &err);
     char *argv[] = {"cc", "-c", "-o", path, src, NULL};
     if (!rc)
@@ -48,9 +48,12 @@ static int fixtures(void)
     fixtures_done = -1;
     if (access("/usr/bin/cc", X_OK) != 0)
         return -1;
-    if (make_ko("kernel/drivers/x.ko", "dep-one,dep_two") || make_ko("kernel/lib/dep-one.ko", "") ||
-        make_ko("kernel/lib/dep_two.ko", "dep_one") || make_ko("kernel/fs/lonely.ko", "") ||
-        make_ko("kernel/fs/broken.ko", "ghost"))
+    if (make_ko("kernel/drivers/x.ko", "dep-one,dep_two", "alias=pci:v0000ABCDd*\\0") ||
+        make_ko("kernel/lib/dep-one.ko", "", "") ||
+        make_ko("kernel/lib/dep_two.ko", "dep_one", "") ||
+        make_ko("kernel/fs/lonely.ko", "",
+                "alias=pci:v00001234d*sv*\\0alias=virtio:d00000002v*\\0") ||
+        make_ko("kernel/fs/alone.ko", "", "") || make_ko("kernel/fs/broken.ko", "ghost", ""))
         return -1;
     char *b = xasprintf("%s/mods/modules.builtin", tmp);
     struct jeos_err err = {0};
@@ -69,18 +72,26 @@ static void resolve_from_modinfo(void)
         return;
     }
     char *root = xasprintf("%s/mods", tmp);
-    const char *req[] = {"x", "ext4", NULL}, *opt[] = {"nothere", "lonely", "dep_one", NULL};
+    const char *req[] = {"x", "ext4", NULL},
+               *opt[] = {"nothere", "lonely", "dep_one", "alone", NULL};
     struct jeos_modlist m;
     struct jeos_err err = {0};
     T_EQ_INT(jeos_modules_resolve(root, req, opt, &m, &err), 0);
-    T_EQ_INT(m.n, 4);
-    if (m.n == 4) {
+    T_EQ_INT(m.n, 5);
+    if (m.n == 5) {
         T_EQ_STR(m.names[0], "dep_one");
         T_EQ_STR(m.names[1], "dep_two");
         T_EQ_STR(m.names[2], "x");
         T_EQ_STR(m.names[3], "lonely");
+        T_EQ_STR(m.names[4], "alone");
         T_EQ_STR(m.paths[0], "kernel/lib/dep-one.ko");
         T_EQ_STR(m.paths[2], "kernel/drivers/x.ko");
+        T_EQ_STR(m.deps[2], "dep_one,dep_two");
+        T_EQ_STR(m.aliases[2], "pci:v0000ABCDd*");
+        T_EQ_STR(m.aliases[3], "pci:v00001234d*sv* virtio:d00000002v*");
+        /* required: always; optional with aliases: on demand; needed by another: as a
+           dependency; no alias and needed by none: always */
+        T_CHECK(m.always[2] && !m.always[3] && !m.always[0] && !m.always[1] && m.always[4]);
     }
     T_EQ_INT(m.nbuiltin, 1);
     T_EQ_STR(m.nbuiltin ? m.builtin[0] : NULL, "ext4");
@@ -212,9 +223,9 @@ static void cpio_contents(void)
         }
     }
     archive_read_free(ar);
-    T_EQ_STR(list, "/lib/modules/mods/kernel/lib/dep-one.ko\n"
-                   "/lib/modules/mods/kernel/lib/dep_two.ko\n"
-                   "/lib/modules/mods/kernel/drivers/x.ko\n");
+    T_EQ_STR(list, "dep_one /lib/modules/mods/kernel/lib/dep-one.ko - -\n"
+                   "dep_two /lib/modules/mods/kernel/lib/dep_two.ko dep_one -\n"
+                   "x /lib/modules/mods/kernel/drivers/x.ko dep_one,dep_two *\n");
     T_CHECK(names.s && strstr(names.s, "lib/modules/mods/kernel/drivers/x.ko "));
     T_CHECK(names.s && !strstr(names.s, "lonely")); /* only what was asked for */
     sbuf_free(&names);
