@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot/initramfs.h"
+#include "boot/modules.h"
 #include "builder/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,6 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0 && (deps || !jeos_err_count(&err)))
         __builtin_trap();
     free(deps);
+    char *aliases = NULL;
+    jeos_err_free(&err);
+    jeos_err_init(&err);
+    rc = jeos_modinfo_aliases(copy, size, "fuzz.ko", &aliases, &err);
+    if ((rc == 0) != (aliases != NULL) || (rc != 0) != (jeos_err_count(&err) != 0))
+        __builtin_trap();
+    if (aliases && strchr(aliases, '\n'))
+        __builtin_trap(); /* one line in /etc/jeos/modules */
+    free(aliases);
     free(copy);
     jeos_err_free(&err);
     return 0;
