@@ -17,10 +17,22 @@
 #include "builder/util.h"
 
 const char *const jeos_initramfs_default_modules[] = {
-    "virtio_pci",   "virtio_blk", "virtio_net", "virtio_scsi", "virtio_console", "xen_blkfront",
-    "xen_netfront", "vmw_pvscsi", "vmxnet3",    "nvme",        "hv_storvsc",     "hv_netvsc",
-    "hv_vmbus",     "sd_mod",     "ata_piix",   "squashfs",    "overlay",        "ext4",
-    "button",       "evdev",      NULL};
+    /* KVM/QEMU, Firecracker */
+    "virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_scsi", "virtio_console",
+    /* Xen */
+    "xen_blkfront", "xen_netfront",
+    /* VMware (the OVA's controller is pvscsi) */
+    "vmw_pvscsi", "vmxnet3",
+    /* Hyper-V / Azure */
+    "hv_vmbus", "hv_storvsc", "hv_netvsc",
+    /* AWS (NVMe disks, ENA network), GCE (gVNIC) */
+    "nvme", "ena", "gve",
+    /* SCSI and IDE disks */
+    "sd_mod", "ata_piix",
+    /* root filesystems */
+    "squashfs", "overlay", "ext4",
+    /* the ACPI power button */
+    "button", "evdev", NULL};
 
 static void list_add(char ***v, size_t *n, const char *s)
 {

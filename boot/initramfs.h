@@ -13,10 +13,12 @@ struct jeos_ctx;
 struct jeos_err;
 
 /*
- * The modules every appliance initramfs asks for (missing or built-in ones are
- * skipped): disks and NICs of KVM/QEMU (virtio), Xen (front ends), VMware (pvscsi,
- * vmxnet3), Hyper-V/Azure (storvsc, netvsc), NVMe (EC2), IDE/SCSI disks, the root
- * filesystems (squashfs, overlay, ext4) and the ACPI power button (button, evdev).
+ * The modules every appliance initramfs carries (missing or built-in ones are
+ * skipped; init loads only those a present device asks for): disks and NICs of
+ * KVM/QEMU and Firecracker (virtio pci/mmio), Xen (front ends), VMware (pvscsi,
+ * vmxnet3), Hyper-V/Azure (storvsc, netvsc), AWS (NVMe, ENA), GCE (gVNIC), IDE/SCSI
+ * disks, the root filesystems (squashfs, overlay, ext4) and the ACPI power button
+ * (button, evdev).
  */
 extern const char *const jeos_initramfs_default_modules[];
 

@@ -277,7 +277,7 @@ char *jeos_ovf_descriptor(const struct jeos_format_opts *o, const char *vmdk_nam
         "        <rasd:Address>0</rasd:Address>\n"
         "        <rasd:ElementName>SCSI controller 0</rasd:ElementName>\n"
         "        <rasd:InstanceID>3</rasd:InstanceID>\n"
-        "        <rasd:ResourceSubType>lsilogic</rasd:ResourceSubType>\n"
+        "        <rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>\n"
         "        <rasd:ResourceType>6</rasd:ResourceType>\n"
         "      </Item>\n"
         "      <Item>\n"
@@ -305,7 +305,9 @@ char *jeos_ovf_descriptor(const struct jeos_format_opts *o, const char *vmdk_nam
     return sbuf_take(&b);
 }
 
-/* OVA: NAME.ovf first (as OVF requires), then the streamOptimized disk, then a SHA256 manifest. */
+/* OVA: NAME.ovf first (as OVF requires), then the streamOptimized disk, then a SHA256 manifest.
+   The disk hangs off VMware's paravirtual SCSI (pvscsi: the cloud kernel has no LSI Logic
+   driver, and SeaBIOS and ESXi's BIOS boot from pvscsi), the NIC is a vmxnet3. */
 static int conv_ova(const struct jeos_ctx *ctx, const char *raw, const char *out,
                     const struct jeos_format_opts *o, struct jeos_err *err)
 {
