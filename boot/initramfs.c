@@ -127,9 +127,15 @@ int jeos_initramfs_write(const struct jeos_ctx *ctx, const struct jeos_initramfs
     int rc = 0;
     char *version = NULL;
     if (spec->modroot) {
-        rc = jeos_modules_resolve(spec->modroot, spec->modules,
+        const char **req = NULL;
+        if (spec->nmodules) {
+            req = xcalloc(spec->nmodules + 1, sizeof(char *));
+            memcpy(req, spec->modules, spec->nmodules * sizeof(char *));
+        }
+        rc = jeos_modules_resolve(spec->modroot, req ? req : spec->modules,
                                   spec->default_modules ? jeos_initramfs_default_modules : NULL, ml,
                                   err);
+        free(req);
         if (rc)
             return rc;
         const char *b = strrchr(spec->modroot, '/');

@@ -27,7 +27,8 @@ enum jeos_initramfs_compress { JEOS_INITRAMFS_ZSTD, JEOS_INITRAMFS_GZIP, JEOS_IN
 struct jeos_initramfs_spec {
     const char *init;           /* host path of the jeos-init binary, stored as /init */
     const char *modroot;        /* module tree, ".../lib/modules/VERSION"; NULL = no modules */
-    const char *const *modules; /* required extra names (recipe modules:), or NULL */
+    const char *const *modules; /* required extra names (recipe modules:): NULL-terminated, */
+    size_t nmodules;            /* or, when nmodules > 0, exactly that many (recipe_strlist) */
     bool default_modules;       /* also the optional jeos_initramfs_default_modules */
     enum jeos_initramfs_compress compress;
 };

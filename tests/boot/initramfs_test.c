@@ -167,9 +167,12 @@ static char *write_one(struct jeos_ctx *ctx, const char *name)
     char *init = xasprintf("%s/fake-init", tmp);
     jeos_write_file_atomic(init, "#!init\n", 7, 0755, &err);
     char *root = xasprintf("%s/mods", tmp), *out = xasprintf("%s/%s", tmp, name);
-    const char *req[] = {"x", NULL};
-    struct jeos_initramfs_spec s = {
-        .init = init, .modroot = root, .modules = req, .compress = JEOS_INITRAMFS_ZSTD};
+    const char *req[] = {"x", "not-terminated"}; /* counted, as a recipe_strlist is */
+    struct jeos_initramfs_spec s = {.init = init,
+                                    .modroot = root,
+                                    .modules = req,
+                                    .nmodules = 1,
+                                    .compress = JEOS_INITRAMFS_ZSTD};
     int rc = jeos_initramfs_write(ctx, &s, out, NULL, &err);
     T_EQ_INT(rc, 0);
     if (rc)
