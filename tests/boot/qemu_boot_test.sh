@@ -17,7 +17,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 BOOT_TIMEOUT=${JEOS_BOOT_TIMEOUT:-90}
 
 skip_all() {
-    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
+    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
     exit 0
 }
 for tool in qemu-system-x86_64 mkfs.ext4 mksquashfs dpkg-deb gcc; do
@@ -271,9 +271,20 @@ if boot bios_mbr "$W/mbr.raw"; then
 print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode().strip())' "$PORT" 2>&1)
     [ "$got" = jeos-svc-ok ] && echo "PASS static_net_http (port $PORT answered)" \
         || echo "FAIL static_net_http: got \"$got\""
+    # Ctrl-Alt-Del reaches init as SIGINT: the same clean stop, then a reboot (QEMU runs with
+    # -no-reboot, so it exits).
+    monitor bios_mbr "sendkey ctrl-alt-delete"
+    for i in $(seq 1 300); do kill -0 $QPID 2>/dev/null || break; sleep 0.1; done
+    if ! kill -0 $QPID 2>/dev/null && why=$(check_lines "$W/bios_mbr.log" "svc: got SIGTERM" \
+            "jeos: filesystems unmounted cleanly" "jeos: rebooting"); then
+        echo "PASS ctrl_alt_del_reboot"
+    else
+        show "$W/bios_mbr.log"; echo "FAIL ctrl_alt_del_reboot: ${why:-QEMU still running}"
+    fi
 else
     show "$W/bios_mbr.log"; echo "FAIL bios_mbr_squashfs_data: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
     echo "SKIP static_net_http: the boot before it failed"
+    echo "SKIP ctrl_alt_del_reboot: the boot before it failed"
 fi
 stop_qemu
 
