@@ -23,6 +23,8 @@ struct jeos_command {
 
 int cmd_validate(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_validate_usage[];
+int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_run_usage[];
 
 /* True when argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);

@@ -13,6 +13,7 @@
 static const struct jeos_command commands[] = {
     {"validate", "check recipes; report every error with file:line:column", cmd_validate_usage,
      cmd_validate},
+    {"run", "boot a disk image under QEMU, serial on the terminal", cmd_run_usage, cmd_run},
 };
 
 static void usage(FILE *f)

@@ -17,7 +17,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 BOOT_TIMEOUT=${JEOS_BOOT_TIMEOUT:-90}
 
 skip_all() {
-    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
+    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot jeos_run vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
     exit 0
 }
 for tool in qemu-system-x86_64 mkfs.ext4 mksquashfs dpkg-deb gcc; do
@@ -289,6 +289,35 @@ fi
 stop_qemu
 
 NIC=user,model=virtio-net-pci
+
+# 5. jeos run: the GPT disk with a port forward; SIGTERM to jeos run powers the guest off
+#    cleanly and jeos run exits 0 with it.
+JEOS_BIN=${JEOS:-$OUT/jeos}
+if [ -x "$JEOS_BIN" ]; then
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$JEOS_BIN" run --accel tcg --port "$PORT:8080" "$W/gpt.raw" >"$W/run.log" 2>&1 </dev/null &
+    RPID=$!
+    wait_for "$W/run.log" "svc: zombies" "$BOOT_TIMEOUT"
+    got=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode().strip())' "$PORT" 2>&1)
+    kill -TERM $RPID
+    for i in $(seq 1 300); do kill -0 $RPID 2>/dev/null || break; sleep 0.1; done
+    if kill -0 $RPID 2>/dev/null; then
+        kill -TERM $RPID; sleep 1; kill -KILL $RPID 2>/dev/null
+        show "$W/run.log"; echo "FAIL jeos_run: still running 30 s after SIGTERM"
+    else
+        wait $RPID; rc=$?
+        if [ $rc -eq 0 ] && [ "$got" = jeos-svc-ok ] && why=$(check_lines "$W/run.log" \
+                "jeos run: asking the guest to power off" "jeos: power button pressed" \
+                "jeos: filesystems unmounted cleanly"); then
+            echo "PASS jeos_run (HTTP through --port, clean power-off on SIGTERM)"
+        else
+            show "$W/run.log"; echo "FAIL jeos_run: exit $rc, HTTP \"$got\" ${why:-}"
+        fi
+    fi
+else
+    echo "SKIP jeos_run: no jeos binary"
+fi
 
 # 4. The ESXi path: the GPT disk as a streamOptimized VMDK on VMware's paravirtual SCSI
 #    (vmw_pvscsi + sd_mod from the initramfs) with a vmxnet3 NIC, under SeaBIOS.
