@@ -23,6 +23,12 @@ struct jeos_command {
 
 int cmd_validate(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_validate_usage[];
+int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_resolve_usage[];
+int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_why_usage[];
+int cmd_rootfs(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_rootfs_usage[];
 int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_run_usage[];
 

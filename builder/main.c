@@ -13,6 +13,12 @@
 static const struct jeos_command commands[] = {
     {"validate", "check recipes; report every error with file:line:column", cmd_validate_usage,
      cmd_validate},
+    {"resolve", "resolve a recipe's packages to their minimal closure; write RECIPE.lock",
+     cmd_resolve_usage, cmd_resolve},
+    {"why", "print the dependency chain that pulled a package into a recipe", cmd_why_usage,
+     cmd_why},
+    {"rootfs", "build a root filesystem image from a recipe and .deb files", cmd_rootfs_usage,
+     cmd_rootfs},
     {"run", "boot a disk image under QEMU, serial on the terminal", cmd_run_usage, cmd_run},
 };
 
