@@ -7,6 +7,9 @@
 #include "boot/initramfs.h"
 #include "builder/ctx.h"
 #include "builder/err.h"
+#include "builder/recipe.h"
+#include "builder/util.h"
+#include "runtime/init_conf.h"
 #include "images/format.h"
 
 static int usage(void)
@@ -14,7 +17,8 @@ static int usage(void)
     fputs("usage: bootkit initramfs INIT MODROOT OUT\n"
           "       bootkit disk KERNEL INITRD ROOTFS ext4|squashfs gpt|mbr bios|uefi|both OUT "
           "[DATA_MIB]\n"
-          "       bootkit convert RAW FORMAT OUT [NAME]\n",
+          "       bootkit convert RAW FORMAT OUT [NAME]\n"
+          "       bootkit initconf RECIPE   (prints /etc/jeos/init.conf)\n",
           stderr);
     return 2;
 }
@@ -66,6 +70,16 @@ int main(int argc, char **argv)
         if (!rc)
             printf("disk %llu MiB, root PARTUUID=%s\n",
                    (unsigned long long)(info.layout.disk_size >> 20), info.root_partuuid);
+    } else if (argc == 3 && strcmp(argv[1], "initconf") == 0) {
+        struct recipe *r = NULL;
+        struct sbuf b = {0};
+        rc = recipe_load_file(argv[2], &r, &err);
+        if (!rc)
+            rc = jeos_init_conf_write(r, &b, &err);
+        if (!rc)
+            fputs(b.s, stdout);
+        sbuf_free(&b);
+        recipe_free(r);
     } else if ((argc == 5 || argc == 6) && strcmp(argv[1], "convert") == 0) {
         const struct jeos_format_ops *f = jeos_format_find(argv[3]);
         if (!f) {
