@@ -1,3 +1,12 @@
-# boot/module.mk — (nothing built here yet)
+# boot/module.mk — GRUB into image files, the bootable disk, the initramfs.
+
+LIBJEOS_SRCS += boot/grub.c boot/disk.c boot/modules.c boot/initramfs.c
 
 FORMAT_SRCS += $(wildcard boot/*.c boot/*.h)
+
+# bootkit: the boot tests' driver for these pieces (not a test itself: no _test suffix).
+TEST_BINS += $(O)/tests/boot/bootkit
+$(O)/tests/boot/bootkit: tests/boot/bootkit.c $(O)/libjeos.a
+	$(quiet) TEST $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(O)/libjeos.a $(PKG_LDLIBS) $(HOST_LDFLAGS)

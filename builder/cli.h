@@ -31,6 +31,8 @@ int cmd_rootfs(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err
 extern const char cmd_rootfs_usage[];
 int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_build_usage[];
+int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_run_usage[];
 
 /* True when argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);

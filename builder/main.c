@@ -21,6 +21,7 @@ static const struct jeos_command commands[] = {
      cmd_rootfs},
     {"build", "build a recipe's images (unikernels: ELF and GRUB disk)", cmd_build_usage,
      cmd_build},
+    {"run", "boot a disk image under QEMU, serial on the terminal", cmd_run_usage, cmd_run},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,76 @@
+/* disk.h — writes a bootable appliance disk (partitions, GRUB BIOS+UEFI, kernel, initramfs, root)
+ * to one file, atomically. */
+#ifndef JEOS_DISK_H
+#define JEOS_DISK_H
+
+#include <stdint.h>
+
+#include "images/ptable.h"
+
+struct jeos_ctx;
+struct jeos_err;
+
+#define JEOS_BOOT_BIOS 1u /* same bits as RECIPE_BOOT_BIOS / RECIPE_BOOT_UEFI */
+#define JEOS_BOOT_UEFI 2u
+
+/* Everything the disk is made of. Paths are host files; nothing is modified. */
+struct jeos_disk_spec {
+    const char *kernel;                   /* vmlinuz (bzImage) from the kernel package */
+    const char *initramfs;                /* from jeos_initramfs_write */
+    const char *rootfs;                   /* ext4 or squashfs image file */
+    const char *rootfstype;               /* "ext4" or "squashfs": goes to rootfstype= */
+    const struct jeos_ptable_ops *ptable; /* &jeos_ptable_gpt or &jeos_ptable_mbr */
+    unsigned boot;                        /* JEOS_BOOT_* bits; UEFI needs GPT */
+    uint64_t data_size;        /* bytes of an empty data partition (jeos.data=); 0 = none */
+    uint64_t min_size;         /* the disk is at least this big (recipe image.size); 0 = just fit */
+    const char *seed;          /* GUIDs, the MBR id and the FAT serial derive from it */
+    const char *title;         /* GRUB menu entry, e.g. the recipe's name */
+    const char *cmdline;       /* extra kernel command line, or NULL */
+    int timeout;               /* GRUB timeout, seconds */
+    const char *grub_bios_dir; /* NULL: /usr/lib/grub/i386-pc */
+    const char *grub_efi_dir;  /* NULL: /usr/lib/grub/x86_64-efi */
+};
+
+/* What was written, for the build report and for tests. */
+struct jeos_disk_info {
+    struct jeos_layout layout;
+    uint32_t esp_volid; /* FAT volume serial of the boot partition */
+    char root_partuuid[37];
+    uint64_t esp_used; /* bytes of files put on the boot partition */
+};
+
+struct recipe;
+
+/*
+ * Fills the recipe-derived fields of `spec` from `r`: rootfstype (image.root),
+ * ptable (image.partition_table), boot (image.boot), data_size, min_size
+ * (image.size), timeout, cmdline, title (name) and seed ("name-version"; the
+ * caller may override it). Kernel, initramfs and root image paths are left to
+ * the caller. Returns 0, or -EINVAL with a message naming the recipe field when
+ * the combination cannot be built (UEFI on an MBR table).
+ */
+int jeos_disk_spec_from_recipe(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,
+                               struct jeos_err *err);
+
+/*
+ * Finds the kernel image and the module tree in an extracted kernel package (or
+ * an image tree): `root`/boot/vmlinuz-VERSION and `root`/lib/modules/VERSION (or
+ * usr/lib/modules). Exactly one version must be there. The paths returned are
+ * the caller's to free. Returns 0, or -ENOENT / -EINVAL with a message naming `root`.
+ */
+int jeos_kernel_find(const char *root, char **vmlinuz, char **modroot, struct jeos_err *err);
+
+/*
+ * Writes the disk to `out_path` through a temporary file renamed at the end, so a
+ * failure leaves nothing behind. Layout: [BIOS boot (GPT)] ESP/boot FAT, root,
+ * [data]; the FAT (made with mkfs.fat --offset, filled with mtools) holds
+ * EFI/BOOT/BOOTX64.EFI (UEFI), boot/grub/grub.cfg, boot/vmlinuz and
+ * boot/initrd.img; BIOS GRUB is embedded as boot/README.md describes; the root
+ * image is copied into its partition keeping holes. Runs grub-mkimage, mkfs.fat,
+ * mmd and mcopy. `info` may be NULL. Returns 0 or a negative errno with a
+ * message in `err`.
+ */
+int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spec,
+                    const char *out_path, struct jeos_disk_info *info, struct jeos_err *err);
+
+#endif

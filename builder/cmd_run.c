@@ -1,0 +1,282 @@
+/* cmd_run.c — jeos run IMAGE: boot a disk image under QEMU, serial on the terminal, until the guest
+ * ends. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "builder/cli.h"
+#include "builder/recipe.h"
+#include "builder/util.h"
+
+extern char **environ;
+
+const char cmd_run_usage[] =
+    "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"
+    "                [--accel auto|kvm|tcg]\n"
+    "\n"
+    "Boots a disk image (.raw, .qcow2, .vmdk, .vhd) under qemu-system-x86_64 with a virtio\n"
+    "disk and a virtio NIC on QEMU's user network, the serial console on this terminal\n"
+    "(Ctrl-A X quits QEMU), and exits when the guest does.\n"
+    "\n"
+    "  --uefi            boot with OVMF instead of SeaBIOS\n"
+    "  --port HOST:GUEST forward TCP port HOST on 127.0.0.1 to the guest's GUEST (repeatable)\n"
+    "  --memory SIZE     guest memory (default 512M)\n"
+    "  --cpus N          virtual CPUs (default 1)\n"
+    "  --accel MODE      kvm, tcg, or auto (default): KVM when the host's KVM runs on\n"
+    "                    hardware virtualization (kvm_intel or kvm_amd loaded), else TCG\n"
+    "\n"
+    "SIGINT or SIGTERM to jeos run presses the guest's ACPI power button and waits for it to\n"
+    "power off; a second one stops QEMU at once. A .vmdk is run with -snapshot (QEMU cannot\n"
+    "write a streamOptimized VMDK).\n"
+    "\n"
+    "Exit status: 0 when the guest powered off, 1 on failure, 2 usage error.\n";
+
+/* KVM only when it is hardware-backed: nested or emulated KVM is slower than TCG. */
+static const char *auto_accel(void)
+{
+    if (access("/dev/kvm", R_OK | W_OK) == 0 &&
+        (access("/sys/module/kvm_intel", F_OK) == 0 || access("/sys/module/kvm_amd", F_OK) == 0))
+        return "kvm";
+    return "tcg";
+}
+
+static const char *format_of(const char *image)
+{
+    static const char *const map[][2] = {
+        {".raw", "raw"}, {".img", "raw"}, {".qcow2", "qcow2"}, {".vmdk", "vmdk"}, {".vhd", "vpc"}};
+    size_t l = strlen(image);
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        size_t sl = strlen(map[i][0]);
+        if (l > sl && strcmp(image + l - sl, map[i][0]) == 0)
+            return map[i][1];
+    }
+    return NULL;
+}
+
+/* Asks QEMU, through its QMP socket, to press the ACPI power button. */
+static void powerdown(const char *qmp)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", qmp);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    const char *msg = "{\"execute\":\"qmp_capabilities\"}\n"
+                      "{\"execute\":\"system_powerdown\"}\n";
+    (void)jeos_write_all(s, msg, strlen(msg));
+    char buf[512];
+    usleep(200 * 1000); /* let QEMU read both before the socket closes */
+    (void)!read(s, buf, sizeof(buf));
+    close(s);
+}
+
+int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
+{
+    static const struct option longopts[] = {
+        {"uefi", no_argument, 0, 'u'},         {"port", required_argument, 0, 'p'},
+        {"memory", required_argument, 0, 'm'}, {"cpus", required_argument, 0, 'c'},
+        {"accel", required_argument, 0, 'a'},  {0, 0, 0, 0}};
+    bool uefi = false;
+    const char *accel = "auto";
+    uint64_t mem = 512ull << 20;
+    int64_t cpus = 1;
+    struct sbuf fwd = {0};
+    int c, rc = JEOS_EXIT_OK;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int64_t h, g;
+        char *colon;
+        switch (c) {
+        case 'u': uefi = true; break;
+        case 'a': accel = optarg; break;
+        case 'm':
+            if (!recipe_parse_size(optarg, &mem) || mem < (64ull << 20)) {
+                jeos_errf(err, -EINVAL,
+                          "jeos run: --memory: expected a size of 64M or more "
+                          "(got \"%s\")",
+                          optarg);
+                rc = JEOS_EXIT_USAGE;
+            }
+            break;
+        case 'c':
+            if (!jeos_parse_i64(optarg, 1, 64, &cpus)) {
+                jeos_errf(err, -EINVAL, "jeos run: --cpus: expected 1-64 (got \"%s\")", optarg);
+                rc = JEOS_EXIT_USAGE;
+            }
+            break;
+        case 'p':
+            colon = strchr(optarg, ':');
+            if (!colon || (*colon = 0, !jeos_parse_i64(optarg, 1, 65535, &h)) ||
+                !jeos_parse_i64(colon + 1, 1, 65535, &g)) {
+                if (colon)
+                    *colon = ':';
+                jeos_errf(err, -EINVAL,
+                          "jeos run: --port: expected HOST:GUEST port numbers (got \"%s\")",
+                          optarg);
+                rc = JEOS_EXIT_USAGE;
+            } else {
+                sbuf_printf(&fwd, ",hostfwd=tcp:127.0.0.1:%lld-:%lld", (long long)h, (long long)g);
+            }
+            break;
+        default: rc = JEOS_EXIT_USAGE;
+        }
+    }
+    if (rc == JEOS_EXIT_OK && optind != argc - 1) {
+        fputs(cmd_run_usage, stderr);
+        rc = JEOS_EXIT_USAGE;
+    }
+    if (rc == JEOS_EXIT_OK && strcmp(accel, "auto") && strcmp(accel, "kvm") &&
+        strcmp(accel, "tcg")) {
+        jeos_errf(err, -EINVAL, "jeos run: --accel: expected auto, kvm or tcg (got \"%s\")", accel);
+        rc = JEOS_EXIT_USAGE;
+    }
+    if (rc != JEOS_EXIT_OK) {
+        sbuf_free(&fwd);
+        return rc;
+    }
+    const char *image = argv[optind];
+    const char *fmt = format_of(image);
+    struct stat st;
+    errno = 0;
+    if (stat(image, &st) != 0 || !S_ISREG(st.st_mode)) {
+        jeos_errf(err, -ENOENT, "%s: %s", image, errno ? strerror(errno) : "not a file");
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    if (!fmt) {
+        jeos_errf(err, -EINVAL, "%s: unknown image type (expected .raw, .qcow2, .vmdk or .vhd)",
+                  image);
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    if (!strcmp(accel, "auto"))
+        accel = auto_accel();
+
+    char *dir = xasprintf("%s/jeos-run.XXXXXX", ctx->tmpdir);
+    char *qmp = NULL, *vars = NULL, *a_mem = NULL, *a_smp = NULL, *a_drive = NULL, *a_nic = NULL;
+    char *a_qmp = NULL, *a_code = NULL, *a_vars = NULL;
+    if (!mkdtemp(dir)) {
+        jeos_errf(err, -errno, "%s: %s", dir, strerror(errno));
+        free(dir);
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    qmp = xasprintf("%s/qmp.sock", dir);
+    a_mem = xasprintf("%llu", (unsigned long long)(mem >> 20));
+    a_smp = xasprintf("%lld", (long long)cpus);
+    a_drive = xasprintf("file=%s,format=%s,if=virtio", image, fmt);
+    a_nic = xasprintf("user,model=virtio-net-pci%s", fwd.s ? fwd.s : "");
+    a_qmp = xasprintf("unix:%s,server=on,wait=off", qmp);
+    char *argvq[40];
+    int n = 0;
+    argvq[n++] = "qemu-system-x86_64";
+    argvq[n++] = "-accel";
+    argvq[n++] = (char *)accel;
+    argvq[n++] = "-m";
+    argvq[n++] = a_mem;
+    argvq[n++] = "-smp";
+    argvq[n++] = a_smp;
+    argvq[n++] = "-nographic";
+    argvq[n++] = "-drive";
+    argvq[n++] = a_drive;
+    argvq[n++] = "-nic";
+    argvq[n++] = a_nic;
+    argvq[n++] = "-qmp";
+    argvq[n++] = a_qmp;
+    if (!strcmp(fmt, "vmdk"))
+        argvq[n++] = "-snapshot";
+    pid_t pid = -1;
+    if (uefi) {
+        const char *code = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+                   *tmpl = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+        char *data = NULL;
+        size_t len = 0;
+        vars = xasprintf("%s/OVMF_VARS.fd", dir);
+        if (access(code, R_OK) != 0 || jeos_read_file(tmpl, &data, &len, err) != 0 ||
+            jeos_write_file_atomic(vars, data, len, 0644, err) != 0) {
+            jeos_errf(err, -ENOENT, "jeos run: --uefi needs OVMF (package ovmf: %s)", code);
+            free(data);
+            rc = JEOS_EXIT_FAIL;
+            goto out;
+        }
+        free(data);
+        a_code = xasprintf("if=pflash,format=raw,readonly=on,file=%s", code);
+        a_vars = xasprintf("if=pflash,format=raw,file=%s", vars);
+        argvq[n++] = "-drive";
+        argvq[n++] = a_code;
+        argvq[n++] = "-drive";
+        argvq[n++] = a_vars;
+    }
+    argvq[n] = NULL;
+    jeos_log(ctx, JEOS_LOG_INFO, "jeos run: %s (%s, %s%s)", image, accel, uefi ? "OVMF" : "SeaBIOS",
+             fwd.s ? ", ports forwarded" : "");
+
+    /* Signals are taken synchronously: no handler, no global flag. */
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &old);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    int e = posix_spawnp(&pid, argvq[0], NULL, &attr, argvq, environ);
+    posix_spawnattr_destroy(&attr);
+    if (e != 0) {
+        jeos_errf(err, -e, "qemu-system-x86_64: cannot run: %s (package qemu-system-x86)",
+                  strerror(e));
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        rc = JEOS_EXIT_FAIL;
+        goto out;
+    }
+    int asked = 0, status = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        siginfo_t si;
+        if (sigwaitinfo(&mask, &si) < 0)
+            continue;
+        if (si.si_signo == SIGINT || si.si_signo == SIGTERM) {
+            if (asked++ == 0) {
+                jeos_log(ctx, JEOS_LOG_INFO, "jeos run: asking the guest to power off");
+                powerdown(qmp);
+            } else {
+                kill(pid, SIGTERM);
+            }
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        rc = JEOS_EXIT_OK;
+    } else {
+        if (WIFEXITED(status))
+            jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", WEXITSTATUS(status));
+        else
+            jeos_errf(err, -EIO, "jeos run: qemu killed by signal %d", WTERMSIG(status));
+        rc = JEOS_EXIT_FAIL;
+    }
+out:
+    if (vars)
+        unlink(vars);
+    unlink(qmp);
+    rmdir(dir);
+    free(dir), free(qmp), free(vars), free(a_mem), free(a_smp), free(a_drive), free(a_nic);
+    free(a_qmp), free(a_code), free(a_vars);
+    sbuf_free(&fwd);
+    return rc;
+}

@@ -1,0 +1,415 @@
+/* format.c — raw, qcow2, vmdk (streamOptimized), vhd (fixed), ova (OVF + VMDK in tar), gce
+ * (disk.raw in tar.gz). */
+#include "images/format.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builder/ctx.h"
+#include "builder/err.h"
+#include "builder/util.h"
+
+static int qemu_img(const char *raw, const char *out, const char *fmt, const char *opts,
+                    struct jeos_err *err)
+{
+    char *argv[12];
+    int n = 0;
+    argv[n++] = "qemu-img";
+    argv[n++] = "convert";
+    argv[n++] = "-q";
+    argv[n++] = "-f";
+    argv[n++] = "raw";
+    argv[n++] = "-O";
+    argv[n++] = (char *)fmt;
+    if (opts) {
+        argv[n++] = "-o";
+        argv[n++] = (char *)opts;
+    }
+    argv[n++] = (char *)raw;
+    argv[n++] = (char *)out;
+    argv[n] = NULL;
+    return jeos_spawn(argv, NULL, err);
+}
+
+static int conv_raw(const struct jeos_ctx *ctx, const char *raw, const char *out,
+                    const struct jeos_format_opts *o, struct jeos_err *err)
+{
+    (void)ctx, (void)o;
+    return qemu_img(raw, out, "raw", NULL, err); /* keeps holes */
+}
+
+static int conv_qcow2(const struct jeos_ctx *ctx, const char *raw, const char *out,
+                      const struct jeos_format_opts *o, struct jeos_err *err)
+{
+    (void)ctx, (void)o;
+    return qemu_img(raw, out, "qcow2", NULL, err);
+}
+
+static int conv_vmdk(const struct jeos_ctx *ctx, const char *raw, const char *out,
+                     const struct jeos_format_opts *o, struct jeos_err *err)
+{
+    (void)ctx, (void)o;
+    return qemu_img(raw, out, "vmdk", "subformat=streamOptimized,adapter_type=lsilogic", err);
+}
+
+/* Azure: a fixed VHD whose virtual size is exactly the raw size (a whole number of MiB). */
+static int conv_vhd(const struct jeos_ctx *ctx, const char *raw, const char *out,
+                    const struct jeos_format_opts *o, struct jeos_err *err)
+{
+    (void)ctx, (void)o;
+    struct stat st;
+    if (stat(raw, &st) != 0)
+        return jeos_errf(err, -errno, "%s: %s", raw, strerror(errno));
+    if (st.st_size % (1024 * 1024))
+        return jeos_errf(err, -EINVAL,
+                         "%s: %lld bytes is not a whole number of MiB (Azure needs that for VHD)",
+                         raw, (long long)st.st_size);
+    return qemu_img(raw, out, "vpc", "subformat=fixed,force_size=on", err);
+}
+
+/* ---- archives ---- */
+
+struct arc {
+    struct archive *a;
+    const char *out;
+    int64_t mtime;
+};
+
+static int arc_fail(struct arc *t, struct jeos_err *err)
+{
+    return jeos_errf(err, -EIO, "%s: %s", t->out, archive_error_string(t->a));
+}
+
+static int arc_open(struct arc *t, const char *out, int64_t mtime, bool gnu_gzip,
+                    struct jeos_err *err)
+{
+    t->out = out;
+    t->mtime = mtime;
+    t->a = archive_write_new();
+    if (gnu_gzip) {
+        /* GCE wants an old-GNU tar, gzip-compressed */
+        archive_write_set_format_gnutar(t->a);
+        archive_write_add_filter_gzip(t->a);
+        archive_write_set_filter_option(t->a, "gzip", "timestamp", NULL);
+    } else {
+        archive_write_set_format_ustar(t->a); /* OVF 1.0 asks for ustar */
+    }
+    archive_write_set_bytes_in_last_block(t->a, 1);
+    if (archive_write_open_filename(t->a, out) != ARCHIVE_OK)
+        return arc_fail(t, err);
+    return 0;
+}
+
+static int arc_header(struct arc *t, const char *name, uint64_t size, struct jeos_err *err)
+{
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)size);
+    archive_entry_set_mtime(e, t->mtime, 0);
+    archive_entry_set_uname(e, "root");
+    archive_entry_set_gname(e, "root");
+    int rc = archive_write_header(t->a, e) == ARCHIVE_OK ? 0 : arc_fail(t, err);
+    archive_entry_free(e);
+    return rc;
+}
+
+static int arc_add_buf(struct arc *t, const char *name, const char *data, size_t len,
+                       struct jeos_err *err)
+{
+    int rc = arc_header(t, name, len, err);
+    if (!rc && len && archive_write_data(t->a, data, len) != (la_ssize_t)len)
+        rc = arc_fail(t, err);
+    return rc;
+}
+
+/* Streams a host file into the archive; optionally hashes it (sha256, hex into `hex`). */
+static int arc_add_file(struct arc *t, const char *name, const char *src, char hex[65],
+                        struct jeos_err *err)
+{
+    int fd = open(src, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return jeos_errf(err, -errno, "%s: %s", src, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    char *buf = NULL;
+    EVP_MD_CTX *md = hex ? EVP_MD_CTX_new() : NULL;
+    if (md)
+        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    if (fstat(fd, &st) != 0) {
+        rc = jeos_errf(err, -errno, "%s: %s", src, strerror(errno));
+        goto out;
+    }
+    if ((rc = arc_header(t, name, (uint64_t)st.st_size, err)))
+        goto out;
+    buf = xmalloc(1 << 20);
+    for (;;) {
+        ssize_t n = read(fd, buf, 1 << 20);
+        if (n < 0) {
+            rc = jeos_errf(err, -errno, "%s: read: %s", src, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if (md)
+            EVP_DigestUpdate(md, buf, (size_t)n);
+        if (archive_write_data(t->a, buf, (size_t)n) != n) {
+            rc = arc_fail(t, err);
+            goto out;
+        }
+    }
+    if (md) {
+        unsigned char d[32];
+        unsigned dl = 0;
+        EVP_DigestFinal_ex(md, d, &dl);
+        for (unsigned i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    }
+out:
+    if (md)
+        EVP_MD_CTX_free(md);
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+static int arc_close(struct arc *t, int rc, struct jeos_err *err)
+{
+    if (!t->a)
+        return rc;
+    if (!rc && archive_write_close(t->a) != ARCHIVE_OK)
+        rc = arc_fail(t, err);
+    archive_write_free(t->a);
+    t->a = NULL;
+    return rc;
+}
+
+static int64_t epoch(const struct jeos_ctx *ctx)
+{
+    return ctx->have_epoch ? ctx->epoch : 0;
+}
+
+static int conv_gce(const struct jeos_ctx *ctx, const char *raw, const char *out,
+                    const struct jeos_format_opts *o, struct jeos_err *err)
+{
+    (void)o;
+    struct arc t = {0};
+    int rc = arc_open(&t, out, epoch(ctx), true, err);
+    if (!rc)
+        rc = arc_add_file(&t, "disk.raw", raw, NULL, err);
+    return arc_close(&t, rc, err);
+}
+
+static const char *xml_safe(const char *s)
+{
+    return s && !strpbrk(s, "<>&\"'") ? s : "jeos";
+}
+
+char *jeos_ovf_descriptor(const struct jeos_format_opts *o, const char *vmdk_name,
+                          uint64_t vmdk_size, uint64_t capacity)
+{
+    const char *name = xml_safe(o->name);
+    int cpus = o->cpus > 0 ? o->cpus : 1;
+    unsigned long long mem = (unsigned long long)((o->memory ? o->memory : 512ull << 20) >> 20);
+    struct sbuf b = {0};
+    sbuf_printf(
+        &b,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\"\n"
+        "    xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\"\n"
+        "    xmlns:rasd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+        "CIM_ResourceAllocationSettingData\"\n"
+        "    xmlns:vssd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+        "CIM_VirtualSystemSettingData\"\n"
+        "    xmlns:vmw=\"http://www.vmware.com/schema/ovf\">\n"
+        "  <References>\n"
+        "    <File ovf:href=\"%s\" ovf:id=\"file1\" ovf:size=\"%llu\"/>\n"
+        "  </References>\n"
+        "  <DiskSection>\n"
+        "    <Info>Virtual disks</Info>\n"
+        "    <Disk ovf:capacity=\"%llu\" ovf:capacityAllocationUnits=\"byte\" "
+        "ovf:diskId=\"vmdisk1\" ovf:fileRef=\"file1\" "
+        "ovf:format=\"http://www.vmware.com/interfaces/specifications/"
+        "vmdk.html#streamOptimized\"/>\n"
+        "  </DiskSection>\n"
+        "  <NetworkSection>\n"
+        "    <Info>Logical networks</Info>\n"
+        "    <Network ovf:name=\"VM Network\"><Description>The network</Description></Network>\n"
+        "  </NetworkSection>\n"
+        "  <VirtualSystem ovf:id=\"%s\">\n"
+        "    <Info>A jeos appliance</Info>\n"
+        "    <Name>%s</Name>\n"
+        "    <OperatingSystemSection ovf:id=\"101\" vmw:osType=\"other5xLinux64Guest\">\n"
+        "      <Info>Linux, 64-bit</Info>\n"
+        "    </OperatingSystemSection>\n"
+        "    <VirtualHardwareSection>\n"
+        "      <Info>Virtual hardware</Info>\n"
+        "      <System>\n"
+        "        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>\n"
+        "        <vssd:InstanceID>0</vssd:InstanceID>\n"
+        "        <vssd:VirtualSystemIdentifier>%s</vssd:VirtualSystemIdentifier>\n"
+        "        <vssd:VirtualSystemType>vmx-13</vssd:VirtualSystemType>\n"
+        "      </System>\n"
+        "      <Item>\n"
+        "        <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>\n"
+        "        <rasd:ElementName>%d virtual CPU(s)</rasd:ElementName>\n"
+        "        <rasd:InstanceID>1</rasd:InstanceID>\n"
+        "        <rasd:ResourceType>3</rasd:ResourceType>\n"
+        "        <rasd:VirtualQuantity>%d</rasd:VirtualQuantity>\n"
+        "      </Item>\n"
+        "      <Item>\n"
+        "        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>\n"
+        "        <rasd:ElementName>%llu MB of memory</rasd:ElementName>\n"
+        "        <rasd:InstanceID>2</rasd:InstanceID>\n"
+        "        <rasd:ResourceType>4</rasd:ResourceType>\n"
+        "        <rasd:VirtualQuantity>%llu</rasd:VirtualQuantity>\n"
+        "      </Item>\n"
+        "      <Item>\n"
+        "        <rasd:Address>0</rasd:Address>\n"
+        "        <rasd:ElementName>SCSI controller 0</rasd:ElementName>\n"
+        "        <rasd:InstanceID>3</rasd:InstanceID>\n"
+        "        <rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>\n"
+        "        <rasd:ResourceType>6</rasd:ResourceType>\n"
+        "      </Item>\n"
+        "      <Item>\n"
+        "        <rasd:AddressOnParent>0</rasd:AddressOnParent>\n"
+        "        <rasd:ElementName>Hard disk 1</rasd:ElementName>\n"
+        "        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n"
+        "        <rasd:InstanceID>4</rasd:InstanceID>\n"
+        "        <rasd:Parent>3</rasd:Parent>\n"
+        "        <rasd:ResourceType>17</rasd:ResourceType>\n"
+        "      </Item>\n"
+        "      <Item>\n"
+        "        <rasd:AddressOnParent>7</rasd:AddressOnParent>\n"
+        "        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>\n"
+        "        <rasd:Connection>VM Network</rasd:Connection>\n"
+        "        <rasd:ElementName>Network adapter 1</rasd:ElementName>\n"
+        "        <rasd:InstanceID>5</rasd:InstanceID>\n"
+        "        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>\n"
+        "        <rasd:ResourceType>10</rasd:ResourceType>\n"
+        "      </Item>\n"
+        "    </VirtualHardwareSection>\n"
+        "  </VirtualSystem>\n"
+        "</Envelope>\n",
+        vmdk_name, (unsigned long long)vmdk_size, (unsigned long long)capacity, name, name, name,
+        cpus, cpus, mem, mem);
+    return sbuf_take(&b);
+}
+
+/* OVA: NAME.ovf first (as OVF requires), then the streamOptimized disk, then a SHA256 manifest.
+   The disk hangs off VMware's paravirtual SCSI (pvscsi: the cloud kernel has no LSI Logic
+   driver, and SeaBIOS and ESXi's BIOS boot from pvscsi), the NIC is a vmxnet3. */
+static int conv_ova(const struct jeos_ctx *ctx, const char *raw, const char *out,
+                    const struct jeos_format_opts *o, struct jeos_err *err)
+{
+    const char *name = xml_safe(o->name);
+    char *vmdk = xasprintf("%s.vmdk.tmp", out);
+    char *vname = xasprintf("%s-disk1.vmdk", name), *oname = xasprintf("%s.ovf", name);
+    char *mname = xasprintf("%s.mf", name), *ovf = NULL;
+    struct arc t = {0};
+    struct sbuf mf = {0};
+    struct stat rs, vs;
+    int rc = conv_vmdk(ctx, raw, vmdk, o, err);
+    if (rc)
+        goto out;
+    if (stat(raw, &rs) != 0 || stat(vmdk, &vs) != 0) {
+        rc = jeos_errf(err, -errno, "%s: %s", out, strerror(errno));
+        goto out;
+    }
+    ovf = jeos_ovf_descriptor(o, vname, (uint64_t)vs.st_size, (uint64_t)rs.st_size);
+    if ((rc = arc_open(&t, out, epoch(ctx), false, err)) ||
+        (rc = arc_add_buf(&t, oname, ovf, strlen(ovf), err)))
+        goto out;
+    char hex[65];
+    if ((rc = arc_add_file(&t, vname, vmdk, hex, err)))
+        goto out;
+    {
+        unsigned char d[32];
+        unsigned dl = 0;
+        char ohex[65];
+        EVP_Digest(ovf, strlen(ovf), d, &dl, EVP_sha256(), NULL);
+        for (unsigned i = 0; i < 32; i++)
+            snprintf(ohex + 2 * i, 3, "%02x", d[i]);
+        sbuf_printf(&mf, "SHA256(%s)= %s\nSHA256(%s)= %s\n", oname, ohex, vname, hex);
+    }
+    rc = arc_add_buf(&t, mname, mf.s, mf.len, err);
+out:
+    rc = arc_close(&t, rc, err);
+    unlink(vmdk);
+    free(vmdk), free(vname), free(oname), free(mname), free(ovf);
+    sbuf_free(&mf);
+    return rc;
+}
+
+static const struct jeos_format_ops fmt_raw = {"raw", ".raw", conv_raw};
+static const struct jeos_format_ops fmt_qcow2 = {"qcow2", ".qcow2", conv_qcow2};
+static const struct jeos_format_ops fmt_vmdk = {"vmdk", ".vmdk", conv_vmdk};
+static const struct jeos_format_ops fmt_vhd = {"vhd", ".vhd", conv_vhd};
+static const struct jeos_format_ops fmt_ova = {"ova", ".ova", conv_ova};
+static const struct jeos_format_ops fmt_gce = {"gce", ".tar.gz", conv_gce};
+
+const struct jeos_format_ops *const jeos_formats[] = {&fmt_raw, &fmt_qcow2, &fmt_vmdk, &fmt_vhd,
+                                                      &fmt_ova, &fmt_gce,   NULL};
+
+const struct jeos_format_ops *jeos_format_find(const char *name)
+{
+    for (size_t i = 0; jeos_formats[i]; i++)
+        if (strcmp(jeos_formats[i]->name, name) == 0)
+            return jeos_formats[i];
+    return NULL;
+}
+
+int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *f, const char *raw,
+                      const char *out_path, const struct jeos_format_opts *opts,
+                      struct jeos_err *err)
+{
+    struct stat st;
+    if (stat(raw, &st) != 0)
+        return jeos_errf(err, -errno, "%s: %s", raw, strerror(errno));
+    struct jeos_format_opts none = {0};
+    struct jeos_outfile of;
+    int rc = jeos_outfile_open(&of, out_path, 0644, err);
+    if (rc)
+        return rc;
+    rc = f->convert(ctx, raw, of.tmp, opts ? opts : &none, err);
+    if (rc) {
+        jeos_outfile_abort(&of);
+        return rc;
+    }
+    return jeos_outfile_commit(&of, err);
+}
+
+int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
+                       const char *base, const char *const *names, size_t n,
+                       const struct jeos_format_opts *opts, struct jeos_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!jeos_format_find(names[i]))
+            return jeos_errf(err, -EINVAL,
+                             "%s: unknown image format \"%s\" (expected raw, qcow2, vmdk, vhd, "
+                             "ova or gce)",
+                             raw, names[i]);
+    char *rawreal = realpath(raw, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct jeos_format_ops *f = jeos_format_find(names[i]);
+        char *out = xasprintf("%s/%s%s", dir, base, f->suffix);
+        char *outreal = realpath(out, NULL);
+        bool same = rawreal && outreal && strcmp(rawreal, outreal) == 0;
+        if (!same)
+            rc = jeos_format_write(ctx, f, raw, out, opts, err);
+        free(outreal);
+        free(out);
+    }
+    free(rawreal);
+    return rc;
+}

@@ -1,0 +1,100 @@
+/* bootkit.c — test driver for the boot pieces without the resolver: initramfs, disk, formats. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot/disk.h"
+#include "boot/initramfs.h"
+#include "builder/ctx.h"
+#include "builder/err.h"
+#include "builder/recipe.h"
+#include "builder/util.h"
+#include "runtime/init_conf.h"
+#include "images/format.h"
+
+static int usage(void)
+{
+    fputs("usage: bootkit initramfs INIT MODROOT OUT\n"
+          "       bootkit disk KERNEL INITRD ROOTFS ext4|squashfs gpt|mbr bios|uefi|both OUT "
+          "[DATA_MIB]\n"
+          "       bootkit convert RAW FORMAT OUT [NAME]\n"
+          "       bootkit initconf RECIPE   (prints /etc/jeos/init.conf)\n",
+          stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    struct jeos_ctx ctx;
+    struct jeos_err err = {0};
+    int rc = 0;
+    if (jeos_ctx_init(&ctx, &err) != 0) {
+        jeos_err_print(&err, stderr, "bootkit");
+        return 1;
+    }
+    if (argc == 5 && strcmp(argv[1], "initramfs") == 0) {
+        struct jeos_initramfs_spec s = {.init = argv[2],
+                                        .modroot = argv[3],
+                                        .default_modules = true,
+                                        .compress = JEOS_INITRAMFS_ZSTD};
+        struct jeos_modlist m;
+        rc = jeos_initramfs_write(&ctx, &s, argv[4], &m, &err);
+        if (!rc) {
+            printf("modules:");
+            for (size_t i = 0; i < m.n; i++)
+                printf(" %s", m.names[i]);
+            printf("\nbuilt-in:");
+            for (size_t i = 0; i < m.nbuiltin; i++)
+                printf(" %s", m.builtin[i]);
+            printf("\n");
+            jeos_modlist_free(&m);
+        }
+    } else if ((argc == 9 || argc == 10) && strcmp(argv[1], "disk") == 0) {
+        unsigned boot = strcmp(argv[7], "bios") == 0   ? JEOS_BOOT_BIOS
+                        : strcmp(argv[7], "uefi") == 0 ? JEOS_BOOT_UEFI
+                                                       : JEOS_BOOT_BIOS | JEOS_BOOT_UEFI;
+        struct jeos_disk_spec s = {.kernel = argv[2],
+                                   .initramfs = argv[3],
+                                   .rootfs = argv[4],
+                                   .rootfstype = argv[5],
+                                   .ptable = jeos_ptable_find(argv[6]),
+                                   .boot = boot,
+                                   .data_size = argc == 10 ? strtoull(argv[9], NULL, 10) << 20 : 0,
+                                   .seed = "bootkit",
+                                   .title = "jeos test",
+                                   .timeout = 0};
+        if (!s.ptable)
+            return usage();
+        struct jeos_disk_info info;
+        rc = jeos_disk_write(&ctx, &s, argv[8], &info, &err);
+        if (!rc)
+            printf("disk %llu MiB, root PARTUUID=%s\n",
+                   (unsigned long long)(info.layout.disk_size >> 20), info.root_partuuid);
+    } else if (argc == 3 && strcmp(argv[1], "initconf") == 0) {
+        struct recipe *r = NULL;
+        struct sbuf b = {0};
+        rc = recipe_load_file(argv[2], &r, &err);
+        if (!rc)
+            rc = jeos_init_conf_write(r, &b, &err);
+        if (!rc)
+            fputs(b.s, stdout);
+        sbuf_free(&b);
+        recipe_free(r);
+    } else if ((argc == 5 || argc == 6) && strcmp(argv[1], "convert") == 0) {
+        const struct jeos_format_ops *f = jeos_format_find(argv[3]);
+        if (!f) {
+            fprintf(stderr, "bootkit: unknown format %s\n", argv[3]);
+            return 2;
+        }
+        struct jeos_format_opts o = {
+            .name = argc == 6 ? argv[5] : "test", .cpus = 2, .memory = 256ull << 20};
+        rc = jeos_format_write(&ctx, f, argv[2], argv[4], &o, &err);
+    } else {
+        return usage();
+    }
+    if (rc)
+        jeos_err_print(&err, stderr, "bootkit");
+    jeos_err_free(&err);
+    jeos_ctx_free(&ctx);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,79 @@
+#!/bin/bash
+# format_test.sh — every output format from one raw disk, checked with qemu-img (info, check,
+# compare) and tar; bad input leaves no output behind.
+set -u
+: "${JEOS_SRC:?}" "${T_TMP:?}"
+cd "$JEOS_SRC"
+KIT=${JEOS_SAN_OUT:-out/san}/tests/boot/bootkit
+W=$T_TMP
+if ! command -v qemu-img >/dev/null; then
+    for t in raw qcow2 vmdk vhd ova gce errors; do echo "SKIP format_$t: qemu-img not installed"; done
+    exit 0
+fi
+# A raw disk with a partition table and non-zero data in two places (holes between).
+python3 - "$W/disk.raw" <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.truncate(24 << 20)
+    f.seek(0); f.write(b"\xeb\x63\x90" + bytes(507) + b"\x55\xaa")
+    f.seek(3 << 20); f.write(bytes(range(256)) * 4096)
+    f.seek((20 << 20) + 12345); f.write(b"jeos" * 1000)
+PY
+
+fail() { echo "FAIL $1: $2"; }
+convert() { "$KIT" convert "$W/disk.raw" "$1" "$W/out.$1" myapp 2>"$W/err.$1"; }
+same() { # fmt file -> compares the guest-visible bytes with the raw disk
+    qemu-img compare -q -f raw -F "$1" "$W/disk.raw" "$2"
+}
+
+if convert raw && cmp -s "$W/disk.raw" "$W/out.raw" && \
+   [ "$(du -k "$W/out.raw" | cut -f1)" -lt 8192 ]; then
+    echo "PASS format_raw"
+else fail format_raw "not identical or not sparse: $(cat "$W/err.raw")"; fi
+
+if convert qcow2 && qemu-img check -q "$W/out.qcow2" && same qcow2 "$W/out.qcow2" && \
+   qemu-img info --output=json "$W/out.qcow2" | grep -q '"format": "qcow2"'; then
+    echo "PASS format_qcow2"
+else fail format_qcow2 "$(cat "$W/err.qcow2"; qemu-img check "$W/out.qcow2" 2>&1 | tail -2)"; fi
+
+if convert vmdk && qemu-img check -q "$W/out.vmdk" && same vmdk "$W/out.vmdk" && \
+   qemu-img info "$W/out.vmdk" | grep -q 'create type: streamOptimized'; then
+    echo "PASS format_vmdk"
+else fail format_vmdk "$(cat "$W/err.vmdk"; qemu-img info "$W/out.vmdk" 2>&1 | tail -5)"; fi
+
+# Fixed VHD: the raw bytes followed by a 512-byte footer ("conectix"), virtual size exact.
+if convert vhd && same vpc "$W/out.vhd" && \
+   [ "$(stat -c %s "$W/out.vhd")" -eq $(( (24 << 20) + 512 )) ] && \
+   [ "$(tail -c 512 "$W/out.vhd" | head -c 8)" = conectix ] && \
+   qemu-img info -f vpc --output=json "$W/out.vhd" | grep -q "\"virtual-size\": $((24 << 20))"; then
+    echo "PASS format_vhd"
+else fail format_vhd "$(cat "$W/err.vhd"; qemu-img info -f vpc "$W/out.vhd" 2>&1 | tail -3)"; fi
+
+# OVA: the descriptor first, then the disk, then a manifest whose hashes hold.
+if convert ova && [ "$(tar tf "$W/out.ova" | tr '\n' ' ')" = "myapp.ovf myapp-disk1.vmdk myapp.mf " ]; then
+    mkdir -p "$W/ova" && tar xf "$W/out.ova" -C "$W/ova"
+    (cd "$W/ova" && sed -E 's/^SHA256\((.*)\)= (.*)$/\2  \1/' myapp.mf | sha256sum -c --quiet) \
+        && same vmdk "$W/ova/myapp-disk1.vmdk" \
+        && grep -q "ovf:capacity=\"$((24 << 20))\"" "$W/ova/myapp.ovf" \
+        && grep -q "ovf:size=\"$(stat -c %s "$W/ova/myapp-disk1.vmdk")\"" "$W/ova/myapp.ovf" \
+        && grep -q '<rasd:VirtualQuantity>256</rasd:VirtualQuantity>' "$W/ova/myapp.ovf" \
+        && python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$W/ova/myapp.ovf" \
+        && echo "PASS format_ova" || fail format_ova "manifest, disk or descriptor wrong"
+else fail format_ova "$(cat "$W/err.ova"; tar tvf "$W/out.ova" 2>&1)"; fi
+
+if convert gce && [ "$(tar tzf "$W/out.gce")" = disk.raw ]; then
+    mkdir -p "$W/gce" && tar xzf "$W/out.gce" -C "$W/gce" && cmp -s "$W/gce/disk.raw" "$W/disk.raw" \
+        && echo "PASS format_gce" || fail format_gce "disk.raw differs"
+else fail format_gce "$(cat "$W/err.gce"; tar tzvf "$W/out.gce" 2>&1)"; fi
+
+# Errors: a missing input and a VHD of a size Azure refuses; neither leaves a file.
+errs=""
+"$KIT" convert "$W/nope.raw" qcow2 "$W/e1.qcow2" 2>"$W/e1" && errs+="missing input accepted; "
+grep -q "bootkit: $W/nope.raw: No such file or directory" "$W/e1" || errs+="message: $(cat "$W/e1"); "
+truncate -s 1000000 "$W/odd.raw"
+"$KIT" convert "$W/odd.raw" vhd "$W/e2.vhd" 2>"$W/e2" && errs+="odd VHD accepted; "
+grep -q "bootkit: $W/odd.raw: 1000000 bytes is not a whole number of MiB (Azure needs that for VHD)" "$W/e2" \
+    || errs+="message: $(cat "$W/e2"); "
+ls "$W" | grep -qE '^e[12]\.' && errs+="left behind: $(ls "$W" | grep -E '^e[12]\.'); "
+[ -z "$errs" ] && echo "PASS format_errors" || fail format_errors "$errs"
+exit 0
