@@ -50,6 +50,7 @@ void deb_info_free(struct deb_info *d)
     deb_strs_free(&d->replaces);
     deb_strs_free(&d->replaces_ver);
     deb_strs_free(&d->scripts);
+    deb_strs_free(&d->depends);
     free(d->postinst);
     free(d->data_member);
     memset(d, 0, sizeof(*d));
@@ -272,6 +273,13 @@ static int read_control(const char *label, const char *member, const void *buf, 
     if (rep)
         deb_parse_relations(rep, &info->replaces, &info->replaces_ver);
     free(rep);
+    static const char *const depf[] = {"Pre-Depends", "Depends"};
+    for (size_t i = 0; i < 2; i++) {
+        char *dep = control_field(control, depf[i]);
+        if (dep)
+            deb_parse_relation_names(dep, &info->depends);
+        free(dep);
+    }
 out:
     free(control);
     archive_read_free(a);
