@@ -369,9 +369,9 @@ static int stage_root(struct build *b, struct jeos_err *err)
         }
     /* A package the kernel's branch reached first but the root needs too. */
     for (size_t j = 0; j < b->rf->npkgs; j++) {
-        const struct deb_strs *d = &b->rf->pkgs[j].depends;
-        for (size_t k = 0; k < d->n; k++) {
-            int i = jeos_resolution_find(&b->res, d->v[k]);
+        /* rootfs_add_deb may move rf->pkgs: index it afresh each time. */
+        for (size_t k = 0; k < b->rf->pkgs[j].depends.n; k++) {
+            int i = jeos_resolution_find(&b->res, b->rf->pkgs[j].depends.v[k]);
             if (i < 0 || b->in_root[i] || !b->in_kernel[i] || is_kernel_image(&b->res.v[i]))
                 continue;
             int rc = root_add(b, (size_t)i, err);
