@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ extern char **environ;
 const char cmd_run_usage[] =
     "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"
     "                [--accel auto|kvm|tcg]\n"
+    "       jeos run APP.elf [--port HOST:GUEST]... [--memory SIZE] [--accel auto|kvm|tcg]\n"
     "\n"
     "Boots a disk image (.raw, .qcow2, .vmdk, .vhd) under qemu-system-x86_64 with a virtio\n"
     "disk and a virtio NIC on QEMU's user network, the serial console on this terminal\n"
@@ -39,7 +41,190 @@ const char cmd_run_usage[] =
     "power off; a second one stops QEMU at once. A .vmdk is run with -snapshot (QEMU cannot\n"
     "write a streamOptimized VMDK).\n"
     "\n"
-    "Exit status: 0 when the guest powered off, 1 on failure, 2 usage error.\n";
+    "A unikernel ELF built for jeos-hv (NAME-hv.elf: it carries the JeosHv note) runs\n"
+    "under jeos-hv (beside jeos, or $JEOS_HV) on /dev/kvm; any other ELF under\n"
+    "qemu-system-x86_64 -M q35 -kernel (PVH) with isa-debug-exit. Either way jeos run\n"
+    "exits with the guest's own exit status.\n"
+    "\n"
+    "Exit status: 0 when the guest powered off, 1 on failure, 2 usage error; for an ELF,\n"
+    "the guest's exit status.\n";
+
+/* Reads the first `n` bytes of a file; returns how many were read, or -1. */
+static ssize_t read_head(const char *path, unsigned char *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t got = pread(fd, buf, n, 0);
+    close(fd);
+    return got;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * True when the ELF64 file `data` (`len` bytes) has a note named "JeosHv" in a PT_NOTE segment:
+ * a unikernel built for jeos-hv. Every offset is checked against `len`.
+ */
+static bool elf_has_jeoshv_note(const unsigned char *data, size_t len)
+{
+    if (len < 64 || data[4] != 2 || data[5] != 1) /* ELFCLASS64, little endian */
+        return false;
+    uint64_t phoff = le64(data + 32);
+    unsigned phentsize = (unsigned)data[54] | (unsigned)data[55] << 8;
+    unsigned phnum = (unsigned)data[56] | (unsigned)data[57] << 8;
+    if (phentsize < 56 || phoff > len || (uint64_t)phnum * phentsize > len - phoff)
+        return false;
+    for (unsigned i = 0; i < phnum; i++) {
+        const unsigned char *ph = data + phoff + (uint64_t)i * phentsize;
+        if (le32(ph) != 4) /* PT_NOTE */
+            continue;
+        uint64_t off = le64(ph + 8), sz = le64(ph + 32);
+        if (off > len || sz > len - off)
+            continue;
+        uint64_t p = off, end = off + sz;
+        while (end - p >= 12) {
+            uint32_t namesz = le32(data + p), descsz = le32(data + p + 4);
+            uint64_t name = p + 12, desc = name + ((namesz + 3ull) & ~3ull);
+            uint64_t next = desc + ((descsz + 3ull) & ~3ull);
+            if (next > end)
+                break;
+            if (namesz == 7 && memcmp(data + name, "JeosHv", 7) == 0)
+                return true;
+            p = next;
+        }
+    }
+    return false;
+}
+
+/* PROG beside the running jeos binary (or one folder up: out/san/jeos -> out/PROG), or NULL. */
+static char *beside_self(const char *prog)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = 0;
+    char *p = xasprintf("%s/%s", self, prog);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    p = xasprintf("%s/../%s", self, prog);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* Runs argv to its end and returns its exit status (128 + signal when killed), or -1. */
+static int run_wait(char *const argv[], struct jeos_err *err)
+{
+    pid_t pid;
+    int e = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    if (e != 0) {
+        jeos_errf(err, -e, "%s: cannot run: %s", argv[0], strerror(e));
+        return -1;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            jeos_errf(err, -errno, "%s: waitpid: %s", argv[0], strerror(errno));
+            return -1;
+        }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* jeos run APP.elf: jeos-hv for a jeos-hv unikernel, else QEMU with the PVH entry. */
+static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uint64_t mem,
+                   bool mem_set, const char *fwd, struct jeos_err *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (jeos_read_file(elf, &data, &len, err) < 0)
+        return JEOS_EXIT_FAIL;
+    bool hv = elf_has_jeoshv_note((const unsigned char *)data, len);
+    free(data);
+    char a_mem[32];
+    int rc;
+    if (hv) {
+        const char *env = getenv("JEOS_HV");
+        char *mon = env && *env ? xstrdup(env) : beside_self("jeos-hv");
+        if (!mon) {
+            jeos_errf(err, -ENOENT,
+                      "%s: a jeos-hv unikernel, but jeos-hv is not beside jeos "
+                      "(run make)",
+                      elf);
+            return JEOS_EXIT_FAIL;
+        }
+        if (fwd)
+            jeos_log(ctx, JEOS_LOG_INFO,
+                     "jeos run: --port is ignored under jeos-hv (no user "
+                     "network; use its --net TAP)");
+        char *argvh[6];
+        int n = 0;
+        argvh[n++] = mon;
+        if (mem_set) {
+            snprintf(a_mem, sizeof(a_mem), "%lluM", (unsigned long long)(mem >> 20));
+            argvh[n++] = "--mem";
+            argvh[n++] = a_mem;
+        }
+        argvh[n++] = (char *)elf;
+        argvh[n] = NULL;
+        jeos_log(ctx, JEOS_LOG_DEBUG, "jeos run: %s under %s", elf, mon);
+        rc = run_wait(argvh, err);
+        free(mon);
+        return rc < 0 ? JEOS_EXIT_FAIL : rc;
+    }
+    snprintf(a_mem, sizeof(a_mem), "%llu",
+             (unsigned long long)((mem_set ? mem : 128ull << 20) >> 20));
+    char *a_nic = xasprintf("user,model=virtio-net-pci%s", fwd ? fwd : "");
+    char *argvq[] = {"qemu-system-x86_64",
+                     "-accel",
+                     (char *)accel,
+                     "-M",
+                     "q35",
+                     "-m",
+                     a_mem,
+                     "-display",
+                     "none",
+                     "-monitor",
+                     "none",
+                     "-serial",
+                     "stdio",
+                     "-no-reboot",
+                     "-device",
+                     "isa-debug-exit,iobase=0xf4,iosize=4",
+                     "-nic",
+                     a_nic,
+                     "-kernel",
+                     (char *)elf,
+                     NULL};
+    jeos_log(ctx, JEOS_LOG_DEBUG, "jeos run: %s under QEMU (PVH, %s)", elf, accel);
+    rc = run_wait(argvq, err);
+    free(a_nic);
+    if (rc < 0)
+        return JEOS_EXIT_FAIL;
+    /* isa-debug-exit: QEMU exits with (status << 1) | 1; 0 is a power-off without it. */
+    if (rc == 0)
+        return 0;
+    if (rc & 1)
+        return rc >> 1;
+    jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", rc);
+    return JEOS_EXIT_FAIL;
+}
 
 /* KVM only when it is hardware-backed: nested or emulated KVM is slower than TCG. */
 static const char *auto_accel(void)
@@ -92,6 +277,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     bool uefi = false;
     const char *accel = "auto";
     uint64_t mem = 512ull << 20;
+    bool mem_set = false;
     int64_t cpus = 1;
     struct sbuf fwd = {0};
     int c, rc = JEOS_EXIT_OK;
@@ -102,6 +288,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         case 'u': uefi = true; break;
         case 'a': accel = optarg; break;
         case 'm':
+            mem_set = true;
             if (!recipe_parse_size(optarg, &mem) || mem < (64ull << 20)) {
                 jeos_errf(err, -EINVAL,
                           "jeos run: --memory: expected a size of 64M or more "
@@ -154,6 +341,18 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         jeos_errf(err, -ENOENT, "%s: %s", image, errno ? strerror(errno) : "not a file");
         sbuf_free(&fwd);
         return JEOS_EXIT_FAIL;
+    }
+    unsigned char magic[4] = {0};
+    if (read_head(image, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0) {
+        if (uefi) {
+            sbuf_free(&fwd);
+            jeos_errf(err, -EINVAL, "jeos run: --uefi: %s is an ELF, not a disk image", image);
+            return JEOS_EXIT_USAGE;
+        }
+        rc = run_elf(ctx, image, strcmp(accel, "auto") ? accel : auto_accel(), mem, mem_set, fwd.s,
+                     err);
+        sbuf_free(&fwd);
+        return rc;
     }
     if (!fmt) {
         jeos_errf(err, -EINVAL, "%s: unknown image type (expected .raw, .qcow2, .vmdk or .vhd)",
