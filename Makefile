@@ -118,6 +118,7 @@ format-check:
 
 demo: deps all
 	$(Q)$(O)/jeos validate recipes/*.yaml
+	$(Q)O=$(O) tests/demo.sh
 
 clean:
 	rm -rf out
