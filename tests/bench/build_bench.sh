@@ -1,0 +1,63 @@
+#!/bin/bash
+# build_bench.sh — `jeos build recipes/nginx.yaml` from a warm cache (packages, kernel and lock
+# already there) beside `mmdebstrap --variant=essential --include=nginx-light,linux-image-cloud-amd64`
+# making a tarball from its own warm package cache in the same run (the peer does less: no
+# filesystem image, no initramfs, no boot loader, no disk, no formats). Prints the times, jeos's
+# raw disk (allocated bytes) and the peer's tarball, and the ratios. Targets: build < 5 s warm,
+# raw allocated < 40 MiB. Needs the Debian mirror for the first (untimed) runs; SKIPs without it.
+set -u
+SRC=${JEOS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+OUT=${JEOS_OUT:-out}
+case $OUT in /*) ;; *) OUT=$SRC/$OUT ;; esac
+JEOS_BIN=$OUT/jeos
+tmp=${T_TMP:-$(mktemp -d)}
+[ -x "$JEOS_BIN" ] || { echo "SKIP build_bench: $JEOS_BIN not built"; exit 0; }
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
+mkdir -p "$tmp/r" && cp -r "$SRC/recipes/nginx.yaml" "$SRC/recipes/nginx" "$tmp/r/"
+# Warm: the first build resolves, fetches and extracts the kernel (untimed).
+"$JEOS_BIN" -q build -o "$tmp/out" "$tmp/r/nginx.yaml" >/dev/null 2>"$tmp/warm.log" || {
+    grep -qiE "resolve|connect|fetch" "$tmp/warm.log" && { echo "SKIP build_bench: the Debian mirror is unreachable"; exit 0; }
+    cat "$tmp/warm.log"; echo "FAIL build_bench: jeos build failed"; exit 1; }
+best=""
+for i in 1 2 3; do
+    a=$(now)
+    "$JEOS_BIN" -q build -o "$tmp/out" "$tmp/r/nginx.yaml" >/dev/null || { echo "FAIL build_bench: jeos build"; exit 1; }
+    t=$(secs "$a" "$(now)")
+    echo "jeos build (warm) run $i: $t s"
+    [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ] && best=$t
+done
+raw=$tmp/out/nginx/nginx.raw
+alloc=$(( $(stat -c %b "$raw") * $(stat -c %B "$raw") ))
+echo "jeos: best warm build $best s; nginx.raw $(stat -c %s "$raw") bytes, $alloc bytes allocated" \
+     "($(echo "$alloc / 1048576" | bc -l | xargs printf '%.1f') MiB; target < 40 MiB)"
+sed -n '/^time per stage:/,/^$/p' "$tmp/out/nginx/build-report.txt"
+
+if ! command -v mmdebstrap >/dev/null; then
+    echo "SKIP build_bench_peer: mmdebstrap is not installed (make deps)"; exit 0
+fi
+S=("deb http://deb.debian.org/debian bookworm main" "deb http://deb.debian.org/debian bookworm-updates main"
+    "deb http://deb.debian.org/debian-security bookworm-security main")
+mm=$OUT/bench-cache/mmdebstrap-kernel
+mkdir -p "$mm"
+INC=nginx-light,linux-image-cloud-amd64
+if [ "$(ls "$mm" | grep -c '\.deb$')" -lt 60 ]; then # warm its package cache once, untimed
+    mmdebstrap --quiet --variant=essential --include=$INC --skip=download/empty \
+        --customize-hook="sync-out /var/cache/apt/archives $mm" \
+        bookworm "$tmp/warm.tar" "${S[@]}" >/dev/null 2>&1 ||
+        { echo "SKIP build_bench_peer: mmdebstrap could not fetch"; exit 0; }
+    rm -f "$tmp/warm.tar"
+fi
+a=$(now)
+mmdebstrap --quiet --variant=essential --include=$INC \
+    --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
+    --setup-hook="sync-in $mm /var/cache/apt/archives" \
+    bookworm "$tmp/mm.tar" "${S[@]}" >/dev/null 2>&1 || { echo "FAIL build_bench: mmdebstrap failed"; exit 1; }
+tm=$(secs "$a" "$(now)")
+sm=$(stat -c %s "$tmp/mm.tar")
+npk=$(tar -xOf "$tmp/mm.tar" ./var/lib/dpkg/status 2>/dev/null | grep -c '^Package:')
+echo "mmdebstrap --variant=essential --include=$INC: $tm s, $npk packages, tarball $sm bytes" \
+     "($(echo "$sm / 1048576" | bc -l | xargs printf '%.0f') MiB; includes its apt update)"
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+echo "time: jeos $best s | mmdebstrap $tm s | ratio jeos/peer $(ratio "$best" "$tm") ($(ratio "$tm" "$best")x faster)"
+echo "size: jeos raw allocated $alloc | mmdebstrap tarball $sm | ratio jeos/peer $(ratio "$alloc" "$sm")"
