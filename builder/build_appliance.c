@@ -542,6 +542,14 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
 
     if (!(init = find_init(opts, err)))
         return -ENOENT;
+    {
+        /* The disk's recipe fields first: a layout that cannot be built fails before any work. */
+        struct jeos_disk_spec probe = {0};
+        if ((rc = jeos_disk_spec_from_recipe(r, &probe, &seed, err)) < 0)
+            goto out;
+        free(seed);
+        seed = NULL;
+    }
     if ((rc = jeos_mkdir_p(b.outdir, 0755, err)) < 0)
         goto out;
     b.stage = xasprintf("%s/.build.XXXXXX", b.outdir);

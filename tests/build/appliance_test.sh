@@ -9,7 +9,7 @@ set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"
 W=$T_TMP
-NAMES="rootless_build reproducible locked_stale bios_http_poweroff uefi_http vmdk_pvscsi qemu_img_check redis_build redis_ping"
+NAMES="rootless_build reproducible locked_stale no_half_written bios_http_poweroff uefi_http vmdk_pvscsi qemu_img_check redis_build redis_ping"
 skip_all() { for t in $NAMES; do echo "SKIP $t: $1"; done; exit 0; }
 for t in qemu-system-x86_64 qemu-img python3 dpkg-deb mksquashfs grub-mkimage; do
     command -v $t >/dev/null || skip_all "$t not installed"
@@ -87,6 +87,16 @@ elif grep -q "packages: curl is not in" "$W/stale.log" && ! ls -d "$B"/out3/*/.b
     echo "PASS locked_stale ($(grep -o 'packages: curl is not in.*' "$W/stale.log" | head -1))"
 else
     cat "$W/stale.log"; echo "FAIL locked_stale: wrong message or files left behind"
+fi
+
+# ---- a failure in a late stage (the initramfs: no init binary) leaves no output, no staging ----
+if JEOS_INIT=$W/no-such-init build "$W/half.log" -o "$B/out4" --locked "$B/r/nginx.yaml"; then
+    echo "FAIL no_half_written: built without an init binary"
+elif grep -q "jeos: \[6/8\] initramfs" "$W/half.log" && grep -q "no-such-init" "$W/half.log" &&
+     [ -z "$(ls -A "$B/out4/nginx" 2>/dev/null)" ]; then
+    echo "PASS no_half_written (failed at the initramfs stage; $B/out4/nginx/ left empty)"
+else
+    cat "$W/half.log"; ls -la "$B/out4/nginx"; echo "FAIL no_half_written: wrong failure or files left behind"
 fi
 
 # ---- boots ----
