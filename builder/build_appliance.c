@@ -196,8 +196,14 @@ static int stage_fetch(struct build *b, struct jeos_err *err)
         if (b->in_kernel[i] && !is_kernel_image(p))
             continue;
         int rc = jeos_fetch_package(b->ctx, p, &b->debs[i], err);
-        if (rc < 0)
+        if (rc < 0) {
+            if (strcmp(b->lock_how, "written") != 0)
+                jeos_errf(err, rc,
+                          "%s pins %s %s: if the mirror no longer has it, resolve again "
+                          "(jeos build --update)",
+                          b->lock, p->name, p->version);
             return rc;
+        }
     }
     return 0;
 }
