@@ -155,9 +155,18 @@ static int stage_resolve(struct build *b, const struct appliance_build_opts *o,
     int rc = jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
     if (rc < 0)
         return rc;
-    rc = jeos_lock_write(b->lock, r->path, &b->res, err);
     b->lock_how = "written";
-    return rc;
+    if (o->lock_path)
+        return jeos_lock_write(b->lock, r->path, &b->res, err);
+    /* Next to the recipe: a folder we may not write to (a shared checkout) is no reason to fail. */
+    struct jeos_err e = {0};
+    if (jeos_lock_write(b->lock, r->path, &b->res, &e) < 0) {
+        jeos_log(b->ctx, JEOS_LOG_INFO, "warning: %s (the build goes on without a lock file)",
+                 e.n ? e.msgs[0] : b->lock);
+        b->lock_how = "not written (see the warning)";
+    }
+    jeos_err_free(&e);
+    return 0;
 }
 
 /* Marks the kernel request's subtree: the kernel and what only it pulled in. */
