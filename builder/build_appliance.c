@@ -555,8 +555,10 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     size_t nnames = 0;
     int rc = 0;
 
-    if (!(init = find_init(opts, err)))
-        return -ENOENT;
+    if (!(init = find_init(opts, err))) {
+        rc = -ENOENT;
+        goto out;
+    }
     {
         /* The disk's recipe fields first: a layout that cannot be built fails before any work. */
         struct jeos_disk_spec probe = {0};
