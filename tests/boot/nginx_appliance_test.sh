@@ -32,7 +32,7 @@ fail() { echo "FAIL nginx_appliance: $*"; exit 1; }
 cp -r recipes/nginx "$W/" && "$KIT" initconf recipes/nginx.yaml >"$W/init.conf" || fail "init.conf"
 sed 's|^files:|files:\n  - {src: init.conf, dst: /etc/jeos/init.conf, mode: "0644"}|' recipes/nginx.yaml >"$W/nginx.yaml"
 start=$(date +%s%N)
-"$JEOS" rootfs -t squashfs --comp zstd -d "$W/out" "$W/nginx.yaml" "${debs[@]}" >"$W/log" 2>&1 || fail "rootfs: $(tail -3 "$W/log")"
+"$JEOS" rootfs -t squashfs -d "$W/out" "$W/nginx.yaml" "${debs[@]}" >"$W/log" 2>&1 || fail "rootfs: $(tail -3 "$W/log")"
 "$KIT" initramfs "$INIT" "$(ls -d "$K"/lib/modules/* | head -1)" "$W/initrd.img" >"$W/log" 2>&1 || fail "initramfs: $(tail -3 "$W/log")"
 "$KIT" disk "$(ls "$K"/boot/vmlinuz-* | head -1)" "$W/initrd.img" "$W/out/root.squashfs" squashfs gpt both "$W/nginx.raw" >"$W/log" 2>&1 \
     || fail "disk: $(tail -3 "$W/log")"
