@@ -13,21 +13,30 @@
 #include "builder/util.h"
 #include "unikernel/host/ukbuild.h"
 
-/* Compiler options of application code: red zone and SSE allowed (the kernel uses IST stacks). */
+/* musl from Debian's musl-dev: headers, crt and libraries. */
+#define MUSL_INC "/usr/include/x86_64-linux-musl"
+#define MUSL_LIB "/usr/lib/x86_64-linux-musl"
+
+/*
+ * Compiler options of application code: red zone and SSE allowed (the kernel uses IST stacks);
+ * musl's headers only; the stack protector reads musl's canary at %fs:0x28.
+ */
 static const char *const app_cflags[] = {
     "-std=gnu11",
     "-O2",
     "-g",
-    "-ffreestanding",
     "-fno-pic",
     "-fno-pie",
-    "-fno-stack-protector",
+    "-fstack-protector-strong",
+    "-D_FORTIFY_SOURCE=2",
     "-fno-omit-frame-pointer",
     "-fno-asynchronous-unwind-tables",
     "-fcf-protection=none",
     "-ffunction-sections",
     "-fdata-sections",
     "-nostdinc",
+    "-isystem",
+    MUSL_INC,
 };
 
 struct platform_out {
@@ -117,6 +126,13 @@ static int write_app_info(const struct recipe *r, const char *path, struct jeos_
         c_string(&b, r->args.v[i]);
         sbuf_puts(&b, ", ");
     }
+    sbuf_puts(&b, "0};\nconst char *const uk_app_env[] = {");
+    for (size_t i = 0; i < r->env.n; i++) {
+        char *kv = xasprintf("%s=%s", r->env.keys[i], r->env.values[i]);
+        c_string(&b, kv);
+        free(kv);
+        sbuf_puts(&b, ", ");
+    }
     sbuf_puts(&b, "0};\n");
     int rc = jeos_write_file_atomic(path, b.s, b.len, 0644, err);
     sbuf_free(&b);
@@ -127,9 +143,11 @@ static int write_app_info(const struct recipe *r, const char *path, struct jeos_
 static int compile(const char *kit, const char *gcc_include, const struct recipe *r, long idx,
                    const char *src, const char *obj, struct jeos_err *err)
 {
-    size_t n = 0, cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + 16;
+    size_t n = 0,
+           cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n + 16;
     char **argv = xcalloc(cap, sizeof(char *));
-    char *inc = xasprintf("-I%s/include", kit);
+    char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
+    char *inc = xasprintf("%s/include", kit);
     /* the temporary folder's random name stays out of the debug info: same input, same ELF */
     char *tmpdir = xstrndup(obj, (size_t)(strrchr(obj, '/') - obj));
     char *prefix_map = xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir);
@@ -138,8 +156,11 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
         argv[n++] = (char *)app_cflags[i];
     argv[n++] = "-isystem";
     argv[n++] = (char *)gcc_include;
+    argv[n++] = "-idirafter"; /* uk.h; musl's headers come first */
     argv[n++] = inc;
     argv[n++] = prefix_map;
+    for (size_t i = 0; i < r->defines.n; i++)
+        argv[n++] = defs[i] = xasprintf("-D%s", r->defines.v[i]);
     for (size_t i = 0; i < r->cflags.n; i++)
         argv[n++] = r->cflags.v[i];
     argv[n++] = "-c";
@@ -158,6 +179,9 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     if (rc < 0)
         jeos_err_move(err, &sub);
     jeos_err_free(&sub);
+    for (size_t i = 0; i < r->defines.n; i++)
+        free(defs[i]);
+    free(defs);
     free(inc);
     free(tmpdir);
     free(prefix_map);
@@ -230,8 +254,37 @@ static int make_disk(const struct jeos_ctx *ctx, const struct recipe *r, const c
     return rc;
 }
 
+/* --size-report: the ELF's size and its largest symbols (nm --size-sort). */
+static int print_size_report(const char *elf, struct jeos_err *err)
+{
+    struct stat st;
+    if (stat(elf, &st) < 0)
+        return jeos_errf(err, -errno, "%s: %s", elf, strerror(errno));
+    struct sbuf out = {0};
+    char *argv[] = {"nm", "--size-sort", "-S", "-r", "--defined-only", (char *)elf, NULL};
+    int rc = jeos_spawn(argv, &out, err);
+    if (rc < 0) {
+        sbuf_free(&out);
+        return rc;
+    }
+    printf("%s: %lld bytes (%.1f KiB)\nlargest symbols:\n", elf, (long long)st.st_size,
+           (double)st.st_size / 1024);
+    int lines = 0;
+    for (char *line = out.s; line && *line && lines < 15; lines++) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        char addr[32], size[32], type[4], name[256];
+        if (sscanf(line, "%31s %31s %3s %255s", addr, size, type, name) == 4)
+            printf("  %8llu  %s %s\n", strtoull(size, NULL, 16), type, name);
+        line = nl ? nl + 1 : NULL;
+    }
+    sbuf_free(&out);
+    return 0;
+}
+
 int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit,
-             const char *out_dir, struct jeos_err *err)
+             const char *out_dir, int size_report, struct jeos_err *err)
 {
     if (r->kind != RECIPE_UNIKERNEL)
         return jeos_errf(err, -EINVAL, "%s: kind: uk_build needs a unikernel recipe", r->path);
@@ -246,9 +299,20 @@ int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit
                              "or raw)",
                              r->path, recipe_format_name(f));
     }
-    if (r->env.n)
-        jeos_log(ctx, JEOS_LOG_INFO, "%s: env: ignored until the unikernel has its POSIX runtime",
-                 r->path);
+    char **libs = xcalloc(r->libs.n + 1, sizeof(char *));
+    for (size_t i = 0; i < r->libs.n; i++) {
+        libs[i] = xasprintf("%s/lib%s.a", MUSL_LIB, r->libs.v[i]);
+        if (!is_file(libs[i])) {
+            int rc =
+                jeos_errf(err, -ENOENT, "%s:%d:%d: libs: %s: no %s (static musl libraries only)",
+                          r->path, r->libs.pos ? r->libs.pos[i].line : 0,
+                          r->libs.pos ? r->libs.pos[i].col : 0, r->libs.v[i], libs[i]);
+            for (size_t k = 0; k <= i; k++)
+                free(libs[k]);
+            free(libs);
+            return rc;
+        }
+    }
 
     int rc = 0;
     char *tmp = xasprintf("%s/jeos-uk.XXXXXX", ctx->tmpdir);
@@ -290,18 +354,21 @@ int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit
         char *link = xasprintf("%s/uk-link.sh", kit);
         char *lib = xasprintf("%s/lib/libuk-%s.a", kit, platforms[p].platform);
         char *lds = xasprintf("%s/kernel.ld", kit);
-        char *shim = xasprintf("%s/lib/libuk-shim.a", kit);
+        char *runtime = xasprintf("%s/lib/uk-runtime.o", kit);
         size_t n = 0;
-        char **argv = xcalloc(r->sources.n + 10, sizeof(char *));
+        char **argv = xcalloc(r->sources.n + r->libs.n + 10, sizeof(char *));
         argv[n++] = "sh";
         argv[n++] = link;
         argv[n++] = elf;
         argv[n++] = lib;
         argv[n++] = lds;
+        argv[n++] = runtime;
         for (size_t i = 0; i < r->sources.n; i++)
             argv[n++] = objs[i];
         argv[n++] = info_o;
-        argv[n++] = shim;
+        for (size_t i = 0; i < r->libs.n; i++)
+            argv[n++] = libs[i];
+        argv[n++] = MUSL_LIB "/libc.a";
         argv[n] = NULL;
         jeos_log(ctx, JEOS_LOG_INFO, "link %s (platform %s)", elf, platforms[p].platform);
         struct jeos_err sub = {0};
@@ -311,6 +378,8 @@ int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit
             jeos_err_move(err, &sub);
         }
         jeos_err_free(&sub);
+        if (rc == 0 && p == 0 && size_report)
+            rc = print_size_report(elf, err);
         if (rc == 0 && p == 0 && want_raw) {
             char *raw = xasprintf("%s/%s.raw", dest, r->name);
             rc = make_disk(ctx, r, tmp, elf, raw, err);
@@ -321,11 +390,14 @@ int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit
         free(link);
         free(lib);
         free(lds);
-        free(shim);
+        free(runtime);
         if (rc < 0)
             goto out;
     }
 out:
+    for (size_t i = 0; i < r->libs.n; i++)
+        free(libs[i]);
+    free(libs);
     if (tmp)
         rm_rf(tmp);
     for (size_t i = 0; i < r->sources.n; i++)

@@ -1,0 +1,377 @@
+/*
+ * runtime/libc/fd.c — file descriptors: the console (0, 1, 2), /dev/null, /dev/zero,
+ * /dev/urandom, /dev/console, and pipes (4 KiB rings; blocking unless O_NONBLOCK); poll over them.
+ */
+#include "console/console.h"
+#include "lib/string.h"
+#include "memory/memory.h"
+#include "platform/platform.h"
+#include "rt.h"
+#include "time/time.h"
+
+#define MAX_FD     64
+#define PIPE_SIZE  4096
+#define O_ACCMODE  3
+#define O_NONBLOCK 04000
+#define O_CLOEXEC  02000000
+#define FD_CLOEXEC 1
+
+enum { F_NONE, F_CONSOLE, F_NULL, F_ZERO, F_URANDOM, F_PIPE_R, F_PIPE_W };
+
+struct pipe {
+    char *buf;
+    uint32_t head, len;
+    int readers, writers;
+};
+
+struct fd {
+    int kind, flags, cloexec;
+    struct pipe *pipe;
+};
+
+static struct fd fds[MAX_FD];
+static int poll_key; /* pollers wait here; every pipe change wakes them */
+
+void rt_fd_init(void)
+{
+    for (int i = 0; i < 3; i++)
+        fds[i] = (struct fd){.kind = F_CONSOLE, .flags = i == 0 ? 0 : 1};
+}
+
+static struct fd *get(int fd)
+{
+    if (fd < 0 || fd >= MAX_FD || fds[fd].kind == F_NONE)
+        return NULL;
+    return &fds[fd];
+}
+
+static int alloc_fd(int from)
+{
+    for (int i = from < 0 ? 0 : from; i < MAX_FD; i++)
+        if (fds[i].kind == F_NONE)
+            return i;
+    return -RT_EMFILE;
+}
+
+static void pipe_changed(struct pipe *p)
+{
+    rt_wake(p, 1 << 30);
+    rt_wake(&poll_key, 1 << 30);
+}
+
+long rt_read(int fd, void *buf, uint64_t n)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    switch (f->kind) {
+    case F_CONSOLE:
+    case F_NULL: return 0; /* no console input yet: end of file */
+    case F_ZERO: memset(buf, 0, n); return (long)n;
+    case F_URANDOM: rt_random_bytes(buf, n); return (long)n;
+    case F_PIPE_R: {
+        struct pipe *p = f->pipe;
+        while (!p->len) {
+            if (!p->writers)
+                return 0;
+            if (f->flags & O_NONBLOCK)
+                return -RT_EAGAIN;
+            rt_wait_on(p, 0);
+        }
+        uint64_t k = 0;
+        while (k < n && p->len) {
+            ((char *)buf)[k++] = p->buf[p->head];
+            p->head = (p->head + 1) % PIPE_SIZE;
+            p->len--;
+        }
+        pipe_changed(p);
+        return (long)k;
+    }
+    default: return -RT_EBADF;
+    }
+}
+
+long rt_write(int fd, const void *buf, uint64_t n)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    switch (f->kind) {
+    case F_CONSOLE: platform_console_write(buf, n); return (long)n;
+    case F_NULL:
+    case F_ZERO:
+    case F_URANDOM: return (long)n;
+    case F_PIPE_W: {
+        struct pipe *p = f->pipe;
+        uint64_t k = 0;
+        while (k < n) {
+            if (!p->readers)
+                return k ? (long)k : -RT_EPIPE; /* signals are never delivered: EPIPE only */
+            if (p->len == PIPE_SIZE) {
+                if (f->flags & O_NONBLOCK)
+                    return k ? (long)k : -RT_EAGAIN;
+                pipe_changed(p);
+                rt_wait_on(p, 0);
+                continue;
+            }
+            p->buf[(p->head + p->len) % PIPE_SIZE] = ((const char *)buf)[k++];
+            p->len++;
+        }
+        pipe_changed(p);
+        return (long)k;
+    }
+    default: return -RT_EBADF;
+    }
+}
+
+static int streq(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+long rt_openat(int dirfd, const char *path, int flags, int mode)
+{
+    (void)dirfd;
+    (void)mode;
+    int kind = F_NONE;
+    if (streq(path, "/dev/null"))
+        kind = F_NULL;
+    else if (streq(path, "/dev/zero"))
+        kind = F_ZERO;
+    else if (streq(path, "/dev/urandom") || streq(path, "/dev/random"))
+        kind = F_URANDOM;
+    else if (streq(path, "/dev/console") || streq(path, "/dev/tty"))
+        kind = F_CONSOLE;
+    if (kind == F_NONE)
+        return -RT_ENOENT; /* no file system yet */
+    int fd = alloc_fd(0);
+    if (fd < 0)
+        return fd;
+    fds[fd] =
+        (struct fd){.kind = kind, .flags = flags & ~O_CLOEXEC, .cloexec = !!(flags & O_CLOEXEC)};
+    return fd;
+}
+
+static void drop(struct fd *f)
+{
+    struct pipe *p = f->pipe;
+    if (p) {
+        if (f->kind == F_PIPE_R)
+            p->readers--;
+        else
+            p->writers--;
+        pipe_changed(p);
+        if (!p->readers && !p->writers) {
+            page_free(p->buf, 1);
+            heap_free(p);
+        }
+    }
+    *f = (struct fd){0};
+}
+
+long rt_close(int fd)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    drop(f);
+    return 0;
+}
+
+long rt_dup3(int fd, int newfd, int flags, int exact)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    if (exact) {
+        if (newfd < 0 || newfd >= MAX_FD)
+            return -RT_EBADF;
+        if (newfd == fd)
+            return flags ? -RT_EINVAL : newfd;
+        if (fds[newfd].kind != F_NONE)
+            drop(&fds[newfd]);
+    } else {
+        newfd = alloc_fd(newfd);
+        if (newfd < 0)
+            return newfd;
+    }
+    fds[newfd] = *f;
+    fds[newfd].cloexec = !!(flags & O_CLOEXEC);
+    if (f->pipe) {
+        if (f->kind == F_PIPE_R)
+            f->pipe->readers++;
+        else
+            f->pipe->writers++;
+    }
+    return newfd;
+}
+
+long rt_pipe2(int *out, int flags)
+{
+    int r = alloc_fd(0);
+    if (r < 0)
+        return r;
+    fds[r].kind = F_PIPE_R; /* reserve while finding the second */
+    int w = alloc_fd(0);
+    fds[r].kind = F_NONE;
+    if (w < 0)
+        return w;
+    struct pipe *p = heap_alloc(sizeof(*p));
+    char *buf = page_alloc(1);
+    if (!p || !buf) {
+        heap_free(p);
+        page_free(buf, 1);
+        return -RT_ENOMEM;
+    }
+    *p = (struct pipe){.buf = buf, .readers = 1, .writers = 1};
+    int cl = !!(flags & O_CLOEXEC), fl = flags & O_NONBLOCK;
+    fds[r] = (struct fd){.kind = F_PIPE_R, .flags = fl, .cloexec = cl, .pipe = p};
+    fds[w] = (struct fd){.kind = F_PIPE_W, .flags = fl | 1, .cloexec = cl, .pipe = p};
+    out[0] = r;
+    out[1] = w;
+    return 0;
+}
+
+#define TIOCGWINSZ 0x5413
+#define FIONBIO    0x5421
+
+long rt_ioctl(int fd, unsigned long req, uint64_t arg)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    if (req == FIONBIO) {
+        if (*(int *)arg)
+            f->flags |= O_NONBLOCK;
+        else
+            f->flags &= ~O_NONBLOCK;
+        return 0;
+    }
+    if (req == TIOCGWINSZ && f->kind == F_CONSOLE) {
+        unsigned short *ws = (unsigned short *)arg;
+        ws[0] = 24;
+        ws[1] = 80;
+        ws[2] = ws[3] = 0;
+        return 0;
+    }
+    return -RT_ENOTTY;
+}
+
+#define F_DUPFD         0
+#define F_GETFD         1
+#define F_SETFD         2
+#define F_GETFL         3
+#define F_SETFL         4
+#define F_DUPFD_CLOEXEC 1030
+
+long rt_fcntl(int fd, int cmd, uint64_t arg)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    switch (cmd) {
+    case F_DUPFD: return rt_dup3(fd, (int)arg, 0, 0);
+    case F_DUPFD_CLOEXEC: return rt_dup3(fd, (int)arg, O_CLOEXEC, 0);
+    case F_GETFD: return f->cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD: f->cloexec = arg & FD_CLOEXEC; return 0;
+    case F_GETFL: return f->flags;
+    case F_SETFL: f->flags = (f->flags & O_ACCMODE) | ((int)arg & O_NONBLOCK); return 0;
+    default: return -RT_EINVAL;
+    }
+}
+
+/* struct stat of x86-64 Linux */
+struct rt_stat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, pad0;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    uint64_t times[6];
+    int64_t reserved[3];
+};
+
+long rt_fstat(int fd, void *out)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    struct rt_stat st = {.nlink = 1, .blksize = 4096, .ino = (uint64_t)fd + 1};
+    static const uint64_t rdev[] = {0, 0x501, 0x103, 0x105, 0x109};
+    if (f->kind == F_PIPE_R || f->kind == F_PIPE_W) {
+        st.mode = 0010600;
+    } else {
+        st.mode = 0020666;
+        st.rdev = rdev[f->kind];
+    }
+    memcpy(out, &st, sizeof(st));
+    return 0;
+}
+
+long rt_lseek(int fd, int64_t off, int whence)
+{
+    (void)off;
+    (void)whence;
+    struct fd *f = get(fd);
+    if (!f)
+        return -RT_EBADF;
+    if (f->kind == F_PIPE_R || f->kind == F_PIPE_W || f->kind == F_CONSOLE)
+        return -RT_ESPIPE;
+    return 0;
+}
+
+struct rt_pollfd {
+    int fd;
+    short events, revents;
+};
+
+#define POLLIN   1
+#define POLLOUT  4
+#define POLLERR  8
+#define POLLHUP  16
+#define POLLNVAL 32
+
+static short ready(int fd, short ev)
+{
+    struct fd *f = get(fd);
+    if (!f)
+        return POLLNVAL;
+    short r = 0;
+    switch (f->kind) {
+    case F_PIPE_R:
+        if (f->pipe->len)
+            r |= POLLIN;
+        if (!f->pipe->writers)
+            r |= POLLHUP;
+        break;
+    case F_PIPE_W:
+        if (!f->pipe->readers)
+            r |= POLLERR;
+        else if (f->pipe->len < PIPE_SIZE)
+            r |= POLLOUT;
+        break;
+    case F_CONSOLE:
+        r |= POLLOUT; /* no input yet: never readable */
+        break;
+    default: r |= POLLIN | POLLOUT;
+    }
+    return r & (ev | POLLERR | POLLHUP | POLLNVAL);
+}
+
+long rt_poll(void *p, uint64_t n, int64_t timeout_ns)
+{
+    struct rt_pollfd *pf = p;
+    uint64_t deadline = timeout_ns > 0 ? time_monotonic_ns() + (uint64_t)timeout_ns : 0;
+    for (;;) {
+        long count = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            pf[i].revents = pf[i].fd < 0 ? 0 : ready(pf[i].fd, pf[i].events);
+            if (pf[i].revents)
+                count++;
+        }
+        if (count || timeout_ns == 0)
+            return count;
+        if (timeout_ns > 0 && time_monotonic_ns() >= deadline)
+            return 0;
+        rt_wait_on(&poll_key, deadline);
+    }
+}

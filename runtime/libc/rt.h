@@ -1,0 +1,93 @@
+/* runtime/libc/rt.h — the Linux system-call layer under musl: shared declarations (internal). */
+#ifndef RT_RT_H
+#define RT_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Linux errno values the runtime returns (negated). */
+#define RT_EPERM     1
+#define RT_ENOENT    2
+#define RT_ESRCH     3
+#define RT_EINTR     4
+#define RT_EIO       5
+#define RT_EBADF     9
+#define RT_EAGAIN    11
+#define RT_ENOMEM    12
+#define RT_ENODEV    19
+#define RT_EACCES    13
+#define RT_EFAULT    14
+#define RT_EEXIST    17
+#define RT_ENOTDIR   20
+#define RT_EISDIR    21
+#define RT_EINVAL    22
+#define RT_EMFILE    24
+#define RT_ENOTTY    25
+#define RT_ESPIPE    29
+#define RT_EROFS     30
+#define RT_EPIPE     32
+#define RT_ERANGE    34
+#define RT_ENOSYS    38
+#define RT_ETIMEDOUT 110
+
+/* The registers of a system call as entry.S saved them (lowest address first). */
+struct rt_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t rip, rflags, rsp;
+};
+
+/* entry.S */
+void rt_syscall_entry(void);
+void rt_syscall_exit(void);
+void rt_switch(uint64_t *save_sp, uint64_t new_sp);
+__attribute__((noreturn)) void rt_enter(uint64_t sp, void (*entry)(void));
+extern uint64_t rt_kstack_top;
+
+/* syscall.c: the dispatcher entry.S calls; the result goes to f->rax. */
+void rt_syscall(struct rt_frame *f);
+
+/* mem.c: anonymous memory. */
+long rt_brk(uint64_t addr);
+long rt_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+long rt_munmap(uint64_t addr, uint64_t len);
+long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+
+/* fd.c: file descriptors (console, /dev nodes, pipes). */
+void rt_fd_init(void);
+long rt_read(int fd, void *buf, uint64_t n);
+long rt_write(int fd, const void *buf, uint64_t n);
+long rt_openat(int dirfd, const char *path, int flags, int mode);
+long rt_close(int fd);
+long rt_ioctl(int fd, unsigned long req, uint64_t arg);
+long rt_fcntl(int fd, int cmd, uint64_t arg);
+long rt_dup3(int fd, int newfd, int flags, int exact);
+long rt_pipe2(int *fds, int flags);
+long rt_fstat(int fd, void *st);
+long rt_lseek(int fd, int64_t off, int whence);
+long rt_poll(void *fds, uint64_t n, int64_t timeout_ns);
+
+/* random.c: ChaCha20 seeded from RDSEED/RDRAND (and the TSC). */
+void rt_random_init(void);
+void rt_random_bytes(void *buf, size_t n);
+
+/* sched.c: threads (cooperative: switches at blocking system calls). */
+void rt_sched_init(void);
+long rt_clone(struct rt_frame *f, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid,
+              uint64_t tls);
+long rt_futex(uint32_t *uaddr, int op, uint32_t val, uint64_t timeout, uint32_t *uaddr2,
+              uint32_t val3);
+__attribute__((noreturn)) void rt_thread_exit(int status, int group);
+long rt_set_tid_address(int *tidptr);
+long rt_gettid(void);
+void rt_yield(void);
+/* Blocks the running thread until deadline (monotonic ns; 0 = none) or a wake; 0 or -ETIMEDOUT. */
+long rt_sleep_until(uint64_t deadline_ns);
+void rt_set_fs(uint64_t base);
+/* Wait queues keyed by an address (futex words, pipes): block until rt_wake(key) or deadline. */
+long rt_wait_on(const void *key, uint64_t deadline_ns);
+int rt_wake(const void *key, int n);
+
+/* The name of system call nr (generated from the Linux headers), or NULL. */
+const char *rt_syscall_name(unsigned long nr);
+
+#endif
