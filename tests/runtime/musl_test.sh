@@ -1,0 +1,89 @@
+#!/bin/bash
+# tests/runtime/musl_test.sh — unmodified C programs on musl, built by jeos build from the
+# recipes in tests/runtime/, booted under QEMU TCG (PVH -kernel); the guests' PASS/FAIL lines are
+# relayed. Also: getrandom differs across boots, the ENOSYS notice, and two programs under jeos-hv.
+set -u
+UK_TEST=runtime
+. "$JEOS_SRC/tests/unikernel/lib.sh"
+uk_setup
+if [ ! -x "${JEOS:-}" ]; then
+    echo "SKIP runtime: jeos not built ($JEOS)"
+    exit 0
+fi
+if [ ! -f /usr/lib/x86_64-linux-musl/libc.a ]; then
+    echo "SKIP runtime: musl-dev not installed (make deps)"
+    exit 0
+fi
+out=$T_TMP/out
+log=$T_TMP/log
+
+# relay NAME LOG: the guest's PASS/FAIL lines, then FAIL unless it exited with 0 and passed something
+relay() {
+    local name=$1 f=$2
+    grep -E '^(PASS|FAIL|SKIP) ' "$f"
+    if ! grep -q '^PASS ' "$f" || [ "$UK_STATUS" -ne 0 ]; then
+        echo "FAIL $name: guest status $UK_STATUS; its console:"
+        sed 's/^/    /' "$f" | head -40
+    fi
+}
+
+for t in stdio malloc sort threads sleep random enosys; do
+    if ! "$JEOS" -q build -o "$out" "$JEOS_SRC/tests/runtime/$t.yaml" >"$T_TMP/build.log" 2>&1; then
+        echo "FAIL rt-$t-build: jeos build failed:"
+        sed 's/^/    /' "$T_TMP/build.log" | head -30
+        continue
+    fi
+    uk_pvh "$log.$t" "$out/rt-$t/rt-$t.elf" ""
+    relay "rt-$t" "$log.$t"
+done
+
+# the console shows what the program printed, stderr included
+if [ -f "$log.stdio" ]; then
+    uk_expect rt-stdio-console "$log.stdio" '^console line 1 2\.5$' '^stderr works$' &&
+        echo "PASS rt-stdio-console"
+fi
+
+# one notice per unknown system call, naming it
+if [ -f "$log.enosys" ]; then
+    n=$(grep -c '^jeos: system call acct (163) is not implemented: ENOSYS$' "$log.enosys")
+    [ "$n" -eq 1 ] && echo "PASS rt-enosys-notice" || echo "FAIL rt-enosys-notice: $n notices"
+fi
+
+# getrandom differs across boots
+if [ -f "$out/rt-random/rt-random.elf" ]; then
+    uk_pvh "$log.random2" "$out/rt-random/rt-random.elf" ""
+    a=$(sed -n 's/^RANDOM //p' "$log.random")
+    b=$(sed -n 's/^RANDOM //p' "$log.random2")
+    if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then
+        echo "PASS rt-getrandom-boots"
+    else
+        echo "FAIL rt-getrandom-boots: '$a' then '$b'"
+    fi
+fi
+
+# the same application ELFs, linked with the hv platform, under jeos-hv
+hv=$UK_OUTDIR/jeos-hv
+if [ -x "$hv" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    "$JEOS" -q build -o "$out" "$JEOS_SRC/recipes/hello.yaml" >/dev/null 2>&1
+    for t in hello/hello rt-threads/rt-threads rt-sort/rt-sort; do
+        n=${t%%/*}
+        ASAN_OPTIONS=detect_leaks=0 timeout 60 "$hv" "$out/$t-hv.elf" </dev/null >"$log.hv.$n" 2>&1
+        UK_STATUS=$?
+        # kvm_pvm without VT-x emulates the guest, and its emulator rejects SSE instructions
+        # (musl's libc.a uses them: vfprintf's first is pxor)
+        if grep -q 'no VT-x or AMD-V' "$log.hv.$n" && grep -q 'KVM internal error' "$log.hv.$n"; then
+            echo "SKIP rt-hv-$n: this host's KVM emulates the CPU and cannot run SSE instructions:"
+            sed 's/^/    /' "$log.hv.$n" | head -3
+            continue
+        fi
+        if [ "$n" = hello ]; then
+            uk_expect rt-hv-hello "$log.hv.$n" '^Hello from a jeos unikernel \(hello, 0 arguments\)$' &&
+                { [ "$UK_STATUS" -eq 0 ] && echo "PASS rt-hv-hello" || echo "FAIL rt-hv-hello: status $UK_STATUS"; }
+        else
+            sed -i 's/^PASS /PASS hv-/; s/^FAIL /FAIL hv-/' "$log.hv.$n"
+            relay "rt-hv-$n" "$log.hv.$n"
+        fi
+    done
+else
+    echo "SKIP rt-hv: no jeos-hv or /dev/kvm"
+fi
