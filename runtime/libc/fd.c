@@ -16,33 +16,31 @@
 #define O_CLOEXEC  02000000
 #define FD_CLOEXEC 1
 
-enum { F_NONE, F_CONSOLE, F_NULL, F_ZERO, F_URANDOM, F_PIPE_R, F_PIPE_W };
-
-struct pipe {
+struct rt_pipe {
     char *buf;
     uint32_t head, len;
     int readers, writers;
 };
 
-struct fd {
-    int kind, flags, cloexec;
-    struct pipe *pipe;
-};
-
-static struct fd fds[MAX_FD];
+static struct rt_fd fds[MAX_FD];
 static int poll_key; /* pollers wait here; every pipe change wakes them */
 
 void rt_fd_init(void)
 {
     for (int i = 0; i < 3; i++)
-        fds[i] = (struct fd){.kind = F_CONSOLE, .flags = i == 0 ? 0 : 1};
+        fds[i] = (struct rt_fd){.kind = F_CONSOLE, .flags = i == 0 ? 0 : 1};
 }
 
-static struct fd *get(int fd)
+static struct rt_fd *get(int fd)
 {
     if (fd < 0 || fd >= MAX_FD || fds[fd].kind == F_NONE)
         return NULL;
     return &fds[fd];
+}
+
+struct rt_fd *rt_fd_get(int fd)
+{
+    return get(fd);
 }
 
 static int alloc_fd(int from)
@@ -53,7 +51,15 @@ static int alloc_fd(int from)
     return -RT_EMFILE;
 }
 
-static void pipe_changed(struct pipe *p)
+int rt_fd_new(const struct rt_fd *f)
+{
+    int fd = alloc_fd(0);
+    if (fd >= 0)
+        fds[fd] = *f;
+    return fd;
+}
+
+static void pipe_changed(struct rt_pipe *p)
 {
     rt_wake(p, 1 << 30);
     rt_wake(&poll_key, 1 << 30);
@@ -61,7 +67,7 @@ static void pipe_changed(struct pipe *p)
 
 long rt_read(int fd, void *buf, uint64_t n)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
     switch (f->kind) {
@@ -69,8 +75,10 @@ long rt_read(int fd, void *buf, uint64_t n)
     case F_NULL: return 0; /* no console input yet: end of file */
     case F_ZERO: memset(buf, 0, n); return (long)n;
     case F_URANDOM: rt_random_bytes(buf, n); return (long)n;
+    case F_FILE:
+    case F_DIR: return rt_fs_read(f, buf, n, -1);
     case F_PIPE_R: {
-        struct pipe *p = f->pipe;
+        struct rt_pipe *p = f->pipe;
         while (!p->len) {
             if (!p->writers)
                 return 0;
@@ -93,7 +101,7 @@ long rt_read(int fd, void *buf, uint64_t n)
 
 long rt_write(int fd, const void *buf, uint64_t n)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
     switch (f->kind) {
@@ -101,8 +109,10 @@ long rt_write(int fd, const void *buf, uint64_t n)
     case F_NULL:
     case F_ZERO:
     case F_URANDOM: return (long)n;
+    case F_FILE:
+    case F_DIR: return rt_fs_write(f, buf, n, -1);
     case F_PIPE_W: {
-        struct pipe *p = f->pipe;
+        struct rt_pipe *p = f->pipe;
         uint64_t k = 0;
         while (k < n) {
             if (!p->readers)
@@ -131,8 +141,6 @@ static int streq(const char *a, const char *b)
 
 long rt_openat(int dirfd, const char *path, int flags, int mode)
 {
-    (void)dirfd;
-    (void)mode;
     int kind = F_NONE;
     if (streq(path, "/dev/null"))
         kind = F_NULL;
@@ -143,18 +151,18 @@ long rt_openat(int dirfd, const char *path, int flags, int mode)
     else if (streq(path, "/dev/console") || streq(path, "/dev/tty"))
         kind = F_CONSOLE;
     if (kind == F_NONE)
-        return -RT_ENOENT; /* no file system yet */
+        return rt_fs_open(dirfd, path, flags, mode);
     int fd = alloc_fd(0);
     if (fd < 0)
         return fd;
     fds[fd] =
-        (struct fd){.kind = kind, .flags = flags & ~O_CLOEXEC, .cloexec = !!(flags & O_CLOEXEC)};
+        (struct rt_fd){.kind = kind, .flags = flags & ~O_CLOEXEC, .cloexec = !!(flags & O_CLOEXEC)};
     return fd;
 }
 
-static void drop(struct fd *f)
+static void drop(struct rt_fd *f)
 {
-    struct pipe *p = f->pipe;
+    struct rt_pipe *p = f->pipe;
     if (p) {
         if (f->kind == F_PIPE_R)
             p->readers--;
@@ -166,12 +174,12 @@ static void drop(struct fd *f)
             heap_free(p);
         }
     }
-    *f = (struct fd){0};
+    *f = (struct rt_fd){0};
 }
 
 long rt_close(int fd)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
     drop(f);
@@ -180,7 +188,7 @@ long rt_close(int fd)
 
 long rt_dup3(int fd, int newfd, int flags, int exact)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
     if (exact) {
@@ -216,17 +224,17 @@ long rt_pipe2(int *out, int flags)
     fds[r].kind = F_NONE;
     if (w < 0)
         return w;
-    struct pipe *p = heap_alloc(sizeof(*p));
+    struct rt_pipe *p = heap_alloc(sizeof(*p));
     char *buf = page_alloc(1);
     if (!p || !buf) {
         heap_free(p);
         page_free(buf, 1);
         return -RT_ENOMEM;
     }
-    *p = (struct pipe){.buf = buf, .readers = 1, .writers = 1};
+    *p = (struct rt_pipe){.buf = buf, .readers = 1, .writers = 1};
     int cl = !!(flags & O_CLOEXEC), fl = flags & O_NONBLOCK;
-    fds[r] = (struct fd){.kind = F_PIPE_R, .flags = fl, .cloexec = cl, .pipe = p};
-    fds[w] = (struct fd){.kind = F_PIPE_W, .flags = fl | 1, .cloexec = cl, .pipe = p};
+    fds[r] = (struct rt_fd){.kind = F_PIPE_R, .flags = fl, .cloexec = cl, .pipe = p};
+    fds[w] = (struct rt_fd){.kind = F_PIPE_W, .flags = fl | 1, .cloexec = cl, .pipe = p};
     out[0] = r;
     out[1] = w;
     return 0;
@@ -237,7 +245,7 @@ long rt_pipe2(int *out, int flags)
 
 long rt_ioctl(int fd, unsigned long req, uint64_t arg)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
     if (req == FIONBIO) {
@@ -266,7 +274,7 @@ long rt_ioctl(int fd, unsigned long req, uint64_t arg)
 
 long rt_fcntl(int fd, int cmd, uint64_t arg)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
     switch (cmd) {
@@ -292,9 +300,13 @@ struct rt_stat {
 
 long rt_fstat(int fd, void *out)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
+    if (f->kind == F_FILE || f->kind == F_DIR) {
+        rt_fs_stat_node(f->node, out);
+        return 0;
+    }
     struct rt_stat st = {.nlink = 1, .blksize = 4096, .ino = (uint64_t)fd + 1};
     static const uint64_t rdev[] = {0, 0x501, 0x103, 0x105, 0x109};
     if (f->kind == F_PIPE_R || f->kind == F_PIPE_W) {
@@ -309,11 +321,11 @@ long rt_fstat(int fd, void *out)
 
 long rt_lseek(int fd, int64_t off, int whence)
 {
-    (void)off;
-    (void)whence;
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
+    if (f->kind == F_FILE || f->kind == F_DIR)
+        return rt_fs_lseek(f, off, whence);
     if (f->kind == F_PIPE_R || f->kind == F_PIPE_W || f->kind == F_CONSOLE)
         return -RT_ESPIPE;
     return 0;
@@ -332,7 +344,7 @@ struct rt_pollfd {
 
 static short ready(int fd, short ev)
 {
-    struct fd *f = get(fd);
+    struct rt_fd *f = get(fd);
     if (!f)
         return POLLNVAL;
     short r = 0;

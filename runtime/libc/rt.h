@@ -6,29 +6,35 @@
 #include <stdint.h>
 
 /* Linux errno values the runtime returns (negated). */
-#define RT_EPERM     1
-#define RT_ENOENT    2
-#define RT_ESRCH     3
-#define RT_EINTR     4
-#define RT_EIO       5
-#define RT_EBADF     9
-#define RT_EAGAIN    11
-#define RT_ENOMEM    12
-#define RT_ENODEV    19
-#define RT_EACCES    13
-#define RT_EFAULT    14
-#define RT_EEXIST    17
-#define RT_ENOTDIR   20
-#define RT_EISDIR    21
-#define RT_EINVAL    22
-#define RT_EMFILE    24
-#define RT_ENOTTY    25
-#define RT_ESPIPE    29
-#define RT_EROFS     30
-#define RT_EPIPE     32
-#define RT_ERANGE    34
-#define RT_ENOSYS    38
-#define RT_ETIMEDOUT 110
+#define RT_EPERM        1
+#define RT_ENOENT       2
+#define RT_ESRCH        3
+#define RT_EINTR        4
+#define RT_EIO          5
+#define RT_EBADF        9
+#define RT_EAGAIN       11
+#define RT_ENOMEM       12
+#define RT_ENODEV       19
+#define RT_EACCES       13
+#define RT_EFAULT       14
+#define RT_EEXIST       17
+#define RT_EXDEV        18
+#define RT_ENOTDIR      20
+#define RT_EISDIR       21
+#define RT_EINVAL       22
+#define RT_EMFILE       24
+#define RT_ENOTTY       25
+#define RT_ESPIPE       29
+#define RT_EROFS        30
+#define RT_EPIPE        32
+#define RT_ERANGE       34
+#define RT_EFBIG        27
+#define RT_ENOSPC       28
+#define RT_ENAMETOOLONG 36
+#define RT_ENOSYS       38
+#define RT_ENOTEMPTY    39
+#define RT_ELOOP        40
+#define RT_ETIMEDOUT    110
 
 /* The registers of a system call as entry.S saved them (lowest address first). */
 struct rt_frame {
@@ -52,7 +58,19 @@ long rt_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t 
 long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 
-/* fd.c: file descriptors (console, /dev nodes, pipes). */
+/* fd.c: file descriptors (console, /dev nodes, pipes, files). */
+enum { F_NONE, F_CONSOLE, F_NULL, F_ZERO, F_URANDOM, F_PIPE_R, F_PIPE_W, F_FILE, F_DIR };
+struct rt_pipe;
+struct rt_fd {
+    int kind, flags, cloexec;
+    struct rt_pipe *pipe;
+    int node;     /* F_FILE, F_DIR: index in fs.c's node table */
+    uint64_t off; /* F_FILE: byte offset; F_DIR: next node index to list */
+};
+/* The open descriptor fd, or NULL. */
+struct rt_fd *rt_fd_get(int fd);
+/* A new descriptor (lowest free) holding *f; the descriptor or -EMFILE. */
+int rt_fd_new(const struct rt_fd *f);
 void rt_fd_init(void);
 long rt_read(int fd, void *buf, uint64_t n);
 long rt_write(int fd, const void *buf, uint64_t n);
@@ -65,6 +83,25 @@ long rt_pipe2(int *fds, int flags);
 long rt_fstat(int fd, void *st);
 long rt_lseek(int fd, int64_t off, int whence);
 long rt_poll(void *fds, uint64_t n, int64_t timeout_ns);
+
+/* fs.c: the read-only files of the recipe (embedded cpio newc) and a tmpfs at /tmp. */
+void rt_fs_init(void);
+long rt_fs_open(int dirfd, const char *path, int flags, int mode);
+long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at); /* at < 0: at f->off */
+long rt_fs_write(struct rt_fd *f, const void *buf, uint64_t n, int64_t at);
+long rt_fs_lseek(struct rt_fd *f, int64_t off, int whence);
+void rt_fs_stat_node(int node, void *st);
+long rt_fs_fstatat(int dirfd, const char *path, void *st, int flags);
+long rt_fs_statx(int dirfd, const char *path, int flags, void *stx);
+long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n);
+long rt_fs_readlinkat(int dirfd, const char *path, char *buf, uint64_t n);
+long rt_fs_access(int dirfd, const char *path, int mode);
+long rt_fs_getcwd(char *buf, uint64_t n);
+long rt_fs_chdir(const char *path, int fd);
+long rt_fs_mkdirat(int dirfd, const char *path, int mode);
+long rt_fs_unlinkat(int dirfd, const char *path, int flags);
+long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+long rt_fs_ftruncate(struct rt_fd *f, int64_t len);
 
 /* random.c: ChaCha20 seeded from RDSEED/RDRAND (and the TSC). */
 void rt_random_init(void);

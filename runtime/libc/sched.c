@@ -12,7 +12,7 @@
 #include "uk.h"
 
 #define MAX_THREADS          64
-#define KSTACK_PAGES         4
+#define KSTACK_PAGES         16 /* 64 KiB: path resolution keeps a few PATH_MAX buffers */
 #define MSR_FS_BASE          0xc0000100u
 #define CLONE_VM             0x00000100u
 #define CLONE_THREAD         0x00010000u

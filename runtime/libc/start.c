@@ -52,6 +52,7 @@ void uk_runtime_start(int argc, char **argv)
     wrmsr(MSR_FMASK, 0x47700); /* clear IF, TF, DF, AC, NT, IOPL */
     rt_sched_init();
     rt_fd_init();
+    rt_fs_init();
     rt_random_init();
     phdrs[0] = (struct phdr){
         .type = 7, /* PT_TLS */

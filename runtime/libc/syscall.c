@@ -118,17 +118,57 @@ void rt_syscall(struct rt_frame *f)
     case 257: /* openat */ r = rt_openat((int)a0, (const char *)a1, (int)a2, (int)a3); break;
     case 3: /* close */ r = rt_close((int)a0); break;
     case 5: /* fstat */ r = rt_fstat((int)a0, (void *)a1); break;
-    case 4:   /* stat */
-    case 6:   /* lstat */
-    case 21:  /* access */
-    case 269: /* faccessat */
+    case 4: /* stat */ r = rt_fs_fstatat(-100, (const char *)a0, (void *)a1, 0); break;
+    case 6: /* lstat */ r = rt_fs_fstatat(-100, (const char *)a0, (void *)a1, 0x100); break;
     case 262: /* newfstatat */
-    case 332: /* statx */
-        if (nr == 262 && (a3 & 0x1000) && !*(const char *)a1)
-            r = rt_fstat((int)a0, (void *)a2); /* AT_EMPTY_PATH */
-        else
-            r = -RT_ENOENT;
+        r = rt_fs_fstatat((int)a0, (const char *)a1, (void *)a2, (int)a3);
         break;
+    case 332: /* statx */ r = rt_fs_statx((int)a0, (const char *)a1, (int)a2, (void *)a4); break;
+    case 21: /* access */ r = rt_fs_access(-100, (const char *)a0, (int)a1); break;
+    case 269: /* faccessat */
+    case 439: /* faccessat2 */ r = rt_fs_access((int)a0, (const char *)a1, (int)a2); break;
+    case 17:   /* pread64 */
+    case 18: { /* pwrite64 */
+        struct rt_fd *fd = rt_fd_get((int)a0);
+        if (!fd)
+            r = -RT_EBADF;
+        else if (fd->kind != F_FILE)
+            r = fd->kind == F_DIR ? -RT_EISDIR : -RT_ESPIPE;
+        else if ((int64_t)a3 < 0)
+            r = -RT_EINVAL;
+        else
+            r = nr == 17 ? rt_fs_read(fd, (void *)a1, a2, (int64_t)a3)
+                         : rt_fs_write(fd, (const void *)a1, a2, (int64_t)a3);
+        break;
+    }
+    case 217: { /* getdents64 */
+        struct rt_fd *fd = rt_fd_get((int)a0);
+        r = fd ? rt_fs_getdents64(fd, (void *)a1, a2) : -RT_EBADF;
+        break;
+    }
+    case 77: { /* ftruncate */
+        struct rt_fd *fd = rt_fd_get((int)a0);
+        r = fd ? rt_fs_ftruncate(fd, (int64_t)a1) : -RT_EBADF;
+        break;
+    }
+    case 74: /* fsync */
+    case 75: /* fdatasync */ r = rt_fd_get((int)a0) ? 0 : -RT_EBADF; break;
+    case 83: /* mkdir */ r = rt_fs_mkdirat(-100, (const char *)a0, (int)a1); break;
+    case 258: /* mkdirat */ r = rt_fs_mkdirat((int)a0, (const char *)a1, (int)a2); break;
+    case 84: /* rmdir */ r = rt_fs_unlinkat(-100, (const char *)a0, 0x200); break;
+    case 87: /* unlink */ r = rt_fs_unlinkat(-100, (const char *)a0, 0); break;
+    case 263: /* unlinkat */ r = rt_fs_unlinkat((int)a0, (const char *)a1, (int)a2); break;
+    case 82: /* rename */ r = rt_fs_renameat(-100, (const char *)a0, -100, (const char *)a1); break;
+    case 264: /* renameat */
+    case 316: /* renameat2 (flags 0 only) */
+        r = nr == 316 && f->r8
+                ? -RT_EINVAL
+                : rt_fs_renameat((int)a0, (const char *)a1, (int)a2, (const char *)a3);
+        break;
+    case 95: /* umask */ r = 022; break;
+    case 90: /* chmod */
+    case 91: /* fchmod */
+    case 268: /* fchmodat */ r = 0; break;
     case 8: /* lseek */ r = rt_lseek((int)a0, (int64_t)a1, (int)a2); break;
     case 9: /* mmap */ r = rt_mmap(a0, a1, (int)a2, (int)a3, (int)a4, f->r9); break;
     case 10: /* mprotect */
@@ -220,19 +260,13 @@ void rt_syscall(struct rt_frame *f)
     case 107: /* geteuid */
     case 108: /* getegid */ r = 0; break;
     case 63: /* uname */ r = do_uname((struct utsname_l *)a0); break;
-    case 79: { /* getcwd */
-        if (a1 < 2)
-            r = -RT_ERANGE;
-        else {
-            ((char *)a0)[0] = '/';
-            ((char *)a0)[1] = '\0';
-            r = 2;
-        }
+    case 79: /* getcwd */ r = rt_fs_getcwd((char *)a0, a1); break;
+    case 80: /* chdir */ r = rt_fs_chdir((const char *)a0, -1); break;
+    case 81: /* fchdir */ r = rt_fs_chdir(NULL, (int)a0); break;
+    case 89: /* readlink */ r = rt_fs_readlinkat(-100, (const char *)a0, (char *)a1, a2); break;
+    case 267: /* readlinkat */
+        r = rt_fs_readlinkat((int)a0, (const char *)a1, (char *)a2, a3);
         break;
-    }
-    case 80: /* chdir */ r = strcmp((const char *)a0, "/") == 0 ? 0 : -RT_ENOENT; break;
-    case 89: /* readlink */
-    case 267: /* readlinkat */ r = -RT_EINVAL; break;
     case 318: /* getrandom */
         rt_random_bytes((void *)a0, a1);
         r = (long)a1;
