@@ -27,7 +27,7 @@ relay() {
     fi
 }
 
-for t in stdio malloc sort threads sleep random enosys; do
+for t in stdio malloc sort threads sleep random enosys syscalls; do
     if ! "$JEOS" -q build -o "$out" "$JEOS_SRC/tests/runtime/$t.yaml" >"$T_TMP/build.log" 2>&1; then
         echo "FAIL rt-$t-build: jeos build failed:"
         sed 's/^/    /' "$T_TMP/build.log" | head -30
@@ -65,7 +65,7 @@ fi
 hv=$UK_OUTDIR/jeos-hv
 if [ -x "$hv" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
     "$JEOS" -q build -o "$out" "$JEOS_SRC/recipes/hello.yaml" >/dev/null 2>&1
-    for t in hello/hello rt-threads/rt-threads rt-sort/rt-sort; do
+    for t in hello/hello rt-syscalls/rt-syscalls rt-threads/rt-threads; do
         n=${t%%/*}
         ASAN_OPTIONS=detect_leaks=0 timeout 60 "$hv" "$out/$t-hv.elf" </dev/null >"$log.hv.$n" 2>&1
         UK_STATUS=$?
