@@ -160,8 +160,40 @@ long rt_openat(int dirfd, const char *path, int flags, int mode)
     return fd;
 }
 
+struct rt_epoll {
+    int n, cap;
+    struct {
+        int fd;
+        uint32_t events;
+        uint64_t data;
+    } * v;
+};
+
+static void epoll_release(struct rt_fd *f)
+{
+    for (int i = 0; i < MAX_FD; i++)
+        if (&fds[i] != f && fds[i].kind == F_EPOLL && fds[i].ep == f->ep)
+            return; /* a dup still refers to it */
+    heap_free(f->ep->v);
+    heap_free(f->ep);
+}
+
+/* Closing fd removes it from every interest list (as Linux does once its last reference goes). */
+static void epoll_forget(int fd)
+{
+    for (int i = 0; i < MAX_FD; i++) {
+        struct rt_epoll *ep = fds[i].kind == F_EPOLL ? fds[i].ep : NULL;
+        for (int k = 0; ep && k < ep->n; k++)
+            if (ep->v[k].fd == fd)
+                ep->v[k--] = ep->v[--ep->n];
+    }
+}
+
 static void drop(struct rt_fd *f)
 {
+    if (f->kind == F_EPOLL)
+        epoll_release(f);
+    epoll_forget((int)(f - fds));
     struct rt_pipe *p = f->pipe;
     if (p) {
         if (f->kind == F_PIPE_R)
@@ -205,7 +237,7 @@ long rt_dup3(int fd, int newfd, int flags, int exact)
     }
     fds[newfd] = *f;
     fds[newfd].cloexec = !!(flags & O_CLOEXEC);
-    if (f->pipe) {
+    if (f->pipe && f->kind != F_EPOLL) {
         if (f->kind == F_PIPE_R)
             f->pipe->readers++;
         else
@@ -385,5 +417,111 @@ long rt_poll(void *p, uint64_t n, int64_t timeout_ns)
         if (timeout_ns > 0 && time_monotonic_ns() >= deadline)
             return 0;
         rt_wait_on(&poll_key, deadline);
+    }
+}
+
+#define EPOLL_CTL_ADD 1
+#define EPOLL_CTL_DEL 2
+#define EPOLL_CTL_MOD 3
+#define EPOLLONESHOT  (1u << 30)
+
+struct rt_epoll_event {
+    uint32_t events;
+    uint64_t data;
+} __attribute__((packed));
+
+long rt_epoll_create(int flags)
+{
+    struct rt_epoll *ep = heap_alloc(sizeof(*ep));
+    if (!ep)
+        return -RT_ENOMEM;
+    *ep = (struct rt_epoll){0};
+    struct rt_fd f = {.kind = F_EPOLL, .cloexec = !!(flags & O_CLOEXEC), .ep = ep};
+    int fd = rt_fd_new(&f);
+    if (fd < 0)
+        heap_free(ep);
+    return fd;
+}
+
+long rt_epoll_ctl(int epfd, int op, int fd, void *event)
+{
+    struct rt_fd *e = get(epfd);
+    if (!e || !get(fd))
+        return -RT_EBADF;
+    if (e->kind != F_EPOLL || fd == epfd)
+        return -RT_EINVAL;
+    struct rt_epoll *ep = e->ep;
+    int k = 0;
+    while (k < ep->n && ep->v[k].fd != fd)
+        k++;
+    const struct rt_epoll_event *ev = event;
+    switch (op) {
+    case EPOLL_CTL_ADD:
+        if (k < ep->n)
+            return -RT_EEXIST;
+        if (ep->n == ep->cap) {
+            int nc = ep->cap ? ep->cap * 2 : 8;
+            void *nv = heap_alloc(sizeof(*ep->v) * (size_t)nc);
+            if (!nv)
+                return -RT_ENOMEM;
+            if (ep->v)
+                memcpy(nv, ep->v, sizeof(*ep->v) * (size_t)ep->n);
+            heap_free(ep->v);
+            ep->v = nv;
+            ep->cap = nc;
+        }
+        ep->v[ep->n].fd = fd;
+        ep->v[ep->n].events = ev->events;
+        ep->v[ep->n].data = ev->data;
+        ep->n++;
+        return 0;
+    case EPOLL_CTL_MOD:
+        if (k == ep->n)
+            return -RT_ENOENT;
+        ep->v[k].events = ev->events;
+        ep->v[k].data = ev->data;
+        return 0;
+    case EPOLL_CTL_DEL:
+        if (k == ep->n)
+            return -RT_ENOENT;
+        ep->v[k] = ep->v[--ep->n];
+        return 0;
+    default: return -RT_EINVAL;
+    }
+}
+
+/* Level-triggered (EPOLLET is accepted and treated as level); EPOLLONESHOT disarms after a report.
+ */
+long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns)
+{
+    struct rt_fd *e = get(epfd);
+    if (!e)
+        return -RT_EBADF;
+    if (e->kind != F_EPOLL || max <= 0)
+        return -RT_EINVAL;
+    struct rt_epoll_event *out = events;
+    uint64_t deadline = timeout_ns > 0 ? time_monotonic_ns() + (uint64_t)timeout_ns : 0;
+    for (;;) {
+        struct rt_epoll *ep = e->ep;
+        int count = 0;
+        for (int k = 0; k < ep->n && count < max; k++) {
+            uint32_t want = ep->v[k].events & 0xffff;
+            short r = ready(ep->v[k].fd, (short)want);
+            if (!r)
+                continue;
+            out[count].events = (uint32_t)r;
+            out[count].data = ep->v[k].data;
+            count++;
+            if (ep->v[k].events & EPOLLONESHOT)
+                ep->v[k].events &= ~0xffffu;
+        }
+        if (count || timeout_ns == 0)
+            return count;
+        if (timeout_ns > 0 && time_monotonic_ns() >= deadline)
+            return 0;
+        rt_wait_on(&poll_key, deadline);
+        e = get(epfd);
+        if (!e || e->kind != F_EPOLL)
+            return -RT_EBADF;
     }
 }

@@ -59,13 +59,15 @@ long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 
 /* fd.c: file descriptors (console, /dev nodes, pipes, files). */
-enum { F_NONE, F_CONSOLE, F_NULL, F_ZERO, F_URANDOM, F_PIPE_R, F_PIPE_W, F_FILE, F_DIR };
+enum { F_NONE, F_CONSOLE, F_NULL, F_ZERO, F_URANDOM, F_PIPE_R, F_PIPE_W, F_FILE, F_DIR, F_EPOLL };
 struct rt_pipe;
+struct rt_epoll;
 struct rt_fd {
     int kind, flags, cloexec;
     struct rt_pipe *pipe;
-    int node;     /* F_FILE, F_DIR: index in fs.c's node table */
-    uint64_t off; /* F_FILE: byte offset; F_DIR: next node index to list */
+    struct rt_epoll *ep; /* F_EPOLL: the interest list */
+    int node;            /* F_FILE, F_DIR: index in fs.c's node table */
+    uint64_t off;        /* F_FILE: byte offset; F_DIR: next node index to list */
 };
 /* The open descriptor fd, or NULL. */
 struct rt_fd *rt_fd_get(int fd);
@@ -83,6 +85,9 @@ long rt_pipe2(int *fds, int flags);
 long rt_fstat(int fd, void *st);
 long rt_lseek(int fd, int64_t off, int whence);
 long rt_poll(void *fds, uint64_t n, int64_t timeout_ns);
+long rt_epoll_create(int flags);
+long rt_epoll_ctl(int epfd, int op, int fd, void *event);
+long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns);
 
 /* fs.c: the read-only files of the recipe (embedded cpio newc) and a tmpfs at /tmp. */
 void rt_fs_init(void);

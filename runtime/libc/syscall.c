@@ -195,6 +195,14 @@ void rt_syscall(struct rt_frame *f)
         r = rt_poll((void *)a0, a1, ts ? (int64_t)ts->sec * 1000000000 + ts->nsec : -1);
         break;
     }
+    case 213: /* epoll_create */ r = (int)a0 <= 0 ? -RT_EINVAL : rt_epoll_create(0); break;
+    case 291: /* epoll_create1 */ r = rt_epoll_create((int)a0); break;
+    case 233: /* epoll_ctl */ r = rt_epoll_ctl((int)a0, (int)a1, (int)a2, (void *)a3); break;
+    case 232: /* epoll_wait */
+    case 281: /* epoll_pwait (the signal mask is moot: signals are never delivered) */
+        r = rt_epoll_wait((int)a0, (void *)a1, (int)a2,
+                          (int)a3 < 0 ? -1 : (int64_t)(int)a3 * 1000000);
+        break;
     case 22: /* pipe */ r = rt_pipe2((int *)a0, 0); break;
     case 293: /* pipe2 */ r = rt_pipe2((int *)a0, (int)a1); break;
     case 32: /* dup */ r = rt_dup3((int)a0, 0, 0, 0); break;

@@ -27,7 +27,7 @@ relay() {
     fi
 }
 
-for t in stdio malloc sort threads sleep random enosys syscalls; do
+for t in stdio malloc sort threads poll sleep random enosys syscalls; do
     if ! "$JEOS" -q build -o "$out" "$JEOS_SRC/tests/runtime/$t.yaml" >"$T_TMP/build.log" 2>&1; then
         echo "FAIL rt-$t-build: jeos build failed:"
         sed 's/^/    /' "$T_TMP/build.log" | head -30
