@@ -87,3 +87,17 @@ if [ -x "$hv" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 else
     echo "SKIP rt-hv: no jeos-hv or /dev/kvm"
 fi
+
+# a library musl-dev does not have: named with its place in the recipe, nothing built
+mkdir -p "$T_TMP/badlib/src"
+cp "$JEOS_SRC/tests/runtime/src/enosys.c" "$JEOS_SRC/tests/runtime/src/check.h" "$T_TMP/badlib/src/"
+printf 'name: badlib\nkind: unikernel\nsources: [src/enosys.c]\nlibs: [m, nosuchlib]\n' >"$T_TMP/badlib/r.yaml"
+"$JEOS" -q build -o "$T_TMP/badlib/out" "$T_TMP/badlib/r.yaml" >"$T_TMP/badlib.out" 2>&1
+rc=$?
+want="$T_TMP/badlib/r.yaml:4:11: libs: nosuchlib: no /usr/lib/x86_64-linux-musl/libnosuchlib.a (static musl libraries only)"
+if [ "$rc" -eq 1 ] && grep -qxF "$want" "$T_TMP/badlib.out" && [ ! -e "$T_TMP/badlib/out/badlib/badlib.elf" ]; then
+    echo "PASS rt-build-missing-lib"
+else
+    echo "FAIL rt-build-missing-lib: status $rc, output:"
+    sed 's/^/    /' "$T_TMP/badlib.out"
+fi
