@@ -125,6 +125,8 @@ void rt_yield(void);
 /* Blocks the running thread until deadline (monotonic ns; 0 = none) or a wake; 0 or -ETIMEDOUT. */
 long rt_sleep_until(uint64_t deadline_ns);
 void rt_set_fs(uint64_t base);
+/* Ends the guest (status 113) if the running thread's system-call stack overflowed. */
+void rt_check_stack(void);
 /* Wait queues keyed by an address (futex words, pipes): block until rt_wake(key) or deadline. */
 long rt_wait_on(const void *key, uint64_t deadline_ns);
 int rt_wake(const void *key, int n);

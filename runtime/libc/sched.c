@@ -35,6 +35,8 @@ struct thread {
     int woken;
 };
 
+#define STACK_CANARY 0x6a656f73b0770b1eull /* at the bottom of every system-call stack */
+
 static struct thread threads[MAX_THREADS];
 static struct thread *cur;
 static int next_tid = 1;
@@ -50,7 +52,16 @@ void rt_sched_init(void)
         uk_exit(127);
     }
     cur->kstack_top = (uint64_t)cur->kstack + KSTACK_PAGES * PAGE_SIZE;
+    *(uint64_t *)cur->kstack = STACK_CANARY;
     rt_kstack_top = cur->kstack_top;
+}
+
+void rt_check_stack(void)
+{
+    if (*(volatile uint64_t *)cur->kstack != STACK_CANARY) {
+        printk("runtime: thread %d overflowed its system-call stack\n", cur->tid);
+        uk_exit(113);
+    }
 }
 
 void rt_set_fs(uint64_t base)
@@ -205,6 +216,7 @@ long rt_clone(struct rt_frame *f, uint64_t flags, uint64_t stack, uint64_t ptid,
     if (!ks)
         return -RT_ENOMEM;
     *t = (struct thread){.state = T_RUN, .tid = next_tid++, .kstack = ks};
+    *(uint64_t *)ks = STACK_CANARY;
     t->kstack_top = (uint64_t)ks + KSTACK_PAGES * PAGE_SIZE;
     t->fs = (flags & CLONE_SETTLS) ? tls : cur->fs;
     if (flags & CLONE_CHILD_CLEARTID)

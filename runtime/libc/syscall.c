@@ -292,4 +292,5 @@ void rt_syscall(struct rt_frame *f)
     default: r = enosys(nr);
     }
     f->rax = (uint64_t)r;
+    rt_check_stack();
 }
