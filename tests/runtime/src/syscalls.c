@@ -1,9 +1,13 @@
 /* syscalls.c — system calls straight from musl's wrappers, no stdio or floating point, built with
  * -mgeneral-regs-only: it runs where the CPU's SSE cannot (jeos-hv on a KVM that emulates). */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,5 +48,16 @@ int main(void)
     int z = open("/dev/zero", O_RDONLY);
     buf[0] = 1;
     check("rt-sys-dev-zero", z >= 0 && read(z, buf, 8) == 8 && buf[0] == 0 && close(z) == 0);
+    cpu_set_t cpus;
+    unsigned char *cb = (unsigned char *)&cpus;
+    int aff = sched_getaffinity(0, sizeof(cpus), &cpus);
+    int ncpu = 0;
+    for (unsigned i = 0; i < sizeof(cpus); i++)
+        ncpu += __builtin_popcount(cb[i]);
+    struct rlimit rl;
+    struct sysinfo si;
+    check("rt-sys-limits", aff == 0 && ncpu == 1 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+                               rl.rlim_cur == 64 && sysinfo(&si) == 0 && si.totalram > (16u << 20) &&
+                               si.mem_unit == 1);
     return failures;
 }
