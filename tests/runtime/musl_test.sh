@@ -37,6 +37,21 @@ for t in stdio malloc sort threads poll sleep random enosys syscalls; do
     relay "rt-$t" "$log.$t"
 done
 
+# sleeping threads cost nothing: QEMU (TCG) uses little host CPU while all four sleep 1 s
+if "$JEOS" -q build -o "$out" "$JEOS_SRC/tests/runtime/idle.yaml" >"$T_TMP/build.log" 2>&1; then
+    TIMEFORMAT='%U %S'
+    cpu=$( { time uk_pvh "$log.idle" "$out/rt-idle/rt-idle.elf" "" >/dev/null; } 2>&1)
+    ms=$(echo "$cpu" | awk '{printf "%d", ($1 + $2) * 1000}')
+    relay rt-idle "$log.idle"
+    if [ "$ms" -lt 700 ]; then
+        echo "PASS rt-idle-cpu"
+    else
+        echo "FAIL rt-idle-cpu: QEMU used $ms ms of CPU while every thread slept 1 s"
+    fi
+else
+    echo "FAIL rt-idle-build: jeos build failed"
+fi
+
 # the console shows what the program printed, stderr included
 if [ -f "$log.stdio" ]; then
     uk_expect rt-stdio-console "$log.stdio" '^console line 1 2\.5$' '^stderr works$' &&
