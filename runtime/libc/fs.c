@@ -210,21 +210,41 @@ static int resolve(int dirfd, const char *path, char *out, int follow)
             return -RT_ENOENT;
     }
     int rc = join(base, path, out);
-    for (int hops = 0; rc == 0 && follow; hops++) {
-        int i = find(out);
-        if (i < 0 || (nodes[i].mode & S_IFMT) != S_IFLNK)
+    for (int hops = 0; rc == 0;) {
+        /* the first symlink among the path's folders (and its last component when follow) */
+        size_t len = strlen(out), at = 0;
+        int link = -1;
+        for (size_t k = 1; k <= len; k++) {
+            if (k < len && out[k] != '/')
+                continue;
+            if (k == len && !follow)
+                break;
+            char keep = out[k];
+            out[k] = '\0';
+            int i = find(out);
+            out[k] = keep;
+            if (i < 0)
+                break;
+            if ((nodes[i].mode & S_IFMT) == S_IFLNK) {
+                link = i;
+                at = k;
+                break;
+            }
+        }
+        if (link < 0)
             break;
-        if (hops == 8)
+        if (++hops > 8)
             return -RT_ELOOP;
         char target[PATH_MAX], parent[PATH_MAX];
-        size_t tl = nodes[i].size < PATH_MAX - 1 ? nodes[i].size : PATH_MAX - 1;
-        memcpy(target, nodes[i].ro ? (const char *)nodes[i].ro : "", tl);
-        target[tl] = '\0';
-        memcpy(parent, out, strlen(out) + 1);
-        char *slash = parent + strlen(parent);
-        while (slash > parent && *slash != '/')
-            slash--;
-        slash[slash == parent ? 1 : 0] = '\0';
+        size_t tl = nodes[link].size, rest = len - at;
+        if (tl + rest + 1 > PATH_MAX)
+            return -RT_ENAMETOOLONG;
+        memcpy(target, nodes[link].ro ? (const char *)nodes[link].ro : "", tl);
+        memcpy(target + tl, out + at, rest + 1); /* the rest starts with '/' or is empty */
+        memcpy(parent, out, at);
+        while (at > 0 && parent[at - 1] != '/')
+            at--;
+        parent[at > 1 ? at - 1 : 1] = '\0';
         rc = join(parent, target, out);
     }
     return rc;

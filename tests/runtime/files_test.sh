@@ -18,6 +18,7 @@ gcc -O2 -DGEN_HOST -o "$T_TMP/gen" "$w/src/files.c" && want=$("$T_TMP/gen" "$w/d
 printf 'hello, files\n' >"$w/data/hello.txt"
 printf 'b\n' >"$w/data/sub/b.txt"
 ln -s hello.txt "$w/data/link.txt"
+ln -s ./sub/../sub "$w/data/sublink"
 if ! "$JEOS" -q build -o "$w/out" "$w/files.yaml" >"$T_TMP/build.log" 2>&1; then
     echo "FAIL rt-files-build: jeos build failed:"
     sed 's/^/    /' "$T_TMP/build.log" | head -30

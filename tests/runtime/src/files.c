@@ -90,7 +90,7 @@ int main(void)
         strcat(list, names[i]);
         strcat(list, i + 1 < k ? "," : "");
     }
-    CHECK("rt-files-readdir", strcmp(list, "big.bin,hello.txt,link.txt,sub") == 0, "got %s", list);
+    CHECK("rt-files-readdir", strcmp(list, "big.bin,hello.txt,link.txt,sub,sublink") == 0, "got %s", list);
 
     char text[64] = "";
     f = fopen("/data/sub/../link.txt", "r");
@@ -103,6 +103,16 @@ int main(void)
     CHECK("rt-files-symlink", strcmp(text, "hello, files\n") == 0 && tl == 9 &&
                                   memcmp(target, "hello.txt", 9) == 0,
           "text '%s' target %zd", text, tl);
+    char via[64] = "";
+    f = fopen("/data/sublink/b.txt", "r");
+    if (f) {
+        fgets(via, sizeof(via), f);
+        fclose(f);
+    }
+    struct stat lst;
+    CHECK("rt-files-symlink-folder", strcmp(via, "b\n") == 0 && lstat("/data/sublink", &lst) == 0 &&
+                                         S_ISLNK(lst.st_mode),
+          "read '%s'", via);
     CHECK("rt-files-mode", stat("/etc/greeting", &st) == 0 && (st.st_mode & 07777) == 0600,
           "mode %o", (unsigned)st.st_mode);
     CHECK("rt-files-chdir", chdir("/data/sub") == 0 && access("b.txt", R_OK) == 0 &&
