@@ -19,7 +19,7 @@ echo "hello unikernel: $(loaded "$h") bytes loaded (text+data), $hs bytes stripp
 
 src=$(bash "$src_root/tests/runtime/lua_fetch.sh") || { echo "SKIP bench-lua: Debian source archive unreachable"; exit 0; }
 mkdir -p "$tmp/lua"
-cp "$src_root/tests/runtime/lua.yaml" "$tmp/lua/"
+cp -r "$src_root/tests/runtime/lua.yaml" "$src_root/tests/runtime/lua-scripts" "$tmp/lua/"
 ln -s "$src" "$tmp/lua/lua"
 "$jeos" -q build -o "$tmp/out" "$tmp/lua/lua.yaml" >/dev/null 2>&1 || { echo "FAIL bench-lua: jeos build failed"; exit 0; }
 u=$tmp/out/rt-lua/rt-lua.elf
