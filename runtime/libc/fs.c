@@ -42,7 +42,7 @@ struct node {
 
 static struct node *nodes;
 static int nnodes, capnodes;
-static char cwd[PATH_MAX] = "/";
+static char cwd[PATH_MAX]; /* set to "/" by rt_fs_init */
 
 static char *dup_str(const char *s, size_t n)
 {
@@ -112,6 +112,7 @@ static uint64_t hex8(const uint8_t *p)
 
 void rt_fs_init(void)
 {
+    cwd[0] = '/';
     add("/", S_IFDIR | 0755, 0);
     const uint8_t *p = uk_files_start, *end = uk_files_end;
     while (p && p + 110 <= end && memcmp(p, "070701", 6) == 0) {
