@@ -204,8 +204,14 @@ static int requeue(const void *key, const void *key2, int n)
 long rt_clone(struct rt_frame *f, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid,
               uint64_t tls)
 {
-    if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD) || !stack)
-        return -RT_EINVAL; /* no processes: threads only */
+    if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD)) {
+        static int told;
+        if (!told++)
+            printk("jeos: clone without CLONE_VM and CLONE_THREAD (a new process): ENOSYS\n");
+        return -RT_ENOSYS; /* one process: threads only */
+    }
+    if (!stack)
+        return -RT_EINVAL;
     struct thread *t = NULL;
     for (int i = 0; i < MAX_THREADS && !t; i++)
         if (threads[i].state == T_FREE)
