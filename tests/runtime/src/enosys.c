@@ -12,5 +12,8 @@ int main(void)
     int e = errno;
     long r2 = syscall(SYS_acct, "/again"); /* the notice is printed once */
     CHECK("rt-enosys", r == -1 && e == ENOSYS && r2 == -1, "r=%ld errno=%d", r, e);
+    errno = 0;
+    pid_t pid = fork();
+    CHECK("rt-enosys-fork", pid == -1 && errno == ENOSYS, "fork gave %d, errno %d", (int)pid, errno);
     return failures ? 1 : 0;
 }
