@@ -274,31 +274,105 @@ static int make_disk(const struct jeos_ctx *ctx, const struct recipe *r, const c
     return rc;
 }
 
-/* --size-report: the ELF's size and its largest symbols (nm --size-sort). */
-static int print_size_report(const char *elf, struct jeos_err *err)
+/* One part of the link for the size report: a label and the files it came from. */
+struct size_part {
+    const char *label;
+    char **files; /* NULL-terminated */
+    char **names; /* sorted symbol names the files define */
+    size_t n;
+    uint64_t bytes;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Fills part->names from `nm --defined-only` of its files (archives member by member). */
+static int part_names(struct size_part *part, struct jeos_err *err)
+{
+    for (char **f = part->files; *f; f++) {
+        struct sbuf out = {0};
+        char *argv[] = {"nm", "--defined-only", *f, NULL};
+        int rc = jeos_spawn(argv, &out, err);
+        for (char *line = out.s; rc == 0 && line && *line;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            char *name = strrchr(line, ' ');
+            if (name && name > line && name[-1] != ':') {
+                part->names = xrealloc(part->names, (part->n + 1) * sizeof(char *));
+                part->names[part->n++] = xstrdup(name + 1);
+            }
+            line = nl ? nl + 1 : NULL;
+        }
+        sbuf_free(&out);
+        if (rc < 0)
+            return rc;
+    }
+    if (part->n)
+        qsort(part->names, part->n, sizeof(char *), cmp_str);
+    return 0;
+}
+
+/*
+ * --size-report: the ELF's size, its loaded bytes by part of the link (application, runtime,
+ * musl, kernel: each symbol of the ELF counted for the first part defining its name) and its
+ * largest symbols.
+ */
+static int print_size_report(const char *elf, struct size_part *parts, size_t nparts,
+                             struct jeos_err *err)
 {
     struct stat st;
     if (stat(elf, &st) < 0)
         return jeos_errf(err, -errno, "%s: %s", elf, strerror(errno));
+    int rc = 0;
+    for (size_t i = 0; i < nparts && rc == 0; i++)
+        rc = part_names(&parts[i], err);
     struct sbuf out = {0};
     char *argv[] = {"nm", "--size-sort", "-S", "-r", "--defined-only", (char *)elf, NULL};
-    int rc = jeos_spawn(argv, &out, err);
+    if (rc == 0)
+        rc = jeos_spawn(argv, &out, err);
     if (rc < 0) {
         sbuf_free(&out);
         return rc;
     }
-    printf("%s: %lld bytes (%.1f KiB)\nlargest symbols:\n", elf, (long long)st.st_size,
-           (double)st.st_size / 1024);
+    struct sbuf top = {0};
+    uint64_t other = 0, bss = 0;
     int lines = 0;
-    for (char *line = out.s; line && *line && lines < 15; lines++) {
+    for (char *line = out.s; line && *line;) {
         char *nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
         char addr[32], size[32], type[4], name[256];
-        if (sscanf(line, "%31s %31s %3s %255s", addr, size, type, name) == 4)
-            printf("  %8llu  %s %s\n", strtoull(size, NULL, 16), type, name);
+        if (sscanf(line, "%31s %31s %3s %255s", addr, size, type, name) == 4) {
+            uint64_t sz = strtoull(size, NULL, 16);
+            if (lines++ < 15)
+                sbuf_printf(&top, "  %8llu  %s %s\n", (unsigned long long)sz, type, name);
+            if (type[0] == 'b' || type[0] == 'B') {
+                bss += sz; /* memory, not in the file */
+            } else {
+                char *key = name;
+                size_t i = 0;
+                while (i < nparts &&
+                       !bsearch(&key, parts[i].names, parts[i].n, sizeof(char *), cmp_str))
+                    i++;
+                if (i < nparts)
+                    parts[i].bytes += sz;
+                else
+                    other += sz;
+            }
+        }
         line = nl ? nl + 1 : NULL;
     }
+    printf("%s: %lld bytes (%.1f KiB)\ncode and data (sized symbols) by part:\n", elf,
+           (long long)st.st_size, (double)st.st_size / 1024);
+    for (size_t i = 0; i < nparts; i++)
+        printf("  %8llu  %s\n", (unsigned long long)parts[i].bytes, parts[i].label);
+    printf("  %8llu  other (symbol table, linker)\n  %8llu  zeroed memory (bss, stacks)\n"
+           "largest symbols:\n%s",
+           (unsigned long long)other, (unsigned long long)bss, top.s ? top.s : "");
+    sbuf_free(&top);
     sbuf_free(&out);
     return 0;
 }
@@ -413,8 +487,25 @@ int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit
             jeos_err_move(err, &sub);
         }
         jeos_err_free(&sub);
-        if (rc == 0 && p == 0 && size_report)
-            rc = print_size_report(elf, err);
+        if (rc == 0 && p == 0 && size_report) {
+            /* argv: sh uk-link.sh OUT KERNEL.a LDS runtime app... libs... libc.a */
+            char *kernel_files[] = {lib, NULL}, *runtime_files[] = {runtime, NULL};
+            char *libc_files[] = {MUSL_LIB "/libc.a", NULL};
+            argv[n - 1] = NULL; /* the application's part: argv[6 .. n-2] */
+            struct size_part parts[] = {
+                {"application (sources, libs, files)", argv + 6, NULL, 0, 0},
+                {"runtime (runtime/libc)", runtime_files, NULL, 0, 0},
+                {"musl libc.a", libc_files, NULL, 0, 0},
+                {"kernel", kernel_files, NULL, 0, 0},
+            };
+            size_t np = sizeof(parts) / sizeof(parts[0]);
+            rc = print_size_report(elf, parts, np, err);
+            for (size_t i = 0; i < np; i++) {
+                for (size_t k = 0; k < parts[i].n; k++)
+                    free(parts[i].names[k]);
+                free(parts[i].names);
+            }
+        }
         if (rc == 0 && p == 0 && want_raw) {
             char *raw = xasprintf("%s/%s.raw", dest, r->name);
             rc = make_disk(ctx, r, tmp, elf, raw, err);
