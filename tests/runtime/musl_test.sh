@@ -103,6 +103,22 @@ else
     echo "SKIP rt-hv: no jeos-hv or /dev/kvm"
 fi
 
+# --size-report: the ELF's size, bytes by part (musl's printf is there), the largest symbols
+if "$JEOS" -q build --size-report -o "$T_TMP/sr" "$JEOS_SRC/recipes/hello.yaml" >"$T_TMP/sr.out" 2>&1; then
+    size=$(stat -c %s "$T_TMP/sr/hello/hello.elf")
+    musl=$(awk '/musl libc.a$/ { print $1 }' "$T_TMP/sr.out")
+    if grep -qx "$T_TMP/sr/hello/hello.elf: $size bytes (.* KiB)" "$T_TMP/sr.out" &&
+        [ "${musl:-0}" -gt 4096 ] && grep -q '^largest symbols:$' "$T_TMP/sr.out" &&
+        grep -qE '^ +[0-9]+  t printf_core$' "$T_TMP/sr.out"; then
+        echo "PASS rt-size-report"
+    else
+        echo "FAIL rt-size-report: output:"
+        sed 's/^/    /' "$T_TMP/sr.out" | head -30
+    fi
+else
+    echo "FAIL rt-size-report: jeos build failed"
+fi
+
 # a library musl-dev does not have: named with its place in the recipe, nothing built
 mkdir -p "$T_TMP/badlib/src"
 cp "$JEOS_SRC/tests/runtime/src/enosys.c" "$JEOS_SRC/tests/runtime/src/check.h" "$T_TMP/badlib/src/"
