@@ -48,6 +48,14 @@ static void *writer(void *arg)
     return NULL;
 }
 
+static int detached_done;
+static void *detached(void *arg)
+{
+    (void)arg;
+    __atomic_add_fetch(&detached_done, 1, __ATOMIC_SEQ_CST);
+    return NULL; /* musl unmaps a detached thread's stack on its way out */
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -100,5 +108,17 @@ int main(void)
     pthread_join(w, &wr);
     CHECK("rt-pipe-threads", got == 10000 && sum == 10000 && wr == NULL, "got %ld in order %ld", got,
           sum);
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    int made = 0;
+    for (int round = 0; round < 50; round++) {
+        pthread_t d;
+        made += pthread_create(&d, &at, detached, NULL) == 0;
+    }
+    for (int i = 0; i < 100 && __atomic_load_n(&detached_done, __ATOMIC_SEQ_CST) < made; i++)
+        usleep(1000);
+    CHECK("rt-threads-detached", made == 50 && detached_done == 50, "made %d, %d done", made,
+          detached_done);
     return failures ? 1 : 0;
 }
