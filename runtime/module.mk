@@ -34,3 +34,7 @@ $(UK_KIT)/lib/uk-runtime.o: $(RT_OBJ)
 
 PROGRAMS += $(RT_OBJ)
 FORMAT_SRCS += $(wildcard runtime/libc/*.c runtime/libc/*.h)
+
+# The fuzz target compiles fs.c for the host: it needs the kernel's and the runtime's headers.
+out/fuzz/rtfs_fuzz: FUZZ_CFLAGS += -Iunikernel -Iruntime/libc
+out/fuzz/rtfs_fuzz: runtime/libc/fs.c runtime/libc/rt.h

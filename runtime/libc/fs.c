@@ -112,17 +112,25 @@ static uint64_t hex8(const uint8_t *p)
 
 void rt_fs_init(void)
 {
+    rt_fs_load(uk_files_start, uk_files_end);
+}
+
+void rt_fs_load(const uint8_t *p, const uint8_t *end)
+{
     cwd[0] = '/';
+    cwd[1] = '\0';
     add("/", S_IFDIR | 0755, 0);
-    const uint8_t *p = uk_files_start, *end = uk_files_end;
-    while (p && p + 110 <= end && memcmp(p, "070701", 6) == 0) {
+    while (p && end - p >= 110 && memcmp(p, "070701", 6) == 0) {
         uint64_t mode = hex8(p + 14), mtime = hex8(p + 46), size = hex8(p + 54),
-                 namesize = hex8(p + 94);
+                 namesize = hex8(p + 94), left = (uint64_t)(end - p);
         const char *name = (const char *)p + 110;
-        const uint8_t *data = p + ((110 + namesize + 3) & ~3ull);
-        if (data + size > end || namesize == 0)
+        uint64_t head = (110 + namesize + 3) & ~3ull;
+        /* a bad archive ends the tree where it goes wrong (jeos build writes good ones) */
+        if (namesize == 0 || namesize > left - 110 || name[namesize - 1] != '\0' || head > left ||
+            size > left - head)
             break;
-        p = data + ((size + 3) & ~3ull);
+        const uint8_t *data = p + head;
+        p = (uint64_t)((size + 3) & ~3ull) <= left - head ? data + ((size + 3) & ~3ull) : end;
         if (namesize == 11 && memcmp(name, "TRAILER!!!", 10) == 0)
             break;
         while (name[0] == '/' || (name[0] == '.' && name[1] == '/'))
@@ -143,6 +151,8 @@ void rt_fs_init(void)
         nodes[i].ro = data;
         nodes[i].size = (mode & S_IFMT) == S_IFDIR ? 0 : size;
         nodes[i].mtime_ns = mtime * 1000000000u;
+        if ((mode & S_IFMT) != S_IFDIR && (mode & S_IFMT) != S_IFREG && (mode & S_IFMT) != S_IFLNK)
+            nodes[i].mode = S_IFREG | (uint32_t)(mode & 07777); /* devices, fifos: plain files */
     }
     int t = find("/tmp");
     if (t < 0)

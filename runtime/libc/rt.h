@@ -91,6 +91,8 @@ long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns);
 
 /* fs.c: the read-only files of the recipe (embedded cpio newc) and a tmpfs at /tmp. */
 void rt_fs_init(void);
+/* The tree from the cpio newc archive [p, end) (what rt_fs_init does with the embedded one). */
+void rt_fs_load(const uint8_t *p, const uint8_t *end);
 long rt_fs_open(int dirfd, const char *path, int flags, int mode);
 long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at); /* at < 0: at f->off */
 long rt_fs_write(struct rt_fd *f, const void *buf, uint64_t n, int64_t at);
