@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define BIG (1024 * 1024)
@@ -63,6 +64,16 @@ int main(void)
     struct stat st;
     CHECK("rt-files-stat", stat("/data/big.bin", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == BIG,
           "size %lld", (long long)st.st_size);
+    /* statx by number (musl has no wrapper): mode at byte 28, size at byte 40 */
+    unsigned char sx[256];
+    memset(sx, 0xff, sizeof(sx));
+    long sr = syscall(SYS_statx, AT_FDCWD, "/data/big.bin", 0, 0x7ff, sx);
+    uint16_t sxmode;
+    uint64_t sxsize;
+    memcpy(&sxmode, sx + 28, 2);
+    memcpy(&sxsize, sx + 40, 8);
+    CHECK("rt-files-statx", sr == 0 && S_ISREG(sxmode) && sxsize == BIG, "r=%ld mode %o size %llu",
+          sr, sxmode, (unsigned long long)sxsize);
     int fd = open("/data/big.bin", O_RDONLY);
     unsigned char b4[4];
     uint64_t s2 = 42;
