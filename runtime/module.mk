@@ -33,7 +33,7 @@ $(UK_KIT)/lib/uk-runtime.o: $(RT_OBJ)
 	$(Q)cp $< $@
 
 PROGRAMS += $(RT_OBJ)
-FORMAT_SRCS += $(wildcard runtime/libc/*.c runtime/libc/*.h)
+FORMAT_SRCS += $(wildcard runtime/libc/*.c runtime/libc/*.h tests/runtime/src/*.c tests/runtime/src/*.h)
 
 # The fuzz target compiles fs.c for the host: it needs the kernel's and the runtime's headers.
 out/fuzz/rtfs_fuzz: FUZZ_CFLAGS += -Iunikernel -Iruntime/libc

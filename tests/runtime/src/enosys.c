@@ -14,6 +14,7 @@ int main(void)
     CHECK("rt-enosys", r == -1 && e == ENOSYS && r2 == -1, "r=%ld errno=%d", r, e);
     errno = 0;
     pid_t pid = fork();
-    CHECK("rt-enosys-fork", pid == -1 && errno == ENOSYS, "fork gave %d, errno %d", (int)pid, errno);
+    CHECK("rt-enosys-fork", pid == -1 && errno == ENOSYS, "fork gave %d, errno %d", (int)pid,
+          errno);
     return failures ? 1 : 0;
 }

@@ -62,8 +62,9 @@ int main(void)
     printf("CHECKSUM %016llx\n", (unsigned long long)h);
 
     struct stat st;
-    CHECK("rt-files-stat", stat("/data/big.bin", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == BIG,
-          "size %lld", (long long)st.st_size);
+    CHECK("rt-files-stat",
+          stat("/data/big.bin", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == BIG, "size %lld",
+          (long long)st.st_size);
     /* statx by number (musl has no wrapper): mode at byte 28, size at byte 40 */
     unsigned char sx[256];
     memset(sx, 0xff, sizeof(sx));
@@ -81,8 +82,8 @@ int main(void)
         gen_byte(&s2);
     ssize_t pr = pread(fd, b4, 1, 1000);
     off_t end = lseek(fd, 0, SEEK_END);
-    CHECK("rt-files-pread-lseek", pr == 1 && b4[0] == gen_byte(&s2) && end == BIG, "pread %zd end %lld", pr,
-          (long long)end);
+    CHECK("rt-files-pread-lseek", pr == 1 && b4[0] == gen_byte(&s2) && end == BIG,
+          "pread %zd end %lld", pr, (long long)end);
     close(fd);
 
     /* directory listing, sorted */
@@ -101,7 +102,8 @@ int main(void)
         strcat(list, names[i]);
         strcat(list, i + 1 < k ? "," : "");
     }
-    CHECK("rt-files-readdir", strcmp(list, "big.bin,hello.txt,link.txt,sub,sublink") == 0, "got %s", list);
+    CHECK("rt-files-readdir", strcmp(list, "big.bin,hello.txt,link.txt,sub,sublink") == 0, "got %s",
+          list);
 
     char text[64] = "";
     f = fopen("/data/sub/../link.txt", "r");
@@ -111,8 +113,8 @@ int main(void)
     }
     char target[64] = "";
     ssize_t tl = readlink("/data/link.txt", target, sizeof(target) - 1);
-    CHECK("rt-files-symlink", strcmp(text, "hello, files\n") == 0 && tl == 9 &&
-                                  memcmp(target, "hello.txt", 9) == 0,
+    CHECK("rt-files-symlink",
+          strcmp(text, "hello, files\n") == 0 && tl == 9 && memcmp(target, "hello.txt", 9) == 0,
           "text '%s' target %zd", text, tl);
     char via[64] = "";
     f = fopen("/data/sublink/b.txt", "r");
@@ -121,13 +123,14 @@ int main(void)
         fclose(f);
     }
     struct stat lst;
-    CHECK("rt-files-symlink-folder", strcmp(via, "b\n") == 0 && lstat("/data/sublink", &lst) == 0 &&
-                                         S_ISLNK(lst.st_mode),
+    CHECK("rt-files-symlink-folder",
+          strcmp(via, "b\n") == 0 && lstat("/data/sublink", &lst) == 0 && S_ISLNK(lst.st_mode),
           "read '%s'", via);
     CHECK("rt-files-mode", stat("/etc/greeting", &st) == 0 && (st.st_mode & 07777) == 0600,
           "mode %o", (unsigned)st.st_mode);
-    CHECK("rt-files-chdir", chdir("/data/sub") == 0 && access("b.txt", R_OK) == 0 &&
-                                getcwd(text, sizeof(text)) && strcmp(text, "/data/sub") == 0,
+    CHECK("rt-files-chdir",
+          chdir("/data/sub") == 0 && access("b.txt", R_OK) == 0 && getcwd(text, sizeof(text)) &&
+              strcmp(text, "/data/sub") == 0,
           "cwd %s", text);
 
     errno = 0;
@@ -168,8 +171,9 @@ int main(void)
     int there = stat("/tmp/moved.txt", &st);
     int ul = unlink("/tmp/moved.txt");
     int rm = rmdir("/tmp/dir");
-    CHECK("rt-tmp-ops", ren == 0 && mk == 0 && gone == -1 && there == 0 && ul == 0 && rm == 0 &&
-                            access("/tmp/moved.txt", F_OK) == -1,
+    CHECK("rt-tmp-ops",
+          ren == 0 && mk == 0 && gone == -1 && there == 0 && ul == 0 && rm == 0 &&
+              access("/tmp/moved.txt", F_OK) == -1,
           "rename %d mkdir %d gone %d stat %d unlink %d rmdir %d", ren, mk, gone, there, ul, rm);
     return failures ? 1 : 0;
 }

@@ -32,7 +32,8 @@ int main(void)
     double t0 = now();
     int n = poll(pf, 1, 40);
     double waited = now() - t0;
-    CHECK("rt-poll-timeout", n == 0 && waited >= 0.039 && waited < 0.5, "n=%d waited %.3f", n, waited);
+    CHECK("rt-poll-timeout", n == 0 && waited >= 0.039 && waited < 0.5, "n=%d waited %.3f", n,
+          waited);
     n = poll(pf, 2, 0);
     CHECK("rt-poll-writable", n == 1 && pf[1].revents == POLLOUT && pf[0].revents == 0,
           "n=%d revents %x %x", n, pf[0].revents, pf[1].revents);
@@ -47,9 +48,12 @@ int main(void)
     t0 = now();
     n = epoll_wait(ep, got, 4, 2000);
     waited = now() - t0;
-    CHECK("rt-epoll-wakeup", n == 1 && got[0].events == EPOLLIN && got[0].data.u64 == 0x1234567890ull &&
-                                 waited >= 0.025 && waited < 1.0,
-          "n=%d events %x waited %.3f", n, n > 0 ? got[0].events : 0, waited);
+    CHECK("rt-epoll-wakeup",
+          n == 1 && got[0].events == EPOLLIN && got[0].data.u64 == 0x1234567890ull &&
+                  waited >= 0.025 && waited<1.0, "n=%d events %x waited %.3f", n, n> 0
+              ? got[0].events
+              : 0,
+          waited);
     pthread_join(t, NULL);
     char c;
     read(p[0], &c, 1);
@@ -57,7 +61,8 @@ int main(void)
     n = epoll_wait(ep, got, 4, 100);
     CHECK("rt-epoll-hup", n == 1 && (got[0].events & EPOLLHUP), "n=%d events %x", n,
           n > 0 ? got[0].events : 0);
-    CHECK("rt-epoll-del", epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) == 0 && epoll_wait(ep, got, 4, 0) == 0,
+    CHECK("rt-epoll-del",
+          epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) == 0 && epoll_wait(ep, got, 4, 0) == 0,
           "still reported");
     return failures ? 1 : 0;
 }

@@ -47,11 +47,13 @@ int main(void)
     double d = strtod("1e400", NULL);
     int e = errno;
     double f = strtod("nan", NULL);
-    CHECK("rt-strtod", a == 325.0 && strcmp(end, "xyz") == 0 && b == -3.0 && c == 0.1 &&
-                           isinf(d) && e == ERANGE && isnan(f),
+    CHECK("rt-strtod",
+          a == 325.0 && strcmp(end, "xyz") == 0 && b == -3.0 && c == 0.1 && isinf(d) &&
+              e == ERANGE && isnan(f),
           "a=%g end=%s b=%g c=%.17g d=%g errno=%d f=%g", a, end, b, c, d, e, f);
-    CHECK("rt-libm", fabs(sqrt(2.0) - 1.4142135623730951) < 1e-15 && fabs(sin(M_PI / 6) - 0.5) < 1e-15 &&
-                         fabs(exp(log(10.0)) - 10.0) < 1e-13,
+    CHECK("rt-libm",
+          fabs(sqrt(2.0) - 1.4142135623730951) < 1e-15 && fabs(sin(M_PI / 6) - 0.5) < 1e-15 &&
+              fabs(exp(log(10.0)) - 10.0) < 1e-13,
           "sqrt %.17g sin %.17g", sqrt(2.0), sin(M_PI / 6));
     return failures ? 1 : 0;
 }

@@ -16,8 +16,8 @@ int main(void)
           strcmp(b, "3.141590|2.67|1.234568e+04|1.235e-04|100000|1e-05|0.1|0x1p+0") == 0, "got %s",
           b);
     snprintf(b, sizeof(b), "%.17g|%.0f|%f|%f", 0.1 + 0.2, 1e21, 1.0 / 0.0, -0.0);
-    CHECK("rt-stdio-float-edge", strcmp(b, "0.30000000000000004|1000000000000000000000|inf|-0.000000") == 0,
-          "got %s", b);
+    CHECK("rt-stdio-float-edge",
+          strcmp(b, "0.30000000000000004|1000000000000000000000|inf|-0.000000") == 0, "got %s", b);
     snprintf(b, sizeof(b), "%s|%10s|%-4s|%c|%%|%.3s", "abc", "right", "l", 'z', "truncate");
     CHECK("rt-stdio-str", strcmp(b, "abc|     right|l   |z|%|tru") == 0, "got %s", b);
     int n = printf("console line %d %.1f\n", 1, 2.5);

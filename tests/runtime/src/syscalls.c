@@ -30,10 +30,10 @@ int main(void)
     int p[2];
     char buf[16];
     check("rt-sys-pipe", pipe(p) == 0 && write(p[1], "abc", 3) == 3 && read(p[0], buf, 16) == 3 &&
-                          memcmp(buf, "abc", 3) == 0);
+                             memcmp(buf, "abc", 3) == 0);
     unsigned char r1[16], r2[16];
-    check("rt-sys-getrandom", getrandom(r1, 16, 0) == 16 && getrandom(r2, 16, 0) == 16 &&
-                               memcmp(r1, r2, 16) != 0);
+    check("rt-sys-getrandom",
+          getrandom(r1, 16, 0) == 16 && getrandom(r2, 16, 0) == 16 && memcmp(r1, r2, 16) != 0);
     struct timespec a, b, d = {0, 20000000};
     clock_gettime(CLOCK_MONOTONIC, &a);
     nanosleep(&d, NULL);
@@ -53,8 +53,8 @@ int main(void)
     check("rt-sys-munmap-foreign", g != stat_buf && g != stat_buf + 4096);
     g[0] = 7;
     char *g2 = mremap(g, 4096, 3 << 20, MREMAP_MAYMOVE);
-    check("rt-sys-mremap", g2 != MAP_FAILED && g2[0] == 7 && g2[(3 << 20) - 1] == 0 &&
-                               munmap(g2, 3 << 20) == 0);
+    check("rt-sys-mremap",
+          g2 != MAP_FAILED && g2[0] == 7 && g2[(3 << 20) - 1] == 0 && munmap(g2, 3 << 20) == 0);
     int z = open("/dev/zero", O_RDONLY);
     buf[0] = 1;
     check("rt-sys-dev-zero", z >= 0 && read(z, buf, 8) == 8 && buf[0] == 0 && close(z) == 0);
@@ -67,7 +67,7 @@ int main(void)
     struct rlimit rl;
     struct sysinfo si;
     check("rt-sys-limits", aff == 0 && ncpu == 1 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-                               rl.rlim_cur == 64 && sysinfo(&si) == 0 && si.totalram > (16u << 20) &&
-                               si.mem_unit == 1);
+                               rl.rlim_cur == 64 && sysinfo(&si) == 0 &&
+                               si.totalram > (16u << 20) && si.mem_unit == 1);
     return failures;
 }

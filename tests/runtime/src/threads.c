@@ -106,8 +106,8 @@ int main(void)
             sum += (unsigned char)buf[i] == (unsigned char)got;
     void *wr;
     pthread_join(w, &wr);
-    CHECK("rt-pipe-threads", got == 10000 && sum == 10000 && wr == NULL, "got %ld in order %ld", got,
-          sum);
+    CHECK("rt-pipe-threads", got == 10000 && sum == 10000 && wr == NULL, "got %ld in order %ld",
+          got, sum);
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
