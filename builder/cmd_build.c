@@ -10,23 +10,30 @@
 #include "unikernel/host/ukbuild.h"
 
 const char cmd_build_usage[] =
-    "usage: jeos build [-o OUTDIR] RECIPE.yaml\n"
+    "usage: jeos build [-o OUTDIR] [--size-report] RECIPE.yaml\n"
     "\n"
     "Builds the recipe's images into OUTDIR/NAME/ (OUTDIR defaults to out).\n"
     "A unikernel recipe gives NAME.elf (qemu -kernel / Xen PVH / GRUB multiboot2),\n"
-    "NAME-hv.elf (jeos-hv) and, with format raw, NAME.raw (a GRUB disk, BIOS and UEFI).\n"
+    "NAME-hv.elf (jeos-hv) and, with format raw, NAME.raw (a GRUB disk, BIOS and UEFI);\n"
+    "--size-report prints the unikernel ELF's size and its largest symbols.\n"
     "Appliance recipes are not built by this command yet.\n"
     "\n"
     "Exit status: 0 built, 1 failure (errors printed), 2 usage error.\n";
 
 int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
 {
-    static const struct option longopts[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'}, {"size-report", no_argument, 0, 'S'}, {0, 0, 0, 0}};
+    int size_report = 0;
     const char *out_dir = ctx->out_dir ? ctx->out_dir : "out";
     int c;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == 'o') {
             out_dir = optarg;
+            continue;
+        }
+        if (c == 'S') {
+            size_report = 1;
             continue;
         }
         fputs(cmd_build_usage, stderr);
@@ -47,7 +54,7 @@ int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         char *kit = NULL;
         rc = uk_kit_find(&kit, err);
         if (rc == 0)
-            rc = uk_build(ctx, r, kit, out_dir, err);
+            rc = uk_build(ctx, r, kit, out_dir, size_report, err);
         if (rc == 0)
             printf("%s/%s/\n", out_dir, r->name);
         free(kit);
