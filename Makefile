@@ -63,8 +63,8 @@ all:
 include builder/module.mk
 include images/module.mk
 include boot/module.mk
-include runtime/module.mk
 include unikernel/module.mk
+include runtime/module.mk
 include hypervisor/module.mk
 include tests/module.mk
 

@@ -11,11 +11,13 @@
 #include "unikernel/host/ukbuild.h"
 
 const char cmd_build_usage[] =
-    "usage: jeos build [-o OUTDIR] [--locked | --update] [--lock FILE] RECIPE.yaml\n"
+    "usage: jeos build [-o OUTDIR] [--locked | --update] [--lock FILE] [--size-report]\n"
+    "                  RECIPE.yaml\n"
     "\n"
     "Builds the recipe's images into OUTDIR/NAME/ (OUTDIR defaults to out).\n"
     "A unikernel recipe gives NAME.elf (qemu -kernel / Xen PVH / GRUB multiboot2),\n"
-    "NAME-hv.elf (jeos-hv) and, with format raw, NAME.raw (a GRUB disk, BIOS and UEFI).\n"
+    "NAME-hv.elf (jeos-hv) and, with format raw, NAME.raw (a GRUB disk, BIOS and UEFI);\n"
+    "--size-report prints the unikernel ELF's size and its largest symbols.\n"
     "An appliance recipe gives NAME.raw (GPT or MBR, BIOS and/or UEFI), NAME.qcow2, the\n"
     "recipe's other formats, manifest.txt and build-report.txt (packages, sizes and\n"
     "time per stage, what was trimmed). Its packages come from RECIPE.lock when the lock\n"
@@ -30,16 +32,24 @@ const char cmd_build_usage[] =
 
 int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, 0, 'o'}, {"locked", no_argument, 0, 'L'},
-        {"update", no_argument, 0, 'U'},       {"lock", required_argument, 0, 'l'},
-        {"offline", no_argument, 0, 'F'},      {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
+                                             {"locked", no_argument, 0, 'L'},
+                                             {"update", no_argument, 0, 'U'},
+                                             {"lock", required_argument, 0, 'l'},
+                                             {"offline", no_argument, 0, 'F'},
+                                             {"size-report", no_argument, 0, 'S'},
+                                             {0, 0, 0, 0}};
     struct appliance_build_opts ao = {0};
+    int size_report = 0;
     const char *out_dir = ctx->out_dir ? ctx->out_dir : "out";
     int c;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == 'o') {
             out_dir = optarg;
+            continue;
+        }
+        if (c == 'S') {
+            size_report = 1;
             continue;
         }
         if (c == 'L' || c == 'U' || c == 'l' || c == 'F') {
@@ -70,7 +80,7 @@ int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         char *kit = NULL;
         rc = uk_kit_find(&kit, err);
         if (rc == 0)
-            rc = uk_build(ctx, r, kit, out_dir, err);
+            rc = uk_build(ctx, r, kit, out_dir, size_report, err);
         if (rc == 0)
             printf("%s/%s/\n", out_dir, r->name);
         free(kit);

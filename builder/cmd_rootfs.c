@@ -12,7 +12,7 @@
 #include "builder/util.h"
 
 const char cmd_rootfs_usage[] =
-    "usage: jeos rootfs [-t ext4|squashfs] [-d DIR] [--size SIZE] [--comp xz|zstd|gzip]\n"
+    "usage: jeos rootfs [-t ext4|squashfs] [-d DIR] [--size SIZE] [--comp lz4|zstd|xz|gzip|lzo]\n"
     "                   RECIPE.yaml PACKAGE.deb...\n"
     "\n"
     "Extracts the .deb files (in the order given: dependencies first) into an\n"
@@ -23,7 +23,7 @@ const char cmd_rootfs_usage[] =
     "  -t, --type FS     ext4 or squashfs (default: the recipe's image.root)\n"
     "  -d, --dir DIR     output folder (default: OUT/NAME, OUT from jeos -o or \"out\")\n"
     "      --size SIZE   ext4 image size (default: content + 16M)\n"
-    "      --comp C      squashfs compression (default zstd)\n"
+    "      --comp C      squashfs compression (default: the recipe's image.compression)\n"
     "      --no-image    write only the manifest and the report\n"
     "\n"
     "Times are clamped to SOURCE_DATE_EPOCH (default: the newest packaged file), so\n"
@@ -79,15 +79,15 @@ int cmd_rootfs(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err
         dir ? xstrdup(dir) : xasprintf("%s/%s", ctx->out_dir ? ctx->out_dir : "out", r->name);
     int rc = JEOS_EXIT_FAIL;
     struct rootfs *rf = rootfs_new(ctx);
-    if (comp) {
-        free(rf->compression);
-        rf->compression = xstrdup(comp);
-    }
     for (int i = optind + 1; i < argc; i++)
         if (rootfs_add_deb(rf, argv[i], err) < 0)
             goto out;
     if (rootfs_configure(rf, r, err) < 0 || jeos_mkdir_p(outdir, 0755, err) < 0)
         goto out;
+    if (comp) {
+        free(rf->compression);
+        rf->compression = xstrdup(comp);
+    }
     char *img = xasprintf("%s/root.%s", outdir, type);
     char *mf = xasprintf("%s/manifest.txt", outdir);
     char *rep = xasprintf("%s/rootfs-report.txt", outdir);

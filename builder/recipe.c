@@ -263,6 +263,14 @@ static void img_root(struct loader *L, const struct node *v, void *o)
         ((struct recipe_image *)o)->root = x;
 }
 
+static void img_compression(struct loader *L, const struct node *v, void *o)
+{
+    static const char *const comps[] = {"lz4", "zstd", "xz", "gzip", "lzo"};
+    int x;
+    if (rl_get_enum(L, v, "compression", comps, 5, &x))
+        ((struct recipe_image *)o)->compression = comps[x];
+}
+
 static void img_boot(struct loader *L, const struct node *v, void *o)
 {
     struct recipe_image *im = o;
@@ -305,9 +313,13 @@ static void img_timeout(struct loader *L, const struct node *v, void *o)
 }
 
 static const struct field image_fields[] = {
-    {"formats", img_formats, K_ANY, false}, {"size", img_size, K_ANY, false},
-    {"data", img_data, K_APPLIANCE, false}, {"root", img_root, K_APPLIANCE, false},
-    {"boot", img_boot, K_ANY, false},       {"partition_table", img_ptable, K_ANY, false},
+    {"formats", img_formats, K_ANY, false},
+    {"size", img_size, K_ANY, false},
+    {"data", img_data, K_APPLIANCE, false},
+    {"root", img_root, K_APPLIANCE, false},
+    {"compression", img_compression, K_APPLIANCE, false},
+    {"boot", img_boot, K_ANY, false},
+    {"partition_table", img_ptable, K_ANY, false},
     {"timeout", img_timeout, K_ANY, false},
 };
 
@@ -921,6 +933,8 @@ static void finish_defaults(struct recipe *r)
             r->debian.suite = xstrdup("bookworm");
         if (!r->debian.components.n)
             rl_strlist_push(&r->debian.components, "main", NULL);
+        if (!r->image.compression)
+            r->image.compression = "lz4";
         if (!r->service.user)
             r->service.user = xstrdup("root");
     }

@@ -62,7 +62,8 @@ struct recipe_image {
     uint64_t size;      /* bytes; 0 = just big enough */
     uint64_t data_size; /* bytes of a writable data partition; 0 = none (tmpfs overlay) */
     enum recipe_root root;
-    unsigned boot; /* RECIPE_BOOT_* bits */
+    const char *compression; /* squashfs: "lz4" (default), "zstd", "xz", "gzip" or "lzo" */
+    unsigned boot;           /* RECIPE_BOOT_* bits */
     enum recipe_ptable ptable;
     int timeout; /* GRUB menu timeout, seconds */
 };

@@ -22,7 +22,7 @@ struct rootfs *rootfs_new(const struct jeos_ctx *ctx)
     rf->ctx = ctx;
     rf->tree = tree_new(0);
     rf->headroom = 16ull << 20;
-    rf->compression = xstrdup("zstd");
+    rf->compression = xstrdup("lz4");
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
         fputs("jeos: out of memory (sha256)\n", stderr);
@@ -107,6 +107,10 @@ int rootfs_add_deb(struct rootfs *rf, const char *path, struct jeos_err *err)
 
 int rootfs_configure(struct rootfs *rf, const struct recipe *r, struct jeos_err *err)
 {
+    if (r->image.compression) {
+        free(rf->compression);
+        rf->compression = xstrdup(r->image.compression);
+    }
     if (rf->configured)
         return jeos_errf(err, -EINVAL, "rootfs: configured twice");
     rf->configured = true;

@@ -45,7 +45,8 @@ struct rootfs {
     unsigned char seed[32]; /* sha256 over the recipe name and every .deb's sha256 */
     void *seed_ctx;         /* running digest of the .debs */
     uint64_t headroom;      /* ext4 free space when image size is automatic (default 16 MiB) */
-    /* squashfs compression (default "zstd": fast to build and to read at boot) */
+    /* squashfs compression: the recipe's image.compression after rootfs_configure (default "lz4")
+     */
     char *compression;
     bool configured;
 };

@@ -233,8 +233,10 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
                    const struct jeos_ctx *ctx, struct jeos_err *err)
 {
     const char *comp = o->compression ? o->compression : "zstd";
-    if (strcmp(comp, "xz") && strcmp(comp, "zstd") && strcmp(comp, "gzip"))
-        return jeos_errf(err, -EINVAL, "%s: compression \"%s\" (expected xz, zstd or gzip)", path,
+    if (strcmp(comp, "xz") && strcmp(comp, "zstd") && strcmp(comp, "gzip") && strcmp(comp, "lz4") &&
+        strcmp(comp, "lzo"))
+        return jeos_errf(err, -EINVAL,
+                         "%s: compression \"%s\" (expected lz4, zstd, xz, gzip or lzo)", path,
                          comp);
     struct jeos_outfile out;
     int r = jeos_outfile_open(&out, path, 0644, err);

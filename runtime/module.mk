@@ -1,5 +1,6 @@
-# runtime/module.mk — runtime/init (PID 1 of an appliance, a static musl binary) and the
-# builder-side writer of its configuration.
+# runtime/module.mk — what runs in the guest beside the application: runtime/init (PID 1 of an
+# appliance, a static musl binary, plus the builder-side writer of its configuration) and
+# runtime/libc (the POSIX runtime of unikernels: Linux system calls in ring 0 under musl's libc.a).
 
 LIBJEOS_SRCS += runtime/init_conf.c
 
@@ -17,3 +18,42 @@ $(O)/jeos-init: $(INIT_SRCS) $(wildcard runtime/init/*.h)
 	$(Q)strip $@
 
 FORMAT_SRCS += $(wildcard runtime/*.c runtime/*.h runtime/init/*.c runtime/init/*.h)
+
+# The POSIX runtime. Out: $(UK_DIR)/uk-runtime.o   one relocatable object (runtime + musl's crt1.o with _start renamed
+#                               uk_musl_start), linked before musl's libc.a and the kernel library
+MUSL_LIBDIR ?= /usr/lib/x86_64-linux-musl
+MUSL_INCDIR ?= /usr/include/x86_64-linux-musl
+RT_SRCS := $(wildcard runtime/libc/*.c runtime/libc/*.S)
+RT_OBJS := $(patsubst %,$(UK_DIR)/obj/%.o,$(RT_SRCS)) $(UK_DIR)/obj/runtime/libc/names.gen.o
+RT_OBJ := $(UK_DIR)/uk-runtime.o
+
+$(UK_DIR)/gen/runtime/names.gen.c: runtime/libc/names.sh
+	@mkdir -p $(@D)
+	$(Q)sh $< /usr/include/x86_64-linux-gnu/asm/unistd_64.h > $@.tmp && mv $@.tmp $@
+
+$(UK_DIR)/obj/runtime/libc/names.gen.o: $(UK_DIR)/gen/runtime/names.gen.c
+	$(quiet) UKCC $<
+	@mkdir -p $(@D)
+	$(Q)$(UK_CC) $(UK_CFLAGS) -c -o $@ $<
+
+$(UK_DIR)/obj/runtime/libc/%.c.o: UK_CFLAGS += -Iruntime/libc
+
+$(UK_DIR)/crt1-uk.o: $(MUSL_LIBDIR)/crt1.o
+	@mkdir -p $(@D)
+	$(Q)objcopy --redefine-sym _start=uk_musl_start $< $@
+
+$(RT_OBJ): $(RT_OBJS) $(UK_DIR)/crt1-uk.o
+	$(quiet) LD $@
+	$(Q)$(UK_LD) -r -o $@ $^
+
+PROGRAMS += $(UK_KIT)/lib/uk-runtime.o
+$(UK_KIT)/lib/uk-runtime.o: $(RT_OBJ)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+PROGRAMS += $(RT_OBJ)
+FORMAT_SRCS += $(wildcard runtime/libc/*.c runtime/libc/*.h tests/runtime/src/*.c tests/runtime/src/*.h)
+
+# The fuzz target compiles fs.c for the host: it needs the kernel's and the runtime's headers.
+out/fuzz/rtfs_fuzz: FUZZ_CFLAGS += -Iunikernel -Iruntime/libc
+out/fuzz/rtfs_fuzz: runtime/libc/fs.c runtime/libc/rt.h

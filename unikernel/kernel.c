@@ -26,6 +26,8 @@ static uint64_t init_ns; /* kernel entry to main() */
  */
 extern const char uk_app_name[] __attribute__((weak));
 extern const char *const uk_app_args[] __attribute__((weak));
+/* The POSIX runtime (runtime/libc), when linked, starts musl instead of calling main directly. */
+extern void uk_runtime_start(int argc, char **argv) __attribute__((weak, noreturn));
 
 /* argv: uk_app_name, uk_app_args, then the boot command line split in place on spaces. */
 static int split_args(char *s)
@@ -69,6 +71,8 @@ __attribute__((noreturn)) void kernel_boot(uint64_t info, uint32_t source)
     cpu_irq_enable();
     memcpy(cmdline, boot_info.cmdline, sizeof(cmdline));
     int argc = split_args(boot_info.cmdline);
+    if (uk_runtime_start)
+        uk_runtime_start(argc, argv);
     uk_exit(main(argc, argv));
 }
 

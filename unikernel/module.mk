@@ -9,7 +9,7 @@
 # runs on an IST stack and the kernel itself uses general registers only).
 
 # Host side (in libjeos.a / the jeos CLI): `jeos build` of unikernel recipes.
-LIBJEOS_SRCS += unikernel/host/ukbuild.c
+LIBJEOS_SRCS += unikernel/host/ukbuild.c unikernel/host/ukfiles.c
 JEOS_SRCS += builder/cmd_build.c
 
 # Platforms: each ELF links exactly one. UK_PLATFORM is the default for applications.

@@ -196,6 +196,10 @@ static const struct bad_case {
      "\"9X=1\")\n"
      "t.yaml:5:11: libs[1]: expected a library name such as m or z, linked as -lNAME (got \"z "
      "lib\")\n"},
+    /* 44: squashfs compression */
+    {APP "image: {compression: brotli}\n",
+     "t.yaml:5:22: image.compression: unknown compression \"brotli\" (expected one of: lz4, zstd, "
+     "xz, gzip, lzo)\n"},
     /* 42: timeout range */
     {APP "image: {timeout: 301}\n",
      "t.yaml:5:18: image.timeout: 301 is out of range (expected 0 to 300)\n"},
@@ -258,6 +262,7 @@ static void test_appliance_values(void)
     T_EQ_INT(r->memory, 512ULL << 20);
     T_EQ_INT(r->network.mode, RECIPE_NET_DHCP);
     T_EQ_INT(r->exclude_defaults, 1);
+    T_EQ_STR(r->image.compression, "lz4");
     recipe_free(r);
 }
 

@@ -19,11 +19,14 @@ int uk_kit_find(char **kit, struct jeos_err *err);
  *   <name>.elf     platform qemu-kvm (PVH entry for qemu -kernel and Xen, multiboot2 for GRUB)
  *   <name>-hv.elf  platform hv (the jeos-hv entry)
  *   <name>.raw     when image.formats has raw: a GRUB disk (BIOS and UEFI) booting <name>.elf
- * Sources are compiled against the kit's headers (uk.h and the interim libc shim) with the
- * recipe's cflags; argv[0] is the recipe's name and args come next. Every output is written
+ * Sources are compiled against musl's headers (Debian musl-dev; uk.h from the kit after them)
+ * with -O2, the stack protector, _FORTIFY_SOURCE=2, the recipe's defines and cflags, and linked
+ * statically with the POSIX runtime (kit lib/uk-runtime.o), the recipe's libs, musl's libc.a and
+ * the kernel. argv[0] is the recipe's name and args come next; env becomes the environment.
+ * size_report: print the ELF's size and largest symbols on stdout. Every output is written
  * under a temporary name and renamed. Returns 0 or a negative errno with messages in err.
  */
 int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit,
-             const char *out_dir, struct jeos_err *err);
+             const char *out_dir, int size_report, struct jeos_err *err);
 
 #endif

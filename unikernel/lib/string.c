@@ -7,7 +7,7 @@
  * rep stosq / rep movsq for the 8-byte words, then the tail bytes: few iterations, which matters
  * where the CPU is emulated an instruction (or an iteration) at a time.
  */
-void *memset(void *d, int c, size_t n)
+__attribute__((weak)) void *memset(void *d, int c, size_t n)
 {
     void *p = d;
     size_t words = n / 8, tail = n % 8;
@@ -17,7 +17,7 @@ void *memset(void *d, int c, size_t n)
     return d;
 }
 
-void *memcpy(void *restrict d, const void *restrict s, size_t n)
+__attribute__((weak)) void *memcpy(void *restrict d, const void *restrict s, size_t n)
 {
     void *pd = d;
     size_t words = n / 8, tail = n % 8;
@@ -26,7 +26,7 @@ void *memcpy(void *restrict d, const void *restrict s, size_t n)
     return d;
 }
 
-void *memmove(void *d, const void *s, size_t n)
+__attribute__((weak)) void *memmove(void *d, const void *s, size_t n)
 {
     unsigned char *pd = d;
     const unsigned char *ps = s;
@@ -42,7 +42,7 @@ void *memmove(void *d, const void *s, size_t n)
     return d;
 }
 
-int memcmp(const void *a, const void *b, size_t n)
+__attribute__((weak)) int memcmp(const void *a, const void *b, size_t n)
 {
     const unsigned char *pa = a, *pb = b;
     for (; n; n--, pa++, pb++)
@@ -51,7 +51,7 @@ int memcmp(const void *a, const void *b, size_t n)
     return 0;
 }
 
-size_t strlen(const char *s)
+__attribute__((weak)) size_t strlen(const char *s)
 {
     size_t n = 0;
     while (s[n])
@@ -59,14 +59,14 @@ size_t strlen(const char *s)
     return n;
 }
 
-int strcmp(const char *a, const char *b)
+__attribute__((weak)) int strcmp(const char *a, const char *b)
 {
     while (*a && *a == *b)
         a++, b++;
     return (unsigned char)*a - (unsigned char)*b;
 }
 
-int strncmp(const char *a, const char *b, size_t n)
+__attribute__((weak)) int strncmp(const char *a, const char *b, size_t n)
 {
     for (; n; n--, a++, b++) {
         if (*a != *b)

@@ -1,0 +1,139 @@
+/* runtime/libc/rt.h — the Linux system-call layer under musl: shared declarations (internal). */
+#ifndef RT_RT_H
+#define RT_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Linux errno values the runtime returns (negated). */
+#define RT_EPERM        1
+#define RT_ENOENT       2
+#define RT_ESRCH        3
+#define RT_EINTR        4
+#define RT_EIO          5
+#define RT_EBADF        9
+#define RT_EAGAIN       11
+#define RT_ENOMEM       12
+#define RT_ENODEV       19
+#define RT_EACCES       13
+#define RT_EFAULT       14
+#define RT_EEXIST       17
+#define RT_EXDEV        18
+#define RT_ENOTDIR      20
+#define RT_EISDIR       21
+#define RT_EINVAL       22
+#define RT_EMFILE       24
+#define RT_ENOTTY       25
+#define RT_ESPIPE       29
+#define RT_EROFS        30
+#define RT_EPIPE        32
+#define RT_ERANGE       34
+#define RT_EFBIG        27
+#define RT_ENOSPC       28
+#define RT_ENAMETOOLONG 36
+#define RT_ENOSYS       38
+#define RT_ENOTEMPTY    39
+#define RT_ELOOP        40
+#define RT_ETIMEDOUT    110
+
+/* The registers of a system call as entry.S saved them (lowest address first). */
+struct rt_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t rip, rflags, rsp;
+};
+
+/* entry.S */
+void rt_syscall_entry(void);
+void rt_syscall_exit(void);
+void rt_switch(uint64_t *save_sp, uint64_t new_sp);
+__attribute__((noreturn)) void rt_enter(uint64_t sp, void (*entry)(void));
+extern uint64_t rt_kstack_top;
+
+/* syscall.c: the dispatcher entry.S calls; the result goes to f->rax. */
+void rt_syscall(struct rt_frame *f);
+
+/* mem.c: anonymous memory. */
+long rt_brk(uint64_t addr);
+long rt_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+long rt_munmap(uint64_t addr, uint64_t len);
+long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+
+/* fd.c: file descriptors (console, /dev nodes, pipes, files). */
+enum { F_NONE, F_CONSOLE, F_NULL, F_ZERO, F_URANDOM, F_PIPE_R, F_PIPE_W, F_FILE, F_DIR, F_EPOLL };
+struct rt_pipe;
+struct rt_epoll;
+struct rt_fd {
+    int kind, flags, cloexec;
+    struct rt_pipe *pipe;
+    struct rt_epoll *ep; /* F_EPOLL: the interest list */
+    int node;            /* F_FILE, F_DIR: index in fs.c's node table */
+    uint64_t off;        /* F_FILE: byte offset; F_DIR: next node index to list */
+};
+/* The open descriptor fd, or NULL. */
+struct rt_fd *rt_fd_get(int fd);
+/* A new descriptor (lowest free) holding *f; the descriptor or -EMFILE. */
+int rt_fd_new(const struct rt_fd *f);
+void rt_fd_init(void);
+long rt_read(int fd, void *buf, uint64_t n);
+long rt_write(int fd, const void *buf, uint64_t n);
+long rt_openat(int dirfd, const char *path, int flags, int mode);
+long rt_close(int fd);
+long rt_ioctl(int fd, unsigned long req, uint64_t arg);
+long rt_fcntl(int fd, int cmd, uint64_t arg);
+long rt_dup3(int fd, int newfd, int flags, int exact);
+long rt_pipe2(int *fds, int flags);
+long rt_fstat(int fd, void *st);
+long rt_lseek(int fd, int64_t off, int whence);
+long rt_poll(void *fds, uint64_t n, int64_t timeout_ns);
+long rt_epoll_create(int flags);
+long rt_epoll_ctl(int epfd, int op, int fd, void *event);
+long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns);
+
+/* fs.c: the read-only files of the recipe (embedded cpio newc) and a tmpfs at /tmp. */
+void rt_fs_init(void);
+/* The tree from the cpio newc archive [p, end) (what rt_fs_init does with the embedded one). */
+void rt_fs_load(const uint8_t *p, const uint8_t *end);
+long rt_fs_open(int dirfd, const char *path, int flags, int mode);
+long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at); /* at < 0: at f->off */
+long rt_fs_write(struct rt_fd *f, const void *buf, uint64_t n, int64_t at);
+long rt_fs_lseek(struct rt_fd *f, int64_t off, int whence);
+void rt_fs_stat_node(int node, void *st);
+long rt_fs_fstatat(int dirfd, const char *path, void *st, int flags);
+long rt_fs_statx(int dirfd, const char *path, int flags, void *stx);
+long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n);
+long rt_fs_readlinkat(int dirfd, const char *path, char *buf, uint64_t n);
+long rt_fs_access(int dirfd, const char *path, int mode);
+long rt_fs_getcwd(char *buf, uint64_t n);
+long rt_fs_chdir(const char *path, int fd);
+long rt_fs_mkdirat(int dirfd, const char *path, int mode);
+long rt_fs_unlinkat(int dirfd, const char *path, int flags);
+long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+long rt_fs_ftruncate(struct rt_fd *f, int64_t len);
+
+/* random.c: ChaCha20 seeded from RDSEED/RDRAND (and the TSC). */
+void rt_random_init(void);
+void rt_random_bytes(void *buf, size_t n);
+
+/* sched.c: threads (cooperative: switches at blocking system calls). */
+void rt_sched_init(void);
+long rt_clone(struct rt_frame *f, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid,
+              uint64_t tls);
+long rt_futex(uint32_t *uaddr, int op, uint32_t val, uint64_t timeout, uint32_t *uaddr2,
+              uint32_t val3);
+__attribute__((noreturn)) void rt_thread_exit(int status, int group);
+long rt_set_tid_address(int *tidptr);
+long rt_gettid(void);
+void rt_yield(void);
+/* Blocks the running thread until deadline (monotonic ns; 0 = none) or a wake; 0 or -ETIMEDOUT. */
+long rt_sleep_until(uint64_t deadline_ns);
+void rt_set_fs(uint64_t base);
+/* Ends the guest (status 113) if the running thread's system-call stack overflowed. */
+void rt_check_stack(void);
+/* Wait queues keyed by an address (futex words, pipes): block until rt_wake(key) or deadline. */
+long rt_wait_on(const void *key, uint64_t deadline_ns);
+int rt_wake(const void *key, int n);
+
+/* The name of system call nr (generated from the Linux headers), or NULL. */
+const char *rt_syscall_name(unsigned long nr);
+
+#endif
