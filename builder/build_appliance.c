@@ -601,7 +601,11 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     free(mf);
     if (rc < 0)
         goto out;
-    sbuf_printf(&b.sizes, "  rootfs     %.1f MiB (%s)\n", mib(file_size(sq, NULL)), fsname);
+    sbuf_printf(&b.sizes, "  rootfs     %.1f MiB (%s%s%s)\n", mib(file_size(sq, NULL)), fsname,
+                r->image.root == RECIPE_ROOT_EXT4 ? "" : ", ",
+                r->image.root == RECIPE_ROOT_EXT4 ? ""
+                : b.rf->compression               ? b.rf->compression
+                                                  : "default compression");
 
     initrd = xasprintf("%s/initrd.img", b.stage);
     const char **req = recipe_modules(r);
