@@ -7,8 +7,8 @@ set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"
 W=$T_TMP
-KIT=$JEOS_SRC/${JEOS_OUT:-out}/unikernel/kit
-[ -d "$KIT" ] || KIT=$(dirname "$JEOS")/unikernel/kit
+# The kit built beside the jeos under test (make check builds only the sanitizer tree).
+KIT=$(dirname "$JEOS")/unikernel/kit
 export JEOS_UK_KIT=$KIT
 # The plain jeos-hv: the sanitizer runtime's own exit-time calls are outside its seccomp filter.
 [ -x "$JEOS_SRC/${JEOS_OUT:-out}/jeos-hv" ] && export JEOS_HV=$JEOS_SRC/${JEOS_OUT:-out}/jeos-hv
