@@ -78,20 +78,6 @@ static int parse_opts(struct jeos_ctx *ctx, int argc, char **argv, struct opts *
     return 0;
 }
 
-static int load_appliance(const char *path, struct recipe **r, struct jeos_err *err)
-{
-    if (recipe_load_file(path, r, err) < 0)
-        return -1;
-    if ((*r)->kind != RECIPE_APPLIANCE) {
-        jeos_errf(err, -EINVAL, "%s: kind: %s recipes have no Debian packages to resolve", path,
-                  recipe_kind_name((*r)->kind));
-        recipe_free(*r);
-        *r = NULL;
-        return -1;
-    }
-    return 0;
-}
-
 static int by_name(const void *a, const void *b)
 {
     const struct jeos_pkgref *x = *(const struct jeos_pkgref *const *)a;
@@ -110,7 +96,7 @@ int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *er
     struct recipe *r = NULL;
     struct jeos_resolution res = {0};
     int rc = JEOS_EXIT_FAIL;
-    if (load_appliance(path, &r, err) < 0)
+    if (jeos_resolve_load_recipe(path, &r, err) < 0)
         return JEOS_EXIT_FAIL;
     if (jeos_resolve_recipe(ctx, r, &o.ro, &res, err) < 0)
         goto out;

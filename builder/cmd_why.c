@@ -38,20 +38,6 @@ static const struct option longopts[] = {
     {0, 0, 0, 0},
 };
 
-static int load_appliance(const char *path, struct recipe **r, struct jeos_err *err)
-{
-    if (recipe_load_file(path, r, err) < 0)
-        return -1;
-    if ((*r)->kind != RECIPE_APPLIANCE) {
-        jeos_errf(err, -EINVAL, "%s: kind: %s recipes have no Debian packages to resolve", path,
-                  recipe_kind_name((*r)->kind));
-        recipe_free(*r);
-        *r = NULL;
-        return -1;
-    }
-    return 0;
-}
-
 int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
 {
     struct jeos_resolve_opts ro = {.with_kernel = true};
@@ -75,7 +61,7 @@ int cmd_why(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     struct recipe *r = NULL;
     struct jeos_resolution res = {0};
     int rc = JEOS_EXIT_FAIL;
-    if (load_appliance(path, &r, err) < 0)
+    if (jeos_resolve_load_recipe(path, &r, err) < 0)
         return JEOS_EXIT_FAIL;
     if (locked) {
         char *lock = jeos_lock_path(path);

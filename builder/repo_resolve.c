@@ -197,3 +197,17 @@ int jeos_fetch_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, 
     free(uri);
     return rc;
 }
+
+int jeos_resolve_load_recipe(const char *path, struct recipe **r, struct jeos_err *err)
+{
+    int rc = recipe_load_file(path, r, err);
+    if (rc < 0)
+        return rc;
+    if ((*r)->kind != RECIPE_APPLIANCE) {
+        rc = jeos_errf(err, -EINVAL, "%s: kind: %s recipes have no Debian packages to resolve",
+                       path, recipe_kind_name((*r)->kind));
+        recipe_free(*r);
+        *r = NULL;
+    }
+    return rc;
+}

@@ -50,6 +50,13 @@ struct jeos_resolve_opts {
 };
 
 /*
+ * Loads the appliance recipe at `path` for resolving: 0 and *r (free with
+ * recipe_free), or a negative errno with a message when it does not load or is
+ * not kind appliance (unikernels have no Debian packages).
+ */
+int jeos_resolve_load_recipe(const char *path, struct recipe **r, struct jeos_err *err);
+
+/*
  * Resolves the recipe's packages (and kernel, when asked) against its sources
  * (see repo_sources_for_recipe), fetching and verifying the indexes as
  * repo_load does. Returns 0 and fills `out`, or a negative errno; a request
