@@ -121,12 +121,21 @@ static void hybrid_gpt(void)
     char *cfg = NULL;
     size_t len;
     T_EQ_INT(jeos_read_file(cfgp, &cfg, &len, &err), 0);
-    char want[200];
+    /* The BIOS GRUB boots with linux16, the UEFI one with linux; one command line. */
+    char want[512];
     snprintf(want, sizeof(want),
-             "linux /boot/vmlinuz root=PARTUUID=%s rootfstype=ext4 ro "
-             "console=ttyS0,115200 console=tty0\n",
-             info.root_partuuid);
-    T_CHECK(cfg && strstr(cfg, want) != NULL);
+             "    if [ \"$grub_platform\" = pc ]; then\n"
+             "        linux16 /boot/vmlinuz root=PARTUUID=%s rootfstype=ext4 ro "
+             "console=ttyS0,115200 console=tty0\n"
+             "        initrd16 /boot/initrd.img\n"
+             "    else\n"
+             "        linux /boot/vmlinuz root=PARTUUID=%s rootfstype=ext4 ro "
+             "console=ttyS0,115200 console=tty0\n"
+             "        initrd /boot/initrd.img\n"
+             "    fi\n",
+             info.root_partuuid, info.root_partuuid);
+    if (!cfg || !strstr(cfg, want))
+        T_FAILF("grub.cfg lacks\n%s\ngot:\n%s", want, cfg ? cfg : "(none)");
     T_CHECK(cfg && strstr(cfg, "set timeout=0\n") != NULL);
     free(cfg);
     free(cfgp);
