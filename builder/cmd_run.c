@@ -5,10 +5,10 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,8 +18,6 @@
 #include "builder/cli.h"
 #include "builder/recipe.h"
 #include "builder/util.h"
-
-extern char **environ;
 
 const char cmd_run_usage[] =
     "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"
@@ -129,11 +127,58 @@ static char *beside_self(const char *prog)
     return NULL;
 }
 
+/* Starts argv with the signal mask `mask` (NULL: ours), tied to us: if jeos run dies, even
+   by SIGKILL, the child gets SIGTERM, so no QEMU or jeos-hv is left running a guest on its
+   own. Returns 0 or a positive errno (exec failures included, passed back over a pipe). */
+static int spawn_tied(char *const argv[], const sigset_t *mask, pid_t *pidp)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return errno;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return e;
+    }
+    if (pid == 0) {
+        int e = 0;
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+            e = errno;
+        else if (getppid() != parent) /* we lost the race with the parent's death */
+            _exit(127);
+        if (!e && mask)
+            sigprocmask(SIG_SETMASK, mask, NULL);
+        if (!e) {
+            execvp(argv[0], argv);
+            e = errno;
+        }
+        while (write(fds[1], &e, sizeof(e)) < 0 && errno == EINTR)
+            ;
+        _exit(127);
+    }
+    close(fds[1]);
+    int e = 0;
+    ssize_t r;
+    while ((r = read(fds[0], &e, sizeof(e))) < 0 && errno == EINTR)
+        ;
+    close(fds[0]);
+    if (r == (ssize_t)sizeof(e) && e != 0) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return e;
+    }
+    *pidp = pid;
+    return 0;
+}
+
 /* Runs argv to its end and returns its exit status (128 + signal when killed), or -1. */
 static int run_wait(char *const argv[], struct jeos_err *err)
 {
     pid_t pid;
-    int e = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    int e = spawn_tied(argv, NULL, &pid);
     if (e != 0) {
         jeos_errf(err, -e, "%s: cannot run: %s", argv[0], strerror(e));
         return -1;
@@ -429,12 +474,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGCHLD);
     sigprocmask(SIG_BLOCK, &mask, &old);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setsigmask(&attr, &old);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-    int e = posix_spawnp(&pid, argvq[0], NULL, &attr, argvq, environ);
-    posix_spawnattr_destroy(&attr);
+    int e = spawn_tied(argvq, &old, &pid);
     if (e != 0) {
         jeos_errf(err, -e, "qemu-system-x86_64: cannot run: %s (package qemu-system-x86)",
                   strerror(e));

@@ -21,7 +21,9 @@ for n in 0 7; do
     sed "s/^name: hello/name: plain$n/; s|sources: \[hello/hello.c\]|sources: [hello/plain$n.c]|" recipes/hello.yaml >"$W/r/plain$n.yaml"
     printf '#include <unistd.h>\nint main(void)\n{\n    write(1, "Hello from a jeos unikernel\\n", 28);\n    return %d;\n}\n' $n >"$W/r/hello/plain$n.c"
 done
-for r in hello seven plain0 plain7; do
+printf '#include <unistd.h>\nint main(void)\n{\n    write(1, "sleeping\\n", 9);\n    for (;;)\n        sleep(1);\n}\n' >"$W/r/hello/sleeper.c"
+sed "s/^name: hello/name: sleeper/; s|sources: \[hello/hello.c\]|sources: [hello/sleeper.c]|" recipes/hello.yaml >"$W/r/sleeper.yaml"
+for r in hello seven plain0 plain7 sleeper; do
     if ! "$JEOS" build -o "$W/out" "$W/r/$r.yaml" >"$W/build-$r.log" 2>&1; then
         cat "$W/build-$r.log"
         echo "FAIL run_elf_hv: jeos build $r.yaml"; echo "FAIL run_elf_qemu: jeos build $r.yaml"; exit 1
@@ -45,6 +47,30 @@ if command -v qemu-system-x86_64 >/dev/null; then
     echo "PASS run_elf_qemu (hello.elf under QEMU PVH: exit 0; seven.elf: exit 7)"
 else
     echo "SKIP run_elf_qemu: qemu-system-x86_64 not installed"
+fi
+# A jeos run killed with SIGKILL takes its QEMU with it (no guest left running on its own).
+if command -v qemu-system-x86_64 >/dev/null; then
+    "$JEOS" run --accel tcg "$W/out/sleeper/sleeper.elf" >"$W/sleeper.out" 2>&1 </dev/null &
+    jpid=$!
+    qpid=
+    for _ in $(seq 1 100); do
+        qpid=$(pgrep -P $jpid -f qemu-system-x86_64 | head -1)
+        [ -n "$qpid" ] && grep -q sleeping "$W/sleeper.out" && break
+        sleep 0.1
+    done
+    kill -KILL $jpid; wait $jpid 2>/dev/null
+    gone=0
+    for _ in $(seq 1 50); do
+        if [ -z "$qpid" ] || ! kill -0 "$qpid" 2>/dev/null || [ "$(ps -o stat= -p "$qpid")" = Z ]; then gone=1; break; fi
+        sleep 0.1
+    done
+    if [ -n "$qpid" ] && [ $gone = 1 ]; then
+        echo "PASS run_tied_to_jeos (QEMU $qpid ended after jeos run was killed with SIGKILL)"
+    else
+        [ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
+        cat "$W/sleeper.out" | tail -5
+        echo "FAIL run_tied_to_jeos: QEMU ${qpid:-(never started)} outlived a killed jeos run"
+    fi
 fi
 if [ -w /dev/kvm ]; then
     "$JEOS" run "$W/out/hello/hello-hv.elf" >/dev/null 2>"$W/probe.err" </dev/null
