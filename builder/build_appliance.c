@@ -639,8 +639,10 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
         if (strcmp(f, "raw") && strcmp(f, "qcow2") && strcmp(f, "elf"))
             names[nnames++] = f;
     }
-    struct jeos_format_opts fo = {
-        .name = r->name, .cpus = r->cpus, .memory = r->memory ? r->memory : 512ull << 20};
+    struct jeos_format_opts fo = {.name = r->name,
+                                  .cpus = r->cpus,
+                                  .memory = r->memory ? r->memory : 512ull << 20,
+                                  .seed = seed};
     STAGE(ST_FORMATS, formats_parallel(ctx, raw, b.stage, r->name, names, nnames, &fo, err));
     for (size_t i = 0; i < nnames; i++) {
         const struct jeos_format_ops *f = jeos_format_find(names[i]);

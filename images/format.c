@@ -16,6 +16,7 @@
 #include "builder/ctx.h"
 #include "builder/err.h"
 #include "builder/util.h"
+#include "images/ptable.h"
 
 static int qemu_img(const char *raw, const char *out, const char *fmt, const char *opts,
                     struct jeos_err *err)
@@ -39,6 +40,11 @@ static int qemu_img(const char *raw, const char *out, const char *fmt, const cha
     return jeos_spawn(argv, NULL, err);
 }
 
+static int64_t epoch(const struct jeos_ctx *ctx)
+{
+    return ctx->have_epoch ? ctx->epoch : 0;
+}
+
 static int conv_raw(const struct jeos_ctx *ctx, const char *raw, const char *out,
                     const struct jeos_format_opts *o, struct jeos_err *err)
 {
@@ -53,18 +59,135 @@ static int conv_qcow2(const struct jeos_ctx *ctx, const char *raw, const char *o
     return qemu_img(raw, out, "qcow2", NULL, err);
 }
 
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+/* sha256 of `path` from byte `from` to its end. */
+static int hash_from(const char *path, off_t from, unsigned char d[32], struct jeos_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return jeos_errf(err, -errno, "%s: %s", path, strerror(errno));
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    char *buf = xmalloc(1 << 20);
+    int rc = 0;
+    for (off_t at = from;;) {
+        ssize_t n = pread(fd, buf, 1 << 20, at);
+        if (n < 0) {
+            rc = jeos_errf(err, -errno, "%s: read: %s", path, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(md, buf, (size_t)n);
+        at += n;
+    }
+    unsigned dl = 0;
+    EVP_DigestFinal_ex(md, d, &dl);
+    EVP_MD_CTX_free(md);
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+/* qemu-img gives a VMDK a random CID and names its temporary file as the extent. Rewrites the
+   embedded descriptor (its place and size are in the sparse header: descriptorOffset at byte
+   28, descriptorSize at 36, in sectors) with a CID taken from a hash of everything after the
+   descriptor, and `extent` as the extent's name. The text keeps its place, padded with NULs. */
+static int vmdk_fix(const char *path, const char *extent, struct jeos_err *err)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return jeos_errf(err, -errno, "%s: %s", path, strerror(errno));
+    unsigned char h[512];
+    char *desc = NULL;
+    struct sbuf nd = {0};
+    int rc = 0;
+    if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, "KDMV", 4) != 0) {
+        rc = jeos_errf(err, -EINVAL, "%s: not a sparse VMDK (no KDMV header)", path);
+        goto out;
+    }
+    uint64_t doff = get_le64(h + 28), dsize = get_le64(h + 36);
+    if (doff == 0 || dsize == 0 || dsize > 2048 || doff > 2048) {
+        rc = jeos_errf(err, -EINVAL, "%s: no embedded descriptor (offset %llu, %llu sectors)", path,
+                       (unsigned long long)doff, (unsigned long long)dsize);
+        goto out;
+    }
+    size_t dlen = (size_t)dsize * 512;
+    desc = xmalloc(dlen + 1);
+    if (pread(fd, desc, dlen, (off_t)doff * 512) != (ssize_t)dlen) {
+        rc = jeos_errf(err, -EIO, "%s: cannot read the descriptor", path);
+        goto out;
+    }
+    desc[dlen] = 0;
+    unsigned char d[32];
+    if ((rc = hash_from(path, (off_t)(doff + dsize) * 512, d, err)))
+        goto out;
+    int cid = 0, ext = 0;
+    for (char *line = desc, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        char *q;
+        if (strncmp(line, "CID=", 4) == 0) {
+            sbuf_printf(&nd, "CID=%02x%02x%02x%02x\n", d[0], d[1], d[2], d[3]);
+            cid++;
+        } else if ((strncmp(line, "RW ", 3) == 0 || strncmp(line, "RDONLY ", 7) == 0) &&
+                   (q = strchr(line, '"')) != NULL) {
+            sbuf_printf(&nd, "%.*s\"%s\"\n", (int)(q - line), line, extent);
+            ext++;
+        } else {
+            sbuf_printf(&nd, "%s\n", line);
+        }
+    }
+    if (cid != 1 || ext != 1 || nd.len > dlen) {
+        rc = jeos_errf(err, -EINVAL,
+                       "%s: unexpected descriptor (%d CID lines, %d extents, %zu of %zu bytes)",
+                       path, cid, ext, nd.len, dlen);
+        goto out;
+    }
+    memset(desc, 0, dlen);
+    memcpy(desc, nd.s, nd.len);
+    if (pwrite(fd, desc, dlen, (off_t)doff * 512) != (ssize_t)dlen)
+        rc = jeos_errf(err, -errno, "%s: write: %s", path, strerror(errno));
+out:
+    if (close(fd) != 0 && !rc)
+        rc = jeos_errf(err, -errno, "%s: close: %s", path, strerror(errno));
+    free(desc);
+    sbuf_free(&nd);
+    return rc;
+}
+
+/* streamOptimized VMDK; `extent` is the name the descriptor gives the file itself. */
+static int write_vmdk(const char *raw, const char *out, const char *extent, struct jeos_err *err)
+{
+    int rc = qemu_img(raw, out, "vmdk", "subformat=streamOptimized,adapter_type=lsilogic", err);
+    return rc ? rc : vmdk_fix(out, extent, err);
+}
+
 static int conv_vmdk(const struct jeos_ctx *ctx, const char *raw, const char *out,
                      const struct jeos_format_opts *o, struct jeos_err *err)
 {
-    (void)ctx, (void)o;
-    return qemu_img(raw, out, "vmdk", "subformat=streamOptimized,adapter_type=lsilogic", err);
+    (void)ctx;
+    return write_vmdk(raw, out, o->file_name ? o->file_name : "disk.vmdk", err);
 }
 
 /* Azure: a fixed VHD whose virtual size is exactly the raw size (a whole number of MiB). */
 static int conv_vhd(const struct jeos_ctx *ctx, const char *raw, const char *out,
                     const struct jeos_format_opts *o, struct jeos_err *err)
 {
-    (void)ctx, (void)o;
     struct stat st;
     if (stat(raw, &st) != 0)
         return jeos_errf(err, -errno, "%s: %s", raw, strerror(errno));
@@ -72,7 +195,35 @@ static int conv_vhd(const struct jeos_ctx *ctx, const char *raw, const char *out
         return jeos_errf(err, -EINVAL,
                          "%s: %lld bytes is not a whole number of MiB (Azure needs that for VHD)",
                          raw, (long long)st.st_size);
-    return qemu_img(raw, out, "vpc", "subformat=fixed,force_size=on", err);
+    int rc = qemu_img(raw, out, "vpc", "subformat=fixed,force_size=on", err);
+    if (rc)
+        return rc;
+    /* qemu-img stamps the footer (the last sector; big-endian fields) with the time and a
+       random unique id: timestamp at 24 (seconds since 2000-01-01 UTC), checksum at 64 (the
+       ones' complement of the byte sum of the rest), unique id at 68. */
+    int fd = open(out, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return jeos_errf(err, -errno, "%s: %s", out, strerror(errno));
+    unsigned char f[512];
+    off_t at = lseek(fd, -512, SEEK_END);
+    if (at < 0 || pread(fd, f, sizeof(f), at) != (ssize_t)sizeof(f) ||
+        memcmp(f, "conectix", 8) != 0) {
+        close(fd);
+        return jeos_errf(err, -EINVAL, "%s: no VHD footer in its last sector", out);
+    }
+    int64_t t = epoch(ctx) - 946684800; /* 2000-01-01T00:00:00Z */
+    put_be32(f + 24, t < 0 ? 0 : t > UINT32_MAX ? UINT32_MAX : (uint32_t)t);
+    jeos_uuid_derive(o->seed ? o->seed : "", "vhd", f + 68);
+    memset(f + 64, 0, 4);
+    uint32_t sum = 0;
+    for (size_t i = 0; i < sizeof(f); i++)
+        sum += f[i];
+    put_be32(f + 64, ~sum);
+    if (pwrite(fd, f, sizeof(f), at) != (ssize_t)sizeof(f))
+        rc = jeos_errf(err, -errno, "%s: write: %s", out, strerror(errno));
+    if (close(fd) != 0 && !rc)
+        rc = jeos_errf(err, -errno, "%s: close: %s", out, strerror(errno));
+    return rc;
 }
 
 /* ---- archives ---- */
@@ -191,11 +342,6 @@ static int arc_close(struct arc *t, int rc, struct jeos_err *err)
     archive_write_free(t->a);
     t->a = NULL;
     return rc;
-}
-
-static int64_t epoch(const struct jeos_ctx *ctx)
-{
-    return ctx->have_epoch ? ctx->epoch : 0;
 }
 
 static int conv_gce(const struct jeos_ctx *ctx, const char *raw, const char *out,
@@ -318,7 +464,7 @@ static int conv_ova(const struct jeos_ctx *ctx, const char *raw, const char *out
     struct arc t = {0};
     struct sbuf mf = {0};
     struct stat rs, vs;
-    int rc = conv_vmdk(ctx, raw, vmdk, o, err);
+    int rc = write_vmdk(raw, vmdk, vname, err);
     if (rc)
         goto out;
     if (stat(raw, &rs) != 0 || stat(vmdk, &vs) != 0) {
@@ -375,12 +521,16 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
     struct stat st;
     if (stat(raw, &st) != 0)
         return jeos_errf(err, -errno, "%s: %s", raw, strerror(errno));
-    struct jeos_format_opts none = {0};
+    struct jeos_format_opts o = {0};
+    if (opts)
+        o = *opts;
+    const char *slash = strrchr(out_path, '/');
+    o.file_name = slash ? slash + 1 : out_path;
     struct jeos_outfile of;
     int rc = jeos_outfile_open(&of, out_path, 0644, err);
     if (rc)
         return rc;
-    rc = f->convert(ctx, raw, of.tmp, opts ? opts : &none, err);
+    rc = f->convert(ctx, raw, of.tmp, &o, err);
     if (rc) {
         jeos_outfile_abort(&of);
         return rc;

@@ -14,6 +14,9 @@ struct jeos_format_opts {
     const char *name; /* appliance name: OVF VirtualSystem id, file names inside the OVA */
     int cpus;         /* 0 = 1 */
     uint64_t memory;  /* bytes; 0 = 512 MiB */
+    const char *seed; /* the VHD's unique id derives from it (NULL: ""), as the disk's GUIDs do */
+    const char *file_name; /* set by jeos_format_write: the output's own file name, which a
+                              VMDK names as its extent */
 };
 
 /*
@@ -41,6 +44,10 @@ const struct jeos_format_ops *jeos_format_find(const char *name);
  * (a temporary in the same folder, renamed on success; removed on failure).
  * Runs qemu-img where it does the job; the OVA and GCE archives are written with
  * libarchive, their members timed at SOURCE_DATE_EPOCH (0 without one).
+ * Every format is reproducible: what qemu-img makes up is replaced — a VMDK's CID
+ * becomes a hash of its grains and its extent name the file's own name; a VHD's
+ * timestamp becomes SOURCE_DATE_EPOCH (0 without one) and its unique id derives
+ * from opts->seed.
  */
 int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *f, const char *raw,
                       const char *out_path, const struct jeos_format_opts *opts,

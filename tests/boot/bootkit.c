@@ -86,8 +86,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "bootkit: unknown format %s\n", argv[3]);
             return 2;
         }
-        struct jeos_format_opts o = {
-            .name = argc == 6 ? argv[5] : "test", .cpus = 2, .memory = 256ull << 20};
+        struct jeos_format_opts o = {.name = argc == 6 ? argv[5] : "test",
+                                     .cpus = 2,
+                                     .memory = 256ull << 20,
+                                     .seed = "bootkit-1"};
         rc = jeos_format_write(&ctx, f, argv[2], argv[4], &o, &err);
     } else {
         return usage();

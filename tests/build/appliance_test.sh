@@ -69,11 +69,18 @@ else
 fi
 
 # ---- the same recipe + lock + SOURCE_DATE_EPOCH give the same bytes ----
-if build "$W/build2.log" -o "$B/out2" --locked "$B/r/nginx.yaml" &&
-   cmp -s "$IMG/nginx.raw" "$B/out2/nginx/nginx.raw" && cmp -s "$IMG/manifest.txt" "$B/out2/nginx/manifest.txt"; then
-    echo "PASS reproducible (--locked rebuild: same raw bytes, sha256 $(sha256sum <"$IMG/nginx.raw" | cut -c1-16))"
+diffs=""
+if build "$W/build2.log" -o "$B/out2" --locked "$B/r/nginx.yaml"; then
+    for f in nginx.raw nginx.qcow2 nginx.vmdk nginx.ova manifest.txt; do
+        cmp -s "$IMG/$f" "$B/out2/nginx/$f" || diffs+="$f "
+    done
 else
-    tail -5 "$W/build2.log"; echo "FAIL reproducible: the rebuild differs or failed"
+    diffs="(rebuild failed)"; tail -5 "$W/build2.log"
+fi
+if [ -z "$diffs" ]; then
+    echo "PASS reproducible (--locked rebuild: same raw, qcow2, vmdk, ova bytes; raw sha256 $(sha256sum <"$IMG/nginx.raw" | cut -c1-16))"
+else
+    echo "FAIL reproducible: the rebuild differs: $diffs"
 fi
 
 # ---- --locked refuses a lock the recipe no longer fits, and leaves nothing behind ----

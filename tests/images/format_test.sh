@@ -66,6 +66,44 @@ if convert gce && [ "$(tar tzf "$W/out.gce")" = disk.raw ]; then
         && echo "PASS format_gce" || fail format_gce "disk.raw differs"
 else fail format_gce "$(cat "$W/err.gce"; tar tzvf "$W/out.gce" 2>&1)"; fi
 
+# Reproducible: the same raw disk, converted again a second later with the same
+# SOURCE_DATE_EPOCH, gives the same bytes in every format. What qemu-img makes up is replaced:
+# the VMDK's CID is a hash of what follows its descriptor and its extent is its own file name;
+# the VHD's footer has the epoch's time, an id derived from the seed and a valid checksum.
+errs=""
+mkdir -p "$W/r1" "$W/r2"
+for f in raw qcow2 vmdk vhd ova gce; do
+    SOURCE_DATE_EPOCH=1700000000 "$KIT" convert "$W/disk.raw" $f "$W/r1/d.$f" myapp 2>>"$W/err.r" || errs+="$f failed; "
+done
+sleep 1.1
+for f in raw qcow2 vmdk vhd ova gce; do
+    SOURCE_DATE_EPOCH=1700000000 "$KIT" convert "$W/disk.raw" $f "$W/r2/d.$f" myapp 2>>"$W/err.r" || errs+="$f failed; "
+    cmp -s "$W/r1/d.$f" "$W/r2/d.$f" || errs+="$f differs; "
+done
+python3 - "$W/r1/d.vmdk" "$W/r1/d.vhd" <<'PY' || errs+="identity fields wrong; "
+import hashlib, struct, sys, uuid
+v = open(sys.argv[1], "rb").read()
+doff, dsize = struct.unpack_from("<QQ", v, 28)
+desc = v[doff * 512:(doff + dsize) * 512].rstrip(b"\0").decode()
+cid = hashlib.sha256(v[(doff + dsize) * 512:]).hexdigest()[:8]
+assert "\nCID=%s\n" % cid in desc, desc
+assert 'SPARSE "d.vmdk"' in desc, desc
+f = open(sys.argv[2], "rb").read()[-512:]
+assert f[:8] == b"conectix"
+assert struct.unpack_from(">I", f, 24)[0] == 1700000000 - 946684800
+s = struct.unpack_from(">I", f, 64)[0]
+assert s == (~(sum(f[:64]) + sum(f[68:]))) & 0xffffffff, "checksum"
+want = bytearray(hashlib.sha256(b"bootkit-1\0vhd").digest()[:16])
+want[6] = want[6] & 0x0f | 0x40
+want[8] = want[8] & 0x3f | 0x80
+assert f[68:84] == bytes(want), f[68:84].hex()
+PY
+qemu-img check -q "$W/r1/d.vmdk" || errs+="vmdk check; "
+same vmdk "$W/r1/d.vmdk" || errs+="vmdk content; "
+same vpc "$W/r1/d.vhd" || errs+="vhd content; "
+[ -z "$errs" ] && echo "PASS format_reproducible (raw qcow2 vmdk vhd ova gce: same bytes a second apart)" \
+    || fail format_reproducible "$errs$(cat "$W/err.r")"
+
 # Errors: a missing input and a VHD of a size Azure refuses; neither leaves a file.
 errs=""
 "$KIT" convert "$W/nope.raw" qcow2 "$W/e1.qcow2" 2>"$W/e1" && errs+="missing input accepted; "
