@@ -35,9 +35,9 @@ const char cmd_run_usage[] =
     "  --accel MODE      kvm, tcg, or auto (default): KVM when the host's KVM runs on\n"
     "                    hardware virtualization (kvm_intel or kvm_amd loaded), else TCG\n"
     "\n"
-    "SIGINT or SIGTERM to jeos run presses the guest's ACPI power button and waits for it to\n"
-    "power off; a second one stops QEMU at once. A .vmdk is run with -snapshot (QEMU cannot\n"
-    "write a streamOptimized VMDK).\n"
+    "SIGINT, SIGTERM or SIGHUP to jeos run presses the guest's ACPI power button and waits for\n"
+    "it to power off; a second one stops QEMU at once. A .vmdk is run with -snapshot (QEMU\n"
+    "cannot write a streamOptimized VMDK).\n"
     "\n"
     "A unikernel ELF built for jeos-hv (NAME-hv.elf: it carries the JeosHv note) runs\n"
     "under jeos-hv (beside jeos, or $JEOS_HV) on /dev/kvm; any other ELF under\n"
@@ -174,6 +174,11 @@ static int spawn_tied(char *const argv[], const sigset_t *mask, pid_t *pidp)
     return 0;
 }
 
+/* The guest's NIC, on QEMU's user network "net0". Without its option ROM (romfile=): nothing
+   here boots from the network, and under TCG the iPXE ROM costs about a second of OVMF's
+   start-up. */
+#define NIC_DEVICE "virtio-net-pci,netdev=net0,romfile="
+
 /* Runs argv to its end and returns its exit status (128 + signal when killed), or -1. */
 static int run_wait(char *const argv[], struct jeos_err *err)
 {
@@ -235,7 +240,7 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
     }
     snprintf(a_mem, sizeof(a_mem), "%llu",
              (unsigned long long)((mem_set ? mem : 128ull << 20) >> 20));
-    char *a_nic = xasprintf("user,model=virtio-net-pci%s", fwd ? fwd : "");
+    char *a_nic = xasprintf("user,id=net0%s", fwd ? fwd : "");
     char *argvq[] = {"qemu-system-x86_64",
                      "-accel",
                      (char *)accel,
@@ -252,8 +257,10 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
                      "-no-reboot",
                      "-device",
                      "isa-debug-exit,iobase=0xf4,iosize=4",
-                     "-nic",
+                     "-netdev",
                      a_nic,
+                     "-device",
+                     NIC_DEVICE,
                      "-kernel",
                      (char *)elf,
                      NULL};
@@ -421,7 +428,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     a_mem = xasprintf("%llu", (unsigned long long)(mem >> 20));
     a_smp = xasprintf("%lld", (long long)cpus);
     a_drive = xasprintf("file=%s,format=%s,if=virtio", image, fmt);
-    a_nic = xasprintf("user,model=virtio-net-pci%s", fwd.s ? fwd.s : "");
+    a_nic = xasprintf("user,id=net0%s", fwd.s ? fwd.s : "");
     a_qmp = xasprintf("unix:%s,server=on,wait=off", qmp);
     char *argvq[40];
     int n = 0;
@@ -435,8 +442,10 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     argvq[n++] = "-nographic";
     argvq[n++] = "-drive";
     argvq[n++] = a_drive;
-    argvq[n++] = "-nic";
+    argvq[n++] = "-netdev";
     argvq[n++] = a_nic;
+    argvq[n++] = "-device";
+    argvq[n++] = NIC_DEVICE;
     argvq[n++] = "-qmp";
     argvq[n++] = a_qmp;
     if (!strcmp(fmt, "vmdk"))
@@ -472,6 +481,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP); /* the terminal went away: power off as for Ctrl-C */
     sigaddset(&mask, SIGCHLD);
     sigprocmask(SIG_BLOCK, &mask, &old);
     int e = spawn_tied(argvq, &old, &pid);
@@ -490,7 +500,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         siginfo_t si;
         if (sigwaitinfo(&mask, &si) < 0)
             continue;
-        if (si.si_signo == SIGINT || si.si_signo == SIGTERM) {
+        if (si.si_signo == SIGINT || si.si_signo == SIGTERM || si.si_signo == SIGHUP) {
             if (asked++ == 0) {
                 jeos_log(ctx, JEOS_LOG_INFO, "jeos run: asking the guest to power off");
                 powerdown(qmp);

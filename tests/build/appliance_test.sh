@@ -126,9 +126,9 @@ wait_for() {
     done
     return 1
 }
-# stop: SIGTERM to jeos run = ACPI power button; returns its exit status
+# stop [SIG]: SIGTERM (or SIG: INT, HUP) to jeos run = ACPI power button; returns its exit status
 stop() {
-    kill -TERM "$RPID" 2>/dev/null
+    kill -"${1:-TERM}" "$RPID" 2>/dev/null
     for _ in $(seq 1 300); do kill -0 "$RPID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$RPID" 2>/dev/null && kill -KILL "$RPID"
     wait "$RPID"
@@ -152,10 +152,10 @@ if [ -r /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
     P=$(free_port)
     start "$W/uefi.log" "$JEOS" run --accel tcg --uefi --port "$P:80" "$IMG/nginx.raw"
     page=$(wait_for http_get "$P")
-    stop; rc=$?
+    stop HUP; rc=$?
     if [ "$page" = "$WANT" ] && [ $rc = 0 ] && grep -qa "jeos: ready" "$W/uefi.log" &&
        grep -qa "jeos: filesystems unmounted cleanly" "$W/uefi.log"; then
-        echo "PASS uefi_http (raw, OVMF)"
+        echo "PASS uefi_http (raw, OVMF; SIGHUP to jeos run: clean power-off, exit 0)"
     else
         show "$W/uefi.log"; echo "FAIL uefi_http: page \"$(echo "$page" | head -1)\", exit $rc"
     fi
