@@ -170,10 +170,48 @@ out:
     return rc;
 }
 
-/* streamOptimized VMDK; `extent` is the name the descriptor gives the file itself. */
-static int write_vmdk(const char *raw, const char *out, const char *extent, struct jeos_err *err)
+/* Copies `from` to the new file `to` (which the caller removes on failure). */
+static int copy_file(const char *from, const char *to, struct jeos_err *err)
 {
-    int rc = qemu_img(raw, out, "vmdk", "subformat=streamOptimized,adapter_type=lsilogic", err);
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return jeos_errf(err, -errno, "%s: %s", from, strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return jeos_errf(err, -e, "%s: %s", to, strerror(e));
+    }
+    char *buf = xmalloc(1 << 20);
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, 1 << 20);
+        if (n < 0) {
+            rc = jeos_errf(err, -errno, "%s: read: %s", from, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        if (jeos_write_all(out, buf, (size_t)n) < 0) {
+            rc = jeos_errf(err, -errno, "%s: write: %s", to, strerror(errno));
+            break;
+        }
+    }
+    free(buf);
+    close(in);
+    if (close(out) != 0 && !rc)
+        rc = jeos_errf(err, -errno, "%s: close: %s", to, strerror(errno));
+    return rc;
+}
+
+/* streamOptimized VMDK; `extent` is the name the descriptor gives the file itself. `reuse`:
+   a VMDK already made from the same raw disk, copied instead of converting again. */
+static int write_vmdk(const char *raw, const char *reuse, const char *out, const char *extent,
+                      struct jeos_err *err)
+{
+    int rc =
+        reuse ? copy_file(reuse, out, err)
+              : qemu_img(raw, out, "vmdk", "subformat=streamOptimized,adapter_type=lsilogic", err);
     return rc ? rc : vmdk_fix(out, extent, err);
 }
 
@@ -181,7 +219,7 @@ static int conv_vmdk(const struct jeos_ctx *ctx, const char *raw, const char *ou
                      const struct jeos_format_opts *o, struct jeos_err *err)
 {
     (void)ctx;
-    return write_vmdk(raw, out, o->file_name ? o->file_name : "disk.vmdk", err);
+    return write_vmdk(raw, NULL, out, o->file_name ? o->file_name : "disk.vmdk", err);
 }
 
 /* Azure: a fixed VHD whose virtual size is exactly the raw size (a whole number of MiB). */
@@ -464,7 +502,7 @@ static int conv_ova(const struct jeos_ctx *ctx, const char *raw, const char *out
     struct arc t = {0};
     struct sbuf mf = {0};
     struct stat rs, vs;
-    int rc = write_vmdk(raw, vmdk, vname, err);
+    int rc = write_vmdk(raw, o->vmdk, vmdk, vname, err);
     if (rc)
         goto out;
     if (stat(raw, &rs) != 0 || stat(vmdk, &vs) != 0) {
@@ -549,17 +587,32 @@ int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *
                              "ova or gce)",
                              raw, names[i]);
     char *rawreal = realpath(raw, NULL);
+    struct jeos_format_opts o = {0};
+    if (opts)
+        o = *opts;
+    bool want_vmdk = false, want_ova = false;
+    for (size_t i = 0; i < n; i++)
+        want_vmdk |= strcmp(names[i], "vmdk") == 0, want_ova |= strcmp(names[i], "ova") == 0;
+    char *vmdk = want_vmdk && want_ova ? xasprintf("%s/%s.vmdk", dir, base) : NULL;
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const struct jeos_format_ops *f = jeos_format_find(names[i]);
-        char *out = xasprintf("%s/%s%s", dir, base, f->suffix);
-        char *outreal = realpath(out, NULL);
-        bool same = rawreal && outreal && strcmp(rawreal, outreal) == 0;
-        if (!same)
-            rc = jeos_format_write(ctx, f, raw, out, opts, err);
-        free(outreal);
-        free(out);
-    }
+    /* Two passes: the OVA after everything else, so it can reuse the VMDK. */
+    for (int pass = 0; pass < 2 && !rc; pass++)
+        for (size_t i = 0; i < n && !rc; i++) {
+            bool ova = strcmp(names[i], "ova") == 0;
+            bool later = ova && vmdk; /* an OVA that reuses the VMDK waits for it */
+            if (later != (pass == 1))
+                continue;
+            const struct jeos_format_ops *f = jeos_format_find(names[i]);
+            char *out = xasprintf("%s/%s%s", dir, base, f->suffix);
+            char *outreal = realpath(out, NULL);
+            bool same = rawreal && outreal && strcmp(rawreal, outreal) == 0;
+            o.vmdk = ova ? vmdk : NULL;
+            if (!same)
+                rc = jeos_format_write(ctx, f, raw, out, &o, err);
+            free(outreal);
+            free(out);
+        }
+    free(vmdk);
     free(rawreal);
     return rc;
 }

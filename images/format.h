@@ -17,6 +17,8 @@ struct jeos_format_opts {
     const char *seed; /* the VHD's unique id derives from it (NULL: ""), as the disk's GUIDs do */
     const char *file_name; /* set by jeos_format_write: the output's own file name, which a
                               VMDK names as its extent */
+    const char *vmdk; /* an OVA takes this VMDK, already made from the same raw disk, instead of
+                         converting again (its extent name is rewritten); NULL: convert */
 };
 
 /*
@@ -58,7 +60,9 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
  * "raw", "qcow2", "vmdk", "vhd", "ova", "gce"), writing DIR/BASE<suffix> for each,
  * atomically. A "raw" whose output would be `raw` itself is left as it is. Unknown
  * names are refused before anything is written; on a conversion failure the
- * outputs already finished stay, the failed one leaves nothing.
+ * outputs already finished stay, the failed one leaves nothing. With both vmdk
+ * and ova asked for, the OVA is made last and reuses the VMDK (same bytes as
+ * converting again, one compression pass fewer).
  */
 int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
                        const char *base, const char *const *names, size_t n,

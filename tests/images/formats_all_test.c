@@ -56,11 +56,51 @@ static void all_requested(void)
     jeos_ctx_free(&ctx);
 }
 
+/* With vmdk and ova both asked for, the OVA reuses the VMDK: its bytes are those of an OVA
+   converted on its own. */
+static void ova_reuses_vmdk(void)
+{
+    if (access("/usr/bin/qemu-img", X_OK) != 0) {
+        T_SKIP("qemu-img not installed");
+        return;
+    }
+    struct jeos_ctx ctx;
+    struct jeos_err err = {0};
+    jeos_ctx_init(&ctx, &err);
+    char *raw = xasprintf("%s/reuse.raw", tmp);
+    char *buf = xcalloc(1, 3 << 20);
+    for (int i = 0; i < (1 << 20); i++)
+        buf[(1 << 20) + i] = (char)(i * 7 + i / 4096);
+    T_EQ_INT(jeos_write_file_atomic(raw, buf, 3 << 20, 0644, &err), 0);
+    free(buf);
+    struct jeos_format_opts o = {.name = "app"};
+    const char *both[] = {"ova", "vmdk"}, *alone[] = {"ova"};
+    T_EQ_INT(jeos_formats_write(&ctx, raw, tmp, "both", both, 2, &o, &err), 0);
+    T_EQ_INT(jeos_formats_write(&ctx, raw, tmp, "alone", alone, 1, &o, &err), 0);
+    if (err.n)
+        T_FAILF("%s", err.msgs[0]);
+    char *a = NULL, *b = NULL, *v = NULL;
+    size_t alen = 0, blen = 0, vlen = 0;
+    char *pa = xasprintf("%s/both.ova", tmp), *pb = xasprintf("%s/alone.ova", tmp);
+    char *pv = xasprintf("%s/both.vmdk", tmp);
+    T_EQ_INT(jeos_read_file(pa, &a, &alen, &err), 0);
+    T_EQ_INT(jeos_read_file(pb, &b, &blen, &err), 0);
+    T_EQ_INT(jeos_read_file(pv, &v, &vlen, &err), 0);
+    T_CHECK(alen > 0 && alen == blen && memcmp(a, b, alen) == 0);
+    /* the VMDK on its own names itself as its extent; inside the OVA it is app-disk1.vmdk */
+    T_CHECK(v && memmem(v, vlen, "SPARSE \"both.vmdk\"", 18) != NULL);
+    T_CHECK(a && memmem(a, alen, "SPARSE \"app-disk1.vmdk\"", 23) != NULL);
+    free(a), free(b), free(v), free(pa), free(pb), free(pv), free(raw);
+    jeos_err_free(&err);
+    jeos_ctx_free(&ctx);
+}
+
 int main(void)
 {
     const char *t = getenv("T_TMP");
     tmp = xstrdup(t && *t ? t : "/tmp");
     T_RUN(all_requested);
+    T_RUN(ova_reuses_vmdk);
     free(tmp);
     return T_DONE();
 }
