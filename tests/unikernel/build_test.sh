@@ -139,6 +139,17 @@ printf 'int main(void) { return missing_function_here(; }\n' >"$r/src/bad.c"
 printf 'name: bad\nkind: unikernel\nsources: [src/bad.c]\n' >"$r/bad.yaml"
 expect_error build-compile-error "$r/bad.yaml" "$r/bad.yaml:3:11: sources: src/bad.c: does not compile:"
 [ ! -e "$out/bad/bad.elf" ] || echo "FAIL build-compile-error: bad.elf exists after a failed build"
+# a command line GRUB cannot carry: no disk, nothing half-written
+printf 'int main(void) { return 0; }\n' >"$r/src/ok.c"
+printf 'name: badcmd\nkind: unikernel\nsources: [src/ok.c]\ncmdline: "a;b"\nimage: {formats: [elf, raw, vhd]}\n' >"$r/badcmd.yaml"
+expect_error build-disk-error "$r/badcmd.yaml" "$r/badcmd.yaml: image.formats: the GRUB disk cannot be written:"
+if ! grep -qF 'grub.cfg: cmdline: character 0x3b is not allowed (got "a;b")' "$T_TMP/err.log"; then
+    echo "FAIL build-disk-error-detail: no cmdline detail in: $(cat "$T_TMP/err.log")"
+elif [ -n "$(find "$out/badcmd" -name '*.raw*' -o -name '*.vhd*' -o -name '*.tmp*' 2>/dev/null)" ]; then
+    echo "FAIL build-disk-error-detail: left behind: $(ls "$out/badcmd")"
+else
+    echo "PASS build-disk-error-detail"
+fi
 
 # every disk format: built twice a second apart (same bytes), checked with qemu-img against the raw
 fmt_tests="build-formats build-formats-reproducible build-formats-compare build-formats-boot build-formats-noraw"

@@ -232,7 +232,13 @@ static int make_disks(const struct jeos_ctx *ctx, const struct recipe *r, const 
     ds.kernel_name = kname;
     jeos_log(ctx, JEOS_LOG_INFO, "%s: GRUB disk (BIOS + UEFI), multiboot2 /boot/%s", raw, kname);
     struct jeos_disk_info info;
-    rc = jeos_disk_write(ctx, &ds, raw, &info, err);
+    struct jeos_err sub = {0};
+    rc = jeos_disk_write(ctx, &ds, raw, &info, &sub);
+    if (rc < 0) {
+        jeos_errf(err, rc, "%s: image.formats: the GRUB disk cannot be written:", r->path);
+        jeos_err_move(err, &sub);
+    }
+    jeos_err_free(&sub);
 
     /* the other disk formats, from that raw (a "raw" whose output is `raw` itself stays) */
     const char *names[RECIPE_FMT_COUNT];
