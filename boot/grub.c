@@ -174,13 +174,14 @@ int jeos_grub_mkimage(const char *target, const struct jeos_layout *l, uint32_t 
     argv[n++] = "-p";
     argv[n++] = "/boot/grub";
     argv[n++] = (char *)ptmod;
-    const char *common[] = {"fat",    "search",   "search_fs_uuid", "configfile", "normal",
-                            "serial", "terminal", "echo",           "test"};
+    /* One loader, where `linux` always stood (so an appliance's core images keep their bytes):
+       multiboot2 for a unikernel ELF (it adds about 9 KiB to the BIOS core image, 40 KiB to
+       BOOTX64.EFI), linux (and linux16 on BIOS) for a Linux kernel. */
+    const char *loader = multiboot2 ? "multiboot2" : "linux";
+    const char *common[] = {"fat",  "search", "search_fs_uuid", "configfile", "normal",
+                            loader, "serial", "terminal",       "echo",       "test"};
     for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
         argv[n++] = (char *)common[i];
-    /* One loader: multiboot2 for a unikernel ELF (it adds about 9 KiB to the BIOS core image,
-       40 KiB to BOOTX64.EFI), linux (and linux16 on BIOS) for a Linux kernel. */
-    argv[n++] = multiboot2 ? "multiboot2" : "linux";
     if (bios) {
         argv[n++] = "biosdisk";
         if (!multiboot2)
