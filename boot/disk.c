@@ -96,6 +96,18 @@ static int mtool(const char *tool, const char *img_at, const char *a, const char
     return jeos_spawn(argv, NULL, err);
 }
 
+/* A file name safe on FAT, in grub.cfg and in mtools' ::/path: [A-Za-z0-9._-], no leading dot. */
+static bool name_ok(const char *name)
+{
+    if (!*name || *name == '.' || strlen(name) > 200)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
 int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spec,
                     const char *out_path, struct jeos_disk_info *info, struct jeos_err *err)
 {
@@ -103,12 +115,31 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     if (!info)
         info = &local;
     memset(info, 0, sizeof(*info));
-    if (!spec->kernel || !spec->initramfs || !spec->rootfs || !spec->rootfstype || !spec->seed ||
-        !spec->ptable)
+    const bool mb2 = spec->kind == JEOS_DISK_MULTIBOOT2;
+    if (spec->kind != JEOS_DISK_LINUX && !mb2)
+        return jeos_errf(err, -EINVAL, "%s: disk: unknown kind %d (expected linux or multiboot2)",
+                         out_path, (int)spec->kind);
+    if (!mb2 && (!spec->kernel || !spec->initramfs || !spec->rootfs || !spec->rootfstype ||
+                 !spec->seed || !spec->ptable))
         return jeos_errf(err, -EINVAL,
                          "%s: disk: kernel, initramfs, root image, its type, "
                          "partition table and seed are all required",
                          out_path);
+    if (mb2 && (!spec->kernel || !spec->seed || !spec->ptable))
+        return jeos_errf(err, -EINVAL,
+                         "%s: disk: a multiboot2 disk needs a kernel ELF, a partition table "
+                         "and a seed",
+                         out_path);
+    if (mb2 && (spec->initramfs || spec->rootfs || spec->data_size))
+        return jeos_errf(err, -EINVAL,
+                         "%s: disk: a multiboot2 disk has no initramfs, root or data partition",
+                         out_path);
+    const char *kname = spec->kernel_name ? spec->kernel_name : "kernel.elf";
+    if (mb2 && !name_ok(kname))
+        return jeos_errf(err, -EINVAL,
+                         "%s: disk: kernel file name \"%s\" (expected letters, digits, '.', '_' "
+                         "or '-', not starting with '.')",
+                         out_path, kname);
     if (!(spec->boot & (JEOS_BOOT_BIOS | JEOS_BOOT_UEFI)))
         return jeos_errf(err, -EINVAL, "%s: disk: no boot method (expected bios, uefi or both)",
                          out_path);
@@ -118,7 +149,7 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
 
     int rc = 0;
     char *work = xasprintf("%s/jeos-disk.XXXXXX", ctx->tmpdir);
-    char *efi = NULL, *core = NULL, *cfgpath = NULL, *img_at = NULL;
+    char *efi = NULL, *core = NULL, *cfgpath = NULL, *img_at = NULL, *mb2_path = NULL;
     uint8_t *core_buf = NULL;
     char *bootimg = NULL;
     struct jeos_outfile of = {.fd = -1};
@@ -132,10 +163,10 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     core = xasprintf("%s/core.img", work);
     cfgpath = xasprintf("%s/grub.cfg", work);
 
-    uint64_t ksz, isz, rsz, esz = 0;
+    uint64_t ksz, isz = 0, rsz = 0, esz = 0;
     if ((rc = file_size(spec->kernel, "kernel", &ksz, err)) ||
-        (rc = file_size(spec->initramfs, "initramfs", &isz, err)) ||
-        (rc = file_size(spec->rootfs, "root filesystem image", &rsz, err)))
+        (!mb2 && (rc = file_size(spec->initramfs, "initramfs", &isz, err))) ||
+        (!mb2 && (rc = file_size(spec->rootfs, "root filesystem image", &rsz, err))))
         goto out;
 
     /* A first plan for the partition numbers and identifiers the GRUB images embed. */
@@ -146,13 +177,16 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     struct jeos_layout_req req = {.ops = spec->ptable,
                                   .seed = spec->seed,
                                   .esp_size = JEOS_MIB,
-                                  .root_size = rsz ? rsz : JEOS_MIB,
+                                  .root_size = mb2   ? 0
+                                               : rsz ? rsz
+                                                     : JEOS_MIB,
                                   .data_size = spec->data_size,
-                                  .min_disk_size = spec->min_size};
+                                  .min_disk_size = spec->min_size,
+                                  .no_root = mb2};
     if ((rc = jeos_layout_plan(&req, &info->layout, err)))
         goto out;
     if (spec->boot & JEOS_BOOT_UEFI) {
-        if ((rc = jeos_grub_mkimage("x86_64-efi", &info->layout, info->esp_volid,
+        if ((rc = jeos_grub_mkimage("x86_64-efi", &info->layout, info->esp_volid, mb2,
                                     spec->grub_efi_dir, work, efi, err)) ||
             (rc = file_size(efi, "BOOTX64.EFI", &esz, err)))
             goto out;
@@ -168,12 +202,16 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     const struct jeos_layout *l = &info->layout;
     int esp = jeos_layout_find(l, JEOS_PART_ESP), root = jeos_layout_find(l, JEOS_PART_ROOT);
     int data = jeos_layout_find(l, JEOS_PART_DATA);
-    l->ops->partuuid(l, (size_t)root, info->root_partuuid);
+    if (root >= 0)
+        l->ops->partuuid(l, (size_t)root, info->root_partuuid);
 
     char data_uuid[37] = "";
     if (data >= 0)
         l->ops->partuuid(l, (size_t)data, data_uuid);
+    if (mb2)
+        mb2_path = xasprintf("/boot/%s", kname);
     struct jeos_grub_cfg gc = {.title = spec->title ? spec->title : "jeos",
+                               .multiboot2 = mb2_path,
                                .partuuid = info->root_partuuid,
                                .rootfstype = spec->rootfstype,
                                .data_partuuid = data >= 0 ? data_uuid : NULL,
@@ -208,10 +246,18 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     img_at = xasprintf("%s@@%llu", of.tmp, (unsigned long long)ep->start);
     if ((rc = mtool("mmd", img_at, "::/boot", NULL, err)) ||
         (rc = mtool("mmd", img_at, "::/boot/grub", NULL, err)) ||
-        (rc = mtool("mcopy", img_at, cfgpath, "::" JEOS_GRUB_CFG, err)) ||
-        (rc = mtool("mcopy", img_at, spec->kernel, "::" JEOS_GRUB_KERNEL, err)) ||
-        (rc = mtool("mcopy", img_at, spec->initramfs, "::" JEOS_GRUB_INITRD, err)))
+        (rc = mtool("mcopy", img_at, cfgpath, "::" JEOS_GRUB_CFG, err)))
         goto out;
+    if (mb2) {
+        char *dst = xasprintf("::%s", mb2_path);
+        rc = mtool("mcopy", img_at, spec->kernel, dst, err);
+        free(dst);
+        if (rc)
+            goto out;
+    } else if ((rc = mtool("mcopy", img_at, spec->kernel, "::" JEOS_GRUB_KERNEL, err)) ||
+               (rc = mtool("mcopy", img_at, spec->initramfs, "::" JEOS_GRUB_INITRD, err))) {
+        goto out;
+    }
     if (spec->boot & JEOS_BOOT_UEFI) {
         if ((rc = mtool("mmd", img_at, "::/EFI", NULL, err)) ||
             (rc = mtool("mmd", img_at, "::/EFI/BOOT", NULL, err)) ||
@@ -219,7 +265,8 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
             goto out;
     }
 
-    if ((rc = copy_into(of.fd, l->parts[root].start, spec->rootfs, l->parts[root].size, err)))
+    if (root >= 0 &&
+        (rc = copy_into(of.fd, l->parts[root].start, spec->rootfs, l->parts[root].size, err)))
         goto out;
     if (data >= 0) {
         /* The data partition gets an empty ext4 now (mke2fs writes at an offset into the
@@ -252,8 +299,8 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
             goto out;
         }
         char *cbuf = NULL;
-        if ((rc = jeos_grub_mkimage("i386-pc", l, info->esp_volid, spec->grub_bios_dir, work, core,
-                                    err)) ||
+        if ((rc = jeos_grub_mkimage("i386-pc", l, info->esp_volid, mb2, spec->grub_bios_dir, work,
+                                    core, err)) ||
             (rc = jeos_read_file(core, &cbuf, &clen, err)))
             goto out;
         core_buf = (uint8_t *)cbuf;
@@ -272,11 +319,15 @@ out:
     free(core_buf);
     free(bootimg);
     free(img_at);
+    free(mb2_path);
     free(efi);
     free(core);
     free(cfgpath);
     free(work);
-    if (rc == 0)
+    if (rc == 0 && mb2)
+        jeos_log(ctx, JEOS_LOG_DEBUG, "%s: %llu MiB, multiboot2 /boot/%s", out_path,
+                 (unsigned long long)(info->layout.disk_size / JEOS_MIB), kname);
+    else if (rc == 0)
         jeos_log(ctx, JEOS_LOG_DEBUG, "%s: %llu MiB, root PARTUUID=%s", out_path,
                  (unsigned long long)(info->layout.disk_size / JEOS_MIB), info->root_partuuid);
     return rc;

@@ -1,5 +1,5 @@
-/* disk.h — writes a bootable appliance disk (partitions, GRUB BIOS+UEFI, kernel, initramfs, root)
- * to one file, atomically. */
+/* disk.h — writes a bootable disk (partitions, GRUB BIOS+UEFI, kernel, initramfs, root), of an
+ * appliance or of a unikernel, to one file, atomically. */
 #ifndef JEOS_DISK_H
 #define JEOS_DISK_H
 
@@ -13,19 +13,32 @@ struct jeos_err;
 #define JEOS_BOOT_BIOS 1u /* same bits as RECIPE_BOOT_BIOS / RECIPE_BOOT_UEFI */
 #define JEOS_BOOT_UEFI 2u
 
+/* What boots from the disk. */
+enum jeos_disk_kind {
+    JEOS_DISK_LINUX = 0,  /* an appliance: bzImage + initramfs on the ESP, a root partition */
+    JEOS_DISK_MULTIBOOT2, /* a unikernel: one multiboot2 ELF on the ESP (/boot/<kernel_name>),
+                             no initramfs, no root or data partition */
+};
+
 /* Everything the disk is made of. Paths are host files; nothing is modified. */
 struct jeos_disk_spec {
-    const char *kernel;                   /* vmlinuz (bzImage) from the kernel package */
-    const char *initramfs;                /* from jeos_initramfs_write */
-    const char *rootfs;                   /* ext4 or squashfs image file */
-    const char *rootfstype;               /* "ext4" or "squashfs": goes to rootfstype= */
+    enum jeos_disk_kind kind;             /* JEOS_DISK_LINUX unless set */
+    const char *kernel;                   /* vmlinuz (bzImage) from the kernel package, or the
+                                             unikernel ELF (JEOS_DISK_MULTIBOOT2) */
+    const char *kernel_name;              /* MULTIBOOT2: its file name under /boot on the ESP,
+                                             e.g. "hello.elf" ([A-Za-z0-9._-], NULL:
+                                             "kernel.elf"); unused for LINUX (/boot/vmlinuz) */
+    const char *initramfs;                /* from jeos_initramfs_write; LINUX only */
+    const char *rootfs;                   /* ext4 or squashfs image file; LINUX only */
+    const char *rootfstype;               /* "ext4" or "squashfs": goes to rootfstype=; LINUX */
     const struct jeos_ptable_ops *ptable; /* &jeos_ptable_gpt or &jeos_ptable_mbr */
     unsigned boot;                        /* JEOS_BOOT_* bits; UEFI needs GPT */
-    uint64_t data_size;        /* bytes of an empty data partition (jeos.data=); 0 = none */
+    uint64_t data_size;        /* bytes of an empty data partition (jeos.data=); 0 = none;
+                                  LINUX only */
     uint64_t min_size;         /* the disk is at least this big (recipe image.size); 0 = just fit */
     const char *seed;          /* GUIDs, the MBR id and the FAT serial derive from it */
     const char *title;         /* GRUB menu entry, e.g. the recipe's name */
-    const char *cmdline;       /* extra kernel command line, or NULL */
+    const char *cmdline;       /* extra kernel command line (MULTIBOOT2: the whole), or NULL */
     int timeout;               /* GRUB timeout, seconds */
     const char *grub_bios_dir; /* NULL: /usr/lib/grub/i386-pc */
     const char *grub_efi_dir;  /* NULL: /usr/lib/grub/x86_64-efi */
@@ -34,9 +47,9 @@ struct jeos_disk_spec {
 /* What was written, for the build report and for tests. */
 struct jeos_disk_info {
     struct jeos_layout layout;
-    uint32_t esp_volid; /* FAT volume serial of the boot partition */
-    char root_partuuid[37];
-    uint64_t esp_used; /* bytes of files put on the boot partition */
+    uint32_t esp_volid;     /* FAT volume serial of the boot partition */
+    char root_partuuid[37]; /* "" without a root partition (MULTIBOOT2) */
+    uint64_t esp_used;      /* bytes of files put on the boot partition */
 };
 
 struct recipe;
@@ -45,9 +58,10 @@ struct recipe;
  * Fills the recipe-derived fields of `spec` from `r`: rootfstype (image.root),
  * ptable (image.partition_table), boot (image.boot), data_size, min_size
  * (image.size), timeout, cmdline, title (name) and seed ("name-version"; the
- * caller may override it). Kernel, initramfs and root image paths are left to
- * the caller. Returns 0, or -EINVAL with a message naming the recipe field when
- * the combination cannot be built (UEFI on an MBR table).
+ * caller may override it). Kind, kernel, kernel_name, initramfs and root image
+ * paths are left to the caller (a unikernel caller sets kind = JEOS_DISK_MULTIBOOT2). Returns 0, or
+ * -EINVAL with a message naming the recipe field when the combination cannot be built (UEFI on an
+ * MBR table).
  */
 int jeos_disk_spec_from_recipe(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,
                                struct jeos_err *err);
@@ -66,9 +80,12 @@ int jeos_kernel_find(const char *root, char **vmlinuz, char **modroot, struct je
  * [data]; the FAT (made with mkfs.fat --offset, filled with mtools) holds
  * EFI/BOOT/BOOTX64.EFI (UEFI), boot/grub/grub.cfg, boot/vmlinuz and
  * boot/initrd.img; BIOS GRUB is embedded as boot/README.md describes; the root
- * image is copied into its partition keeping holes. Runs grub-mkimage, mkfs.fat,
- * mmd and mcopy. `info` may be NULL. Returns 0 or a negative errno with a
- * message in `err`.
+ * image is copied into its partition keeping holes. A JEOS_DISK_MULTIBOOT2 disk
+ * is [BIOS boot (GPT)] and the ESP only, which holds boot/<kernel_name> instead of
+ * vmlinuz and initrd.img; its grub.cfg entry is "multiboot2 /boot/<kernel_name>
+ * [cmdline]" and both core images carry the multiboot2 loader instead of linux. Runs grub-mkimage,
+ * mkfs.fat, mmd and mcopy. `info` may be NULL. Returns 0 or a negative errno with a message in
+ * `err`.
  */
 int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spec,
                     const char *out_path, struct jeos_disk_info *info, struct jeos_err *err);

@@ -3,6 +3,7 @@
 #ifndef JEOS_GRUB_H
 #define JEOS_GRUB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "images/ptable.h"
@@ -19,6 +20,9 @@ struct sbuf;
 /* What grub.cfg says. */
 struct jeos_grub_cfg {
     const char *title;         /* menu entry title, e.g. the recipe's name */
+    const char *multiboot2;    /* a multiboot2 kernel's path on the boot FAT ("/boot/NAME.elf"):
+                                  the entry is "multiboot2 PATH [extra]" and the three root
+                                  fields below are unused; NULL: a Linux kernel (below) */
     const char *partuuid;      /* root=PARTUUID=... */
     const char *rootfstype;    /* "ext4" or "squashfs" */
     const char *data_partuuid; /* NULL: no data partition (tmpfs overlay) */
@@ -30,8 +34,10 @@ struct jeos_grub_cfg {
  * Appends grub.cfg to `out`: serial (115200 8N1) and VGA console for GRUB itself,
  * one entry booting JEOS_GRUB_KERNEL with JEOS_GRUB_INITRD and the command line
  * "root=PARTUUID=<p> rootfstype=<t> [jeos.data=PARTUUID=<d>] ro
- *  console=ttyS0,115200 console=tty0 [extra]". Returns 0, or -EINVAL when a
- * value holds a character that would break the file (quote, newline, ...).
+ *  console=ttyS0,115200 console=tty0 [extra]" (linux16/initrd16 on BIOS, linux/initrd
+ * on UEFI); or, with cfg->multiboot2, one entry "multiboot2 <path> [extra]" for both.
+ * Returns 0, or -EINVAL when a value holds a character that would break the file
+ * (quote, newline, ...).
  */
 int jeos_grub_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *out, struct jeos_err *err);
 
@@ -43,12 +49,13 @@ void jeos_grub_early_cfg(uint32_t volid, struct sbuf *out);
 
 /*
  * Runs grub-mkimage for "i386-pc" (BIOS) or "x86_64-efi" (UEFI) with the modules
- * the layout needs (partition map, fat, search, normal, linux, serial, ...) and the
- * early config for `volid`, writing `out_path`. `moddir` is GRUB's module folder
+ * the layout needs (partition map, fat, search, normal, serial, ...), the loader
+ * (linux, plus linux16 on BIOS; or multiboot2 alone when `multiboot2` is true) and
+ * the early config for `volid`, writing `out_path`. `moddir` is GRUB's module folder
  * (NULL: /usr/lib/grub/<target>). `tmpdir` holds the early config while it runs.
  */
 int jeos_grub_mkimage(const char *target, const struct jeos_layout *l, uint32_t volid,
-                      const char *moddir, const char *tmpdir, const char *out_path,
+                      bool multiboot2, const char *moddir, const char *tmpdir, const char *out_path,
                       struct jeos_err *err);
 
 /*

@@ -1,5 +1,5 @@
-/* cmd_build.c — jeos build RECIPE.yaml: builds the recipe's images into <out>/<name>/ (unikernels
- * for now). */
+/* cmd_build.c — jeos build RECIPE.yaml: builds the recipe's images (appliance or unikernel) into
+ * <out>/<name>/. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +16,8 @@ const char cmd_build_usage[] =
     "\n"
     "Builds the recipe's images into OUTDIR/NAME/ (OUTDIR defaults to out).\n"
     "A unikernel recipe gives NAME.elf (qemu -kernel / Xen PVH / GRUB multiboot2),\n"
-    "NAME-hv.elf (jeos-hv) and, with format raw, NAME.raw (a GRUB disk, BIOS and UEFI);\n"
+    "NAME-hv.elf (jeos-hv) and, with format raw, NAME.raw (a GRUB disk, BIOS and UEFI),\n"
+    "and the recipe's other disk formats converted from that disk;\n"
     "--size-report prints the unikernel ELF's size and its largest symbols.\n"
     "An appliance recipe gives NAME.raw (GPT or MBR, BIOS and/or UEFI), NAME.qcow2, the\n"
     "recipe's other formats, manifest.txt and build-report.txt (packages, sizes and\n"

@@ -108,7 +108,12 @@ int jeos_layout_plan(const struct jeos_layout_req *req, struct jeos_layout *l, s
     memset(l, 0, sizeof(*l));
     if (!req->ops)
         return jeos_errf(err, -EINVAL, "disk layout: no partition-table kind given");
-    if (!req->esp_size || !req->root_size)
+    if (req->no_root && req->root_size)
+        return jeos_errf(err, -EINVAL,
+                         "disk layout: a root size (%llu bytes) for a layout without a root "
+                         "partition",
+                         (unsigned long long)req->root_size);
+    if (!req->esp_size || (!req->no_root && !req->root_size))
         return jeos_errf(err, -EINVAL,
                          "disk layout: the boot and root partitions need a size (got %llu and %llu "
                          "bytes)",
@@ -127,7 +132,8 @@ int jeos_layout_plan(const struct jeos_layout_req *req, struct jeos_layout *l, s
     if (req->ops->bios_boot_part)
         want[n++] = (struct want){JEOS_PART_BIOS_BOOT, JEOS_MIB};
     want[n++] = (struct want){JEOS_PART_ESP, round_mib(req->esp_size)};
-    want[n++] = (struct want){JEOS_PART_ROOT, round_mib(req->root_size)};
+    if (!req->no_root)
+        want[n++] = (struct want){JEOS_PART_ROOT, round_mib(req->root_size)};
     if (req->data_size)
         want[n++] = (struct want){JEOS_PART_DATA, round_mib(req->data_size)};
 

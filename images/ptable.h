@@ -76,16 +76,18 @@ struct jeos_layout_req {
     const struct jeos_ptable_ops *ops;
     const char *seed;       /* identifiers derive from it: same seed, same GUIDs */
     uint64_t esp_size;      /* required */
-    uint64_t root_size;     /* required */
+    uint64_t root_size;     /* required, unless no_root */
     uint64_t data_size;     /* 0: no data partition */
     uint64_t min_disk_size; /* 0: just big enough; else the disk is grown to at least this */
+    bool no_root; /* true: no root partition, root_size must be 0 (a unikernel disk: the kernel
+                     lives on the ESP) */
 };
 
 /*
- * Plans a layout: partitions in order [BIOS boot (GPT only), ESP, root, data?],
- * each starting on a 1 MiB boundary, the first at 1 MiB; GUIDs and the MBR id
- * derived from `req->seed`. When min_disk_size leaves room, the root partition
- * (or the data partition, if there is one) is grown to fill the disk.
+ * Plans a layout: partitions in order [BIOS boot (GPT only), ESP, root, data?]
+ * (no root with req->no_root), each starting on a 1 MiB boundary, the first at
+ * 1 MiB; GUIDs and the MBR id derived from `req->seed`. When min_disk_size leaves
+ * room, the last partition (data, else root, else the ESP) is grown to fill the disk.
  * A disk is never made smaller than its partitions need. Returns 0, or -EINVAL
  * with a message when a required size is zero or the disk is too large for the
  * table (MBR: 2 TiB).

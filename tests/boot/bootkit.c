@@ -17,6 +17,7 @@ static int usage(void)
     fputs("usage: bootkit initramfs INIT MODROOT OUT\n"
           "       bootkit disk KERNEL INITRD ROOTFS ext4|squashfs gpt|mbr bios|uefi|both OUT "
           "[DATA_MIB]\n"
+          "       bootkit ukdisk ELF OUT [CMDLINE]   (multiboot2 disk, GPT, BIOS + UEFI)\n"
           "       bootkit convert RAW FORMAT OUT [NAME]\n"
           "       bootkit initconf RECIPE   (prints /etc/jeos/init.conf)\n",
           stderr);
@@ -70,6 +71,21 @@ int main(int argc, char **argv)
         if (!rc)
             printf("disk %llu MiB, root PARTUUID=%s\n",
                    (unsigned long long)(info.layout.disk_size >> 20), info.root_partuuid);
+    } else if ((argc == 4 || argc == 5) && strcmp(argv[1], "ukdisk") == 0) {
+        struct jeos_disk_spec s = {.kind = JEOS_DISK_MULTIBOOT2,
+                                   .kernel = argv[2],
+                                   .kernel_name = "uk.elf",
+                                   .ptable = &jeos_ptable_gpt,
+                                   .boot = JEOS_BOOT_BIOS | JEOS_BOOT_UEFI,
+                                   .seed = "bootkit-uk",
+                                   .title = "jeos unikernel test",
+                                   .cmdline = argc == 5 ? argv[4] : NULL,
+                                   .timeout = 0};
+        struct jeos_disk_info info;
+        rc = jeos_disk_write(&ctx, &s, argv[3], &info, &err);
+        if (!rc)
+            printf("disk %llu MiB, %zu partitions\n",
+                   (unsigned long long)(info.layout.disk_size >> 20), info.layout.nparts);
     } else if (argc == 3 && strcmp(argv[1], "initconf") == 0) {
         struct recipe *r = NULL;
         struct sbuf b = {0};

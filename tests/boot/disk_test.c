@@ -1,5 +1,5 @@
 /* disk_test.c — jeos_disk_write: the table, the boot FAT's files, the BIOS embedding fields,
- * atomicity. */
+ * atomicity; the unikernel (multiboot2) disk. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -165,6 +165,168 @@ static void hybrid_gpt(void)
 done:
     free(k), free(i), free(r), free(out);
     jeos_err_free(&err);
+    jeos_ctx_free(&ctx);
+}
+
+/* Whether `file` on the FAT at `at` ("IMG@@OFF") contains `needle`. */
+static int fat_file_has(const char *at, const char *file, const char *needle)
+{
+    char *dst = xasprintf("%s/fat-file.bin", tmp);
+    char *cp[] = {"mcopy", "-o", "-i", (char *)at, (char *)file, dst, NULL};
+    free(run(cp));
+    char *data = NULL;
+    size_t len = 0;
+    struct jeos_err err = {0};
+    int found = jeos_read_file(dst, &data, &len, &err) == 0 &&
+                memmem(data, len, needle, strlen(needle)) != NULL;
+    jeos_err_free(&err);
+    unlink(dst);
+    free(data);
+    free(dst);
+    return found;
+}
+
+/* A unikernel disk: GPT with BIOS boot + ESP only, the ELF at /boot/NAME, a multiboot2 entry,
+   the multiboot2 loader in both core images (and not in an appliance's). */
+static void multiboot2_disk(void)
+{
+    if (tools_missing())
+        return;
+    struct jeos_ctx ctx;
+    struct jeos_err err = {0};
+    T_EQ_INT(jeos_ctx_init(&ctx, &err), 0);
+    free(ctx.tmpdir);
+    ctx.tmpdir = xstrdup(tmp);
+    put_file("app.elf", 300000, 'u');
+    char *k = xasprintf("%s/app.elf", tmp), *out = xasprintf("%s/uk.raw", tmp);
+    struct jeos_disk_spec spec = {.kind = JEOS_DISK_MULTIBOOT2,
+                                  .kernel = k,
+                                  .kernel_name = "app.elf",
+                                  .ptable = &jeos_ptable_gpt,
+                                  .boot = JEOS_BOOT_BIOS | JEOS_BOOT_UEFI,
+                                  .seed = "uk-test",
+                                  .title = "app",
+                                  .cmdline = "-v 8080"};
+    struct jeos_disk_info info;
+    int rc = jeos_disk_write(&ctx, &spec, out, &info, &err);
+    T_EQ_INT(rc, 0);
+    if (rc) {
+        jeos_err_print(&err, stdout, "  ");
+        goto done;
+    }
+    T_EQ_INT(info.layout.nparts, 2);
+    T_EQ_INT(info.layout.parts[0].role, JEOS_PART_BIOS_BOOT);
+    T_EQ_INT(info.layout.parts[1].role, JEOS_PART_ESP);
+    T_EQ_STR(info.root_partuuid, "");
+    /* 1 MiB gap + 1 MiB BIOS boot + the 8 MiB minimum ESP + the backup GPT's MiB */
+    T_EQ_INT(info.layout.disk_size, 11 << 20);
+    char *v[] = {"sfdisk", "--verify", out, NULL};
+    char *s = run(v);
+    T_CHECK(strstr(s, "No errors detected") != NULL);
+    free(s);
+
+    char *at = xasprintf("%s@@%llu", out, (unsigned long long)info.layout.parts[1].start);
+    char *dir[] = {"mdir", "-i", at, "-/", "-b", "::", NULL};
+    s = run(dir);
+    T_CHECK(strstr(s, "::/boot/app.elf") != NULL);
+    T_CHECK(strstr(s, "::/boot/grub/grub.cfg") != NULL);
+    T_CHECK(strstr(s, "::/EFI/BOOT/BOOTX64.EFI") != NULL);
+    T_CHECK(strstr(s, "vmlinuz") == NULL && strstr(s, "initrd") == NULL);
+    free(s);
+    T_CHECK(fat_file_has(at, "::/boot/app.elf", "uuuuuuuu"));
+    T_CHECK(fat_file_has(at, "::/EFI/BOOT/BOOTX64.EFI", "multiboot2"));
+    char *cfgp = xasprintf("%s/uk.cfg", tmp);
+    char *cp[] = {"mcopy", "-o", "-i", at, "::/boot/grub/grub.cfg", cfgp, NULL};
+    free(run(cp));
+    char *cfg = NULL;
+    size_t len;
+    T_EQ_INT(jeos_read_file(cfgp, &cfg, &len, &err), 0);
+    T_EQ_STR(cfg, "# grub.cfg — written by jeos; read by both the BIOS and the UEFI GRUB.\n"
+                  "serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n"
+                  "terminal_input serial console\n"
+                  "terminal_output serial console\n"
+                  "set timeout=0\n"
+                  "set default=0\n"
+                  "menuentry \"app\" {\n"
+                  "    multiboot2 /boot/app.elf -v 8080\n"
+                  "}\n");
+    free(cfg);
+    free(cfgp);
+
+    /* The BIOS embedding as for an appliance disk. */
+    int fd = open(out, O_RDONLY);
+    uint8_t mbr[512], core0[512];
+    T_EQ_INT(pread(fd, mbr, 512, 0), 512);
+    T_EQ_INT(get64(mbr + 0x5c), info.layout.parts[0].start / 512);
+    T_EQ_INT(mbr[0x1c2], 0xee);
+    T_EQ_INT(pread(fd, core0, 512, (off_t)info.layout.parts[0].start), 512);
+    T_EQ_INT(get64(core0 + 0x1f4), info.layout.parts[0].start / 512 + 1);
+    close(fd);
+    free(at);
+
+    /* An appliance's UEFI GRUB carries linux, not multiboot2. */
+    put_file("avmlinuz", 1000, 'k');
+    put_file("ainitrd", 1000, 'i');
+    put_file("aroot", 1000, 'r');
+    char *ak = xasprintf("%s/avmlinuz", tmp), *ai = xasprintf("%s/ainitrd", tmp),
+         *ar = xasprintf("%s/aroot", tmp), *aout = xasprintf("%s/app.raw", tmp);
+    struct jeos_disk_spec as = {.kernel = ak,
+                                .initramfs = ai,
+                                .rootfs = ar,
+                                .rootfstype = "ext4",
+                                .ptable = &jeos_ptable_gpt,
+                                .boot = JEOS_BOOT_UEFI,
+                                .seed = "a"};
+    T_EQ_INT(jeos_disk_write(&ctx, &as, aout, &info, &err), 0);
+    at = xasprintf("%s@@%llu", aout, (unsigned long long)info.layout.parts[1].start);
+    T_CHECK(!fat_file_has(at, "::/EFI/BOOT/BOOTX64.EFI", "multiboot2"));
+    free(at);
+    free(ak), free(ai), free(ar), free(aout);
+done:
+    free(k), free(out);
+    jeos_err_free(&err);
+    jeos_ctx_free(&ctx);
+}
+
+/* What a multiboot2 disk refuses, before anything is written. */
+static void multiboot2_errors(void)
+{
+    struct jeos_ctx ctx;
+    struct jeos_err err = {0};
+    T_EQ_INT(jeos_ctx_init(&ctx, &err), 0);
+    free(ctx.tmpdir);
+    ctx.tmpdir = xstrdup(tmp);
+    put_file("e.elf", 1000, 'u');
+    char *k = xasprintf("%s/e.elf", tmp), *out = xasprintf("%s/e.raw", tmp);
+    char want[400];
+    struct jeos_disk_spec spec = {.kind = JEOS_DISK_MULTIBOOT2,
+                                  .kernel = k,
+                                  .initramfs = k,
+                                  .ptable = &jeos_ptable_gpt,
+                                  .boot = JEOS_BOOT_BIOS,
+                                  .seed = "e"};
+    T_EQ_INT(jeos_disk_write(&ctx, &spec, out, NULL, &err), -EINVAL);
+    snprintf(want, sizeof(want),
+             "%s: disk: a multiboot2 disk has no initramfs, root or data partition", out);
+    T_EQ_STR(err.n ? err.msgs[0] : NULL, want);
+    jeos_err_free(&err);
+    spec.initramfs = NULL;
+    spec.kernel_name = "../x.elf";
+    T_EQ_INT(jeos_disk_write(&ctx, &spec, out, NULL, &err), -EINVAL);
+    snprintf(want, sizeof(want),
+             "%s: disk: kernel file name \"../x.elf\" (expected letters, digits, '.', '_' or "
+             "'-', not starting with '.')",
+             out);
+    T_EQ_STR(err.n ? err.msgs[0] : NULL, want);
+    jeos_err_free(&err);
+    spec.kernel_name = NULL;
+    spec.cmdline = "a;b";
+    T_EQ_INT(jeos_disk_write(&ctx, &spec, out, NULL, &err), -EINVAL);
+    T_EQ_STR(err.n ? err.msgs[err.n - 1] : NULL,
+             "grub.cfg: cmdline: character 0x3b is not allowed (got \"a;b\")");
+    jeos_err_free(&err);
+    T_CHECK(access(out, F_OK) != 0);
+    free(k), free(out);
     jeos_ctx_free(&ctx);
 }
 
@@ -336,6 +498,8 @@ int main(void)
     tmp = xstrdup(t && *t ? t : "/tmp");
     T_RUN(hybrid_gpt);
     T_RUN(failure_leaves_nothing);
+    T_RUN(multiboot2_disk);
+    T_RUN(multiboot2_errors);
     T_RUN(reproducible);
     T_RUN(spec_from_recipe);
     T_RUN(kernel_find);

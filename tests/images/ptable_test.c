@@ -162,6 +162,40 @@ static void mbr_layout(void)
     free(path);
 }
 
+/* A unikernel's layout: no root partition; a minimum size grows the ESP, the last one. */
+static void no_root(void)
+{
+    struct jeos_layout l;
+    struct jeos_err err = {0};
+    struct jeos_layout_req req = {
+        .ops = &jeos_ptable_gpt, .seed = "uk", .esp_size = 8 * JEOS_MIB, .no_root = true};
+    T_EQ_INT(jeos_layout_plan(&req, &l, &err), 0);
+    T_EQ_INT(l.nparts, 2);
+    T_EQ_INT(l.parts[0].role, JEOS_PART_BIOS_BOOT);
+    T_EQ_INT(l.parts[1].role, JEOS_PART_ESP);
+    T_EQ_INT(l.parts[1].start, 2 * JEOS_MIB);
+    T_EQ_INT(l.disk_size, 11 * JEOS_MIB);
+    T_EQ_INT(jeos_layout_find(&l, JEOS_PART_ROOT), -1);
+    req.min_disk_size = 64 * JEOS_MIB;
+    T_EQ_INT(jeos_layout_plan(&req, &l, &err), 0);
+    T_EQ_INT(l.disk_size, 64 * JEOS_MIB);
+    T_EQ_INT(l.parts[1].size, 61 * JEOS_MIB);
+    req.ops = &jeos_ptable_mbr;
+    req.min_disk_size = 0;
+    T_EQ_INT(jeos_layout_plan(&req, &l, &err), 0);
+    T_EQ_INT(l.nparts, 1);
+    T_EQ_INT(l.parts[0].role, JEOS_PART_ESP);
+    char *path = write_disk(&req, &l, "noroot-mbr.img");
+    if (have_sfdisk()) {
+        char *d = sfdisk("--dump", path);
+        expect_has(d, "start=        2048, size=       16384, type=ef, bootable");
+        T_CHECK(strstr(d, "img2") == NULL);
+        free(d);
+    }
+    free(path);
+    jeos_err_free(&err);
+}
+
 static void bad_sizes(void)
 {
     struct jeos_layout l;
@@ -176,6 +210,15 @@ static void bad_sizes(void)
     T_EQ_INT(jeos_layout_plan(&req, &l, &err), -EINVAL);
     T_EQ_STR(err.msgs[0], "disk layout: 3145730 MiB is too large for an MBR partition table (at "
                           "most 2 TiB; use gpt)");
+    jeos_err_free(&err);
+    req = (struct jeos_layout_req){.ops = &jeos_ptable_gpt,
+                                   .seed = "x",
+                                   .esp_size = JEOS_MIB,
+                                   .root_size = JEOS_MIB,
+                                   .no_root = true};
+    T_EQ_INT(jeos_layout_plan(&req, &l, &err), -EINVAL);
+    T_EQ_STR(err.msgs[0], "disk layout: a root size (1048576 bytes) for a layout without a root "
+                          "partition");
     jeos_err_free(&err);
     T_CHECK(jeos_ptable_find("gpt") == &jeos_ptable_gpt);
     T_CHECK(jeos_ptable_find("mbr") == &jeos_ptable_mbr);
@@ -192,6 +235,7 @@ int main(void)
     T_RUN(crc32_known);
     T_RUN(gpt_layout);
     T_RUN(gpt_reproducible);
+    T_RUN(no_root);
     T_RUN(mbr_layout);
     T_RUN(bad_sizes);
     return T_DONE();

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/unikernel/build_test.sh — jeos build of unikernel recipes: recipes/hello.yaml into an ELF per
-# platform and a GRUB disk, each booted; a recipe's args and cflags; errors for bad input.
+# platform and a GRUB disk, each booted; the same bytes a second later (ELF, raw, qcow2, vmdk, vhd,
+# ova, gce); every disk format checked against the raw; a recipe's args and cflags; errors.
 set -u
 UK_TEST=build
 . "$JEOS_SRC/tests/unikernel/lib.sh"
@@ -24,13 +25,28 @@ done
 leftovers=$(find "$out" -name '*.tmp*' -o -name '*.partial' | head -1)
 [ -z "$leftovers" ] || echo "FAIL build-hello: temporary file left: $leftovers"
 
-# same recipe, same ELFs (the GRUB disk from grub-mkrescue is not reproducible yet)
-if "$JEOS" -q build -o "$T_TMP/out2" "$JEOS_SRC/recipes/hello.yaml" >/dev/null 2>&1 &&
-    cmp -s "$d/hello.elf" "$T_TMP/out2/hello/hello.elf" &&
-    cmp -s "$d/hello-hv.elf" "$T_TMP/out2/hello/hello-hv.elf"; then
-    echo "PASS build-reproducible-elf"
+# same recipe and SOURCE_DATE_EPOCH a second later: the same ELFs and the same GRUB disk
+export SOURCE_DATE_EPOCH=1700000000
+# next_second: waits until the clock's second changes, so the next build runs a second later than
+# everything before (what a tool stamps from the clock then differs)
+next_second() {
+    local t0
+    t0=$(date +%s)
+    while [ "$(date +%s)" -eq "$t0" ]; do sleep 0.1; done
+}
+"$JEOS" -q build -o "$T_TMP/rep1" "$JEOS_SRC/recipes/hello.yaml" >"$T_TMP/rep.log" 2>&1
+next_second
+"$JEOS" -q build -o "$T_TMP/rep2" "$JEOS_SRC/recipes/hello.yaml" >>"$T_TMP/rep.log" 2>&1
+differ=
+for f in hello.elf hello-hv.elf hello.raw; do
+    [ -s "$T_TMP/rep1/hello/$f" ] || differ="$differ $f(missing)"
+    cmp -s "$T_TMP/rep1/hello/$f" "$T_TMP/rep2/hello/$f" || differ="$differ $f"
+done
+if [ -z "$differ" ]; then
+    echo "PASS build-reproducible (hello.elf, hello-hv.elf, hello.raw: same bytes a second apart)"
 else
-    echo "FAIL build-reproducible-elf: a second build gave different ELFs"
+    echo "FAIL build-reproducible: two builds a second apart differ:$differ"
+    sed 's/^/    /' "$T_TMP/rep.log" | tail -5
 fi
 
 uk_pvh "$log" "$d/hello.elf" "two words"
@@ -123,5 +139,98 @@ printf 'int main(void) { return missing_function_here(; }\n' >"$r/src/bad.c"
 printf 'name: bad\nkind: unikernel\nsources: [src/bad.c]\n' >"$r/bad.yaml"
 expect_error build-compile-error "$r/bad.yaml" "$r/bad.yaml:3:11: sources: src/bad.c: does not compile:"
 [ ! -e "$out/bad/bad.elf" ] || echo "FAIL build-compile-error: bad.elf exists after a failed build"
-printf 'name: fmt\nkind: unikernel\nsources: [src/twice.c]\nimage: {formats: [elf, qcow2]}\n' >"$r/fmt.yaml"
-expect_error build-format "$r/fmt.yaml" "$r/fmt.yaml: image.formats: qcow2: not built for unikernels yet (expected elf or raw)"
+# a command line GRUB cannot carry: no disk, nothing half-written
+printf 'int main(void) { return 0; }\n' >"$r/src/ok.c"
+printf 'name: badcmd\nkind: unikernel\nsources: [src/ok.c]\ncmdline: "a;b"\nimage: {formats: [elf, raw, vhd]}\n' >"$r/badcmd.yaml"
+expect_error build-disk-error "$r/badcmd.yaml" "$r/badcmd.yaml: image.formats: the GRUB disk cannot be written:"
+if ! grep -qF 'grub.cfg: cmdline: character 0x3b is not allowed (got "a;b")' "$T_TMP/err.log"; then
+    echo "FAIL build-disk-error-detail: no cmdline detail in: $(cat "$T_TMP/err.log")"
+elif [ -n "$(find "$out/badcmd" -name '*.raw*' -o -name '*.vhd*' -o -name '*.tmp*' 2>/dev/null)" ]; then
+    echo "FAIL build-disk-error-detail: left behind: $(ls "$out/badcmd")"
+else
+    echo "PASS build-disk-error-detail"
+fi
+
+# every disk format: built twice a second apart (same bytes), checked with qemu-img against the raw
+fmt_tests="build-formats build-formats-reproducible build-formats-compare build-formats-boot build-formats-noraw"
+if ! command -v qemu-img >/dev/null; then
+    for t in $fmt_tests; do echo "SKIP $t: qemu-img not installed (make deps)"; done
+    exit 0
+fi
+printf '#include <stdio.h>\nint main(void) { puts("formats ok"); return 7; }\n' >"$r/src/fmt.c"
+printf 'name: fmt\nkind: unikernel\nsources: [src/fmt.c]\nimage: {formats: [elf, raw, qcow2, vmdk, vhd, ova, gce]}\n' >"$r/fmt.yaml"
+exts="raw qcow2 vmdk vhd ova tar.gz"
+ok=1
+if ! "$JEOS" -q build -o "$T_TMP/f1" "$r/fmt.yaml" >"$T_TMP/fmt.log" 2>&1; then
+    echo "FAIL build-formats: jeos build failed:"
+    sed 's/^/    /' "$T_TMP/fmt.log" | tail -10
+    ok=0
+fi
+next_second
+f1=$T_TMP/f1/fmt
+if [ $ok = 1 ]; then
+    missing=
+    for e in $exts; do [ -s "$f1/fmt.$e" ] || missing="$missing fmt.$e"; done
+    left=$(find "$T_TMP/f1" -name '*.tmp*' -o -name '*.partial' | head -1)
+    if [ -n "$missing" ]; then
+        echo "FAIL build-formats: missing$missing"
+        ok=0
+    elif [ -n "$left" ]; then
+        echo "FAIL build-formats: temporary file left: $left"
+    else
+        echo "PASS build-formats ($(cd "$f1" && ls | tr '\n' ' '))"
+    fi
+fi
+if [ $ok = 1 ]; then
+    "$JEOS" -q build -o "$T_TMP/f2" "$r/fmt.yaml" >"$T_TMP/fmt2.log" 2>&1
+    differ=
+    for e in elf $exts; do cmp -s "$f1/fmt.$e" "$T_TMP/f2/fmt/fmt.$e" || differ="$differ fmt.$e"; done
+    if [ -z "$differ" ]; then
+        echo "PASS build-formats-reproducible (elf $exts: same bytes a second apart)"
+    else
+        echo "FAIL build-formats-reproducible: differ:$differ"
+    fi
+
+    # qemu-img check where the format has checks; qemu-img compare of each disk with the raw
+    mkdir -p "$T_TMP/x"
+    tar -xf "$f1/fmt.ova" -C "$T_TMP/x" && tar -xzf "$f1/fmt.tar.gz" -C "$T_TMP/x"
+    bad=
+    for img in "qcow2:$f1/fmt.qcow2" "vmdk:$f1/fmt.vmdk" "vmdk:$T_TMP/x/fmt-disk1.vmdk"; do
+        fmt=${img%%:*} file=${img#*:}
+        qemu-img check -f "$fmt" "$file" >"$T_TMP/check.log" 2>&1 ||
+            bad="$bad; check ${file##*/}: $(tail -1 "$T_TMP/check.log")"
+    done
+    for img in "qcow2:$f1/fmt.qcow2" "vmdk:$f1/fmt.vmdk" "vpc:$f1/fmt.vhd" \
+        "vmdk:$T_TMP/x/fmt-disk1.vmdk" "raw:$T_TMP/x/disk.raw"; do
+        fmt=${img%%:*} file=${img#*:}
+        qemu-img compare -f raw -F "$fmt" "$f1/fmt.raw" "$file" >"$T_TMP/cmp.log" 2>&1 ||
+            bad="$bad; compare ${file##*/}: $(tail -1 "$T_TMP/cmp.log")"
+    done
+    if [ -z "$bad" ]; then
+        echo "PASS build-formats-compare (qemu-img check qcow2, vmdk, the OVA's vmdk; compare qcow2, vmdk, vhd, ova, gce with the raw: identical)"
+    else
+        echo "FAIL build-formats-compare: ${bad#; }"
+    fi
+
+    # the VHD boots (SeaBIOS, NVMe) like the raw
+    uk_boot "$log" -M q35 -drive "file=$f1/fmt.vhd,format=vpc,if=none,id=d0,snapshot=on" \
+        -device nvme,drive=d0,serial=jeos
+    if uk_expect build-formats-boot "$log" '^formats ok$'; then
+        [ "$UK_STATUS" -eq 7 ] && echo "PASS build-formats-boot (fmt.vhd on NVMe, SeaBIOS)" ||
+            echo "FAIL build-formats-boot: status $UK_STATUS, expected 7"
+    fi
+else
+    for t in build-formats-reproducible build-formats-compare build-formats-boot; do
+        echo "SKIP $t: the build failed"
+    done
+fi
+
+# a disk format without raw: the format is there, NAME.raw is not (it stayed in the temp folder)
+printf 'name: noraw\nkind: unikernel\nsources: [src/fmt.c]\nimage: {formats: [elf, qcow2]}\n' >"$r/noraw.yaml"
+if "$JEOS" -q build -o "$out" "$r/noraw.yaml" >"$T_TMP/noraw.log" 2>&1 && [ -s "$out/noraw/noraw.qcow2" ] &&
+    [ ! -e "$out/noraw/noraw.raw" ] && qemu-img check -q "$out/noraw/noraw.qcow2"; then
+    echo "PASS build-formats-noraw (qcow2 only; no noraw.raw)"
+else
+    echo "FAIL build-formats-noraw: $(cd "$out/noraw" 2>/dev/null && ls | tr '\n' ' ')"
+    sed 's/^/    /' "$T_TMP/noraw.log" | tail -5
+fi

@@ -1,5 +1,5 @@
 /* unikernel/host/ukbuild.c — jeos build for unikernel recipes: compile, link per platform, GRUB
- * disk. */
+ * disk and its formats. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/disk.h"
 #include "builder/util.h"
+#include "images/format.h"
 #include "unikernel/host/ukbuild.h"
 #include "unikernel/host/ukfiles.h"
 
@@ -209,68 +211,47 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     return rc;
 }
 
-/* grub.cfg for the disk: serial and screen, no menu wait, multiboot2 with the recipe's cmdline. */
-static int write_grub_cfg(const struct recipe *r, const char *path, struct jeos_err *err)
+/*
+ * The GRUB disk (BIOS + UEFI) of the multiboot2 ELF, through the same rootless writer as the
+ * appliance disk (boot/disk.h): GPT with a BIOS boot partition and the ESP holding
+ * /boot/NAME.elf; identifiers from the recipe's "name-version", FAT times from
+ * SOURCE_DATE_EPOCH, so the same recipe gives the same bytes. Written to `raw` atomically; then
+ * every other disk format of the recipe from it into `dest`.
+ */
+static int make_disks(const struct jeos_ctx *ctx, const struct recipe *r, const char *elf,
+                      const char *raw, const char *dest, struct jeos_err *err)
 {
-    struct sbuf b = {0};
-    sbuf_printf(&b,
-                "set timeout=0\n"
-                "serial --unit=0 --speed=115200\n"
-                "terminal_input serial console\n"
-                "terminal_output serial console\n"
-                "menuentry \"%s\" {\n"
-                "    multiboot2 /boot/%s.elf%s%s\n"
-                "    boot\n"
-                "}\n",
-                r->name, r->name, r->cmdline ? " " : "", r->cmdline ? r->cmdline : "");
-    int rc = jeos_write_file_atomic(path, b.s, b.len, 0644, err);
-    sbuf_free(&b);
-    return rc;
-}
-
-static int copy_file(const char *from, const char *to, struct jeos_err *err)
-{
-    char *data = NULL;
-    size_t len = 0;
-    int rc = jeos_read_file(from, &data, &len, err);
-    if (rc == 0)
-        rc = jeos_write_file_atomic(to, data, len, 0644, err);
-    free(data);
-    return rc;
-}
-
-static int make_disk(const struct jeos_ctx *ctx, const struct recipe *r, const char *tmp,
-                     const char *elf, const char *raw, struct jeos_err *err)
-{
-    char *tree = xasprintf("%s/disk", tmp);
-    char *grubdir = xasprintf("%s/boot/grub", tree);
-    char *cfg = xasprintf("%s/grub.cfg", grubdir);
-    char *kernel = xasprintf("%s/boot/%s.elf", tree, r->name);
-    char *partial = xasprintf("%s.partial", raw);
-    int rc = jeos_mkdir_p(grubdir, 0755, err);
-    if (rc == 0)
-        rc = write_grub_cfg(r, cfg, err);
-    if (rc == 0)
-        rc = copy_file(elf, kernel, err);
-    if (rc == 0) {
-        jeos_log(ctx, JEOS_LOG_INFO, "%s: GRUB disk (BIOS + UEFI) with grub-mkrescue", raw);
-        char *argv[] = {"grub-mkrescue", "-o", partial, tree, NULL};
-        rc = jeos_spawn(argv, NULL, err);
-        if (rc < 0)
-            jeos_errf(err, rc,
-                      "%s: grub-mkrescue failed (needs grub-pc-bin, grub-efi-amd64-bin, "
-                      "xorriso, mtools: make deps)",
-                      raw);
-    }
-    if (rc == 0 && rename(partial, raw) < 0)
-        rc = jeos_errf(err, -errno, "%s: %s", raw, strerror(errno));
+    struct jeos_disk_spec ds = {.kind = JEOS_DISK_MULTIBOOT2, .kernel = elf};
+    char *seed = NULL;
+    int rc = jeos_disk_spec_from_recipe(r, &ds, &seed, err);
     if (rc < 0)
-        unlink(partial);
-    free(tree);
-    free(grubdir);
-    free(cfg);
-    free(kernel);
-    free(partial);
+        return rc;
+    ds.rootfstype = NULL; /* no root partition: the kernel is the whole system */
+    ds.data_size = 0;     /* refused for unikernels by the recipe loader */
+    char *kname = xasprintf("%s.elf", r->name);
+    ds.kernel_name = kname;
+    jeos_log(ctx, JEOS_LOG_INFO, "%s: GRUB disk (BIOS + UEFI), multiboot2 /boot/%s", raw, kname);
+    struct jeos_disk_info info;
+    struct jeos_err sub = {0};
+    rc = jeos_disk_write(ctx, &ds, raw, &info, &sub);
+    if (rc < 0) {
+        jeos_errf(err, rc, "%s: image.formats: the GRUB disk cannot be written:", r->path);
+        jeos_err_move(err, &sub);
+    }
+    jeos_err_free(&sub);
+
+    /* the other disk formats, from that raw (a "raw" whose output is `raw` itself stays) */
+    const char *names[RECIPE_FMT_COUNT];
+    size_t n = 0;
+    for (size_t i = 0; i < r->image.nformats; i++)
+        if (r->image.formats[i] != RECIPE_FMT_ELF)
+            names[n++] = recipe_format_name(r->image.formats[i]);
+    struct jeos_format_opts fo = {
+        .name = r->name, .cpus = r->cpus, .memory = r->memory, .seed = seed};
+    if (rc == 0 && n > 0)
+        rc = jeos_formats_write(ctx, raw, dest, r->name, names, n, &fo, err);
+    free(kname);
+    free(seed);
     return rc;
 }
 
@@ -382,16 +363,22 @@ int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit
 {
     if (r->kind != RECIPE_UNIKERNEL)
         return jeos_errf(err, -EINVAL, "%s: kind: uk_build needs a unikernel recipe", r->path);
-    int want_raw = 0;
+    /* Disk formats: raw, qcow2, vmdk, vhd, ova, gce, all from one GRUB disk. NAME.raw is kept
+       in the output folder only when raw is asked for; otherwise it is made in the build's
+       temporary folder and removed with it. */
+    int want_raw = 0, want_disk = 0;
     for (size_t i = 0; i < r->image.nformats; i++) {
         enum recipe_format f = r->image.formats[i];
+        if (f == RECIPE_FMT_ELF)
+            continue;
+        if (!jeos_format_find(recipe_format_name(f)))
+            return jeos_errf(err, -ENOTSUP,
+                             "%s: image.formats: %s: not built for unikernels (expected elf, "
+                             "raw, qcow2, vmdk, vhd, ova or gce)",
+                             r->path, recipe_format_name(f));
+        want_disk = 1;
         if (f == RECIPE_FMT_RAW)
             want_raw = 1;
-        else if (f != RECIPE_FMT_ELF)
-            return jeos_errf(err, -ENOTSUP,
-                             "%s: image.formats: %s: not built for unikernels yet (expected elf "
-                             "or raw)",
-                             r->path, recipe_format_name(f));
     }
     char **libs = xcalloc(r->libs.n + 1, sizeof(char *));
     for (size_t i = 0; i < r->libs.n; i++) {
@@ -506,9 +493,9 @@ int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit
                 free(parts[i].names);
             }
         }
-        if (rc == 0 && p == 0 && want_raw) {
-            char *raw = xasprintf("%s/%s.raw", dest, r->name);
-            rc = make_disk(ctx, r, tmp, elf, raw, err);
+        if (rc == 0 && p == 0 && want_disk) {
+            char *raw = xasprintf("%s/%s.raw", want_raw ? dest : tmp, r->name);
+            rc = make_disks(ctx, r, elf, raw, dest, err);
             free(raw);
         }
         free(argv);

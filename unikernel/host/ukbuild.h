@@ -18,7 +18,11 @@ int uk_kit_find(char **kit, struct jeos_err *err);
  * uk_build: builds recipe r (kind unikernel) into <out_dir>/<name>/:
  *   <name>.elf     platform qemu-kvm (PVH entry for qemu -kernel and Xen, multiboot2 for GRUB)
  *   <name>-hv.elf  platform hv (the jeos-hv entry)
- *   <name>.raw     when image.formats has raw: a GRUB disk (BIOS and UEFI) booting <name>.elf
+ *   <name>.raw     when image.formats has raw: a GRUB disk (BIOS and UEFI) booting <name>.elf,
+ *                  written by jeos_disk_write (boot/disk.h, JEOS_DISK_MULTIBOOT2), seeded by
+ *                  "name-version"
+ *   <name>.qcow2, .vmdk, .vhd, .ova, .tar.gz (gce): the formats image.formats asks for,
+ *                  converted from that disk (made in a temporary folder when raw is not asked)
  * Sources are compiled against musl's headers (Debian musl-dev; uk.h from the kit after them)
  * with -O2, the stack protector, _FORTIFY_SOURCE=2, the recipe's defines and cflags, and linked
  * statically with the POSIX runtime (kit lib/uk-runtime.o), the recipe's libs, musl's libc.a and
