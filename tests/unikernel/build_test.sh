@@ -219,8 +219,15 @@ if [ $ok = 1 ]; then
         [ "$UK_STATUS" -eq 7 ] && echo "PASS build-formats-boot (fmt.vhd on NVMe, SeaBIOS)" ||
             echo "FAIL build-formats-boot: status $UK_STATUS, expected 7"
     fi
+    # the ESXi path: the OVA's VMDK on VMware's paravirtual SCSI, SeaBIOS booting from it
+    uk_boot "$log" -drive "file=$T_TMP/x/fmt-disk1.vmdk,format=vmdk,if=none,id=d0,snapshot=on" \
+        -device pvscsi,id=s0 -device scsi-hd,drive=d0,bus=s0.0,bootindex=0 -nic none
+    if uk_expect build-formats-pvscsi "$log" '^formats ok$'; then
+        [ "$UK_STATUS" -eq 7 ] && echo "PASS build-formats-pvscsi (the OVA's VMDK on pvscsi, SeaBIOS)" ||
+            echo "FAIL build-formats-pvscsi: status $UK_STATUS, expected 7"
+    fi
 else
-    for t in build-formats-reproducible build-formats-compare build-formats-boot; do
+    for t in build-formats-reproducible build-formats-compare build-formats-boot build-formats-pvscsi; do
         echo "SKIP $t: the build failed"
     done
 fi
