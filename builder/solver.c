@@ -12,7 +12,7 @@
 
 #define MAX_ALTS 64
 #define COST_INF UINT64_MAX
-/* Steps (items added, alternatives weighed) a search may take once it has to backtrack. */
+/* Steps (packages added or weighed, undos) a search may take after its first failure. */
 #define SOLVER_BUDGET 100000
 
 /* A Conflicts/Breaks relation of a package in the closure. */
@@ -74,7 +74,8 @@ struct state {
     uint64_t steps;      /* packages added or visited while weighing alternatives */
     uint64_t budget;     /* steps allowed once the first failure is met, before giving up */
     struct sbuf why;     /* the message of the last failure */
-    uint64_t first_fail; /* steps when the first failure came (0: none yet) */
+    bool failed;         /* a relation could not be met (once at least) */
+    uint64_t first_fail; /* steps when that first happened */
 };
 
 static bool atom_arch_ok(const struct pkg_universe *u, const struct pkg *p,
@@ -567,11 +568,13 @@ static void by_cost(struct state *s, uint32_t *acc, uint32_t *atom, size_t n)
     }
 }
 
+/* Highest version first; one version found in two indexes, in index order. */
 static int cmp_version_desc(const void *x, const void *y, void *arg)
 {
     const struct pkg_universe *u = arg;
-    return -deb_ver_cmp(u->pkgs[*(const uint32_t *)x].version,
-                        u->pkgs[*(const uint32_t *)y].version);
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    int c = deb_ver_cmp(u->pkgs[b].version, u->pkgs[a].version);
+    return c ? c : (a > b) - (a < b);
 }
 
 struct opts {
@@ -841,8 +844,10 @@ int solver_resolve(const struct pkg_universe *u, const struct solver_request *re
             add_item(&s, pi, &cl, &at);
             continue;
         }
-        if (!s.first_fail)
-            s.first_fail = s.steps ? s.steps : 1;
+        if (!s.failed) {
+            s.failed = true;
+            s.first_fail = s.steps;
+        }
         if (!s.blame)
             s.blame = xcalloc(1, sizeof(*s.blame));
         blame_clause(&s, &cl, s.blame);
