@@ -89,6 +89,16 @@ static bool atom_arch_ok(const struct pkg_universe *u, const struct pkg *p,
     return true;
 }
 
+/*
+ * Can a Conflicts/Breaks atom hit a package of this universe? "libc6-i386:x32"
+ * (in libc6-x32) names another architecture's package: never on amd64.
+ */
+static bool conflict_arch_ok(const struct pkg_universe *u, const struct dep_atom *a)
+{
+    return a->archq != DEP_ARCHQ_OTHER ||
+           (strlen(u->arch) == a->archlen && memcmp(u->arch, a->archname, a->archlen) == 0);
+}
+
 /* Does package p (of the atom's name) meet the atom? */
 static bool pkg_meets(const struct pkg_universe *u, const struct pkg *p, const struct dep_atom *a)
 {
@@ -232,7 +242,7 @@ static int32_t conflicting_item(const struct state *s, uint32_t pi)
         while (dep_next_clause(&q, a, MAX_ALTS, &n, &text, &tlen) > 0) {
             for (size_t k = 0; k < n; k++) {
                 uint32_t id = pkgu_lookup(u, a[k].name, a[k].nlen);
-                if (id == PKG_NONE)
+                if (id == PKG_NONE || !conflict_arch_ok(u, &a[k]))
                     continue;
                 for (size_t it = 0; it < s->res->n; it++) {
                     uint32_t other = s->res->items[it].pkg;
@@ -313,7 +323,7 @@ static void add_conflicts(struct state *s, int32_t item)
             for (size_t k = 0; k < n; k++) {
                 /* Names nobody has or provides cannot conflict with anything. */
                 uint32_t id = pkgu_lookup(s->u, a[k].name, a[k].nlen);
-                if (id == PKG_NONE)
+                if (id == PKG_NONE || !conflict_arch_ok(s->u, &a[k]))
                     continue;
                 if (s->nconf == s->confcap) {
                     s->confcap = s->confcap ? s->confcap * 2 : 64;

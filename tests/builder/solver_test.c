@@ -169,6 +169,19 @@ static void test_conflicts_and_breaks(void)
     pkgu_free(&U);
 }
 
+/* A Conflicts naming another architecture's package ("libc6-i386:x32" in libc6-x32) cannot hit. */
+static void test_conflicts_other_arch(void)
+{
+    load(P("app", "1", "Depends: libc6-x32, libc6-i386\n")
+             P("libc6-x32", "2.36", "Conflicts: libc6-i386:x32, libc6-amd64\n")
+                 P("libc6-i386", "2.36", "Conflicts: libc6-x32:i386\n"));
+    check("app", "app=1 libc6-i386=2.36 libc6-x32=2.36");
+    pkgu_free(&U);
+    load(P("app", "1", "Depends: a, b\n") P("a", "1", "Conflicts: b:amd64\n") P("b", "1", ""));
+    check("app", "ERROR: app → b → b 1 conflicts with a 1 (app → a)");
+    pkgu_free(&U);
+}
+
 static void test_self_conflict_via_provides(void)
 {
     load(P("app", "1", "Depends: mawk\n") P("mawk", "1", "Provides: awk\nConflicts: awk\n"));
@@ -382,6 +395,7 @@ int main(void)
     T_RUN(test_versioned_provides);
     T_RUN(test_highest_version_and_pin);
     T_RUN(test_conflicts_and_breaks);
+    T_RUN(test_conflicts_other_arch);
     T_RUN(test_self_conflict_via_provides);
     T_RUN(test_pre_depends);
     T_RUN(test_multiarch);
