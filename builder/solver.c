@@ -775,10 +775,10 @@ static int backjump(struct state *s, struct cursor *c, struct jeos_err *err)
         size_t n = s->res->n;
         int64_t d = latest_blamed(s);
         if (d < 0)
-            return jeos_errf(err, -ENOENT, "%s", s->why.s);
+            return jeos_errf(err, -ENOENT, "%s", s->why.s ? s->why.s : "no solution");
         if (s->steps - s->first_fail >= s->budget)
             return jeos_errf(err, -ENOENT, "%s (no solution found within %llu search steps)",
-                             s->why.s, (unsigned long long)s->budget);
+                             s->why.s ? s->why.s : "no solution", (unsigned long long)s->budget);
         s->steps++;
         s->blame[d / 64] &= ~(UINT64_C(1) << (d % 64));
         /* Keep what the failure blamed on earlier items for when d runs out of options. */

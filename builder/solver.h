@@ -46,7 +46,8 @@ struct solver_result {
  *  - A candidate that Conflicts with or Breaks something in the closure (or is
  *    conflicted by it) is not taken.
  *  - Multi-Arch: one native architecture (plus "all"); "name:any" needs a
- *    package marked Multi-Arch: allowed; other architecture qualifiers cannot be met.
+ *    package marked Multi-Arch: allowed; other architecture qualifiers cannot be
+ *    met, and a Conflicts/Breaks with one ("libc6-i386:x32") hits nothing.
  * Requests are met in order, then the closure's relations breadth first, each
  * by the choice above. When a relation cannot be met, the solver backtracks:
  * it undoes to the latest choice implicated in the failure (the package the
