@@ -280,6 +280,24 @@ static void test_backtrack_alternative(void)
                  P("a", "1", "Installed-Size: 1\nConflicts: d\n")
                      P("b", "1", "Installed-Size: 100\n") P("d", "1", ""));
     check("app", "app=1 b=1 d=1 p=1 q=1 r=1");
+    /* The replacement keeps its place in the breadth-first order and the reason it came in. */
+    struct solver_request rq = {"app", NULL};
+    struct solver_result res;
+    struct jeos_err e = {0};
+    T_EQ_INT(solver_resolve(&U, &rq, 1, &res, &e), 0);
+    T_EQ_INT(res.n, 6);
+    if (res.n == 6) {
+        T_EQ_STR(U.pkgs[res.items[3].pkg].name, "b");
+        T_EQ_STR(res.items[3].relation, "a | b");
+        char *ch = solver_chain(&U, &res, 5);
+        T_EQ_STR(ch, "app → q → r → d");
+        free(ch);
+        ch = solver_chain(&U, &res, 3);
+        T_EQ_STR(ch, "app → p → b");
+        free(ch);
+    }
+    solver_result_free(&res);
+    jeos_err_free(&e);
     pkgu_free(&U);
     /* An unrelated choice made in between (m: u | v) is kept: only the implicated one changes. */
     load(P("app", "1", "Depends: p, m, q\n") P("p", "1", "Depends: a | b\n")
