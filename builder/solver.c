@@ -71,7 +71,7 @@ struct state {
     /* backtracking */
     struct choice *ch;   /* parallel to res->items */
     uint64_t *blame;     /* bit i: item i is implicated in the failure being undone */
-    uint64_t steps;      /* packages added or visited while weighing alternatives */
+    uint64_t steps;      /* packages added or weighed, and undos: the search's work */
     uint64_t budget;     /* steps allowed once the first failure is met, before giving up */
     struct sbuf why;     /* the message of the last failure */
     bool failed;         /* a relation could not be met (once at least) */
