@@ -46,10 +46,28 @@ struct solver_result {
  *  - A candidate that Conflicts with or Breaks something in the closure (or is
  *    conflicted by it) is not taken.
  *  - Multi-Arch: one native architecture (plus "all"); "name:any" needs a
- *    package marked Multi-Arch: allowed; other architecture qualifiers cannot be met.
- * On success returns 0 and fills `res` (free with solver_result_free). When a
- * relation cannot be met, returns -ENOENT with the chain in `err`:
- *   "nginx-light → libssl3 (>= 3.0.0) → no candidate in bookworm/main amd64".
+ *    package marked Multi-Arch: allowed; other architecture qualifiers cannot be
+ *    met, and a Conflicts/Breaks with one ("libc6-i386:x32") hits nothing.
+ * Requests are met in order, then the closure's relations breadth first, each
+ * by the choice above. When a relation cannot be met, the solver backtracks:
+ * it undoes to the latest choice implicated in the failure (the package the
+ * relation belongs to, or one holding its name at another version, or one a
+ * candidate conflicts with, or what brought those in) and takes that choice's
+ * next option, in the same preference order: the alternatives by added size
+ * (ties in the order written), each followed by the lower versions of its
+ * name that fit, highest first; then the providers passed over because the
+ * real package fitted. Every later choice is made again from there. So a
+ * closure the choices above reach without a failure is exactly the result;
+ * otherwise it is the first one the search finds. The search gives up after
+ * SOLVER_BUDGET (100,000) steps from its first failure, a step being a package
+ * added, a package visited while weighing alternatives, or one undo.
+ * On success returns 0 and fills `res` (free with solver_result_free). When
+ * every option fails, or the budget runs out, returns -ENOENT with the chain
+ * of the last failure, the conflict that blocked the last option tried, in
+ * `err`:
+ *   "nginx-light → libssl3 (>= 3.0.0) → no candidate in bookworm/main amd64"
+ *   "app → q → d → d 1 conflicts with b 1 (app → p → b)"
+ * and, when the budget ran out, " (no solution found within N search steps)" after it.
  */
 int solver_resolve(const struct pkg_universe *u, const struct solver_request *req, size_t nreq,
                    struct solver_result *res, struct jeos_err *err);

@@ -77,3 +77,7 @@ cmp -s <(comm -3 "$T_TMP/apt.list" "$T_TMP/jeos.list") /dev/null && echo "PASS c
     || echo "FAIL closure_nginx-light_exact: $(comm -3 "$T_TMP/apt.list" "$T_TMP/jeos.list" | tr '\n' ' ')"
 compare openssh-server
 compare postgresql-15
+# The greedy solver failed here: lua-resty-core wants libluajit2-5.1-2, which conflicts with the
+# smaller libluajit-5.1-2 it had taken earlier for "libluajit2-5.1-2 | libluajit-5.1-2"; the
+# backtracking solver goes back to that choice, as apt does.
+compare libnginx-mod-http-lua

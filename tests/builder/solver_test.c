@@ -1,6 +1,8 @@
 /* solver_test.c — the closure rules on small hand-written Packages indexes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "builder/err.h"
 #include "builder/solver.h"
@@ -142,7 +144,10 @@ static void test_highest_version_and_pin(void)
              P("app", "1", "Depends: lib (>= 1.0), lib (<< 1.10)\n"));
     check("lib", "lib=1.10-1");
     check("lib=1.9-1", "lib=1.9-1");
-    check("app", "ERROR: app → lib (<< 1.10) → lib 1.10-1 is already in the closure (app → lib)");
+    /* The highest lib does not meet the second relation: the search goes back to an older one. */
+    check("app", "app=1 lib=1.9-1");
+    check("app lib=1.10-1",
+          "ERROR: app → lib (<< 1.10) → lib 1.10-1 is already in the closure (lib)");
     pkgu_free(&U);
 }
 
@@ -160,6 +165,19 @@ static void test_conflicts_and_breaks(void)
     check("app", "a=1 app=1 other=1");
     pkgu_free(&U);
     load(P("app", "1", "Depends: a, b\n") P("a", "1", "Conflicts: b\n") P("b", "1", ""));
+    check("app", "ERROR: app → b → b 1 conflicts with a 1 (app → a)");
+    pkgu_free(&U);
+}
+
+/* A Conflicts naming another architecture's package ("libc6-i386:x32" in libc6-x32) cannot hit. */
+static void test_conflicts_other_arch(void)
+{
+    load(P("app", "1", "Depends: libc6-x32, libc6-i386\n")
+             P("libc6-x32", "2.36", "Conflicts: libc6-i386:x32, libc6-amd64\n")
+                 P("libc6-i386", "2.36", "Conflicts: libc6-x32:i386\n"));
+    check("app", "app=1 libc6-i386=2.36 libc6-x32=2.36");
+    pkgu_free(&U);
+    load(P("app", "1", "Depends: a, b\n") P("a", "1", "Conflicts: b:amd64\n") P("b", "1", ""));
     check("app", "ERROR: app → b → b 1 conflicts with a 1 (app → a)");
     pkgu_free(&U);
 }
@@ -254,6 +272,137 @@ static void test_deterministic(void)
     pkgu_free(&U);
 }
 
+/* The cheaper alternative conflicts with a package required later: the other one is taken. */
+static void test_backtrack_alternative(void)
+{
+    load(P("app", "1", "Depends: p, q\n") P("p", "1", "Depends: a | b\n")
+             P("q", "1", "Depends: r\n") P("r", "1", "Depends: d\n")
+                 P("a", "1", "Installed-Size: 1\nConflicts: d\n")
+                     P("b", "1", "Installed-Size: 100\n") P("d", "1", ""));
+    check("app", "app=1 b=1 d=1 p=1 q=1 r=1");
+    /* The replacement keeps its place in the breadth-first order and the reason it came in. */
+    struct solver_request rq = {"app", NULL};
+    struct solver_result res;
+    struct jeos_err e = {0};
+    T_EQ_INT(solver_resolve(&U, &rq, 1, &res, &e), 0);
+    T_EQ_INT(res.n, 6);
+    if (res.n == 6) {
+        T_EQ_STR(U.pkgs[res.items[3].pkg].name, "b");
+        T_EQ_STR(res.items[3].relation, "a | b");
+        char *ch = solver_chain(&U, &res, 5);
+        T_EQ_STR(ch, "app → q → r → d");
+        free(ch);
+        ch = solver_chain(&U, &res, 3);
+        T_EQ_STR(ch, "app → p → b");
+        free(ch);
+    }
+    solver_result_free(&res);
+    jeos_err_free(&e);
+    pkgu_free(&U);
+    /* An unrelated choice made in between (m: u | v) is kept: only the implicated one changes. */
+    load(P("app", "1", "Depends: p, m, q\n") P("p", "1", "Depends: a | b\n")
+             P("m", "1", "Depends: u | v\n") P("q", "1", "Depends: d\n")
+                 P("a", "1", "Installed-Size: 1\nConflicts: d\n") P("b", "1", "Installed-Size: 9\n")
+                     P("u", "1", "Installed-Size: 1\n") P("v", "1", "Installed-Size: 2\n")
+                         P("d", "1", ""));
+    check("app", "app=1 b=1 d=1 m=1 p=1 q=1 u=1");
+    pkgu_free(&U);
+}
+
+/* The highest version of a package breaks something required later; an older one fits. */
+static void test_backtrack_version(void)
+{
+    load(P("app", "1", "Depends: x, w\n") P("x", "1", "Depends: y\n") P("y", "2", "Breaks: z\n")
+             P("y", "1", "") P("w", "1", "Depends: z\n") P("z", "1", ""));
+    check("app", "app=1 w=1 x=1 y=1 z=1");
+    pkgu_free(&U);
+    /* A version relation met later only by an older version than the one taken first. */
+    load(P("app", "1", "Depends: a, b\n") P("a", "1", "Depends: lib\n") P(
+        "b", "1", "Depends: lib (<< 2)\n") P("lib", "2", "") P("lib", "1.5", "") P("lib", "1", ""));
+    check("app", "a=1 app=1 b=1 lib=1.5");
+    pkgu_free(&U);
+}
+
+/* Choices made through Provides are revisited too. */
+static void test_backtrack_provides(void)
+{
+    /* The smaller provider of a virtual package conflicts with a later one. */
+    load(P("app", "1", "Depends: mta, c\n") P("c", "1", "Depends: d\n")
+             P("d", "1", "Conflicts: tiny-mta\n")
+                 P("tiny-mta", "1", "Installed-Size: 1\nProvides: mta\n")
+                     P("big-mta", "1", "Installed-Size: 50\nProvides: mta\n"));
+    check("app", "app=1 big-mta=1 c=1 d=1");
+    pkgu_free(&U);
+    /* The real package, taken before its providers, cannot stay: a provider replaces it. */
+    load(P("app", "1", "Depends: libsystemd0, c\n") P("c", "1", "Depends: d\n")
+             P("libsystemd0", "252", "Installed-Size: 900\nConflicts: d\n")
+                 P("libelogind0", "246", "Installed-Size: 10\nProvides: libsystemd0 (= 252)\n")
+                     P("d", "1", ""));
+    check("app", "app=1 c=1 d=1 libelogind0=246");
+    pkgu_free(&U);
+}
+
+/* No option works: the message is the chain of the conflict that blocked the last one. */
+static void test_backtrack_no_solution(void)
+{
+    load(P("app", "1", "Depends: p, q\n") P("p", "1", "Depends: a | b\n")
+             P("q", "1", "Depends: d\n") P("a", "1", "Installed-Size: 1\nConflicts: d\n")
+                 P("b", "1", "Installed-Size: 5\nConflicts: d\n") P("d", "1", ""));
+    check("app", "ERROR: app → q → d → d 1 conflicts with b 1 (app → p → b)");
+    pkgu_free(&U);
+    load(P("app", "1", "Depends: x, w\n") P("x", "1", "Depends: y\n") P("y", "2", "Breaks: z\n")
+             P("y", "1", "Breaks: z (<< 3)\n") P("w", "1", "Depends: z\n") P("z", "1", ""));
+    check("app", "ERROR: app → w → z → z 1 conflicts with y 1 (app → x → y)");
+    pkgu_free(&U);
+}
+
+/*
+ * Levels of W alternatives, each of which leads to the next level; the last
+ * level cannot be met. W^L paths: the search must stop at its budget, fast.
+ */
+static void test_backtrack_budget(void)
+{
+    enum { LEVELS = 14, WIDTH = 6 };
+    struct sbuf idx = {0};
+    sbuf_puts(&idx, P("app", "1", "Depends: l0\n"));
+    for (int l = 0; l < LEVELS; l++) {
+        sbuf_printf(&idx, "Package: l%d\nVersion: 1\nArchitecture: amd64\nDepends: ", l);
+        for (int w = 0; w < WIDTH; w++)
+            sbuf_printf(&idx, "%sa%d-%d", w ? " | " : "", l, w);
+        sbuf_puts(&idx, "\n\n");
+        for (int w = 0; w < WIDTH; w++)
+            sbuf_printf(&idx,
+                        "Package: a%d-%d\nVersion: 1\nArchitecture: amd64\nInstalled-Size: %d\n"
+                        "Depends: l%d\n\n",
+                        l, w, w + 1, l + 1);
+    }
+    sbuf_printf(&idx, P("l%d", "1", "Depends: z (>= 2)\n") P("z", "1", ""), LEVELS);
+    load(idx.s);
+    sbuf_free(&idx);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char *got = solve("app");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    printf("# pathological index (%d levels of %d alternatives): gave up in %.1f ms\n", LEVELS,
+           WIDTH, ms);
+    const char *head = "ERROR: app → l0 → a0-";
+    const char *tail = "→ l14 → z (>= 2) → no candidate in test/main amd64 (available: 1) "
+                       "(no solution found within 100000 search steps)";
+    size_t n = strlen(got);
+    T_CHECK(strncmp(got, head, strlen(head)) == 0);
+    T_CHECK(n > strlen(tail) && strcmp(got + n - strlen(tail), tail) == 0);
+    T_CHECK(ms < 1000);
+    if (strncmp(got, head, strlen(head)) != 0 || n <= strlen(tail))
+        T_FAILF("got %s", got);
+    /* The same search, the same answer. */
+    char *again = solve("app");
+    T_EQ_STR(again, got);
+    free(again);
+    free(got);
+    pkgu_free(&U);
+}
+
 int main(void)
 {
     T_RUN(test_alternatives_least_size);
@@ -264,11 +413,17 @@ int main(void)
     T_RUN(test_versioned_provides);
     T_RUN(test_highest_version_and_pin);
     T_RUN(test_conflicts_and_breaks);
+    T_RUN(test_conflicts_other_arch);
     T_RUN(test_self_conflict_via_provides);
     T_RUN(test_pre_depends);
     T_RUN(test_multiarch);
     T_RUN(test_essential_only_when_needed);
     T_RUN(test_unsatisfiable_chain);
     T_RUN(test_deterministic);
+    T_RUN(test_backtrack_alternative);
+    T_RUN(test_backtrack_version);
+    T_RUN(test_backtrack_provides);
+    T_RUN(test_backtrack_no_solution);
+    T_RUN(test_backtrack_budget);
     return T_DONE();
 }
