@@ -300,6 +300,45 @@ static const char *format_of(const char *image)
     return NULL;
 }
 
+/* Refuses a file whose bytes do not match its format (`fmt`, from its name) before QEMU is
+   started: otherwise the firmware would report "No bootable device" and wait forever. A raw
+   disk must carry the boot signature 55 AA at byte 510 (an MBR, or GPT's protective MBR). */
+static int check_image(const char *image, const char *fmt, uint64_t size, struct jeos_err *err)
+{
+    unsigned char h[512] = {0};
+    ssize_t got = read_head(image, h, sizeof(h));
+    if (got < 0)
+        return jeos_errf(err, -errno, "%s: %s", image, strerror(errno));
+    if (!strcmp(fmt, "raw")) {
+        if (got < 512 || h[510] != 0x55 || h[511] != 0xaa)
+            return jeos_errf(
+                err, -EINVAL, "%s: not a bootable disk (%s; expected a disk made by jeos build)",
+                image,
+                got < 512 ? "shorter than one sector" : "no boot signature 55 AA at byte 510");
+        return 0;
+    }
+    if (!strcmp(fmt, "qcow2") && (got < 4 || memcmp(h, "QFI\xfb", 4) != 0))
+        return jeos_errf(err, -EINVAL, "%s: not a qcow2 image (no QFI magic at its start)", image);
+    if (!strcmp(fmt, "vmdk") &&
+        (got < 21 || (memcmp(h, "KDMV", 4) != 0 && memcmp(h, "# Disk DescriptorFile", 21) != 0)))
+        return jeos_errf(err, -EINVAL,
+                         "%s: not a VMDK (neither a sparse header nor a descriptor at its start)",
+                         image);
+    if (!strcmp(fmt, "vpc")) {
+        /* fixed VHD: the footer is the last sector; dynamic: a copy is at the start too */
+        unsigned char f[8] = {0};
+        int fd = open(image, O_RDONLY | O_CLOEXEC);
+        bool ok = got >= 8 && memcmp(h, "conectix", 8) == 0;
+        if (fd >= 0 && !ok && size >= 512)
+            ok = pread(fd, f, 8, (off_t)size - 512) == 8 && memcmp(f, "conectix", 8) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (!ok)
+            return jeos_errf(err, -EINVAL, "%s: not a VHD (no \"conectix\" footer)", image);
+    }
+    return 0;
+}
+
 /* Asks QEMU, through its QMP socket, to press the ACPI power button. */
 static void powerdown(const char *qmp)
 {
@@ -409,6 +448,10 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     if (!fmt) {
         jeos_errf(err, -EINVAL, "%s: unknown image type (expected .raw, .qcow2, .vmdk or .vhd)",
                   image);
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    if (check_image(image, fmt, (uint64_t)st.st_size, err) < 0) {
         sbuf_free(&fwd);
         return JEOS_EXIT_FAIL;
     }
