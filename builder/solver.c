@@ -1,5 +1,5 @@
-/* solver.c — deterministic minimal closure: greedy choices, undone by conflict-directed
- * backjumping when a later relation cannot be met (see solver.h for the rules). */
+/* solver.c — deterministic minimal closure: greedy choices (solver_prefer.c, under the rules of
+ * solver_rules.c), undone by conflict-directed backjumping when a later relation cannot be met. */
 #include "builder/solver.h"
 #include "builder/solver_int.h"
 
