@@ -45,7 +45,7 @@ static int32_t add_item(struct state *s, uint32_t pi, const struct clause *cl,
     r->installed_kib += s->u->pkgs[pi].installed_size;
     r->deb_bytes += s->u->pkgs[pi].size;
     s->steps++;
-    add_conflicts(s, idx);
+    sv_add_conflicts(s, idx);
     return idx;
 }
 
@@ -95,7 +95,7 @@ static int next_clause(struct state *s, struct cursor *c, struct clause *cl, str
     }
     static const char *const names[2] = {"Pre-Depends", "Depends"};
     while (c->head < s->res->n) {
-        const struct pkg *p = item_pkg(s, (int32_t)c->head);
+        const struct pkg *p = sv_item_pkg(s, (int32_t)c->head);
         const char *deps = c->field == 0 ? p->pre_depends : p->depends;
         if (!c->q)
             c->q = deps;
@@ -138,11 +138,11 @@ static void blame_clause(const struct state *s, const struct clause *cl, uint64_
             while (k2 != PKG_NONE) {
                 uint32_t pi = PKG_NONE;
                 if (pass == 0) {
-                    if (pkg_meets(u, &u->pkgs[k2], a))
+                    if (sv_pkg_meets(u, &u->pkgs[k2], a))
                         pi = k2;
                     k2 = u->pkgs[k2].next_same_name;
                 } else {
-                    if (prov_meets(u, &u->provs[k2], a))
+                    if (sv_prov_meets(u, &u->provs[k2], a))
                         pi = u->provs[k2].pkg;
                     k2 = u->provs[k2].next;
                 }
@@ -153,7 +153,7 @@ static void blame_clause(const struct state *s, const struct clause *cl, uint64_
                     bit_set(b, (size_t)holder);
                     continue;
                 }
-                int32_t it = conflicting_item(s, pi);
+                int32_t it = sv_conflicting_item(s, pi);
                 if (it >= 0)
                     bit_set(b, (size_t)it);
             }
@@ -225,7 +225,7 @@ static int backjump(struct state *s, struct cursor *c, struct jeos_err *err)
             return jeos_errf(err, -EIO, "solver: lost the clause of %s", s->u->pkgs[was].name);
         }
         if (!cur.opts)
-            build_options(s, &cl, was, &cur);
+            sv_build_options(s, &cl, was, &cur);
         if (cur.tried < cur.nopts) {
             int32_t i = add_item(s, cur.opts[cur.tried], &cl, &cur.at);
             s->ch[i].opts = cur.opts;
@@ -271,9 +271,9 @@ int solver_resolve(const struct pkg_universe *u, const struct solver_request *re
         r = next_clause(&s, &c, &cl, err);
         if (r <= 0)
             break;
-        if (clause_met(&s, &cl))
+        if (sv_clause_met(&s, &cl))
             continue;
-        uint32_t pi = greedy(&s, &cl);
+        uint32_t pi = sv_greedy(&s, &cl);
         if (pi != PKG_NONE) {
             add_item(&s, pi, &cl, &at);
             continue;
@@ -286,7 +286,7 @@ int solver_resolve(const struct pkg_universe *u, const struct solver_request *re
             s.blame = xcalloc(1, sizeof(*s.blame));
         blame_clause(&s, &cl, s.blame);
         if (may_be_last(&s))
-            describe(&s, &cl);
+            sv_describe(&s, &cl);
         if ((r = backjump(&s, &c, err)) < 0)
             break;
     }

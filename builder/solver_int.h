@@ -1,5 +1,5 @@
 /* solver_int.h — the solver's private state and the functions its three files share; not API
- * (solver.h is the contract). */
+ * (solver.h is the contract). The shared functions carry the sv_ prefix: libjeos.a exports them. */
 #ifndef JEOS_SOLVER_INT_H
 #define JEOS_SOLVER_INT_H
 
@@ -78,24 +78,24 @@ struct state {
 };
 
 /* solver_rules.c: what meets a relation, what conflicts, and why not (comments at each). */
-bool pkg_meets(const struct pkg_universe *u, const struct pkg *p, const struct dep_atom *a);
-bool prov_meets(const struct pkg_universe *u, const struct pkg_provide *pv,
-                const struct dep_atom *a);
+bool sv_pkg_meets(const struct pkg_universe *u, const struct pkg *p, const struct dep_atom *a);
+bool sv_prov_meets(const struct pkg_universe *u, const struct pkg_provide *pv,
+                   const struct dep_atom *a);
 /* The package of item `item`. */
-const struct pkg *item_pkg(const struct state *s, int32_t item);
-bool met(const struct state *s, const struct dep_atom *a, bool tent);
-bool name_taken(const struct state *s, uint32_t id, uint32_t pi, bool tent);
-size_t candidates(const struct state *s, const struct dep_atom *a, bool tent, uint32_t *out,
-                  size_t max);
-int32_t conflicting_item(const struct state *s, uint32_t pi);
+const struct pkg *sv_item_pkg(const struct state *s, int32_t item);
+bool sv_met(const struct state *s, const struct dep_atom *a, bool tent);
+bool sv_name_taken(const struct state *s, uint32_t id, uint32_t pi, bool tent);
+size_t sv_candidates(const struct state *s, const struct dep_atom *a, bool tent, uint32_t *out,
+                     size_t max);
+int32_t sv_conflicting_item(const struct state *s, uint32_t pi);
 /* Records the Conflicts and Breaks of item `item` (just added) in s->conf. */
-void add_conflicts(struct state *s, int32_t item);
+void sv_add_conflicts(struct state *s, int32_t item);
 /* Is one of the clause's alternatives met by the closure? */
-bool clause_met(const struct state *s, const struct clause *cl);
-void describe(struct state *s, const struct clause *cl);
+bool sv_clause_met(const struct state *s, const struct clause *cl);
+void sv_describe(struct state *s, const struct clause *cl);
 
 /* solver_prefer.c: the greedy choice of a clause, and the options of a choice point. */
-void build_options(struct state *s, const struct clause *cl, uint32_t first, struct choice *ch);
-uint32_t greedy(struct state *s, const struct clause *cl);
+void sv_build_options(struct state *s, const struct clause *cl, uint32_t first, struct choice *ch);
+uint32_t sv_greedy(struct state *s, const struct clause *cl);
 
 #endif

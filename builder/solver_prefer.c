@@ -44,10 +44,11 @@ static uint64_t added_cost(struct state *s, uint32_t pi)
             while ((r = dep_next_clause(&q, a, MAX_ALTS, &na, &text, &tlen)) > 0) {
                 bool ok = false;
                 for (size_t k = 0; k < na && !ok; k++)
-                    ok = met(s, &a[k], false) || met(s, &a[k], true);
+                    ok = sv_met(s, &a[k], false) || sv_met(s, &a[k], true);
                 for (size_t k = 0; k < na && !ok; k++) {
                     uint32_t c[1];
-                    if (candidates(s, &a[k], true, c, 1) == 1 && conflicting_item(s, c[0]) < 0) {
+                    if (sv_candidates(s, &a[k], true, c, 1) == 1 &&
+                        sv_conflicting_item(s, c[0]) < 0) {
                         tq_push(s, &n, c[0]);
                         ok = true;
                     }
@@ -73,15 +74,15 @@ static size_t weighed(const struct state *s, const struct clause *cl, uint32_t *
     uint32_t c[MAX_ALTS];
     size_t nacc = 0;
     for (size_t k = 0; k < cl->n; k++) {
-        size_t nc = candidates(s, &cl->a[k], false, c, MAX_ALTS);
+        size_t nc = sv_candidates(s, &cl->a[k], false, c, MAX_ALTS);
         /* As apt does: a real package of the name, when it fits, is taken before
          * the packages that merely provide it (libsystemd0, not libelogind0). */
         uint32_t id = pkgu_lookup(s->u, cl->a[k].name, cl->a[k].nlen);
         bool real = nc && s->u->pkgs[c[0]].name_id == id;
-        if (real && conflicting_item(s, c[0]) < 0)
+        if (real && sv_conflicting_item(s, c[0]) < 0)
             nc = 1;
         for (size_t j = 0; j < nc && nacc < MAX_ALTS; j++)
-            if (conflicting_item(s, c[j]) < 0) {
+            if (sv_conflicting_item(s, c[j]) < 0) {
                 atom[nacc] = (uint32_t)k;
                 acc[nacc++] = c[j];
             }
@@ -157,14 +158,14 @@ static void opts_add_versions(struct state *s, struct opts *o, uint32_t pi,
         return;
     if (id == name)
         for (uint32_t k = u->name_pkg[id]; k != PKG_NONE; k = u->pkgs[k].next_same_name)
-            if (k != pi && pkg_meets(u, &u->pkgs[k], a)) {
+            if (k != pi && sv_pkg_meets(u, &u->pkgs[k], a)) {
                 if (n == cap)
                     v = xrealloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
                 v[n++] = k;
             }
     for (uint32_t k = u->name_prov[id]; k != PKG_NONE; k = u->provs[k].next) {
         const struct pkg_provide *pv = &u->provs[k];
-        if (pv->pkg != pi && u->pkgs[pv->pkg].name_id == name && prov_meets(u, pv, a)) {
+        if (pv->pkg != pi && u->pkgs[pv->pkg].name_id == name && sv_prov_meets(u, pv, a)) {
             if (n == cap)
                 v = xrealloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
             v[n++] = pv->pkg;
@@ -173,7 +174,7 @@ static void opts_add_versions(struct state *s, struct opts *o, uint32_t pi,
     if (n > 1)
         qsort_r(v, n, sizeof(*v), cmp_version_desc, (void *)u);
     for (size_t j = 0; j < n; j++)
-        if (!name_taken(s, name, v[j], false) && conflicting_item(s, v[j]) < 0)
+        if (!sv_name_taken(s, name, v[j], false) && sv_conflicting_item(s, v[j]) < 0)
             opts_add(o, v[j]);
     free(v);
 }
@@ -184,7 +185,7 @@ static void opts_add_versions(struct state *s, struct opts *o, uint32_t pi,
  * by the lower versions of its name; then the providers passed over because a
  * real package fitted, in the order written, each with its lower versions.
  */
-void build_options(struct state *s, const struct clause *cl, uint32_t first, struct choice *ch)
+void sv_build_options(struct state *s, const struct clause *cl, uint32_t first, struct choice *ch)
 {
     struct opts o = {0};
     uint32_t acc[MAX_ALTS], atom[MAX_ALTS];
@@ -195,9 +196,9 @@ void build_options(struct state *s, const struct clause *cl, uint32_t first, str
         opts_add_versions(s, &o, acc[j], &cl->a[atom[j]]);
     for (size_t k = 0; k < cl->n; k++) {
         uint32_t c[MAX_ALTS];
-        size_t nc = candidates(s, &cl->a[k], false, c, MAX_ALTS);
+        size_t nc = sv_candidates(s, &cl->a[k], false, c, MAX_ALTS);
         for (size_t j = 0; j < nc; j++)
-            if (conflicting_item(s, c[j]) < 0)
+            if (sv_conflicting_item(s, c[j]) < 0)
                 opts_add_versions(s, &o, c[j], &cl->a[k]);
     }
     ch->opts = o.v;
@@ -205,7 +206,7 @@ void build_options(struct state *s, const struct clause *cl, uint32_t first, str
 }
 
 /* The greedy choice for an unmet clause, or PKG_NONE when nothing can be taken. */
-uint32_t greedy(struct state *s, const struct clause *cl)
+uint32_t sv_greedy(struct state *s, const struct clause *cl)
 {
     uint32_t acc[MAX_ALTS], atom[MAX_ALTS];
     size_t nacc = weighed(s, cl, acc, atom);

@@ -28,15 +28,15 @@ static bool conflict_arch_ok(const struct pkg_universe *u, const struct dep_atom
 }
 
 /* Does package p (of the atom's name) meet the atom? */
-bool pkg_meets(const struct pkg_universe *u, const struct pkg *p, const struct dep_atom *a)
+bool sv_pkg_meets(const struct pkg_universe *u, const struct pkg *p, const struct dep_atom *a)
 {
     return atom_arch_ok(u, p, a) &&
            deb_ver_satisfies(p->version, strlen(p->version), a->rel, a->ver, a->vlen);
 }
 
 /* Does a Provides entry meet the atom? */
-bool prov_meets(const struct pkg_universe *u, const struct pkg_provide *pv,
-                const struct dep_atom *a)
+bool sv_prov_meets(const struct pkg_universe *u, const struct pkg_provide *pv,
+                   const struct dep_atom *a)
 {
     if (!atom_arch_ok(u, &u->pkgs[pv->pkg], a))
         return false;
@@ -45,7 +45,7 @@ bool prov_meets(const struct pkg_universe *u, const struct pkg_provide *pv,
     return pv->ver && deb_ver_satisfies(pv->ver, pv->vlen, a->rel, a->ver, a->vlen);
 }
 
-const struct pkg *item_pkg(const struct state *s, int32_t item)
+const struct pkg *sv_item_pkg(const struct state *s, int32_t item)
 {
     return &s->u->pkgs[s->res->items[item].pkg];
 }
@@ -63,26 +63,26 @@ static bool in_tentative(const struct state *s, uint32_t pi)
 }
 
 /* Is the atom met by the closure (tent=false) or by the tentative set (tent=true)? */
-bool met(const struct state *s, const struct dep_atom *a, bool tent)
+bool sv_met(const struct state *s, const struct dep_atom *a, bool tent)
 {
     const struct pkg_universe *u = s->u;
     uint32_t id = pkgu_lookup(u, a->name, a->nlen);
     if (id == PKG_NONE)
         return false;
-    if (!tent && s->chosen[id] >= 0 && pkg_meets(u, item_pkg(s, s->chosen[id]), a))
+    if (!tent && s->chosen[id] >= 0 && sv_pkg_meets(u, sv_item_pkg(s, s->chosen[id]), a))
         return true;
-    if (tent && s->tgen[id] == s->gen && pkg_meets(u, &u->pkgs[s->tpkg[id]], a))
+    if (tent && s->tgen[id] == s->gen && sv_pkg_meets(u, &u->pkgs[s->tpkg[id]], a))
         return true;
     for (uint32_t k = u->name_prov[id]; k != PKG_NONE; k = u->provs[k].next) {
         const struct pkg_provide *pv = &u->provs[k];
-        if ((tent ? in_tentative(s, pv->pkg) : in_closure(s, pv->pkg)) && prov_meets(u, pv, a))
+        if ((tent ? in_tentative(s, pv->pkg) : in_closure(s, pv->pkg)) && sv_prov_meets(u, pv, a))
             return true;
     }
     return false;
 }
 
 /* Is name `id` already taken by another version, in the closure or the tentative set? */
-bool name_taken(const struct state *s, uint32_t id, uint32_t pi, bool tent)
+bool sv_name_taken(const struct state *s, uint32_t id, uint32_t pi, bool tent)
 {
     if (s->chosen[id] >= 0 && s->res->items[s->chosen[id]].pkg != pi)
         return true;
@@ -94,8 +94,8 @@ bool name_taken(const struct state *s, uint32_t id, uint32_t pi, bool tent)
  * the real package, then each providing package (highest version per name, in
  * index order). Returns how many were written to out[0..max).
  */
-size_t candidates(const struct state *s, const struct dep_atom *a, bool tent, uint32_t *out,
-                  size_t max)
+size_t sv_candidates(const struct state *s, const struct dep_atom *a, bool tent, uint32_t *out,
+                     size_t max)
 {
     const struct pkg_universe *u = s->u;
     size_t n = 0;
@@ -105,7 +105,7 @@ size_t candidates(const struct state *s, const struct dep_atom *a, bool tent, ui
     uint32_t best = PKG_NONE;
     for (uint32_t k = u->name_pkg[id]; k != PKG_NONE; k = u->pkgs[k].next_same_name) {
         const struct pkg *p = &u->pkgs[k];
-        if (!pkg_meets(u, p, a) || name_taken(s, id, k, tent))
+        if (!sv_pkg_meets(u, p, a) || sv_name_taken(s, id, k, tent))
             continue;
         if (best == PKG_NONE || deb_ver_cmp(p->version, u->pkgs[best].version) > 0)
             best = k;
@@ -116,7 +116,7 @@ size_t candidates(const struct state *s, const struct dep_atom *a, bool tent, ui
     for (uint32_t k = u->name_prov[id]; k != PKG_NONE; k = u->provs[k].next) {
         const struct pkg_provide *pv = &u->provs[k];
         const struct pkg *p = &u->pkgs[pv->pkg];
-        if (!prov_meets(u, pv, a) || name_taken(s, p->name_id, pv->pkg, tent))
+        if (!sv_prov_meets(u, pv, a) || sv_name_taken(s, p->name_id, pv->pkg, tent))
             continue;
         size_t j;
         for (j = first_prov; j < n; j++)
@@ -151,7 +151,7 @@ static bool conflict_hits(const struct pkg_universe *u, uint32_t name_id, enum d
 }
 
 /* The item of the closure that candidate pi conflicts with (either way), or -1. */
-int32_t conflicting_item(const struct state *s, uint32_t pi)
+int32_t sv_conflicting_item(const struct state *s, uint32_t pi)
 {
     const struct pkg_universe *u = s->u;
     const struct pkg *p = &u->pkgs[pi];
@@ -183,9 +183,9 @@ int32_t conflicting_item(const struct state *s, uint32_t pi)
     return -1;
 }
 
-void add_conflicts(struct state *s, int32_t item)
+void sv_add_conflicts(struct state *s, int32_t item)
 {
-    const struct pkg *p = item_pkg(s, item);
+    const struct pkg *p = sv_item_pkg(s, item);
     const char *fields[2] = {p->conflicts, p->breaks};
     for (int f = 0; f < 2; f++) {
         const char *q = fields[f];
@@ -208,10 +208,10 @@ void add_conflicts(struct state *s, int32_t item)
     }
 }
 
-bool clause_met(const struct state *s, const struct clause *cl)
+bool sv_clause_met(const struct state *s, const struct clause *cl)
 {
     for (size_t k = 0; k < cl->n; k++)
-        if (met(s, &cl->a[k], false))
+        if (sv_met(s, &cl->a[k], false))
             return true;
     return false;
 }
@@ -256,18 +256,18 @@ static void explain(const struct state *s, const struct dep_atom *a, size_t n, s
         if (n > 1)
             sbuf_printf(b, "%.*s: ", (int)a[k].nlen, a[k].name);
         if (id != PKG_NONE && s->chosen[id] >= 0 &&
-            !pkg_meets(u, item_pkg(s, s->chosen[id]), &a[k])) {
-            const struct pkg *have = item_pkg(s, s->chosen[id]);
+            !sv_pkg_meets(u, sv_item_pkg(s, s->chosen[id]), &a[k])) {
+            const struct pkg *have = sv_item_pkg(s, s->chosen[id]);
             char *ch = solver_chain(u, s->res, (size_t)s->chosen[id]);
             sbuf_printf(b, "%s %s is already in the closure (%s)", have->name, have->version, ch);
             free(ch);
             continue;
         }
         uint32_t c[MAX_ALTS];
-        size_t nc = candidates(s, &a[k], false, c, MAX_ALTS);
+        size_t nc = sv_candidates(s, &a[k], false, c, MAX_ALTS);
         if (nc) {
             for (size_t j = 0; j < nc; j++) {
-                int32_t it = conflicting_item(s, c[j]);
+                int32_t it = sv_conflicting_item(s, c[j]);
                 const struct pkg *p = &u->pkgs[c[j]];
                 if (j)
                     sbuf_puts(b, "; ");
@@ -277,7 +277,7 @@ static void explain(const struct state *s, const struct dep_atom *a, size_t n, s
                 }
                 char *ch = solver_chain(u, s->res, (size_t)it);
                 sbuf_printf(b, "%s %s conflicts with %s %s (%s)", p->name, p->version,
-                            item_pkg(s, it)->name, item_pkg(s, it)->version, ch);
+                            sv_item_pkg(s, it)->name, sv_item_pkg(s, it)->version, ch);
                 free(ch);
             }
             continue;
@@ -294,7 +294,7 @@ static void explain(const struct state *s, const struct dep_atom *a, size_t n, s
 }
 
 /* Writes why the clause cannot be met, as a chain, into s->why (replacing the last one). */
-void describe(struct state *s, const struct clause *cl)
+void sv_describe(struct state *s, const struct clause *cl)
 {
     struct sbuf *b = &s->why;
     b->len = 0;
