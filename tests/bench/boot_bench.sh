@@ -75,6 +75,7 @@ while time.monotonic() - t0 < 300 and not done.is_set():
     threading.Thread(target=attempt, daemon=True).start()
     done.wait(0.1)
 print("%.2f" % min(first) if first else "NaN")
+sys.stdout.flush()
 os._exit(0)
 PY
 }
