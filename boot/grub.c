@@ -37,14 +37,6 @@ static int cfg_value_ok(const char *what, const char *v, struct jeos_err *err)
     return 0;
 }
 
-static int cfg_value_check_timeout(const struct jeos_grub_cfg *cfg, struct jeos_err *err)
-{
-    if (cfg->timeout < 0 || cfg->timeout > 3600)
-        return jeos_errf(err, -EINVAL, "grub.cfg: timeout %d out of range (expected 0-3600)",
-                         cfg->timeout);
-    return 0;
-}
-
 /* What every grub.cfg starts with: the serial port and the screen for GRUB itself, the timeout. */
 static void cfg_head(const struct jeos_grub_cfg *cfg, struct sbuf *out)
 {
@@ -61,10 +53,7 @@ static int multiboot2_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *ou
                                 struct jeos_err *err)
 {
     int rc;
-    if ((rc = cfg_value_ok("title", cfg->title, err)) ||
-        (rc = cfg_value_ok("multiboot2", cfg->multiboot2, err)) ||
-        (cfg->extra && (rc = cfg_value_ok("cmdline", cfg->extra, err))) ||
-        (rc = cfg_value_check_timeout(cfg, err)))
+    if ((rc = cfg_value_ok("multiboot2", cfg->multiboot2, err)))
         return rc;
     if (cfg->multiboot2[0] != '/' || strchr(cfg->multiboot2, ' '))
         return jeos_errf(err, -EINVAL,
@@ -80,19 +69,21 @@ static int multiboot2_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *ou
 int jeos_grub_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *out, struct jeos_err *err)
 {
     int rc = 0;
-    if (cfg->multiboot2 && !cfg->title)
+    if (!cfg->title)
         return jeos_errf(err, -EINVAL, "grub.cfg: a title is required");
-    if (cfg->multiboot2)
-        return multiboot2_cfg_write(cfg, out, err);
-    if (!cfg->partuuid || !cfg->rootfstype || !cfg->title)
-        return jeos_errf(err, -EINVAL, "grub.cfg: title, root PARTUUID and type are required");
     if ((rc = cfg_value_ok("title", cfg->title, err)) ||
-        (rc = cfg_value_ok("root", cfg->partuuid, err)) ||
-        (rc = cfg_value_ok("rootfstype", cfg->rootfstype, err)) ||
-        (cfg->data_partuuid && (rc = cfg_value_ok("data", cfg->data_partuuid, err))) ||
         (cfg->extra && (rc = cfg_value_ok("cmdline", cfg->extra, err))))
         return rc;
-    if ((rc = cfg_value_check_timeout(cfg, err)))
+    if (cfg->timeout < 0 || cfg->timeout > 3600)
+        return jeos_errf(err, -EINVAL, "grub.cfg: timeout %d out of range (expected 0-3600)",
+                         cfg->timeout);
+    if (cfg->multiboot2)
+        return multiboot2_cfg_write(cfg, out, err);
+    if (!cfg->partuuid || !cfg->rootfstype)
+        return jeos_errf(err, -EINVAL, "grub.cfg: the root PARTUUID and its type are required");
+    if ((rc = cfg_value_ok("root", cfg->partuuid, err)) ||
+        (rc = cfg_value_ok("rootfstype", cfg->rootfstype, err)) ||
+        (cfg->data_partuuid && (rc = cfg_value_ok("data", cfg->data_partuuid, err))))
         return rc;
     cfg_head(cfg, out);
     /* One kernel command line, written for both loaders. */

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,83 +406,6 @@ static int stage_root(struct build *b, struct jeos_err *err)
     return rc < 0 ? rc : root_modules(b, err);
 }
 
-/* One format conversion, run in its own thread (qemu-img and the OVA's compression are
- * single-threaded; the machine has more than one core). */
-struct fmt_job {
-    const struct jeos_ctx *ctx;
-    const struct jeos_format_ops *f;
-    const char *raw;
-    char *out;
-    const struct jeos_format_opts *fo;
-    struct jeos_err err;
-    int rc;
-};
-
-static void *fmt_thread(void *arg)
-{
-    struct fmt_job *j = arg;
-    j->rc = jeos_format_write(j->ctx, j->f, j->raw, j->out, j->fo, &j->err);
-    return NULL;
-}
-
-/* Every format of `names` beside `raw` as STAGE/NAME<suffix>, concurrently; all are waited for.
-   An OVA asked for with a VMDK is made after it, from it (one compression pass instead of two:
-   the VMDK's is most of this stage's time). */
-static int formats_parallel(const struct jeos_ctx *ctx, const char *raw, const char *dir,
-                            const char *base, const char **names, size_t n,
-                            const struct jeos_format_opts *fo, struct jeos_err *err)
-{
-    struct fmt_job *jobs = xcalloc(n + 1, sizeof(*jobs));
-    pthread_t *th = xcalloc(n + 1, sizeof(*th));
-    bool *started = xcalloc(n + 1, sizeof(bool));
-    struct jeos_format_opts reuse = *fo;
-    int rc = 0;
-    ssize_t vmdk = -1, ova = -1;
-    for (size_t i = 0; i < n; i++) {
-        jobs[i] =
-            (struct fmt_job){.ctx = ctx, .f = jeos_format_find(names[i]), .raw = raw, .fo = fo};
-        if (!jobs[i].f) {
-            rc = jeos_errf(err, -EINVAL, "image.formats: unknown format \"%s\"", names[i]);
-            break;
-        }
-        jobs[i].out = xasprintf("%s/%s%s", dir, base, jobs[i].f->suffix);
-        if (strcmp(names[i], "vmdk") == 0)
-            vmdk = (ssize_t)i;
-        else if (strcmp(names[i], "ova") == 0)
-            ova = (ssize_t)i;
-    }
-    bool chain = vmdk >= 0 && ova >= 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (chain && (ssize_t)i == ova)
-            continue;
-        int e = pthread_create(&th[i], NULL, fmt_thread, &jobs[i]);
-        if (e == 0)
-            started[i] = true;
-        else
-            fmt_thread(&jobs[i]); /* no thread: convert here */
-    }
-    if (chain && rc == 0) {
-        if (started[vmdk])
-            pthread_join(th[vmdk], NULL);
-        started[vmdk] = false;
-        reuse.vmdk = jobs[vmdk].rc == 0 ? jobs[vmdk].out : NULL;
-        jobs[ova].fo = &reuse;
-        fmt_thread(&jobs[ova]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (started[i])
-            pthread_join(th[i], NULL);
-        for (size_t m = 0; m < jobs[i].err.n; m++)
-            jeos_errf(err, jobs[i].rc < 0 ? jobs[i].rc : -EIO, "%s", jobs[i].err.msgs[m]);
-        if (jobs[i].rc < 0 && rc == 0)
-            rc = jobs[i].rc;
-        jeos_err_free(&jobs[i].err);
-        free(jobs[i].out);
-    }
-    free(jobs), free(th), free(started);
-    return rc;
-}
-
 static void report(struct build *b, struct sbuf *o)
 {
     const struct recipe *r = b->r;
@@ -662,7 +584,7 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
                                   .cpus = r->cpus,
                                   .memory = r->memory ? r->memory : 512ull << 20,
                                   .seed = seed};
-    STAGE(ST_FORMATS, formats_parallel(ctx, raw, b.stage, r->name, names, nnames, &fo, err));
+    STAGE(ST_FORMATS, jeos_formats_write(ctx, raw, b.stage, r->name, names, nnames, &fo, err));
     for (size_t i = 0; i < nnames; i++) {
         const struct jeos_format_ops *f = jeos_format_find(names[i]);
         char *p = xasprintf("%s/%s%s", b.stage, r->name, f->suffix);

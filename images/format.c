@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builder/cache.h"
 #include "builder/ctx.h"
 #include "builder/err.h"
 #include "builder/util.h"
@@ -73,40 +75,13 @@ static void put_be32(unsigned char *p, uint32_t v)
     p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
 
-/* sha256 of `path` from byte `from` to its end. */
-static int hash_from(const char *path, off_t from, unsigned char d[32], struct jeos_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return jeos_errf(err, -errno, "%s: %s", path, strerror(errno));
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    char *buf = xmalloc(1 << 20);
-    int rc = 0;
-    for (off_t at = from;;) {
-        ssize_t n = pread(fd, buf, 1 << 20, at);
-        if (n < 0) {
-            rc = jeos_errf(err, -errno, "%s: read: %s", path, strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(md, buf, (size_t)n);
-        at += n;
-    }
-    unsigned dl = 0;
-    EVP_DigestFinal_ex(md, d, &dl);
-    EVP_MD_CTX_free(md);
-    free(buf);
-    close(fd);
-    return rc;
-}
-
 /* qemu-img gives a VMDK a random CID and names its temporary file as the extent. Rewrites the
    embedded descriptor (its place and size are in the sparse header: descriptorOffset at byte
-   28, descriptorSize at 36, in sectors) with a CID taken from a hash of everything after the
-   descriptor, and `extent` as the extent's name. The text keeps its place, padded with NULs. */
-static int vmdk_fix(const char *path, const char *extent, struct jeos_err *err)
+   28, descriptorSize at 36, in sectors) with `extent` as the extent's name and, when `raw` is
+   given, a CID taken from the sha256 of that raw disk (the content the VMDK holds); without
+   `raw` the CID stays (a copy of a VMDK already fixed). The text keeps its place, padded with
+   NULs. */
+static int vmdk_fix(const char *path, const char *extent, const char *raw, struct jeos_err *err)
 {
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0)
@@ -132,8 +107,9 @@ static int vmdk_fix(const char *path, const char *extent, struct jeos_err *err)
         goto out;
     }
     desc[dlen] = 0;
-    unsigned char d[32];
-    if ((rc = hash_from(path, (off_t)(doff + dsize) * 512, d, err)))
+    char hex[65] = "";
+    uint64_t rawsize;
+    if (raw && (rc = cache_sha256_file(raw, hex, &rawsize, err)))
         goto out;
     int cid = 0, ext = 0;
     for (char *line = desc, *next; line && *line; line = next) {
@@ -142,7 +118,10 @@ static int vmdk_fix(const char *path, const char *extent, struct jeos_err *err)
             *next++ = 0;
         char *q;
         if (strncmp(line, "CID=", 4) == 0) {
-            sbuf_printf(&nd, "CID=%02x%02x%02x%02x\n", d[0], d[1], d[2], d[3]);
+            if (raw)
+                sbuf_printf(&nd, "CID=%.8s\n", hex);
+            else
+                sbuf_printf(&nd, "%s\n", line);
             cid++;
         } else if ((strncmp(line, "RW ", 3) == 0 || strncmp(line, "RDONLY ", 7) == 0) &&
                    (q = strchr(line, '"')) != NULL) {
@@ -212,7 +191,7 @@ static int write_vmdk(const char *raw, const char *reuse, const char *out, const
     int rc =
         reuse ? copy_file(reuse, out, err)
               : qemu_img(raw, out, "vmdk", "subformat=streamOptimized,adapter_type=lsilogic", err);
-    return rc ? rc : vmdk_fix(out, extent, err);
+    return rc ? rc : vmdk_fix(out, extent, reuse ? NULL : raw, err);
 }
 
 static int conv_vmdk(const struct jeos_ctx *ctx, const char *raw, const char *out,
@@ -576,6 +555,26 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
     return jeos_outfile_commit(&of, err);
 }
 
+/* One conversion of jeos_formats_write, run in its own thread (qemu-img's VMDK compression and
+   the archives are single-threaded; build machines have more than one core). */
+struct fmt_job {
+    const struct jeos_ctx *ctx;
+    const struct jeos_format_ops *f;
+    const char *raw;
+    char *out;
+    struct jeos_format_opts o;
+    struct jeos_err err;
+    int rc;
+    bool skip; /* "raw" whose output is the raw disk itself */
+};
+
+static void *fmt_thread(void *arg)
+{
+    struct fmt_job *j = arg;
+    j->rc = jeos_format_write(j->ctx, j->f, j->raw, j->out, &j->o, &j->err);
+    return NULL;
+}
+
 int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
                        const char *base, const char *const *names, size_t n,
                        const struct jeos_format_opts *opts, struct jeos_err *err)
@@ -587,32 +586,52 @@ int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *
                              "ova or gce)",
                              raw, names[i]);
     char *rawreal = realpath(raw, NULL);
-    struct jeos_format_opts o = {0};
-    if (opts)
-        o = *opts;
-    bool want_vmdk = false, want_ova = false;
-    for (size_t i = 0; i < n; i++)
-        want_vmdk |= strcmp(names[i], "vmdk") == 0, want_ova |= strcmp(names[i], "ova") == 0;
-    char *vmdk = want_vmdk && want_ova ? xasprintf("%s/%s.vmdk", dir, base) : NULL;
+    struct fmt_job *jobs = xcalloc(n + 1, sizeof(*jobs));
+    pthread_t *th = xcalloc(n + 1, sizeof(*th));
+    bool *started = xcalloc(n + 1, sizeof(bool));
+    ssize_t vmdk = -1, ova = -1;
+    for (size_t i = 0; i < n; i++) {
+        struct fmt_job *j = &jobs[i];
+        j->ctx = ctx, j->raw = raw, j->f = jeos_format_find(names[i]);
+        if (opts)
+            j->o = *opts;
+        j->out = xasprintf("%s/%s%s", dir, base, j->f->suffix);
+        char *outreal = realpath(j->out, NULL);
+        j->skip = rawreal && outreal && strcmp(rawreal, outreal) == 0;
+        free(outreal);
+        if (!strcmp(names[i], "vmdk"))
+            vmdk = (ssize_t)i;
+        else if (!strcmp(names[i], "ova"))
+            ova = (ssize_t)i;
+    }
+    /* An OVA asked for with a VMDK waits for it and reuses it: one compression pass, not two. */
+    bool chain = vmdk >= 0 && ova >= 0;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].skip || (chain && (ssize_t)i == ova))
+            continue;
+        if (pthread_create(&th[i], NULL, fmt_thread, &jobs[i]) == 0)
+            started[i] = true;
+        else
+            fmt_thread(&jobs[i]); /* no thread: convert here */
+    }
+    if (chain) {
+        if (started[vmdk])
+            pthread_join(th[vmdk], NULL);
+        started[vmdk] = false;
+        jobs[ova].o.vmdk = jobs[vmdk].rc == 0 ? jobs[vmdk].out : NULL;
+        fmt_thread(&jobs[ova]);
+    }
     int rc = 0;
-    /* Two passes: the OVA after everything else, so it can reuse the VMDK. */
-    for (int pass = 0; pass < 2 && !rc; pass++)
-        for (size_t i = 0; i < n && !rc; i++) {
-            bool ova = strcmp(names[i], "ova") == 0;
-            bool later = ova && vmdk; /* an OVA that reuses the VMDK waits for it */
-            if (later != (pass == 1))
-                continue;
-            const struct jeos_format_ops *f = jeos_format_find(names[i]);
-            char *out = xasprintf("%s/%s%s", dir, base, f->suffix);
-            char *outreal = realpath(out, NULL);
-            bool same = rawreal && outreal && strcmp(rawreal, outreal) == 0;
-            o.vmdk = ova ? vmdk : NULL;
-            if (!same)
-                rc = jeos_format_write(ctx, f, raw, out, &o, err);
-            free(outreal);
-            free(out);
-        }
-    free(vmdk);
-    free(rawreal);
+    for (size_t i = 0; i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        for (size_t m = 0; m < jobs[i].err.n; m++)
+            jeos_errf(err, jobs[i].rc < 0 ? jobs[i].rc : -EIO, "%s", jobs[i].err.msgs[m]);
+        if (jobs[i].rc < 0 && rc == 0)
+            rc = jobs[i].rc;
+        jeos_err_free(&jobs[i].err);
+        free(jobs[i].out);
+    }
+    free(jobs), free(th), free(started), free(rawreal);
     return rc;
 }

@@ -47,7 +47,7 @@ const struct jeos_format_ops *jeos_format_find(const char *name);
  * Runs qemu-img where it does the job; the OVA and GCE archives are written with
  * libarchive, their members timed at SOURCE_DATE_EPOCH (0 without one).
  * Every format is reproducible: what qemu-img makes up is replaced — a VMDK's CID
- * becomes a hash of its grains and its extent name the file's own name; a VHD's
+ * becomes the start of the raw disk's sha256 and its extent name the file's own name; a VHD's
  * timestamp becomes SOURCE_DATE_EPOCH (0 without one) and its unique id derives
  * from opts->seed.
  */
@@ -59,10 +59,11 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
  * Converts the raw disk `raw` into each format named in `names` (as in recipes:
  * "raw", "qcow2", "vmdk", "vhd", "ova", "gce"), writing DIR/BASE<suffix> for each,
  * atomically. A "raw" whose output would be `raw` itself is left as it is. Unknown
- * names are refused before anything is written; on a conversion failure the
- * outputs already finished stay, the failed one leaves nothing. With both vmdk
- * and ova asked for, the OVA is made last and reuses the VMDK (same bytes as
- * converting again, one compression pass fewer).
+ * names are refused before anything is written. The conversions run concurrently,
+ * one thread each; every one is attempted, a failed one leaves nothing, and every
+ * failure's message is reported. With both vmdk and ova asked for, the OVA waits
+ * for the VMDK and reuses it (same bytes as converting again, one compression pass
+ * fewer).
  */
 int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
                        const char *base, const char *const *names, size_t n,

@@ -83,30 +83,33 @@ stop() { kill -TERM "$1" 2>/dev/null; for _ in $(seq 1 200); do kill -0 "$1" 2>/
          kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 best() { printf '%s\n' "$@" | grep -v NaN | sort -n | head -1; }
 
+# timed LOG CMD...: starts CMD (with @PORT@ replaced by a free port) in the background, prints
+# the seconds until HTTP answers through that port, stops it
+timed() {
+    local log=$1 port pid t
+    shift
+    port=$(free_port)
+    "${@//@PORT@/$port}" >"$log" 2>&1 </dev/null &
+    pid=$!
+    t=$(time_to_http "$port" $pid)
+    stop $pid
+    echo "$t"
+}
+qemu_direct() { # LOG KERNEL INITRD CMDLINE DISK
+    timed "$1" qemu-system-x86_64 -accel tcg -m 512 -nographic -snapshot \
+        -kernel "$2" -initrd "$3" -append "$4" -drive "file=$5,format=raw,if=virtio" \
+        -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:@PORT@-:80"
+}
 ours=() direct=() theirs=()
 for i in 1 2; do
-    P=$(free_port)
-    "$JEOS_BIN" run --accel tcg --port "$P:80" "$IMG" >"$tmp/jeos-$i.log" 2>&1 </dev/null &
-    pid=$!
-    t=$(time_to_http "$P" $pid); stop $pid
+    t=$(timed "$tmp/jeos-$i.log" "$JEOS_BIN" run --accel tcg --port "@PORT@:80" "$IMG")
     echo "jeos appliance run $i: HTTP after $t s"
     ours+=("$t")
-    P=$(free_port)
-    qemu-system-x86_64 -accel tcg -m 512 -nographic -snapshot \
-        -kernel "$tmp/vmlinuz" -initrd "$tmp/initrd.img" -append "$CMDLINE" \
-        -drive "file=$RAW,format=raw,if=virtio" \
-        -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$P-:80" >"$tmp/direct-$i.log" 2>&1 </dev/null &
-    pid=$!
-    t=$(time_to_http "$P" $pid); stop $pid
+    t=$(qemu_direct "$tmp/direct-$i.log" "$tmp/vmlinuz" "$tmp/initrd.img" "$CMDLINE" "$RAW")
     echo "jeos appliance, -kernel/-initrd like the peer, run $i: HTTP after $t s"
     direct+=("$t")
-    P=$(free_port)
-    qemu-system-x86_64 -accel tcg -m 512 -nographic -snapshot \
-        -kernel "$peer/vmlinuz" -initrd "$peer/initrd.img" -append "root=/dev/vda rw console=ttyS0,115200" \
-        -drive "file=$peer/root.ext4,format=raw,if=virtio" \
-        -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$P-:80" >"$tmp/peer-$i.log" 2>&1 </dev/null &
-    pid=$!
-    t=$(time_to_http "$P" $pid); stop $pid
+    t=$(qemu_direct "$tmp/peer-$i.log" "$peer/vmlinuz" "$peer/initrd.img" \
+        "root=/dev/vda rw console=ttyS0,115200" "$peer/root.ext4")
     echo "systemd peer run $i: HTTP after $t s"
     theirs+=("$t")
 done

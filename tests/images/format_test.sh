@@ -68,7 +68,7 @@ else fail format_gce "$(cat "$W/err.gce"; tar tzvf "$W/out.gce" 2>&1)"; fi
 
 # Reproducible: the same raw disk, converted again a second later with the same
 # SOURCE_DATE_EPOCH, gives the same bytes in every format. What qemu-img makes up is replaced:
-# the VMDK's CID is a hash of what follows its descriptor and its extent is its own file name;
+# the VMDK's CID is the start of the raw disk's sha256 and its extent is its own file name;
 # the VHD's footer has the epoch's time, an id derived from the seed and a valid checksum.
 errs=""
 mkdir -p "$W/r1" "$W/r2"
@@ -80,12 +80,12 @@ for f in raw qcow2 vmdk vhd ova gce; do
     SOURCE_DATE_EPOCH=1700000000 "$KIT" convert "$W/disk.raw" $f "$W/r2/d.$f" myapp 2>>"$W/err.r" || errs+="$f failed; "
     cmp -s "$W/r1/d.$f" "$W/r2/d.$f" || errs+="$f differs; "
 done
-python3 - "$W/r1/d.vmdk" "$W/r1/d.vhd" <<'PY' || errs+="identity fields wrong; "
+python3 - "$W/r1/d.vmdk" "$W/r1/d.vhd" "$W/disk.raw" <<'PY' || errs+="identity fields wrong; "
 import hashlib, struct, sys, uuid
 v = open(sys.argv[1], "rb").read()
 doff, dsize = struct.unpack_from("<QQ", v, 28)
 desc = v[doff * 512:(doff + dsize) * 512].rstrip(b"\0").decode()
-cid = hashlib.sha256(v[(doff + dsize) * 512:]).hexdigest()[:8]
+cid = hashlib.sha256(open(sys.argv[3], "rb").read()).hexdigest()[:8]
 assert "\nCID=%s\n" % cid in desc, desc
 assert 'SPARSE "d.vmdk"' in desc, desc
 f = open(sys.argv[2], "rb").read()[-512:]
