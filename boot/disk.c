@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "boot/grub.h"
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/recipe.h"
-#include "builder/util.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/recipe/recipe.h"
+#include "builder/core/util.h"
 
 static int file_size(const char *path, const char *what, uint64_t *size, struct jeos_err *err)
 {

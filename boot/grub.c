@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 
 /* boot.img (LBA 0) fields, from GRUB's include/grub/i386/pc/boot.h. */
 #define BOOT_BPB_START     0x03

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 
 /* ---- the module index: name -> path, deps ---- */
 

@@ -1,13 +1,9 @@
-# builder/module.mk — the jeos CLI and the pipeline library (libjeos.a).
+# builder/module.mk — the jeos CLI and the pipeline library (libjeos.a), in layers (builder/README.md):
+#   core ← recipe ← {debian, images/, boot/} ← {appliance, unikernel} ← cli
+# Every .c of a layer folder is built; adding a file needs no change here.
 
-LIBJEOS_SRCS += builder/err.c builder/util.c builder/ctx.c builder/recipe.c builder/recipe_yaml.c \
-	builder/recipe_value.c
-LIBJEOS_SRCS += builder/deb_version.c builder/pkgindex.c builder/solver.c builder/solver_rules.c \
-	builder/solver_prefer.c builder/cache.c \
-	builder/repo.c builder/repo_transport.c builder/repo_sources.c builder/repo_resolve.c builder/lock.c
-LIBJEOS_SRCS += builder/tree.c builder/deb.c builder/trim.c builder/sysconf.c builder/rootfs.c \
-                builder/build_appliance.c
-JEOS_SRCS += builder/main.c builder/cmd_validate.c builder/cmd_resolve.c builder/cmd_why.c \
-	builder/cmd_rootfs.c builder/cmd_run.c
+BUILDER_LAYERS := core recipe debian appliance unikernel
+LIBJEOS_SRCS += $(sort $(foreach l,$(BUILDER_LAYERS),$(wildcard builder/$(l)/*.c)))
+JEOS_SRCS += $(sort $(wildcard builder/cli/*.c))
 
-FORMAT_SRCS += $(wildcard builder/*.c builder/*.h)
+FORMAT_SRCS += $(wildcard builder/*/*.c builder/*/*.h)

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 
 #define BLK        4096u
 #define INODE_SIZE 256u

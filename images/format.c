@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builder/cache.h"
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/cache.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "images/ptable.h"
 
 static int qemu_img(const char *raw, const char *out, const char *fmt, const char *opts,

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "builder/tree.h"
+#include "builder/core/tree.h"
 
 struct jeos_ctx;
 struct jeos_err;

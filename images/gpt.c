@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "builder/err.h"
+#include "builder/core/err.h"
 #include "images/ptable.h"
 
 #define GPT_ENTRIES       128u

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "builder/err.h"
+#include "builder/core/err.h"
 #include "images/ptable.h"
 
 static uint8_t role_type(enum jeos_part_role r)

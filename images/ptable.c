@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 
 const struct jeos_ptable_ops *const jeos_ptables[] = {&jeos_ptable_gpt, &jeos_ptable_mbr, NULL};
 

@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 
 extern char **environ;
 

@@ -1,8 +1,6 @@
 # runtime/module.mk — what runs in the guest beside the application: runtime/init (PID 1 of an
-# appliance, a static musl binary, plus the builder-side writer of its configuration) and
+# appliance, a static musl binary; the builder writes its configuration: builder/appliance/init_conf.c) and
 # runtime/libc (the POSIX runtime of unikernels: Linux system calls in ring 0 under musl's libc.a).
-
-LIBJEOS_SRCS += runtime/init_conf.c
 
 INIT_SRCS := runtime/init/main.c runtime/init/console.c runtime/init/service.c runtime/init/power.c \
 	runtime/init/conf.c runtime/init/net.c runtime/init/root.c

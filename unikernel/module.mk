@@ -8,10 +8,6 @@
 # Compile application sources with $(UK_APP_CFLAGS) (red zone and SSE allowed: every interrupt
 # runs on an IST stack and the kernel itself uses general registers only).
 
-# Host side (in libjeos.a / the jeos CLI): `jeos build` of unikernel recipes.
-LIBJEOS_SRCS += unikernel/host/ukbuild.c unikernel/host/ukfiles.c
-JEOS_SRCS += builder/cmd_build.c
-
 # Platforms: each ELF links exactly one. UK_PLATFORM is the default for applications.
 UK_PLATFORMS := qemu-kvm hv
 UK_PLATFORM ?= qemu-kvm

@@ -5,11 +5,11 @@
 
 #include "boot/disk.h"
 #include "boot/initramfs.h"
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/recipe.h"
-#include "builder/util.h"
-#include "runtime/init_conf.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/recipe/recipe.h"
+#include "builder/core/util.h"
+#include "builder/appliance/init_conf.h"
 #include "images/format.h"
 
 static int usage(void)

@@ -9,10 +9,10 @@
 
 #include "boot/disk.h"
 #include "boot/grub.h"
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/recipe.h"
-#include "builder/util.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/recipe/recipe.h"
+#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static char *tmp;

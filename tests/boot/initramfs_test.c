@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "boot/initramfs.h"
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static char *tmp;

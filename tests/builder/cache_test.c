@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builder/cache.h"
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/cache.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static struct jeos_ctx ctx;

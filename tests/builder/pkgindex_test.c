@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "builder/err.h"
-#include "builder/lock.h"
-#include "builder/pkgindex.h"
-#include "builder/repo.h"
-#include "builder/util.h"
+#include "builder/core/err.h"
+#include "builder/debian/lock.h"
+#include "builder/debian/pkgindex.h"
+#include "builder/debian/repo.h"
+#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static void test_deb822(void)

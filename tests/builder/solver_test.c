@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "builder/err.h"
-#include "builder/solver.h"
-#include "builder/util.h"
+#include "builder/core/err.h"
+#include "builder/debian/solver.h"
+#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static struct pkg_universe U;

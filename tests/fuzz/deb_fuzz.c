@@ -2,9 +2,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "builder/deb.h"
-#include "builder/err.h"
-#include "builder/tree.h"
+#include "builder/debian/deb.h"
+#include "builder/core/err.h"
+#include "builder/core/tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

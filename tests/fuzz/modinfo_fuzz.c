@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "boot/modules.h"
-#include "builder/err.h"
+#include "builder/core/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

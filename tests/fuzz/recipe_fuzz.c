@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "builder/err.h"
-#include "builder/recipe.h"
+#include "builder/core/err.h"
+#include "builder/recipe/recipe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

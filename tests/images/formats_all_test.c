@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builder/ctx.h"
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "images/format.h"
 #include "tests/harness.h"
 

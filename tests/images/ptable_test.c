@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "builder/err.h"
-#include "builder/util.h"
+#include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "images/ptable.h"
 #include "tests/harness.h"
 

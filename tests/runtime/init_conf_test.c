@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "builder/err.h"
-#include "builder/recipe.h"
-#include "builder/util.h"
-#include "runtime/init_conf.h"
+#include "builder/core/err.h"
+#include "builder/recipe/recipe.h"
+#include "builder/core/util.h"
+#include "builder/appliance/init_conf.h"
 #include "tests/harness.h"
 
 /* init's parser is compiled in here as it is into the guest binary. */

@@ -1,0 +1,629 @@
+/* build.c — `jeos build` for an appliance: resolve, fetch, root tree, kernel, root
+ * filesystem, initramfs, disk, formats, build report. */
+#include "builder/appliance/build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot/disk.h"
+#include "boot/initramfs.h"
+#include "boot/modules.h"
+#include "builder/core/ctx.h"
+#include "builder/core/err.h"
+#include "builder/debian/lock.h"
+#include "builder/recipe/recipe.h"
+#include "builder/debian/repo_resolve.h"
+#include "builder/appliance/rootfs.h"
+#include "builder/core/util.h"
+#include "images/format.h"
+#include "builder/appliance/init_conf.h"
+
+enum {
+    ST_RESOLVE,
+    ST_FETCH,
+    ST_KERNEL,
+    ST_ROOT,
+    ST_ROOTFS,
+    ST_INITRAMFS,
+    ST_DISK,
+    ST_FORMATS,
+    ST_N
+};
+static const char *const stage_names[ST_N] = {"resolve", "fetch",     "kernel", "root tree",
+                                              "rootfs",  "initramfs", "disk",   "formats"};
+
+/* Everything one build holds, freed in one place. */
+struct build {
+    const struct jeos_ctx *ctx;
+    const struct recipe *r;
+    char *outdir, *stage; /* OUT/NAME and its staging folder */
+    struct jeos_resolution res;
+    char *lock;
+    const char *lock_how; /* "used", "written", "used (--locked)" */
+    char **debs;          /* cache path of each package's .deb */
+    bool *in_kernel;      /* the package is in the kernel request's subtree */
+    bool *in_root;
+    struct sbuf pulled; /* kernel-subtree packages the root needed after all */
+    char *kdir, *vmlinuz, *modroot;
+    struct rootfs *rf;
+    struct jeos_modlist rootmods, initmods;
+    uint64_t mod_total_n, mod_total_bytes, mod_kept_bytes;
+    double secs[ST_N];
+    struct sbuf sizes; /* lines for the report */
+    struct timespec t0;
+};
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static uint64_t file_size(const char *path, uint64_t *allocated)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    if (allocated)
+        *allocated = (uint64_t)st.st_blocks * 512;
+    return (uint64_t)st.st_size;
+}
+
+static double mib(uint64_t b)
+{
+    return (double)b / 1048576.0;
+}
+
+/* The jeos-init binary: opts, $JEOS_INIT, then beside the running jeos (or one folder up). */
+static char *find_init(const struct appliance_build_opts *o, struct jeos_err *err)
+{
+    if (o->init_path)
+        return xstrdup(o->init_path);
+    const char *env = getenv("JEOS_INIT");
+    if (env && *env)
+        return xstrdup(env);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n > 0) {
+        self[n] = 0;
+        char *d = dirname(self);
+        char *p = xasprintf("%s/jeos-init", d);
+        if (access(p, R_OK) == 0)
+            return p;
+        free(p);
+        p = xasprintf("%s/../jeos-init", d);
+        if (access(p, R_OK) == 0)
+            return p;
+        free(p);
+    }
+    jeos_errf(err, -ENOENT,
+              "jeos-init not found beside the jeos binary (run make, or set JEOS_INIT=PATH)");
+    return NULL;
+}
+
+/* Removes the staging folder (flat: only files of ours). */
+static void remove_stage(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = xasprintf("%s/%s", dir, e->d_name);
+        unlink(p);
+        free(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int stage_resolve(struct build *b, const struct appliance_build_opts *o,
+                         struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
+    if (o->locked || (!o->update && access(b->lock, F_OK) == 0)) {
+        int rc = jeos_lock_read(b->lock, &b->res, err);
+        if (rc == 0)
+            rc = jeos_lock_check(&b->res, b->lock, r, true, err);
+        if (rc == 0) {
+            b->lock_how = o->locked ? "used exactly (--locked)" : "used (it fits the recipe)";
+            return 0;
+        }
+        if (o->locked) {
+            if (rc == -ENOENT)
+                jeos_errf(err, rc, "%s: --locked needs a lock (run jeos resolve %s first)", b->lock,
+                          r->path);
+            return rc;
+        }
+        jeos_resolution_free(&b->res);
+        jeos_err_free(err);
+        jeos_log(b->ctx, JEOS_LOG_INFO, "%s no longer fits the recipe: resolving again", b->lock);
+    }
+    struct jeos_resolve_opts ro = {.with_kernel = true};
+    int rc = jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
+    if (rc < 0)
+        return rc;
+    b->lock_how = "written";
+    if (o->lock_path)
+        return jeos_lock_write(b->lock, r->path, &b->res, err);
+    /* Next to the recipe: a folder we may not write to (a shared checkout) is no reason to fail. */
+    struct jeos_err e = {0};
+    if (jeos_lock_write(b->lock, r->path, &b->res, &e) < 0) {
+        jeos_log(b->ctx, JEOS_LOG_INFO, "warning: %s (the build goes on without a lock file)",
+                 e.n ? e.msgs[0] : b->lock);
+        b->lock_how = "not written (see the warning)";
+    }
+    jeos_err_free(&e);
+    return 0;
+}
+
+/* Marks the kernel request's subtree: the kernel and what only it pulled in. */
+static int split_kernel(struct build *b, struct jeos_err *err)
+{
+    const struct jeos_resolution *res = &b->res;
+    const char *kname = b->r->kernel && *b->r->kernel ? b->r->kernel : "linux-image-cloud-amd64";
+    int k = -1;
+    for (size_t i = 0; i < res->n && k < 0; i++)
+        if (res->v[i].parent < 0 &&
+            (!strcmp(res->v[i].name, kname) || !strcmp(res->v[i].why, "requested (kernel)")))
+            k = (int)i;
+    if (k < 0)
+        return jeos_errf(err, -EINVAL, "%s: kernel: %s is not in the resolution (lock %s)",
+                         b->r->path, kname, b->lock);
+    b->in_kernel = xcalloc(res->n + 1, sizeof(bool));
+    b->in_root = xcalloc(res->n + 1, sizeof(bool));
+    for (size_t i = 0; i < res->n; i++) {
+        int p = res->v[i].parent;
+        b->in_kernel[i] = (int)i == k || (p >= 0 && (size_t)p < i && b->in_kernel[p]);
+    }
+    return 0;
+}
+
+static bool is_kernel_image(const struct jeos_pkgref *p)
+{
+    return strncmp(p->name, "linux-image-", 12) == 0;
+}
+
+static int stage_fetch(struct build *b, struct jeos_err *err)
+{
+    b->debs = xcalloc(b->res.n + 1, sizeof(char *));
+    for (size_t i = 0; i < b->res.n; i++) {
+        const struct jeos_pkgref *p = &b->res.v[i];
+        /* The kernel's tools (kmod, initramfs generators) are never installed. */
+        if (b->in_kernel[i] && !is_kernel_image(p))
+            continue;
+        int rc = jeos_fetch_package(b->ctx, p, &b->debs[i], err);
+        if (rc < 0) {
+            if (strcmp(b->lock_how, "written") != 0)
+                jeos_errf(err, rc,
+                          "%s pins %s %s: if the mirror no longer has it, resolve again "
+                          "(jeos build --update)",
+                          b->lock, p->name, p->version);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Adds package i to the root (fetching it first if the kernel split skipped it). */
+static int root_add(struct build *b, size_t i, struct jeos_err *err)
+{
+    if (!b->debs[i]) {
+        int rc = jeos_fetch_package(b->ctx, &b->res.v[i], &b->debs[i], err);
+        if (rc < 0)
+            return rc;
+    }
+    b->in_root[i] = true;
+    return rootfs_add_deb(b->rf, b->debs[i], err);
+}
+
+/* Puts a regular file into the root tree: a copy of `data`, or a reference to host file `ref`. */
+static int tree_put(struct build *b, const char *path, const void *data, size_t len,
+                    const char *ref, uint64_t reflen, struct jeos_err *err)
+{
+    struct tree_node *parent;
+    const char *base;
+    int rc = tree_resolve_parent(b->rf->tree, path, true, b->rf->epoch, &parent, &base);
+    if (rc < 0)
+        return jeos_errf(err, rc, "%s: cannot place in the root: %s", path, strerror(-rc));
+    struct tree_inode *ino = tree_inode_new(TREE_FILE, 0644, 0, 0, b->rf->epoch);
+    if (ref)
+        tree_inode_set_ref(ino, ref, 0, reflen);
+    else
+        tree_inode_set_buf(ino, data, len);
+    tree_link(b->rf->tree, parent, base, ino);
+    return 0;
+}
+
+/* Counts the .ko files under the kernel's module tree (for the report's "trimmed" line). */
+static void count_modules(const char *dir, uint64_t *n, uint64_t *bytes)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *p = xasprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                count_modules(p, n, bytes);
+            } else if (S_ISREG(st.st_mode) && strstr(e->d_name, ".ko")) {
+                (*n)++;
+                *bytes += (uint64_t)st.st_size;
+            }
+        }
+        free(p);
+    }
+    closedir(d);
+}
+
+/* NULL-terminated copy of the recipe's module names (the array only; names are borrowed). */
+static const char **recipe_modules(const struct recipe *r)
+{
+    const char **v = xcalloc(r->modules.n + 1, sizeof(char *));
+    for (size_t i = 0; i < r->modules.n; i++)
+        v[i] = r->modules.v[i];
+    return v;
+}
+
+/* The trimmed module tree: what init could load, with a modules.dep for it. */
+static int root_modules(struct build *b, struct jeos_err *err)
+{
+    const char **req = recipe_modules(b->r);
+    int rc =
+        jeos_modules_resolve(b->modroot, req, jeos_initramfs_default_modules, &b->rootmods, err);
+    free(req);
+    if (rc < 0)
+        return rc;
+    count_modules(b->modroot, &b->mod_total_n, &b->mod_total_bytes);
+    const char *ver = strrchr(b->modroot, '/') ? strrchr(b->modroot, '/') + 1 : b->modroot;
+    struct sbuf dep = {0};
+    sbuf_puts(&dep, "");
+    for (size_t i = 0; i < b->rootmods.n && rc == 0; i++) {
+        char *host = xasprintf("%s/%s", b->modroot, b->rootmods.paths[i]);
+        char *dst = xasprintf("/usr/lib/modules/%s/%s", ver, b->rootmods.paths[i]);
+        uint64_t sz = file_size(host, NULL);
+        b->mod_kept_bytes += sz;
+        rc = tree_put(b, dst, NULL, 0, host, sz, err);
+        sbuf_printf(&dep, "%s:", b->rootmods.paths[i]);
+        /* modules.dep lists every dependency, direct or not: walk back the load order. */
+        const char *d = b->rootmods.deps[i];
+        while (d && *d) {
+            const char *c = strchr(d, ',');
+            size_t l = c ? (size_t)(c - d) : strlen(d);
+            for (size_t j = 0; j < b->rootmods.n; j++)
+                if (strlen(b->rootmods.names[j]) == l && !strncmp(b->rootmods.names[j], d, l))
+                    sbuf_printf(&dep, " %s", b->rootmods.paths[j]);
+            d = c ? c + 1 : NULL;
+        }
+        sbuf_puts(&dep, "\n");
+        free(host);
+        free(dst);
+    }
+    if (rc == 0) {
+        char *dst = xasprintf("/usr/lib/modules/%s/modules.dep", ver);
+        rc = tree_put(b, dst, dep.s, strlen(dep.s), NULL, 0, err);
+        free(dst);
+        char *host = xasprintf("%s/modules.builtin", b->modroot);
+        uint64_t sz = file_size(host, NULL);
+        if (rc == 0 && access(host, R_OK) == 0) {
+            dst = xasprintf("/usr/lib/modules/%s/modules.builtin", ver);
+            rc = tree_put(b, dst, NULL, 0, host, sz, err);
+            free(dst);
+        }
+        free(host);
+    }
+    sbuf_free(&dep);
+    return rc;
+}
+
+/* The kernel package(s), extracted once into CACHE/kernel/SHA256/ with dpkg-deb. */
+static int stage_kernel(struct build *b, struct jeos_err *err)
+{
+    const struct jeos_pkgref *key = NULL;
+    for (size_t i = 0; i < b->res.n; i++)
+        if (b->in_kernel[i] && is_kernel_image(&b->res.v[i]))
+            key = &b->res.v[i];
+    if (!key)
+        return jeos_errf(err, -EINVAL, "%s: kernel: no linux-image-* package in the resolution",
+                         b->r->path);
+    char *base = xasprintf("%s/kernel", b->ctx->cache_dir);
+    b->kdir = xasprintf("%s/%s", base, key->sha256);
+    int rc = 0;
+    struct stat st;
+    if (stat(b->kdir, &st) != 0) {
+        char *tmp = xasprintf("%s/tmp.XXXXXX", base);
+        rc = jeos_mkdir_p(base, 0755, err);
+        if (rc == 0 && !mkdtemp(tmp))
+            rc = jeos_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+        for (size_t i = 0; i < b->res.n && rc == 0; i++) {
+            if (!b->in_kernel[i] || !is_kernel_image(&b->res.v[i]))
+                continue;
+            char *argv[] = {"dpkg-deb", "-x", b->debs[i], tmp, NULL};
+            rc = jeos_spawn(argv, NULL, err);
+        }
+        if (rc == 0 && rename(tmp, b->kdir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+            rc = jeos_errf(err, -errno, "%s: %s", b->kdir, strerror(errno));
+        if (access(tmp, F_OK) == 0) { /* failed, or another build was first */
+            char *argv[] = {"rm", "-rf", tmp, NULL};
+            struct jeos_err e2 = {0};
+            (void)jeos_spawn(argv, NULL, &e2);
+            jeos_err_free(&e2);
+        }
+        free(tmp);
+    }
+    free(base);
+    if (rc == 0)
+        rc = jeos_kernel_find(b->kdir, &b->vmlinuz, &b->modroot, err);
+    return rc;
+}
+
+static int stage_root(struct build *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    /* Dependencies before their users: the resolution lists parents first, so go backwards. */
+    for (size_t i = b->res.n; i-- > 0;)
+        if (!b->in_kernel[i]) {
+            int rc = root_add(b, i, err);
+            if (rc < 0)
+                return rc;
+        }
+    /* A package the kernel's branch reached first but the root needs too. */
+    for (size_t j = 0; j < b->rf->npkgs; j++) {
+        /* rootfs_add_deb may move rf->pkgs: index it afresh each time. */
+        for (size_t k = 0; k < b->rf->pkgs[j].depends.n; k++) {
+            int i = jeos_resolution_find(&b->res, b->rf->pkgs[j].depends.v[k]);
+            if (i < 0 || b->in_root[i] || !b->in_kernel[i] || is_kernel_image(&b->res.v[i]))
+                continue;
+            int rc = root_add(b, (size_t)i, err);
+            if (rc < 0)
+                return rc;
+            sbuf_printf(&b->pulled, " %s", b->res.v[i].name);
+        }
+    }
+    int rc = rootfs_configure(b->rf, r, err);
+    if (rc < 0)
+        return rc;
+    struct sbuf conf = {0};
+    rc = jeos_init_conf_write(r, &conf, err);
+    if (rc == 0)
+        rc = tree_put(b, "/etc/jeos/init.conf", conf.s, strlen(conf.s), NULL, 0, err);
+    sbuf_free(&conf);
+    return rc < 0 ? rc : root_modules(b, err);
+}
+
+static void report(struct build *b, struct sbuf *o)
+{
+    const struct recipe *r = b->r;
+    size_t nroot = 0, nk = 0, nskip = 0;
+    for (size_t i = 0; i < b->res.n; i++) {
+        if (b->in_root[i])
+            nroot++;
+        else if (is_kernel_image(&b->res.v[i]))
+            nk++;
+        else
+            nskip++;
+    }
+    sbuf_printf(o, "jeos build report: %s (%s)\n\n", r->name, r->path);
+    sbuf_printf(o, "lock: %s, %s\n", b->lock, b->lock_how);
+    sbuf_printf(o,
+                "packages: %zu resolved; %zu in the root, %zu kernel package(s) extracted "
+                "apart, %zu of the kernel's own dependencies left out\n",
+                b->res.n, nroot, nk, nskip);
+    if (b->pulled.s)
+        sbuf_printf(o, "  reached through the kernel but needed by the root:%s\n", b->pulled.s);
+    sbuf_printf(o, "  left out:");
+    for (size_t i = 0; i < b->res.n; i++)
+        if (!b->in_root[i] && !is_kernel_image(&b->res.v[i]))
+            sbuf_printf(o, " %s", b->res.v[i].name);
+    sbuf_printf(o, "\n\nkernel: %s\n", b->vmlinuz);
+    sbuf_printf(o,
+                "kernel modules in the root: %zu of %llu kept (%.1f of %.1f MiB), "
+                "%zu built in, %zu not in this kernel\n",
+                b->rootmods.n, (unsigned long long)b->mod_total_n, mib(b->mod_kept_bytes),
+                mib(b->mod_total_bytes), b->rootmods.nbuiltin, b->rootmods.nmissing);
+    sbuf_printf(o, "initramfs modules: %zu:", b->initmods.n);
+    for (size_t i = 0; i < b->initmods.n; i++)
+        sbuf_printf(o, " %s", b->initmods.names[i]);
+    sbuf_printf(o, "\n\nsizes:\n%s\n", b->sizes.s ? b->sizes.s : "");
+    sbuf_printf(o, "time per stage:\n");
+    double total = 0;
+    for (int s = 0; s < ST_N; s++) {
+        sbuf_printf(o, "  %-10s %7.2f s\n", stage_names[s], b->secs[s]);
+        total += b->secs[s];
+    }
+    sbuf_printf(o, "  %-10s %7.2f s\n\n", "total", total);
+    sbuf_printf(o, "root filesystem (trimmed files, maintainer scripts skipped):\n");
+    rootfs_report(b->rf, o);
+}
+
+static void build_free(struct build *b)
+{
+    for (size_t i = 0; b->debs && i < b->res.n; i++)
+        free(b->debs[i]);
+    free(b->debs);
+    free(b->in_kernel);
+    free(b->in_root);
+    jeos_resolution_free(&b->res);
+    free(b->lock);
+    sbuf_free(&b->pulled);
+    sbuf_free(&b->sizes);
+    free(b->kdir), free(b->vmlinuz), free(b->modroot);
+    if (b->rf)
+        rootfs_free(b->rf);
+    jeos_modlist_free(&b->rootmods);
+    jeos_modlist_free(&b->initmods);
+    free(b->outdir);
+    free(b->stage);
+}
+
+/* Times one stage and prints its progress line. */
+#define STAGE(id, call)                                                                            \
+    do {                                                                                           \
+        double t_ = now_s();                                                                       \
+        jeos_log(ctx, JEOS_LOG_INFO, "[%d/%d] %s", (id) + 1, ST_N, stage_names[id]);               \
+        rc = (call);                                                                               \
+        b.secs[id] = now_s() - t_;                                                                 \
+        if (rc < 0)                                                                                \
+            goto out;                                                                              \
+    } while (0)
+
+int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
+                    const struct appliance_build_opts *opts, struct jeos_err *err)
+{
+    if (r->kind != RECIPE_APPLIANCE)
+        return jeos_errf(err, -EINVAL, "%s: kind: not an appliance", r->path);
+    struct build b = {.ctx = ctx, .r = r};
+    const char *out = opts->out_dir ? opts->out_dir : "out";
+    b.outdir = xasprintf("%s/%s", out, r->name);
+    char *init = NULL, *sq = NULL, *initrd = NULL, *raw = NULL, *seed = NULL;
+    const char *fsname = r->image.root == RECIPE_ROOT_EXT4 ? "ext4" : "squashfs";
+    const char **names = NULL;
+    size_t nnames = 0;
+    int rc = 0;
+
+    if (!(init = find_init(opts, err))) {
+        rc = -ENOENT;
+        goto out;
+    }
+    {
+        /* The disk's recipe fields first: a layout that cannot be built fails before any work. */
+        struct jeos_disk_spec probe = {0};
+        if ((rc = jeos_disk_spec_from_recipe(r, &probe, &seed, err)) < 0)
+            goto out;
+        free(seed);
+        seed = NULL;
+    }
+    if ((rc = jeos_mkdir_p(b.outdir, 0755, err)) < 0)
+        goto out;
+    b.stage = xasprintf("%s/.build.XXXXXX", b.outdir);
+    if (!mkdtemp(b.stage)) {
+        rc = jeos_errf(err, -errno, "%s: %s", b.stage, strerror(errno));
+        free(b.stage);
+        b.stage = NULL;
+        goto out;
+    }
+    jeos_log(ctx, JEOS_LOG_INFO, "building %s (%s) into %s/", r->name, r->path, b.outdir);
+
+    STAGE(ST_RESOLVE, stage_resolve(&b, opts, err));
+    if ((rc = split_kernel(&b, err)) < 0)
+        goto out;
+    STAGE(ST_FETCH, stage_fetch(&b, err));
+    sbuf_printf(&b.sizes, "  packages   %zu resolved, %.1f MiB of .deb files, %.1f MiB installed\n",
+                b.res.n, mib(b.res.deb_bytes), (double)b.res.installed_kib / 1024.0);
+    STAGE(ST_KERNEL, stage_kernel(&b, err));
+    b.rf = rootfs_new(ctx);
+    STAGE(ST_ROOT, stage_root(&b, err));
+    uint64_t tree_bytes = 0;
+    for (size_t i = 0; i < b.rf->npkgs; i++)
+        tree_bytes += b.rf->pkgs[i].bytes;
+    sbuf_printf(&b.sizes,
+                "  root tree  %zu entries after trimming (%.1f MiB unpacked from the packages)\n",
+                b.rf->tree->nnodes, mib(tree_bytes));
+
+    sq = xasprintf("%s/root.%s", b.stage, fsname);
+    STAGE(ST_ROOTFS, rootfs_write_image(b.rf, fsname, r, 0, sq, err));
+    char *mf = xasprintf("%s/manifest.txt", b.stage);
+    rc = rootfs_write_manifest(b.rf, mf, err);
+    free(mf);
+    if (rc < 0)
+        goto out;
+    sbuf_printf(&b.sizes, "  rootfs     %.1f MiB (%s%s%s)\n", mib(file_size(sq, NULL)), fsname,
+                r->image.root == RECIPE_ROOT_EXT4 ? "" : ", ",
+                r->image.root == RECIPE_ROOT_EXT4 ? ""
+                : b.rf->compression               ? b.rf->compression
+                                                  : "default compression");
+
+    initrd = xasprintf("%s/initrd.img", b.stage);
+    const char **req = recipe_modules(r);
+    struct jeos_initramfs_spec is = {.init = init,
+                                     .modroot = b.modroot,
+                                     .modules = req,
+                                     .default_modules = true,
+                                     .compress = JEOS_INITRAMFS_ZSTD};
+    STAGE(ST_INITRAMFS, jeos_initramfs_write(ctx, &is, initrd, &b.initmods, err));
+    free(req);
+    sbuf_printf(&b.sizes, "  initramfs  %.2f MiB (%zu modules)\n", mib(file_size(initrd, NULL)),
+                b.initmods.n);
+
+    raw = xasprintf("%s/%s.raw", b.stage, r->name);
+    struct jeos_disk_spec ds = {.kernel = b.vmlinuz, .initramfs = initrd, .rootfs = sq};
+    struct jeos_disk_info info;
+    if ((rc = jeos_disk_spec_from_recipe(r, &ds, &seed, err)) < 0)
+        goto out;
+    STAGE(ST_DISK, jeos_disk_write(ctx, &ds, raw, &info, err));
+    uint64_t alloc = 0, dsize = file_size(raw, &alloc);
+    sbuf_printf(&b.sizes,
+                "  disk       %.1f MiB (%.1f MiB allocated), kernel %.1f MiB, root "
+                "PARTUUID=%s\n",
+                mib(dsize), mib(alloc), mib(file_size(b.vmlinuz, NULL)), info.root_partuuid);
+
+    /* NAME.raw and NAME.qcow2 always, then the recipe's formats. */
+    names = xcalloc(RECIPE_FMT_COUNT + 2, sizeof(char *));
+    names[nnames++] = "qcow2";
+    for (size_t i = 0; i < r->image.nformats; i++) {
+        const char *f = recipe_format_name(r->image.formats[i]);
+        if (strcmp(f, "raw") && strcmp(f, "qcow2") && strcmp(f, "elf"))
+            names[nnames++] = f;
+    }
+    struct jeos_format_opts fo = {.name = r->name,
+                                  .cpus = r->cpus,
+                                  .memory = r->memory ? r->memory : 512ull << 20,
+                                  .seed = seed};
+    STAGE(ST_FORMATS, jeos_formats_write(ctx, raw, b.stage, r->name, names, nnames, &fo, err));
+    for (size_t i = 0; i < nnames; i++) {
+        const struct jeos_format_ops *f = jeos_format_find(names[i]);
+        char *p = xasprintf("%s/%s%s", b.stage, r->name, f->suffix);
+        sbuf_printf(&b.sizes, "  %-10s %.1f MiB\n", names[i], mib(file_size(p, NULL)));
+        free(p);
+    }
+
+    /* Into place: the images, the manifest, then the report (last: it says the build ended). */
+    for (size_t i = 0; i <= nnames + 1 && rc == 0; i++) {
+        char *name;
+        if (i == nnames + 1)
+            name = xstrdup("manifest.txt");
+        else if (i == nnames)
+            name = xasprintf("%s.raw", r->name);
+        else
+            name = xasprintf("%s%s", r->name, jeos_format_find(names[i])->suffix);
+        char *from = xasprintf("%s/%s", b.stage, name), *to = xasprintf("%s/%s", b.outdir, name);
+        if (rename(from, to) != 0)
+            rc = jeos_errf(err, -errno, "%s: %s", to, strerror(errno));
+        free(from), free(to), free(name);
+    }
+    if (rc == 0) {
+        struct sbuf rep = {0};
+        report(&b, &rep);
+        char *rp = xasprintf("%s/build-report.txt", b.outdir);
+        rc = jeos_write_file_atomic(rp, rep.s, strlen(rep.s), 0644, err);
+        double total = 0;
+        for (int s = 0; s < ST_N; s++)
+            total += b.secs[s];
+        jeos_log(ctx, JEOS_LOG_INFO, "built %s/%s.raw: %.1f MiB (%.1f MiB allocated) in %.1f s; %s",
+                 b.outdir, r->name, mib(dsize), mib(alloc), total, rp);
+        free(rp);
+        sbuf_free(&rep);
+    }
+out:
+    if (b.stage)
+        remove_stage(b.stage);
+    free(init), free(sq), free(initrd), free(raw), free(seed);
+    free(names);
+    build_free(&b);
+    return rc < 0 ? rc : 0;
+}

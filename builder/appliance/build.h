@@ -1,0 +1,39 @@
+/* build.h — `jeos build` for an appliance recipe: every stage from the recipe to the disk
+ * images and the build report. */
+#ifndef JEOS_BUILD_APPLIANCE_H
+#define JEOS_BUILD_APPLIANCE_H
+
+#include <stdbool.h>
+
+struct jeos_ctx;
+struct jeos_err;
+struct recipe;
+
+struct appliance_build_opts {
+    const char *out_dir;   /* images go to OUT_DIR/NAME/ (NULL: "out") */
+    const char *lock_path; /* NULL: RECIPE.lock */
+    bool locked;           /* use exactly the lock; fail when it is missing or stale */
+    bool update;           /* resolve again even when the lock still fits the recipe */
+    const char *init_path; /* runtime/init binary; NULL: JEOS_INIT, else jeos-init beside jeos */
+};
+
+/*
+ * Builds `r` (kind appliance) through every stage:
+ *   resolve   the lock when it fits the recipe (always with opts->locked), else the
+ *             recipe's sources; the lock is (re)written after a resolution
+ *   fetch     every .deb into the cache, checked against its sha256
+ *   root      the packages (not the kernel's own closure) into the in-memory tree,
+ *             trimmed and configured; /etc/jeos/init.conf; the trimmed module tree
+ *   kernel    the kernel package extracted once into CACHE/kernel/SHA256/
+ *   rootfs    squashfs or ext4 (image.root)
+ *   initramfs runtime/init and the modules the targets need
+ *   disk      GPT/MBR, BIOS/UEFI (image.*) into NAME.raw
+ *   formats   NAME.qcow2 and the recipe's image.formats
+ * Everything is written into OUT/NAME/.build.XXXXXX and moved into OUT/NAME/ at the
+ * end, with build-report.txt last; a failure removes the staging folder and leaves
+ * the previous outputs as they were. Returns 0 or a negative errno with a message.
+ */
+int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
+                    const struct appliance_build_opts *opts, struct jeos_err *err);
+
+#endif

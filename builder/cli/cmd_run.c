@@ -1,0 +1,574 @@
+/* cmd_run.c — jeos run IMAGE: boot a disk image under QEMU, serial on the terminal, until the guest
+ * ends. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "builder/cli/cli.h"
+#include "builder/recipe/recipe.h"
+#include "builder/core/util.h"
+
+const char cmd_run_usage[] =
+    "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"
+    "                [--accel auto|kvm|tcg]\n"
+    "       jeos run APP.elf [--port HOST:GUEST]... [--memory SIZE] [--accel auto|kvm|tcg]\n"
+    "\n"
+    "Boots a disk image (.raw, .qcow2, .vmdk, .vhd) under qemu-system-x86_64 with a virtio\n"
+    "disk and a virtio NIC on QEMU's user network, the serial console on this terminal\n"
+    "(Ctrl-A X quits QEMU), and exits when the guest does.\n"
+    "\n"
+    "  --uefi            boot with OVMF instead of SeaBIOS\n"
+    "  --port HOST:GUEST forward TCP port HOST on 127.0.0.1 to the guest's GUEST (repeatable)\n"
+    "  --memory SIZE     guest memory (default 512M)\n"
+    "  --cpus N          virtual CPUs (default 1)\n"
+    "  --accel MODE      kvm, tcg, or auto (default): KVM when the host's KVM runs on\n"
+    "                    hardware virtualization (kvm_intel or kvm_amd loaded), else TCG\n"
+    "\n"
+    "SIGINT, SIGTERM or SIGHUP to jeos run presses the guest's ACPI power button and waits for\n"
+    "it to power off; a second one stops QEMU at once. A .vmdk is run with -snapshot (QEMU\n"
+    "cannot write a streamOptimized VMDK).\n"
+    "\n"
+    "A unikernel ELF built for jeos-hv (NAME-hv.elf: it carries the JeosHv note) runs\n"
+    "under jeos-hv (beside jeos, or $JEOS_HV) on /dev/kvm; any other ELF under\n"
+    "qemu-system-x86_64 -M q35 -kernel (PVH) with isa-debug-exit. Either way jeos run\n"
+    "exits with the guest's own exit status.\n"
+    "\n"
+    "Exit status: 0 when the guest powered off, 1 on failure, 2 usage error; for an ELF,\n"
+    "the guest's exit status.\n";
+
+/* Reads the first `n` bytes of a file; returns how many were read, or -1. */
+static ssize_t read_head(const char *path, unsigned char *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t got = pread(fd, buf, n, 0);
+    close(fd);
+    return got;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * True when the ELF64 file `data` (`len` bytes) has a note named "JeosHv" in a PT_NOTE segment:
+ * a unikernel built for jeos-hv. Every offset is checked against `len`.
+ */
+static bool elf_has_jeoshv_note(const unsigned char *data, size_t len)
+{
+    if (len < 64 || data[4] != 2 || data[5] != 1) /* ELFCLASS64, little endian */
+        return false;
+    uint64_t phoff = le64(data + 32);
+    unsigned phentsize = (unsigned)data[54] | (unsigned)data[55] << 8;
+    unsigned phnum = (unsigned)data[56] | (unsigned)data[57] << 8;
+    if (phentsize < 56 || phoff > len || (uint64_t)phnum * phentsize > len - phoff)
+        return false;
+    for (unsigned i = 0; i < phnum; i++) {
+        const unsigned char *ph = data + phoff + (uint64_t)i * phentsize;
+        if (le32(ph) != 4) /* PT_NOTE */
+            continue;
+        uint64_t off = le64(ph + 8), sz = le64(ph + 32);
+        if (off > len || sz > len - off)
+            continue;
+        uint64_t p = off, end = off + sz;
+        while (end - p >= 12) {
+            uint32_t namesz = le32(data + p), descsz = le32(data + p + 4);
+            uint64_t name = p + 12, desc = name + ((namesz + 3ull) & ~3ull);
+            uint64_t next = desc + ((descsz + 3ull) & ~3ull);
+            if (next > end)
+                break;
+            if (namesz == 7 && memcmp(data + name, "JeosHv", 7) == 0)
+                return true;
+            p = next;
+        }
+    }
+    return false;
+}
+
+/* PROG beside the running jeos binary (or one folder up: out/san/jeos -> out/PROG), or NULL. */
+static char *beside_self(const char *prog)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = 0;
+    char *p = xasprintf("%s/%s", self, prog);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    p = xasprintf("%s/../%s", self, prog);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* Starts argv with the signal mask `mask` (NULL: ours), tied to us: if jeos run dies, even
+   by SIGKILL, the child gets SIGTERM, so no QEMU or jeos-hv is left running a guest on its
+   own. Returns 0 or a positive errno (exec failures included, passed back over a pipe). */
+static int spawn_tied(char *const argv[], const sigset_t *mask, pid_t *pidp)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return errno;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return e;
+    }
+    if (pid == 0) {
+        int e = 0;
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+            e = errno;
+        else if (getppid() != parent) /* we lost the race with the parent's death */
+            _exit(127);
+        if (!e && mask)
+            sigprocmask(SIG_SETMASK, mask, NULL);
+        if (!e) {
+            execvp(argv[0], argv);
+            e = errno;
+        }
+        while (write(fds[1], &e, sizeof(e)) < 0 && errno == EINTR)
+            ;
+        _exit(127);
+    }
+    close(fds[1]);
+    int e = 0;
+    ssize_t r;
+    while ((r = read(fds[0], &e, sizeof(e))) < 0 && errno == EINTR)
+        ;
+    close(fds[0]);
+    if (r == (ssize_t)sizeof(e) && e != 0) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return e;
+    }
+    *pidp = pid;
+    return 0;
+}
+
+/* The guest's NIC, on QEMU's user network "net0". Without its option ROM (romfile=): nothing
+   here boots from the network, and under TCG the iPXE ROM costs about a second of OVMF's
+   start-up. */
+#define NIC_DEVICE "virtio-net-pci,netdev=net0,romfile="
+
+/* Runs argv to its end and returns its exit status (128 + signal when killed), or -1. */
+static int run_wait(char *const argv[], struct jeos_err *err)
+{
+    pid_t pid;
+    int e = spawn_tied(argv, NULL, &pid);
+    if (e != 0) {
+        jeos_errf(err, -e, "%s: cannot run: %s", argv[0], strerror(e));
+        return -1;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            jeos_errf(err, -errno, "%s: waitpid: %s", argv[0], strerror(errno));
+            return -1;
+        }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* jeos run APP.elf: jeos-hv for a jeos-hv unikernel, else QEMU with the PVH entry. */
+static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uint64_t mem,
+                   bool mem_set, const char *fwd, struct jeos_err *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (jeos_read_file(elf, &data, &len, err) < 0)
+        return JEOS_EXIT_FAIL;
+    bool hv = elf_has_jeoshv_note((const unsigned char *)data, len);
+    free(data);
+    char a_mem[32];
+    int rc;
+    if (hv) {
+        const char *env = getenv("JEOS_HV");
+        char *mon = env && *env ? xstrdup(env) : beside_self("jeos-hv");
+        if (!mon) {
+            jeos_errf(err, -ENOENT,
+                      "%s: a jeos-hv unikernel, but jeos-hv is not beside jeos "
+                      "(run make)",
+                      elf);
+            return JEOS_EXIT_FAIL;
+        }
+        if (fwd)
+            jeos_log(ctx, JEOS_LOG_INFO,
+                     "jeos run: --port is ignored under jeos-hv (no user "
+                     "network; use its --net TAP)");
+        char *argvh[6];
+        int n = 0;
+        argvh[n++] = mon;
+        if (mem_set) {
+            snprintf(a_mem, sizeof(a_mem), "%lluM", (unsigned long long)(mem >> 20));
+            argvh[n++] = "--mem";
+            argvh[n++] = a_mem;
+        }
+        argvh[n++] = (char *)elf;
+        argvh[n] = NULL;
+        jeos_log(ctx, JEOS_LOG_DEBUG, "jeos run: %s under %s", elf, mon);
+        rc = run_wait(argvh, err);
+        free(mon);
+        return rc < 0 ? JEOS_EXIT_FAIL : rc;
+    }
+    snprintf(a_mem, sizeof(a_mem), "%llu",
+             (unsigned long long)((mem_set ? mem : 128ull << 20) >> 20));
+    char *a_nic = xasprintf("user,id=net0%s", fwd ? fwd : "");
+    char *argvq[] = {"qemu-system-x86_64",
+                     "-accel",
+                     (char *)accel,
+                     "-M",
+                     "q35",
+                     "-m",
+                     a_mem,
+                     "-display",
+                     "none",
+                     "-monitor",
+                     "none",
+                     "-serial",
+                     "stdio",
+                     "-no-reboot",
+                     "-device",
+                     "isa-debug-exit,iobase=0xf4,iosize=4",
+                     "-netdev",
+                     a_nic,
+                     "-device",
+                     NIC_DEVICE,
+                     "-kernel",
+                     (char *)elf,
+                     NULL};
+    jeos_log(ctx, JEOS_LOG_DEBUG, "jeos run: %s under QEMU (PVH, %s)", elf, accel);
+    rc = run_wait(argvq, err);
+    free(a_nic);
+    if (rc < 0)
+        return JEOS_EXIT_FAIL;
+    /* isa-debug-exit: QEMU exits with (status << 1) | 1; 0 is a power-off without it. */
+    if (rc == 0)
+        return 0;
+    if (rc & 1)
+        return rc >> 1;
+    jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", rc);
+    return JEOS_EXIT_FAIL;
+}
+
+/* KVM only when it is hardware-backed: nested or emulated KVM is slower than TCG. */
+static const char *auto_accel(void)
+{
+    if (access("/dev/kvm", R_OK | W_OK) == 0 &&
+        (access("/sys/module/kvm_intel", F_OK) == 0 || access("/sys/module/kvm_amd", F_OK) == 0))
+        return "kvm";
+    return "tcg";
+}
+
+static const char *format_of(const char *image)
+{
+    static const char *const map[][2] = {
+        {".raw", "raw"}, {".img", "raw"}, {".qcow2", "qcow2"}, {".vmdk", "vmdk"}, {".vhd", "vpc"}};
+    size_t l = strlen(image);
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        size_t sl = strlen(map[i][0]);
+        if (l > sl && strcmp(image + l - sl, map[i][0]) == 0)
+            return map[i][1];
+    }
+    return NULL;
+}
+
+/* Refuses a file whose bytes do not match its format (`fmt`, from its name) before QEMU is
+   started: otherwise the firmware would report "No bootable device" and wait forever. A raw
+   disk must carry the boot signature 55 AA at byte 510 (an MBR, or GPT's protective MBR). */
+static int check_image(const char *image, const char *fmt, uint64_t size, struct jeos_err *err)
+{
+    unsigned char h[512] = {0};
+    ssize_t got = read_head(image, h, sizeof(h));
+    if (got < 0)
+        return jeos_errf(err, -errno, "%s: %s", image, strerror(errno));
+    if (!strcmp(fmt, "raw")) {
+        if (got < 512 || h[510] != 0x55 || h[511] != 0xaa)
+            return jeos_errf(
+                err, -EINVAL, "%s: not a bootable disk (%s; expected a disk made by jeos build)",
+                image,
+                got < 512 ? "shorter than one sector" : "no boot signature 55 AA at byte 510");
+        return 0;
+    }
+    if (!strcmp(fmt, "qcow2") && (got < 4 || memcmp(h, "QFI\xfb", 4) != 0))
+        return jeos_errf(err, -EINVAL, "%s: not a qcow2 image (no QFI magic at its start)", image);
+    if (!strcmp(fmt, "vmdk") &&
+        (got < 21 || (memcmp(h, "KDMV", 4) != 0 && memcmp(h, "# Disk DescriptorFile", 21) != 0)))
+        return jeos_errf(err, -EINVAL,
+                         "%s: not a VMDK (neither a sparse header nor a descriptor at its start)",
+                         image);
+    if (!strcmp(fmt, "vpc")) {
+        /* fixed VHD: the footer is the last sector; dynamic: a copy is at the start too */
+        unsigned char f[8] = {0};
+        int fd = open(image, O_RDONLY | O_CLOEXEC);
+        bool ok = got >= 8 && memcmp(h, "conectix", 8) == 0;
+        if (fd >= 0 && !ok && size >= 512)
+            ok = pread(fd, f, 8, (off_t)size - 512) == 8 && memcmp(f, "conectix", 8) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (!ok)
+            return jeos_errf(err, -EINVAL, "%s: not a VHD (no \"conectix\" footer)", image);
+    }
+    return 0;
+}
+
+/* Asks QEMU, through its QMP socket, to press the ACPI power button. */
+static void powerdown(const char *qmp)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", qmp);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    const char *msg = "{\"execute\":\"qmp_capabilities\"}\n"
+                      "{\"execute\":\"system_powerdown\"}\n";
+    (void)jeos_write_all(s, msg, strlen(msg));
+    char buf[512];
+    usleep(200 * 1000); /* let QEMU read both before the socket closes */
+    (void)!read(s, buf, sizeof(buf));
+    close(s);
+}
+
+int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
+{
+    static const struct option longopts[] = {
+        {"uefi", no_argument, 0, 'u'},         {"port", required_argument, 0, 'p'},
+        {"memory", required_argument, 0, 'm'}, {"cpus", required_argument, 0, 'c'},
+        {"accel", required_argument, 0, 'a'},  {0, 0, 0, 0}};
+    bool uefi = false;
+    const char *accel = "auto";
+    uint64_t mem = 512ull << 20;
+    bool mem_set = false;
+    int64_t cpus = 1;
+    struct sbuf fwd = {0};
+    int c, rc = JEOS_EXIT_OK;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int64_t h, g;
+        char *colon;
+        switch (c) {
+        case 'u': uefi = true; break;
+        case 'a': accel = optarg; break;
+        case 'm':
+            mem_set = true;
+            if (!recipe_parse_size(optarg, &mem) || mem < (64ull << 20)) {
+                jeos_errf(err, -EINVAL,
+                          "jeos run: --memory: expected a size of 64M or more "
+                          "(got \"%s\")",
+                          optarg);
+                rc = JEOS_EXIT_USAGE;
+            }
+            break;
+        case 'c':
+            if (!jeos_parse_i64(optarg, 1, 64, &cpus)) {
+                jeos_errf(err, -EINVAL, "jeos run: --cpus: expected 1-64 (got \"%s\")", optarg);
+                rc = JEOS_EXIT_USAGE;
+            }
+            break;
+        case 'p':
+            colon = strchr(optarg, ':');
+            if (!colon || (*colon = 0, !jeos_parse_i64(optarg, 1, 65535, &h)) ||
+                !jeos_parse_i64(colon + 1, 1, 65535, &g)) {
+                if (colon)
+                    *colon = ':';
+                jeos_errf(err, -EINVAL,
+                          "jeos run: --port: expected HOST:GUEST port numbers (got \"%s\")",
+                          optarg);
+                rc = JEOS_EXIT_USAGE;
+            } else {
+                sbuf_printf(&fwd, ",hostfwd=tcp:127.0.0.1:%lld-:%lld", (long long)h, (long long)g);
+            }
+            break;
+        default: rc = JEOS_EXIT_USAGE;
+        }
+    }
+    if (rc == JEOS_EXIT_OK && optind != argc - 1) {
+        fputs(cmd_run_usage, stderr);
+        rc = JEOS_EXIT_USAGE;
+    }
+    if (rc == JEOS_EXIT_OK && strcmp(accel, "auto") && strcmp(accel, "kvm") &&
+        strcmp(accel, "tcg")) {
+        jeos_errf(err, -EINVAL, "jeos run: --accel: expected auto, kvm or tcg (got \"%s\")", accel);
+        rc = JEOS_EXIT_USAGE;
+    }
+    if (rc != JEOS_EXIT_OK) {
+        sbuf_free(&fwd);
+        return rc;
+    }
+    const char *image = argv[optind];
+    const char *fmt = format_of(image);
+    struct stat st;
+    errno = 0;
+    if (stat(image, &st) != 0 || !S_ISREG(st.st_mode)) {
+        jeos_errf(err, -ENOENT, "%s: %s", image, errno ? strerror(errno) : "not a file");
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    unsigned char magic[4] = {0};
+    if (read_head(image, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0) {
+        if (uefi) {
+            sbuf_free(&fwd);
+            jeos_errf(err, -EINVAL, "jeos run: --uefi: %s is an ELF, not a disk image", image);
+            return JEOS_EXIT_USAGE;
+        }
+        rc = run_elf(ctx, image, strcmp(accel, "auto") ? accel : auto_accel(), mem, mem_set, fwd.s,
+                     err);
+        sbuf_free(&fwd);
+        return rc;
+    }
+    if (!fmt) {
+        jeos_errf(err, -EINVAL, "%s: unknown image type (expected .raw, .qcow2, .vmdk or .vhd)",
+                  image);
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    if (check_image(image, fmt, (uint64_t)st.st_size, err) < 0) {
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    if (!strcmp(accel, "auto"))
+        accel = auto_accel();
+
+    char *dir = xasprintf("%s/jeos-run.XXXXXX", ctx->tmpdir);
+    char *qmp = NULL, *vars = NULL, *a_mem = NULL, *a_smp = NULL, *a_drive = NULL, *a_nic = NULL;
+    char *a_qmp = NULL, *a_code = NULL, *a_vars = NULL;
+    if (!mkdtemp(dir)) {
+        jeos_errf(err, -errno, "%s: %s", dir, strerror(errno));
+        free(dir);
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    qmp = xasprintf("%s/qmp.sock", dir);
+    a_mem = xasprintf("%llu", (unsigned long long)(mem >> 20));
+    a_smp = xasprintf("%lld", (long long)cpus);
+    a_drive = xasprintf("file=%s,format=%s,if=virtio", image, fmt);
+    a_nic = xasprintf("user,id=net0%s", fwd.s ? fwd.s : "");
+    a_qmp = xasprintf("unix:%s,server=on,wait=off", qmp);
+    char *argvq[40];
+    int n = 0;
+    argvq[n++] = "qemu-system-x86_64";
+    argvq[n++] = "-accel";
+    argvq[n++] = (char *)accel;
+    argvq[n++] = "-m";
+    argvq[n++] = a_mem;
+    argvq[n++] = "-smp";
+    argvq[n++] = a_smp;
+    argvq[n++] = "-nographic";
+    argvq[n++] = "-drive";
+    argvq[n++] = a_drive;
+    argvq[n++] = "-netdev";
+    argvq[n++] = a_nic;
+    argvq[n++] = "-device";
+    argvq[n++] = NIC_DEVICE;
+    argvq[n++] = "-qmp";
+    argvq[n++] = a_qmp;
+    if (!strcmp(fmt, "vmdk"))
+        argvq[n++] = "-snapshot";
+    pid_t pid = -1;
+    if (uefi) {
+        const char *code = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+                   *tmpl = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+        char *data = NULL;
+        size_t len = 0;
+        vars = xasprintf("%s/OVMF_VARS.fd", dir);
+        if (access(code, R_OK) != 0 || jeos_read_file(tmpl, &data, &len, err) != 0 ||
+            jeos_write_file_atomic(vars, data, len, 0644, err) != 0) {
+            jeos_errf(err, -ENOENT, "jeos run: --uefi needs OVMF (package ovmf: %s)", code);
+            free(data);
+            rc = JEOS_EXIT_FAIL;
+            goto out;
+        }
+        free(data);
+        a_code = xasprintf("if=pflash,format=raw,readonly=on,file=%s", code);
+        a_vars = xasprintf("if=pflash,format=raw,file=%s", vars);
+        argvq[n++] = "-drive";
+        argvq[n++] = a_code;
+        argvq[n++] = "-drive";
+        argvq[n++] = a_vars;
+    }
+    argvq[n] = NULL;
+    jeos_log(ctx, JEOS_LOG_INFO, "jeos run: %s (%s, %s%s)", image, accel, uefi ? "OVMF" : "SeaBIOS",
+             fwd.s ? ", ports forwarded" : "");
+
+    /* Signals are taken synchronously: no handler, no global flag. */
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP); /* the terminal went away: power off as for Ctrl-C */
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    int e = spawn_tied(argvq, &old, &pid);
+    if (e != 0) {
+        jeos_errf(err, -e, "qemu-system-x86_64: cannot run: %s (package qemu-system-x86)",
+                  strerror(e));
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        rc = JEOS_EXIT_FAIL;
+        goto out;
+    }
+    int asked = 0, status = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        siginfo_t si;
+        if (sigwaitinfo(&mask, &si) < 0)
+            continue;
+        if (si.si_signo == SIGINT || si.si_signo == SIGTERM || si.si_signo == SIGHUP) {
+            if (asked++ == 0) {
+                jeos_log(ctx, JEOS_LOG_INFO, "jeos run: asking the guest to power off");
+                powerdown(qmp);
+            } else {
+                kill(pid, SIGTERM);
+            }
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        rc = JEOS_EXIT_OK;
+    } else {
+        if (WIFEXITED(status))
+            jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", WEXITSTATUS(status));
+        else
+            jeos_errf(err, -EIO, "jeos run: qemu killed by signal %d", WTERMSIG(status));
+        rc = JEOS_EXIT_FAIL;
+    }
+out:
+    if (vars)
+        unlink(vars);
+    unlink(qmp);
+    rmdir(dir);
+    free(dir), free(qmp), free(vars), free(a_mem), free(a_smp), free(a_drive), free(a_nic);
+    free(a_qmp), free(a_code), free(a_vars);
+    sbuf_free(&fwd);
+    return rc;
+}

@@ -1,0 +1,1087 @@
+/* recipe.c — the recipe loader: libyaml events → a small node tree → a schema walk into struct
+ * recipe. */
+#include "builder/recipe/recipe.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "builder/core/err.h"
+#include "builder/recipe/recipe_parse.h"
+#include "builder/core/util.h"
+
+/* ---- field handlers: top level ---- */
+
+static void f_name(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_name(s)) {
+        rl_lerr(L, v,
+                "not a valid name (expected up to 64 lowercase letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit; got \"%s\")",
+                s);
+        return;
+    }
+    rl_set_str(&r->name, s);
+}
+
+static void f_kind(struct loader *L, const struct node *v, void *o)
+{
+    (void)o; /* read before the walk; here only to accept the key */
+    (void)L;
+    (void)v;
+}
+
+static void f_description(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (rl_get_str(L, v, &s))
+        rl_set_str(&((struct recipe *)o)->description, s);
+}
+
+static void f_version(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_all_chars(s, ".+~:_-", false) || strlen(s) > 64) {
+        rl_lerr(L, v, "not a valid version (expected letters, digits and . + ~ : _ -; got \"%s\")",
+                s);
+        return;
+    }
+    rl_set_str(&((struct recipe *)o)->version, s);
+}
+
+static void f_hostname(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_hostname(s)) {
+        rl_lerr(L, v,
+                "not a valid host name (expected labels of letters, digits and '-', separated by "
+                "dots; got \"%s\")",
+                s);
+        return;
+    }
+    rl_set_str(&((struct recipe *)o)->hostname, s);
+}
+
+static void f_memory(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    if (L->kind == RECIPE_UNIKERNEL)
+        rl_get_size(L, v, 2 * MIB, 64 * GIB, &r->memory);
+    else
+        rl_get_size(L, v, 64 * MIB, 1 * TIB, &r->memory);
+}
+
+static void f_cpus(struct loader *L, const struct node *v, void *o)
+{
+    int64_t x;
+    if (rl_get_int(L, v, 1, 64, &x))
+        ((struct recipe *)o)->cpus = (int)x;
+}
+
+static void f_cmdline(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (strlen(s) > 2048 || strchr(s, '\n')) {
+        rl_lerr(L, v, "a command line is one line of at most 2048 characters");
+        return;
+    }
+    rl_set_str(&((struct recipe *)o)->cmdline, s);
+}
+
+static void f_env(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_env(L, v, &((struct recipe *)o)->env);
+}
+
+/* network: dhcp | none | {address: A/N, gateway: G, dns: [..]} */
+
+static bool check_ipv4(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_valid_ipv4(s))
+        return true;
+    rl_lerr(L, v, "not an IPv4 address (got \"%s\")", s);
+    return false;
+}
+
+static void net_address(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_network *n = o;
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    const char *slash = strchr(s, '/');
+    char *addr = xstrndup(s, slash ? (size_t)(slash - s) : strlen(s));
+    int64_t prefix;
+    if (!slash || !rl_valid_ipv4(addr) || !jeos_parse_i64(slash + 1, 0, 32, &prefix)) {
+        rl_lerr(L, v,
+                "not an IPv4 address with a prefix length (expected e.g. 10.0.2.15/24; got "
+                "\"%s\")",
+                s);
+        free(addr);
+        return;
+    }
+    free(n->address);
+    n->address = addr;
+    n->prefix = (int)prefix;
+}
+
+static void net_gateway(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (rl_get_str(L, v, &s) && check_ipv4(L, v, s))
+        rl_set_str(&((struct recipe_network *)o)->gateway, s);
+}
+
+static void net_dns(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_network *)o)->dns, false, true, check_ipv4);
+}
+
+static const struct field network_fields[] = {
+    {"address", net_address, K_ANY, true},
+    {"gateway", net_gateway, K_ANY, false},
+    {"dns", net_dns, K_ANY, false},
+};
+
+static void f_network(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_network *n = &((struct recipe *)o)->network;
+    if (v->type == N_SCALAR && !rl_is_null(v)) {
+        static const char *const modes[] = {"none", "dhcp"};
+        int m;
+        if (rl_get_enum(L, v, "network mode", modes, 2, &m))
+            n->mode = m == 0 ? RECIPE_NET_NONE : RECIPE_NET_DHCP;
+        return;
+    }
+    if (v->type != N_MAP) {
+        rl_lerr(L, v, "expected dhcp, none, or a mapping with address, got %s", rl_what_is(v));
+        return;
+    }
+    n->mode = RECIPE_NET_STATIC;
+    rl_walk_map(L, v, network_fields, sizeof(network_fields) / sizeof(network_fields[0]), n);
+    if (n->address && n->gateway) {
+        struct in_addr a, g;
+        inet_pton(AF_INET, n->address, &a);
+        inet_pton(AF_INET, n->gateway, &g);
+        uint32_t mask = n->prefix ? htonl(~0u << (32 - n->prefix)) : 0;
+        if ((a.s_addr & mask) != (g.s_addr & mask)) {
+            size_t old = rl_path_push_key(L, "gateway");
+            rl_lerr(L, v, "%s is not in the network %s/%d", n->gateway, n->address, n->prefix);
+            rl_path_pop(L, old);
+        }
+    }
+}
+
+/* image: */
+
+static const char *const format_names[RECIPE_FMT_COUNT] = {"raw", "qcow2", "vmdk", "vhd",
+                                                           "ova", "gce",   "elf"};
+
+const char *recipe_format_name(enum recipe_format f)
+{
+    return (unsigned)f < RECIPE_FMT_COUNT ? format_names[f] : "?";
+}
+
+const char *recipe_kind_name(enum recipe_kind k)
+{
+    return k == RECIPE_UNIKERNEL ? "unikernel" : "appliance";
+}
+
+static void img_formats(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_image *im = o;
+    if (v->type != N_SEQ) {
+        rl_lerr(L, v, "expected a list of formats, got %s", rl_what_is(v));
+        return;
+    }
+    if (v->n == 0) {
+        rl_lerr(L, v, "the list is empty (at least one format is needed)");
+        return;
+    }
+    im->nformats = 0;
+    /* The elf format exists for unikernels only; appliance recipes don't list it as a choice. */
+    const char *names[RECIPE_FMT_COUNT];
+    memcpy(names, format_names, sizeof(names));
+    if (L->kind == RECIPE_APPLIANCE)
+        names[RECIPE_FMT_ELF] = NULL;
+    if (L->kind == RECIPE_UNIKERNEL) { /* list elf first for unikernels */
+        names[0] = "elf";
+        for (int i = 0; i < RECIPE_FMT_ELF; i++)
+            names[i + 1] = format_names[i];
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const struct node *it = v->kids[i];
+        size_t old = rl_path_push_index(L, i);
+        int f;
+        if (L->kind == RECIPE_APPLIANCE && it->type == N_SCALAR && strcmp(it->str, "elf") == 0) {
+            rl_lerr(L, it, "format \"elf\" is only for kind unikernel recipes");
+        } else if (rl_get_enum(L, it, "format", names, RECIPE_FMT_COUNT, &f)) {
+            enum recipe_format fmt = f;
+            if (L->kind == RECIPE_UNIKERNEL)
+                fmt = f == 0 ? RECIPE_FMT_ELF : (enum recipe_format)(f - 1);
+            bool dup = false;
+            for (size_t k = 0; k < im->nformats; k++)
+                dup |= im->formats[k] == fmt;
+            if (dup)
+                rl_lerr(L, it, "format \"%s\" is listed twice", it->str);
+            else
+                im->formats[im->nformats++] = fmt;
+        }
+        rl_path_pop(L, old);
+    }
+}
+
+static void img_size(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_size(L, v, 16 * MIB, 16 * TIB, &((struct recipe_image *)o)->size);
+}
+
+static void img_data(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_size(L, v, 1 * MIB, 16 * TIB, &((struct recipe_image *)o)->data_size);
+}
+
+static void img_root(struct loader *L, const struct node *v, void *o)
+{
+    static const char *const roots[] = {"squashfs", "ext4"};
+    int x;
+    if (rl_get_enum(L, v, "root filesystem", roots, 2, &x))
+        ((struct recipe_image *)o)->root = x;
+}
+
+static void img_compression(struct loader *L, const struct node *v, void *o)
+{
+    static const char *const comps[] = {"lz4", "zstd", "xz", "gzip", "lzo"};
+    int x;
+    if (rl_get_enum(L, v, "compression", comps, 5, &x))
+        ((struct recipe_image *)o)->compression = comps[x];
+}
+
+static void img_boot(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_image *im = o;
+    static const char *const boots[] = {"bios", "uefi"};
+    if (v->type != N_SEQ) {
+        rl_lerr(L, v, "expected a list such as [bios, uefi], got %s", rl_what_is(v));
+        return;
+    }
+    if (v->n == 0) {
+        rl_lerr(L, v, "the list is empty (expected bios, uefi or both)");
+        return;
+    }
+    im->boot = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        size_t old = rl_path_push_index(L, i);
+        int x;
+        if (rl_get_enum(L, v->kids[i], "boot method", boots, 2, &x)) {
+            unsigned bit = x == 0 ? RECIPE_BOOT_BIOS : RECIPE_BOOT_UEFI;
+            if (im->boot & bit)
+                rl_lerr(L, v->kids[i], "\"%s\" is listed twice", boots[x]);
+            im->boot |= bit;
+        }
+        rl_path_pop(L, old);
+    }
+}
+
+static void img_ptable(struct loader *L, const struct node *v, void *o)
+{
+    static const char *const pts[] = {"gpt", "mbr"};
+    int x;
+    if (rl_get_enum(L, v, "partition table", pts, 2, &x))
+        ((struct recipe_image *)o)->ptable = x;
+}
+
+static void img_timeout(struct loader *L, const struct node *v, void *o)
+{
+    int64_t x;
+    if (rl_get_int(L, v, 0, 300, &x))
+        ((struct recipe_image *)o)->timeout = (int)x;
+}
+
+static const struct field image_fields[] = {
+    {"formats", img_formats, K_ANY, false},
+    {"size", img_size, K_ANY, false},
+    {"data", img_data, K_APPLIANCE, false},
+    {"root", img_root, K_APPLIANCE, false},
+    {"compression", img_compression, K_APPLIANCE, false},
+    {"boot", img_boot, K_ANY, false},
+    {"partition_table", img_ptable, K_ANY, false},
+    {"timeout", img_timeout, K_ANY, false},
+};
+
+static void f_image(struct loader *L, const struct node *v, void *o)
+{
+    rl_walk_map(L, v, image_fields, sizeof(image_fields) / sizeof(image_fields[0]),
+                &((struct recipe *)o)->image);
+}
+
+/* files: [{src, dst, mode, owner, group}] */
+
+static void file_src(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_file *f = o;
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_rel_path(s)) {
+        rl_lerr(L, v,
+                "expected a path relative to the recipe's folder, not leaving it (got \"%s\")", s);
+        return;
+    }
+    if (L->opts && L->opts->check_files) {
+        char *full = xasprintf("%s/%s", L->r->dir, s);
+        struct stat st;
+        if (stat(full, &st) < 0)
+            rl_lerr(L, v, "\"%s\" not found in %s/ (paths are relative to the recipe's folder)", s,
+                    L->r->dir);
+        else if (s[strlen(s) - 1] == '/' && !S_ISDIR(st.st_mode))
+            rl_lerr(L, v, "\"%s\" ends with '/' but is not a folder", s);
+        free(full);
+    }
+    rl_set_str(&f->src, s);
+}
+
+static void file_dst(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_abs_path(s)) {
+        rl_lerr(L, v, "expected an absolute path in the image, without . or .. (got \"%s\")", s);
+        return;
+    }
+    rl_set_str(&((struct recipe_file *)o)->dst, s);
+}
+
+static void file_mode(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    char *end;
+    errno = 0;
+    long m = strtol(s, &end, 8);
+    if (!*s || *end || errno || m < 0 || m > 07777) {
+        rl_lerr(L, v, "not a file mode (expected octal digits up to 7777, e.g. 0644; got \"%s\")",
+                s);
+        return;
+    }
+    ((struct recipe_file *)o)->mode = (int)m;
+}
+
+static bool get_owner(struct loader *L, const struct node *v, char **dst)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return false;
+    if (!rl_valid_owner(s)) {
+        rl_lerr(L, v, "not a user or group name or number (got \"%s\")", s);
+        return false;
+    }
+    rl_set_str(dst, s);
+    return true;
+}
+
+static void file_owner(struct loader *L, const struct node *v, void *o)
+{
+    get_owner(L, v, &((struct recipe_file *)o)->owner);
+}
+
+static void file_group(struct loader *L, const struct node *v, void *o)
+{
+    get_owner(L, v, &((struct recipe_file *)o)->group);
+}
+
+static const struct field file_fields[] = {
+    {"src", file_src, K_ANY, true},      {"dst", file_dst, K_ANY, true},
+    {"mode", file_mode, K_ANY, false},   {"owner", file_owner, K_ANY, false},
+    {"group", file_group, K_ANY, false},
+};
+
+static void f_files(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    if (v->type != N_SEQ) {
+        rl_lerr(L, v, "expected a list of {src, dst} mappings, got %s", rl_what_is(v));
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        size_t old = rl_path_push_index(L, i);
+        struct recipe_file f = {.mode = -1, .pos = {v->kids[i]->line, v->kids[i]->col}};
+        rl_walk_map(L, v->kids[i], file_fields, sizeof(file_fields) / sizeof(file_fields[0]), &f);
+        r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
+        r->files[r->nfiles++] = f;
+        rl_path_pop(L, old);
+    }
+}
+
+/* users: [{name, uid, group, groups, home, shell}] */
+
+static void user_name(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_account(s)) {
+        rl_lerr(L, v,
+                "not a valid user name (expected up to 32 lowercase letters, digits, '_' or '-', "
+                "starting with a letter or '_'; got \"%s\")",
+                s);
+        return;
+    }
+    rl_set_str(&((struct recipe_user *)o)->name, s);
+}
+
+static void user_uid(struct loader *L, const struct node *v, void *o)
+{
+    int64_t x;
+    if (rl_get_int(L, v, 0, 65533, &x))
+        ((struct recipe_user *)o)->uid = x;
+}
+
+static void user_group(struct loader *L, const struct node *v, void *o)
+{
+    get_owner(L, v, &((struct recipe_user *)o)->group);
+}
+
+static bool check_account(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_valid_account(s))
+        return true;
+    rl_lerr(L, v, "not a valid group name (got \"%s\")", s);
+    return false;
+}
+
+static void user_groups(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_user *)o)->groups, false, true, check_account);
+}
+
+static void get_abs_path(struct loader *L, const struct node *v, char **dst)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_abs_path(s)) {
+        rl_lerr(L, v, "expected an absolute path, without . or .. (got \"%s\")", s);
+        return;
+    }
+    rl_set_str(dst, s);
+}
+
+static void user_home(struct loader *L, const struct node *v, void *o)
+{
+    get_abs_path(L, v, &((struct recipe_user *)o)->home);
+}
+
+static void user_shell(struct loader *L, const struct node *v, void *o)
+{
+    get_abs_path(L, v, &((struct recipe_user *)o)->shell);
+}
+
+static const struct field user_fields[] = {
+    {"name", user_name, K_ANY, true},    {"uid", user_uid, K_ANY, false},
+    {"group", user_group, K_ANY, false}, {"groups", user_groups, K_ANY, false},
+    {"home", user_home, K_ANY, false},   {"shell", user_shell, K_ANY, false},
+};
+
+static void f_users(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    if (v->type != N_SEQ) {
+        rl_lerr(L, v, "expected a list of {name, ...} mappings, got %s", rl_what_is(v));
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        size_t old = rl_path_push_index(L, i);
+        struct recipe_user u = {.uid = -1, .pos = {v->kids[i]->line, v->kids[i]->col}};
+        rl_walk_map(L, v->kids[i], user_fields, sizeof(user_fields) / sizeof(user_fields[0]), &u);
+        for (size_t k = 0; u.name && k < r->nusers; k++) {
+            if (r->users[k].name && strcmp(r->users[k].name, u.name) == 0) {
+                size_t o2 = rl_path_push_key(L, "name");
+                rl_lerr(L, v->kids[i], "user \"%s\" is defined twice", u.name);
+                rl_path_pop(L, o2);
+                break;
+            }
+        }
+        r->users = xrealloc(r->users, (r->nusers + 1) * sizeof(*r->users));
+        r->users[r->nusers++] = u;
+        rl_path_pop(L, old);
+    }
+}
+
+/* ---- appliance keys ---- */
+
+static bool check_suite(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_valid_suite(s))
+        return true;
+    rl_lerr(L, v, "not a valid suite or component name (got \"%s\")", s);
+    return false;
+}
+
+static void get_keyring(struct loader *L, const struct node *v, char **dst)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (L->opts && L->opts->check_files) {
+        char *full = s[0] == '/' ? xstrdup(s) : xasprintf("%s/%s", L->r->dir, s);
+        struct stat st;
+        if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
+            rl_lerr(L, v, "keyring \"%s\" not found", full);
+        free(full);
+    }
+    rl_set_str(dst, s);
+}
+
+static void get_url(struct loader *L, const struct node *v, char **dst)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_url(s)) {
+        rl_lerr(L, v, "expected an http://, https:// or file:/ address (got \"%s\")", s);
+        return;
+    }
+    rl_set_str(dst, s);
+}
+
+static void src_uri(struct loader *L, const struct node *v, void *o)
+{
+    get_url(L, v, &((struct recipe_source *)o)->uri);
+}
+
+static void src_suites(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_source *)o)->suites, true, true, check_suite);
+}
+
+static void src_components(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_source *)o)->components, true, true, check_suite);
+}
+
+static void src_keyring(struct loader *L, const struct node *v, void *o)
+{
+    get_keyring(L, v, &((struct recipe_source *)o)->keyring);
+}
+
+static const struct field source_fields[] = {
+    {"uri", src_uri, K_ANY, true},
+    {"suites", src_suites, K_ANY, true},
+    {"components", src_components, K_ANY, false},
+    {"keyring", src_keyring, K_ANY, false},
+};
+
+static void deb_suite(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (rl_get_str(L, v, &s) && check_suite(L, v, s))
+        rl_set_str(&((struct recipe_debian *)o)->suite, s);
+}
+
+static void deb_mirror(struct loader *L, const struct node *v, void *o)
+{
+    get_url(L, v, &((struct recipe_debian *)o)->mirror);
+}
+
+static void deb_components(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_debian *)o)->components, true, true, check_suite);
+}
+
+static void deb_keyring(struct loader *L, const struct node *v, void *o)
+{
+    get_keyring(L, v, &((struct recipe_debian *)o)->keyring);
+}
+
+static void deb_sources(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_debian *d = o;
+    if (v->type != N_SEQ) {
+        rl_lerr(L, v, "expected a list of {uri, suites, components} mappings, got %s",
+                rl_what_is(v));
+        return;
+    }
+    if (v->n == 0) {
+        rl_lerr(L, v, "the list is empty (leave sources out to use the host's apt sources)");
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        size_t old = rl_path_push_index(L, i);
+        struct recipe_source s = {.pos = {v->kids[i]->line, v->kids[i]->col}};
+        rl_walk_map(L, v->kids[i], source_fields, sizeof(source_fields) / sizeof(source_fields[0]),
+                    &s);
+        if (s.components.n == 0)
+            rl_strlist_push(&s.components, "main", NULL);
+        d->sources = xrealloc(d->sources, (d->nsources + 1) * sizeof(*d->sources));
+        d->sources[d->nsources++] = s;
+        rl_path_pop(L, old);
+    }
+}
+
+static const struct field debian_fields[] = {
+    {"suite", deb_suite, K_ANY, false},           {"mirror", deb_mirror, K_ANY, false},
+    {"components", deb_components, K_ANY, false}, {"keyring", deb_keyring, K_ANY, false},
+    {"sources", deb_sources, K_ANY, false},
+};
+
+static void f_debian(struct loader *L, const struct node *v, void *o)
+{
+    rl_walk_map(L, v, debian_fields, sizeof(debian_fields) / sizeof(debian_fields[0]),
+                &((struct recipe *)o)->debian);
+}
+
+static bool check_package(struct loader *L, const struct node *v, const char *s)
+{
+    const char *why = rl_package_problem(s);
+    if (!why)
+        return true;
+    rl_lerr(L, v, "not a package name (%s; got \"%s\")", why, s);
+    return false;
+}
+
+static void f_packages(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->packages, true, true, check_package);
+}
+
+static void f_kernel(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (rl_get_str(L, v, &s) && check_package(L, v, s))
+        rl_set_str(&((struct recipe *)o)->kernel, s);
+}
+
+static bool check_glob(struct loader *L, const struct node *v, const char *s)
+{
+    if (s[0] == '/')
+        return true;
+    rl_lerr(L, v, "expected an absolute glob such as /usr/share/doc/* (got \"%s\")", s);
+    return false;
+}
+
+static void f_exclude(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->exclude, false, true, check_glob);
+}
+
+static void f_exclude_defaults(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_bool(L, v, &((struct recipe *)o)->exclude_defaults);
+}
+
+static bool check_locale(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_all_chars(s, "_.@-", false))
+        return true;
+    rl_lerr(L, v, "not a locale name such as en_US.UTF-8 (got \"%s\")", s);
+    return false;
+}
+
+static void f_locales(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->locales, false, true, check_locale);
+}
+
+static bool check_module(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_all_chars(s, "_-", false))
+        return true;
+    rl_lerr(L, v, "not a kernel module name (got \"%s\")", s);
+    return false;
+}
+
+static void f_modules(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->modules, false, true, check_module);
+}
+
+/* service: */
+
+static bool check_nothing(struct loader *L, const struct node *v, const char *s)
+{
+    (void)L;
+    (void)v;
+    (void)s;
+    return true;
+}
+
+static void svc_exec(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_service *s = o;
+    rl_get_strlist(L, v, &s->exec, true, false, check_nothing);
+    if (s->exec.n && s->exec.v[0][0] != '/') {
+        size_t old = rl_path_push_index(L, 0);
+        rl_lerr(L, v->kids[0], "the program must be an absolute path (got \"%s\")", s->exec.v[0]);
+        rl_path_pop(L, old);
+    }
+}
+
+static void svc_user(struct loader *L, const struct node *v, void *o)
+{
+    get_owner(L, v, &((struct recipe_service *)o)->user);
+}
+
+static void svc_group(struct loader *L, const struct node *v, void *o)
+{
+    get_owner(L, v, &((struct recipe_service *)o)->group);
+}
+
+static void svc_workdir(struct loader *L, const struct node *v, void *o)
+{
+    get_abs_path(L, v, &((struct recipe_service *)o)->workdir);
+}
+
+static void svc_env(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_env(L, v, &((struct recipe_service *)o)->env);
+}
+
+static void svc_restart(struct loader *L, const struct node *v, void *o)
+{
+    static const char *const modes[] = {"always", "on-failure", "no"};
+    int x;
+    if (rl_get_enum(L, v, "restart policy", modes, 3, &x))
+        ((struct recipe_service *)o)->restart = x;
+}
+
+static const struct field service_fields[] = {
+    {"exec", svc_exec, K_ANY, true},    {"user", svc_user, K_ANY, false},
+    {"group", svc_group, K_ANY, false}, {"workdir", svc_workdir, K_ANY, false},
+    {"env", svc_env, K_ANY, false},     {"restart", svc_restart, K_ANY, false},
+};
+
+static void f_service(struct loader *L, const struct node *v, void *o)
+{
+    rl_walk_map(L, v, service_fields, sizeof(service_fields) / sizeof(service_fields[0]),
+                &((struct recipe *)o)->service);
+}
+
+/* ---- unikernel keys ---- */
+
+static bool check_source(struct loader *L, const struct node *v, const char *s)
+{
+    size_t n = strlen(s);
+    if (!rl_valid_rel_path(s)) {
+        rl_lerr(L, v,
+                "expected a path relative to the recipe's folder, not leaving it (got \"%s\")", s);
+        return false;
+    }
+    if (!(n > 2 && s[n - 2] == '.' && (s[n - 1] == 'c' || s[n - 1] == 'S'))) {
+        rl_lerr(L, v, "expected a C source file ending in .c or .S (got \"%s\")", s);
+        return false;
+    }
+    if (L->opts && L->opts->check_files) {
+        char *full = xasprintf("%s/%s", L->r->dir, s);
+        struct stat st;
+        bool ok = stat(full, &st) == 0 && S_ISREG(st.st_mode);
+        free(full);
+        if (!ok) {
+            rl_lerr(L, v, "\"%s\" not found in %s/ (paths are relative to the recipe's folder)", s,
+                    L->r->dir);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void f_sources(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->sources, true, true, check_source);
+}
+
+static bool check_cflag(struct loader *L, const struct node *v, const char *s)
+{
+    if (s[0] == '-' && s[1])
+        return true;
+    rl_lerr(L, v, "expected a compiler option starting with '-' (got \"%s\")", s);
+    return false;
+}
+
+static void f_cflags(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->cflags, false, false, check_cflag);
+}
+
+static bool check_define(struct loader *L, const struct node *v, const char *s)
+{
+    const char *eq = strchr(s, '=');
+    char *name = xstrndup(s, eq ? (size_t)(eq - s) : strlen(s));
+    bool ok = name[0] && rl_valid_env_name(name);
+    free(name);
+    if (!ok)
+        rl_lerr(L, v, "expected NAME or NAME=VALUE with a C identifier as NAME (got \"%s\")", s);
+    return ok;
+}
+
+static void f_defines(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->defines, false, true, check_define);
+}
+
+static bool check_lib(struct loader *L, const struct node *v, const char *s)
+{
+    if (s[0] && rl_all_chars(s, "_+.-", false))
+        return true;
+    rl_lerr(L, v, "expected a library name such as m or z, linked as -lNAME (got \"%s\")", s);
+    return false;
+}
+
+static void f_libs(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->libs, false, true, check_lib);
+}
+
+static void f_args(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->args, false, false, check_nothing);
+}
+
+static const struct field top_fields[] = {
+    {"name", f_name, K_ANY, true},
+    {"kind", f_kind, K_ANY, true},
+    {"description", f_description, K_ANY, false},
+    {"version", f_version, K_ANY, false},
+    {"hostname", f_hostname, K_ANY, false},
+    {"memory", f_memory, K_ANY, false},
+    {"cpus", f_cpus, K_ANY, false},
+    {"cmdline", f_cmdline, K_ANY, false},
+    {"env", f_env, K_ANY, false},
+    {"network", f_network, K_ANY, false},
+    {"image", f_image, K_ANY, false},
+    {"files", f_files, K_ANY, false},
+    {"users", f_users, K_ANY, false},
+    {"debian", f_debian, K_APPLIANCE, false},
+    {"packages", f_packages, K_APPLIANCE, true},
+    {"kernel", f_kernel, K_APPLIANCE, false},
+    {"exclude", f_exclude, K_APPLIANCE, false},
+    {"exclude_defaults", f_exclude_defaults, K_APPLIANCE, false},
+    {"locales", f_locales, K_APPLIANCE, false},
+    {"modules", f_modules, K_APPLIANCE, false},
+    {"service", f_service, K_APPLIANCE, true},
+    {"sources", f_sources, K_UNIKERNEL, true},
+    {"cflags", f_cflags, K_UNIKERNEL, false},
+    {"defines", f_defines, K_UNIKERNEL, false},
+    {"libs", f_libs, K_UNIKERNEL, false},
+    {"args", f_args, K_UNIKERNEL, false},
+};
+
+/* Finds `kind` first: which keys are allowed depends on it. */
+static void read_kind(struct loader *L, const struct node *root)
+{
+    L->kind = KIND_UNKNOWN;
+    for (size_t i = 0; i + 1 < root->n; i += 2) {
+        const struct node *k = root->kids[i], *v = root->kids[i + 1];
+        if (k->type != N_SCALAR || strcmp(k->str, "kind") != 0)
+            continue;
+        static const char *const kinds[] = {"appliance", "unikernel"};
+        size_t old = rl_path_push_key(L, "kind");
+        int x;
+        if (rl_get_enum(L, v, "kind", kinds, 2, &x))
+            L->kind = x;
+        rl_path_pop(L, old);
+        return; /* a duplicate is reported by walk_map */
+    }
+}
+
+static void set_defaults(struct recipe *r)
+{
+    r->memory = 0;
+    r->cpus = 1;
+    r->image.root = RECIPE_ROOT_SQUASHFS;
+    r->image.boot = RECIPE_BOOT_BIOS | RECIPE_BOOT_UEFI;
+    r->image.ptable = RECIPE_PT_GPT;
+    r->exclude_defaults = true;
+    r->network.mode = RECIPE_NET_DHCP;
+}
+
+static void finish_defaults(struct recipe *r)
+{
+    if (!r->memory)
+        r->memory = r->kind == RECIPE_UNIKERNEL ? 32 * MIB : 512 * MIB;
+    if (!r->image.nformats)
+        r->image.formats[r->image.nformats++] =
+            r->kind == RECIPE_UNIKERNEL ? RECIPE_FMT_ELF : RECIPE_FMT_RAW;
+    if (!r->version)
+        r->version = xstrdup("1");
+    if (!r->hostname && r->name) {
+        r->hostname = xstrdup(r->name);
+        for (char *p = r->hostname; *p; p++)
+            if (*p == '_' || *p == '.')
+                *p = '-';
+    }
+    if (r->kind == RECIPE_APPLIANCE) {
+        if (!r->kernel)
+            r->kernel = xstrdup("linux-image-cloud-amd64");
+        if (!r->debian.suite)
+            r->debian.suite = xstrdup("bookworm");
+        if (!r->debian.components.n)
+            rl_strlist_push(&r->debian.components, "main", NULL);
+        if (!r->image.compression)
+            r->image.compression = "lz4";
+        if (!r->service.user)
+            r->service.user = xstrdup("root");
+    }
+}
+
+/* Was a network key given? Unikernels default to no network, appliances to DHCP. */
+static bool has_key(const struct node *root, const char *key)
+{
+    for (size_t i = 0; i + 1 < root->n; i += 2)
+        if (root->kids[i]->type == N_SCALAR && strcmp(root->kids[i]->str, key) == 0)
+            return true;
+    return false;
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+int recipe_load_buffer(const char *path, const char *buf, size_t len,
+                       const struct recipe_load_opts *opts, struct recipe **out,
+                       struct jeos_err *err)
+{
+    struct loader L = {.file = path, .opts = opts, .err = err};
+    struct jeos_err local;
+    jeos_err_init(&local);
+    L.err = &local;
+    struct recipe *r = xcalloc(1, sizeof(*r));
+    r->path = xstrdup(path);
+    r->dir = dir_of(path);
+    L.r = r;
+    *out = NULL;
+    set_defaults(r);
+
+    struct node *root = rl_parse_yaml(&L, buf, len);
+    if (root) {
+        if (root->type != N_MAP) {
+            rl_lerr(&L, root, "a recipe is a mapping of keys (name, kind, ...), got %s",
+                    rl_what_is(root));
+        } else {
+            read_kind(&L, root);
+            if (L.kind != KIND_UNKNOWN)
+                r->kind = L.kind;
+            if (L.kind == RECIPE_UNIKERNEL && !has_key(root, "network"))
+                r->network.mode = RECIPE_NET_NONE;
+            rl_walk_map(&L, root, top_fields, sizeof(top_fields) / sizeof(top_fields[0]), r);
+            if (L.kind == RECIPE_UNIKERNEL && r->image.data_size)
+                rl_lerr(&L, root, "image.data: only for kind appliance recipes");
+            finish_defaults(r);
+        }
+    }
+
+    for (size_t i = 0; i < L.nkid_arrays; i++)
+        free(L.kid_arrays[i]->kids);
+    free(L.kid_arrays);
+    rl_arena_free(&L.arena);
+    sbuf_free(&L.path);
+
+    int rc = 0;
+    if (jeos_err_count(&local)) {
+        rc = local.code ? local.code : -EINVAL;
+        jeos_err_move(err ? err : &local, &local);
+        jeos_err_free(&local);
+        recipe_free(r);
+        return rc;
+    }
+    jeos_err_free(&local);
+    *out = r;
+    return 0;
+}
+
+int recipe_load_file(const char *path, struct recipe **out, struct jeos_err *err)
+{
+    char *buf;
+    size_t len;
+    *out = NULL;
+    int rc = jeos_read_file(path, &buf, &len, err);
+    if (rc < 0)
+        return rc;
+    struct recipe_load_opts opts = {.check_files = true};
+    rc = recipe_load_buffer(path, buf, len, &opts, out, err);
+    free(buf);
+    return rc;
+}
+
+void recipe_free(struct recipe *r)
+{
+    if (!r)
+        return;
+    free(r->path);
+    free(r->dir);
+    free(r->name);
+    free(r->description);
+    free(r->version);
+    free(r->hostname);
+    free(r->cmdline);
+    free(r->network.address);
+    free(r->network.gateway);
+    rl_strlist_free(&r->network.dns);
+    rl_env_free(&r->env);
+    for (size_t i = 0; i < r->nfiles; i++) {
+        free(r->files[i].src);
+        free(r->files[i].dst);
+        free(r->files[i].owner);
+        free(r->files[i].group);
+    }
+    free(r->files);
+    for (size_t i = 0; i < r->nusers; i++) {
+        struct recipe_user *u = &r->users[i];
+        free(u->name);
+        free(u->group);
+        free(u->home);
+        free(u->shell);
+        rl_strlist_free(&u->groups);
+    }
+    free(r->users);
+    free(r->debian.suite);
+    free(r->debian.mirror);
+    free(r->debian.keyring);
+    rl_strlist_free(&r->debian.components);
+    for (size_t i = 0; i < r->debian.nsources; i++) {
+        struct recipe_source *s = &r->debian.sources[i];
+        free(s->uri);
+        free(s->keyring);
+        rl_strlist_free(&s->suites);
+        rl_strlist_free(&s->components);
+    }
+    free(r->debian.sources);
+    rl_strlist_free(&r->packages);
+    free(r->kernel);
+    rl_strlist_free(&r->exclude);
+    rl_strlist_free(&r->locales);
+    rl_strlist_free(&r->modules);
+    rl_strlist_free(&r->service.exec);
+    free(r->service.user);
+    free(r->service.group);
+    free(r->service.workdir);
+    rl_env_free(&r->service.env);
+    rl_strlist_free(&r->sources);
+    rl_strlist_free(&r->cflags);
+    rl_strlist_free(&r->defines);
+    rl_strlist_free(&r->libs);
+    rl_strlist_free(&r->args);
+    free(r);
+}
