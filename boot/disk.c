@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "boot/grub.h"
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
-#include "builder/recipe/recipe.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/recipe/recipe.h"
 
 static int file_size(const char *path, const char *what, uint64_t *size, struct jeos_err *err)
 {

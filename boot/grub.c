@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
 
 /* boot.img (LBA 0) fields, from GRUB's include/grub/i386/pc/boot.h. */

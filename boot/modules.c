@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/core/util.h"
 

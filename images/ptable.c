@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "builder/core/err.h"
-#include "builder/core/util.h"
 
 const struct jeos_ptable_ops *const jeos_ptables[] = {&jeos_ptable_gpt, &jeos_ptable_mbr, NULL};
 

@@ -23,8 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
 
 extern char **environ;
@@ -244,7 +246,6 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
         return r;
     /* sqfstar refuses to append to our (empty) temporary: give it a fresh name beside it */
     char *img = xasprintf("%s.sq", out.tmp);
-    char *errpath = xasprintf("%s.err", out.tmp);
     char epoch[32], rmode[16], ruid[16], rgid[16];
     snprintf(epoch, sizeof(epoch), "%lld", (long long)(o->epoch < 0 ? 0 : o->epoch));
     snprintf(rmode, sizeof(rmode), "%o", t->root->ino->mode);
@@ -292,39 +293,18 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
     for (size_t i = 0, k = 0; i < nenv; i++)
         if (strncmp(environ[i], "SOURCE_DATE_EPOCH=", 18) != 0)
             envp[k++] = environ[i];
-    int pfd[2] = {-1, -1}, efd = -1;
-    pid_t pid = -1;
     struct sq_state s = {.err = err, .path = path};
-    posix_spawn_file_actions_t fa;
-    bool fa_init = false;
-    if (pipe2(pfd, O_CLOEXEC) < 0) {
-        r = jeos_errf(err, -errno, "%s: pipe: %s", path, strerror(errno));
+    struct jeos_child child;
+    struct jeos_err sub = {0};
+    if ((r = jeos_child_start(argv, envp, &child, &sub)) < 0) {
+        jeos_errf(err, r, "%s: %s (install squashfs-tools)", path, sub.msgs[0]);
         goto out;
     }
-    efd = open(errpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (efd < 0) {
-        r = jeos_errf(err, -errno, "%s: %s", errpath, strerror(errno));
-        goto out;
-    }
-    posix_spawn_file_actions_init(&fa);
-    fa_init = true;
-    posix_spawn_file_actions_adddup2(&fa, pfd[0], 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
-    if (r != 0) {
-        pid = -1;
-        r = jeos_errf(err, -r, "%s: cannot run %s (install squashfs-tools): %s", path, argv[0],
-                      strerror(r));
-        goto out;
-    }
-    close(pfd[0]);
-    pfd[0] = -1;
     jeos_log(ctx, JEOS_LOG_DEBUG, "squashfs: streaming %zu entries into sqfstar", t->nnodes);
 
     void (*oldpipe)(int) = signal(SIGPIPE, SIG_IGN);
     struct tw *w = xcalloc(1, sizeof(*w));
-    w->fd = pfd[1];
+    w->fd = child.in;
     s.w = w;
     tree_walk(t, reset_id, NULL);
     int wr = tree_walk(t, emit, &s);
@@ -336,54 +316,28 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
             wr = jeos_errf(err, w->err, "%s: writing to sqfstar: %s", path, strerror(-w->err));
     }
     free(w);
-    close(pfd[1]);
-    pfd[1] = -1;
     signal(SIGPIPE, oldpipe);
     tree_walk(t, reset_id, NULL);
 
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    pid = -1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        char msg[2048];
-        ssize_t n = pread(efd, msg, sizeof(msg) - 1, 0);
-        msg[n > 0 ? n : 0] = '\0';
-        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-            msg[--n] = '\0';
-        r = jeos_errf(err, -EIO, "%s: sqfstar failed (%s %d): %s", path,
-                      WIFEXITED(status) ? "exit status" : "signal",
-                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), msg);
+    /* the tool's own failure explains a broken pipe better than the write error does */
+    if ((r = jeos_child_finish(&child, &sub)) < 0) {
+        jeos_errf(err, r, "%s: %s", path, sub.msgs[0]);
         goto out;
     }
-    if (wr < 0) {
-        r = wr;
+    if ((r = wr) < 0)
         goto out;
-    }
     if (rename(img, out.tmp) < 0) {
         r = jeos_errf(err, -errno, "%s: %s", img, strerror(errno));
         goto out;
     }
     r = jeos_outfile_commit(&out, err);
 out:
-    if (fa_init)
-        posix_spawn_file_actions_destroy(&fa);
-    if (pid > 0) {
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-    }
-    for (int i = 0; i < 2; i++)
-        if (pfd[i] >= 0)
-            close(pfd[i]);
-    if (efd >= 0)
-        close(efd);
-    unlink(errpath);
+    jeos_err_free(&sub);
     unlink(img);
     for (size_t i = 0; i < s.nfirst; i++)
         free(s.first[i]);
     free(s.first);
     free(img);
-    free(errpath);
     free(envp);
     if (r < 0)
         jeos_outfile_abort(&out);

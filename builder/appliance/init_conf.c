@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
-#include "builder/core/util.h"
 
 /* One "key value" line; values are verbatim to the end of the line, so no newline inside. */
 static int line(struct sbuf *out, const struct recipe *r, const char *field, const char *key,

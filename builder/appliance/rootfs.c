@@ -10,10 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
-#include "builder/recipe/recipe.h"
 #include "builder/core/util.h"
+#include "builder/recipe/recipe.h"
 #include "images/fs.h"
 
 struct rootfs *rootfs_new(const struct jeos_ctx *ctx)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "builder/recipe/recipe.h"
 
 /* base-passwd 3.6.1's masters, used when base-passwd is not in the closure. */

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "builder/core/alloc.h"
 #include "builder/debian/deb.h"
 #include "builder/core/tree.h"
-#include "builder/core/util.h"
 
 struct recipe;
 struct jeos_err;

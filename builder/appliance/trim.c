@@ -1,11 +1,10 @@
 /* trim.c — exclude rules applied to the tree, with per-rule counts of files and bytes removed. */
 #include "builder/appliance/trim.h"
+#include "builder/core/alloc.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "builder/core/util.h"
 
 #define LOCALE_RULE "/usr/share/locale/*"
 

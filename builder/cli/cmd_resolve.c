@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "builder/cli/cli.h"
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/debian/lock.h"
 #include "builder/recipe/recipe.h"
 #include "builder/debian/repo_resolve.h"
-#include "builder/core/util.h"
 
 const char cmd_resolve_usage[] =
     "usage: jeos resolve [OPTIONS] RECIPE.yaml\n"

@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "builder/cli/cli.h"
+#include "builder/core/alloc.h"
+#include "builder/core/util.h"
 #include "builder/recipe/recipe.h"
 #include "builder/appliance/rootfs.h"
-#include "builder/core/util.h"
 
 const char cmd_rootfs_usage[] =
     "usage: jeos rootfs [-t ext4|squashfs] [-d DIR] [--size SIZE] [--comp lz4|zstd|xz|gzip|lzo]\n"

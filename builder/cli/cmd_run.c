@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "builder/cli/cli.h"
-#include "builder/recipe/recipe.h"
+#include "builder/core/alloc.h"
 #include "builder/core/util.h"
+#include "builder/recipe/recipe.h"
 
 const char cmd_run_usage[] =
     "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"

@@ -12,7 +12,6 @@
 #include "builder/debian/lock.h"
 #include "builder/recipe/recipe.h"
 #include "builder/debian/repo_resolve.h"
-#include "builder/core/util.h"
 
 const char cmd_why_usage[] =
     "usage: jeos why [OPTIONS] RECIPE.yaml PACKAGE\n"

@@ -1,5 +1,7 @@
 /* ctx.c — the build context (see ctx.h). */
 #include "builder/core/ctx.h"
+#include "builder/core/alloc.h"
+#include "builder/core/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "builder/core/util.h"
 
 int jeos_ctx_init(struct jeos_ctx *c, struct jeos_err *err)
 {

@@ -1,12 +1,11 @@
 /* err.c — the error record (see err.h). */
 #include "builder/core/err.h"
+#include "builder/core/alloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "builder/core/util.h"
 
 void jeos_err_init(struct jeos_err *e)
 {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
-#include "builder/core/util.h"
 
 #define TREE_MAX_SYMLINKS 40
 

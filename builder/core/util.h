@@ -1,35 +1,12 @@
-/* util.h — small shared helpers: allocation, growable strings, files written atomically, spawning
- * tools. */
+/* util.h — files: read whole, written atomically (temporary + rename), folders; number parsing. */
 #ifndef JEOS_UTIL_H
 #define JEOS_UTIL_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct jeos_err;
-
-/* Allocation that cannot fail: on exhaustion they print a message and abort(). */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-
-/* A growable, always NUL-terminated string. Zero-initialise; free with sbuf_free. */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-};
-void sbuf_add(struct sbuf *b, const char *s, size_t n);
-void sbuf_puts(struct sbuf *b, const char *s);
-void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_free(struct sbuf *b);
-/* Returns the buffer's string (the caller owns it) and leaves `b` empty. */
-char *sbuf_take(struct sbuf *b);
 
 /*
  * Reads a whole file into a NUL-terminated buffer the caller frees.
@@ -63,14 +40,6 @@ int jeos_write_file_atomic(const char *path, const void *data, size_t len, int m
 
 /* mkdir -p. Returns 0 or a negative errno with a message. */
 int jeos_mkdir_p(const char *path, int mode, struct jeos_err *err);
-
-/*
- * Runs argv[0] (looked up in PATH) with `argv` through posix_spawn, never a
- * shell. stdout goes to `out` when non-NULL (captured into it, NUL-terminated),
- * else to /dev/null; stderr is captured and, on failure, quoted in the
- * message added to `err`. Returns 0 when the tool exits 0, else a negative errno.
- */
-int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err);
 
 /* Parses a decimal integer in [min, max]; returns false when `s` is not one. */
 bool jeos_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

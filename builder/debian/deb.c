@@ -1,6 +1,7 @@
 /* deb.c — .deb extraction with libarchive: ar container, control.tar.*, data.tar.* into the tree.
  */
 #include "builder/debian/deb.h"
+#include "builder/core/alloc.h"
 #include "builder/debian/deb_version.h"
 
 #include <archive.h>
@@ -13,7 +14,6 @@
 #include <sys/stat.h>
 
 #include "builder/core/err.h"
-#include "builder/core/util.h"
 
 /* A member bigger than this is refused (a real data.tar is far smaller). */
 #define DEB_MAX_MEMBER (4ull << 30)

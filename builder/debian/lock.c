@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/cache.h"
 #include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "builder/debian/pkgindex.h"
 #include "builder/recipe/recipe.h"
-#include "builder/core/util.h"
 
 char *jeos_lock_path(const char *recipe_path)
 {

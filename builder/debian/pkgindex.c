@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
-#include "builder/core/util.h"
 
 /* ---- deb822 ---- */
 

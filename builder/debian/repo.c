@@ -12,9 +12,11 @@
 
 #include <archive.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/cache.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
 
 /* ---- Release ---- */

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/debian/deb_version.h"
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
 #include "builder/debian/repo.h"
 #include "builder/debian/solver.h"
-#include "builder/core/util.h"
 
 void jeos_resolution_free(struct jeos_resolution *res)
 {

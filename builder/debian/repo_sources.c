@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "builder/recipe/recipe.h"
 #include "builder/debian/repo.h"
-#include "builder/core/util.h"
 
 #define DEFAULT_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 

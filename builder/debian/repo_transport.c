@@ -11,8 +11,8 @@
 
 #include "builder/core/cache.h"
 #include "builder/core/err.h"
-#include "builder/debian/repo.h"
 #include "builder/core/util.h"
+#include "builder/debian/repo.h"
 
 static int file_get(const char *uri, int fd, struct jeos_err *err)
 {

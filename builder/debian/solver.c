@@ -1,6 +1,7 @@
 /* solver.c — deterministic minimal closure: greedy choices (solver_prefer.c, under the rules of
  * solver_rules.c), undone by conflict-directed backjumping when a later relation cannot be met. */
 #include "builder/debian/solver.h"
+#include "builder/core/alloc.h"
 #include "builder/debian/solver_int.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 
 #include "builder/core/err.h"
-#include "builder/core/util.h"
 
 /* Steps (packages added or weighed, undos) a search may take after its first failure. */
 #define SOLVER_BUDGET 100000

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "builder/core/alloc.h"
 #include "builder/debian/pkgindex.h"
 #include "builder/debian/solver.h"
-#include "builder/core/util.h"
 
 #define MAX_ALTS 64
 

@@ -2,8 +2,8 @@
  * (a tentative look-ahead), and the ordered options a choice point falls back on. */
 #include <stdlib.h>
 
+#include "builder/core/alloc.h"
 #include "builder/debian/solver_int.h"
-#include "builder/core/util.h"
 
 #define COST_INF UINT64_MAX
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/debian/solver_int.h"
-#include "builder/core/util.h"
 
 static bool atom_arch_ok(const struct pkg_universe *u, const struct pkg *p,
                          const struct dep_atom *a)

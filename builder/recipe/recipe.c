@@ -10,9 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
-#include "builder/recipe/recipe_parse.h"
 #include "builder/core/util.h"
+#include "builder/recipe/recipe_parse.h"
 
 /* ---- field handlers: top level ---- */
 

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "builder/core/alloc.h"
 #include "builder/recipe/recipe.h"
-#include "builder/core/util.h"
 
 #define MAX_DEPTH 64
 #define KIB       1024ULL

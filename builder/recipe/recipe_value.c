@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
-#include "builder/recipe/recipe_parse.h"
 #include "builder/core/util.h"
+#include "builder/recipe/recipe_parse.h"
 
 /* ---- value helpers ---- */
 

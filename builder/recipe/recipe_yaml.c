@@ -6,9 +6,9 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/recipe/recipe_parse.h"
-#include "builder/core/util.h"
 
 /* ---- the node tree (arena-allocated; freed at once) ---- */
 

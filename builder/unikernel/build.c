@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "boot/disk.h"
+#include "builder/core/alloc.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
 #include "images/format.h"
 #include "builder/unikernel/build.h"

@@ -8,8 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builder/core/util.h"
 #include "builder/unikernel/files.h"
+#include "builder/core/alloc.h"
+#include "builder/core/util.h"
 
 struct entry {
     char *path; /* in the image, absolute */

@@ -5,10 +5,10 @@
 
 #include "boot/disk.h"
 #include "boot/initramfs.h"
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
-#include "builder/core/util.h"
 #include "builder/appliance/init_conf.h"
 #include "images/format.h"
 

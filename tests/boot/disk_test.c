@@ -9,10 +9,12 @@
 
 #include "boot/disk.h"
 #include "boot/grub.h"
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
-#include "builder/recipe/recipe.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/recipe/recipe.h"
 #include "tests/harness.h"
 
 static char *tmp;

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "boot/initramfs.h"
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
 #include "tests/harness.h"
 

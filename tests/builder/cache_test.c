@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/cache.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
 #include "tests/harness.h"
 

@@ -3,9 +3,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/core/spawn.h"
 #include "builder/debian/deb_version.h"
 #include "builder/core/err.h"
-#include "builder/core/util.h"
 #include "tests/harness.h"
 
 /* Pairs chosen for the corners of dpkg's rules: epochs, '~', letters vs symbols, leading zeros. */

@@ -5,11 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
+#include "builder/core/util.h"
 #include "builder/debian/lock.h"
 #include "builder/debian/pkgindex.h"
 #include "builder/debian/repo.h"
-#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static void test_deb822(void)

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
-#include "builder/core/util.h"
 #include "tests/harness.h"
 
 /* Loads `yaml` as "t.yaml" (no file checks) and returns every message, one per line. */

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/debian/solver.h"
-#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static struct pkg_universe U;

@@ -5,12 +5,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
+#include "builder/core/util.h"
 #include "builder/debian/deb.h"
 #include "builder/debian/deb_version.h"
 #include "builder/core/err.h"
 #include "builder/core/tree.h"
 #include "builder/appliance/trim.h"
-#include "builder/core/util.h"
 #include "tests/harness.h"
 
 static struct tree_node *mk(struct tree *t, const char *path, enum tree_type type,

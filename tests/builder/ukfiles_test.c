@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
-#include "builder/recipe/recipe.h"
+#include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/recipe/recipe.h"
 #include "tests/harness.h"
 #include "builder/unikernel/files.h"
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/debian/deb_version.h"
-#include "builder/core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

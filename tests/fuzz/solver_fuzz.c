@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/debian/pkgindex.h"
 #include "builder/debian/solver.h"
-#include "builder/core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

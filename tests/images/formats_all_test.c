@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/core/util.h"

@@ -5,8 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
-#include "builder/core/util.h"
+#include "builder/core/spawn.h"
 #include "images/ptable.h"
 #include "tests/harness.h"
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
-#include "builder/core/util.h"
 #include "builder/appliance/init_conf.h"
 #include "tests/harness.h"
 

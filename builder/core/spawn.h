@@ -1,0 +1,40 @@
+/* spawn.h — running external tools: an argument vector through posix_spawn (never a shell), their
+ * failures reported in their own words. */
+#ifndef JEOS_SPAWN_H
+#define JEOS_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct jeos_err;
+struct sbuf;
+
+/*
+ * Runs argv[0] (looked up in PATH) with `argv` and waits for it. stdin is /dev/null; stdout
+ * goes to `out` when non-NULL (captured, NUL-terminated), else to /dev/null; stderr is
+ * captured and, on failure, quoted in the message added to `err` ("TOOL failed (exit status
+ * N): ..." or "TOOL killed by signal N: ..."). Returns 0 when the tool exits 0, else a
+ * negative errno.
+ */
+int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err);
+
+/*
+ * A tool that runs while the caller feeds its stdin (a stream written from memory, as the
+ * squashfs writer does). jeos_child_start starts argv with environment `envp` (NULL: ours),
+ * stdin a pipe whose write end is c->in (close-on-exec), stdout /dev/null and stderr kept in
+ * an anonymous file. jeos_child_finish closes c->in if still open, waits, and reports a failure
+ * like jeos_spawn; jeos_child_kill ends a child the caller gives up on. Both return 0 or a
+ * negative errno; after either, `c` holds nothing.
+ */
+struct jeos_child {
+    pid_t pid;
+    int in;    /* write end of the tool's stdin, or -1 */
+    int errfd; /* the tool's stderr, or -1 */
+    char *name;
+};
+int jeos_child_start(char *const argv[], char *const envp[], struct jeos_child *c,
+                     struct jeos_err *err);
+int jeos_child_finish(struct jeos_child *c, struct jeos_err *err);
+void jeos_child_kill(struct jeos_child *c);
+
+#endif
