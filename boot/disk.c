@@ -1,23 +1,25 @@
-/* disk.c — the bootable disk: plan, partition, FAT boot partition, GRUB BIOS+UEFI, root copy (see
+/* disk.c — the bootable disk: plan, partition, FAT boot partition, boot methods, root copy (see
  * disk.h). */
 #include "boot/disk.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/boot.h"
+#include "boot/fat.h"
 #include "boot/grub.h"
 #include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
-#include "builder/recipe/recipe.h"
 
 static int file_size(const char *path, const char *what, uint64_t *size, struct jeos_err *err)
 {
@@ -38,6 +40,7 @@ static int copy_into(int fd, uint64_t off, const char *src, uint64_t max, struct
         return jeos_errf(err, -errno, "%s: %s", src, strerror(errno));
     struct stat st;
     int rc = 0;
+    char *buf = NULL;
     if (fstat(in, &st) != 0) {
         rc = jeos_errf(err, -errno, "%s: %s", src, strerror(errno));
         goto out;
@@ -48,9 +51,8 @@ static int copy_into(int fd, uint64_t off, const char *src, uint64_t max, struct
         goto out;
     }
     const size_t bufsz = 1 << 20;
-    char *buf = xmalloc(bufsz);
-    off_t pos = 0;
-    while (pos < st.st_size) {
+    buf = xmalloc(bufsz);
+    for (off_t pos = 0; pos < st.st_size;) {
         off_t data = lseek(in, pos, SEEK_DATA);
         if (data < 0)
             break; /* only holes left */
@@ -63,39 +65,18 @@ static int copy_into(int fd, uint64_t off, const char *src, uint64_t max, struct
             if (got <= 0) {
                 rc = jeos_errf(err, got < 0 ? -errno : -EIO, "%s: read: %s", src,
                                got < 0 ? strerror(errno) : "unexpected end of file");
-                free(buf);
                 goto out;
             }
-            if ((rc = jeos_pwrite_all(fd, buf, (size_t)got, off + (uint64_t)p, src, err))) {
-                free(buf);
+            if ((rc = jeos_pwrite_all(fd, buf, (size_t)got, off + (uint64_t)p, src, err)))
                 goto out;
-            }
             p += got;
         }
         pos = hole;
     }
-    free(buf);
 out:
+    free(buf);
     close(in);
     return rc;
-}
-
-/* mtools on the image file at the boot partition's offset: "IMG@@OFFSET". The times it
-   writes are SOURCE_DATE_EPOCH's when that is set (mtools reads it), so the FAT is reproducible. */
-static int mtool(const char *tool, const char *img_at, const char *a, const char *b,
-                 struct jeos_err *err)
-{
-    char *argv[8];
-    int n = 0;
-    argv[n++] = (char *)tool;
-    argv[n++] = "-i";
-    argv[n++] = (char *)img_at;
-    if (a)
-        argv[n++] = (char *)a;
-    if (b)
-        argv[n++] = (char *)b;
-    argv[n] = NULL;
-    return jeos_spawn(argv, NULL, err);
 }
 
 /* A file name safe on FAT, in grub.cfg and in mtools' ::/path: [A-Za-z0-9._-], no leading dot. */
@@ -110,6 +91,173 @@ static bool name_ok(const char *name)
     return true;
 }
 
+/* Everything one jeos_disk_write holds, freed in one place. */
+struct disk {
+    const struct jeos_disk_spec *spec;
+    const char *out_path;
+    bool mb2;
+    const char *kname; /* MULTIBOOT2: the ELF's name under /boot */
+    char *work;        /* scratch folder */
+    char *cfgpath;     /* grub.cfg, written before it is copied */
+    char *mb2_path;    /* MULTIBOOT2: "/boot/NAME.elf" */
+    struct jeos_boot_work bw;
+    struct jeos_outfile of;
+};
+
+/* The spec's fields against each other, before any work. */
+static int check_spec(struct disk *d, struct jeos_err *err)
+{
+    const struct jeos_disk_spec *s = d->spec;
+    const char *out = d->out_path;
+    if (s->kind != JEOS_DISK_LINUX && !d->mb2)
+        return jeos_errf(err, -EINVAL, "%s: disk: unknown kind %d (expected linux or multiboot2)",
+                         out, (int)s->kind);
+    if (!d->mb2 &&
+        (!s->kernel || !s->initramfs || !s->rootfs || !s->rootfstype || !s->seed || !s->ptable))
+        return jeos_errf(err, -EINVAL,
+                         "%s: disk: kernel, initramfs, root image, its type, "
+                         "partition table and seed are all required",
+                         out);
+    if (d->mb2 && (!s->kernel || !s->seed || !s->ptable))
+        return jeos_errf(err, -EINVAL,
+                         "%s: disk: a multiboot2 disk needs a kernel ELF, a partition table "
+                         "and a seed",
+                         out);
+    if (d->mb2 && (s->initramfs || s->rootfs || s->data_size))
+        return jeos_errf(err, -EINVAL,
+                         "%s: disk: a multiboot2 disk has no initramfs, root or data partition",
+                         out);
+    if (d->mb2 && !name_ok(d->kname))
+        return jeos_errf(err, -EINVAL,
+                         "%s: disk: kernel file name \"%s\" (expected letters, digits, '.', '_' "
+                         "or '-', not starting with '.')",
+                         out, d->kname);
+    if (!s->boot[0])
+        return jeos_errf(err, -EINVAL, "%s: disk: no boot method (expected bios, uefi or both)",
+                         out);
+    for (size_t i = 0; i < JEOS_BOOT_MAX && s->boot[i]; i++) {
+        const char *need = jeos_boot_needs_ptable(s->boot[i]);
+        if (need && strcmp(need, s->ptable->c.name))
+            return jeos_errf(err, -EINVAL, "%s: disk: %s boot needs a %s partition table (got %s)",
+                             out, s->boot[i]->c.title, need, s->ptable->c.name);
+    }
+    return 0;
+}
+
+/* Plans the layout: a first plan gives the boot methods the table kind and partition numbers
+   their images embed; their ESP files then size the ESP for the final plan. */
+static int plan(struct disk *d, struct jeos_disk_info *info, struct jeos_err *err)
+{
+    const struct jeos_disk_spec *s = d->spec;
+    uint64_t ksz, isz = 0, rsz = 0, esz = 0;
+    int rc;
+    if ((rc = file_size(s->kernel, "kernel", &ksz, err)) ||
+        (!d->mb2 && (rc = file_size(s->initramfs, "initramfs", &isz, err))) ||
+        (!d->mb2 && (rc = file_size(s->rootfs, "root filesystem image", &rsz, err))))
+        return rc;
+    uint8_t vid[16];
+    jeos_uuid_derive(s->seed, "fat-volid", vid);
+    info->esp_volid =
+        (uint32_t)vid[0] << 24 | (uint32_t)vid[1] << 16 | (uint32_t)vid[2] << 8 | vid[3];
+    struct jeos_layout_req req = {.ops = s->ptable,
+                                  .seed = s->seed,
+                                  .esp_size = JEOS_MIB,
+                                  .root_size = d->mb2 ? 0
+                                               : rsz  ? rsz
+                                                      : JEOS_MIB,
+                                  .data_size = s->data_size,
+                                  .min_disk_size = s->min_size,
+                                  .no_root = d->mb2};
+    if ((rc = jeos_layout_plan(&req, &info->layout, err)))
+        return rc;
+    d->bw = (struct jeos_boot_work){.ctx = d->bw.ctx,
+                                    .layout = &info->layout,
+                                    .volid = info->esp_volid,
+                                    .multiboot2 = d->mb2,
+                                    .tmpdir = d->work,
+                                    .fd = -1};
+    for (size_t i = 0; i < JEOS_BOOT_MAX && s->boot[i]; i++)
+        if (s->boot[i]->prepare && (rc = s->boot[i]->prepare(&d->bw, &esz, err)))
+            return rc;
+    /* FAT overhead (FATs, directories, cluster slack) stays well under 1/16 + 1 MiB here. */
+    uint64_t used = ksz + isz + esz + 64 * 1024;
+    info->esp_used = used;
+    req.esp_size = used + used / 16 + 2 * JEOS_MIB;
+    if (req.esp_size < 8 * JEOS_MIB)
+        req.esp_size = 8 * JEOS_MIB;
+    return jeos_layout_plan(&req, &info->layout, err);
+}
+
+/* grub.cfg for what the layout holds, written into the scratch folder. */
+static int write_cfg(struct disk *d, struct jeos_disk_info *info, struct jeos_err *err)
+{
+    const struct jeos_layout *l = &info->layout;
+    int root = jeos_layout_find(l, JEOS_PART_ROOT), data = jeos_layout_find(l, JEOS_PART_DATA);
+    char data_uuid[37] = "";
+    if (root >= 0)
+        l->ops->partuuid(l, (size_t)root, info->root_partuuid);
+    if (data >= 0)
+        l->ops->partuuid(l, (size_t)data, data_uuid);
+    if (d->mb2)
+        d->mb2_path = xasprintf("/boot/%s", d->kname);
+    struct jeos_grub_cfg gc = {.title = d->spec->title ? d->spec->title : "jeos",
+                               .multiboot2 = d->mb2_path,
+                               .partuuid = info->root_partuuid,
+                               .rootfstype = d->spec->rootfstype,
+                               .data_partuuid = data >= 0 ? data_uuid : NULL,
+                               .extra = d->spec->cmdline,
+                               .timeout = d->spec->timeout};
+    struct sbuf cfg = {0};
+    int rc = jeos_grub_cfg_write(&gc, &cfg, err);
+    if (rc == 0)
+        rc = jeos_write_file_atomic(d->cfgpath, cfg.s, cfg.len, 0644, err);
+    sbuf_free(&cfg);
+    return rc;
+}
+
+/* The boot FAT, made and filled in place at its offset: grub.cfg and the kernel (and the
+   initramfs); the boot methods add theirs after. */
+static int fill_esp(struct disk *d, const struct jeos_layout *l, uint32_t volid,
+                    struct jeos_err *err)
+{
+    const struct jeos_part *ep = &l->parts[jeos_layout_find(l, JEOS_PART_ESP)];
+    const char *at = d->bw.esp_at;
+    int rc = jeos_fat_format(d->of.tmp, ep->start, ep->size, volid, "JEOSBOOT", err);
+    if (rc == 0)
+        rc = jeos_fat_mkdir(at, "::/boot", err);
+    if (rc == 0)
+        rc = jeos_fat_mkdir(at, "::/boot/grub", err);
+    if (rc == 0)
+        rc = jeos_fat_copy(at, d->cfgpath, "::" JEOS_GRUB_CFG, err);
+    if (rc == 0 && d->mb2) {
+        char *dst = xasprintf("::%s", d->mb2_path);
+        rc = jeos_fat_copy(at, d->spec->kernel, dst, err);
+        free(dst);
+    } else if (rc == 0) {
+        rc = jeos_fat_copy(at, d->spec->kernel, "::" JEOS_GRUB_KERNEL, err);
+        if (rc == 0)
+            rc = jeos_fat_copy(at, d->spec->initramfs, "::" JEOS_GRUB_INITRD, err);
+    }
+    return rc;
+}
+
+/* The data partition gets an empty ext4 now (mke2fs writes at an offset into the image
+   file), so the appliance needs no mkfs of its own. */
+static int make_data(struct disk *d, const struct jeos_part *dp, struct jeos_err *err)
+{
+    const struct jeos_ctx *ctx = d->bw.ctx;
+    char off[160], blocks[32], uuid[37], fake[64];
+    jeos_uuid_format(dp->uuid, uuid);
+    snprintf(off, sizeof(off), "offset=%llu,hash_seed=%s", (unsigned long long)dp->start, uuid);
+    snprintf(blocks, sizeof(blocks), "%lluk", (unsigned long long)(dp->size / 1024));
+    /* mke2fs takes its clock from E2FSPROGS_FAKE_TIME: set through env(1), no shell */
+    snprintf(fake, sizeof(fake), "E2FSPROGS_FAKE_TIME=%lld",
+             (long long)(ctx->have_epoch ? ctx->epoch : 0));
+    char *mk[] = {"env", fake, "mkfs.ext4", "-q", "-F",      "-L",   "data",
+                  "-U",  uuid, "-E",        off,  d->of.tmp, blocks, NULL};
+    return jeos_spawn(ctx->have_epoch ? mk : mk + 2, NULL, err);
+}
+
 int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spec,
                     const char *out_path, struct jeos_disk_info *info, struct jeos_err *err)
 {
@@ -117,243 +265,64 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     if (!info)
         info = &local;
     memset(info, 0, sizeof(*info));
-    const bool mb2 = spec->kind == JEOS_DISK_MULTIBOOT2;
-    if (spec->kind != JEOS_DISK_LINUX && !mb2)
-        return jeos_errf(err, -EINVAL, "%s: disk: unknown kind %d (expected linux or multiboot2)",
-                         out_path, (int)spec->kind);
-    if (!mb2 && (!spec->kernel || !spec->initramfs || !spec->rootfs || !spec->rootfstype ||
-                 !spec->seed || !spec->ptable))
-        return jeos_errf(err, -EINVAL,
-                         "%s: disk: kernel, initramfs, root image, its type, "
-                         "partition table and seed are all required",
-                         out_path);
-    if (mb2 && (!spec->kernel || !spec->seed || !spec->ptable))
-        return jeos_errf(err, -EINVAL,
-                         "%s: disk: a multiboot2 disk needs a kernel ELF, a partition table "
-                         "and a seed",
-                         out_path);
-    if (mb2 && (spec->initramfs || spec->rootfs || spec->data_size))
-        return jeos_errf(err, -EINVAL,
-                         "%s: disk: a multiboot2 disk has no initramfs, root or data partition",
-                         out_path);
-    const char *kname = spec->kernel_name ? spec->kernel_name : "kernel.elf";
-    if (mb2 && !name_ok(kname))
-        return jeos_errf(err, -EINVAL,
-                         "%s: disk: kernel file name \"%s\" (expected letters, digits, '.', '_' "
-                         "or '-', not starting with '.')",
-                         out_path, kname);
-    if (!(spec->boot & (JEOS_BOOT_BIOS | JEOS_BOOT_UEFI)))
-        return jeos_errf(err, -EINVAL, "%s: disk: no boot method (expected bios, uefi or both)",
-                         out_path);
-    if ((spec->boot & JEOS_BOOT_UEFI) && strcmp(spec->ptable->name, "gpt") != 0)
-        return jeos_errf(err, -EINVAL, "%s: disk: UEFI boot needs a gpt partition table (got %s)",
-                         out_path, spec->ptable->name);
-
-    int rc = 0;
-    char *work = xasprintf("%s/jeos-disk.XXXXXX", ctx->tmpdir);
-    char *efi = NULL, *core = NULL, *cfgpath = NULL, *img_at = NULL, *mb2_path = NULL;
-    uint8_t *core_buf = NULL;
-    char *bootimg = NULL;
-    struct jeos_outfile of = {.fd = -1};
-    struct sbuf cfg = {0};
-    if (!mkdtemp(work)) {
-        rc = jeos_errf(err, -errno, "%s: %s", work, strerror(errno));
-        free(work);
+    struct disk d = {.spec = spec,
+                     .out_path = out_path,
+                     .mb2 = spec->kind == JEOS_DISK_MULTIBOOT2,
+                     .kname = spec->kernel_name ? spec->kernel_name : "kernel.elf",
+                     .bw = {.ctx = ctx},
+                     .of = {.fd = -1}};
+    int rc = check_spec(&d, err);
+    if (rc)
+        return rc;
+    d.work = xasprintf("%s/jeos-disk.XXXXXX", ctx->tmpdir);
+    if (!mkdtemp(d.work)) {
+        rc = jeos_errf(err, -errno, "%s: %s", d.work, strerror(errno));
+        free(d.work);
         return rc;
     }
-    efi = xasprintf("%s/BOOTX64.EFI", work);
-    core = xasprintf("%s/core.img", work);
-    cfgpath = xasprintf("%s/grub.cfg", work);
-
-    uint64_t ksz, isz = 0, rsz = 0, esz = 0;
-    if ((rc = file_size(spec->kernel, "kernel", &ksz, err)) ||
-        (!mb2 && (rc = file_size(spec->initramfs, "initramfs", &isz, err))) ||
-        (!mb2 && (rc = file_size(spec->rootfs, "root filesystem image", &rsz, err))))
-        goto out;
-
-    /* A first plan for the partition numbers and identifiers the GRUB images embed. */
-    uint8_t vid[16];
-    jeos_uuid_derive(spec->seed, "fat-volid", vid);
-    info->esp_volid =
-        (uint32_t)vid[0] << 24 | (uint32_t)vid[1] << 16 | (uint32_t)vid[2] << 8 | vid[3];
-    struct jeos_layout_req req = {.ops = spec->ptable,
-                                  .seed = spec->seed,
-                                  .esp_size = JEOS_MIB,
-                                  .root_size = mb2   ? 0
-                                               : rsz ? rsz
-                                                     : JEOS_MIB,
-                                  .data_size = spec->data_size,
-                                  .min_disk_size = spec->min_size,
-                                  .no_root = mb2};
-    if ((rc = jeos_layout_plan(&req, &info->layout, err)))
-        goto out;
-    if (spec->boot & JEOS_BOOT_UEFI) {
-        if ((rc = jeos_grub_mkimage("x86_64-efi", &info->layout, info->esp_volid, mb2,
-                                    spec->grub_efi_dir, work, efi, err)) ||
-            (rc = file_size(efi, "BOOTX64.EFI", &esz, err)))
-            goto out;
-    }
-    /* FAT overhead (FATs, directories, cluster slack) stays well under 1/16 + 1 MiB here. */
-    uint64_t used = ksz + isz + esz + 64 * 1024;
-    info->esp_used = used;
-    req.esp_size = used + used / 16 + 2 * JEOS_MIB;
-    if (req.esp_size < 8 * JEOS_MIB)
-        req.esp_size = 8 * JEOS_MIB;
-    if ((rc = jeos_layout_plan(&req, &info->layout, err)))
-        goto out;
+    d.cfgpath = xasprintf("%s/grub.cfg", d.work);
     const struct jeos_layout *l = &info->layout;
-    int esp = jeos_layout_find(l, JEOS_PART_ESP), root = jeos_layout_find(l, JEOS_PART_ROOT);
-    int data = jeos_layout_find(l, JEOS_PART_DATA);
-    if (root >= 0)
-        l->ops->partuuid(l, (size_t)root, info->root_partuuid);
-
-    char data_uuid[37] = "";
-    if (data >= 0)
-        l->ops->partuuid(l, (size_t)data, data_uuid);
-    if (mb2)
-        mb2_path = xasprintf("/boot/%s", kname);
-    struct jeos_grub_cfg gc = {.title = spec->title ? spec->title : "jeos",
-                               .multiboot2 = mb2_path,
-                               .partuuid = info->root_partuuid,
-                               .rootfstype = spec->rootfstype,
-                               .data_partuuid = data >= 0 ? data_uuid : NULL,
-                               .extra = spec->cmdline,
-                               .timeout = spec->timeout};
-    if ((rc = jeos_grub_cfg_write(&gc, &cfg, err)) ||
-        (rc = jeos_write_file_atomic(cfgpath, cfg.s, cfg.len, 0644, err)))
+    char *esp_at = NULL;
+    if ((rc = plan(&d, info, err)) || (rc = write_cfg(&d, info, err)) ||
+        (rc = jeos_outfile_open(&d.of, out_path, 0644, err)))
         goto out;
-
-    if ((rc = jeos_outfile_open(&of, out_path, 0644, err)))
-        goto out;
-    if (ftruncate(of.fd, (off_t)l->disk_size) != 0) {
+    if (ftruncate(d.of.fd, (off_t)l->disk_size) != 0) {
         rc = jeos_errf(err, -errno, "%s: cannot size to %llu bytes: %s", out_path,
                        (unsigned long long)l->disk_size, strerror(errno));
         goto out;
     }
-    if ((rc = l->ops->write(l, of.fd, err)))
+    if ((rc = l->ops->write(l, d.of.fd, err)))
         goto out;
-
-    /* The boot FAT, made and filled in place at its offset. */
-    const struct jeos_part *ep = &l->parts[esp];
-    char secarg[40], volid[16], kib[32];
-    snprintf(secarg, sizeof(secarg), "--offset=%llu", (unsigned long long)(ep->start / 512));
-    snprintf(volid, sizeof(volid), "%08X", info->esp_volid);
-    snprintf(kib, sizeof(kib), "%llu", (unsigned long long)(ep->size / 1024));
-    /* --invariant pins the times it would write; it also sets a fixed serial, so -i
-       must come after it. */
-    char *mkfs[] = {"mkfs.fat", "--invariant", secarg, "-i", volid,
-                    "-n",       "JEOSBOOT",    of.tmp, kib,  NULL};
-    if ((rc = jeos_spawn(mkfs, NULL, err)))
+    esp_at = jeos_fat_at(d.of.tmp, l->parts[jeos_layout_find(l, JEOS_PART_ESP)].start);
+    d.bw.fd = d.of.fd;
+    d.bw.esp_at = esp_at;
+    if ((rc = fill_esp(&d, l, info->esp_volid, err)))
         goto out;
-    img_at = xasprintf("%s@@%llu", of.tmp, (unsigned long long)ep->start);
-    if ((rc = mtool("mmd", img_at, "::/boot", NULL, err)) ||
-        (rc = mtool("mmd", img_at, "::/boot/grub", NULL, err)) ||
-        (rc = mtool("mcopy", img_at, cfgpath, "::" JEOS_GRUB_CFG, err)))
-        goto out;
-    if (mb2) {
-        char *dst = xasprintf("::%s", mb2_path);
-        rc = mtool("mcopy", img_at, spec->kernel, dst, err);
-        free(dst);
-        if (rc)
+    for (size_t i = 0; i < JEOS_BOOT_MAX && spec->boot[i]; i++)
+        if ((rc = spec->boot[i]->install(&d.bw, err)))
             goto out;
-    } else if ((rc = mtool("mcopy", img_at, spec->kernel, "::" JEOS_GRUB_KERNEL, err)) ||
-               (rc = mtool("mcopy", img_at, spec->initramfs, "::" JEOS_GRUB_INITRD, err))) {
-        goto out;
-    }
-    if (spec->boot & JEOS_BOOT_UEFI) {
-        if ((rc = mtool("mmd", img_at, "::/EFI", NULL, err)) ||
-            (rc = mtool("mmd", img_at, "::/EFI/BOOT", NULL, err)) ||
-            (rc = mtool("mcopy", img_at, efi, "::/EFI/BOOT/BOOTX64.EFI", err)))
-            goto out;
-    }
-
+    int root = jeos_layout_find(l, JEOS_PART_ROOT), data = jeos_layout_find(l, JEOS_PART_DATA);
     if (root >= 0 &&
-        (rc = copy_into(of.fd, l->parts[root].start, spec->rootfs, l->parts[root].size, err)))
+        (rc = copy_into(d.of.fd, l->parts[root].start, spec->rootfs, l->parts[root].size, err)))
         goto out;
-    if (data >= 0) {
-        /* The data partition gets an empty ext4 now (mke2fs writes at an offset into the
-           image file), so the appliance needs no mkfs of its own. */
-        const struct jeos_part *dp = &l->parts[data];
-        char off[160], blocks[32], uuid[37], fake[64];
-        jeos_uuid_format(dp->uuid, uuid);
-        snprintf(off, sizeof(off), "offset=%llu,hash_seed=%s", (unsigned long long)dp->start, uuid);
-        snprintf(blocks, sizeof(blocks), "%lluk", (unsigned long long)(dp->size / 1024));
-        /* mke2fs takes its clock from E2FSPROGS_FAKE_TIME: set through env(1), no shell */
-        snprintf(fake, sizeof(fake), "E2FSPROGS_FAKE_TIME=%lld",
-                 (long long)(ctx->have_epoch ? ctx->epoch : 0));
-        char *mk[] = {"env", fake, "mkfs.ext4", "-q", "-F",   "-L",   "data",
-                      "-U",  uuid, "-E",        off,  of.tmp, blocks, NULL};
-        char *const *mkv = ctx->have_epoch ? mk : mk + 2;
-        if ((rc = jeos_spawn(mkv, NULL, err)))
-            goto out;
-    }
-
-    if (spec->boot & JEOS_BOOT_BIOS) {
-        const char *bdir = spec->grub_bios_dir ? spec->grub_bios_dir : "/usr/lib/grub/i386-pc";
-        char *bpath = xasprintf("%s/boot.img", bdir);
-        size_t blen = 0, clen = 0;
-        rc = jeos_read_file(bpath, &bootimg, &blen, err);
-        free(bpath);
-        if (rc)
-            goto out;
-        if (blen != JEOS_SECTOR) {
-            rc = jeos_errf(err, -EINVAL, "%s/boot.img: %zu bytes (expected 512)", bdir, blen);
-            goto out;
-        }
-        char *cbuf = NULL;
-        if ((rc = jeos_grub_mkimage("i386-pc", l, info->esp_volid, mb2, spec->grub_bios_dir, work,
-                                    core, err)) ||
-            (rc = jeos_read_file(core, &cbuf, &clen, err)))
-            goto out;
-        core_buf = (uint8_t *)cbuf;
-        if ((rc = jeos_grub_install_bios(of.fd, l, (const uint8_t *)bootimg, core_buf, clen, err)))
-            goto out;
-    }
-    rc = jeos_outfile_commit(&of, err);
+    if (data >= 0 && (rc = make_data(&d, &l->parts[data], err)))
+        goto out;
+    rc = jeos_outfile_commit(&d.of, err);
 out:
-    if (rc && of.tmp)
-        jeos_outfile_abort(&of);
-    unlink(efi);
-    unlink(core);
-    unlink(cfgpath);
-    rmdir(work);
-    sbuf_free(&cfg);
-    free(core_buf);
-    free(bootimg);
-    free(img_at);
-    free(mb2_path);
-    free(efi);
-    free(core);
-    free(cfgpath);
-    free(work);
-    if (rc == 0 && mb2)
+    if (rc && d.of.tmp)
+        jeos_outfile_abort(&d.of);
+    jeos_remove_tree(d.work); /* grub.cfg and what the boot methods left there */
+    free(esp_at);
+    free(d.mb2_path);
+    free(d.cfgpath);
+    free(d.work);
+    if (rc == 0 && d.mb2)
         jeos_log(ctx, JEOS_LOG_DEBUG, "%s: %llu MiB, multiboot2 /boot/%s", out_path,
-                 (unsigned long long)(info->layout.disk_size / JEOS_MIB), kname);
+                 (unsigned long long)(l->disk_size / JEOS_MIB), d.kname);
     else if (rc == 0)
         jeos_log(ctx, JEOS_LOG_DEBUG, "%s: %llu MiB, root PARTUUID=%s", out_path,
-                 (unsigned long long)(info->layout.disk_size / JEOS_MIB), info->root_partuuid);
+                 (unsigned long long)(l->disk_size / JEOS_MIB), info->root_partuuid);
     return rc;
-}
-
-int jeos_disk_spec_from_recipe(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,
-                               struct jeos_err *err)
-{
-    const char *where = r->path ? r->path : "recipe";
-    if (r->image.ptable == RECIPE_PT_MBR && (r->image.boot & RECIPE_BOOT_UEFI))
-        return jeos_errf(err, -EINVAL,
-                         "%s: image.boot: uefi needs image.partition_table: gpt (got mbr)", where);
-    spec->rootfstype = r->image.root == RECIPE_ROOT_EXT4 ? "ext4" : "squashfs";
-    spec->ptable = r->image.ptable == RECIPE_PT_MBR ? &jeos_ptable_mbr : &jeos_ptable_gpt;
-    spec->boot = (r->image.boot & RECIPE_BOOT_BIOS ? JEOS_BOOT_BIOS : 0) |
-                 (r->image.boot & RECIPE_BOOT_UEFI ? JEOS_BOOT_UEFI : 0);
-    spec->data_size = r->image.data_size;
-    spec->min_size = r->image.size;
-    spec->timeout = r->image.timeout;
-    spec->cmdline = r->cmdline;
-    spec->title = r->name;
-    *seed = xasprintf("%s-%s", r->name ? r->name : "jeos", r->version ? r->version : "1");
-    spec->seed = *seed;
-    return 0;
 }
 
 /* The one entry of `dir` starting with `prefix`; -ENOENT when none, -EINVAL when several. */

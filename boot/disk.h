@@ -10,8 +10,9 @@
 struct jeos_ctx;
 struct jeos_err;
 
-#define JEOS_BOOT_BIOS 1u /* same bits as RECIPE_BOOT_BIOS / RECIPE_BOOT_UEFI */
-#define JEOS_BOOT_UEFI 2u
+#define JEOS_BOOT_MAX 4 /* boot methods one disk can carry */
+
+struct jeos_boot_ops;
 
 /* What boots from the disk. */
 enum jeos_disk_kind {
@@ -31,17 +32,16 @@ struct jeos_disk_spec {
     const char *initramfs;                /* from jeos_initramfs_write; LINUX only */
     const char *rootfs;                   /* ext4 or squashfs image file; LINUX only */
     const char *rootfstype;               /* "ext4" or "squashfs": goes to rootfstype=; LINUX */
-    const struct jeos_ptable_ops *ptable; /* &jeos_ptable_gpt or &jeos_ptable_mbr */
-    unsigned boot;                        /* JEOS_BOOT_* bits; UEFI needs GPT */
-    uint64_t data_size;        /* bytes of an empty data partition (jeos.data=); 0 = none;
-                                  LINUX only */
-    uint64_t min_size;         /* the disk is at least this big (recipe image.size); 0 = just fit */
-    const char *seed;          /* GUIDs, the MBR id and the FAT serial derive from it */
-    const char *title;         /* GRUB menu entry, e.g. the recipe's name */
-    const char *cmdline;       /* extra kernel command line (MULTIBOOT2: the whole), or NULL */
-    int timeout;               /* GRUB timeout, seconds */
-    const char *grub_bios_dir; /* NULL: /usr/lib/grub/i386-pc */
-    const char *grub_efi_dir;  /* NULL: /usr/lib/grub/x86_64-efi */
+    const struct jeos_ptable_ops *ptable; /* jeos_ptable_find("gpt"), ... */
+    const struct jeos_boot_ops *boot[JEOS_BOOT_MAX]; /* the boot methods, NULL-terminated;
+                                                        each installed in this order */
+    uint64_t data_size;  /* bytes of an empty data partition (jeos.data=); 0 = none;
+                            LINUX only */
+    uint64_t min_size;   /* the disk is at least this big (recipe image.size); 0 = just fit */
+    const char *seed;    /* GUIDs, the MBR id and the FAT serial derive from it */
+    const char *title;   /* GRUB menu entry, e.g. the recipe's name */
+    const char *cmdline; /* extra kernel command line (MULTIBOOT2: the whole), or NULL */
+    int timeout;         /* GRUB timeout, seconds */
 };
 
 /* What was written, for the build report and for tests. */
@@ -51,20 +51,6 @@ struct jeos_disk_info {
     char root_partuuid[37]; /* "" without a root partition (MULTIBOOT2) */
     uint64_t esp_used;      /* bytes of files put on the boot partition */
 };
-
-struct recipe;
-
-/*
- * Fills the recipe-derived fields of `spec` from `r`: rootfstype (image.root),
- * ptable (image.partition_table), boot (image.boot), data_size, min_size
- * (image.size), timeout, cmdline, title (name) and seed ("name-version"; the
- * caller may override it). Kind, kernel, kernel_name, initramfs and root image
- * paths are left to the caller (a unikernel caller sets kind = JEOS_DISK_MULTIBOOT2). Returns 0, or
- * -EINVAL with a message naming the recipe field when the combination cannot be built (UEFI on an
- * MBR table).
- */
-int jeos_disk_spec_from_recipe(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,
-                               struct jeos_err *err);
 
 /*
  * Finds the kernel image and the module tree in an extracted kernel package (or
@@ -78,14 +64,15 @@ int jeos_kernel_find(const char *root, char **vmlinuz, char **modroot, struct je
  * Writes the disk to `out_path` through a temporary file renamed at the end, so a
  * failure leaves nothing behind. Layout: [BIOS boot (GPT)] ESP/boot FAT, root,
  * [data]; the FAT (made with mkfs.fat --offset, filled with mtools) holds
- * EFI/BOOT/BOOTX64.EFI (UEFI), boot/grub/grub.cfg, boot/vmlinuz and
- * boot/initrd.img; BIOS GRUB is embedded as boot/README.md describes; the root
- * image is copied into its partition keeping holes. A JEOS_DISK_MULTIBOOT2 disk
- * is [BIOS boot (GPT)] and the ESP only, which holds boot/<kernel_name> instead of
- * vmlinuz and initrd.img; its grub.cfg entry is "multiboot2 /boot/<kernel_name>
- * [cmdline]" and both core images carry the multiboot2 loader instead of linux. Runs grub-mkimage,
- * mkfs.fat, mmd and mcopy. `info` may be NULL. Returns 0 or a negative errno with a message in
- * `err`.
+ * boot/grub/grub.cfg, boot/vmlinuz and boot/initrd.img, then what each boot method
+ * puts there (UEFI: EFI/BOOT/BOOTX64.EFI); BIOS GRUB is embedded as boot/README.md
+ * describes; the root image is copied into its partition keeping holes. A
+ * JEOS_DISK_MULTIBOOT2 disk is [BIOS boot (GPT)] and the ESP only, which holds
+ * boot/<kernel_name> instead of vmlinuz and initrd.img; its grub.cfg entry is
+ * "multiboot2 /boot/<kernel_name> [cmdline]" and both core images carry the multiboot2
+ * loader instead of linux. A boot method that needs another partition table
+ * (UEFI: gpt) is refused. Runs grub-mkimage, mkfs.fat, mmd and mcopy. `info` may be
+ * NULL. Returns 0 or a negative errno with a message in `err`.
  */
 int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spec,
                     const char *out_path, struct jeos_disk_info *info, struct jeos_err *err);

@@ -152,7 +152,7 @@ int jeos_grub_mkimage(const char *target, const struct jeos_layout *l, uint32_t 
     /* The modules the layout needs: its partition map, FAT (the boot partition holds
        grub.cfg, the kernel and the initramfs), the search for that FAT, and what
        grub.cfg uses. */
-    const char *ptmod = strcmp(l->ops->name, "gpt") == 0 ? "part_gpt" : "part_msdos";
+    const char *ptmod = l->ops->grub_module;
     char *argv[32];
     int n = 0;
     argv[n++] = "grub-mkimage";
@@ -212,7 +212,8 @@ int jeos_grub_install_bios(int fd, const struct jeos_layout *l, const uint8_t *b
         first = l->parts[bb].start / JEOS_SECTOR;
         room = l->parts[bb].size / JEOS_SECTOR;
     } else if (l->ops->bios_boot_part) {
-        return jeos_errf(err, -EINVAL, "grub: %s layout has no BIOS boot partition", l->ops->name);
+        return jeos_errf(err, -EINVAL, "grub: %s layout has no BIOS boot partition",
+                         l->ops->c.name);
     } else {
         first = 1;
         room = l->nparts ? l->parts[0].start / JEOS_SECTOR - 1 : 0;

@@ -1,6 +1,7 @@
-# boot/module.mk — GRUB into image files, the bootable disk, the initramfs.
+# boot/module.mk — boot methods (GRUB for BIOS and UEFI) into image files, the bootable disk, the
+# initramfs: every .c here (boot/README.md).
 
-LIBJEOS_SRCS += boot/grub.c boot/disk.c boot/modules.c boot/initramfs.c
+LIBJEOS_SRCS += $(sort $(wildcard boot/*.c))
 
 FORMAT_SRCS += $(wildcard boot/*.c boot/*.h)
 

@@ -1,6 +1,6 @@
 /* ext4.c — tree → ext4 through libext2fs: no mke2fs, no mount; sorted walk, fixed UUID, clamped
  * times. */
-#include "images/ext4.h"
+#include "images/fs.h"
 
 #include <errno.h>
 #include <ext2fs/ext2fs.h>
@@ -69,7 +69,8 @@ static void reset_ids(struct tree_node *n)
         reset_ids(n->kids[i]);
 }
 
-uint64_t ext4_auto_size(struct tree *t, uint64_t headroom, uint64_t *inodes)
+/* The size ext4_write picks when o->size is 0 (bytes). */
+static uint64_t ext4_auto_size(struct tree *t, uint64_t headroom, uint64_t *inodes)
 {
     struct usage u = {0, 0};
     reset_ids(t->root);
@@ -406,8 +407,8 @@ static int make_fs(struct ext4_state *s, const char *tmp, uint64_t bytes, uint64
     return fix_inode(s, lf, &lfi);
 }
 
-int ext4_write(struct tree *t, const struct fs_opts *o, const char *path,
-               const struct jeos_ctx *ctx, struct jeos_err *err)
+static int ext4_write(struct tree *t, const struct fs_opts *o, const char *path,
+                      const struct jeos_ctx *ctx, struct jeos_err *err)
 {
     uint64_t inodes;
     uint64_t bytes = ext4_auto_size(t, o->headroom, &inodes);
@@ -461,4 +462,30 @@ fail:
     return r;
 }
 
-const struct fs_ops fs_ext4_ops = {"ext4", ext4_write};
+/* The superblock is at byte 1024; its magic 0xEF53 at offset 56 in it. */
+static const char *probe_ext4(const struct jeos_choice *self, int fd, uint64_t size)
+{
+    (void)self;
+    unsigned char m[2];
+    (void)size;
+    if (pread(fd, m, 2, 1024 + 56) != 2 || m[0] != 0x53 || m[1] != 0xef)
+        return "no ext2/3/4 superblock magic at byte 1080";
+    return NULL;
+}
+
+/*
+ * Writes `t` as an ext4 filesystem (4 KiB blocks, 256-byte inodes, extents,
+ * flex_bg, 64bit, dir_nlink, extra_isize, ext_attr, metadata_csum; no journal) to `path`:
+ * owners, modes (setuid/setgid/sticky), xattrs, device nodes, fifos, sockets,
+ * hard links and symlinks; runs of zero blocks are left as holes. Size: o->size,
+ * or when 0 the content's blocks and inodes plus o->headroom, rounded up to 1 MiB.
+ * The UUID and directory hash seed come from o->seed and every time stamp is
+ * min(entry's mtime, o->epoch), so the same tree gives the same bytes.
+ * Returns 0 or a negative errno (-ENOSPC when a fixed size is too small).
+ */
+const struct fs_ops jeos_fs_ext4 = {.c = {.name = "ext4",
+                                          .kinds = JEOS_FOR_APPLIANCE,
+                                          .suffix = ".ext4",
+                                          .probe = probe_ext4,
+                                          .title = "ext4 image"},
+                                    .write = ext4_write};

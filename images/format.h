@@ -1,38 +1,44 @@
-/* format.h — output formats of a raw disk (raw, qcow2, vmdk, vhd, ova, gce) as ops, listed in one
- * table. */
+/* format.h — output formats of a raw disk (elf, raw, qcow2, vmdk, vhd, ova, gce, oci) as ops,
+ * listed in one table (format.c); each format's code in images/format_*.c. */
 #ifndef JEOS_FORMAT_H
 #define JEOS_FORMAT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "builder/recipe/axis.h"
+
 struct jeos_ctx;
 struct jeos_err;
 
-/* What some formats describe besides the disk (the OVF descriptor of an OVA). */
+/* What some formats describe besides the disk (the OVF descriptor of an OVA, an OCI config). */
 struct jeos_format_opts {
-    const char *name; /* appliance name: OVF VirtualSystem id, file names inside the OVA */
+    const char *name; /* appliance name: OVF VirtualSystem id, file names inside archives */
     int cpus;         /* 0 = 1 */
     uint64_t memory;  /* bytes; 0 = 512 MiB */
     const char *seed; /* the VHD's unique id derives from it (NULL: ""), as the disk's GUIDs do */
-    const char *file_name; /* set by jeos_format_write: the output's own file name, which a
-                              VMDK names as its extent */
-    const char *vmdk; /* an OVA takes this VMDK, already made from the same raw disk, instead of
-                         converting again (its extent name is rewritten); NULL: convert */
+    const char *from; /* set by jeos_formats_write: the output of the format this one is made
+                         from (ops->from), already written from the same raw disk; NULL: make
+                         it from the raw disk here */
 };
 
 /*
- * One output format. All are listed in jeos_formats[] (format.c).
- *   name:    as written in recipes (image.formats): "raw", "qcow2", ...
- *   suffix:  appended to the image's base name: ".raw", ".qcow2", ".vmdk", ".vhd",
- *            ".ova", ".tar.gz"
- *   convert: writes `out` (a temporary the caller renames) from the raw disk `raw`.
- *            Returns 0 or a negative errno with a message in `err`.
+ * One output format. Every one is listed in jeos_formats[] (format.c).
+ *   c:        name (image.formats), kinds, c.suffix (the first of `outputs`), the QEMU driver
+ *             (-drive format=) and a probe recognising a file of the format
+ *   outputs:  suffixes of the files it writes after the image's base name, NULL-terminated
+ *             ({".qcow2", NULL}; an output may be a folder)
+ *   from:     the name of another format whose output this one reuses when the same build
+ *             makes it (an OVA holds the VMDK), or NULL
+ *   convert:  writes DIR/BASE<output> for each of `outputs` from the raw disk `raw`; DIR is a
+ *             fresh folder of its own, which the caller empties into place. NULL: the build
+ *             itself writes the output (elf). Returns 0 or a negative errno with a message.
  */
 struct jeos_format_ops {
-    const char *name;
-    const char *suffix;
-    int (*convert)(const struct jeos_ctx *ctx, const char *raw, const char *out,
+    struct jeos_choice c;
+    const char *const *outputs;
+    const char *from;
+    int (*convert)(const struct jeos_ctx *ctx, const char *raw, const char *dir, const char *base,
                    const struct jeos_format_opts *opts, struct jeos_err *err);
 };
 
@@ -42,36 +48,31 @@ extern const struct jeos_format_ops *const jeos_formats[]; /* NULL-terminated */
 const struct jeos_format_ops *jeos_format_find(const char *name);
 
 /*
- * Converts the raw disk `raw` to format `f`, writing `out_path` atomically
- * (a temporary in the same folder, renamed on success; removed on failure).
- * Runs qemu-img where it does the job; the OVA and GCE archives are written with
- * libarchive, their members timed at SOURCE_DATE_EPOCH (0 without one).
- * Every format is reproducible: what qemu-img makes up is replaced — a VMDK's CID
- * becomes the start of the raw disk's sha256 and its extent name the file's own name; a VHD's
- * timestamp becomes SOURCE_DATE_EPOCH (0 without one) and its unique id derives
- * from opts->seed.
+ * Converts the raw disk `raw` to format `f`, writing DIR/BASE<output> for each of its outputs.
+ * The format writes into a temporary folder beside them (DIR/.BASE.FORMAT.XXXXXX), whose
+ * outputs are renamed into place only when all are written; on failure nothing is left.
+ * Every format is reproducible: what a tool makes up (a VMDK's CID, a VHD's time and id) is
+ * replaced by values from the raw disk's bytes, SOURCE_DATE_EPOCH (0 without one) and
+ * opts->seed. `opts` may be NULL.
  */
 int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *f, const char *raw,
-                      const char *out_path, const struct jeos_format_opts *opts,
+                      const char *dir, const char *base, const struct jeos_format_opts *opts,
                       struct jeos_err *err);
 
 /*
- * Converts the raw disk `raw` into each format named in `names` (as in recipes:
- * "raw", "qcow2", "vmdk", "vhd", "ova", "gce"), writing DIR/BASE<suffix> for each,
- * atomically. A "raw" whose output would be `raw` itself is left as it is. Unknown
- * names are refused before anything is written. The conversions run concurrently,
- * one thread each; every one is attempted, a failed one leaves nothing, and every
- * failure's message is reported. With both vmdk and ova asked for, the OVA waits
- * for the VMDK and reuses it (same bytes as converting again, one compression pass
- * fewer).
+ * Converts the raw disk `raw` into each format named in `names`, writing into DIR as
+ * jeos_format_write does. Formats without a converter (elf), and a "raw" whose output would be
+ * `raw` itself, are left alone. Unknown names are refused before anything is written. The
+ * conversions run concurrently, one thread each; a format made from another (ops->from) asked
+ * for in the same call waits for it and reuses its output (same bytes as converting again, one
+ * pass fewer). Every one is attempted, a failed one leaves nothing, and every failure's message
+ * is reported.
  */
 int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
                        const char *base, const char *const *names, size_t n,
                        const struct jeos_format_opts *opts, struct jeos_err *err);
 
-/* The OVF 1.0 descriptor for a disk of `capacity` bytes stored as `vmdk_name` (`vmdk_size`
-   bytes in the OVA). Returned string is the caller's to free. */
-char *jeos_ovf_descriptor(const struct jeos_format_opts *opts, const char *vmdk_name,
-                          uint64_t vmdk_size, uint64_t capacity);
+/* Reads up to `n` bytes at `off` of `fd`; how many were read (0 on error). For probes. */
+size_t jeos_format_read(int fd, uint64_t off, void *buf, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builder/core/err.h"
 #include "images/ptable.h"
@@ -158,8 +159,20 @@ static void gpt_partuuid(const struct jeos_layout *l, size_t i, char buf[37])
     jeos_uuid_format(l->parts[i].uuid, buf);
 }
 
+/* A GPT disk: the protective MBR, then "EFI PART" at LBA 1. */
+static const char *probe_gpt(const struct jeos_choice *self, int fd, uint64_t size)
+{
+    unsigned char h[8];
+    (void)self;
+    if (size < 2 * JEOS_SECTOR || pread(fd, h, 8, JEOS_SECTOR) != 8 || memcmp(h, "EFI PART", 8))
+        return "no GPT header (\"EFI PART\") at LBA 1";
+    return NULL;
+}
+
 const struct jeos_ptable_ops jeos_ptable_gpt = {
-    .name = "gpt",
+    .c = {.name = "gpt", .kinds = JEOS_FOR_BOTH, .probe = probe_gpt, .title = "GPT"},
+    .grub_module = "part_gpt",
+    .size_limit = UINT64_MAX,
     .bios_boot_part = true,
     .tail_reserve = (1 + GPT_ENTRY_SECTORS) * JEOS_SECTOR,
     .write = gpt_write,

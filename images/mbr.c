@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builder/core/err.h"
 #include "images/ptable.h"
@@ -62,8 +63,24 @@ static void mbr_partuuid(const struct jeos_layout *l, size_t i, char buf[37])
     snprintf(buf, 37, "%08x-%02x", l->mbr_id, (unsigned)l->parts[i].number);
 }
 
+/* An MBR disk: the boot signature and no protective GPT entry (type 0xEE) in the table. */
+static const char *probe_mbr(const struct jeos_choice *self, int fd, uint64_t size)
+{
+    unsigned char m[JEOS_SECTOR];
+    (void)self;
+    if (size < JEOS_SECTOR || pread(fd, m, sizeof(m), 0) != (ssize_t)sizeof(m) ||
+        m[0x1fe] != 0x55 || m[0x1ff] != 0xaa)
+        return "no boot signature 55 AA at byte 510";
+    for (int i = 0; i < 4; i++)
+        if (m[0x1be + 16 * i + 4] == 0xee)
+            return "a protective MBR (the disk is GPT)";
+    return NULL;
+}
+
 const struct jeos_ptable_ops jeos_ptable_mbr = {
-    .name = "mbr",
+    .c = {.name = "mbr", .kinds = JEOS_FOR_BOTH, .probe = probe_mbr, .title = "MBR"},
+    .grub_module = "part_msdos",
+    .size_limit = 1ull << 41, /* 2^32 sectors */
     .bios_boot_part = false,
     .tail_reserve = 0,
     .write = mbr_write,

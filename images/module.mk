@@ -1,7 +1,6 @@
 # images/module.mk — filesystem writers (ext4 through libext2fs, squashfs through sqfstar),
-# partition tables and output formats.
+# partition tables and output formats: every .c here (images/README.md).
 
-LIBJEOS_SRCS += images/fs.c images/ext4.c images/squashfs.c
-LIBJEOS_SRCS += images/ptable.c images/gpt.c images/mbr.c images/format.c
+LIBJEOS_SRCS += $(sort $(wildcard images/*.c))
 
 FORMAT_SRCS += $(wildcard images/*.c images/*.h)

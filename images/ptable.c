@@ -11,12 +11,31 @@
 
 #include "builder/core/err.h"
 
-const struct jeos_ptable_ops *const jeos_ptables[] = {&jeos_ptable_gpt, &jeos_ptable_mbr, NULL};
+/*
+ * The kinds, in the order messages list them. Each NAME is a `const struct jeos_ptable_ops
+ * jeos_ptable_NAME` defined in images/NAME.c: adding a kind is its file and its name here.
+ */
+#define JEOS_PTABLE_LIST(X) X(gpt) X(mbr)
+
+#define DECLARE(name) extern const struct jeos_ptable_ops jeos_ptable_##name;
+JEOS_PTABLE_LIST(DECLARE)
+#define ROW(name) &jeos_ptable_##name,
+const struct jeos_ptable_ops *const jeos_ptables[] = {JEOS_PTABLE_LIST(ROW) NULL};
+
+static const struct jeos_choice *ptable_choice(size_t i)
+{
+    return i < sizeof(jeos_ptables) / sizeof(jeos_ptables[0]) - 1 ? &jeos_ptables[i]->c : NULL;
+}
+
+const struct jeos_axis jeos_axis_ptable = {.key = "partition_table",
+                                           .what = "partition table",
+                                           .def = {"gpt", "gpt"},
+                                           .choice = ptable_choice};
 
 const struct jeos_ptable_ops *jeos_ptable_find(const char *name)
 {
     for (size_t i = 0; jeos_ptables[i]; i++)
-        if (strcmp(jeos_ptables[i]->name, name) == 0)
+        if (strcmp(jeos_ptables[i]->c.name, name) == 0)
             return jeos_ptables[i];
     return NULL;
 }
@@ -161,10 +180,11 @@ int jeos_layout_plan(const struct jeos_layout_req *req, struct jeos_layout *l, s
         (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16 | (uint32_t)id[3] << 24;
     if (!l->mbr_id)
         l->mbr_id = 1; /* 0 means "no signature" to some tools */
-    if (strcmp(req->ops->name, "mbr") == 0 && disk / JEOS_SECTOR > 0xffffffffull)
+    if (disk >= req->ops->size_limit)
         return jeos_errf(err, -EINVAL,
-                         "disk layout: %llu MiB is too large for an MBR partition table (at most 2 "
-                         "TiB; use gpt)",
-                         (unsigned long long)(disk / JEOS_MIB));
+                         "disk layout: %llu MiB is too large for an %s partition table (at most "
+                         "%llu TiB; use gpt)",
+                         (unsigned long long)(disk / JEOS_MIB), req->ops->c.title,
+                         (unsigned long long)(req->ops->size_limit >> 40));
     return 0;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "builder/recipe/axis.h"
+
 struct jeos_err;
 
 #define JEOS_SECTOR    512u
@@ -45,7 +47,9 @@ struct jeos_layout {
 
 /*
  * One partition-table kind. All are listed in jeos_ptables[] (ptable.c).
- *   name:           "gpt" or "mbr", as in recipes (image.ptable)
+ *   c:              name ("gpt", "mbr": image.partition_table) and a probe
+ *   grub_module:    GRUB's module that reads this table ("part_gpt", "part_msdos")
+ *   size_limit:     disks must be smaller than this (bytes)
  *   bios_boot_part: true when GRUB's BIOS core image needs a BIOS boot partition
  *                   (GPT); false when it goes in the gap after the MBR
  *   tail_reserve:   bytes the table needs at the end of the disk (GPT backup)
@@ -56,15 +60,15 @@ struct jeos_layout {
  *                   into buf (at least 37 bytes)
  */
 struct jeos_ptable_ops {
-    const char *name;
+    struct jeos_choice c;
+    const char *grub_module;
+    uint64_t size_limit;
     bool bios_boot_part;
     uint64_t tail_reserve;
     int (*write)(const struct jeos_layout *l, int fd, struct jeos_err *err);
     void (*partuuid)(const struct jeos_layout *l, size_t i, char buf[37]);
 };
 
-extern const struct jeos_ptable_ops jeos_ptable_gpt;
-extern const struct jeos_ptable_ops jeos_ptable_mbr;
 /* Every partition-table kind, NULL-terminated. */
 extern const struct jeos_ptable_ops *const jeos_ptables[];
 

@@ -10,7 +10,7 @@
  * privilege needed. libsquashfs (squashfs-tools-ng) is not in bookworm's
  * squashfs-tools and would be one more library.
  */
-#include "images/squashfs.h"
+#include "images/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +30,8 @@
 #include "builder/core/util.h"
 
 extern char **environ;
+
+extern const struct fs_ops jeos_fs_squashfs; /* below */
 
 /*
  * The tar stream is written here rather than with libarchive: sqfstar 4.5.1
@@ -231,15 +233,18 @@ static int reset_id(struct tree_node *n, const char *path, void *arg)
     return 0;
 }
 
-int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
-                   const struct jeos_ctx *ctx, struct jeos_err *err)
+static int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
+                          const struct jeos_ctx *ctx, struct jeos_err *err)
 {
-    const char *comp = o->compression ? o->compression : "zstd";
-    if (strcmp(comp, "xz") && strcmp(comp, "zstd") && strcmp(comp, "gzip") && strcmp(comp, "lz4") &&
-        strcmp(comp, "lzo"))
-        return jeos_errf(err, -EINVAL,
-                         "%s: compression \"%s\" (expected lz4, zstd, xz, gzip or lzo)", path,
-                         comp);
+    const char *comp = o->compression ? o->compression : jeos_fs_squashfs.c.keys[0].def;
+    const struct jeos_choice *cc = jeos_axis_find(&jeos_axis_compression, comp);
+    if (!cc) {
+        struct sbuf all = {0};
+        jeos_axis_names(&jeos_axis_compression, JEOS_FOR_BOTH, &all);
+        jeos_errf(err, -EINVAL, "%s: compression \"%s\" (expected one of: %s)", path, comp, all.s);
+        sbuf_free(&all);
+        return -EINVAL;
+    }
     struct jeos_outfile out;
     int r = jeos_outfile_open(&out, path, 0644, err);
     if (r < 0)
@@ -275,7 +280,7 @@ int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
                           "-root-gid",
                           rgid,
                           "-comp",
-                          (char *)comp,
+                          (char *)cc->name,
                           "-quiet",
                           "-no-progress",
                           "-exit-on-error",
@@ -344,4 +349,71 @@ out:
     return r;
 }
 
-const struct fs_ops fs_squashfs_ops = {"squashfs", squashfs_write};
+/* ---- squashfs compression: the axis image.compression, which squashfs brings ---- */
+
+/* sqfstar's -comp names are ours; `id` is the superblock's compression field (offset 20). */
+struct sq_comp {
+    struct jeos_choice c;
+    uint16_t id;
+};
+
+static const char *probe_comp(const struct jeos_choice *self, int fd, uint64_t size)
+{
+    unsigned char sb[22];
+    (void)size;
+    if (pread(fd, sb, sizeof(sb), 0) != (ssize_t)sizeof(sb) || memcmp(sb, "hsqs", 4) != 0)
+        return "not a squashfs image";
+    const struct sq_comp *k = (const struct sq_comp *)self; /* c is its first member */
+    return (uint16_t)(sb[20] | sb[21] << 8) == k->id ? NULL : "another compression";
+}
+
+/* In the order messages list them; lz4 is the default (the fastest to boot, see README). */
+static const struct sq_comp comps[] = {
+    {{.name = "lz4", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 5},
+    {{.name = "zstd", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 6},
+    {{.name = "xz", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 4},
+    {{.name = "gzip", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 1},
+    {{.name = "lzo", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 3},
+};
+
+static const struct jeos_choice *comp_choice(size_t i)
+{
+    return i < sizeof(comps) / sizeof(comps[0]) ? &comps[i].c : NULL;
+}
+
+const struct jeos_axis jeos_axis_compression = {
+    .key = "compression", .what = "compression", .choice = comp_choice};
+
+static const char *probe_squashfs(const struct jeos_choice *self, int fd, uint64_t size)
+{
+    (void)self;
+    unsigned char m[4];
+    (void)size;
+    if (pread(fd, m, 4, 0) != 4 || memcmp(m, "hsqs", 4) != 0)
+        return "no hsqs magic at its start";
+    return NULL;
+}
+
+static const struct jeos_key squashfs_keys[] = {
+    {.name = "compression", .axis = &jeos_axis_compression, .def = "lz4"}, {NULL}};
+
+/*
+ * Writes `t` as squashfs to `path`. The tree is streamed as a tar archive
+ * (ustar headers, pax records for xattrs/long names/big ids, GNU long-link
+ * records; written in squashfs.c) through a pipe into
+ *   sqfstar -reproducible -mkfs-time EPOCH -all-time EPOCH -comp C
+ * Every time stamp is EPOCH (sqfstar 4.5.1 ignores -root-time; the root folder
+ * would otherwise carry the wall clock). Owners, modes, device nodes, hard
+ * links and xattrs travel in the tar headers and every file's bytes come from
+ * the tree, so nothing is staged on the host and no privilege is needed (a
+ * plain user runs sqfstar under `unshare --user --map-root-user`, since
+ * sqfstar 4.5.1 ignores -root-uid/-root-gid). Sockets cannot be stored (tar).
+ * Returns 0 or a negative errno.
+ */
+const struct fs_ops jeos_fs_squashfs = {.c = {.name = "squashfs",
+                                              .kinds = JEOS_FOR_APPLIANCE,
+                                              .suffix = ".squashfs",
+                                              .keys = squashfs_keys,
+                                              .probe = probe_squashfs,
+                                              .title = "squashfs image"},
+                                        .write = squashfs_write};

@@ -20,32 +20,25 @@
 #include "builder/core/err.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/output/output.h"
 #include "builder/debian/lock.h"
 #include "builder/recipe/recipe.h"
 #include "builder/debian/repo_resolve.h"
 #include "builder/appliance/rootfs.h"
 #include "images/format.h"
+#include "images/fs.h"
 #include "builder/appliance/init_conf.h"
-
-enum {
-    ST_RESOLVE,
-    ST_FETCH,
-    ST_KERNEL,
-    ST_ROOT,
-    ST_ROOTFS,
-    ST_INITRAMFS,
-    ST_DISK,
-    ST_FORMATS,
-    ST_N
-};
-static const char *const stage_names[ST_N] = {"resolve", "fetch",     "kernel", "root tree",
-                                              "rootfs",  "initramfs", "disk",   "formats"};
 
 /* Everything one build holds, freed in one place. */
 struct build {
     const struct jeos_ctx *ctx;
     const struct recipe *r;
-    char *outdir, *stage; /* OUT/NAME and its staging folder */
+    const struct appliance_build_opts *opts;
+    struct jeos_output out; /* OUT/NAME and its staging folder */
+    char *work;             /* STAGE/.work: what the images are made of, removed at the end */
+    char *init;             /* the jeos-init binary */
+    char *rootimg, *initrd, *raw, *seed;
+    uint64_t dsize, alloc; /* the disk's bytes, and those allocated */
     struct jeos_resolution res;
     char *lock;
     const char *lock_how; /* "used", "written", "used (--locked)" */
@@ -57,7 +50,7 @@ struct build {
     struct rootfs *rf;
     struct jeos_modlist rootmods, initmods;
     uint64_t mod_total_n, mod_total_bytes, mod_kept_bytes;
-    double secs[ST_N];
+    double secs[8];    /* per stage, as stages[] lists them */
     struct sbuf sizes; /* lines for the report */
     struct timespec t0;
 };
@@ -111,28 +104,10 @@ static char *find_init(const struct appliance_build_opts *o, struct jeos_err *er
     return NULL;
 }
 
-/* Removes the staging folder (flat: only files of ours). */
-static void remove_stage(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char *p = xasprintf("%s/%s", dir, e->d_name);
-        unlink(p);
-        free(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int stage_resolve(struct build *b, const struct appliance_build_opts *o,
-                         struct jeos_err *err)
+static int stage_resolve(struct build *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
+    const struct appliance_build_opts *o = b->opts;
     b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
     if (o->locked || (!o->update && access(b->lock, F_OK) == 0)) {
         int rc = jeos_lock_read(b->lock, &b->res, err);
@@ -199,13 +174,16 @@ static bool is_kernel_image(const struct jeos_pkgref *p)
 
 static int stage_fetch(struct build *b, struct jeos_err *err)
 {
+    int rc = split_kernel(b, err);
+    if (rc < 0)
+        return rc;
     b->debs = xcalloc(b->res.n + 1, sizeof(char *));
     for (size_t i = 0; i < b->res.n; i++) {
         const struct jeos_pkgref *p = &b->res.v[i];
         /* The kernel's tools (kmod, initramfs generators) are never installed. */
         if (b->in_kernel[i] && !is_kernel_image(p))
             continue;
-        int rc = jeos_fetch_package(b->ctx, p, &b->debs[i], err);
+        rc = jeos_fetch_package(b->ctx, p, &b->debs[i], err);
         if (rc < 0) {
             if (strcmp(b->lock_how, "written") != 0)
                 jeos_errf(err, rc,
@@ -215,6 +193,9 @@ static int stage_fetch(struct build *b, struct jeos_err *err)
             return rc;
         }
     }
+    sbuf_printf(&b->sizes,
+                "  packages   %zu resolved, %.1f MiB of .deb files, %.1f MiB installed\n", b->res.n,
+                mib(b->res.deb_bytes), (double)b->res.installed_kib / 1024.0);
     return 0;
 }
 
@@ -377,6 +358,7 @@ static int stage_kernel(struct build *b, struct jeos_err *err)
 static int stage_root(struct build *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
+    b->rf = rootfs_new(b->ctx);
     /* Dependencies before their users: the resolution lists parents first, so go backwards. */
     for (size_t i = b->res.n; i-- > 0;)
         if (!b->in_kernel[i]) {
@@ -405,8 +387,104 @@ static int stage_root(struct build *b, struct jeos_err *err)
     if (rc == 0)
         rc = tree_put(b, "/etc/jeos/init.conf", conf.s, strlen(conf.s), NULL, 0, err);
     sbuf_free(&conf);
-    return rc < 0 ? rc : root_modules(b, err);
+    if (rc == 0)
+        rc = root_modules(b, err);
+    uint64_t tree_bytes = 0;
+    for (size_t i = 0; i < b->rf->npkgs; i++)
+        tree_bytes += b->rf->pkgs[i].bytes;
+    sbuf_printf(&b->sizes,
+                "  root tree  %zu entries after trimming (%.1f MiB unpacked from the packages)\n",
+                b->rf->tree->nnodes, mib(tree_bytes));
+    return rc;
 }
+
+/* The root filesystem image (image.root) and the manifest of what it holds. */
+static int stage_rootfs(struct build *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    const struct fs_ops *fs = jeos_fs_find(r->image.root);
+    b->rootimg = xasprintf("%s/root%s", b->work, fs->c.suffix);
+    int rc = rootfs_write_image(b->rf, r->image.root, r, 0, b->rootimg, err);
+    char *mf = xasprintf("%s/manifest.txt", b->out.stage);
+    if (rc == 0)
+        rc = rootfs_write_manifest(b->rf, mf, err);
+    free(mf);
+    if (rc == 0)
+        sbuf_printf(&b->sizes, "  rootfs     %.1f MiB (%s%s%s)\n", mib(file_size(b->rootimg, NULL)),
+                    r->image.root, r->image.compression ? ", " : "",
+                    r->image.compression ? r->image.compression : "");
+    return rc;
+}
+
+/* runtime/init and the modules the targets need. */
+static int stage_initramfs(struct build *b, struct jeos_err *err)
+{
+    b->initrd = xasprintf("%s/initrd.img", b->work);
+    const char **req = recipe_modules(b->r);
+    struct jeos_initramfs_spec is = {.init = b->init,
+                                     .modroot = b->modroot,
+                                     .modules = req,
+                                     .default_modules = true,
+                                     .compress = JEOS_INITRAMFS_ZSTD};
+    int rc = jeos_initramfs_write(b->ctx, &is, b->initrd, &b->initmods, err);
+    free(req);
+    if (rc == 0)
+        sbuf_printf(&b->sizes, "  initramfs  %.2f MiB (%zu modules)\n",
+                    mib(file_size(b->initrd, NULL)), b->initmods.n);
+    return rc;
+}
+
+/* NAME.raw: the partitions, the boot methods, the kernel, the initramfs and the root. */
+static int stage_disk(struct build *b, struct jeos_err *err)
+{
+    b->raw = xasprintf("%s/%s.raw", b->out.stage, b->r->name);
+    struct jeos_disk_spec ds = {.kernel = b->vmlinuz, .initramfs = b->initrd, .rootfs = b->rootimg};
+    struct jeos_disk_info info;
+    int rc = jeos_output_disk_spec(b->r, &ds, &b->seed, err);
+    if (rc == 0)
+        rc = jeos_disk_write(b->ctx, &ds, b->raw, &info, err);
+    if (rc == 0) {
+        b->dsize = file_size(b->raw, &b->alloc);
+        sbuf_printf(&b->sizes,
+                    "  disk       %.1f MiB (%.1f MiB allocated), kernel %.1f MiB, root "
+                    "PARTUUID=%s\n",
+                    mib(b->dsize), mib(b->alloc), mib(file_size(b->vmlinuz, NULL)),
+                    info.root_partuuid);
+    }
+    return rc;
+}
+
+/* NAME.qcow2 always, then the recipe's other formats, converted from NAME.raw. */
+static int stage_formats(struct build *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    const char *names[RECIPE_MAX_CHOICES + 1];
+    size_t n = 0;
+    names[n++] = "qcow2";
+    for (size_t i = 0; i < r->image.nformats; i++)
+        if (strcmp(r->image.formats[i], "raw") && strcmp(r->image.formats[i], "qcow2"))
+            names[n++] = r->image.formats[i];
+    struct jeos_format_opts fo = jeos_output_format_opts(r, b->seed);
+    int rc = jeos_formats_write(b->ctx, b->raw, b->out.stage, r->name, names, n, &fo, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct jeos_format_ops *f = jeos_format_find(names[i]);
+        char *p = xasprintf("%s/%s%s", b->out.stage, r->name, f->c.suffix);
+        sbuf_printf(&b->sizes, "  %-10s %.1f MiB\n", names[i], mib(file_size(p, NULL)));
+        free(p);
+    }
+    return rc;
+}
+
+/* The stages, in order; each times itself in the report. */
+static const struct {
+    const char *name;
+    int (*run)(struct build *b, struct jeos_err *err);
+} stages[] = {
+    {"resolve", stage_resolve}, {"fetch", stage_fetch},     {"kernel", stage_kernel},
+    {"root tree", stage_root},  {"rootfs", stage_rootfs},   {"initramfs", stage_initramfs},
+    {"disk", stage_disk},       {"formats", stage_formats},
+};
+#define ST_N (sizeof(stages) / sizeof(stages[0]))
 
 static void report(struct build *b, struct sbuf *o)
 {
@@ -444,8 +522,8 @@ static void report(struct build *b, struct sbuf *o)
     sbuf_printf(o, "\n\nsizes:\n%s\n", b->sizes.s ? b->sizes.s : "");
     sbuf_printf(o, "time per stage:\n");
     double total = 0;
-    for (int s = 0; s < ST_N; s++) {
-        sbuf_printf(o, "  %-10s %7.2f s\n", stage_names[s], b->secs[s]);
+    for (size_t s = 0; s < ST_N; s++) {
+        sbuf_printf(o, "  %-10s %7.2f s\n", stages[s].name, b->secs[s]);
         total += b->secs[s];
     }
     sbuf_printf(o, "  %-10s %7.2f s\n\n", "total", total);
@@ -469,163 +547,60 @@ static void build_free(struct build *b)
         rootfs_free(b->rf);
     jeos_modlist_free(&b->rootmods);
     jeos_modlist_free(&b->initmods);
-    free(b->outdir);
-    free(b->stage);
+    free(b->work), free(b->init), free(b->rootimg), free(b->initrd), free(b->raw), free(b->seed);
 }
-
-/* Times one stage and prints its progress line. */
-#define STAGE(id, call)                                                                            \
-    do {                                                                                           \
-        double t_ = now_s();                                                                       \
-        jeos_log(ctx, JEOS_LOG_INFO, "[%d/%d] %s", (id) + 1, ST_N, stage_names[id]);               \
-        rc = (call);                                                                               \
-        b.secs[id] = now_s() - t_;                                                                 \
-        if (rc < 0)                                                                                \
-            goto out;                                                                              \
-    } while (0)
 
 int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
                     const struct appliance_build_opts *opts, struct jeos_err *err)
 {
     if (r->kind != RECIPE_APPLIANCE)
         return jeos_errf(err, -EINVAL, "%s: kind: not an appliance", r->path);
-    struct build b = {.ctx = ctx, .r = r};
-    const char *out = opts->out_dir ? opts->out_dir : "out";
-    b.outdir = xasprintf("%s/%s", out, r->name);
-    char *init = NULL, *sq = NULL, *initrd = NULL, *raw = NULL, *seed = NULL;
-    const char *fsname = r->image.root == RECIPE_ROOT_EXT4 ? "ext4" : "squashfs";
-    const char **names = NULL;
-    size_t nnames = 0;
+    struct build b = {.ctx = ctx, .r = r, .opts = opts};
     int rc = 0;
-
-    if (!(init = find_init(opts, err))) {
+    if (!(b.init = find_init(opts, err))) {
         rc = -ENOENT;
         goto out;
     }
     {
         /* The disk's recipe fields first: a layout that cannot be built fails before any work. */
         struct jeos_disk_spec probe = {0};
-        if ((rc = jeos_disk_spec_from_recipe(r, &probe, &seed, err)) < 0)
+        if ((rc = jeos_output_disk_spec(r, &probe, &b.seed, err)) < 0)
             goto out;
-        free(seed);
-        seed = NULL;
+        free(b.seed);
+        b.seed = NULL;
     }
-    if ((rc = jeos_mkdir_p(b.outdir, 0755, err)) < 0)
+    if ((rc = jeos_output_begin(opts->out_dir ? opts->out_dir : "out", r->name, &b.out, err)) < 0)
         goto out;
-    b.stage = xasprintf("%s/.build.XXXXXX", b.outdir);
-    if (!mkdtemp(b.stage)) {
-        rc = jeos_errf(err, -errno, "%s: %s", b.stage, strerror(errno));
-        free(b.stage);
-        b.stage = NULL;
+    b.work = xasprintf("%s/.work", b.out.stage);
+    if ((rc = jeos_mkdir_p(b.work, 0755, err)) < 0)
         goto out;
+    jeos_log(ctx, JEOS_LOG_INFO, "building %s (%s) into %s/", r->name, r->path, b.out.dir);
+    double total = 0;
+    for (size_t s = 0; s < ST_N && rc == 0; s++) {
+        double t = now_s();
+        jeos_log(ctx, JEOS_LOG_INFO, "[%zu/%zu] %s", s + 1, ST_N, stages[s].name);
+        rc = stages[s].run(&b, err);
+        b.secs[s] = now_s() - t;
+        total += b.secs[s];
     }
-    jeos_log(ctx, JEOS_LOG_INFO, "building %s (%s) into %s/", r->name, r->path, b.outdir);
-
-    STAGE(ST_RESOLVE, stage_resolve(&b, opts, err));
-    if ((rc = split_kernel(&b, err)) < 0)
-        goto out;
-    STAGE(ST_FETCH, stage_fetch(&b, err));
-    sbuf_printf(&b.sizes, "  packages   %zu resolved, %.1f MiB of .deb files, %.1f MiB installed\n",
-                b.res.n, mib(b.res.deb_bytes), (double)b.res.installed_kib / 1024.0);
-    STAGE(ST_KERNEL, stage_kernel(&b, err));
-    b.rf = rootfs_new(ctx);
-    STAGE(ST_ROOT, stage_root(&b, err));
-    uint64_t tree_bytes = 0;
-    for (size_t i = 0; i < b.rf->npkgs; i++)
-        tree_bytes += b.rf->pkgs[i].bytes;
-    sbuf_printf(&b.sizes,
-                "  root tree  %zu entries after trimming (%.1f MiB unpacked from the packages)\n",
-                b.rf->tree->nnodes, mib(tree_bytes));
-
-    sq = xasprintf("%s/root.%s", b.stage, fsname);
-    STAGE(ST_ROOTFS, rootfs_write_image(b.rf, fsname, r, 0, sq, err));
-    char *mf = xasprintf("%s/manifest.txt", b.stage);
-    rc = rootfs_write_manifest(b.rf, mf, err);
-    free(mf);
     if (rc < 0)
         goto out;
-    sbuf_printf(&b.sizes, "  rootfs     %.1f MiB (%s%s%s)\n", mib(file_size(sq, NULL)), fsname,
-                r->image.root == RECIPE_ROOT_EXT4 ? "" : ", ",
-                r->image.root == RECIPE_ROOT_EXT4 ? ""
-                : b.rf->compression               ? b.rf->compression
-                                                  : "default compression");
-
-    initrd = xasprintf("%s/initrd.img", b.stage);
-    const char **req = recipe_modules(r);
-    struct jeos_initramfs_spec is = {.init = init,
-                                     .modroot = b.modroot,
-                                     .modules = req,
-                                     .default_modules = true,
-                                     .compress = JEOS_INITRAMFS_ZSTD};
-    STAGE(ST_INITRAMFS, jeos_initramfs_write(ctx, &is, initrd, &b.initmods, err));
-    free(req);
-    sbuf_printf(&b.sizes, "  initramfs  %.2f MiB (%zu modules)\n", mib(file_size(initrd, NULL)),
-                b.initmods.n);
-
-    raw = xasprintf("%s/%s.raw", b.stage, r->name);
-    struct jeos_disk_spec ds = {.kernel = b.vmlinuz, .initramfs = initrd, .rootfs = sq};
-    struct jeos_disk_info info;
-    if ((rc = jeos_disk_spec_from_recipe(r, &ds, &seed, err)) < 0)
-        goto out;
-    STAGE(ST_DISK, jeos_disk_write(ctx, &ds, raw, &info, err));
-    uint64_t alloc = 0, dsize = file_size(raw, &alloc);
-    sbuf_printf(&b.sizes,
-                "  disk       %.1f MiB (%.1f MiB allocated), kernel %.1f MiB, root "
-                "PARTUUID=%s\n",
-                mib(dsize), mib(alloc), mib(file_size(b.vmlinuz, NULL)), info.root_partuuid);
-
-    /* NAME.raw and NAME.qcow2 always, then the recipe's formats. */
-    names = xcalloc(RECIPE_FMT_COUNT + 2, sizeof(char *));
-    names[nnames++] = "qcow2";
-    for (size_t i = 0; i < r->image.nformats; i++) {
-        const char *f = recipe_format_name(r->image.formats[i]);
-        if (strcmp(f, "raw") && strcmp(f, "qcow2") && strcmp(f, "elf"))
-            names[nnames++] = f;
-    }
-    struct jeos_format_opts fo = {.name = r->name,
-                                  .cpus = r->cpus,
-                                  .memory = r->memory ? r->memory : 512ull << 20,
-                                  .seed = seed};
-    STAGE(ST_FORMATS, jeos_formats_write(ctx, raw, b.stage, r->name, names, nnames, &fo, err));
-    for (size_t i = 0; i < nnames; i++) {
-        const struct jeos_format_ops *f = jeos_format_find(names[i]);
-        char *p = xasprintf("%s/%s%s", b.stage, r->name, f->suffix);
-        sbuf_printf(&b.sizes, "  %-10s %.1f MiB\n", names[i], mib(file_size(p, NULL)));
-        free(p);
-    }
-
-    /* Into place: the images, the manifest, then the report (last: it says the build ended). */
-    for (size_t i = 0; i <= nnames + 1 && rc == 0; i++) {
-        char *name;
-        if (i == nnames + 1)
-            name = xstrdup("manifest.txt");
-        else if (i == nnames)
-            name = xasprintf("%s.raw", r->name);
-        else
-            name = xasprintf("%s%s", r->name, jeos_format_find(names[i])->suffix);
-        char *from = xasprintf("%s/%s", b.stage, name), *to = xasprintf("%s/%s", b.outdir, name);
-        if (rename(from, to) != 0)
-            rc = jeos_errf(err, -errno, "%s: %s", to, strerror(errno));
-        free(from), free(to), free(name);
-    }
-    if (rc == 0) {
-        struct sbuf rep = {0};
-        report(&b, &rep);
-        char *rp = xasprintf("%s/build-report.txt", b.outdir);
-        rc = jeos_write_file_atomic(rp, rep.s, strlen(rep.s), 0644, err);
-        double total = 0;
-        for (int s = 0; s < ST_N; s++)
-            total += b.secs[s];
-        jeos_log(ctx, JEOS_LOG_INFO, "built %s/%s.raw: %.1f MiB (%.1f MiB allocated) in %.1f s; %s",
-                 b.outdir, r->name, mib(dsize), mib(alloc), total, rp);
-        free(rp);
-        sbuf_free(&rep);
-    }
+    /* The report says the build ended: written last, then everything moves into place. */
+    jeos_remove_tree(b.work);
+    struct sbuf rep = {0};
+    report(&b, &rep);
+    char *rp = xasprintf("%s/build-report.txt", b.out.stage);
+    rc = jeos_write_file_atomic(rp, rep.s, strlen(rep.s), 0644, err);
+    free(rp);
+    sbuf_free(&rep);
+    char *dir = xstrdup(b.out.dir);
+    if (rc == 0 && (rc = jeos_output_commit(&b.out, err)) == 0)
+        jeos_log(ctx, JEOS_LOG_INFO,
+                 "built %s/%s.raw: %.1f MiB (%.1f MiB allocated) in %.1f s; %s/build-report.txt",
+                 dir, r->name, mib(b.dsize), mib(b.alloc), total, dir);
+    free(dir);
 out:
-    if (b.stage)
-        remove_stage(b.stage);
-    free(init), free(sq), free(initrd), free(raw), free(seed);
-    free(names);
+    jeos_output_abort(&b.out); /* nothing after a commit */
     build_free(&b);
     return rc < 0 ? rc : 0;
 }

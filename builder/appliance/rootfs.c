@@ -23,7 +23,6 @@ struct rootfs *rootfs_new(const struct jeos_ctx *ctx)
     rf->ctx = ctx;
     rf->tree = tree_new(0);
     rf->headroom = 16ull << 20;
-    rf->compression = xstrdup("lz4");
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
         fputs("jeos: out of memory (sha256)\n", stderr);
@@ -159,12 +158,15 @@ int rootfs_configure(struct rootfs *rf, const struct recipe *r, struct jeos_err 
 int rootfs_write_image(struct rootfs *rf, const char *fsname, const struct recipe *r, uint64_t size,
                        const char *path, struct jeos_err *err)
 {
-    const struct fs_ops *ops = fs_find(fsname);
-    if (!ops)
-        return jeos_errf(err, -EINVAL,
-                         "%s: unknown root filesystem \"%s\" (expected ext4 or "
-                         "squashfs)",
-                         path, fsname);
+    const struct fs_ops *ops = jeos_fs_find(fsname);
+    if (!ops) {
+        struct sbuf all = {0};
+        jeos_axis_names(&jeos_axis_fs, JEOS_FOR_BOTH, &all);
+        jeos_errf(err, -EINVAL, "%s: unknown root filesystem \"%s\" (expected one of: %s)", path,
+                  fsname, all.s);
+        sbuf_free(&all);
+        return -EINVAL;
+    }
     if (!rf->configured)
         return jeos_errf(err, -EINVAL, "%s: rootfs_configure first", path);
     struct fs_opts o = {.epoch = rf->epoch,

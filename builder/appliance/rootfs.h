@@ -22,7 +22,7 @@ struct recipe;
  *   for each package of the lock, in dependency order:
  *       rootfs_add_deb(rf, cache_path, err);          // fails on traversal / conflicts
  *   rootfs_configure(rf, recipe, err);                // trim + users + alternatives + files
- *   rootfs_write_image(rf, "ext4" or "squashfs", recipe, 0, "out/NAME/root.squashfs", err);
+ *   rootfs_write_image(rf, recipe->image.root, recipe, 0, "out/NAME/root.squashfs", err);
  *   rootfs_write_manifest(rf, "out/NAME/manifest.txt", err);
  *   rootfs_write_report(rf, "out/NAME/rootfs-report.txt", err);
  *   rootfs_free(rf);
@@ -45,8 +45,8 @@ struct rootfs {
     unsigned char seed[32]; /* sha256 over the recipe name and every .deb's sha256 */
     void *seed_ctx;         /* running digest of the .debs */
     uint64_t headroom;      /* ext4 free space when image size is automatic (default 16 MiB) */
-    /* squashfs compression: the recipe's image.compression after rootfs_configure (default "lz4")
-     */
+    /* squashfs compression: the recipe's image.compression after rootfs_configure; NULL: the
+       squashfs writer's default */
     char *compression;
     bool configured;
 };
@@ -71,7 +71,8 @@ int rootfs_add_deb(struct rootfs *rf, const char *path, struct jeos_err *err);
 int rootfs_configure(struct rootfs *rf, const struct recipe *r, struct jeos_err *err);
 
 /*
- * Writes the tree as `fsname` ("ext4" or "squashfs") to `path`, atomically.
+ * Writes the tree as `fsname` (a jeos_filesystems[] name: "squashfs", "ext4") to `path`,
+ * atomically.
  * `size` is the ext4 image size in bytes (0 = content + rf->headroom).
  */
 int rootfs_write_image(struct rootfs *rf, const char *fsname, const struct recipe *r, uint64_t size,

@@ -81,7 +81,7 @@ int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         char *kit = NULL;
         rc = uk_kit_find(&kit, err);
         if (rc == 0)
-            rc = uk_build(ctx, r, kit, out_dir, size_report, err);
+            rc = unikernel_build(ctx, r, kit, out_dir, size_report, err);
         if (rc == 0)
             printf("%s/%s/\n", out_dir, r->name);
         free(kit);

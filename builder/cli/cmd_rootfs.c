@@ -9,7 +9,9 @@
 #include "builder/cli/cli.h"
 #include "builder/core/alloc.h"
 #include "builder/core/util.h"
+#include "builder/recipe/axis.h"
 #include "builder/recipe/recipe.h"
+#include "images/fs.h"
 #include "builder/appliance/rootfs.h"
 
 const char cmd_rootfs_usage[] =
@@ -61,9 +63,17 @@ int cmd_rootfs(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err
         fputs(cmd_rootfs_usage, stderr);
         return JEOS_EXIT_USAGE;
     }
-    if (type && strcmp(type, "ext4") != 0 && strcmp(type, "squashfs") != 0) {
-        fprintf(stderr, "jeos rootfs: --type: %s (expected ext4 or squashfs)\n", type);
-        return JEOS_EXIT_USAGE;
+    for (int k = 0; k < 2; k++) {
+        const struct jeos_axis *a = k == 0 ? &jeos_axis_fs : &jeos_axis_compression;
+        const char *v = k == 0 ? type : comp;
+        if (v && !jeos_axis_find(a, v)) {
+            struct sbuf all = {0};
+            jeos_axis_names(a, JEOS_FOR_BOTH, &all);
+            fprintf(stderr, "jeos rootfs: %s: %s (expected one of: %s)\n",
+                    k == 0 ? "--type" : "--comp", v, all.s);
+            sbuf_free(&all);
+            return JEOS_EXIT_USAGE;
+        }
     }
     struct recipe *r = NULL;
     if (recipe_load_file(argv[optind], &r, err) < 0)
@@ -75,7 +85,7 @@ int cmd_rootfs(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err
         return JEOS_EXIT_FAIL;
     }
     if (!type)
-        type = r->image.root == RECIPE_ROOT_EXT4 ? "ext4" : "squashfs";
+        type = r->image.root;
     char *outdir =
         dir ? xstrdup(dir) : xasprintf("%s/%s", ctx->out_dir ? ctx->out_dir : "out", r->name);
     int rc = JEOS_EXIT_FAIL;
@@ -89,7 +99,7 @@ int cmd_rootfs(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err
         free(rf->compression);
         rf->compression = xstrdup(comp);
     }
-    char *img = xasprintf("%s/root.%s", outdir, type);
+    char *img = xasprintf("%s/root%s", outdir, jeos_fs_find(type)->c.suffix);
     char *mf = xasprintf("%s/manifest.txt", outdir);
     char *rep = xasprintf("%s/rootfs-report.txt", outdir);
     int e = image ? rootfs_write_image(rf, type, r, size, img, err) : 0;

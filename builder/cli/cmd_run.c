@@ -15,10 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "boot/boot.h"
 #include "builder/cli/cli.h"
 #include "builder/core/alloc.h"
 #include "builder/core/util.h"
 #include "builder/recipe/recipe.h"
+#include "images/format.h"
 
 const char cmd_run_usage[] =
     "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"
@@ -47,17 +49,6 @@ const char cmd_run_usage[] =
     "\n"
     "Exit status: 0 when the guest powered off, 1 on failure, 2 usage error; for an ELF,\n"
     "the guest's exit status.\n";
-
-/* Reads the first `n` bytes of a file; returns how many were read, or -1. */
-static ssize_t read_head(const char *path, unsigned char *buf, size_t n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t got = pread(fd, buf, n, 0);
-    close(fd);
-    return got;
-}
 
 static uint64_t le64(const unsigned char *p)
 {
@@ -288,56 +279,50 @@ static const char *auto_accel(void)
     return "tcg";
 }
 
-static const char *format_of(const char *image)
+/*
+ * The format of `image` (open at `fd`, `size` bytes), by the formats' own probes: the format
+ * its name's suffix says, whose bytes must then match (else the firmware would report "No
+ * bootable device" and wait forever); for another name, the format its bytes match. Only
+ * formats QEMU boots as they are (a QEMU driver) and the unikernel ELF are candidates.
+ */
+static const struct jeos_format_ops *image_format(const char *image, int fd, uint64_t size,
+                                                  struct jeos_err *err)
 {
-    static const char *const map[][2] = {
-        {".raw", "raw"}, {".img", "raw"}, {".qcow2", "qcow2"}, {".vmdk", "vmdk"}, {".vhd", "vpc"}};
     size_t l = strlen(image);
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        size_t sl = strlen(map[i][0]);
-        if (l > sl && strcmp(image + l - sl, map[i][0]) == 0)
-            return map[i][1];
+    const struct jeos_format_ops *f, *raw = jeos_format_find("raw");
+    struct sbuf names = {0};
+    size_t n = 0;
+    for (size_t i = 0; (f = jeos_formats[i]); i++) {
+        if (!f->c.qemu && strcmp(f->c.name, "elf"))
+            continue;
+        size_t sl = strlen(f->c.suffix);
+        if (l > sl && strcmp(image + l - sl, f->c.suffix) == 0) {
+            const char *why = f->c.probe(&f->c, fd, size);
+            if (why)
+                jeos_errf(err, -EINVAL, "%s: not a %s (%s)", image, f->c.title, why);
+            sbuf_free(&names);
+            return why ? NULL : f;
+        }
+        if (f->c.qemu)
+            sbuf_printf(&names, "%s%s", n++ ? ", " : "", f->c.suffix);
     }
+    /* By content: raw last, since a fixed VHD begins with the raw disk it holds. */
+    for (size_t i = 0; (f = jeos_formats[i]); i++)
+        if ((f->c.qemu || !strcmp(f->c.name, "elf")) && f != raw && !f->c.probe(&f->c, fd, size)) {
+            sbuf_free(&names);
+            return f;
+        }
+    if (!raw->c.probe(&raw->c, fd, size)) {
+        sbuf_free(&names);
+        return raw;
+    }
+    char *last = strrchr(names.s, ',');
+    if (last)
+        *last = 0;
+    jeos_errf(err, -EINVAL, "%s: unknown image type (expected %s or %s)", image, names.s,
+              last ? last + 2 : "");
+    sbuf_free(&names);
     return NULL;
-}
-
-/* Refuses a file whose bytes do not match its format (`fmt`, from its name) before QEMU is
-   started: otherwise the firmware would report "No bootable device" and wait forever. A raw
-   disk must carry the boot signature 55 AA at byte 510 (an MBR, or GPT's protective MBR). */
-static int check_image(const char *image, const char *fmt, uint64_t size, struct jeos_err *err)
-{
-    unsigned char h[512] = {0};
-    ssize_t got = read_head(image, h, sizeof(h));
-    if (got < 0)
-        return jeos_errf(err, -errno, "%s: %s", image, strerror(errno));
-    if (!strcmp(fmt, "raw")) {
-        if (got < 512 || h[510] != 0x55 || h[511] != 0xaa)
-            return jeos_errf(
-                err, -EINVAL, "%s: not a bootable disk (%s; expected a disk made by jeos build)",
-                image,
-                got < 512 ? "shorter than one sector" : "no boot signature 55 AA at byte 510");
-        return 0;
-    }
-    if (!strcmp(fmt, "qcow2") && (got < 4 || memcmp(h, "QFI\xfb", 4) != 0))
-        return jeos_errf(err, -EINVAL, "%s: not a qcow2 image (no QFI magic at its start)", image);
-    if (!strcmp(fmt, "vmdk") &&
-        (got < 21 || (memcmp(h, "KDMV", 4) != 0 && memcmp(h, "# Disk DescriptorFile", 21) != 0)))
-        return jeos_errf(err, -EINVAL,
-                         "%s: not a VMDK (neither a sparse header nor a descriptor at its start)",
-                         image);
-    if (!strcmp(fmt, "vpc")) {
-        /* fixed VHD: the footer is the last sector; dynamic: a copy is at the start too */
-        unsigned char f[8] = {0};
-        int fd = open(image, O_RDONLY | O_CLOEXEC);
-        bool ok = got >= 8 && memcmp(h, "conectix", 8) == 0;
-        if (fd >= 0 && !ok && size >= 512)
-            ok = pread(fd, f, 8, (off_t)size - 512) == 8 && memcmp(f, "conectix", 8) == 0;
-        if (fd >= 0)
-            close(fd);
-        if (!ok)
-            return jeos_errf(err, -EINVAL, "%s: not a VHD (no \"conectix\" footer)", image);
-    }
-    return 0;
 }
 
 /* Asks QEMU, through its QMP socket, to press the ACPI power button. */
@@ -426,16 +411,23 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         return rc;
     }
     const char *image = argv[optind];
-    const char *fmt = format_of(image);
     struct stat st;
     errno = 0;
-    if (stat(image, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int fd = open(image, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         jeos_errf(err, -ENOENT, "%s: %s", image, errno ? strerror(errno) : "not a file");
+        if (fd >= 0)
+            close(fd);
         sbuf_free(&fwd);
         return JEOS_EXIT_FAIL;
     }
-    unsigned char magic[4] = {0};
-    if (read_head(image, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0) {
+    const struct jeos_format_ops *f = image_format(image, fd, (uint64_t)st.st_size, err);
+    close(fd);
+    if (!f) {
+        sbuf_free(&fwd);
+        return JEOS_EXIT_FAIL;
+    }
+    if (!f->c.qemu) { /* the unikernel ELF */
         if (uefi) {
             sbuf_free(&fwd);
             jeos_errf(err, -EINVAL, "jeos run: --uefi: %s is an ELF, not a disk image", image);
@@ -446,16 +438,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         sbuf_free(&fwd);
         return rc;
     }
-    if (!fmt) {
-        jeos_errf(err, -EINVAL, "%s: unknown image type (expected .raw, .qcow2, .vmdk or .vhd)",
-                  image);
-        sbuf_free(&fwd);
-        return JEOS_EXIT_FAIL;
-    }
-    if (check_image(image, fmt, (uint64_t)st.st_size, err) < 0) {
-        sbuf_free(&fwd);
-        return JEOS_EXIT_FAIL;
-    }
+    const char *fmt = f->c.qemu;
     if (!strcmp(accel, "auto"))
         accel = auto_accel();
 
@@ -496,7 +479,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         argvq[n++] = "-snapshot";
     pid_t pid = -1;
     if (uefi) {
-        const char *code = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+        const char *code = jeos_boot_find("uefi")->firmware,
                    *tmpl = "/usr/share/OVMF/OVMF_VARS_4M.fd";
         char *data = NULL;
         size_t len = 0;

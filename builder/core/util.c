@@ -1,6 +1,7 @@
 /* util.c — whole files, atomic outputs, folders and numbers (see util.h). */
 #include "builder/core/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -168,6 +169,35 @@ int jeos_mkdir_p(const char *path, int mode, struct jeos_err *err)
             rc = jeos_errf(err, -ENOTDIR, "%s: exists and is not a folder", path);
     }
     free(p);
+    return rc;
+}
+
+int jeos_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -errno;
+    int rc = 0;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d)
+            return -errno;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char *p = xasprintf("%s/%s", path, e->d_name);
+            int r = jeos_remove_tree(p);
+            if (r && !rc)
+                rc = r;
+            free(p);
+        }
+        closedir(d);
+        if (rmdir(path) != 0 && !rc)
+            rc = -errno;
+    } else if (unlink(path) != 0 && !rc) {
+        rc = -errno;
+    }
     return rc;
 }
 

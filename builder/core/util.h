@@ -41,6 +41,13 @@ int jeos_write_file_atomic(const char *path, const void *data, size_t len, int m
 /* mkdir -p. Returns 0 or a negative errno with a message. */
 int jeos_mkdir_p(const char *path, int mode, struct jeos_err *err);
 
+/*
+ * rm -rf: removes `path` and, when it is a folder, everything under it (symlinks are removed,
+ * never followed). Best effort, for cleaning up our own temporary files: returns 0, or the
+ * first negative errno met.
+ */
+int jeos_remove_tree(const char *path);
+
 /* Parses a decimal integer in [min, max]; returns false when `s` is not one. */
 bool jeos_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 

@@ -13,6 +13,7 @@
 #include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/core/util.h"
+#include "builder/recipe/axis.h"
 #include "builder/recipe/recipe_parse.h"
 
 /* ---- field handlers: top level ---- */
@@ -187,63 +188,119 @@ static void f_network(struct loader *L, const struct node *v, void *o)
     }
 }
 
-/* image: */
-
-static const char *const format_names[RECIPE_FMT_COUNT] = {"raw", "qcow2", "vmdk", "vhd",
-                                                           "ova", "gce",   "elf"};
-
-const char *recipe_format_name(enum recipe_format f)
-{
-    return (unsigned)f < RECIPE_FMT_COUNT ? format_names[f] : "?";
-}
+/* image: the variable axes (axis.h), then the plain keys */
 
 const char *recipe_kind_name(enum recipe_kind k)
 {
     return k == RECIPE_UNIKERNEL ? "unikernel" : "appliance";
 }
 
-static void img_formats(struct loader *L, const struct node *v, void *o)
+bool recipe_has_format(const struct recipe *r, const char *format)
 {
-    struct recipe_image *im = o;
+    for (size_t i = 0; i < r->image.nformats; i++)
+        if (strcmp(r->image.formats[i], format) == 0)
+            return true;
+    return false;
+}
+
+/* The kind bits (JEOS_FOR_*) of the recipe being loaded; both while the kind is unknown. */
+static unsigned kind_bits(const struct loader *L)
+{
+    return L->kind == KIND_UNKNOWN ? JEOS_FOR_BOTH : 1u << L->kind;
+}
+
+/* The choice named `def` of `a`, as the table spells it (NULL when there is none). */
+static const char *default_one(const struct jeos_axis *a, const char *def)
+{
+    const struct jeos_choice *c = def ? jeos_axis_find(a, def) : NULL;
+    return c ? c->name : NULL;
+}
+
+/* One value of axis `a`: *out gets the choice's own name. */
+static bool get_choice(struct loader *L, const struct node *v, const struct jeos_axis *a,
+                       const char **out)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return false;
+    const struct jeos_choice *c = jeos_axis_find(a, s);
+    if (c && !(c->kinds & kind_bits(L))) {
+        rl_lerr(
+            L, v, "%s \"%s\" is only for kind %s recipes", a->what, s,
+            recipe_kind_name(c->kinds & JEOS_FOR_UNIKERNEL ? RECIPE_UNIKERNEL : RECIPE_APPLIANCE));
+        return false;
+    }
+    if (!c) {
+        struct sbuf list = {0};
+        jeos_axis_names(a, kind_bits(L), &list);
+        rl_lerr(L, v, "unknown %s \"%s\" (expected one of: %s)", a->what, s, list.s);
+        sbuf_free(&list);
+        return false;
+    }
+    *out = c->name;
+    return true;
+}
+
+/* A list of axis `a`'s values, in the order written, none twice. */
+static void get_choice_list(struct loader *L, const struct node *v, const struct jeos_axis *a,
+                            const char **out, size_t *n)
+{
     if (v->type != N_SEQ) {
-        rl_lerr(L, v, "expected a list of formats, got %s", rl_what_is(v));
+        rl_lerr(L, v, "expected a list of %ss, got %s", a->what, rl_what_is(v));
         return;
     }
     if (v->n == 0) {
-        rl_lerr(L, v, "the list is empty (at least one format is needed)");
+        struct sbuf list = {0};
+        jeos_axis_names(a, kind_bits(L), &list);
+        rl_lerr(L, v, "the list is empty (expected one or more of: %s)", list.s);
+        sbuf_free(&list);
         return;
     }
-    im->nformats = 0;
-    /* The elf format exists for unikernels only; appliance recipes don't list it as a choice. */
-    const char *names[RECIPE_FMT_COUNT];
-    memcpy(names, format_names, sizeof(names));
-    if (L->kind == RECIPE_APPLIANCE)
-        names[RECIPE_FMT_ELF] = NULL;
-    if (L->kind == RECIPE_UNIKERNEL) { /* list elf first for unikernels */
-        names[0] = "elf";
-        for (int i = 0; i < RECIPE_FMT_ELF; i++)
-            names[i + 1] = format_names[i];
-    }
+    *n = 0;
     for (size_t i = 0; i < v->n; i++) {
         const struct node *it = v->kids[i];
         size_t old = rl_path_push_index(L, i);
-        int f;
-        if (L->kind == RECIPE_APPLIANCE && it->type == N_SCALAR && strcmp(it->str, "elf") == 0) {
-            rl_lerr(L, it, "format \"elf\" is only for kind unikernel recipes");
-        } else if (rl_get_enum(L, it, "format", names, RECIPE_FMT_COUNT, &f)) {
-            enum recipe_format fmt = f;
-            if (L->kind == RECIPE_UNIKERNEL)
-                fmt = f == 0 ? RECIPE_FMT_ELF : (enum recipe_format)(f - 1);
+        const char *c;
+        if (get_choice(L, it, a, &c)) {
             bool dup = false;
-            for (size_t k = 0; k < im->nformats; k++)
-                dup |= im->formats[k] == fmt;
+            for (size_t k = 0; k < *n; k++)
+                dup |= strcmp(out[k], c) == 0;
             if (dup)
-                rl_lerr(L, it, "format \"%s\" is listed twice", it->str);
-            else
-                im->formats[im->nformats++] = fmt;
+                rl_lerr(L, it, "%s \"%s\" is listed twice", a->what, c);
+            else if (*n < RECIPE_MAX_CHOICES)
+                out[(*n)++] = c;
         }
         rl_path_pop(L, old);
     }
+}
+
+static void img_formats(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_image *im = o;
+    get_choice_list(L, v, &jeos_axis_format, im->formats, &im->nformats);
+}
+
+static void img_boot(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_image *im = o;
+    get_choice_list(L, v, &jeos_axis_boot, im->boot, &im->nboot);
+}
+
+static void img_root(struct loader *L, const struct node *v, void *o)
+{
+    get_choice(L, v, &jeos_axis_fs, &((struct recipe_image *)o)->root);
+}
+
+static void img_ptable(struct loader *L, const struct node *v, void *o)
+{
+    get_choice(L, v, &jeos_axis_ptable, &((struct recipe_image *)o)->ptable);
+}
+
+/* A key a choice brings (image.compression, brought by squashfs): read here, checked against
+   the chosen root filesystem once the whole image mapping is read (image_keys). */
+static void img_compression(struct loader *L, const struct node *v, void *o)
+{
+    get_choice(L, v, &jeos_axis_compression, &((struct recipe_image *)o)->compression);
 }
 
 static void img_size(struct loader *L, const struct node *v, void *o)
@@ -254,56 +311,6 @@ static void img_size(struct loader *L, const struct node *v, void *o)
 static void img_data(struct loader *L, const struct node *v, void *o)
 {
     rl_get_size(L, v, 1 * MIB, 16 * TIB, &((struct recipe_image *)o)->data_size);
-}
-
-static void img_root(struct loader *L, const struct node *v, void *o)
-{
-    static const char *const roots[] = {"squashfs", "ext4"};
-    int x;
-    if (rl_get_enum(L, v, "root filesystem", roots, 2, &x))
-        ((struct recipe_image *)o)->root = x;
-}
-
-static void img_compression(struct loader *L, const struct node *v, void *o)
-{
-    static const char *const comps[] = {"lz4", "zstd", "xz", "gzip", "lzo"};
-    int x;
-    if (rl_get_enum(L, v, "compression", comps, 5, &x))
-        ((struct recipe_image *)o)->compression = comps[x];
-}
-
-static void img_boot(struct loader *L, const struct node *v, void *o)
-{
-    struct recipe_image *im = o;
-    static const char *const boots[] = {"bios", "uefi"};
-    if (v->type != N_SEQ) {
-        rl_lerr(L, v, "expected a list such as [bios, uefi], got %s", rl_what_is(v));
-        return;
-    }
-    if (v->n == 0) {
-        rl_lerr(L, v, "the list is empty (expected bios, uefi or both)");
-        return;
-    }
-    im->boot = 0;
-    for (size_t i = 0; i < v->n; i++) {
-        size_t old = rl_path_push_index(L, i);
-        int x;
-        if (rl_get_enum(L, v->kids[i], "boot method", boots, 2, &x)) {
-            unsigned bit = x == 0 ? RECIPE_BOOT_BIOS : RECIPE_BOOT_UEFI;
-            if (im->boot & bit)
-                rl_lerr(L, v->kids[i], "\"%s\" is listed twice", boots[x]);
-            im->boot |= bit;
-        }
-        rl_path_pop(L, old);
-    }
-}
-
-static void img_ptable(struct loader *L, const struct node *v, void *o)
-{
-    static const char *const pts[] = {"gpt", "mbr"};
-    int x;
-    if (rl_get_enum(L, v, "partition table", pts, 2, &x))
-        ((struct recipe_image *)o)->ptable = x;
 }
 
 static void img_timeout(struct loader *L, const struct node *v, void *o)
@@ -324,10 +331,80 @@ static const struct field image_fields[] = {
     {"timeout", img_timeout, K_ANY, false},
 };
 
+/* The recipe_image member a brought key fills (axis.h: a choice's keys). */
+static const char **brought_key(struct recipe_image *im, const char *key)
+{
+    return strcmp(key, "compression") == 0 ? &im->compression : NULL;
+}
+
+/* A key some root filesystem brings is allowed only with a root that brings it. */
+static void check_brought_keys(struct loader *L, const struct node *v, struct recipe_image *im)
+{
+    const struct jeos_choice *root = im->root ? jeos_axis_find(&jeos_axis_fs, im->root) : NULL, *c;
+    for (size_t i = 0; (c = jeos_axis_fs.choice(i)); i++)
+        for (const struct jeos_key *k = c->keys; k && k->name; k++) {
+            const char **slot = brought_key(im, k->name);
+            bool ours = false;
+            for (const struct jeos_key *rk = root ? root->keys : NULL; rk && rk->name; rk++)
+                ours |= strcmp(rk->name, k->name) == 0;
+            if (!slot || !*slot || ours)
+                continue;
+            for (size_t j = 0; j + 1 < v->n; j += 2)
+                if (v->kids[j]->type == N_SCALAR && strcmp(v->kids[j]->str, k->name) == 0) {
+                    size_t old = rl_path_push_key(L, k->name);
+                    rl_lerr(L, v->kids[j + 1],
+                            "only with image.root: %s (this recipe's root is %s)", c->name,
+                            im->root ? im->root : "none");
+                    rl_path_pop(L, old);
+                }
+            *slot = NULL;
+        }
+}
+
+/* The value `choice` has for axis key `key` in `im` (single-valued axes). */
+static const char *image_value(const struct recipe_image *im, const char *key)
+{
+    if (strcmp(key, jeos_axis_ptable.key) == 0)
+        return im->ptable ? im->ptable : jeos_axis_ptable.def[RECIPE_APPLIANCE];
+    if (strcmp(key, jeos_axis_fs.key) == 0)
+        return im->root;
+    return NULL;
+}
+
+/* A chosen value whose needs (axis.h) the rest of the image does not meet. */
+static void check_needs(struct loader *L, const struct node *v, const struct recipe_image *im)
+{
+    for (size_t j = 0; j + 1 < v->n; j += 2) {
+        const struct node *k = v->kids[j], *val = v->kids[j + 1];
+        if (k->type != N_SCALAR || strcmp(k->str, jeos_axis_boot.key) || val->type != N_SEQ)
+            continue;
+        for (size_t i = 0; i < val->n; i++) {
+            const struct jeos_choice *c = val->kids[i]->type == N_SCALAR
+                                              ? jeos_axis_find(&jeos_axis_boot, val->kids[i]->str)
+                                              : NULL;
+            const char *have = c && c->needs[0] ? image_value(im, c->needs[0]) : NULL;
+            if (!have || strcmp(have, c->needs[1]) == 0)
+                continue;
+            size_t old = rl_path_push_key(L, k->str), old2 = rl_path_push_index(L, i);
+            rl_lerr(L, val->kids[i], "%s needs image.%s: %s (got %s)", c->name, c->needs[0],
+                    c->needs[1], have);
+            rl_path_pop(L, old2);
+            rl_path_pop(L, old);
+        }
+    }
+}
+
 static void f_image(struct loader *L, const struct node *v, void *o)
 {
-    rl_walk_map(L, v, image_fields, sizeof(image_fields) / sizeof(image_fields[0]),
-                &((struct recipe *)o)->image);
+    struct recipe_image *im = &((struct recipe *)o)->image;
+    rl_walk_map(L, v, image_fields, sizeof(image_fields) / sizeof(image_fields[0]), im);
+    if (v->type == N_MAP)
+        check_needs(L, v, im);
+    if (v->type == N_MAP && L->kind == RECIPE_APPLIANCE) {
+        if (!im->root)
+            im->root = default_one(&jeos_axis_fs, jeos_axis_fs.def[RECIPE_APPLIANCE]);
+        check_brought_keys(L, v, im);
+    }
 }
 
 /* files: [{src, dst, mode, owner, group}] */
@@ -905,20 +982,62 @@ static void set_defaults(struct recipe *r)
 {
     r->memory = 0;
     r->cpus = 1;
-    r->image.root = RECIPE_ROOT_SQUASHFS;
-    r->image.boot = RECIPE_BOOT_BIOS | RECIPE_BOOT_UEFI;
-    r->image.ptable = RECIPE_PT_GPT;
     r->exclude_defaults = true;
     r->network.mode = RECIPE_NET_DHCP;
+}
+
+/* Splits `def` (space-separated choice names of `a`) into out[], as the tables spell them. */
+static void default_list(const struct jeos_axis *a, const char *def, const char **out, size_t *n)
+{
+    *n = 0;
+    for (const char *p = def; p && *p && *n < RECIPE_MAX_CHOICES;) {
+        size_t len = strcspn(p, " ");
+        const struct jeos_choice *c;
+        for (size_t i = 0; (c = a->choice(i)); i++)
+            if (strlen(c->name) == len && strncmp(c->name, p, len) == 0)
+                out[(*n)++] = c->name;
+        p += len + (p[len] == ' ');
+    }
+}
+
+/* The image axes a recipe left out take their defaults: the axes' own, by kind, and the keys
+   the chosen root filesystem brings (axis.h). */
+static void image_defaults(struct recipe *r)
+{
+    struct recipe_image *im = &r->image;
+    if (!im->nformats)
+        default_list(&jeos_axis_format, jeos_axis_format.def[r->kind], im->formats, &im->nformats);
+    if (!im->ptable)
+        im->ptable = default_one(&jeos_axis_ptable, jeos_axis_ptable.def[r->kind]);
+    if (!im->nboot) {
+        /* the default methods that work with the rest of the image (mbr: bios alone) */
+        const char *all[RECIPE_MAX_CHOICES];
+        size_t n;
+        default_list(&jeos_axis_boot, jeos_axis_boot.def[r->kind], all, &n);
+        for (size_t i = 0; i < n; i++) {
+            const struct jeos_choice *c = jeos_axis_find(&jeos_axis_boot, all[i]);
+            const char *have = c->needs[0] ? image_value(im, c->needs[0]) : NULL;
+            if (!have || strcmp(have, c->needs[1]) == 0)
+                im->boot[im->nboot++] = all[i];
+        }
+    }
+    if (r->kind != RECIPE_APPLIANCE)
+        return;
+    if (!im->root)
+        im->root = default_one(&jeos_axis_fs, jeos_axis_fs.def[r->kind]);
+    const struct jeos_choice *root = jeos_axis_find(&jeos_axis_fs, im->root);
+    for (const struct jeos_key *k = root ? root->keys : NULL; k && k->name; k++) {
+        const char **slot = brought_key(im, k->name);
+        if (slot && !*slot)
+            *slot = default_one(k->axis, k->def);
+    }
 }
 
 static void finish_defaults(struct recipe *r)
 {
     if (!r->memory)
         r->memory = r->kind == RECIPE_UNIKERNEL ? 32 * MIB : 512 * MIB;
-    if (!r->image.nformats)
-        r->image.formats[r->image.nformats++] =
-            r->kind == RECIPE_UNIKERNEL ? RECIPE_FMT_ELF : RECIPE_FMT_RAW;
+    image_defaults(r);
     if (!r->version)
         r->version = xstrdup("1");
     if (!r->hostname && r->name) {
@@ -934,8 +1053,6 @@ static void finish_defaults(struct recipe *r)
             r->debian.suite = xstrdup("bookworm");
         if (!r->debian.components.n)
             rl_strlist_push(&r->debian.components, "main", NULL);
-        if (!r->image.compression)
-            r->image.compression = "lz4";
         if (!r->service.user)
             r->service.user = xstrdup("root");
     }

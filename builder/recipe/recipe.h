@@ -29,22 +29,6 @@ struct recipe_env {
 
 enum recipe_kind { RECIPE_APPLIANCE, RECIPE_UNIKERNEL };
 
-enum recipe_format {
-    RECIPE_FMT_RAW,
-    RECIPE_FMT_QCOW2,
-    RECIPE_FMT_VMDK,
-    RECIPE_FMT_VHD,
-    RECIPE_FMT_OVA,
-    RECIPE_FMT_GCE,
-    RECIPE_FMT_ELF, /* unikernel only: the bare ELF */
-    RECIPE_FMT_COUNT
-};
-
-enum recipe_root { RECIPE_ROOT_SQUASHFS, RECIPE_ROOT_EXT4 };
-enum recipe_ptable { RECIPE_PT_GPT, RECIPE_PT_MBR };
-#define RECIPE_BOOT_BIOS 1u
-#define RECIPE_BOOT_UEFI 2u
-
 enum recipe_net_mode { RECIPE_NET_NONE, RECIPE_NET_DHCP, RECIPE_NET_STATIC };
 enum recipe_restart { RECIPE_RESTART_ALWAYS, RECIPE_RESTART_ON_FAILURE, RECIPE_RESTART_NO };
 
@@ -56,16 +40,23 @@ struct recipe_network {
     struct recipe_strlist dns;
 };
 
+/* The image's variable axes hold choice names of the tables in images/ and boot/ (axis.h),
+   validated and defaulted by the loader; the strings are the tables' own (never freed). */
+#define RECIPE_MAX_CHOICES 16
+
 struct recipe_image {
-    enum recipe_format formats[RECIPE_FMT_COUNT]; /* in the order written, no duplicates */
+    const char *formats[RECIPE_MAX_CHOICES]; /* jeos_axis_format, in the order written, no
+                                                duplicates; default [raw] (unikernels: [elf]) */
     size_t nformats;
-    uint64_t size;      /* bytes; 0 = just big enough */
-    uint64_t data_size; /* bytes of a writable data partition; 0 = none (tmpfs overlay) */
-    enum recipe_root root;
-    const char *compression; /* squashfs: "lz4" (default), "zstd", "xz", "gzip" or "lzo" */
-    unsigned boot;           /* RECIPE_BOOT_* bits */
-    enum recipe_ptable ptable;
-    int timeout; /* GRUB menu timeout, seconds */
+    uint64_t size;           /* bytes; 0 = just big enough */
+    uint64_t data_size;      /* bytes of a writable data partition; 0 = none (tmpfs overlay) */
+    const char *root;        /* jeos_axis_fs: "squashfs" (default) or "ext4"; NULL for unikernels */
+    const char *compression; /* jeos_axis_compression, brought by squashfs (default lz4); NULL
+                                when the root filesystem has no such key */
+    const char *boot[RECIPE_MAX_CHOICES]; /* jeos_axis_boot; default [bios, uefi] */
+    size_t nboot;
+    const char *ptable; /* jeos_axis_ptable: "gpt" (default) or "mbr" */
+    int timeout;        /* GRUB menu timeout, seconds */
 };
 
 struct recipe_file {
@@ -172,9 +163,11 @@ int recipe_load_file(const char *path, struct recipe **out, struct jeos_err *err
 
 void recipe_free(struct recipe *r);
 
-/* Names of formats, kinds and so on, as written in recipes. */
-const char *recipe_format_name(enum recipe_format f);
+/* The kind's name, as written in recipes. */
 const char *recipe_kind_name(enum recipe_kind k);
+
+/* True when image.formats lists `format`. */
+bool recipe_has_format(const struct recipe *r, const char *format);
 
 /*
  * Parses a size with an optional binary unit: "512", "16K", "16M", "2G", "1T",

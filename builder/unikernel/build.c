@@ -1,8 +1,6 @@
 /* build.c — jeos build for unikernel recipes: compile, link per platform, GRUB
  * disk and its formats. */
-#define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include "builder/core/alloc.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/output/output.h"
 #include "images/format.h"
 #include "builder/unikernel/build.h"
 #include "builder/unikernel/files.h"
@@ -89,19 +88,6 @@ int uk_kit_find(char **kit, struct jeos_err *err)
     }
     *kit = dir;
     return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A C string literal for s (quotes, backslashes and control bytes escaped). */
@@ -217,15 +203,15 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
  * The GRUB disk (BIOS + UEFI) of the multiboot2 ELF, through the same rootless writer as the
  * appliance disk (boot/disk.h): GPT with a BIOS boot partition and the ESP holding
  * /boot/NAME.elf; identifiers from the recipe's "name-version", FAT times from
- * SOURCE_DATE_EPOCH, so the same recipe gives the same bytes. Written to `raw` atomically; then
- * every other disk format of the recipe from it into `dest`.
+ * SOURCE_DATE_EPOCH, so the same recipe gives the same bytes. Written to `raw`; then every
+ * other disk format of the recipe from it into `dest`.
  */
 static int make_disks(const struct jeos_ctx *ctx, const struct recipe *r, const char *elf,
                       const char *raw, const char *dest, struct jeos_err *err)
 {
     struct jeos_disk_spec ds = {.kind = JEOS_DISK_MULTIBOOT2, .kernel = elf};
     char *seed = NULL;
-    int rc = jeos_disk_spec_from_recipe(r, &ds, &seed, err);
+    int rc = jeos_output_disk_spec(r, &ds, &seed, err);
     if (rc < 0)
         return rc;
     ds.rootfstype = NULL; /* no root partition: the kernel is the whole system */
@@ -241,17 +227,10 @@ static int make_disks(const struct jeos_ctx *ctx, const struct recipe *r, const 
         jeos_err_move(err, &sub);
     }
     jeos_err_free(&sub);
-
-    /* the other disk formats, from that raw (a "raw" whose output is `raw` itself stays) */
-    const char *names[RECIPE_FMT_COUNT];
-    size_t n = 0;
-    for (size_t i = 0; i < r->image.nformats; i++)
-        if (r->image.formats[i] != RECIPE_FMT_ELF)
-            names[n++] = recipe_format_name(r->image.formats[i]);
-    struct jeos_format_opts fo = {
-        .name = r->name, .cpus = r->cpus, .memory = r->memory, .seed = seed};
-    if (rc == 0 && n > 0)
-        rc = jeos_formats_write(ctx, raw, dest, r->name, names, n, &fo, err);
+    struct jeos_format_opts fo = jeos_output_format_opts(r, seed);
+    if (rc == 0)
+        rc = jeos_formats_write(ctx, raw, dest, r->name, r->image.formats, r->image.nformats, &fo,
+                                err);
     free(kname);
     free(seed);
     return rc;
@@ -303,8 +282,8 @@ static int part_names(struct size_part *part, struct jeos_err *err)
  * musl, kernel: each symbol of the ELF counted for the first part defining its name) and its
  * largest symbols.
  */
-static int print_size_report(const char *elf, struct size_part *parts, size_t nparts,
-                             struct jeos_err *err)
+static int print_size_report(const char *elf, const char *shown, struct size_part *parts,
+                             size_t nparts, struct jeos_err *err)
 {
     struct stat st;
     if (stat(elf, &st) < 0)
@@ -348,7 +327,7 @@ static int print_size_report(const char *elf, struct size_part *parts, size_t np
         }
         line = nl ? nl + 1 : NULL;
     }
-    printf("%s: %lld bytes (%.1f KiB)\ncode and data (sized symbols) by part:\n", elf,
+    printf("%s: %lld bytes (%.1f KiB)\ncode and data (sized symbols) by part:\n", shown,
            (long long)st.st_size, (double)st.st_size / 1024);
     for (size_t i = 0; i < nparts; i++)
         printf("  %8llu  %s\n", (unsigned long long)parts[i].bytes, parts[i].label);
@@ -360,172 +339,190 @@ static int print_size_report(const char *elf, struct size_part *parts, size_t np
     return 0;
 }
 
-int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit,
-             const char *out_dir, int size_report, struct jeos_err *err)
+/* Everything one unikernel build holds, freed in one place. */
+struct ukb {
+    const struct jeos_ctx *ctx;
+    const struct recipe *r;
+    const char *kit;
+    struct jeos_output out;
+    char *tmp;         /* objects and generated files (TMPDIR/jeos-uk.XXXXXX) */
+    char *gcc_include; /* gcc's own headers (stddef.h, stdarg.h...) */
+    char **libs;       /* the recipe's libs as musl .a paths */
+    char **objs;       /* one per source */
+    char *info_o, *files_o;
+};
+
+/* The recipe's libs: static musl libraries only. */
+static int find_libs(struct ukb *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    b->libs = xcalloc(r->libs.n + 1, sizeof(char *));
+    for (size_t i = 0; i < r->libs.n; i++) {
+        b->libs[i] = xasprintf("%s/lib%s.a", MUSL_LIB, r->libs.v[i]);
+        if (!is_file(b->libs[i]))
+            return jeos_errf(err, -ENOENT, "%s:%d:%d: libs: %s: no %s (static musl libraries only)",
+                             r->path, r->libs.pos ? r->libs.pos[i].line : 0,
+                             r->libs.pos ? r->libs.pos[i].col : 0, r->libs.v[i], b->libs[i]);
+    }
+    return 0;
+}
+
+/* The recipe's sources, the generated app_info.c and the embedded file archive, as objects. */
+static int compile_all(struct ukb *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    struct sbuf inc = {0};
+    char *inc_argv[] = {"gcc", "-print-file-name=include", NULL};
+    int rc = jeos_spawn(inc_argv, &inc, err);
+    if (rc == 0) {
+        inc.s[strcspn(inc.s, "\n")] = '\0';
+        b->gcc_include = xstrdup(inc.s);
+    }
+    sbuf_free(&inc);
+    b->objs = xcalloc(r->sources.n + 1, sizeof(char *));
+    for (size_t i = 0; i < r->sources.n && rc == 0; i++) {
+        char *src = xasprintf("%s/%s", r->dir, r->sources.v[i]);
+        b->objs[i] = xasprintf("%s/src%zu.o", b->tmp, i);
+        jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", src);
+        rc = compile(b->kit, b->gcc_include, r, (long)i, src, b->objs[i], err);
+        free(src);
+    }
+    if (rc < 0)
+        return rc;
+    char *info_c = xasprintf("%s/app_info.c", b->tmp);
+    char *cpio = xasprintf("%s/files.cpio", b->tmp), *files_s = xasprintf("%s/files.S", b->tmp);
+    b->info_o = xasprintf("%s/app_info.o", b->tmp);
+    b->files_o = xasprintf("%s/files.o", b->tmp);
+    if ((rc = write_app_info(r, info_c, err)) == 0)
+        rc = compile(b->kit, b->gcc_include, r, -1, info_c, b->info_o, err);
+    if (rc == 0 && (rc = uk_files_cpio(b->ctx, r, cpio, err)) == 0)
+        rc = write_files_asm(cpio, files_s, err);
+    if (rc == 0) {
+        char *as_argv[] = {"gcc", "-c", "-o", b->files_o, files_s, NULL};
+        if ((rc = jeos_spawn(as_argv, NULL, err)) < 0)
+            jeos_errf(err, rc, "%s: assembling the file archive failed", r->path);
+    }
+    free(info_c), free(cpio), free(files_s);
+    return rc;
+}
+
+/* The size report's parts of a link: argv is "sh uk-link.sh OUT KERNEL.a LDS runtime app...
+   libs... libc.a NULL", `n` its length. */
+static int size_report(const char *elf, const char *shown, char **argv, size_t n,
+                       struct jeos_err *err)
+{
+    char *kernel_files[] = {argv[3], NULL}, *runtime_files[] = {argv[5], NULL};
+    char *libc_files[] = {argv[n - 1], NULL};
+    char *last = argv[n - 1];
+    argv[n - 1] = NULL; /* the application's part: argv[6 .. n-2] */
+    struct size_part parts[] = {
+        {"application (sources, libs, files)", argv + 6, NULL, 0, 0},
+        {"runtime (runtime/libc)", runtime_files, NULL, 0, 0},
+        {"musl libc.a", libc_files, NULL, 0, 0},
+        {"kernel", kernel_files, NULL, 0, 0},
+    };
+    size_t np = sizeof(parts) / sizeof(parts[0]);
+    int rc = print_size_report(elf, shown, parts, np, err);
+    for (size_t i = 0; i < np; i++) {
+        for (size_t k = 0; k < parts[i].n; k++)
+            free(parts[i].names[k]);
+        free(parts[i].names);
+    }
+    argv[n - 1] = last;
+    return rc;
+}
+
+/* Links the objects with platform p's kernel into `elf` through the kit's uk-link.sh. */
+static int link_platform(struct ukb *b, const struct platform_out *p, const char *elf, bool report,
+                         struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    char *link = xasprintf("%s/uk-link.sh", b->kit);
+    char *lib = xasprintf("%s/lib/libuk-%s.a", b->kit, p->platform);
+    char *lds = xasprintf("%s/kernel.ld", b->kit);
+    char *runtime = xasprintf("%s/lib/uk-runtime.o", b->kit);
+    size_t n = 0;
+    char **argv = xcalloc(r->sources.n + r->libs.n + 10, sizeof(char *));
+    argv[n++] = "sh";
+    argv[n++] = link;
+    argv[n++] = (char *)elf;
+    argv[n++] = lib;
+    argv[n++] = lds;
+    argv[n++] = runtime;
+    for (size_t i = 0; i < r->sources.n; i++)
+        argv[n++] = b->objs[i];
+    argv[n++] = b->info_o;
+    argv[n++] = b->files_o;
+    for (size_t i = 0; i < r->libs.n; i++)
+        argv[n++] = b->libs[i];
+    argv[n++] = MUSL_LIB "/libc.a";
+    argv[n] = NULL;
+    jeos_log(b->ctx, JEOS_LOG_INFO, "link %s (platform %s)", elf, p->platform);
+    struct jeos_err sub = {0};
+    int rc = jeos_spawn(argv, NULL, &sub);
+    if (rc < 0) {
+        jeos_errf(err, rc, "%s: linking %s failed:", r->path, elf);
+        jeos_err_move(err, &sub);
+    }
+    jeos_err_free(&sub);
+    if (rc == 0 && report) {
+        /* named where it will be once the build is in place */
+        char *shown = xasprintf("%s/%s%s", b->out.dir, r->name, p->suffix);
+        rc = size_report(elf, shown, argv, n, err);
+        free(shown);
+    }
+    free(argv), free(link), free(lib), free(lds), free(runtime);
+    return rc;
+}
+
+static void ukb_free(struct ukb *b)
+{
+    if (b->tmp)
+        jeos_remove_tree(b->tmp);
+    for (size_t i = 0; b->libs && b->libs[i]; i++)
+        free(b->libs[i]);
+    for (size_t i = 0; b->objs && i < b->r->sources.n; i++)
+        free(b->objs[i]);
+    free(b->libs), free(b->objs), free(b->tmp), free(b->gcc_include), free(b->info_o),
+        free(b->files_o);
+    jeos_output_abort(&b->out); /* nothing after a commit */
+}
+
+int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit,
+                    const char *out_dir, bool report_size, struct jeos_err *err)
 {
     if (r->kind != RECIPE_UNIKERNEL)
-        return jeos_errf(err, -EINVAL, "%s: kind: uk_build needs a unikernel recipe", r->path);
-    /* Disk formats: raw, qcow2, vmdk, vhd, ova, gce, all from one GRUB disk. NAME.raw is kept
-       in the output folder only when raw is asked for; otherwise it is made in the build's
-       temporary folder and removed with it. */
-    int want_raw = 0, want_disk = 0;
-    for (size_t i = 0; i < r->image.nformats; i++) {
-        enum recipe_format f = r->image.formats[i];
-        if (f == RECIPE_FMT_ELF)
-            continue;
-        if (!jeos_format_find(recipe_format_name(f)))
-            return jeos_errf(err, -ENOTSUP,
-                             "%s: image.formats: %s: not built for unikernels (expected elf, "
-                             "raw, qcow2, vmdk, vhd, ova or gce)",
-                             r->path, recipe_format_name(f));
-        want_disk = 1;
-        if (f == RECIPE_FMT_RAW)
-            want_raw = 1;
+        return jeos_errf(err, -EINVAL, "%s: kind: not a unikernel", r->path);
+    struct ukb b = {.ctx = ctx, .r = r, .kit = kit};
+    /* Every format but elf is a disk, made from one GRUB disk. NAME.raw is kept only when raw
+       is asked for; otherwise it is made in the build's temporary folder. */
+    bool want_disk = false;
+    for (size_t i = 0; i < r->image.nformats; i++)
+        want_disk |= jeos_format_find(r->image.formats[i])->convert != NULL;
+    int rc = find_libs(&b, err);
+    if (rc == 0)
+        rc = jeos_output_begin(out_dir, r->name, &b.out, err);
+    b.tmp = xasprintf("%s/jeos-uk.XXXXXX", ctx->tmpdir);
+    if (rc == 0 && !mkdtemp(b.tmp)) {
+        rc = jeos_errf(err, -errno, "%s: %s", b.tmp, strerror(errno));
+        free(b.tmp);
+        b.tmp = NULL;
     }
-    char **libs = xcalloc(r->libs.n + 1, sizeof(char *));
-    for (size_t i = 0; i < r->libs.n; i++) {
-        libs[i] = xasprintf("%s/lib%s.a", MUSL_LIB, r->libs.v[i]);
-        if (!is_file(libs[i])) {
-            int rc =
-                jeos_errf(err, -ENOENT, "%s:%d:%d: libs: %s: no %s (static musl libraries only)",
-                          r->path, r->libs.pos ? r->libs.pos[i].line : 0,
-                          r->libs.pos ? r->libs.pos[i].col : 0, r->libs.v[i], libs[i]);
-            for (size_t k = 0; k <= i; k++)
-                free(libs[k]);
-            free(libs);
-            return rc;
-        }
-    }
-
-    int rc = 0;
-    char *tmp = xasprintf("%s/jeos-uk.XXXXXX", ctx->tmpdir);
-    char *dest = xasprintf("%s/%s", out_dir, r->name);
-    char **objs = xcalloc(r->sources.n + 1, sizeof(char *));
-    char *info_c = NULL, *info_o = NULL, *gcc_include = NULL;
-    char *files_cpio = NULL, *files_s = NULL, *files_o = NULL;
-    struct sbuf inc = {0};
-    if (!mkdtemp(tmp)) {
-        rc = jeos_errf(err, -errno, "%s: %s", tmp, strerror(errno));
-        free(tmp);
-        tmp = NULL;
-        goto out;
-    }
-    if ((rc = jeos_mkdir_p(dest, 0755, err)) < 0)
-        goto out;
-    char *inc_argv[] = {"gcc", "-print-file-name=include", NULL};
-    if ((rc = jeos_spawn(inc_argv, &inc, err)) < 0)
-        goto out;
-    inc.s[strcspn(inc.s, "\n")] = '\0';
-    gcc_include = xstrdup(inc.s);
-
-    for (size_t i = 0; i < r->sources.n; i++) {
-        char *src = xasprintf("%s/%s", r->dir, r->sources.v[i]);
-        objs[i] = xasprintf("%s/src%zu.o", tmp, i);
-        jeos_log(ctx, JEOS_LOG_INFO, "compile %s", src);
-        rc = compile(kit, gcc_include, r, (long)i, src, objs[i], err);
-        free(src);
-        if (rc < 0)
-            goto out;
-    }
-    info_c = xasprintf("%s/app_info.c", tmp);
-    info_o = xasprintf("%s/app_info.o", tmp);
-    if ((rc = write_app_info(r, info_c, err)) < 0 ||
-        (rc = compile(kit, gcc_include, r, -1, info_c, info_o, err)) < 0)
-        goto out;
-    files_cpio = xasprintf("%s/files.cpio", tmp);
-    files_s = xasprintf("%s/files.S", tmp);
-    files_o = xasprintf("%s/files.o", tmp);
-    if ((rc = uk_files_cpio(ctx, r, files_cpio, err)) < 0 ||
-        (rc = write_files_asm(files_cpio, files_s, err)) < 0)
-        goto out;
-    {
-        char *as_argv[] = {"gcc", "-c", "-o", files_o, files_s, NULL};
-        if ((rc = jeos_spawn(as_argv, NULL, err)) < 0) {
-            jeos_errf(err, rc, "%s: assembling the file archive failed", r->path);
-            goto out;
-        }
-    }
-
-    for (size_t p = 0; p < sizeof(platforms) / sizeof(platforms[0]); p++) {
-        char *elf = xasprintf("%s/%s%s", dest, r->name, platforms[p].suffix);
-        char *link = xasprintf("%s/uk-link.sh", kit);
-        char *lib = xasprintf("%s/lib/libuk-%s.a", kit, platforms[p].platform);
-        char *lds = xasprintf("%s/kernel.ld", kit);
-        char *runtime = xasprintf("%s/lib/uk-runtime.o", kit);
-        size_t n = 0;
-        char **argv = xcalloc(r->sources.n + r->libs.n + 10, sizeof(char *));
-        argv[n++] = "sh";
-        argv[n++] = link;
-        argv[n++] = elf;
-        argv[n++] = lib;
-        argv[n++] = lds;
-        argv[n++] = runtime;
-        for (size_t i = 0; i < r->sources.n; i++)
-            argv[n++] = objs[i];
-        argv[n++] = info_o;
-        argv[n++] = files_o;
-        for (size_t i = 0; i < r->libs.n; i++)
-            argv[n++] = libs[i];
-        argv[n++] = MUSL_LIB "/libc.a";
-        argv[n] = NULL;
-        jeos_log(ctx, JEOS_LOG_INFO, "link %s (platform %s)", elf, platforms[p].platform);
-        struct jeos_err sub = {0};
-        rc = jeos_spawn(argv, NULL, &sub);
-        if (rc < 0) {
-            jeos_errf(err, rc, "%s: linking %s failed:", r->path, elf);
-            jeos_err_move(err, &sub);
-        }
-        jeos_err_free(&sub);
-        if (rc == 0 && p == 0 && size_report) {
-            /* argv: sh uk-link.sh OUT KERNEL.a LDS runtime app... libs... libc.a */
-            char *kernel_files[] = {lib, NULL}, *runtime_files[] = {runtime, NULL};
-            char *libc_files[] = {MUSL_LIB "/libc.a", NULL};
-            argv[n - 1] = NULL; /* the application's part: argv[6 .. n-2] */
-            struct size_part parts[] = {
-                {"application (sources, libs, files)", argv + 6, NULL, 0, 0},
-                {"runtime (runtime/libc)", runtime_files, NULL, 0, 0},
-                {"musl libc.a", libc_files, NULL, 0, 0},
-                {"kernel", kernel_files, NULL, 0, 0},
-            };
-            size_t np = sizeof(parts) / sizeof(parts[0]);
-            rc = print_size_report(elf, parts, np, err);
-            for (size_t i = 0; i < np; i++) {
-                for (size_t k = 0; k < parts[i].n; k++)
-                    free(parts[i].names[k]);
-                free(parts[i].names);
-            }
-        }
+    if (rc == 0)
+        rc = compile_all(&b, err);
+    for (size_t p = 0; rc == 0 && p < sizeof(platforms) / sizeof(platforms[0]); p++) {
+        char *elf = xasprintf("%s/%s%s", b.out.stage, r->name, platforms[p].suffix);
+        rc = link_platform(&b, &platforms[p], elf, p == 0 && report_size, err);
         if (rc == 0 && p == 0 && want_disk) {
-            char *raw = xasprintf("%s/%s.raw", want_raw ? dest : tmp, r->name);
-            rc = make_disks(ctx, r, elf, raw, dest, err);
+            char *raw =
+                xasprintf("%s/%s.raw", recipe_has_format(r, "raw") ? b.out.stage : b.tmp, r->name);
+            rc = make_disks(ctx, r, elf, raw, b.out.stage, err);
             free(raw);
         }
-        free(argv);
         free(elf);
-        free(link);
-        free(lib);
-        free(lds);
-        free(runtime);
-        if (rc < 0)
-            goto out;
     }
-out:
-    for (size_t i = 0; i < r->libs.n; i++)
-        free(libs[i]);
-    free(libs);
-    if (tmp)
-        rm_rf(tmp);
-    for (size_t i = 0; i < r->sources.n; i++)
-        free(objs[i]);
-    free(objs);
-    free(info_c);
-    free(info_o);
-    free(files_cpio);
-    free(files_s);
-    free(files_o);
-    free(gcc_include);
-    sbuf_free(&inc);
-    free(tmp);
-    free(dest);
+    if (rc == 0)
+        rc = jeos_output_commit(&b.out, err);
+    ukb_free(&b);
     return rc;
 }

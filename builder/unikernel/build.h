@@ -1,11 +1,13 @@
-/* build.h — host side: compile a unikernel recipe's sources and link them with the
- * kernel. */
-#ifndef JEOS_UKBUILD_H
-#define JEOS_UKBUILD_H
+/* build.h — `jeos build` for a unikernel recipe: compile its sources, link them with the kernel
+ * once per platform, the GRUB disk and its formats. */
+#ifndef JEOS_UNIKERNEL_BUILD_H
+#define JEOS_UNIKERNEL_BUILD_H
 
-#include "builder/core/ctx.h"
-#include "builder/core/err.h"
-#include "builder/recipe/recipe.h"
+#include <stdbool.h>
+
+struct jeos_ctx;
+struct jeos_err;
+struct recipe;
 
 /*
  * uk_kit_find: the unikernel kit (headers, kernel libraries, linker script, link helper):
@@ -15,7 +17,7 @@
 int uk_kit_find(char **kit, struct jeos_err *err);
 
 /*
- * uk_build: builds recipe r (kind unikernel) into <out_dir>/<name>/:
+ * Builds recipe r (kind unikernel) into <out_dir>/<name>/:
  *   <name>.elf     platform qemu-kvm (PVH entry for qemu -kernel and Xen, multiboot2 for GRUB)
  *   <name>-hv.elf  platform hv (the jeos-hv entry)
  *   <name>.raw     when image.formats has raw: a GRUB disk (BIOS and UEFI) booting <name>.elf,
@@ -27,10 +29,11 @@ int uk_kit_find(char **kit, struct jeos_err *err);
  * with -O2, the stack protector, _FORTIFY_SOURCE=2, the recipe's defines and cflags, and linked
  * statically with the POSIX runtime (kit lib/uk-runtime.o), the recipe's libs, musl's libc.a and
  * the kernel. argv[0] is the recipe's name and args come next; env becomes the environment.
- * size_report: print the ELF's size and largest symbols on stdout. Every output is written
- * under a temporary name and renamed. Returns 0 or a negative errno with messages in err.
+ * report_size: print the ELF's size and largest symbols on stdout. Everything is written into a
+ * staging folder beside <out_dir>/<name>/ that takes its place at the end (output.h); a failure
+ * leaves the previous output untouched. Returns 0 or a negative errno with messages in err.
  */
-int uk_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit,
-             const char *out_dir, int size_report, struct jeos_err *err);
+int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const char *kit,
+                    const char *out_dir, bool report_size, struct jeos_err *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/boot.h"
 #include "boot/disk.h"
 #include "boot/initramfs.h"
 #include "builder/core/alloc.h"
@@ -18,7 +19,7 @@ static int usage(void)
           "       bootkit disk KERNEL INITRD ROOTFS ext4|squashfs gpt|mbr bios|uefi|both OUT "
           "[DATA_MIB]\n"
           "       bootkit ukdisk ELF OUT [CMDLINE]   (multiboot2 disk, GPT, BIOS + UEFI)\n"
-          "       bootkit convert RAW FORMAT OUT [NAME]\n"
+          "       bootkit convert RAW FORMAT DIR BASE [NAME]   (DIR/BASE<suffix>)\n"
           "       bootkit initconf RECIPE   (prints /etc/jeos/init.conf)\n",
           stderr);
     return 2;
@@ -51,21 +52,22 @@ int main(int argc, char **argv)
             jeos_modlist_free(&m);
         }
     } else if ((argc == 9 || argc == 10) && strcmp(argv[1], "disk") == 0) {
-        unsigned boot = strcmp(argv[7], "bios") == 0   ? JEOS_BOOT_BIOS
-                        : strcmp(argv[7], "uefi") == 0 ? JEOS_BOOT_UEFI
-                                                       : JEOS_BOOT_BIOS | JEOS_BOOT_UEFI;
-        struct jeos_disk_spec s = {.kernel = argv[2],
-                                   .initramfs = argv[3],
-                                   .rootfs = argv[4],
-                                   .rootfstype = argv[5],
-                                   .ptable = jeos_ptable_find(argv[6]),
-                                   .boot = boot,
-                                   .data_size = argc == 10 ? strtoull(argv[9], NULL, 10) << 20 : 0,
-                                   .seed = "bootkit",
-                                   .title = "jeos test",
-                                   .timeout = 0};
-        if (!s.ptable)
+        const struct jeos_boot_ops *bios = jeos_boot_find("bios"), *uefi = jeos_boot_find("uefi");
+        struct jeos_disk_spec s = {
+            .kernel = argv[2],
+            .initramfs = argv[3],
+            .rootfs = argv[4],
+            .rootfstype = argv[5],
+            .ptable = jeos_ptable_find(argv[6]),
+            .boot = {strcmp(argv[7], "uefi") ? bios : uefi, strcmp(argv[7], "both") ? NULL : uefi},
+            .data_size = argc == 10 ? strtoull(argv[9], NULL, 10) << 20 : 0,
+            .seed = "bootkit",
+            .title = "jeos test",
+            .timeout = 0};
+        if (!s.ptable) {
+            jeos_ctx_free(&ctx);
             return usage();
+        }
         struct jeos_disk_info info;
         rc = jeos_disk_write(&ctx, &s, argv[8], &info, &err);
         if (!rc)
@@ -75,8 +77,8 @@ int main(int argc, char **argv)
         struct jeos_disk_spec s = {.kind = JEOS_DISK_MULTIBOOT2,
                                    .kernel = argv[2],
                                    .kernel_name = "uk.elf",
-                                   .ptable = &jeos_ptable_gpt,
-                                   .boot = JEOS_BOOT_BIOS | JEOS_BOOT_UEFI,
+                                   .ptable = jeos_ptable_find("gpt"),
+                                   .boot = {jeos_boot_find("bios"), jeos_boot_find("uefi")},
                                    .seed = "bootkit-uk",
                                    .title = "jeos unikernel test",
                                    .cmdline = argc == 5 ? argv[4] : NULL,
@@ -96,18 +98,20 @@ int main(int argc, char **argv)
             fputs(b.s, stdout);
         sbuf_free(&b);
         recipe_free(r);
-    } else if ((argc == 5 || argc == 6) && strcmp(argv[1], "convert") == 0) {
+    } else if ((argc == 6 || argc == 7) && strcmp(argv[1], "convert") == 0) {
         const struct jeos_format_ops *f = jeos_format_find(argv[3]);
         if (!f) {
             fprintf(stderr, "bootkit: unknown format %s\n", argv[3]);
+            jeos_ctx_free(&ctx);
             return 2;
         }
-        struct jeos_format_opts o = {.name = argc == 6 ? argv[5] : "test",
+        struct jeos_format_opts o = {.name = argc == 7 ? argv[6] : "test",
                                      .cpus = 2,
                                      .memory = 256ull << 20,
                                      .seed = "bootkit-1"};
-        rc = jeos_format_write(&ctx, f, argv[2], argv[4], &o, &err);
+        rc = jeos_format_write(&ctx, f, argv[2], argv[4], argv[5], &o, &err);
     } else {
+        jeos_ctx_free(&ctx);
         return usage();
     }
     if (rc)

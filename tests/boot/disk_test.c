@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/boot.h"
 #include "boot/disk.h"
 #include "boot/grub.h"
 #include "builder/core/alloc.h"
@@ -14,10 +15,14 @@
 #include "builder/core/err.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/output/output.h"
 #include "builder/recipe/recipe.h"
 #include "tests/harness.h"
 
 static char *tmp;
+
+#define BIOS jeos_boot_find("bios")
+#define UEFI jeos_boot_find("uefi")
 
 static void put_file(const char *name, size_t size, char fill)
 {
@@ -83,8 +88,8 @@ static void hybrid_gpt(void)
                                   .initramfs = i,
                                   .rootfs = r,
                                   .rootfstype = "ext4",
-                                  .ptable = &jeos_ptable_gpt,
-                                  .boot = JEOS_BOOT_BIOS | JEOS_BOOT_UEFI,
+                                  .ptable = jeos_ptable_find("gpt"),
+                                  .boot = {BIOS, UEFI},
                                   .seed = "disk-test",
                                   .title = "test"};
     struct jeos_disk_info info;
@@ -204,8 +209,8 @@ static void multiboot2_disk(void)
     struct jeos_disk_spec spec = {.kind = JEOS_DISK_MULTIBOOT2,
                                   .kernel = k,
                                   .kernel_name = "app.elf",
-                                  .ptable = &jeos_ptable_gpt,
-                                  .boot = JEOS_BOOT_BIOS | JEOS_BOOT_UEFI,
+                                  .ptable = jeos_ptable_find("gpt"),
+                                  .boot = {BIOS, UEFI},
                                   .seed = "uk-test",
                                   .title = "app",
                                   .cmdline = "-v 8080"};
@@ -276,8 +281,8 @@ static void multiboot2_disk(void)
                                 .initramfs = ai,
                                 .rootfs = ar,
                                 .rootfstype = "ext4",
-                                .ptable = &jeos_ptable_gpt,
-                                .boot = JEOS_BOOT_UEFI,
+                                .ptable = jeos_ptable_find("gpt"),
+                                .boot = {UEFI},
                                 .seed = "a"};
     T_EQ_INT(jeos_disk_write(&ctx, &as, aout, &info, &err), 0);
     at = xasprintf("%s@@%llu", aout, (unsigned long long)info.layout.parts[1].start);
@@ -304,8 +309,8 @@ static void multiboot2_errors(void)
     struct jeos_disk_spec spec = {.kind = JEOS_DISK_MULTIBOOT2,
                                   .kernel = k,
                                   .initramfs = k,
-                                  .ptable = &jeos_ptable_gpt,
-                                  .boot = JEOS_BOOT_BIOS,
+                                  .ptable = jeos_ptable_find("gpt"),
+                                  .boot = {BIOS},
                                   .seed = "e"};
     T_EQ_INT(jeos_disk_write(&ctx, &spec, out, NULL, &err), -EINVAL);
     snprintf(want, sizeof(want),
@@ -349,8 +354,8 @@ static void failure_leaves_nothing(void)
                                   .initramfs = i,
                                   .rootfs = r,
                                   .rootfstype = "ext4",
-                                  .ptable = &jeos_ptable_gpt,
-                                  .boot = JEOS_BOOT_BIOS,
+                                  .ptable = jeos_ptable_find("gpt"),
+                                  .boot = {BIOS},
                                   .seed = "x"};
     T_EQ_INT(jeos_disk_write(&ctx, &spec, out, NULL, &err), -ENOENT);
     char want[300];
@@ -361,8 +366,8 @@ static void failure_leaves_nothing(void)
 
     /* UEFI on an MBR table is refused before anything is written. */
     spec.rootfs = k;
-    spec.ptable = &jeos_ptable_mbr;
-    spec.boot = JEOS_BOOT_UEFI;
+    spec.ptable = jeos_ptable_find("mbr");
+    spec.boot[0] = UEFI;
     T_EQ_INT(jeos_disk_write(&ctx, &spec, out, NULL, &err), -EINVAL);
     snprintf(want, sizeof(want), "%s: disk: UEFI boot needs a gpt partition table (got mbr)", out);
     T_EQ_STR(err.n ? err.msgs[0] : NULL, want);
@@ -392,8 +397,8 @@ static void reproducible(void)
                                   .initramfs = i,
                                   .rootfs = r,
                                   .rootfstype = "squashfs",
-                                  .ptable = &jeos_ptable_gpt,
-                                  .boot = JEOS_BOOT_BIOS | JEOS_BOOT_UEFI,
+                                  .ptable = jeos_ptable_find("gpt"),
+                                  .boot = {BIOS, UEFI},
                                   .data_size = 4 << 20,
                                   .seed = "rep"};
     char *data[2] = {NULL, NULL};
@@ -434,18 +439,18 @@ static void spec_from_recipe(void)
     }
     struct jeos_disk_spec s = {0};
     char *seed = NULL;
-    T_EQ_INT(jeos_disk_spec_from_recipe(r, &s, &seed, &err), 0);
+    T_EQ_INT(jeos_output_disk_spec(r, &s, &seed, &err), 0);
     T_EQ_STR(s.rootfstype, "ext4");
-    T_CHECK(s.ptable == &jeos_ptable_mbr);
-    T_EQ_INT(s.boot, JEOS_BOOT_BIOS);
+    T_CHECK(s.ptable == jeos_ptable_find("mbr"));
+    T_CHECK(s.boot[0] == BIOS && s.boot[1] == NULL);
     T_EQ_INT(s.data_size, 8 << 20);
     T_EQ_INT(s.min_size, 64 << 20);
     T_EQ_INT(s.timeout, 3);
     T_EQ_STR(s.cmdline, "quiet");
     T_EQ_STR(s.seed, "web-2");
     free(seed);
-    r->image.boot |= RECIPE_BOOT_UEFI; /* the loader may allow it; the disk cannot */
-    T_EQ_INT(jeos_disk_spec_from_recipe(r, &s, &seed, &err), -EINVAL);
+    r->image.boot[r->image.nboot++] = "uefi"; /* the loader refuses it; the disk spec too */
+    T_EQ_INT(jeos_output_disk_spec(r, &s, &seed, &err), -EINVAL);
     T_EQ_STR(err.n ? err.msgs[0] : NULL,
              "web.yaml: image.boot: uefi needs image.partition_table: gpt (got mbr)");
     recipe_free(r);

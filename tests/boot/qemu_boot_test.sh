@@ -321,7 +321,7 @@ fi
 
 # 4. The ESXi path: the GPT disk as a streamOptimized VMDK on VMware's paravirtual SCSI
 #    (vmw_pvscsi + sd_mod from the initramfs) with a vmxnet3 NIC, under SeaBIOS.
-if "$KIT" convert "$W/gpt.raw" vmdk "$W/gpt.vmdk" >"$W/vmdk.txt" 2>&1; then
+if "$KIT" convert "$W/gpt.raw" vmdk "$W" gpt >"$W/vmdk.txt" 2>&1; then
     # -snapshot: QEMU cannot write into a streamOptimized VMDK (ESXi imports it first).
     if boot vmdk_pvscsi - -snapshot -drive "file=$W/gpt.vmdk,format=vmdk,if=none,id=d0" \
             -device pvscsi,id=scsi0 -device scsi-hd,drive=d0,bus=scsi0.0,bootindex=0 \

@@ -22,7 +22,7 @@ fi
 # ASan's binary and its folder must be readable by that user; the kit lives in the tree.
 run() { "${as_user[@]}" env HOME="$W" TMPDIR="$W" "$@"; }
 if run "$KIT" disk "$W/vmlinuz" "$W/initrd.img" "$W/root.img" ext4 gpt both "$W/d.raw" 4 >"$W/out" 2>&1 &&
-   run "$KIT" convert "$W/d.raw" ova "$W/d.ova" >>"$W/out" 2>&1 &&
+   run "$KIT" convert "$W/d.raw" ova "$W" d >>"$W/out" 2>&1 &&
    sfdisk --verify "$W/d.raw" 2>&1 | grep -q "No errors detected" &&
    [ "$(stat -c %u "$W/d.raw")" = "$(run id -u)" ]; then
     echo "PASS rootless_disk (as uid $(run id -u))"

@@ -44,7 +44,7 @@ static const struct bad_case {
     /* 1: the issue's own example */
     {APP "image:\n  formats: [raw, qcow2, vmdkk]\n",
      "t.yaml:6:25: image.formats[2]: unknown format \"vmdkk\" (expected one of: raw, qcow2, vmdk, "
-     "vhd, ova, gce)\n"},
+     "vhd, ova, gce, oci)\n"},
     /* 2: unknown key with a suggestion */
     {APP "imagee: {formats: [raw]}\n",
      "t.yaml:5:1: imagee: unknown key (did you mean \"image\"?)\n"},
@@ -203,6 +203,21 @@ static const struct bad_case {
     /* 42: timeout range */
     {APP "image: {timeout: 301}\n",
      "t.yaml:5:18: image.timeout: 301 is out of range (expected 0 to 300)\n"},
+    /* a key a root filesystem brings, given with another root */
+    {APP "image: {root: ext4, compression: xz}\n",
+     "t.yaml:5:34: image.compression: only with image.root: squashfs (this recipe's root is "
+     "ext4)\n"},
+    /* a boot method whose partition table is not the recipe's */
+    {APP "image: {partition_table: mbr, boot: [bios, uefi]}\n",
+     "t.yaml:5:44: image.boot[1]: uefi needs image.partition_table: gpt (got mbr)\n"},
+    /* a boot method listed twice, and not a list */
+    {APP "image: {boot: [bios, bios]}\n",
+     "t.yaml:5:22: image.boot[1]: boot method \"bios\" is listed twice\n"},
+    {APP "image: {boot: bios}\n",
+     "t.yaml:5:15: image.boot: expected a list of boot methods, got a value\n"},
+    {APP "image: {formats: []}\n",
+     "t.yaml:5:18: image.formats: the list is empty (expected one or more of: raw, qcow2, vmdk, "
+     "vhd, ova, gce, oci)\n"},
 };
 
 static void test_bad_table(void)
@@ -245,10 +260,13 @@ static void test_appliance_values(void)
     T_EQ_STR(r->service.env.values[1], "");
     T_EQ_INT(r->service.restart, RECIPE_RESTART_ALWAYS);
     T_EQ_INT(r->image.nformats, 2);
-    T_EQ_INT(r->image.formats[0], RECIPE_FMT_QCOW2);
+    T_EQ_STR(r->image.formats[0], "qcow2");
+    T_EQ_STR(r->image.formats[1], "raw");
     T_EQ_INT(r->image.size, 2ULL << 30);
-    T_EQ_INT(r->image.root, RECIPE_ROOT_EXT4);
-    T_EQ_INT(r->image.boot, RECIPE_BOOT_UEFI);
+    T_EQ_STR(r->image.root, "ext4");
+    T_CHECK(r->image.compression == NULL); /* ext4 brings no compression */
+    T_EQ_INT(r->image.nboot, 1);
+    T_EQ_STR(r->image.boot[0], "uefi");
     T_EQ_INT(r->nusers, 1);
     T_EQ_INT(r->users[0].uid, 1000);
     T_EQ_INT(r->nfiles, 1);
@@ -262,8 +280,46 @@ static void test_appliance_values(void)
     T_EQ_INT(r->memory, 512ULL << 20);
     T_EQ_INT(r->network.mode, RECIPE_NET_DHCP);
     T_EQ_INT(r->exclude_defaults, 1);
-    T_EQ_STR(r->image.compression, "lz4");
     recipe_free(r);
+}
+
+/* The image axes' defaults come from their tables (images/, boot/; axis.h), by kind. */
+static void test_image_defaults(void)
+{
+    struct recipe *r;
+    char *e = load_errors(APP, &r);
+    T_EQ_STR(e, "");
+    free(e);
+    if (r) {
+        T_EQ_STR(r->image.root, "squashfs");
+        T_EQ_STR(r->image.compression, "lz4"); /* squashfs brings it, with this default */
+        T_EQ_STR(r->image.ptable, "gpt");
+        T_EQ_INT(r->image.nboot, 2);
+        T_EQ_STR(r->image.boot[0], "bios");
+        T_EQ_STR(r->image.boot[1], "uefi");
+        T_EQ_INT(r->image.nformats, 1);
+        T_EQ_STR(r->image.formats[0], "raw");
+        recipe_free(r);
+    }
+    /* mbr: the default boot methods are those that work on it (UEFI needs gpt) */
+    e = load_errors(APP "image: {partition_table: mbr}\n", &r);
+    T_EQ_STR(e, "");
+    free(e);
+    if (r) {
+        T_EQ_INT(r->image.nboot, 1);
+        T_EQ_STR(r->image.boot[0], "bios");
+        recipe_free(r);
+    }
+    e = load_errors(UNI, &r);
+    T_EQ_STR(e, "");
+    free(e);
+    if (r) {
+        T_CHECK(r->image.root == NULL && r->image.compression == NULL);
+        T_EQ_STR(r->image.formats[0], "elf");
+        T_EQ_STR(r->image.ptable, "gpt");
+        T_EQ_INT(r->image.nboot, 2);
+        recipe_free(r);
+    }
 }
 
 static void test_unikernel_values(void)
@@ -285,7 +341,7 @@ static void test_unikernel_values(void)
     T_EQ_STR(r->network.gateway, "10.0.2.2");
     T_EQ_INT(r->network.dns.n, 1);
     T_EQ_INT(r->image.nformats, 1);
-    T_EQ_INT(r->image.formats[0], RECIPE_FMT_ELF);
+    T_EQ_STR(r->image.formats[0], "elf");
     T_EQ_STR(r->args.v[0], "8080");
     T_EQ_INT(r->defines.n, 2);
     T_EQ_STR(r->defines.v[1], "B=2");
@@ -360,6 +416,7 @@ int main(void)
 {
     T_RUN(test_bad_table);
     T_RUN(test_appliance_values);
+    T_RUN(test_image_defaults);
     T_RUN(test_unikernel_values);
     T_RUN(test_sizes);
     T_RUN(test_error_cap);

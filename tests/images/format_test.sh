@@ -21,7 +21,8 @@ with open(sys.argv[1], "wb") as f:
 PY
 
 fail() { echo "FAIL $1: $2"; }
-convert() { "$KIT" convert "$W/disk.raw" "$1" "$W/out.$1" myapp 2>"$W/err.$1"; }
+sfx() { [ "$1" = gce ] && echo tar.gz || echo "$1"; } # a format's file suffix
+convert() { "$KIT" convert "$W/disk.raw" "$1" "$W" out myapp 2>"$W/err.$1"; }
 same() { # fmt file -> compares the guest-visible bytes with the raw disk
     qemu-img compare -q -f raw -F "$1" "$W/disk.raw" "$2"
 }
@@ -61,10 +62,10 @@ if convert ova && [ "$(tar tf "$W/out.ova" | tr '\n' ' ')" = "myapp.ovf myapp-di
         && echo "PASS format_ova" || fail format_ova "manifest, disk or descriptor wrong"
 else fail format_ova "$(cat "$W/err.ova"; tar tvf "$W/out.ova" 2>&1)"; fi
 
-if convert gce && [ "$(tar tzf "$W/out.gce")" = disk.raw ]; then
-    mkdir -p "$W/gce" && tar xzf "$W/out.gce" -C "$W/gce" && cmp -s "$W/gce/disk.raw" "$W/disk.raw" \
+if convert gce && [ "$(tar tzf "$W/out.tar.gz")" = disk.raw ]; then
+    mkdir -p "$W/gce" && tar xzf "$W/out.tar.gz" -C "$W/gce" && cmp -s "$W/gce/disk.raw" "$W/disk.raw" \
         && echo "PASS format_gce" || fail format_gce "disk.raw differs"
-else fail format_gce "$(cat "$W/err.gce"; tar tzvf "$W/out.gce" 2>&1)"; fi
+else fail format_gce "$(cat "$W/err.gce"; tar tzvf "$W/out.tar.gz" 2>&1)"; fi
 
 # Reproducible: the same raw disk, converted again a second later with the same
 # SOURCE_DATE_EPOCH, gives the same bytes in every format. What qemu-img makes up is replaced:
@@ -73,12 +74,12 @@ else fail format_gce "$(cat "$W/err.gce"; tar tzvf "$W/out.gce" 2>&1)"; fi
 errs=""
 mkdir -p "$W/r1" "$W/r2"
 for f in raw qcow2 vmdk vhd ova gce; do
-    SOURCE_DATE_EPOCH=1700000000 "$KIT" convert "$W/disk.raw" $f "$W/r1/d.$f" myapp 2>>"$W/err.r" || errs+="$f failed; "
+    SOURCE_DATE_EPOCH=1700000000 "$KIT" convert "$W/disk.raw" $f "$W/r1" d myapp 2>>"$W/err.r" || errs+="$f failed; "
 done
 sleep 1.1
 for f in raw qcow2 vmdk vhd ova gce; do
-    SOURCE_DATE_EPOCH=1700000000 "$KIT" convert "$W/disk.raw" $f "$W/r2/d.$f" myapp 2>>"$W/err.r" || errs+="$f failed; "
-    cmp -s "$W/r1/d.$f" "$W/r2/d.$f" || errs+="$f differs; "
+    SOURCE_DATE_EPOCH=1700000000 "$KIT" convert "$W/disk.raw" $f "$W/r2" d myapp 2>>"$W/err.r" || errs+="$f failed; "
+    cmp -s "$W/r1/d.$(sfx $f)" "$W/r2/d.$(sfx $f)" || errs+="$f differs; "
 done
 python3 - "$W/r1/d.vmdk" "$W/r1/d.vhd" "$W/disk.raw" <<'PY' || errs+="identity fields wrong; "
 import hashlib, struct, sys, uuid
@@ -106,12 +107,13 @@ same vpc "$W/r1/d.vhd" || errs+="vhd content; "
 
 # Errors: a missing input and a VHD of a size Azure refuses; neither leaves a file.
 errs=""
-"$KIT" convert "$W/nope.raw" qcow2 "$W/e1.qcow2" 2>"$W/e1" && errs+="missing input accepted; "
+"$KIT" convert "$W/nope.raw" qcow2 "$W" e1 2>"$W/e1" && errs+="missing input accepted; "
 grep -q "bootkit: $W/nope.raw: No such file or directory" "$W/e1" || errs+="message: $(cat "$W/e1"); "
 truncate -s 1000000 "$W/odd.raw"
-"$KIT" convert "$W/odd.raw" vhd "$W/e2.vhd" 2>"$W/e2" && errs+="odd VHD accepted; "
+"$KIT" convert "$W/odd.raw" vhd "$W" e2 2>"$W/e2" && errs+="odd VHD accepted; "
 grep -q "bootkit: $W/odd.raw: 1000000 bytes is not a whole number of MiB (Azure needs that for VHD)" "$W/e2" \
     || errs+="message: $(cat "$W/e2"); "
-ls "$W" | grep -qE '^e[12]\.' && errs+="left behind: $(ls "$W" | grep -E '^e[12]\.'); "
+# nothing left, not even the converter's hidden temporary folder (.e2.vhd.XXXXXX)
+ls -A "$W" | grep -qE '^\.?e[12]\.' && errs+="left behind: $(ls -A "$W" | grep -E '^\.?e[12]\.'); "
 [ -z "$errs" ] && echo "PASS format_errors" || fail format_errors "$errs"
 exit 0

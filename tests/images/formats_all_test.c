@@ -47,7 +47,9 @@ static void all_requested(void)
     T_EQ_INT(jeos_formats_write(&ctx, raw, tmp, "other", bad, 2, &o, &err), -EINVAL);
     char msg[300];
     snprintf(msg, sizeof(msg),
-             "%s: unknown image format \"vdi\" (expected raw, qcow2, vmdk, vhd, ova or gce)", raw);
+             "%s: unknown image format \"vdi\" (expected one of: elf, raw, qcow2, vmdk, vhd, ova, "
+             "gce, oci)",
+             raw);
     T_EQ_STR(err.n ? err.msgs[0] : NULL, msg);
     char *other = xasprintf("%s/other.qcow2", tmp);
     T_CHECK(access(other, F_OK) != 0);

@@ -1,0 +1,46 @@
+/* output.h — the output tail both build kinds share: a staging folder beside OUT/NAME, moved into
+ * place whole at the end; the disk and formats a recipe asks for. */
+#ifndef JEOS_OUTPUT_H
+#define JEOS_OUTPUT_H
+
+#include <stddef.h>
+
+#include "boot/disk.h"
+#include "images/format.h"
+
+struct jeos_ctx;
+struct jeos_err;
+struct recipe;
+
+/*
+ * One build's output. jeos_output_begin makes the staging folder OUT/.NAME.build.XXXXXX
+ * (beside OUT/NAME, so the move is a rename on one filesystem); the build writes everything
+ * there; jeos_output_commit puts the whole folder in OUT/NAME's place (an atomic exchange when
+ * the filesystem has it) and removes the previous output. jeos_output_abort removes the
+ * staging folder and leaves the previous output untouched. Either way `o` holds nothing after.
+ */
+struct jeos_output {
+    char *dir;   /* OUT/NAME, what readers see */
+    char *stage; /* OUT/.NAME.build.XXXXXX, where the build writes */
+};
+
+int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output *o,
+                      struct jeos_err *err);
+int jeos_output_commit(struct jeos_output *o, struct jeos_err *err);
+void jeos_output_abort(struct jeos_output *o);
+
+/*
+ * Fills the recipe's part of a disk spec: the partition table, the boot methods (the recipe's
+ * image.boot, in table order), the root filesystem type (appliances), the data partition, the
+ * minimal size, the GRUB timeout and title, the command line, and the seed "name-version"
+ * (*seed, the caller frees; it may override spec->seed). The kind, kernel and image paths are
+ * the caller's. Returns 0, or -EINVAL with a message naming the recipe field when a boot
+ * method cannot be built on the table asked for (uefi on mbr).
+ */
+int jeos_output_disk_spec(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,
+                          struct jeos_err *err);
+
+/* The format options of a recipe (its name, CPUs and memory; `seed` for the VHD id). */
+struct jeos_format_opts jeos_output_format_opts(const struct recipe *r, const char *seed);
+
+#endif

@@ -1,0 +1,49 @@
+/* tarball.h — reproducible tar archives through libarchive (OVA, GCE, OCI): members in the
+ * order added, timed at one epoch, owners given, optionally gzip-compressed without a time. */
+#ifndef JEOS_TARBALL_H
+#define JEOS_TARBALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jeos_err;
+
+enum jeos_tar_kind {
+    JEOS_TAR_USTAR,    /* plain ustar (OVF 1.0 asks for it) */
+    JEOS_TAR_GNU_GZIP, /* old-GNU tar, gzip-compressed (GCE's import) */
+    JEOS_TAR_PAX,      /* pax (OCI layers and layouts: long names, big files) */
+    JEOS_TAR_PAX_GZIP, /* pax, gzip-compressed */
+};
+
+/* One archive being written. Zero-initialise; jeos_tar_close frees it. */
+struct jeos_tar {
+    void *a; /* struct archive * */
+    const char *out;
+    int64_t mtime;
+    int64_t uid, gid;
+};
+
+/* Creates `out`; members get `mtime`, and root (0:0) until jeos_tar_owner says otherwise. */
+int jeos_tar_open(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind, int64_t mtime,
+                  struct jeos_err *err);
+
+/* Owner of the members added next (numeric; names are left empty, except root's). */
+void jeos_tar_owner(struct jeos_tar *t, int64_t uid, int64_t gid);
+
+/* A folder member (mode 0755 unless `mode`). */
+int jeos_tar_add_dir(struct jeos_tar *t, const char *name, int mode, struct jeos_err *err);
+
+/* A file member from memory, mode 0644 unless `mode`. */
+int jeos_tar_add_buf(struct jeos_tar *t, const char *name, int mode, const void *data, size_t len,
+                     struct jeos_err *err);
+
+/* A file member streamed from host file `src`, mode 0644 unless `mode`; `sha256` (65 bytes, may
+   be NULL) gets the hex digest of its bytes. */
+int jeos_tar_add_file(struct jeos_tar *t, const char *name, int mode, const char *src,
+                      char sha256[65], struct jeos_err *err);
+
+/* Finishes the archive when rc is 0 and frees it either way; returns rc, or the closing error. */
+int jeos_tar_close(struct jeos_tar *t, int rc, struct jeos_err *err);
+
+#endif
