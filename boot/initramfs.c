@@ -35,20 +35,6 @@ const char *const jeos_initramfs_default_modules[] = {
     /* the ACPI power button */
     "button", "evdev", NULL};
 
-static void list_add(char ***v, size_t *n, const char *s)
-{
-    *v = xrealloc(*v, (*n + 1) * sizeof(char *));
-    (*v)[(*n)++] = xstrdup(s);
-}
-
-static bool listed(char **v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* ---- the archive ---- */
 
 struct cpio {
@@ -106,8 +92,8 @@ static int put_parents(struct cpio *c, const char *path, char ***dirs, size_t *n
     for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
         char *d = xstrndup(path, (size_t)(s - path));
         int rc = 0;
-        if (!listed(*dirs, *ndirs, d)) {
-            list_add(dirs, ndirs, d);
+        if (!strv_has(*dirs, *ndirs, d)) {
+            strv_add(dirs, ndirs, d);
             rc = put(c, d, AE_IFDIR, 0755, NULL, 0, 0, err);
         }
         free(d);
@@ -175,7 +161,7 @@ int jeos_initramfs_write(const struct jeos_ctx *ctx, const struct jeos_initramfs
     static const char *const top[] = {"dev",     "etc",  "etc/jeos", "lib",
                                       "newroot", "proc", "run",      "sys"};
     for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
-        list_add(&dirs, &ndirs, top[i]);
+        strv_add(&dirs, &ndirs, top[i]);
         if ((rc = put(&c, top[i], AE_IFDIR, 0755, NULL, 0, 0, err)))
             goto out;
     }

@@ -79,9 +79,12 @@ static void index_free(struct modindex *ix)
     free(ix->builtin);
 }
 
-static void walk(struct modindex *ix, const char *root, const char *rel)
+/* Calls fn(arg, path relative to root, stat) for each .ko file under root/rel (rel may be ""),
+   depth first; symlinks are not followed. */
+typedef void (*ko_fn)(void *arg, const char *rel, const struct stat *st);
+static void walk_ko(const char *root, const char *rel, ko_fn fn, void *arg)
 {
-    char *dir = xasprintf("%s/%s", root, rel);
+    char *dir = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
     DIR *d = opendir(dir);
     free(dir);
     if (!d)
@@ -90,20 +93,46 @@ static void walk(struct modindex *ix, const char *root, const char *rel)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        char *sub = xasprintf("%s/%s", rel, e->d_name);
+        char *sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
         char *full = xasprintf("%s/%s", root, sub);
         struct stat st;
         if (lstat(full, &st) == 0) {
             size_t l = strlen(e->d_name);
             if (S_ISDIR(st.st_mode))
-                walk(ix, root, sub);
+                walk_ko(root, sub, fn, arg);
             else if (S_ISREG(st.st_mode) && l > 3 && strcmp(e->d_name + l - 3, ".ko") == 0)
-                add(ix, sub, NULL);
+                fn(arg, sub, &st);
         }
         free(full);
         free(sub);
     }
     closedir(d);
+}
+
+static void index_ko(void *arg, const char *rel, const struct stat *st)
+{
+    (void)st;
+    add(arg, rel, NULL);
+}
+
+struct ko_count {
+    uint64_t n, bytes;
+};
+
+static void count_ko(void *arg, const char *rel, const struct stat *st)
+{
+    struct ko_count *c = arg;
+    (void)rel;
+    c->n++;
+    c->bytes += (uint64_t)st->st_size;
+}
+
+void jeos_modules_count(const char *modroot, uint64_t *n, uint64_t *bytes)
+{
+    struct ko_count c = {0};
+    walk_ko(modroot, "", count_ko, &c);
+    *n = c.n;
+    *bytes = c.bytes;
 }
 
 /* modules.dep: "kernel/a/x.ko: kernel/b/y.ko kernel/c/z.ko" */
@@ -288,20 +317,6 @@ static int read_info(const char *modroot, struct mod *m, struct jeos_err *err)
     return rc;
 }
 
-static void list_add(char ***v, size_t *n, const char *s)
-{
-    *v = xrealloc(*v, (*n + 1) * sizeof(char *));
-    (*v)[(*n)++] = xstrdup(s);
-}
-
-static bool listed(char **v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* Depth-first: dependencies are appended before the module itself. */
 static int visit(struct modindex *ix, const char *modroot, const char *name, const char *needed_by,
                  bool optional, bool top, struct jeos_modlist *out, struct jeos_err *err)
@@ -309,13 +324,13 @@ static int visit(struct modindex *ix, const char *modroot, const char *name, con
     struct mod *m = find(ix, name);
     if (!m) {
         if (is_builtin(ix, name)) {
-            if (!listed(out->builtin, out->nbuiltin, name))
-                list_add(&out->builtin, &out->nbuiltin, name);
+            if (!strv_has(out->builtin, out->nbuiltin, name))
+                strv_add(&out->builtin, &out->nbuiltin, name);
             return 0;
         }
         if (optional) {
-            if (!listed(out->missing, out->nmissing, name))
-                list_add(&out->missing, &out->nmissing, name);
+            if (!strv_has(out->missing, out->nmissing, name))
+                strv_add(&out->missing, &out->nmissing, name);
             return 0;
         }
         if (needed_by)
@@ -397,7 +412,7 @@ int jeos_modules_resolve(const char *modroot, const char *const *required,
     struct modindex ix = {0};
     int rc = load_dep(&ix, modroot, err);
     if (!rc && !ix.have_dep)
-        walk(&ix, modroot, "kernel");
+        walk_ko(modroot, "kernel", index_ko, &ix);
     load_builtin(&ix, modroot);
     for (int pass = 0; !rc && pass < 2; pass++) {
         const char *const *list = pass ? optional : required;

@@ -25,6 +25,9 @@ struct jeos_modlist {
 };
 void jeos_modlist_free(struct jeos_modlist *m);
 
+/* How many .ko files the module tree `modroot` holds, and their bytes (for build reports). */
+void jeos_modules_count(const char *modroot, uint64_t *n, uint64_t *bytes);
+
 /*
  * Resolves `required` and `optional` (NULL-terminated name lists, either may be
  * NULL) against the module tree `modroot` (".../lib/modules/VERSION"), adding

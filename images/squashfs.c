@@ -369,11 +369,13 @@ static const char *probe_comp(const struct jeos_choice *self, int fd, uint64_t s
 
 /* In the order messages list them; lz4 is the default (the fastest to boot, see README). */
 static const struct sq_comp comps[] = {
-    {{.name = "lz4", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 5},
-    {{.name = "zstd", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 6},
-    {{.name = "xz", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 4},
-    {{.name = "gzip", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 1},
-    {{.name = "lzo", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp}, 3},
+    {{.name = "lz4", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp, .title = "lz4 squashfs"}, 5},
+    {{.name = "zstd", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp, .title = "zstd squashfs"},
+     6},
+    {{.name = "xz", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp, .title = "xz squashfs"}, 4},
+    {{.name = "gzip", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp, .title = "gzip squashfs"},
+     1},
+    {{.name = "lzo", .kinds = JEOS_FOR_APPLIANCE, .probe = probe_comp, .title = "lzo squashfs"}, 3},
 };
 
 static const struct jeos_choice *comp_choice(size_t i)

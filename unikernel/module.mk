@@ -63,22 +63,6 @@ $(UK_DIR)/app/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(UK_CC) $(UK_APP_CFLAGS) -c -o $@ $<
 
-# Interim libc shim (printf, exit, malloc, sleep) for recipes' C sources until the musl runtime
-# lands: compile with $(UK_SHIM_CFLAGS), link $(UK_SHIM_LIB) before the kernel library.
-UK_SHIM_CFLAGS := $(UK_APP_CFLAGS) -nostdinc -isystem $(shell $(UK_CC) -print-file-name=include) \
-	-Iunikernel/shim/include
-UK_SHIM_LIB := $(UK_DIR)/libuk-shim.a
-
-$(UK_DIR)/shim/%.o: %.c
-	$(quiet) UKSHIM $<
-	@mkdir -p $(@D)
-	$(Q)$(UK_CC) $(UK_SHIM_CFLAGS) $(WARN) -c -o $@ $<
-
-$(UK_SHIM_LIB): $(UK_DIR)/shim/unikernel/shim/shim.o
-	$(quiet) AR $@
-	@rm -f $@
-	$(Q)ar rcs $@ $^
-
 # uk_app OUT,OBJS[,PLATFORM]: link OBJS with the kernel of PLATFORM (default $(UK_PLATFORM)) through
 # tools/uk-link.sh (two passes, the second with the embedded symbol table). The builder and the
 # runtime can run uk-link.sh directly.
@@ -94,25 +78,18 @@ UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)
 UK_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf)
 $(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf),$(UK_DIR)/app/$(g:.c=.o))))
 
-# A plain C program through the shim, as `jeos build` will compile a recipe's sources.
-$(eval $(call uk_app,$(UK_DIR)/guests/hello_std.elf,$(UK_DIR)/shim/tests/unikernel/shim/hello_std.o $(UK_SHIM_LIB)))
-
 # The same test guests for jeos-hv (platform hv).
 UK_HV_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf)
 $(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf),$(UK_DIR)/app/$(g:.c=.o),hv)))
 
 # The kit `jeos build` compiles and links a unikernel recipe with (found beside the jeos binary:
-# out/unikernel/kit): headers (uk.h and the interim libc shim), one kernel library per platform,
-# the shim library, the linker script and the link helper.
+# out/unikernel/kit): uk.h (the libc is musl's, from musl-dev), one kernel library per
+# platform, the linker script and the link helper; the POSIX runtime joins it (runtime/module.mk).
 UK_KIT := $(UK_DIR)/kit
 UK_KIT_FILES := $(UK_KIT)/include/uk.h \
-	$(patsubst unikernel/shim/include/%,$(UK_KIT)/include/%,$(wildcard unikernel/shim/include/*.h)) \
-	$(foreach p,$(UK_PLATFORMS),$(UK_KIT)/lib/libuk-$(p).a) $(UK_KIT)/lib/libuk-shim.a \
+	$(foreach p,$(UK_PLATFORMS),$(UK_KIT)/lib/libuk-$(p).a) \
 	$(UK_KIT)/kernel.ld $(UK_KIT)/uk-link.sh $(UK_KIT)/ksyms.sh
 $(UK_KIT)/include/uk.h: unikernel/uk.h
-	@mkdir -p $(@D)
-	$(Q)cp $< $@
-$(UK_KIT)/include/%.h: unikernel/shim/include/%.h
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 $(UK_KIT)/lib/%.a: $(UK_DIR)/%.a
@@ -125,8 +102,8 @@ $(UK_KIT)/%.sh: unikernel/tools/%.sh
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
-PROGRAMS += $(UK_KIT_FILES) $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(UK_SHIM_LIB) $(UK_GUESTS) \
-	$(UK_HV_GUESTS) $(UK_DIR)/guests/hello_std.elf
+PROGRAMS += $(UK_KIT_FILES) $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(UK_GUESTS) \
+	$(UK_HV_GUESTS)
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
-	unikernel/*/*/*.c unikernel/*/*/*.h tests/unikernel/guests/*.c tests/unikernel/shim/*.c \
+	unikernel/*/*/*.c unikernel/*/*/*.h tests/unikernel/guests/*.c \
 	tests/unikernel/linux/*.c)

@@ -149,7 +149,7 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
 static int split_kernel(struct build *b, struct jeos_err *err)
 {
     const struct jeos_resolution *res = &b->res;
-    const char *kname = b->r->kernel && *b->r->kernel ? b->r->kernel : "linux-image-cloud-amd64";
+    const char *kname = b->r->kernel; /* the loader's default when the recipe has none */
     int k = -1;
     for (size_t i = 0; i < res->n && k < 0; i++)
         if (res->v[i].parent < 0 &&
@@ -229,31 +229,6 @@ static int tree_put(struct build *b, const char *path, const void *data, size_t 
     return 0;
 }
 
-/* Counts the .ko files under the kernel's module tree (for the report's "trimmed" line). */
-static void count_modules(const char *dir, uint64_t *n, uint64_t *bytes)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *p = xasprintf("%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                count_modules(p, n, bytes);
-            } else if (S_ISREG(st.st_mode) && strstr(e->d_name, ".ko")) {
-                (*n)++;
-                *bytes += (uint64_t)st.st_size;
-            }
-        }
-        free(p);
-    }
-    closedir(d);
-}
-
 /* NULL-terminated copy of the recipe's module names (the array only; names are borrowed). */
 static const char **recipe_modules(const struct recipe *r)
 {
@@ -272,7 +247,7 @@ static int root_modules(struct build *b, struct jeos_err *err)
     free(req);
     if (rc < 0)
         return rc;
-    count_modules(b->modroot, &b->mod_total_n, &b->mod_total_bytes);
+    jeos_modules_count(b->modroot, &b->mod_total_n, &b->mod_total_bytes);
     const char *ver = strrchr(b->modroot, '/') ? strrchr(b->modroot, '/') + 1 : b->modroot;
     struct sbuf dep = {0};
     sbuf_puts(&dep, "");
@@ -579,7 +554,9 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     for (size_t s = 0; s < ST_N && rc == 0; s++) {
         double t = now_s();
         jeos_log(ctx, JEOS_LOG_INFO, "[%zu/%zu] %s", s + 1, ST_N, stages[s].name);
-        rc = stages[s].run(&b, err);
+        rc = jeos_fault(ctx, stages[s].name, err);
+        if (rc == 0)
+            rc = stages[s].run(&b, err);
         b.secs[s] = now_s() - t;
         total += b.secs[s];
     }
@@ -594,6 +571,8 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     free(rp);
     sbuf_free(&rep);
     char *dir = xstrdup(b.out.dir);
+    if (rc == 0)
+        rc = jeos_fault(ctx, "commit", err);
     if (rc == 0 && (rc = jeos_output_commit(&b.out, err)) == 0)
         jeos_log(ctx, JEOS_LOG_INFO,
                  "built %s/%s.raw: %.1f MiB (%.1f MiB allocated) in %.1f s; %s/build-report.txt",

@@ -1,7 +1,7 @@
 /* build.h — `jeos build` for an appliance recipe: every stage from the recipe to the disk
  * images and the build report. */
-#ifndef JEOS_BUILD_APPLIANCE_H
-#define JEOS_BUILD_APPLIANCE_H
+#ifndef JEOS_APPLIANCE_BUILD_H
+#define JEOS_APPLIANCE_BUILD_H
 
 #include <stdbool.h>
 
@@ -29,9 +29,11 @@ struct appliance_build_opts {
  *   initramfs runtime/init and the modules the targets need
  *   disk      GPT/MBR, BIOS/UEFI (image.*) into NAME.raw
  *   formats   NAME.qcow2 and the recipe's image.formats
- * Everything is written into OUT/NAME/.build.XXXXXX and moved into OUT/NAME/ at the
- * end, with build-report.txt last; a failure removes the staging folder and leaves
- * the previous outputs as they were. Returns 0 or a negative errno with a message.
+ * Everything is written into the staging folder OUT/.NAME.build.XXXXXX (intermediates in its
+ * .work/), build-report.txt last, and the folder takes OUT/NAME's place at the end
+ * (builder/output/output.h); a failure removes the staging folder and leaves the previous
+ * output as it was. JEOS_FAULT=STAGE (a stage's name, or "commit") fails there on purpose, for
+ * tests. Returns 0 or a negative errno with a message.
  */
 int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
                     const struct appliance_build_opts *opts, struct jeos_err *err);

@@ -4,6 +4,7 @@
 #define JEOS_ALLOC_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Allocation that cannot fail: on exhaustion they print a message and abort(). */
@@ -26,5 +27,11 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 void sbuf_free(struct sbuf *b);
 /* Returns the buffer's string (the caller owns it) and leaves `b` empty. */
 char *sbuf_take(struct sbuf *b);
+
+/* A growable vector of owned strings: (*v)[0..*n). strv_add appends a copy of `s`; strv_has
+   tells whether `s` is in it; strv_free frees the strings and the vector. */
+void strv_add(char ***v, size_t *n, const char *s);
+bool strv_has(char *const *v, size_t n, const char *s);
+void strv_free(char **v, size_t n);
 
 #endif

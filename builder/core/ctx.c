@@ -1,6 +1,7 @@
 /* ctx.c — the build context (see ctx.h). */
 #include "builder/core/ctx.h"
 #include "builder/core/alloc.h"
+#include "builder/core/err.h"
 #include "builder/core/util.h"
 
 #include <errno.h>
@@ -29,6 +30,8 @@ int jeos_ctx_init(struct jeos_ctx *c, struct jeos_err *err)
     else
         c->cache_dir = xstrdup("/var/cache/jeos");
     c->out_dir = xstrdup("out");
+    const char *fault = getenv("JEOS_FAULT");
+    c->fault = fault && *fault ? xstrdup(fault) : NULL;
 
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde) {
@@ -49,7 +52,15 @@ void jeos_ctx_free(struct jeos_ctx *c)
     free(c->tmpdir);
     free(c->cache_dir);
     free(c->out_dir);
+    free(c->fault);
     memset(c, 0, sizeof(*c));
+}
+
+int jeos_fault(const struct jeos_ctx *c, const char *point, struct jeos_err *err)
+{
+    if (!c->fault || strcmp(c->fault, point) != 0)
+        return 0;
+    return jeos_errf(err, -EIO, "JEOS_FAULT=%s: the build fails here, as asked", point);
 }
 
 void jeos_log(const struct jeos_ctx *c, int level, const char *fmt, ...)

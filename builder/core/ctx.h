@@ -24,6 +24,7 @@ struct jeos_ctx {
     char *out_dir;   /* where images go: "out" unless -o */
     bool offline;    /* use only the cache; a miss is an error */
     bool allow_unauthenticated;
+    char *fault; /* JEOS_FAULT: the build point at which to fail on purpose (tests), or NULL */
 };
 
 /*
@@ -33,6 +34,13 @@ struct jeos_ctx {
  */
 int jeos_ctx_init(struct jeos_ctx *c, struct jeos_err *err);
 void jeos_ctx_free(struct jeos_ctx *c);
+
+/*
+ * Fault injection for tests of what a failed build leaves: when JEOS_FAULT names `point` (a
+ * build stage: "resolve", ..., "formats", "commit"; builder/README.md lists them), returns
+ * -EIO with a message saying so; else 0.
+ */
+int jeos_fault(const struct jeos_ctx *c, const char *point, struct jeos_err *err);
 
 /* Progress and diagnostics on stderr, shown when `level` <= the context's log level. */
 void jeos_log(const struct jeos_ctx *c, int level, const char *fmt, ...)

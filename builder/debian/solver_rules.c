@@ -150,62 +150,86 @@ static bool conflict_hits(const struct pkg_universe *u, uint32_t name_id, enum d
     return false;
 }
 
+/*
+ * Calls fn(arg, name_id, atom) for each atom of p's Conflicts and Breaks that names a package
+ * of this universe (by name or Provides) on its architecture; stops at the first non-zero
+ * return and gives it back. Names nobody has or provides cannot conflict with anything.
+ */
+typedef int (*conflict_fn)(void *arg, uint32_t name_id, const struct dep_atom *a);
+static int each_conflict(const struct pkg_universe *u, const struct pkg *p, conflict_fn fn,
+                         void *arg)
+{
+    const char *fields[2] = {p->conflicts, p->breaks};
+    for (int f = 0; f < 2; f++) {
+        const char *q = fields[f];
+        struct dep_atom a[MAX_ALTS];
+        size_t n, tlen;
+        const char *text;
+        while (dep_next_clause(&q, a, MAX_ALTS, &n, &text, &tlen) > 0)
+            for (size_t k = 0; k < n; k++) {
+                uint32_t id = pkgu_lookup(u, a[k].name, a[k].nlen);
+                if (id == PKG_NONE || !conflict_arch_ok(u, &a[k]))
+                    continue;
+                int r = fn(arg, id, &a[k]);
+                if (r)
+                    return r;
+            }
+    }
+    return 0;
+}
+
+struct hit_search {
+    const struct state *s;
+    uint32_t pi;
+};
+
+/* The closure's item (+1) that atom `a` of candidate pi's own Conflicts/Breaks hits, or 0. */
+static int hits_closure(void *arg, uint32_t id, const struct dep_atom *a)
+{
+    const struct hit_search *h = arg;
+    for (size_t it = 0; it < h->s->res->n; it++) {
+        uint32_t other = h->s->res->items[it].pkg;
+        if (other != h->pi && conflict_hits(h->s->u, id, a->rel, a->ver, a->vlen, other))
+            return (int)it + 1;
+    }
+    return 0;
+}
+
 /* The item of the closure that candidate pi conflicts with (either way), or -1. */
 int32_t sv_conflicting_item(const struct state *s, uint32_t pi)
 {
     const struct pkg_universe *u = s->u;
-    const struct pkg *p = &u->pkgs[pi];
     for (size_t i = 0; i < s->nconf; i++) {
         const struct conflict *c = &s->conf[i];
         if (s->res->items[c->owner].pkg != pi &&
             conflict_hits(u, c->name_id, c->rel, c->ver, c->vlen, pi))
             return c->owner;
     }
-    const char *fields[2] = {p->conflicts, p->breaks};
-    for (int f = 0; f < 2; f++) {
-        const char *q = fields[f];
-        struct dep_atom a[MAX_ALTS];
-        size_t n, tlen;
-        const char *text;
-        while (dep_next_clause(&q, a, MAX_ALTS, &n, &text, &tlen) > 0) {
-            for (size_t k = 0; k < n; k++) {
-                uint32_t id = pkgu_lookup(u, a[k].name, a[k].nlen);
-                if (id == PKG_NONE || !conflict_arch_ok(u, &a[k]))
-                    continue;
-                for (size_t it = 0; it < s->res->n; it++) {
-                    uint32_t other = s->res->items[it].pkg;
-                    if (other != pi && conflict_hits(u, id, a[k].rel, a[k].ver, a[k].vlen, other))
-                        return (int32_t)it;
-                }
-            }
-        }
+    struct hit_search h = {s, pi};
+    return (int32_t)each_conflict(u, &u->pkgs[pi], hits_closure, &h) - 1;
+}
+
+struct conflict_add {
+    struct state *s;
+    int32_t item;
+};
+
+static int add_one(void *arg, uint32_t id, const struct dep_atom *a)
+{
+    struct conflict_add *c = arg;
+    struct state *s = c->s;
+    if (s->nconf == s->confcap) {
+        s->confcap = s->confcap ? s->confcap * 2 : 64;
+        s->conf = xrealloc(s->conf, s->confcap * sizeof(*s->conf));
     }
-    return -1;
+    s->conf[s->nconf++] = (struct conflict){id, a->rel, a->ver, a->vlen, c->item};
+    return 0;
 }
 
 void sv_add_conflicts(struct state *s, int32_t item)
 {
-    const struct pkg *p = sv_item_pkg(s, item);
-    const char *fields[2] = {p->conflicts, p->breaks};
-    for (int f = 0; f < 2; f++) {
-        const char *q = fields[f];
-        struct dep_atom a[MAX_ALTS];
-        size_t n, tlen;
-        const char *text;
-        while (dep_next_clause(&q, a, MAX_ALTS, &n, &text, &tlen) > 0) {
-            for (size_t k = 0; k < n; k++) {
-                /* Names nobody has or provides cannot conflict with anything. */
-                uint32_t id = pkgu_lookup(s->u, a[k].name, a[k].nlen);
-                if (id == PKG_NONE || !conflict_arch_ok(s->u, &a[k]))
-                    continue;
-                if (s->nconf == s->confcap) {
-                    s->confcap = s->confcap ? s->confcap * 2 : 64;
-                    s->conf = xrealloc(s->conf, s->confcap * sizeof(*s->conf));
-                }
-                s->conf[s->nconf++] = (struct conflict){id, a[k].rel, a[k].ver, a[k].vlen, item};
-            }
-        }
-    }
+    struct conflict_add c = {s, item};
+    each_conflict(s->u, sv_item_pkg(s, item), add_one, &c);
 }
 
 bool sv_clause_met(const struct state *s, const struct clause *cl)

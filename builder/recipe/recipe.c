@@ -1048,7 +1048,7 @@ static void finish_defaults(struct recipe *r)
     }
     if (r->kind == RECIPE_APPLIANCE) {
         if (!r->kernel)
-            r->kernel = xstrdup("linux-image-cloud-amd64");
+            r->kernel = xstrdup(RECIPE_DEFAULT_KERNEL);
         if (!r->debian.suite)
             r->debian.suite = xstrdup("bookworm");
         if (!r->debian.components.n)

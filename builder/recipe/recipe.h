@@ -40,6 +40,10 @@ struct recipe_network {
     struct recipe_strlist dns;
 };
 
+/* The kernel package of an appliance whose recipe names none: Debian's cloud kernel (the
+   virtio, Xen, Hyper-V, VMware and NVMe drivers, little else). */
+#define RECIPE_DEFAULT_KERNEL "linux-image-cloud-amd64"
+
 /* The image's variable axes hold choice names of the tables in images/ and boot/ (axis.h),
    validated and defaulted by the loader; the strings are the tables' own (never freed). */
 #define RECIPE_MAX_CHOICES 16
@@ -126,7 +130,7 @@ struct recipe {
     /* kind: appliance */
     struct recipe_debian debian;
     struct recipe_strlist packages; /* "name" or "name=version" */
-    char *kernel;                   /* default "linux-image-cloud-amd64" */
+    char *kernel;                   /* default RECIPE_DEFAULT_KERNEL */
     struct recipe_strlist
         exclude; /* globs, on top of the defaults unless exclude_defaults: false */
     bool exclude_defaults;

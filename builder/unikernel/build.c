@@ -221,14 +221,15 @@ static int make_disks(const struct jeos_ctx *ctx, const struct recipe *r, const 
     jeos_log(ctx, JEOS_LOG_INFO, "%s: GRUB disk (BIOS + UEFI), multiboot2 /boot/%s", raw, kname);
     struct jeos_disk_info info;
     struct jeos_err sub = {0};
-    rc = jeos_disk_write(ctx, &ds, raw, &info, &sub);
+    if ((rc = jeos_fault(ctx, "disk", &sub)) == 0)
+        rc = jeos_disk_write(ctx, &ds, raw, &info, &sub);
     if (rc < 0) {
         jeos_errf(err, rc, "%s: image.formats: the GRUB disk cannot be written:", r->path);
         jeos_err_move(err, &sub);
     }
     jeos_err_free(&sub);
     struct jeos_format_opts fo = jeos_output_format_opts(r, seed);
-    if (rc == 0)
+    if (rc == 0 && (rc = jeos_fault(ctx, "formats", err)) == 0)
         rc = jeos_formats_write(ctx, raw, dest, r->name, r->image.formats, r->image.nformats, &fo,
                                 err);
     free(kname);
@@ -508,11 +509,14 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         free(b.tmp);
         b.tmp = NULL;
     }
-    if (rc == 0)
+    if (rc == 0 && (rc = jeos_fault(ctx, "compile", err)) == 0)
         rc = compile_all(&b, err);
     for (size_t p = 0; rc == 0 && p < sizeof(platforms) / sizeof(platforms[0]); p++) {
         char *elf = xasprintf("%s/%s%s", b.out.stage, r->name, platforms[p].suffix);
-        rc = link_platform(&b, &platforms[p], elf, p == 0 && report_size, err);
+        char *point = xasprintf("link-%s", platforms[p].platform);
+        if ((rc = jeos_fault(ctx, point, err)) == 0)
+            rc = link_platform(&b, &platforms[p], elf, p == 0 && report_size, err);
+        free(point);
         if (rc == 0 && p == 0 && want_disk) {
             char *raw =
                 xasprintf("%s/%s.raw", recipe_has_format(r, "raw") ? b.out.stage : b.tmp, r->name);
@@ -521,7 +525,7 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         }
         free(elf);
     }
-    if (rc == 0)
+    if (rc == 0 && (rc = jeos_fault(ctx, "commit", err)) == 0)
         rc = jeos_output_commit(&b.out, err);
     ukb_free(&b);
     return rc;

@@ -59,16 +59,6 @@ for off in range(0, min(len(data), 32768) - 16, 8):
 report("multiboot2-header", mb is not None and mb == syms.get("mb2_entry"), "entry tag %r, mb2_entry %#x" % (mb, syms.get("mb2_entry", 0)))
 PY
 
-# an ordinary C program (stdio.h, stdlib.h, unistd.h) through the interim libc shim
-if [ -f "$UK_GUESTS/hello_std.elf" ]; then
-    uk_pvh "$log" "$UK_GUESTS/hello_std.elf" 5
-    if uk_expect shim-hello "$log" '^hello world, 1 args$' '^exiting with 5$'; then
-        [ "$UK_STATUS" -eq 5 ] && echo "PASS shim-hello" || echo "FAIL shim-hello: status $UK_STATUS, expected 5"
-    fi
-else
-    echo "FAIL shim-hello: $UK_GUESTS/hello_std.elf not built"
-fi
-
 # size budget: hello stripped within 64 KiB
 strip -o "$T_TMP/hello.stripped" "$elf"
 size=$(stat -c %s "$T_TMP/hello.stripped")
