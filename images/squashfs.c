@@ -233,6 +233,70 @@ static int reset_id(struct tree_node *n, const char *path, void *arg)
     return 0;
 }
 
+/* sqfstar's command line for `t` into `img`: times and root owner pinned, the compression. */
+struct sq_cmd {
+    char *argv[32];
+    char epoch[32], rmode[16], ruid[16], rgid[16];
+    char **envp; /* ours without SOURCE_DATE_EPOCH */
+};
+
+static void sq_cmd(struct sq_cmd *c, const struct tree *t, const struct fs_opts *o,
+                   const char *comp, char *img)
+{
+    snprintf(c->epoch, sizeof(c->epoch), "%lld", (long long)(o->epoch < 0 ? 0 : o->epoch));
+    snprintf(c->rmode, sizeof(c->rmode), "%o", t->root->ino->mode);
+    snprintf(c->ruid, sizeof(c->ruid), "%u", t->root->ino->uid);
+    snprintf(c->rgid, sizeof(c->rgid), "%u", t->root->ino->gid);
+    size_t na = 0;
+    /* sqfstar 4.5.1 ignores -root-uid/-root-gid and gives the root folder the caller's ids: a
+       plain user runs it as root of a user namespace of its own. */
+    if (geteuid() != 0) {
+        c->argv[na++] = "unshare";
+        c->argv[na++] = "--user";
+        c->argv[na++] = "--map-root-user";
+    }
+    char *const args[] = {"sqfstar",        "-reproducible", "-mkfs-time", c->epoch,
+                          "-all-time",      c->epoch,        "-root-mode", c->rmode,
+                          "-root-uid",      c->ruid,         "-root-gid",  c->rgid,
+                          "-comp",          (char *)comp,    "-quiet",     "-no-progress",
+                          "-exit-on-error", "-processors",   "2",          img};
+    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++)
+        c->argv[na++] = args[i];
+    c->argv[na] = NULL;
+    /* mksquashfs refuses SOURCE_DATE_EPOCH beside -mkfs-time: the times are passed explicitly */
+    size_t nenv = 0;
+    while (environ[nenv])
+        nenv++;
+    c->envp = xcalloc(nenv + 1, sizeof(*c->envp));
+    for (size_t i = 0, k = 0; i < nenv; i++)
+        if (strncmp(environ[i], "SOURCE_DATE_EPOCH=", 18) != 0)
+            c->envp[k++] = environ[i];
+}
+
+/* Streams the tree as a tar archive into `fd` (sqfstar's stdin). */
+static int sq_stream(struct tree *t, struct sq_state *s, int fd, const char *path,
+                     struct jeos_err *err)
+{
+    void (*oldpipe)(int) = signal(SIGPIPE, SIG_IGN);
+    struct tw *w = xcalloc(1, sizeof(*w));
+    w->fd = fd;
+    s->w = w;
+    tree_walk(t, reset_id, NULL);
+    int wr = tree_walk(t, emit, s);
+    if (wr == 0) {
+        static const unsigned char end[1024];
+        tw_put(w, end, sizeof(end));
+        tw_flush(w);
+        if (w->err)
+            wr = jeos_errf(err, w->err, "%s: writing to sqfstar: %s", path, strerror(-w->err));
+    }
+    free(w);
+    s->w = NULL;
+    signal(SIGPIPE, oldpipe);
+    tree_walk(t, reset_id, NULL);
+    return wr;
+}
+
 static int squashfs_write(struct tree *t, const struct fs_opts *o, const char *path,
                           const struct jeos_ctx *ctx, struct jeos_err *err)
 {
@@ -251,79 +315,17 @@ static int squashfs_write(struct tree *t, const struct fs_opts *o, const char *p
         return r;
     /* sqfstar refuses to append to our (empty) temporary: give it a fresh name beside it */
     char *img = xasprintf("%s.sq", out.tmp);
-    char epoch[32], rmode[16], ruid[16], rgid[16];
-    snprintf(epoch, sizeof(epoch), "%lld", (long long)(o->epoch < 0 ? 0 : o->epoch));
-    snprintf(rmode, sizeof(rmode), "%o", t->root->ino->mode);
-    snprintf(ruid, sizeof(ruid), "%u", t->root->ino->uid);
-    snprintf(rgid, sizeof(rgid), "%u", t->root->ino->gid);
-    /*
-     * sqfstar 4.5.1 ignores -root-uid/-root-gid and gives the root folder the
-     * caller's ids: a plain user runs it as root of a user namespace of its own.
-     */
-    char *argv[32];
-    size_t na = 0;
-    if (geteuid() != 0) {
-        argv[na++] = "unshare";
-        argv[na++] = "--user";
-        argv[na++] = "--map-root-user";
-    }
-    char *const args[] = {"sqfstar",
-                          "-reproducible",
-                          "-mkfs-time",
-                          epoch,
-                          "-all-time",
-                          epoch,
-                          "-root-mode",
-                          rmode,
-                          "-root-uid",
-                          ruid,
-                          "-root-gid",
-                          rgid,
-                          "-comp",
-                          (char *)cc->name,
-                          "-quiet",
-                          "-no-progress",
-                          "-exit-on-error",
-                          "-processors",
-                          "2",
-                          img};
-    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++)
-        argv[na++] = args[i];
-    argv[na] = NULL;
-    /* mksquashfs refuses SOURCE_DATE_EPOCH beside -mkfs-time: the times are passed explicitly */
-    size_t nenv = 0;
-    while (environ[nenv])
-        nenv++;
-    char **envp = xcalloc(nenv + 1, sizeof(*envp));
-    for (size_t i = 0, k = 0; i < nenv; i++)
-        if (strncmp(environ[i], "SOURCE_DATE_EPOCH=", 18) != 0)
-            envp[k++] = environ[i];
+    struct sq_cmd cmd;
+    sq_cmd(&cmd, t, o, cc->name, img);
     struct sq_state s = {.err = err, .path = path};
     struct jeos_child child;
     struct jeos_err sub = {0};
-    if ((r = jeos_child_start(argv, envp, &child, &sub)) < 0) {
+    if ((r = jeos_child_start(cmd.argv, cmd.envp, &child, &sub)) < 0) {
         jeos_errf(err, r, "%s: %s (install squashfs-tools)", path, sub.msgs[0]);
         goto out;
     }
     jeos_log(ctx, JEOS_LOG_DEBUG, "squashfs: streaming %zu entries into sqfstar", t->nnodes);
-
-    void (*oldpipe)(int) = signal(SIGPIPE, SIG_IGN);
-    struct tw *w = xcalloc(1, sizeof(*w));
-    w->fd = child.in;
-    s.w = w;
-    tree_walk(t, reset_id, NULL);
-    int wr = tree_walk(t, emit, &s);
-    if (wr == 0) {
-        static const unsigned char end[1024];
-        tw_put(w, end, sizeof(end));
-        tw_flush(w);
-        if (w->err)
-            wr = jeos_errf(err, w->err, "%s: writing to sqfstar: %s", path, strerror(-w->err));
-    }
-    free(w);
-    signal(SIGPIPE, oldpipe);
-    tree_walk(t, reset_id, NULL);
-
+    int wr = sq_stream(t, &s, child.in, path, err);
     /* the tool's own failure explains a broken pipe better than the write error does */
     if ((r = jeos_child_finish(&child, &sub)) < 0) {
         jeos_errf(err, r, "%s: %s", path, sub.msgs[0]);
@@ -343,7 +345,7 @@ out:
         free(s.first[i]);
     free(s.first);
     free(img);
-    free(envp);
+    free(cmd.envp);
     if (r < 0)
         jeos_outfile_abort(&out);
     return r;

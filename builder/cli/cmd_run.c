@@ -345,28 +345,35 @@ static void powerdown(const char *qmp)
     close(s);
 }
 
-int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
+/* What the command line asked for. */
+struct run_opts {
+    bool uefi;
+    const char *accel; /* "auto", "kvm" or "tcg" */
+    uint64_t mem;
+    bool mem_set;
+    int64_t cpus;
+    struct sbuf fwd; /* ",hostfwd=tcp:..." for each --port */
+    const char *image;
+};
+
+/* Parses the options into `o`. Returns JEOS_EXIT_OK or JEOS_EXIT_USAGE (messages in err). */
+static int parse_opts(int argc, char **argv, struct run_opts *o, struct jeos_err *err)
 {
     static const struct option longopts[] = {
         {"uefi", no_argument, 0, 'u'},         {"port", required_argument, 0, 'p'},
         {"memory", required_argument, 0, 'm'}, {"cpus", required_argument, 0, 'c'},
         {"accel", required_argument, 0, 'a'},  {0, 0, 0, 0}};
-    bool uefi = false;
-    const char *accel = "auto";
-    uint64_t mem = 512ull << 20;
-    bool mem_set = false;
-    int64_t cpus = 1;
-    struct sbuf fwd = {0};
+    *o = (struct run_opts){.accel = "auto", .mem = 512ull << 20, .cpus = 1};
     int c, rc = JEOS_EXIT_OK;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         int64_t h, g;
         char *colon;
         switch (c) {
-        case 'u': uefi = true; break;
-        case 'a': accel = optarg; break;
+        case 'u': o->uefi = true; break;
+        case 'a': o->accel = optarg; break;
         case 'm':
-            mem_set = true;
-            if (!recipe_parse_size(optarg, &mem) || mem < (64ull << 20)) {
+            o->mem_set = true;
+            if (!recipe_parse_size(optarg, &o->mem) || o->mem < (64ull << 20)) {
                 jeos_errf(err, -EINVAL,
                           "jeos run: --memory: expected a size of 64M or more "
                           "(got \"%s\")",
@@ -375,7 +382,7 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
             }
             break;
         case 'c':
-            if (!jeos_parse_i64(optarg, 1, 64, &cpus)) {
+            if (!jeos_parse_i64(optarg, 1, 64, &o->cpus)) {
                 jeos_errf(err, -EINVAL, "jeos run: --cpus: expected 1-64 (got \"%s\")", optarg);
                 rc = JEOS_EXIT_USAGE;
             }
@@ -391,7 +398,8 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
                           optarg);
                 rc = JEOS_EXIT_USAGE;
             } else {
-                sbuf_printf(&fwd, ",hostfwd=tcp:127.0.0.1:%lld-:%lld", (long long)h, (long long)g);
+                sbuf_printf(&o->fwd, ",hostfwd=tcp:127.0.0.1:%lld-:%lld", (long long)h,
+                            (long long)g);
             }
             break;
         default: rc = JEOS_EXIT_USAGE;
@@ -401,109 +409,25 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         fputs(cmd_run_usage, stderr);
         rc = JEOS_EXIT_USAGE;
     }
-    if (rc == JEOS_EXIT_OK && strcmp(accel, "auto") && strcmp(accel, "kvm") &&
-        strcmp(accel, "tcg")) {
-        jeos_errf(err, -EINVAL, "jeos run: --accel: expected auto, kvm or tcg (got \"%s\")", accel);
+    if (rc == JEOS_EXIT_OK && strcmp(o->accel, "auto") && strcmp(o->accel, "kvm") &&
+        strcmp(o->accel, "tcg")) {
+        jeos_errf(err, -EINVAL, "jeos run: --accel: expected auto, kvm or tcg (got \"%s\")",
+                  o->accel);
         rc = JEOS_EXIT_USAGE;
     }
-    if (rc != JEOS_EXIT_OK) {
-        sbuf_free(&fwd);
-        return rc;
-    }
-    const char *image = argv[optind];
-    struct stat st;
-    errno = 0;
-    int fd = open(image, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        jeos_errf(err, -ENOENT, "%s: %s", image, errno ? strerror(errno) : "not a file");
-        if (fd >= 0)
-            close(fd);
-        sbuf_free(&fwd);
-        return JEOS_EXIT_FAIL;
-    }
-    const struct jeos_format_ops *f = image_format(image, fd, (uint64_t)st.st_size, err);
-    close(fd);
-    if (!f) {
-        sbuf_free(&fwd);
-        return JEOS_EXIT_FAIL;
-    }
-    if (!f->c.qemu) { /* the unikernel ELF */
-        if (uefi) {
-            sbuf_free(&fwd);
-            jeos_errf(err, -EINVAL, "jeos run: --uefi: %s is an ELF, not a disk image", image);
-            return JEOS_EXIT_USAGE;
-        }
-        rc = run_elf(ctx, image, strcmp(accel, "auto") ? accel : auto_accel(), mem, mem_set, fwd.s,
-                     err);
-        sbuf_free(&fwd);
-        return rc;
-    }
-    const char *fmt = f->c.qemu;
-    if (!strcmp(accel, "auto"))
-        accel = auto_accel();
+    if (rc == JEOS_EXIT_OK)
+        o->image = argv[optind];
+    return rc;
+}
 
-    char *dir = xasprintf("%s/jeos-run.XXXXXX", ctx->tmpdir);
-    char *qmp = NULL, *vars = NULL, *a_mem = NULL, *a_smp = NULL, *a_drive = NULL, *a_nic = NULL;
-    char *a_qmp = NULL, *a_code = NULL, *a_vars = NULL;
-    if (!mkdtemp(dir)) {
-        jeos_errf(err, -errno, "%s: %s", dir, strerror(errno));
-        free(dir);
-        sbuf_free(&fwd);
-        return JEOS_EXIT_FAIL;
-    }
-    qmp = xasprintf("%s/qmp.sock", dir);
-    a_mem = xasprintf("%llu", (unsigned long long)(mem >> 20));
-    a_smp = xasprintf("%lld", (long long)cpus);
-    a_drive = xasprintf("file=%s,format=%s,if=virtio", image, fmt);
-    a_nic = xasprintf("user,id=net0%s", fwd.s ? fwd.s : "");
-    a_qmp = xasprintf("unix:%s,server=on,wait=off", qmp);
-    char *argvq[40];
-    int n = 0;
-    argvq[n++] = "qemu-system-x86_64";
-    argvq[n++] = "-accel";
-    argvq[n++] = (char *)accel;
-    argvq[n++] = "-m";
-    argvq[n++] = a_mem;
-    argvq[n++] = "-smp";
-    argvq[n++] = a_smp;
-    argvq[n++] = "-nographic";
-    argvq[n++] = "-drive";
-    argvq[n++] = a_drive;
-    argvq[n++] = "-netdev";
-    argvq[n++] = a_nic;
-    argvq[n++] = "-device";
-    argvq[n++] = NIC_DEVICE;
-    argvq[n++] = "-qmp";
-    argvq[n++] = a_qmp;
-    if (!strcmp(fmt, "vmdk"))
-        argvq[n++] = "-snapshot";
-    pid_t pid = -1;
-    if (uefi) {
-        const char *code = jeos_boot_find("uefi")->firmware,
-                   *tmpl = "/usr/share/OVMF/OVMF_VARS_4M.fd";
-        char *data = NULL;
-        size_t len = 0;
-        vars = xasprintf("%s/OVMF_VARS.fd", dir);
-        if (access(code, R_OK) != 0 || jeos_read_file(tmpl, &data, &len, err) != 0 ||
-            jeos_write_file_atomic(vars, data, len, 0644, err) != 0) {
-            jeos_errf(err, -ENOENT, "jeos run: --uefi needs OVMF (package ovmf: %s)", code);
-            free(data);
-            rc = JEOS_EXIT_FAIL;
-            goto out;
-        }
-        free(data);
-        a_code = xasprintf("if=pflash,format=raw,readonly=on,file=%s", code);
-        a_vars = xasprintf("if=pflash,format=raw,file=%s", vars);
-        argvq[n++] = "-drive";
-        argvq[n++] = a_code;
-        argvq[n++] = "-drive";
-        argvq[n++] = a_vars;
-    }
-    argvq[n] = NULL;
-    jeos_log(ctx, JEOS_LOG_INFO, "jeos run: %s (%s, %s%s)", image, accel, uefi ? "OVMF" : "SeaBIOS",
-             fwd.s ? ", ports forwarded" : "");
-
-    /* Signals are taken synchronously: no handler, no global flag. */
+/*
+ * Runs QEMU (argv) to its end with SIGINT, SIGTERM and SIGHUP taken synchronously (no handler,
+ * no global flag): the first presses the guest's power button through QMP, a second stops QEMU.
+ * Returns JEOS_EXIT_OK when QEMU exited 0.
+ */
+static int supervise(const struct jeos_ctx *ctx, char **argvq, const char *qmp,
+                     struct jeos_err *err)
+{
     sigset_t mask, old;
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
@@ -511,13 +435,13 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     sigaddset(&mask, SIGHUP); /* the terminal went away: power off as for Ctrl-C */
     sigaddset(&mask, SIGCHLD);
     sigprocmask(SIG_BLOCK, &mask, &old);
+    pid_t pid = -1;
     int e = spawn_tied(argvq, &old, &pid);
     if (e != 0) {
         jeos_errf(err, -e, "qemu-system-x86_64: cannot run: %s (package qemu-system-x86)",
                   strerror(e));
         sigprocmask(SIG_SETMASK, &old, NULL);
-        rc = JEOS_EXIT_FAIL;
-        goto out;
+        return JEOS_EXIT_FAIL;
     }
     int asked = 0, status = 0;
     for (;;) {
@@ -537,22 +461,118 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         }
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        rc = JEOS_EXIT_OK;
-    } else {
-        if (WIFEXITED(status))
-            jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", WEXITSTATUS(status));
-        else
-            jeos_errf(err, -EIO, "jeos run: qemu killed by signal %d", WTERMSIG(status));
-        rc = JEOS_EXIT_FAIL;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return JEOS_EXIT_OK;
+    if (WIFEXITED(status))
+        jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", WEXITSTATUS(status));
+    else
+        jeos_errf(err, -EIO, "jeos run: qemu killed by signal %d", WTERMSIG(status));
+    return JEOS_EXIT_FAIL;
+}
+
+/* Boots disk image o->image of format `f` under QEMU: a virtio disk and NIC, the serial console
+   here, QMP in a folder of our own; OVMF (with a copy of its variables) for --uefi. */
+static int run_disk(struct jeos_ctx *ctx, const struct run_opts *o, const struct jeos_format_ops *f,
+                    struct jeos_err *err)
+{
+    const char *accel = strcmp(o->accel, "auto") ? o->accel : auto_accel();
+    char *dir = xasprintf("%s/jeos-run.XXXXXX", ctx->tmpdir);
+    if (!mkdtemp(dir)) {
+        jeos_errf(err, -errno, "%s: %s", dir, strerror(errno));
+        free(dir);
+        return JEOS_EXIT_FAIL;
     }
-out:
+    char *qmp = xasprintf("%s/qmp.sock", dir), *vars = NULL, *a_code = NULL, *a_vars = NULL;
+    char *a_mem = xasprintf("%llu", (unsigned long long)(o->mem >> 20));
+    char *a_smp = xasprintf("%lld", (long long)o->cpus);
+    char *a_drive = xasprintf("file=%s,format=%s,if=virtio", o->image, f->c.qemu);
+    char *a_nic = xasprintf("user,id=net0%s", o->fwd.s ? o->fwd.s : "");
+    char *a_qmp = xasprintf("unix:%s,server=on,wait=off", qmp);
+    char *argvq[40];
+    int n = 0, rc = JEOS_EXIT_OK;
+    char *fixed[] = {"qemu-system-x86_64",
+                     "-accel",
+                     (char *)accel,
+                     "-m",
+                     a_mem,
+                     "-smp",
+                     a_smp,
+                     "-nographic",
+                     "-drive",
+                     a_drive,
+                     "-netdev",
+                     a_nic,
+                     "-device",
+                     NIC_DEVICE,
+                     "-qmp",
+                     a_qmp};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        argvq[n++] = fixed[i];
+    if (!strcmp(f->c.name, "vmdk"))
+        argvq[n++] = "-snapshot";
+    if (o->uefi) {
+        const char *code = jeos_boot_find("uefi")->firmware,
+                   *tmpl = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+        char *data = NULL;
+        size_t len = 0;
+        vars = xasprintf("%s/OVMF_VARS.fd", dir);
+        if (access(code, R_OK) != 0 || jeos_read_file(tmpl, &data, &len, err) != 0 ||
+            jeos_write_file_atomic(vars, data, len, 0644, err) != 0) {
+            jeos_errf(err, -ENOENT, "jeos run: --uefi needs OVMF (package ovmf: %s)", code);
+            rc = JEOS_EXIT_FAIL;
+        }
+        free(data);
+        a_code = xasprintf("if=pflash,format=raw,readonly=on,file=%s", code);
+        a_vars = xasprintf("if=pflash,format=raw,file=%s", vars);
+        argvq[n++] = "-drive";
+        argvq[n++] = a_code;
+        argvq[n++] = "-drive";
+        argvq[n++] = a_vars;
+    }
+    argvq[n] = NULL;
+    if (rc == JEOS_EXIT_OK) {
+        jeos_log(ctx, JEOS_LOG_INFO, "jeos run: %s (%s, %s%s)", o->image, accel,
+                 o->uefi ? "OVMF" : "SeaBIOS", o->fwd.s ? ", ports forwarded" : "");
+        rc = supervise(ctx, argvq, qmp, err);
+    }
     if (vars)
         unlink(vars);
     unlink(qmp);
     rmdir(dir);
     free(dir), free(qmp), free(vars), free(a_mem), free(a_smp), free(a_drive), free(a_nic);
     free(a_qmp), free(a_code), free(a_vars);
-    sbuf_free(&fwd);
+    return rc;
+}
+
+int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
+{
+    struct run_opts o;
+    int rc = parse_opts(argc, argv, &o, err);
+    if (rc != JEOS_EXIT_OK) {
+        sbuf_free(&o.fwd);
+        return rc;
+    }
+    struct stat st;
+    errno = 0;
+    int fd = open(o.image, O_RDONLY | O_CLOEXEC);
+    const struct jeos_format_ops *f = NULL;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        jeos_errf(err, -ENOENT, "%s: %s", o.image, errno ? strerror(errno) : "not a file");
+    else
+        f = image_format(o.image, fd, (uint64_t)st.st_size, err);
+    if (fd >= 0)
+        close(fd);
+    if (!f)
+        rc = JEOS_EXIT_FAIL;
+    else if (f->c.qemu)
+        rc = run_disk(ctx, &o, f, err);
+    else if (o.uefi) { /* the unikernel ELF */
+        jeos_errf(err, -EINVAL, "jeos run: --uefi: %s is an ELF, not a disk image", o.image);
+        rc = JEOS_EXIT_USAGE;
+    } else {
+        rc = run_elf(ctx, o.image, strcmp(o.accel, "auto") ? o.accel : auto_accel(), o.mem,
+                     o.mem_set, o.fwd.s, err);
+    }
+    sbuf_free(&o.fwd);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "builder/debian/lock.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,134 @@ static bool parse_u64(const char *s, uint64_t *v)
     return true;
 }
 
+/* The fields of a package stanza and where they go in a struct jeos_pkgref. */
+static const struct {
+    const char *name;
+    size_t off;
+    bool number; /* a uint64_t, else a char * */
+} lock_fields[] = {
+    {"Package", offsetof(struct jeos_pkgref, name), false},
+    {"Version", offsetof(struct jeos_pkgref, version), false},
+    {"Architecture", offsetof(struct jeos_pkgref, arch), false},
+    {"Filename", offsetof(struct jeos_pkgref, filename), false},
+    {"SHA256", offsetof(struct jeos_pkgref, sha256), false},
+    {"Source-URI", offsetof(struct jeos_pkgref, uri), false},
+    {"Origin", offsetof(struct jeos_pkgref, origin), false},
+    {"Why", offsetof(struct jeos_pkgref, why), false},
+    {"Size", offsetof(struct jeos_pkgref, size), true},
+    {"Installed-Size", offsetof(struct jeos_pkgref, installed_kib), true},
+};
+
+/* One lock file being read: the stanza in hand and what came before. */
+struct lock_reader {
+    const char *path;
+    struct jeos_resolution *out;
+    struct jeos_pkgref cur;
+    char *parent;   /* the stanza's Parent, by name */
+    char **parents; /* one per package read */
+    size_t start;   /* line where the stanza began, 0 between stanzas */
+    bool header, seen_header;
+};
+
+static void pkgref_clear(struct jeos_pkgref *p)
+{
+    free(p->name), free(p->version), free(p->arch), free(p->filename), free(p->sha256);
+    free(p->uri), free(p->origin), free(p->why);
+    memset(p, 0, sizeof(*p));
+}
+
+/* One "Field: value" line of the header or of a package stanza. */
+static int lock_field(struct lock_reader *lr, const struct deb822_field *f, struct jeos_err *err)
+{
+    if (lr->header) {
+        if (deb822_is(f, "Jeos-Lock")) {
+            lr->seen_header = true;
+            if (strcmp(f->val, "1") != 0)
+                return jeos_errf(err, -EINVAL,
+                                 "%s:%zu: Jeos-Lock: unknown lock format %s (expected 1)", lr->path,
+                                 f->line, f->val);
+        }
+        return 0;
+    }
+    if (deb822_is(f, "Parent")) {
+        free(lr->parent);
+        lr->parent = xstrdup(f->val);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(lock_fields) / sizeof(lock_fields[0]); i++) {
+        if (!deb822_is(f, lock_fields[i].name))
+            continue;
+        void *at = (char *)&lr->cur + lock_fields[i].off;
+        if (lock_fields[i].number && !parse_u64(f->val, at))
+            return jeos_errf(err, -EINVAL, "%s:%zu: %.*s: not a number (got \"%s\")", lr->path,
+                             f->line, (int)f->nlen, f->name, f->val);
+        if (!lock_fields[i].number) {
+            free(*(char **)at);
+            *(char **)at = xstrdup(f->val);
+        }
+    }
+    return 0; /* fields of later formats are ignored */
+}
+
+/* The end of a stanza: the header checked, or the package checked and added. */
+static int lock_stanza_end(struct lock_reader *lr, struct jeos_err *err)
+{
+    struct jeos_pkgref *c = &lr->cur;
+    if (lr->header) {
+        lr->header = false;
+        if (!lr->seen_header)
+            return jeos_errf(err, -EINVAL, "%s:%zu: not a jeos lock file (no Jeos-Lock field)",
+                             lr->path, lr->start);
+        return 0;
+    }
+    const char *missing = !c->name       ? "Package"
+                          : !c->version  ? "Version"
+                          : !c->sha256   ? "SHA256"
+                          : !c->filename ? "Filename"
+                          : !c->uri      ? "Source-URI"
+                                         : NULL;
+    if (missing)
+        return jeos_errf(err, -EINVAL, "%s:%zu: package stanza without %s", lr->path, lr->start,
+                         missing);
+    if (!cache_valid_sha256(c->sha256))
+        return jeos_errf(err, -EINVAL, "%s:%zu: SHA256: not 64 hex digits (got \"%s\")", lr->path,
+                         lr->start, c->sha256);
+    if (!c->arch)
+        c->arch = xstrdup("amd64");
+    if (!c->origin)
+        c->origin = xstrdup("");
+    if (!c->why)
+        c->why = xstrdup("");
+    struct jeos_resolution *out = lr->out;
+    out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+    lr->parents = xrealloc(lr->parents, (out->n + 1) * sizeof(*lr->parents));
+    lr->parents[out->n] = lr->parent ? lr->parent : xstrdup("-");
+    lr->parent = NULL;
+    out->installed_kib += c->installed_kib;
+    out->deb_bytes += c->size;
+    out->v[out->n++] = *c;
+    memset(c, 0, sizeof(*c));
+    return 0;
+}
+
+/* Parents by name: each must come earlier. */
+static int lock_link_parents(struct lock_reader *lr, struct jeos_err *err)
+{
+    struct jeos_resolution *out = lr->out;
+    for (size_t i = 0; i < out->n; i++) {
+        out->v[i].parent = -1;
+        if (strcmp(lr->parents[i], "-") == 0)
+            continue;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(out->v[k].name, lr->parents[i]) == 0)
+                out->v[i].parent = (int)k;
+        if (out->v[i].parent < 0)
+            return jeos_errf(err, -EINVAL, "%s: %s: Parent %s is not listed before it", lr->path,
+                             out->v[i].name, lr->parents[i]);
+    }
+    return 0;
+}
+
 int jeos_lock_read(const char *path, struct jeos_resolution *out, struct jeos_err *err)
 {
     char *text;
@@ -57,141 +186,35 @@ int jeos_lock_read(const char *path, struct jeos_resolution *out, struct jeos_er
     if (rc < 0)
         return rc;
     memset(out, 0, sizeof(*out));
+    struct lock_reader lr = {.path = path, .out = out, .header = true};
     struct deb822_iter it;
     struct deb822_field f;
     deb822_init(&it, text, len);
-    char **parents = NULL;
-    bool header = true, seen_header = false;
-    int r;
-    size_t start = 0;
-    struct jeos_pkgref cur;
-    memset(&cur, 0, sizeof(cur));
-    char *parent = NULL;
-    for (;;) {
+    for (int r; rc == 0;) {
         r = deb822_next(&it, &f);
         if (r == -2) {
             rc = jeos_errf(err, -EINVAL, "%s:%zu: not a \"Field: value\" line", path, it.line);
-            break;
+        } else if (r == 1) {
+            if (!lr.start)
+                lr.start = f.line;
+            rc = lock_field(&lr, &f, err);
+        } else { /* the end of a stanza (r == 0) or of the file (r == -1) */
+            if (lr.start)
+                rc = lock_stanza_end(&lr, err);
+            lr.start = 0;
+            if (r == -1)
+                break;
         }
-        if (r == 1) {
-            if (!start)
-                start = f.line;
-            if (header) {
-                if (deb822_is(&f, "Jeos-Lock")) {
-                    seen_header = true;
-                    if (strcmp(f.val, "1") != 0) {
-                        rc = jeos_errf(err, -EINVAL,
-                                       "%s:%zu: Jeos-Lock: unknown lock format %s (expected 1)",
-                                       path, f.line, f.val);
-                        break;
-                    }
-                }
-                continue;
-            }
-            char **dst = NULL;
-            uint64_t *num = NULL;
-            if (deb822_is(&f, "Package"))
-                dst = &cur.name;
-            else if (deb822_is(&f, "Version"))
-                dst = &cur.version;
-            else if (deb822_is(&f, "Architecture"))
-                dst = &cur.arch;
-            else if (deb822_is(&f, "Filename"))
-                dst = &cur.filename;
-            else if (deb822_is(&f, "SHA256"))
-                dst = &cur.sha256;
-            else if (deb822_is(&f, "Source-URI"))
-                dst = &cur.uri;
-            else if (deb822_is(&f, "Origin"))
-                dst = &cur.origin;
-            else if (deb822_is(&f, "Why"))
-                dst = &cur.why;
-            else if (deb822_is(&f, "Parent"))
-                dst = &parent;
-            else if (deb822_is(&f, "Size"))
-                num = &cur.size;
-            else if (deb822_is(&f, "Installed-Size"))
-                num = &cur.installed_kib;
-            if (dst) {
-                free(*dst);
-                *dst = xstrdup(f.val);
-            } else if (num && !parse_u64(f.val, num)) {
-                rc = jeos_errf(err, -EINVAL, "%s:%zu: %.*s: not a number (got \"%s\")", path,
-                               f.line, (int)f.nlen, f.name, f.val);
-                break;
-            }
-            continue;
-        }
-        /* End of a stanza (r == 0) or of the file (r == -1). */
-        if (header && start) {
-            header = false;
-            if (!seen_header) {
-                rc = jeos_errf(err, -EINVAL, "%s:%zu: not a jeos lock file (no Jeos-Lock field)",
-                               path, start);
-                break;
-            }
-        } else if (start) {
-            const char *missing = !cur.name       ? "Package"
-                                  : !cur.version  ? "Version"
-                                  : !cur.sha256   ? "SHA256"
-                                  : !cur.filename ? "Filename"
-                                  : !cur.uri      ? "Source-URI"
-                                                  : NULL;
-            if (missing) {
-                rc = jeos_errf(err, -EINVAL, "%s:%zu: package stanza without %s", path, start,
-                               missing);
-                break;
-            }
-            if (!cache_valid_sha256(cur.sha256)) {
-                rc = jeos_errf(err, -EINVAL, "%s:%zu: SHA256: not 64 hex digits (got \"%s\")", path,
-                               start, cur.sha256);
-                break;
-            }
-            if (!cur.arch)
-                cur.arch = xstrdup("amd64");
-            if (!cur.origin)
-                cur.origin = xstrdup("");
-            if (!cur.why)
-                cur.why = xstrdup("");
-            out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
-            parents = xrealloc(parents, (out->n + 1) * sizeof(*parents));
-            parents[out->n] = parent ? parent : xstrdup("-");
-            parent = NULL;
-            out->installed_kib += cur.installed_kib;
-            out->deb_bytes += cur.size;
-            out->v[out->n++] = cur;
-            memset(&cur, 0, sizeof(cur));
-        }
-        start = 0;
-        if (r == -1)
-            break;
     }
-    if (rc == 0 && !seen_header)
+    if (rc == 0 && !lr.seen_header)
         rc = jeos_errf(err, -EINVAL, "%s: not a jeos lock file (no Jeos-Lock field)", path);
-    /* Parents by name: each must come earlier. */
-    for (size_t i = 0; rc == 0 && i < out->n; i++) {
-        out->v[i].parent = -1;
-        if (strcmp(parents[i], "-") == 0)
-            continue;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(out->v[k].name, parents[i]) == 0)
-                out->v[i].parent = (int)k;
-        if (out->v[i].parent < 0)
-            rc = jeos_errf(err, -EINVAL, "%s: %s: Parent %s is not listed before it", path,
-                           out->v[i].name, parents[i]);
-    }
+    if (rc == 0)
+        rc = lock_link_parents(&lr, err);
     for (size_t i = 0; i < out->n; i++)
-        free(parents[i]);
-    free(parents);
-    free(parent);
-    free(cur.name);
-    free(cur.version);
-    free(cur.arch);
-    free(cur.filename);
-    free(cur.sha256);
-    free(cur.uri);
-    free(cur.origin);
-    free(cur.why);
+        free(lr.parents[i]);
+    free(lr.parents);
+    free(lr.parent);
+    pkgref_clear(&lr.cur);
     free(text);
     if (rc < 0)
         jeos_resolution_free(out);
