@@ -35,7 +35,7 @@ static void hex(const unsigned char d[32], char out[65])
    digest) in one pass ---- */
 
 struct layer {
-    struct archive *gz; /* raw format + gzip filter, fed by the tar writer */
+    struct archive *gz; /* raw format + gzip filter, fed the tar's bytes */
     EVP_MD_CTX *tar_md, *gz_md;
     int fd;
     uint64_t size; /* compressed bytes */
@@ -55,47 +55,30 @@ static la_ssize_t gz_out(struct archive *a, void *arg, const void *buf, size_t n
     return (la_ssize_t)n;
 }
 
-static la_ssize_t tar_out(struct archive *a, void *arg, const void *buf, size_t n)
+/* The tar's bytes: hashed, then into the gzip stream. */
+static int tar_out(void *arg, const void *buf, size_t n)
 {
-    (void)a;
     struct layer *l = arg;
     EVP_DigestUpdate(l->tar_md, buf, n);
-    return archive_write_data(l->gz, buf, n) == (la_ssize_t)n ? (la_ssize_t)n : -1;
+    if (archive_write_data(l->gz, buf, n) != (la_ssize_t)n)
+        return l->err ? l->err : EIO;
+    return 0;
 }
 
-static int tar_entry(struct archive *t, const char *name, unsigned type, int mode, uint64_t size,
-                     int64_t mtime)
-{
-    struct archive_entry *e = archive_entry_new();
-    archive_entry_set_pathname(e, name);
-    archive_entry_set_filetype(e, type);
-    archive_entry_set_perm(e, (mode_t)mode);
-    archive_entry_set_size(e, (la_int64_t)size);
-    archive_entry_set_mtime(e, mtime, 0);
-    archive_entry_set_uid(e, KUBEVIRT_QEMU_ID);
-    archive_entry_set_gid(e, KUBEVIRT_QEMU_ID);
-    int rc = archive_write_header(t, e);
-    archive_entry_free(e);
-    return rc;
-}
-
-/* Writes the layer blob to `out`: disk/ and disk/NAME.qcow2 (from `qcow2`). Fills the digests
-   (hex) and the blob's size. */
+/* Writes the layer blob to `out`: disk/ and disk/NAME.qcow2 (from `qcow2`), owned 107:107.
+   Fills the digests (hex) and the blob's size. */
 static int write_layer(const char *qcow2, const char *name, int64_t mtime, const char *out,
                        char diff_id[65], char digest[65], uint64_t *size, struct jeos_err *err)
 {
     struct layer l = {.tar_md = EVP_MD_CTX_new(), .gz_md = EVP_MD_CTX_new()};
-    struct archive *t = NULL;
-    struct archive_entry *raw = NULL;
-    char *member = xasprintf("disk/%s.qcow2", name), *buf = NULL;
-    int in = -1, rc = 0;
+    struct jeos_tar t = {0};
+    struct archive_entry *raw = archive_entry_new();
+    char *member = xasprintf("disk/%s.qcow2", name);
+    int rc = 0;
     EVP_DigestInit_ex(l.tar_md, EVP_sha256(), NULL);
     EVP_DigestInit_ex(l.gz_md, EVP_sha256(), NULL);
-    l.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    in = open(qcow2, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (l.fd < 0 || in < 0 || fstat(in, &st) != 0) {
-        rc = jeos_errf(err, -errno, "%s: %s", l.fd < 0 ? out : qcow2, strerror(errno));
+    if ((l.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+        rc = jeos_errf(err, -errno, "%s: %s", out, strerror(errno));
         goto done;
     }
     l.gz = archive_write_new();
@@ -103,7 +86,6 @@ static int write_layer(const char *qcow2, const char *name, int64_t mtime, const
     archive_write_add_filter_gzip(l.gz);
     archive_write_set_filter_option(l.gz, "gzip", "timestamp", NULL); /* no time in the header */
     archive_write_set_bytes_per_block(l.gz, 0);
-    raw = archive_entry_new();
     archive_entry_set_filetype(raw, AE_IFREG);
     archive_entry_set_pathname(raw, "layer.tar");
     if (archive_write_open(l.gz, &l, NULL, gz_out, NULL) != ARCHIVE_OK ||
@@ -111,55 +93,35 @@ static int write_layer(const char *qcow2, const char *name, int64_t mtime, const
         rc = jeos_errf(err, -EIO, "%s: %s", out, archive_error_string(l.gz));
         goto done;
     }
-    t = archive_write_new();
-    archive_write_set_format_pax_restricted(t);
-    archive_write_set_bytes_per_block(t, 0);
-    if (archive_write_open(t, &l, NULL, tar_out, NULL) != ARCHIVE_OK ||
-        tar_entry(t, "disk/", AE_IFDIR, 0555, 0, mtime) != ARCHIVE_OK ||
-        tar_entry(t, member, AE_IFREG, 0440, (uint64_t)st.st_size, mtime) != ARCHIVE_OK) {
-        rc = jeos_errf(err, -EIO, "%s: %s", out, archive_error_string(t));
+    if ((rc = jeos_tar_open_fn(&t, out, JEOS_TAR_PAX, mtime, tar_out, &l, err)))
         goto done;
-    }
-    buf = xmalloc(1 << 20);
-    for (;;) {
-        ssize_t n = read(in, buf, 1 << 20);
-        if (n < 0) {
-            rc = jeos_errf(err, -errno, "%s: read: %s", qcow2, strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        if (archive_write_data(t, buf, (size_t)n) != n) {
-            rc = jeos_errf(err, -EIO, "%s: %s", out,
-                           l.err ? strerror(l.err) : archive_error_string(t));
-            goto done;
-        }
-    }
-    if (archive_write_close(t) != ARCHIVE_OK || archive_write_close(l.gz) != ARCHIVE_OK) {
-        rc = jeos_errf(err, -EIO, "%s: %s", out, l.err ? strerror(l.err) : archive_error_string(t));
+    jeos_tar_owner(&t, KUBEVIRT_QEMU_ID, KUBEVIRT_QEMU_ID);
+    if ((rc = jeos_tar_add_dir(&t, "disk/", 0555, err)) ||
+        (rc = jeos_tar_add_file(&t, member, 0440, qcow2, NULL, err)))
         goto done;
+    rc = jeos_tar_close(&t, 0, err);
+    if (rc == 0 && archive_write_close(l.gz) != ARCHIVE_OK)
+        rc = jeos_errf(err, -EIO, "%s: %s", out,
+                       l.err ? strerror(l.err) : archive_error_string(l.gz));
+    if (rc == 0) {
+        unsigned char d[32];
+        unsigned dl;
+        EVP_DigestFinal_ex(l.tar_md, d, &dl);
+        hex(d, diff_id);
+        EVP_DigestFinal_ex(l.gz_md, d, &dl);
+        hex(d, digest);
+        *size = l.size;
     }
-    unsigned char d[32];
-    unsigned dl;
-    EVP_DigestFinal_ex(l.tar_md, d, &dl);
-    hex(d, diff_id);
-    EVP_DigestFinal_ex(l.gz_md, d, &dl);
-    hex(d, digest);
-    *size = l.size;
 done:
-    if (t)
-        archive_write_free(t);
+    jeos_tar_close(&t, rc ? rc : -1, err); /* frees it if still open (a no-op after close) */
     if (l.gz)
         archive_write_free(l.gz);
-    if (raw)
-        archive_entry_free(raw);
+    archive_entry_free(raw);
     EVP_MD_CTX_free(l.tar_md);
     EVP_MD_CTX_free(l.gz_md);
-    if (in >= 0)
-        close(in);
     if (l.fd >= 0 && close(l.fd) != 0 && !rc)
         rc = jeos_errf(err, -errno, "%s: close: %s", out, strerror(errno));
-    free(member), free(buf);
+    free(member);
     return rc;
 }
 

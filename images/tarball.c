@@ -17,11 +17,25 @@
 
 static int tar_fail(struct jeos_tar *t, struct jeos_err *err)
 {
-    return jeos_errf(err, -EIO, "%s: %s", t->out, archive_error_string(t->a));
+    return jeos_errf(err, -EIO, "%s: %s", t->out,
+                     t->sink_err ? strerror(t->sink_err) : archive_error_string(t->a));
 }
 
-int jeos_tar_open(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind, int64_t mtime,
-                  struct jeos_err *err)
+static la_ssize_t to_sink(struct archive *a, void *arg, const void *buf, size_t n)
+{
+    (void)a;
+    struct jeos_tar *t = arg;
+    int e = t->sink(t->sink_arg, buf, n);
+    if (e) {
+        t->sink_err = e;
+        return -1;
+    }
+    return (la_ssize_t)n;
+}
+
+/* The archive of `kind`, not yet opened. */
+static struct archive *tar_new(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind,
+                               int64_t mtime)
 {
     memset(t, 0, sizeof(*t));
     t->out = out;
@@ -38,7 +52,24 @@ int jeos_tar_open(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind, 
         archive_write_set_filter_option(a, "gzip", "timestamp", NULL); /* no time in the header */
     }
     archive_write_set_bytes_in_last_block(a, 1);
-    if (archive_write_open_filename(a, out) != ARCHIVE_OK)
+    return a;
+}
+
+int jeos_tar_open(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind, int64_t mtime,
+                  struct jeos_err *err)
+{
+    if (archive_write_open_filename(tar_new(t, out, kind, mtime), out) != ARCHIVE_OK)
+        return tar_fail(t, err);
+    return 0;
+}
+
+int jeos_tar_open_fn(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind, int64_t mtime,
+                     jeos_tar_sink sink, void *arg, struct jeos_err *err)
+{
+    struct archive *a = tar_new(t, out, kind, mtime);
+    t->sink = sink;
+    t->sink_arg = arg;
+    if (archive_write_open(a, t, NULL, to_sink, NULL) != ARCHIVE_OK)
         return tar_fail(t, err);
     return 0;
 }

@@ -16,17 +16,28 @@ enum jeos_tar_kind {
     JEOS_TAR_PAX_GZIP, /* pax, gzip-compressed */
 };
 
+/* Where the bytes of an archive opened with jeos_tar_open_fn go: returns 0 or an errno. */
+typedef int (*jeos_tar_sink)(void *arg, const void *buf, size_t len);
+
 /* One archive being written. Zero-initialise; jeos_tar_close frees it. */
 struct jeos_tar {
     void *a; /* struct archive * */
     const char *out;
     int64_t mtime;
     int64_t uid, gid;
+    jeos_tar_sink sink;
+    void *sink_arg;
+    int sink_err; /* the sink's first errno */
 };
 
 /* Creates `out`; members get `mtime`, and root (0:0) until jeos_tar_owner says otherwise. */
 int jeos_tar_open(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind, int64_t mtime,
                   struct jeos_err *err);
+
+/* The same, the archive's bytes going to sink(arg, ...) instead of a file; `out` names it in
+   messages. */
+int jeos_tar_open_fn(struct jeos_tar *t, const char *out, enum jeos_tar_kind kind, int64_t mtime,
+                     jeos_tar_sink sink, void *arg, struct jeos_err *err);
 
 /* Owner of the members added next (numeric; names are left empty, except root's). */
 void jeos_tar_owner(struct jeos_tar *t, int64_t uid, int64_t gid);
