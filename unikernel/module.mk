@@ -98,6 +98,15 @@ $(1): $(2) $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) unikernel/tools
 		sh unikernel/tools/uk-link.sh $$@ $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) $(2)
 endef
 
+# libFuzzer: the virtio-net driver and virtqueues, built for the host against a lying device.
+UK_FUZZ_SRCS := unikernel/drivers/netdev.c unikernel/drivers/virtio/virtio.c \
+	unikernel/drivers/virtio/virtqueue.c unikernel/drivers/virtio/net.c
+out/fuzz/virtio_net_fuzz: tests/fuzz/virtio_net_fuzz.c $(UK_FUZZ_SRCS) \
+		$(wildcard unikernel/drivers/*.h unikernel/drivers/virtio/*.h)
+	$(quiet) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $< $(UK_FUZZ_SRCS)
+
 # Test guests (tests/unikernel/guests/*.c), one ELF each.
 UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)
 UK_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf)
