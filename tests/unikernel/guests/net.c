@@ -187,6 +187,22 @@ static unsigned parse_ip(const char *s, uint8_t ip[4])
     return 0;
 }
 
+/* The PCI function behind a netdev ("pci BB:SS.F ..."), or NULL. */
+static struct pci_dev *pci_of(const struct netdev *nd)
+{
+    for (int i = 0; i < pci_count(); i++) {
+        struct pci_dev *d = pci_get(i);
+        char where[16];
+        uk_snprintf(where, sizeof(where), "pci %02x:%02x.%x ", d->bus, d->slot, d->fn);
+        unsigned n = 0;
+        while (where[n] && where[n] == nd->bus[n])
+            n++;
+        if (!where[n])
+            return d;
+    }
+    return NULL;
+}
+
 static void describe(struct netdev *d)
 {
     char feats[160] = "";
@@ -194,6 +210,9 @@ static void describe(struct netdev *d)
     uk_printf("netdev %s %s %s mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s%s%s\n", d->name,
               d->driver, d->bus, d->mac[0], d->mac[1], d->mac[2], d->mac[3], d->mac[4], d->mac[5],
               d->mtu, d->ops->link(d) ? "up" : "down", feats[0] ? " features " : "", feats);
+    struct pci_dev *p = pci_of(d);
+    if (p)
+        pci_print(p);
 }
 
 static uint64_t hex_after(const char *s, const char *key)
@@ -232,16 +251,9 @@ static struct netdev *reprobe(struct netdev *old)
         r = virtio_mmio_probe(hex_after(old->bus, "mmio "), 512,
                               (unsigned)hex_after(old->bus, "gsi "), 1, 0);
     } else {
-        for (int i = 0; i < pci_count(); i++) {
-            struct pci_dev *d = pci_get(i);
-            char where[16];
-            uk_snprintf(where, sizeof(where), "pci %02x:%02x.%x ", d->bus, d->slot, d->fn);
-            unsigned n = 0;
-            while (where[n] && where[n] == old->bus[n])
-                n++;
-            if (!where[n])
-                r = virtio_pci_probe(d);
-        }
+        struct pci_dev *d = pci_of(old);
+        if (d)
+            r = virtio_pci_probe(d);
     }
     if (r < 0 || netdev_count() < 2) {
         uk_printf("reset: probe again failed (%d)\n", r);
