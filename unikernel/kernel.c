@@ -29,7 +29,17 @@ extern const char *const uk_app_args[] __attribute__((weak));
 /* The POSIX runtime (runtime/libc), when linked, starts musl instead of calling main directly. */
 extern void uk_runtime_start(int argc, char **argv) __attribute__((weak, noreturn));
 
-/* argv: uk_app_name, uk_app_args, then the boot command line split in place on spaces. */
+/* Words of the command line the kernel takes for itself (QEMU's microvm adds the first). */
+static int kernel_word(const char *w)
+{
+    static const char virtio_mmio[] = "virtio_mmio.";
+    return strncmp(w, virtio_mmio, sizeof(virtio_mmio) - 1) == 0;
+}
+
+/*
+ * argv: uk_app_name, uk_app_args, then the boot command line split in place on spaces, without
+ * the kernel's own words.
+ */
 static int split_args(char *s)
 {
     int argc = 0;
@@ -42,9 +52,13 @@ static int split_args(char *s)
             *s++ = '\0';
         if (!*s)
             break;
-        argv[argc++] = s;
+        char *w = s;
         while (*s && *s != ' ')
             s++;
+        if (*s)
+            *s++ = '\0';
+        if (!kernel_word(w))
+            argv[argc++] = w;
     }
     argv[argc] = NULL;
     return argc;
@@ -67,6 +81,7 @@ __attribute__((noreturn)) void kernel_boot(uint64_t info, uint32_t source)
     int r = time_init(&boot_info);
     if (r < 0)
         panic("time: no TSC frequency or timer (%d)", r);
+    platform_devices_init(&boot_info);
     init_ns = (uint64_t)((unsigned __int128)(rdtsc() - tsc_entry) * 1000000000u / time_tsc_hz());
     cpu_irq_enable();
     memcpy(cmdline, boot_info.cmdline, sizeof(cmdline));

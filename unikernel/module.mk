@@ -30,12 +30,17 @@ UK_CFLAGS := $(UK_COMMON_CFLAGS) $(WARN) -mgeneral-regs-only
 UK_APP_CFLAGS := $(UK_COMMON_CFLAGS)
 UK_ASFLAGS := -Iunikernel -MMD -MP
 
+# Drivers (drivers/): in every kernel library; the platform's device set-up pulls in what it uses.
+UK_DRIVER_SRCS := unikernel/drivers/netdev.c unikernel/drivers/pci.c \
+	unikernel/drivers/virtio/virtio.c unikernel/drivers/virtio/virtqueue.c \
+	unikernel/drivers/virtio/pci.c unikernel/drivers/virtio/mmio.c unikernel/drivers/virtio/net.c
 UK_CORE_SRCS := unikernel/kernel.c unikernel/lib/string.c \
 	unikernel/arch/x86_64/boot.S unikernel/arch/x86_64/isr.S unikernel/arch/x86_64/cpu.c \
 	unikernel/arch/x86_64/trap.c unikernel/arch/x86_64/ksyms.c unikernel/arch/x86_64/bootinfo.c \
 	unikernel/arch/x86_64/paging.c unikernel/memory/page.c unikernel/memory/heap.c \
 	unikernel/console/serial.c unikernel/console/printk.c unikernel/interrupts/irq.c \
-	unikernel/time/time.c unikernel/time/rtc.c unikernel/exit/acpi.c
+	unikernel/time/time.c unikernel/time/rtc.c unikernel/exit/acpi.c \
+	$(UK_DRIVER_SRCS)
 UK_CORE_OBJS := $(patsubst %,$(UK_DIR)/obj/%.o,$(UK_CORE_SRCS))
 
 $(UK_DIR)/obj/%.c.o: %.c
@@ -72,6 +77,15 @@ $(1): $(2) $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) unikernel/tools
 	$$(Q)UK_CC=$$(UK_CC) UK_LD=$$(UK_LD) UK_NM=$$(UK_NM) \
 		sh unikernel/tools/uk-link.sh $$@ $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) $(2)
 endef
+
+# libFuzzer: the virtio-net driver and virtqueues, built for the host against a lying device.
+UK_FUZZ_SRCS := unikernel/drivers/netdev.c unikernel/drivers/virtio/virtio.c \
+	unikernel/drivers/virtio/virtqueue.c unikernel/drivers/virtio/net.c
+out/fuzz/virtio_net_fuzz: tests/fuzz/virtio_net_fuzz.c $(UK_FUZZ_SRCS) \
+		$(wildcard unikernel/drivers/*.h unikernel/drivers/virtio/*.h)
+	$(quiet) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $< $(UK_FUZZ_SRCS)
 
 # Test guests (tests/unikernel/guests/*.c), one ELF each.
 UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)

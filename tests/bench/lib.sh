@@ -19,3 +19,18 @@ o, p = float(ours), float(peer)
 print(f"{what}: jeos {o:.2f} {unit} | {peer_name} {p:.2f} {unit} | ratio jeos/peer {o/p:.3f}")
 PY
 }
+
+# bench_linux CACHE: the Debian cloud kernel the Linux peers boot, unpacked once into CACHE/linux
+# (boot/vmlinuz-*, lib/modules/*) with apt-get download; prints the vmlinuz path, or nothing.
+bench_linux() {
+    local cache=$1 vmlinuz pkg
+    mkdir -p "$cache"
+    vmlinuz=$(ls "$cache"/linux/boot/vmlinuz-* 2>/dev/null | head -1)
+    if [ -z "$vmlinuz" ]; then
+        pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+        if [ -n "$pkg" ] && (cd "$T_TMP" && apt-get download "$pkg" >/dev/null 2>&1); then
+            dpkg-deb -x "$T_TMP"/"$pkg"_*.deb "$cache/linux" && vmlinuz=$(ls "$cache"/linux/boot/vmlinuz-* | head -1)
+        fi
+    fi
+    echo "$vmlinuz"
+}

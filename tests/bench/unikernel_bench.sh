@@ -45,15 +45,7 @@ first_line_ms() {
 median() { grep -v NaN | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 # --- the Linux peer: kernel from Debian's package, init built here
-cache=$out/bench-cache
-mkdir -p "$cache"
-vmlinuz=$(ls "$cache"/linux/boot/vmlinuz-* 2>/dev/null | head -1)
-if [ -z "$vmlinuz" ]; then
-    pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-    if [ -n "$pkg" ] && (cd "$T_TMP" && apt-get download "$pkg" >/dev/null 2>&1); then
-        dpkg-deb -x "$T_TMP"/"$pkg"_*.deb "$cache/linux" && vmlinuz=$(ls "$cache"/linux/boot/vmlinuz-* | head -1)
-    fi
-fi
+vmlinuz=$(bench_linux "$out/bench-cache")
 initrd=$T_TMP/initrd.cpio
 have_linux=0
 if [ -n "$vmlinuz" ]; then

@@ -30,6 +30,8 @@ static uint32_t pm1a_cnt, pm1b_cnt, smi_cmd;
 static uint8_t acpi_enable_val;
 static uint16_t slp_typa, slp_typb;
 static int s5_found;
+static const uint8_t *dsdt_base;
+static uint32_t dsdt_len;
 
 static int checksum_ok(const void *p, size_t n)
 {
@@ -133,8 +135,11 @@ void acpi_init(const struct boot_info *bi)
         if (x)
             dsdt = x;
     }
-    if (dsdt)
+    if (dsdt) {
+        dsdt_base = (const uint8_t *)dsdt;
+        dsdt_len = ((const struct acpi_header *)dsdt)->length;
         find_s5((const struct acpi_header *)dsdt);
+    }
 }
 
 int acpi_can_poweroff(void)
@@ -154,4 +159,110 @@ void acpi_poweroff(void)
     outw((uint16_t)pm1a_cnt, (uint16_t)(slp_typa << 10 | 1u << 13));
     if (pm1b_cnt)
         outw((uint16_t)pm1b_cnt, (uint16_t)(slp_typb << 10 | 1u << 13));
+}
+
+/* An AML PkgLength at p (1 to 4 bytes, < end): the length it encodes; its size in *n, 0 if bad. */
+static uint32_t aml_pkglen(const uint8_t *p, const uint8_t *end, unsigned *n)
+{
+    *n = 0;
+    if (p >= end)
+        return 0;
+    unsigned extra = *p >> 6;
+    if (end - p <= extra)
+        return 0;
+    uint32_t len = extra ? *p & 0x0f : *p & 0x3f;
+    for (unsigned i = 0; i < extra; i++)
+        len |= (uint32_t)p[1 + i] << (4 + 8 * i);
+    *n = extra + 1;
+    return len;
+}
+
+/* The first NameOp of seg ("_HID") in [p, end) before any nested Device; its value follows. */
+static const uint8_t *aml_name(const uint8_t *p, const uint8_t *end, const char *seg)
+{
+    for (; p + 5 < end; p++) {
+        if (p[0] == 0x5b && p[1] == 0x82)
+            return NULL;
+        if (p[0] == 0x08 && memcmp(p + 1, seg, 4) == 0)
+            return p + 5;
+    }
+    return NULL;
+}
+
+/* Memory32Fixed and the first interrupt of a resource template (a Buffer at p). */
+static int parse_crs(const uint8_t *p, const uint8_t *end, struct acpi_device *d)
+{
+    unsigned n;
+    if (p >= end || *p != 0x11) /* BufferOp */
+        return -1;
+    uint32_t len = aml_pkglen(p + 1, end, &n);
+    if (!n || len > (uint32_t)(end - p - 1))
+        return -1;
+    end = p + 1 + len;
+    p += 1 + n;
+    if (end - p < 3)
+        return -1;
+    uint16_t size;
+    p = aml_int(p, &size); /* BufferSize */
+    int have_mem = 0, have_irq = 0;
+    while (p < end) {
+        if (*p & 0x80) { /* large item: tag, 16-bit length, data */
+            if (end - p < 3)
+                break;
+            unsigned tag = *p, l = (unsigned)(p[1] | p[2] << 8);
+            const uint8_t *q = p + 3;
+            if ((size_t)(end - q) < l)
+                break;
+            if (tag == 0x86 && l >= 9 && !have_mem) { /* Memory32Fixed: info, base, length */
+                uint32_t b, s;
+                memcpy(&b, q + 1, 4);
+                memcpy(&s, q + 5, 4);
+                d->mem_base = b;
+                d->mem_len = s;
+                have_mem = 1;
+            } else if (tag == 0x89 && l >= 6 && q[1] >= 1 && !have_irq) { /* Extended IRQ */
+                memcpy(&d->irq, q + 2, 4);
+                d->irq_edge = (q[0] >> 1) & 1;
+                d->irq_low = (q[0] >> 2) & 1;
+                have_irq = 1;
+            }
+            p = q + l;
+        } else {                   /* small item: tag and length in one byte */
+            if ((*p >> 3) == 0x0f) /* end tag */
+                break;
+            p += 1 + (*p & 7);
+        }
+    }
+    return have_mem && have_irq ? 0 : -1;
+}
+
+int acpi_find_devices(const char *hid, struct acpi_device *out, int max)
+{
+    if (!dsdt_base || dsdt_len <= sizeof(struct acpi_header))
+        return 0;
+    const uint8_t *end = dsdt_base + dsdt_len;
+    size_t hid_len = strlen(hid);
+    int found = 0, named = 0;
+    for (const uint8_t *p = dsdt_base; p + hid_len <= end && !named; p++) /* most DSDTs: no */
+        named = *p == (uint8_t)hid[0] && memcmp(p, hid, hid_len) == 0;
+    if (!named)
+        return 0;
+    for (const uint8_t *p = dsdt_base + sizeof(struct acpi_header); p + 2 < end && found < max;
+         p++) {
+        if (p[0] != 0x5b || p[1] != 0x82) /* DeviceOp */
+            continue;
+        unsigned n;
+        uint32_t len = aml_pkglen(p + 2, end, &n);
+        if (!n || len > (uint32_t)(end - p - 2))
+            continue;
+        const uint8_t *body = p + 2 + n, *body_end = p + 2 + len;
+        const uint8_t *h = aml_name(body, body_end, "_HID");
+        if (!h || h >= body_end || *h != 0x0d || (size_t)(body_end - h) < hid_len + 2 ||
+            memcmp(h + 1, hid, hid_len) != 0 || h[1 + hid_len] != 0)
+            continue;
+        const uint8_t *crs = aml_name(body, body_end, "_CRS");
+        if (crs && parse_crs(crs, body_end, &out[found]) == 0)
+            found++;
+    }
+    return found;
 }

@@ -33,8 +33,15 @@ static uint8_t fpu_area[4096] __attribute__((aligned(64)));
 static struct vec_entry vectors[256];
 static volatile uint32_t *lapic_mmio;
 static int x2apic;
-static volatile uint32_t *ioapic;
-static unsigned ioapic_gsi_base, ioapic_count;
+#define IOAPIC_MAX 4
+
+struct ioapic {
+    volatile uint32_t *mmio;
+    unsigned gsi_base, count;
+};
+
+static struct ioapic ioapics[IOAPIC_MAX];
+static unsigned nioapic;
 static uint64_t irqs;
 static uint32_t isa_gsi[16];   /* ISA IRQ -> GSI (MADT interrupt source overrides) */
 static uint16_t isa_flags[16]; /* MPS INTI flags of the override, 0 = bus default */
@@ -59,40 +66,56 @@ int lapic_is_x2apic(void)
     return x2apic;
 }
 
-static uint32_t ioapic_read(uint32_t reg)
+static uint32_t ioapic_read(const struct ioapic *io, uint32_t reg)
 {
-    ioapic[0] = reg;
-    return ioapic[4];
+    io->mmio[0] = reg;
+    return io->mmio[4];
 }
 
-static void ioapic_write(uint32_t reg, uint32_t v)
+static void ioapic_write(const struct ioapic *io, uint32_t reg, uint32_t v)
 {
-    ioapic[0] = reg;
-    ioapic[4] = v;
+    io->mmio[0] = reg;
+    io->mmio[4] = v;
 }
 
-/* The first IOAPIC from the ACPI MADT, else the PC default address. */
+static void add_ioapic(uint64_t base, unsigned gsi_base)
+{
+    if (nioapic == IOAPIC_MAX || paging_map_mmio(base, 4096) < 0)
+        return;
+    struct ioapic *io = &ioapics[nioapic++];
+    io->mmio = (volatile uint32_t *)base;
+    io->gsi_base = gsi_base;
+    io->count = ((ioapic_read(io, 1) >> 16) & 0xff) + 1;
+}
+
+/* The IOAPIC serving gsi, or NULL; its input number in *pin. */
+static const struct ioapic *ioapic_of(unsigned gsi, unsigned *pin)
+{
+    for (unsigned i = 0; i < nioapic; i++)
+        if (gsi >= ioapics[i].gsi_base && gsi < ioapics[i].gsi_base + ioapics[i].count) {
+            *pin = gsi - ioapics[i].gsi_base;
+            return &ioapics[i];
+        }
+    return NULL;
+}
+
+/* The IOAPICs from the ACPI MADT (else the PC default address) and the ISA overrides. */
 static void find_ioapic(void)
 {
     uint64_t madt = acpi_find_table("APIC");
-    uint64_t base = IOAPIC_DEFAULT_BASE;
-    ioapic_gsi_base = 0;
     for (unsigned i = 0; i < 16; i++)
         isa_gsi[i] = i;
-    int have_ioapic = 0;
     if (madt) {
         uint32_t len = *(const uint32_t *)(madt + 4);
         for (uint64_t p = madt + 44; p + 2 <= madt + len;) {
             const uint8_t *e = (const uint8_t *)p;
             if (e[1] < 2)
                 break;
-            if (e[0] == 1 && e[1] >= 12 && !have_ioapic) { /* the first IOAPIC */
+            if (e[0] == 1 && e[1] >= 12) {
                 uint32_t a, gsi;
                 memcpy(&a, e + 4, 4);
                 memcpy(&gsi, e + 8, 4);
-                base = a;
-                ioapic_gsi_base = gsi;
-                have_ioapic = 1;
+                add_ioapic(a, gsi);
             } else if (e[0] == 2 && e[1] >= 10 && e[2] == 0 && e[3] < 16) {
                 uint32_t gsi; /* interrupt source override on the ISA bus */
                 uint16_t flags;
@@ -104,9 +127,8 @@ static void find_ioapic(void)
             p += e[1];
         }
     }
-    paging_map_mmio(base, 4096);
-    ioapic = (volatile uint32_t *)base;
-    ioapic_count = ((ioapic_read(1) >> 16) & 0xff) + 1;
+    if (!nioapic)
+        add_ioapic(IOAPIC_DEFAULT_BASE, 0);
 }
 
 void irq_init(void)
@@ -138,10 +160,11 @@ void irq_init(void)
     lapic_write(LAPIC_LINT1, 0x400); /* NMI */
 
     find_ioapic();
-    for (unsigned i = 0; i < ioapic_count; i++) {
-        ioapic_write(0x10 + 2 * i, 1u << 16); /* masked */
-        ioapic_write(0x11 + 2 * i, 0);
-    }
+    for (unsigned k = 0; k < nioapic; k++)
+        for (unsigned i = 0; i < ioapics[k].count; i++) {
+            ioapic_write(&ioapics[k], 0x10 + 2 * i, 1u << 16); /* masked */
+            ioapic_write(&ioapics[k], 0x11 + 2 * i, 0);
+        }
 }
 
 static int claim(irq_handler_fn fn, void *arg, int save_fpu)
@@ -180,29 +203,54 @@ static void fpu_restore(void)
         __asm__ volatile("fxrstor64 %0" : : "m"(fpu_area) : "memory");
 }
 
+static uint32_t apic_id(void)
+{
+    uint32_t id = lapic_read(LAPIC_ID);
+    return x2apic ? id : id >> 24;
+}
+
+int irq_route_gsi_mode(unsigned gsi, int vector, int level, int active_low)
+{
+    unsigned pin;
+    const struct ioapic *io = ioapic_of(gsi, &pin);
+    if (!io || vector < 32 || vector > 255)
+        return -22;
+    uint32_t lo = (uint32_t)vector | (level ? 1u << 15 : 0) | (active_low ? 1u << 13 : 0);
+    ioapic_write(io, 0x11 + 2 * pin, apic_id() << 24);
+    ioapic_write(io, 0x10 + 2 * pin, lo);
+    return 0;
+}
+
 int irq_route_gsi(unsigned gsi, int vector, int level_low)
 {
-    if (!ioapic || gsi < ioapic_gsi_base || gsi >= ioapic_gsi_base + ioapic_count || vector < 32 ||
-        vector > 255)
-        return -22;
-    unsigned pin = gsi - ioapic_gsi_base;
-    uint32_t apic_id = lapic_read(LAPIC_ID);
-    if (!x2apic)
-        apic_id >>= 24;
-    uint32_t lo = (uint32_t)vector | (level_low ? (1u << 15) | (1u << 13) : 0);
-    ioapic_write(0x11 + 2 * pin, apic_id << 24);
-    ioapic_write(0x10 + 2 * pin, lo);
-    return 0;
+    return irq_route_gsi_mode(gsi, vector, level_low, level_low);
+}
+
+/* MPS INTI flags: polarity in bits 0-1, trigger in bits 2-3 (0 = the bus's default, 3 = the
+ * non-default one: active low, level). */
+static void inti_mode(uint16_t flags, int default_level_low, int *level, int *low)
+{
+    unsigned pol = flags & 3, trig = (flags >> 2) & 3;
+    *low = pol == 0 ? default_level_low : pol == 3;
+    *level = trig == 0 ? default_level_low : trig == 3;
 }
 
 int irq_route_isa(unsigned isa_irq, int vector)
 {
     if (isa_irq >= 16)
         return -22;
-    uint16_t f = isa_flags[isa_irq];
-    /* ISA default: edge, active high; an override may say level (bits 2-3 = 3) / low (0-1 = 3) */
-    int level_low = (f & 3) == 3 || ((f >> 2) & 3) == 3;
-    return irq_route_gsi(isa_gsi[isa_irq], vector, level_low);
+    int level, low;
+    inti_mode(isa_flags[isa_irq], 0, &level, &low); /* ISA: edge, active high */
+    return irq_route_gsi_mode(isa_gsi[isa_irq], vector, level, low);
+}
+
+int irq_pci_line(unsigned line, unsigned *gsi, int *level, int *low)
+{
+    if (line >= 16)
+        return -22;
+    *gsi = isa_gsi[line];
+    inti_mode(isa_flags[line], 1, level, low); /* PCI: level, active low */
+    return 0;
 }
 
 unsigned irq_isa_gsi(unsigned isa_irq)
@@ -212,11 +260,18 @@ unsigned irq_isa_gsi(unsigned isa_irq)
 
 int irq_mask_gsi(unsigned gsi)
 {
-    if (!ioapic || gsi < ioapic_gsi_base || gsi >= ioapic_gsi_base + ioapic_count)
+    unsigned pin;
+    const struct ioapic *io = ioapic_of(gsi, &pin);
+    if (!io)
         return -22;
-    unsigned pin = gsi - ioapic_gsi_base;
-    ioapic_write(0x10 + 2 * pin, ioapic_read(0x10 + 2 * pin) | (1u << 16));
+    ioapic_write(io, 0x10 + 2 * pin, ioapic_read(io, 0x10 + 2 * pin) | (1u << 16));
     return 0;
+}
+
+void irq_msi_message(int vector, uint64_t *addr, uint32_t *data)
+{
+    *addr = 0xfee00000u | (uint64_t)(apic_id() & 0xff) << 12; /* fixed, physical destination */
+    *data = (uint32_t)vector;                                 /* edge, fixed delivery */
 }
 
 void irq_dispatch(unsigned vector)

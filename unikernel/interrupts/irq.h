@@ -28,6 +28,22 @@ int irq_claim_app(irq_handler_fn fn, void *arg);
  */
 int irq_route_gsi(unsigned gsi, int vector, int level_low);
 
+/* irq_route_gsi_mode: the same with trigger (level or edge) and polarity (low or high) apart. */
+int irq_route_gsi_mode(unsigned gsi, int vector, int level, int active_low);
+
+/*
+ * irq_pci_line: the GSI, trigger and polarity of a PCI interrupt line as the firmware routed it
+ * (the 8259 IRQ number in config register 0x3c) through the MADT overrides (QEMU's pc and q35:
+ * level, active high), else PCI's default (level, active low). Returns 0 or -EINVAL (line >= 16).
+ */
+int irq_pci_line(unsigned line, unsigned *gsi, int *level, int *low);
+
+/*
+ * irq_msi_message: the MSI/MSI-X address and data that deliver vector to this CPU (fixed
+ * delivery, edge).
+ */
+void irq_msi_message(int vector, uint64_t *addr, uint32_t *data);
+
 /*
  * irq_route_isa: routes ISA interrupt isa_irq (0..15) to vector through the MADT's interrupt
  * source overrides (on PCs, IRQ 0 is GSI 2). Returns 0 or -EINVAL. irq_isa_gsi: the GSI it uses.

@@ -16,8 +16,14 @@ const char *platform_name(void);
 /* Early setup before anything prints (the console). */
 void platform_early_init(void);
 
-/* Device discovery and the rest, once memory and interrupts work. */
+/* Platform set-up once memory works, before interrupts (ACPI tables on qemu-kvm). */
 void platform_init(const struct boot_info *bi);
+
+/*
+ * Devices, once interrupts and time work: PCI and virtio (qemu-kvm), the hypercall NICs (hv).
+ * Network devices register with drivers/netdev.h.
+ */
+void platform_devices_init(const struct boot_info *bi);
 
 /* Writes n bytes to the platform console; safe in fault handlers. */
 void platform_console_write(const char *s, size_t n);

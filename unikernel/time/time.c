@@ -26,23 +26,60 @@ static void lapic_count_start(void)
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
 }
 
-/*
- * One PIT channel 2 window of CALIBRATE_MS measures the TSC and, when with_lapic, the LAPIC
- * timer in the same window (one wait for both).
- */
-static void pit_calibrate(int with_lapic)
+/* Waits one CALIBRATE_MS window on PIT channel 2 (gated through port 0x61, as on PCs). */
+static int pit_wait_channel2(uint32_t latch, int with_lapic, uint64_t *t0)
 {
-    uint32_t latch = PIT_HZ * CALIBRATE_MS / 1000;
     outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate channel 2 on, speaker off */
     outb(0x43, 0xb0);                                  /* channel 2, lo/hi, mode 0 */
     outb(0x42, (uint8_t)(latch & 0xff));
     if (with_lapic)
         lapic_count_start();
     outb(0x42, (uint8_t)(latch >> 8)); /* counting starts with the high byte */
-    uint64_t t0 = rdtsc();
+    *t0 = rdtsc();
     while (!(inb(0x61) & 0x20))
         ;
+    return 0;
+}
+
+static uint16_t pit_channel0_count(void)
+{
+    outb(0x43, 0x00); /* latch channel 0 */
+    uint8_t lo = inb(0x40);
+    return (uint16_t)(lo | inb(0x40) << 8);
+}
+
+/*
+ * The same window read from channel 0's counter, for machines without port 0x61 (QEMU's
+ * microvm): its gate is always open. Channel 0's interrupt stays masked. -1 without a PIT.
+ */
+static int pit_wait_channel0(uint32_t latch, int with_lapic, uint64_t *t0)
+{
+    outb(0x43, 0x30); /* channel 0, lo/hi, mode 0 */
+    outb(0x40, 0xff);
+    outb(0x40, 0xff);
+    if (with_lapic)
+        lapic_count_start();
+    uint16_t start = pit_channel0_count();
+    *t0 = rdtsc();
+    for (uint32_t polls = 0; (uint16_t)(start - pit_channel0_count()) < latch; polls++)
+        if (polls > 10000000)
+            return -1; /* the count never moves: no PIT */
+    return 0;
+}
+
+/*
+ * One PIT window of CALIBRATE_MS measures the TSC and, when with_lapic, the LAPIC timer in the
+ * same window (one wait for both).
+ */
+static void pit_calibrate(int with_lapic)
+{
+    uint32_t latch = PIT_HZ * CALIBRATE_MS / 1000;
+    uint64_t t0;
+    int r = inb(0x61) == 0xff ? pit_wait_channel0(latch, with_lapic, &t0)
+                              : pit_wait_channel2(latch, with_lapic, &t0);
     uint64_t t1 = rdtsc();
+    if (r < 0)
+        return;
     if (with_lapic) {
         uint32_t cur = lapic_read(LAPIC_TIMER_CUR);
         lapic_write(LAPIC_TIMER_INIT, 0);
@@ -147,6 +184,17 @@ void time_sleep_ns(uint64_t ns)
         if (now >= deadline)
             break;
         timer_arm(deadline - now);
+        halts++;
+        cpu_sti_hlt();
+    }
+    cpu_irq_enable();
+}
+
+void time_halt_until(uint64_t deadline_ns)
+{
+    uint64_t now = time_monotonic_ns();
+    if (now < deadline_ns) {
+        timer_arm(deadline_ns - now);
         halts++;
         cpu_sti_hlt();
     }

@@ -19,6 +19,13 @@ uint64_t time_wall_ns(void);      /* since 1970-01-01 UTC */
 /* time_sleep_ns: waits ns, halting the CPU until the timer (or another interrupt) fires. */
 void time_sleep_ns(uint64_t ns);
 
+/*
+ * time_halt_until: called with interrupts off; halts once until any interrupt (a device's, or the
+ * timer armed for deadline_ns, monotonic) and returns with interrupts on. Returns at once when the
+ * deadline has passed.
+ */
+void time_halt_until(uint64_t deadline_ns);
+
 uint64_t time_tsc_hz(void);
 const char *time_tsc_source(void); /* "kvmclock", "cpuid", "pit", "boot info" */
 const char *time_timer_kind(void); /* "tsc-deadline" or "lapic" */

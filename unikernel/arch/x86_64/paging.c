@@ -16,6 +16,8 @@
 #define PTE_ADDR 0x000ffffffffff000ull
 #define MIB2     0x200000ull
 #define GIB      0x40000000ull
+/* Identity-mapped device registers stay below the canonical hole (and physical address widths). */
+#define PHYS_LIMIT (1ull << 46)
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 
@@ -56,13 +58,46 @@ static void map_chunks(uint64_t base, uint64_t len, uint64_t flags)
             pds[a / GIB][(a % GIB) / MIB2] = a | PTE_P | PTE_W | PTE_PS | nx_bit | flags;
 }
 
+static uint64_t *pml4_table;
+
+/* The table an entry points to, made (zeroed) when the entry is empty; NULL when out of pages. */
+static uint64_t *table_at(uint64_t *parent, unsigned index)
+{
+    if (parent[index] & PTE_P)
+        return (uint64_t *)(parent[index] & PTE_ADDR);
+    uint64_t *t = new_table();
+    if (t)
+        parent[index] = (uint64_t)t | PTE_P | PTE_W;
+    return t;
+}
+
+/* Device registers above the RAM map (64-bit PCI BARs): tables made on demand, 2 MiB pages. */
+static int map_high(uint64_t base, uint64_t len)
+{
+    for (uint64_t a = base & ~(MIB2 - 1); a < base + len; a += MIB2) {
+        uint64_t *pdpt = table_at(pml4_table, (unsigned)(a >> 39) & 511);
+        uint64_t *pd = pdpt ? table_at(pdpt, (unsigned)(a >> 30) & 511) : NULL;
+        if (!pd)
+            return -12;
+        pd[(a >> 21) & 511] = a | PTE_P | PTE_W | PTE_PS | nx_bit | PTE_PCD | PTE_PWT;
+    }
+    return 0;
+}
+
 int paging_map_mmio(uint64_t base, uint64_t len)
 {
-    if (base >= map_top || len > map_top - base)
+    if (len == 0 || base >= PHYS_LIMIT || len > PHYS_LIMIT - base)
         return -22;
-    if (base < small_top)
-        return 0; /* the first span is mapped page by page already */
-    map_chunks(base, len, PTE_PCD | PTE_PWT);
+    uint64_t end = base + len;
+    if (end > map_top) {
+        uint64_t from = base > map_top ? base : map_top;
+        if (map_high(from, end - from) < 0)
+            return -12;
+        end = from;
+    }
+    if (base < end && end > small_top) /* the first span is mapped page by page already */
+        map_chunks(base, end - base, PTE_PCD | PTE_PWT);
+    write_cr3(read_cr3()); /* entries may have gone from absent to present */
     return 0;
 }
 
@@ -86,6 +121,7 @@ int paging_init(const struct boot_info *bi)
     uint64_t *pml4 = new_table(), *pdpt = new_table();
     if (!pml4 || !pdpt)
         return -12;
+    pml4_table = pml4;
     pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W;
     for (uint64_t g = 0; g < map_top; g += GIB) {
         if (!(pds[g / GIB] = new_table()))

@@ -52,4 +52,7 @@ int hv_net_send(unsigned dev, const struct hv_frame *frames, unsigned n);
 /* Receive up to n frames; returns how many arrived (0 when none was pending) or a negative code. */
 int hv_net_recv(unsigned dev, struct hv_frame *frames, unsigned n);
 
+/* Registers a netdev for each NIC of the boot info (platform/hv/net.c). */
+void hv_net_init(void);
+
 #endif

@@ -31,6 +31,12 @@ void platform_init(const struct boot_info *bi)
     (void)bi;
 }
 
+void platform_devices_init(const struct boot_info *bi)
+{
+    (void)bi;
+    hv_net_init();
+}
+
 void platform_console_write(const char *s, size_t n)
 {
     struct jeos_hv_console_write a = {.data = (uintptr_t)s, .len = n};

@@ -2,6 +2,8 @@
  * isa-debug-exit, ACPI. */
 #include "arch/x86_64/cpu.h"
 #include "console/console.h"
+#include "drivers/pci.h"
+#include "drivers/virtio/virtio.h"
 #include "exit/acpi.h"
 #include "lib/string.h"
 #include "platform/platform.h"
@@ -36,6 +38,13 @@ void platform_early_init(void)
 void platform_init(const struct boot_info *bi)
 {
     acpi_init(bi);
+}
+
+void platform_devices_init(const struct boot_info *bi)
+{
+    pci_init();
+    virtio_pci_probe_all();
+    virtio_mmio_probe_all(bi->cmdline);
 }
 
 void platform_console_write(const char *s, size_t n)
