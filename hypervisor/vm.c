@@ -93,8 +93,10 @@ static void build_tables(struct hv *hv)
 /*
  * Hides from the guest what it cannot use: VMX/SVM, MONITOR, PMU, the KVM PV
  * leaves, and without the APIC feature the APIC, x2APIC and TSC-deadline bits.
+ * With it, shows TSC-deadline when `deadline` (KVM_CAP_TSC_DEADLINE_TIMER):
+ * KVM_GET_SUPPORTED_CPUID leaves that bit to the monitor, as QEMU knows.
  */
-static void filter_cpuid(struct kvm_cpuid2 *c, bool apic)
+static void filter_cpuid(struct kvm_cpuid2 *c, bool apic, bool deadline)
 {
     unsigned out = 0;
     for (unsigned i = 0; i < c->nent; i++) {
@@ -110,6 +112,8 @@ static void filter_cpuid(struct kvm_cpuid2 *c, bool apic)
             if (!apic) {
                 e->ecx &= ~((1u << 21) | (1u << 24)); /* x2APIC, TSC-deadline */
                 e->edx &= ~(1u << 9);                 /* APIC */
+            } else if (deadline) {
+                e->ecx |= 1u << 24;
             }
             break;
         case 0xa: e->eax = e->ebx = e->ecx = e->edx = 0; break; /* no PMU */
@@ -152,7 +156,8 @@ int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry, uint32_t feat
                 continue;
             return fail("KVM_GET_SUPPORTED_CPUID", e);
         }
-        filter_cpuid(c, apic);
+        filter_cpuid(c, apic,
+                     ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
         int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
         int e = errno;
         free(c);
@@ -237,14 +242,22 @@ const char *hv_exit_name(unsigned reason)
     return reason < HV_EXIT_KINDS && exit_names[reason] ? exit_names[reason] : "other";
 }
 
-/* Where the vCPU stands, for messages: " at rip=0x... rsp=0x... cr2=0x..." (or ""). */
+/*
+ * Where the vCPU stands, for messages: " at rip=0x... rsp=0x... cr2=0x..." (or ""). After a
+ * shutdown AMD-V has already reset the vCPU (KVM reinitialises the VMCB): RIP 0xfff0 with CS
+ * base 0xffff0000 says so, and the message says the place is unknown instead of naming the reset.
+ */
 static const char *where(const struct hv_vm *vm, char *buf, size_t len)
 {
     struct kvm_regs regs;
     struct kvm_sregs sregs;
     buf[0] = 0;
-    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 &&
-        ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) == 0)
+    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) != 0 ||
+        ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) != 0)
+        return buf;
+    if (regs.rip == 0xfff0 && sregs.cs.base == 0xffff0000u)
+        snprintf(buf, len, "; the vCPU was reset (AMD-V), so where it stood is unknown");
+    else
         snprintf(buf, len, " at rip=0x%llx rsp=0x%llx cr2=0x%llx", (unsigned long long)regs.rip,
                  (unsigned long long)regs.rsp, (unsigned long long)sregs.cr2);
     return buf;

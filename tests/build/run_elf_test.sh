@@ -2,7 +2,8 @@
 # run_elf_test.sh — `jeos run APP.elf`: recipes/hello.yaml's NAME.elf runs under QEMU (PVH) and
 # NAME-hv.elf under jeos-hv, and the guest's exit status comes through both ways (hello exits 0,
 # a copy returning 7 exits 7). Where this host's KVM emulates the CPU without SSE (musl's printf
-# uses it), the jeos-hv case runs the same two programs written with write(2) instead.
+# uses it), the jeos-hv case runs the same two programs written with write(2) instead (the printf
+# ones run on nested AMD-V in tests/hypervisor/nested_test.sh: nested-run_elf_hv).
 set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"

@@ -198,9 +198,13 @@ check blkbuf "jeos-hv: guest error: block_read: data 0x1fffe00+0x400 outside gue
 check netframes "jeos-hv: guest error: net_write: frame data 0xfffffffffffffff5+0x3c outside guest memory ($M bytes)"
 check exit300 "jeos-hv: guest error: exit: status 300 out of range 0..255"
 check abort "jeos-hv: guest aborted: out of cheese?[2J"
+# where a triple fault happened: named on VT-x (and emulating KVMs); AMD-V resets the vCPU first
+virt=$(head -n 1 "$T/h_abort.err")
 for mode in wild hlt; do
     run "h_$mode" "$G/hostile.elf" $mode
     want='^jeos-hv: guest error: cpu: triple fault \(shutdown\) at rip=0x10[0-9a-f]{4} rsp=0x10[0-9a-f]{4} cr2=0x2001000$'
+    [ "$virt" = "jeos-hv: KVM on AMD-V with NPT" ] &&
+        want='^jeos-hv: guest error: cpu: triple fault \(shutdown\); the vCPU was reset \(AMD-V\), so where it stood is unknown$'
     [ $mode = hlt ] && want='^jeos-hv: guest error: hlt: the guest halted \(end it with the exit hypercall\) at rip=0x10[0-9a-f]{4} '
     if [ "$rc" -ne 255 ] || ! grep -Eq "$want" "$T/h_$mode.err"; then
         fail hostile "$mode: status $rc, stderr $(cat "$T/h_$mode.err")"
@@ -223,21 +227,28 @@ else
     pass apic
 fi
 
-# seccomp and idle: while the guest sleeps in POLL the monitor is in seccomp filter mode and
-# uses (almost) no CPU.
+# seccomp and idle: while the guest sleeps in POLL (1 s, after it printed its cpuid line) the
+# thread running the vCPU is in seccomp filter mode and the monitor uses (almost) no CPU: its
+# ticks over 0.4 s of that sleep, so the setup before it does not count.
 "$HV" "$G/hello.elf" sleep >"$T/idle.out" 2>"$T/idle.err" &
 pid=$!
-sleep 0.5
-mode=$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)
+for _ in $(seq 100); do grep -q '^cpuid:' "$T/idle.out" && break; sleep 0.05; done
+ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)
+mode=$(cat /proc/$pid/task/*/status 2>/dev/null | awk '/^Seccomp:/ {print $2}' | sort -u | tr '\n' ' ')
+sleep 0.4
+ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)
+ticks=$((${ticks1:-999} - ${ticks0:-0}))
 wait "$pid"
 rc=$?
-if [ "$mode" = 2 ]; then pass seccomp; else fail seccomp "Seccomp mode of the running monitor: '$mode', expected 2"; fi
+case " $mode" in
+*" 2 "*) pass seccomp ;;
+*) fail seccomp "Seccomp modes of the running monitor's threads: '$mode', expected 2 among them" ;;
+esac
 slept=$(sed -n 's/^slept ms=//p' "$T/idle.out")
 if [ "$rc" -ne 0 ] || [ -z "$slept" ] || [ "$slept" -lt 990 ]; then
     fail idle "status $rc, slept '${slept}' ms (expected >= 990): $(cat "$T/idle.err")"
-elif [ -z "$ticks" ] || [ "$ticks" -gt 10 ]; then
-    fail idle "the monitor used $ticks clock ticks of CPU while the guest was idle"
+elif [ "$ticks" -gt 4 ]; then
+    fail idle "the monitor used $ticks clock ticks of CPU in 0.4 s while the guest was idle"
 else
     pass idle
 fi

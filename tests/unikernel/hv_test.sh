@@ -4,6 +4,7 @@
 # timer with hlt, a fault report. jeos-hv exits with the guest's status as is.
 set -u
 UK_TEST=hv
+UK_NO_QEMU=1
 . "$JEOS_SRC/tests/unikernel/lib.sh"
 uk_setup
 hv=$UK_OUTDIR/jeos-hv

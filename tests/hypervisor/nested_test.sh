@@ -1,0 +1,56 @@
+#!/bin/bash
+# nested_test.sh — every jeos-hv test on real hardware virtualization, nested: one L1 Linux (the jeos
+# appliance tests/hypervisor/nested/l1.yaml) under qemu-system-x86_64 -accel tcg -cpu
+# qemu64,+svm,+npt loads kvm_amd and runs there tests/hypervisor/hv_test.sh, tests/unikernel/
+# hv_test.sh and the musl programs (tests/hypervisor/nested/musl.sh) under jeos-hv on AMD-V with
+# NPT, in one boot. Their verdicts come back over the L1's second serial port as PASS nested-NAME...
+set -u
+: "${JEOS_SRC:?}" "${T_TMP:?}"
+. "$JEOS_SRC/tests/hypervisor/nested/lib.sh"
+W=$T_TMP
+why=$(nested_check)
+if [ -n "$why" ]; then
+    echo "SKIP nested: $why"
+    exit 0
+fi
+
+# The musl programs, built by jeos like the host tests build them (same bytes each run: the epoch).
+export SOURCE_DATE_EPOCH=1700000000
+mkdir -p "$W/r/hello" "$W/r/src"
+cp "$JEOS_SRC/recipes/hello.yaml" "$W/r/"
+cp "$JEOS_SRC/recipes/hello/hello.c" "$W/r/hello/"
+sed 's/return 0;/return 7;/' "$JEOS_SRC/recipes/hello/hello.c" >"$W/r/hello/seven.c"
+sed 's/^name: hello/name: seven/; s|hello/hello.c|hello/seven.c|' "$JEOS_SRC/recipes/hello.yaml" >"$W/r/seven.yaml"
+cp "$JEOS_SRC"/tests/runtime/{syscalls,threads}.yaml "$W/r/"
+cp "$JEOS_SRC"/tests/runtime/src/{syscalls,threads}.c "$JEOS_SRC"/tests/runtime/src/check.h "$W/r/src/"
+nested_payload "$W/l1" tests/hypervisor/hv_test.sh tests/unikernel/hv_test.sh \
+    tests/hypervisor/nested/musl.sh
+for r in hello seven syscalls threads; do
+    if ! "$JEOS" -q build -o "$W/elf" "$W/r/$r.yaml" >"$W/build-$r.log" 2>&1; then
+        echo "FAIL nested-build: jeos build $r.yaml:"
+        sed 's/^/    /' "$W/build-$r.log" | tail -10
+        exit 0
+    fi
+done
+cp "$W"/elf/*/*-hv.elf "$W/l1/payload/elf/"
+
+if ! nested_image "$W/l1" l1; then
+    case $NESTED_WHY in
+    "the Debian mirror is unreachable"*) echo "SKIP nested: $NESTED_WHY" ;;
+    *) echo "FAIL nested-l1-build: $NESTED_WHY" ;;
+    esac
+    exit 0
+fi
+nested_boot "$NESTED_IMG" "$W"
+grep -E '^(PASS|FAIL|SKIP|nested:) ' "$W/results"
+cached=built
+[ "$NESTED_CACHED" = 1 ] && cached="taken from the cache"
+echo "nested: L1 image ${cached} in ${NESTED_BUILD_S} s; QEMU start to power-off ${NESTED_BOOT_S} s"
+if ! grep -q '^nested: done at ' "$W/results"; then
+    echo "FAIL nested-l1: the L1 did not finish its tests (QEMU status $NESTED_RC); console tail:"
+    tail -n 25 "$W/console" | sed 's/^/    /'
+    tail -n 5 "$W/qemu.log" | sed 's/^/    /'
+elif ! grep -q '^jeos: powering off$' "$W/console"; then
+    echo "FAIL nested-l1: the L1 did not power off cleanly (QEMU status $NESTED_RC)"
+fi
+exit 0
