@@ -3,18 +3,119 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "hypervisor/vm.h"
 
 static const char usage[] =
     "usage: jeos-hv [--mem SIZE] [--disk FILE[,ro]]... [--net TAP[,mac=XX:XX:XX:XX:XX:XX]]...\n"
-    "               [--trace] [--timings] KERNEL [-- ARGS...]\n";
+    "               [--timeout SECONDS] [--trace] [--timings] KERNEL [-- ARGS...]\n";
+
+/* Exit status when --timeout ends a guest (as timeout(1)). */
+#define HV_TIMEOUT_STATUS 124
+#define HV_TIMEOUT_MAX    86400u
+
+static char timeout_msg[128];
+static size_t timeout_len;
+
+/* SIGALRM after --timeout: one write and _exit, both in the sandbox; nothing else is safe here. */
+static void on_timeout(int sig)
+{
+    (void)sig;
+    ssize_t r = write(2, timeout_msg, timeout_len);
+    (void)r;
+    _exit(HV_TIMEOUT_STATUS);
+}
+
+/* Arms a one-shot real-time timer of `secs` seconds whose SIGALRM ends the monitor. */
+static int arm_timeout(unsigned secs)
+{
+    int n = snprintf(timeout_msg, sizeof(timeout_msg),
+                     "jeos-hv: timeout: the guest ran longer than --timeout %u s\n", secs);
+    timeout_len = n > 0 ? (size_t)n : 0;
+    struct sigaction sa = {.sa_handler = on_timeout};
+    sigemptyset(&sa.sa_mask);
+    struct itimerval it = {.it_value = {.tv_sec = secs}};
+    if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0) {
+        fprintf(stderr, "jeos-hv: --timeout: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The sandbox and the run loop. A sanitizer build runs them in a thread of their own: seccomp
+ * filters only the thread that installs it, so the main thread, which only waits meanwhile, keeps
+ * the leak checker's exit-time calls (ptrace, /proc, mmap...) for after the guest ended. The
+ * filtered thread then stays parked in ppoll (thread exit would need calls outside the filter)
+ * until exit_group; the leak checker suspends and scans it like any thread.
+ */
+struct run_arg {
+    struct hv_vm *vm;
+    struct hv *hv;
+    int status;
+    int done_fd; /* sanitizer build: the write end of a pipe told when status is set */
+};
+
+static void sandboxed_run(struct run_arg *a)
+{
+    int r = hv_sandbox(a->vm->vcpu_fd);
+    if (r < 0) {
+        fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
+        a->status = 1;
+        return;
+    }
+    a->status = hv_vm_run(a->vm, a->hv);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+static void *run_thread(void *p)
+{
+    struct run_arg *a = p;
+    sandboxed_run(a);
+    char c = 1;
+    ssize_t r = write(a->done_fd, &c, 1);
+    (void)r;
+    for (;;)
+        ppoll(NULL, 0, NULL, NULL);
+    return NULL;
+}
+
+static int run_guest(struct run_arg *a)
+{
+    int fds[2];
+    pthread_t t;
+    char c;
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        fprintf(stderr, "jeos-hv: pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    a->done_fd = fds[1];
+    int e = pthread_create(&t, NULL, run_thread, a);
+    if (e) {
+        fprintf(stderr, "jeos-hv: run thread: %s\n", strerror(e));
+        return 1;
+    }
+    while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    return a->status;
+}
+#else
+static int run_guest(struct run_arg *a)
+{
+    sandboxed_run(a);
+    return a->status;
+}
+#endif
 
 /* Parses "64M", "1G", "2097152" into bytes. */
 static int parse_size(const char *s, uint64_t *out)
@@ -197,6 +298,7 @@ int main(int argc, char **argv)
     uint64_t t_start = hv_now_ns();
     struct hv hv = {.mem_size = 32u << 20, .out_fd = 1, .err_fd = 2};
     bool timings = false;
+    unsigned timeout = 0;
     const char *kernel = NULL;
     int i = 1;
     for (; i < argc; i++) {
@@ -214,6 +316,17 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--net") == 0 && i + 1 < argc) {
             if (open_nic(&hv, argv[++i]) < 0)
                 return 1;
+        } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (errno || end == argv[i] || *end || argv[i][0] == '-' || v < 1 ||
+                v > HV_TIMEOUT_MAX) {
+                fprintf(stderr, "jeos-hv: --timeout %s: expected whole seconds from 1 to %u\n",
+                        argv[i], HV_TIMEOUT_MAX);
+                return 1;
+            }
+            timeout = (unsigned)v;
         } else if (strcmp(a, "--trace") == 0) {
             hv.trace = true;
         } else if (strcmp(a, "--timings") == 0) {
@@ -257,17 +370,20 @@ int main(int argc, char **argv)
     if (read_kernel(kernel, &elf, &elf_len) < 0)
         return 1;
     struct hv_vm vm = {0};
-    if (hv_vm_open(&vm, &hv) < 0)
+    if (hv_vm_open(&vm, &hv) < 0) {
+        free(elf);
         return 1;
+    }
     say_virt();
     uint64_t t_vm = hv_now_ns();
     struct hv_image img;
     char msg[256];
-    if (hv_elf_load(&hv, elf, elf_len, &img, msg, sizeof(msg)) < 0) {
+    int loaded = hv_elf_load(&hv, elf, elf_len, &img, msg, sizeof(msg));
+    free(elf);
+    if (loaded < 0) {
         fprintf(stderr, "jeos-hv: %s: %s\n", kernel, msg);
         return 1;
     }
-    free(elf);
     if (hv_vcpu_setup(&vm, &hv, img.entry, img.features) < 0)
         return 1;
     struct jeos_hv_boot_info bi = {
@@ -293,14 +409,12 @@ int main(int argc, char **argv)
     memcpy(hv_gpa(&hv, JEOS_HV_CMDLINE_GPA, cl + 1), cmdline, cl + 1);
     uint64_t t_loaded = hv_now_ns();
 
-    /* From here on, only the run loop's system calls are possible. */
-    int r = hv_sandbox(vm.vcpu_fd);
-    if (r < 0) {
-        fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
+    if (timeout && arm_timeout(timeout) < 0)
         return 1;
-    }
+    /* From here on, only the run loop's system calls are possible. */
     uint64_t t_run = hv_now_ns();
-    int status = hv_vm_run(&vm, &hv);
+    struct run_arg run = {.vm = &vm, .hv = &hv};
+    int status = run_guest(&run);
     uint64_t t_exit = hv_now_ns();
     if (timings) {
         uint64_t t_call = hv.stats.first_call_ns ? hv.stats.first_call_ns : t_exit;

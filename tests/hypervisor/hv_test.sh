@@ -4,10 +4,15 @@
 set -u
 OUT=${JEOS_OUT:-out}
 case $OUT in /*) ;; *) OUT=${JEOS_SRC:-$PWD}/$OUT ;; esac
-HV=$OUT/jeos-hv
+SAN=${JEOS_SAN_OUT:-out/san}
+case $SAN in /*) ;; *) SAN=${JEOS_SRC:-$PWD}/$SAN ;; esac
+# The sanitizer build when there is one (make check): its leak checker runs at exit, outside the
+# seccomp filter (hypervisor/README.md); else the plain one.
+HV=${JEOS_HV:-$OUT/jeos-hv}
+[ -z "${JEOS_HV:-}" ] && [ -x "$SAN/jeos-hv" ] && HV=$SAN/jeos-hv
 G=$OUT/hv-guests
 T=${T_TMP:-$(mktemp -d)}
-names="usage hello status mem_lazy block ro_disk platform_api net hostile apic seccomp idle no_kvm"
+names="usage hello status mem_lazy block ro_disk platform_api net hostile timeout apic seccomp idle no_kvm"
 
 skip_all() {
     for n in $names; do echo "SKIP hv_$n: $1"; done
@@ -17,6 +22,7 @@ skip_all() {
 [ -c /dev/kvm ] || skip_all "no /dev/kvm on this machine"
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || skip_all "/dev/kvm not readable and writable by $(id -un)"
 
+echo "hv_test: jeos-hv under test: $HV"
 pass() { echo "PASS hv_$1"; }
 fail() { echo "FAIL hv_$1: $2"; }
 
@@ -32,9 +38,10 @@ ok=1
 bad() { # expected stderr line, jeos-hv arguments...
     local want=$1; shift
     "$HV" "$@" >"$T/bad.out" 2>"$T/bad.err"
-    local got; got=$(grep -v '^jeos-hv: KVM on ' "$T/bad.err" | head -n 1)
-    if [ $? -ne 0 ] || [ "$got" != "$want" ] || [ -s "$T/bad.out" ]; then
-        fail usage "jeos-hv $*: got \"$got\", expected \"$want\""
+    local st=$? got; got=$(grep -v '^jeos-hv: KVM on ' "$T/bad.err" | head -n 1)
+    if [ $st -ne 1 ] || [ "$got" != "$want" ] || [ -s "$T/bad.out" ] ||
+        grep -qE 'Sanitizer|runtime error' "$T/bad.err"; then
+        fail usage "jeos-hv $*: status $st, got \"$got\", expected \"$want\" ($(grep -m1 Sanitizer "$T/bad.err"))"
         ok=0
     fi
 }
@@ -48,6 +55,8 @@ bad "jeos-hv: --disk x.img,rx: unknown option \"rx\" (expected ,ro)" --disk x.im
 bad "jeos-hv: --net tap0,mac=zz: bad option \"mac=zz\" (expected ,mac=XX:XX:XX:XX:XX:XX)" \
     --net tap0,mac=zz "$G/hello.elf"
 bad "jeos-hv: --bogus: unknown option or missing value" --bogus "$G/hello.elf"
+bad "jeos-hv: --timeout 0: expected whole seconds from 1 to 86400" --timeout 0 "$G/hello.elf"
+bad "jeos-hv: --timeout 2.5: expected whole seconds from 1 to 86400" --timeout 2.5 "$G/hello.elf"
 [ $ok = 1 ] && pass usage
 
 # hello: the greeting, the boot info, the command line and exit status 0.
@@ -217,6 +226,19 @@ if [ "$rc" -ne 255 ] || ! grep -Eq '^jeos-hv: guest error: console_write: data 0
     ok=0
 fi
 [ $ok = 1 ] && pass hostile
+
+# timeout: a guest spinning without a hypercall is ended by --timeout with status 124 and one line.
+t0=$(date +%s%N)
+run spin --timeout 1 "$G/hostile.elf" spin
+ms=$((($(date +%s%N) - t0) / 1000000))
+line=$(grep -v '^jeos-hv: KVM on ' "$T/spin.err")
+if [ "$rc" -ne 124 ] || [ "$line" != "jeos-hv: timeout: the guest ran longer than --timeout 1 s" ]; then
+    fail timeout "status $rc (expected 124), stderr \"$line\""
+elif [ "$ms" -lt 1000 ] || [ "$ms" -gt 10000 ]; then
+    fail timeout "ended after $ms ms (expected 1 s and a little)"
+else
+    pass timeout
+fi
 
 # apic: a kernel whose ELF note asks for the APIC feature gets KVM's in-kernel LAPIC; three
 # TSC-deadline interrupts wake it from hlt (which then waits in the host instead of ending it).

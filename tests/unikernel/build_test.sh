@@ -74,7 +74,7 @@ fi
 
 hv=$UK_OUTDIR/jeos-hv
 if [ -x "$hv" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    ASAN_OPTIONS=detect_leaks=0 timeout 60 "$hv" "$d/hello-hv.elf" </dev/null >"$log" 2>"$log.err"
+    timeout 60 "$hv" "$d/hello-hv.elf" </dev/null >"$log" 2>"$log.err"
     rc=$?
     # kvm_pvm without VT-x emulates the guest and its emulator rejects SSE (musl's printf uses it):
     # tests/hypervisor/nested_test.sh runs this ELF on nested AMD-V instead (nested-build-hello-hv)
