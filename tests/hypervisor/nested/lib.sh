@@ -6,6 +6,9 @@
 # nested_payload DIR PLAN...   stages DIR/payload: jeos-hv, its guests, the scripts of PLAN (paths
 #                              under tests/) and the driver; more files may be added to DIR/payload
 #                              before nested_image
+# nested_elfs OUT RECIPE...     jeos build of each unikernel recipe into OUT (a fixed
+#                              SOURCE_DATE_EPOCH: the same bytes each run); returns 1 with the
+#                              reason in NESTED_WHY
 # nested_image DIR NAME [PKGS] builds the L1 disk NAME from DIR (l1.yaml + payload, PKGS added to
 #                              its packages) or takes it from the cache; sets NESTED_IMG, NESTED_CACHED
 #                              (1 when reused), NESTED_BUILD_S; returns 1 with the reason in
@@ -23,7 +26,7 @@ NESTED_DIR=$JEOS_SRC/tests/hypervisor/nested
 NESTED_OUT=$JEOS_SRC/${JEOS_OUT:-out}
 case ${JEOS_OUT:-out} in /*) NESTED_OUT=$JEOS_OUT ;; esac
 NESTED_CACHE=${NESTED_CACHE:-$NESTED_OUT/nested}
-NESTED_TIMEOUT=${NESTED_TIMEOUT:-900}
+NESTED_TIMEOUT=${NESTED_TIMEOUT:-300}
 NESTED_MEM=${NESTED_MEM:-1024}
 
 nested_check() {
@@ -56,6 +59,17 @@ nested_payload() { # dir, scripts under tests/ (relative to JEOS_SRC)...
     done
     cp "$JEOS_SRC/tests/unikernel/lib.sh" "$d/src/tests/unikernel/lib.sh" 2>/dev/null
     return 0
+}
+
+nested_elfs() { # out, recipes...
+    local o=$1 r
+    shift
+    for r in "$@"; do
+        if ! SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$o" "$r" >"$o.log" 2>&1; then
+            NESTED_WHY="jeos build $r: $(tail -n 5 "$o.log" | tr '\n' ' ')"
+            return 1
+        fi
+    done
 }
 
 # the cache key: one sha256 over the inputs listed above (file names sorted, modes and contents)
