@@ -18,7 +18,7 @@
 
 static const char usage[] =
     "usage: jeos-hv [--mem SIZE] [--disk FILE[,ro]]... [--net TAP[,mac=XX:XX:XX:XX:XX:XX]]...\n"
-    "               [--timeout SECONDS] [--trace] [--timings] KERNEL [-- ARGS...]\n";
+    "               [--cpus N] [--timeout SECONDS] [--trace] [--timings] KERNEL [-- ARGS...]\n";
 
 /* Exit status when --timeout ends a guest (as timeout(1)). */
 #define HV_TIMEOUT_STATUS 124
@@ -53,69 +53,95 @@ static int arm_timeout(unsigned secs)
 }
 
 /*
- * The sandbox and the run loop. A sanitizer build runs them in a thread of their own: seccomp
- * filters only the thread that installs it, so the main thread, which only waits meanwhile, keeps
- * the leak checker's exit-time calls (ptrace, /proc, mmap...) for after the guest ended. The
- * filtered thread then stays parked in ppoll (thread exit would need calls outside the filter)
- * until exit_group; the leak checker suspends and scans it like any thread.
+ * The sandbox and the run loop. One vCPU in a release build: the main thread filters itself and
+ * runs it. Otherwise each vCPU runs in a thread of its own (created before any guest code runs,
+ * each filtering itself, waiting for its start byte) and the main thread waits for the first
+ * status on a pipe. A release build's main thread filters itself too before it starts CPU 0, so
+ * no unfiltered thread is left while the guest runs. A sanitizer build's main thread stays
+ * unfiltered — seccomp filters only the thread that installs it — so the leak checker's
+ * exit-time calls (ptrace, /proc, mmap...) run there after the guest ended; the vCPU threads
+ * stay parked in ppoll (a thread's exit would need calls outside the filter) and the leak
+ * checker suspends and scans them like any thread.
  */
+#if defined(__SANITIZE_ADDRESS__)
+#define HV_SANITIZER 1
+#else
+#define HV_SANITIZER 0
+#endif
+
 struct run_arg {
     struct hv_vm *vm;
     struct hv *hv;
-    int status;
-    int done_fd; /* sanitizer build: the write end of a pipe told when status is set */
+    unsigned cpu;
+    int done_fd; /* threaded: the write end of the pipe that takes the status */
+    int fds[JEOS_HV_MAX_CPUS];
 };
 
-static void sandboxed_run(struct run_arg *a)
-{
-    int r = hv_sandbox(a->vm->vcpu_fd);
-    if (r < 0) {
-        fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
-        a->status = 1;
-        return;
-    }
-    a->status = hv_vm_run(a->vm, a->hv);
-}
-
-#if defined(__SANITIZE_ADDRESS__)
 static void *run_thread(void *p)
 {
     struct run_arg *a = p;
-    sandboxed_run(a);
-    char c = 1;
-    ssize_t r = write(a->done_fd, &c, 1);
-    (void)r;
+    int r = hv_sandbox(a->fds, a->vm->ncpus);
+    unsigned char status = 1;
+    if (r < 0)
+        hv_printf(2, "jeos-hv: seccomp: %s\n", strerror(-r));
+    else
+        status = (unsigned char)hv_vm_run(a->vm, a->hv, a->cpu);
+    ssize_t w = write(a->done_fd, &status, 1);
+    (void)w;
     for (;;)
         ppoll(NULL, 0, NULL, NULL);
     return NULL;
 }
 
-static int run_guest(struct run_arg *a)
+static int run_guest(struct hv_vm *vm, struct hv *hv)
 {
-    int fds[2];
-    pthread_t t;
-    char c;
-    if (pipe2(fds, O_CLOEXEC) < 0) {
+    int fds[JEOS_HV_MAX_CPUS];
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        fds[i] = vm->cpu[i].fd;
+    int r;
+    if (vm->ncpus == 1 && !HV_SANITIZER) {
+        if ((r = hv_sandbox(fds, 1)) < 0) {
+            fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
+            return 1;
+        }
+        return hv_vm_run(vm, hv, 0);
+    }
+    int done[2];
+    if (vm->ncpus == 1 && pipe2(vm->cpu[0].start_fd, O_CLOEXEC) < 0) {
         fprintf(stderr, "jeos-hv: pipe: %s\n", strerror(errno));
         return 1;
     }
-    a->done_fd = fds[1];
-    int e = pthread_create(&t, NULL, run_thread, a);
-    if (e) {
-        fprintf(stderr, "jeos-hv: run thread: %s\n", strerror(e));
+    if (pipe2(done, O_CLOEXEC) < 0) {
+        fprintf(stderr, "jeos-hv: pipe: %s\n", strerror(errno));
         return 1;
     }
-    while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+    /* a vCPU thread runs KVM and the dispatcher: 1 MiB of stack is plenty */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1u << 20);
+    static struct run_arg args[JEOS_HV_MAX_CPUS];
+    for (unsigned i = 0; i < vm->ncpus; i++) {
+        args[i] = (struct run_arg){.vm = vm, .hv = hv, .cpu = i, .done_fd = done[1]};
+        memcpy(args[i].fds, fds, sizeof(fds));
+        pthread_t t;
+        int e = pthread_create(&t, &attr, run_thread, &args[i]);
+        if (e) {
+            fprintf(stderr, "jeos-hv: vCPU thread: %s\n", strerror(e));
+            return 1;
+        }
+    }
+    pthread_attr_destroy(&attr);
+    if (!HV_SANITIZER && (r = hv_sandbox(fds, vm->ncpus)) < 0) {
+        fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
+        return 1;
+    }
+    unsigned char c = 1, status = 1;
+    if (write(vm->cpu[0].start_fd[1], &c, 1) != 1)
+        return 1;
+    while (read(done[0], &status, 1) < 0 && errno == EINTR)
         ;
-    return a->status;
+    return status;
 }
-#else
-static int run_guest(struct run_arg *a)
-{
-    sandboxed_run(a);
-    return a->status;
-}
-#endif
 
 /* Parses "64M", "1G", "2097152" into bytes. */
 static int parse_size(const char *s, uint64_t *out)
@@ -298,7 +324,7 @@ int main(int argc, char **argv)
     uint64_t t_start = hv_now_ns();
     struct hv hv = {.mem_size = 32u << 20, .out_fd = 1, .err_fd = 2};
     bool timings = false;
-    unsigned timeout = 0;
+    unsigned timeout = 0, ncpus = 1;
     const char *kernel = NULL;
     int i = 1;
     for (; i < argc; i++) {
@@ -316,6 +342,17 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--net") == 0 && i + 1 < argc) {
             if (open_nic(&hv, argv[++i]) < 0)
                 return 1;
+        } else if (strcmp(a, "--cpus") == 0 && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (errno || end == argv[i] || *end || argv[i][0] == '-' || v < 1 ||
+                v > JEOS_HV_MAX_CPUS) {
+                fprintf(stderr, "jeos-hv: --cpus %s: expected 1 to %d\n", argv[i],
+                        JEOS_HV_MAX_CPUS);
+                return 1;
+            }
+            ncpus = (unsigned)v;
         } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -369,7 +406,7 @@ int main(int argc, char **argv)
     size_t elf_len;
     if (read_kernel(kernel, &elf, &elf_len) < 0)
         return 1;
-    struct hv_vm vm = {0};
+    struct hv_vm vm = {.ncpus = ncpus};
     if (hv_vm_open(&vm, &hv) < 0) {
         free(elf);
         return 1;
@@ -396,6 +433,7 @@ int main(int argc, char **argv)
         .tsc_khz = vm.tsc_khz,
         .nnics = hv.nnics,
         .features = img.features,
+        .ncpus = vm.ncpus,
     };
     for (unsigned d = 0; d < hv.ndisks; d++)
         bi.disks[d] = (struct jeos_hv_disk_desc){.sectors = hv.disks[d].sectors,
@@ -413,8 +451,7 @@ int main(int argc, char **argv)
         return 1;
     /* From here on, only the run loop's system calls are possible. */
     uint64_t t_run = hv_now_ns();
-    struct run_arg run = {.vm = &vm, .hv = &hv};
-    int status = run_guest(&run);
+    int status = run_guest(&vm, &hv);
     uint64_t t_exit = hv_now_ns();
     if (timings) {
         uint64_t t_call = hv.stats.first_call_ns ? hv.stats.first_call_ns : t_exit;
@@ -430,11 +467,14 @@ int main(int argc, char **argv)
         int n = 0;
         uint64_t total = 0;
         for (unsigned k = 0; k < HV_EXIT_KINDS; k++) {
-            if (!vm.exits[k])
+            uint64_t e = 0;
+            for (unsigned c = 0; c < vm.ncpus; c++)
+                e += vm.cpu[c].exits[k];
+            if (!e)
                 continue;
-            total += vm.exits[k];
+            total += e;
             n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", hv_exit_name(k),
-                          (unsigned long long)vm.exits[k]);
+                          (unsigned long long)e);
         }
         for (unsigned k = 0; k < JEOS_HV_CALL_MAX && n < (int)sizeof(line) - 64; k++)
             if (hv.stats.calls[k])

@@ -12,7 +12,7 @@ HV=${JEOS_HV:-$OUT/jeos-hv}
 [ -z "${JEOS_HV:-}" ] && [ -x "$SAN/jeos-hv" ] && HV=$SAN/jeos-hv
 G=$OUT/hv-guests
 T=${T_TMP:-$(mktemp -d)}
-names="usage hello status mem_lazy block ro_disk platform_api net hostile timeout apic seccomp idle no_kvm"
+names="usage hello status mem_lazy block ro_disk platform_api net hostile timeout smp apic seccomp idle no_kvm"
 
 skip_all() {
     for n in $names; do echo "SKIP hv_$n: $1"; done
@@ -56,6 +56,7 @@ bad "jeos-hv: --net tap0,mac=zz: bad option \"mac=zz\" (expected ,mac=XX:XX:XX:X
     --net tap0,mac=zz "$G/hello.elf"
 bad "jeos-hv: --bogus: unknown option or missing value" --bogus "$G/hello.elf"
 bad "jeos-hv: --timeout 0: expected whole seconds from 1 to 86400" --timeout 0 "$G/hello.elf"
+bad "jeos-hv: --cpus 17: expected 1 to 16" --cpus 17 "$G/hello.elf"
 bad "jeos-hv: --timeout 2.5: expected whole seconds from 1 to 86400" --timeout 2.5 "$G/hello.elf"
 [ $ok = 1 ] && pass usage
 
@@ -239,6 +240,38 @@ elif [ "$ms" -lt 1000 ] || [ "$ms" -gt 10000 ]; then
 else
     pass timeout
 fi
+
+# smp: --cpus N gives N vCPUs, one thread each (plus the main thread); the boot CPU starts the
+# others with CPU_START (each sees its own APIC ID and argument; a second start, CPU 0 and one
+# past the last are refused); a guest that never starts them runs as on one CPU; on one CPU the
+# call says ENODEV.
+ok=1
+run smp4 --cpus 4 "$G/smp.elf"
+want=$'ncpus=4\ncpu 1: apic_id=1 arg ok\ncpu 2: apic_id=2 arg ok\ncpu 3: apic_id=3 arg ok\nagain: EINVAL, cpu 0: EINVAL, past the last: EINVAL'
+if [ "$rc" -ne 0 ] || [ "$(cat "$T/smp4.out")" != "$want" ]; then
+    fail smp "--cpus 4: status $rc, output: $(head -c 300 "$T/smp4.out") $(grep -v 'KVM on' "$T/smp4.err" | head -c 200)"
+    ok=0
+fi
+run smp1 "$G/smp.elf"
+if [ "$rc" -ne 0 ] || [ "$(cat "$T/smp1.out")" != $'ncpus=1\ncpu_start on 1 CPU: ENODEV' ]; then
+    fail smp "one CPU: status $rc, output: $(head -c 300 "$T/smp1.out")"
+    ok=0
+fi
+run smp_one --cpus 3 "$G/hello.elf" 9
+if [ "$rc" -ne 9 ] || [ "$(head -n 1 "$T/smp_one.out")" != "Hello from a jeos-hv guest" ]; then
+    fail smp "hello on --cpus 3 (never starting the others): status $rc (expected 9)"
+    ok=0
+fi
+"$HV" --cpus 3 "$G/hello.elf" sleep >"$T/smp_t.out" 2>"$T/smp_t.err" &
+pid=$!
+for _ in $(seq 100); do grep -q '^cpuid:' "$T/smp_t.out" && break; sleep 0.05; done
+threads=$(grep -lx jeos-hv /proc/$pid/task/*/comm 2>/dev/null | wc -l)
+wait "$pid"
+if [ "$threads" -ne 4 ]; then
+    fail smp "--cpus 3: $threads jeos-hv threads (expected 3 vCPU threads and the main one)"
+    ok=0
+fi
+[ $ok = 1 ] && pass smp
 
 # apic: a kernel whose ELF note asks for the APIC feature gets KVM's in-kernel LAPIC; three
 # TSC-deadline interrupts wake it from hlt (which then waits in the host instead of ending it).

@@ -2,6 +2,7 @@
  * seccomp. */
 #include <elf.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -198,16 +199,20 @@ static void dispatch_errors(void)
     close(hv->err_fd);
 }
 
-/* Runs fn in a child under the sandbox; returns its wait status. */
-static int sandboxed(int which)
+/*
+ * Runs case `which` in a child under the sandbox (one vCPU fd, fds[0]; with `smp` two, fds[0]
+ * and a copy of it); returns its wait status.
+ */
+static int sandboxed(int which, bool smp)
 {
     int fds[2];
     if (pipe(fds) < 0)
         return -1;
     pid_t pid = fork();
     if (pid == 0) {
+        int vcpus[2] = {fds[0], dup(fds[0])};
         /* Raw system calls only: a sanitizer's wrappers make calls of their own. */
-        if (hv_sandbox(fds[0]) < 0)
+        if (hv_sandbox(vcpus, smp ? 2 : 1) < 0)
             syscall(SYS_exit_group, 90);
         if (syscall(SYS_write, fds[1], "x", 1) != 1) /* allowed */
             syscall(SYS_exit_group, 91);
@@ -221,6 +226,10 @@ static int sandboxed(int which)
             syscall(SYS_ioctl, fds[0], KVM_SET_REGS, 0); /* another ioctl on the vCPU fd */
         else if (which == 5)
             syscall(SYS_ioctl, fds[0], KVM_GET_REGS, 0); /* allowed (fails: not a vCPU) */
+        else if (which == 6)
+            syscall(SYS_futex, &which, FUTEX_WAKE, 1, NULL, NULL, 0); /* smp only */
+        else if (which == 7)
+            syscall(SYS_ioctl, vcpus[1], KVM_RUN, 0); /* the second vCPU fd (smp) */
         syscall(SYS_exit_group, 0);
     }
     close(fds[0]);
@@ -232,16 +241,27 @@ static int sandboxed(int which)
 
 static void seccomp_kills(void)
 {
-    int st = sandboxed(0);
+    int st = sandboxed(0, false);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
         T_FAILF("allowed calls only: wait status 0x%x", st);
-    st = sandboxed(5);
+    st = sandboxed(5, false);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
         T_FAILF("KVM_GET_REGS on the vCPU fd: wait status 0x%x", st);
-    for (int which = 1; which <= 4; which++) {
-        st = sandboxed(which);
-        if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
+    /* one vCPU: no futex, no KVM_SET_REGS; several: both, and KVM_RUN on each fd */
+    for (int which = 1; which <= 6; which++) {
+        st = sandboxed(which, false);
+        if (which != 5 && !(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
             T_FAILF("case %d: expected death by SIGSYS, got wait status 0x%x", which, st);
+    }
+    for (int which = 4; which <= 7; which++) {
+        st = sandboxed(which, true);
+        if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+            T_FAILF("smp case %d: expected to be allowed, got wait status 0x%x", which, st);
+    }
+    for (int which = 1; which <= 3; which++) {
+        st = sandboxed(which, true);
+        if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
+            T_FAILF("smp case %d: expected death by SIGSYS, got wait status 0x%x", which, st);
     }
 }
 
