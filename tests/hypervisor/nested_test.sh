@@ -49,4 +49,18 @@ if ! grep -q '^nested: done at ' "$W/results"; then
 elif ! grep -q '^jeos: powering off$' "$W/console"; then
     echo "FAIL nested-l1: the L1 did not power off cleanly (QEMU status $NESTED_RC)"
 fi
+
+# run-elf.sh, what `jeos run APP-hv.elf` is meant to do where the host's KVM cannot run it: the
+# guest's output and its exit status come back through a second, one-program L1.
+t0=$SECONDS
+bash "$JEOS_SRC/tests/hypervisor/nested/run-elf.sh" --mem 16M "$W/elf/seven/seven-hv.elf" two words \
+    >"$W/run-elf.out" 2>"$W/run-elf.err"
+rc=$?
+if [ "$rc" -eq 7 ] && grep -qx 'Hello from a jeos unikernel (seven, 2 arguments)' "$W/run-elf.out" &&
+    grep -qx 'jeos-hv: KVM on AMD-V with NPT' "$W/run-elf.out"; then
+    echo "PASS nested-run-elf (seven-hv.elf two words: its greeting, status 7, in $((SECONDS - t0)) s)"
+else
+    echo "FAIL nested-run-elf: status $rc (expected 7); output:"
+    cat "$W/run-elf.out" "$W/run-elf.err" | tail -n 15 | sed 's/^/    /'
+fi
 exit 0

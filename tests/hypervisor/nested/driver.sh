@@ -23,13 +23,16 @@ else
 fi
 
 # Each plan line: a script under $H/src and the environment it runs with (JEOS_SRC, JEOS_OUT,
-# T_TMP are set here). Scripts print PASS/FAIL/SKIP lines like tests/run.sh expects.
+# T_TMP are set here). Scripts print PASS/FAIL/SKIP lines like tests/run.sh expects; those are
+# renamed nested-NAME, except for a line "=SCRIPT", whose output goes out as it is.
 while read -r script; do
     [ -n "$script" ] || continue
+    rename='s/^\(PASS\|FAIL\|SKIP\) /\1 nested-/'
+    [ "${script#=}" != "$script" ] && rename= script=${script#=}
     t0=$(up)
     tmp=$(mktemp -d)
     JEOS_SRC=$H/src JEOS_OUT=$H/out JEOS_SAN_OUT=$H/none T_TMP=$tmp NESTED_ELF=$H/elf \
-        bash "$H/src/$script" </dev/null 2>&1 | sed -u 's/^\(PASS\|FAIL\|SKIP\) /\1 nested-/' >&3
+        bash "$H/src/$script" </dev/null 2>&1 | sed -u "$rename" >&3
     rm -rf "$tmp"
     say "nested: $script took $(awk -v a="$t0" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }') s"
 done <"$H/plan"

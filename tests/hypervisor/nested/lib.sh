@@ -4,7 +4,8 @@
 #
 # nested_check                 why the L1 cannot be built or booted here (empty when it can)
 # nested_payload DIR PLAN...   stages DIR/payload: jeos-hv, its guests, the scripts of PLAN (paths
-#                              under tests/) and the driver; more files may be added to DIR/payload
+#                              under tests/; "=PATH": its lines are relayed as they are, not renamed
+#                              nested-NAME) and the driver; more files may be added to DIR/payload
 #                              before nested_image
 # nested_elfs OUT RECIPE...     jeos build of each unikernel recipe into OUT (a fixed
 #                              SOURCE_DATE_EPOCH: the same bytes each run); returns 1 with the
@@ -53,9 +54,10 @@ nested_payload() { # dir, scripts under tests/ (relative to JEOS_SRC)...
     cp "$NESTED_DIR/driver.sh" "$d/"
     : >"$d/plan"
     for s in "$@"; do
+        echo "$s" >>"$d/plan"
+        s=${s#=}
         mkdir -p "$d/src/$(dirname "$s")"
         cp "$JEOS_SRC/$s" "$d/src/$s"
-        echo "$s" >>"$d/plan"
     done
     cp "$JEOS_SRC/tests/unikernel/lib.sh" "$d/src/tests/unikernel/lib.sh" 2>/dev/null
     return 0
