@@ -3,15 +3,11 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "hypervisor/vm.h"
@@ -19,129 +15,6 @@
 static const char usage[] =
     "usage: jeos-hv [--mem SIZE] [--disk FILE[,ro]]... [--net TAP[,mac=XX:XX:XX:XX:XX:XX]]...\n"
     "               [--cpus N] [--timeout SECONDS] [--trace] [--timings] KERNEL [-- ARGS...]\n";
-
-/* Exit status when --timeout ends a guest (as timeout(1)). */
-#define HV_TIMEOUT_STATUS 124
-#define HV_TIMEOUT_MAX    86400u
-
-static char timeout_msg[128];
-static size_t timeout_len;
-
-/* SIGALRM after --timeout: one write and _exit, both in the sandbox; nothing else is safe here. */
-static void on_timeout(int sig)
-{
-    (void)sig;
-    ssize_t r = write(2, timeout_msg, timeout_len);
-    (void)r;
-    _exit(HV_TIMEOUT_STATUS);
-}
-
-/* Arms a one-shot real-time timer of `secs` seconds whose SIGALRM ends the monitor. */
-static int arm_timeout(unsigned secs)
-{
-    int n = snprintf(timeout_msg, sizeof(timeout_msg),
-                     "jeos-hv: timeout: the guest ran longer than --timeout %u s\n", secs);
-    timeout_len = n > 0 ? (size_t)n : 0;
-    struct sigaction sa = {.sa_handler = on_timeout};
-    sigemptyset(&sa.sa_mask);
-    struct itimerval it = {.it_value = {.tv_sec = secs}};
-    if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0) {
-        fprintf(stderr, "jeos-hv: --timeout: %s\n", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * The sandbox and the run loop. One vCPU in a release build: the main thread filters itself and
- * runs it. Otherwise each vCPU runs in a thread of its own (created before any guest code runs,
- * each filtering itself, waiting for its start byte) and the main thread waits for the first
- * status on a pipe. A release build's main thread filters itself too before it starts CPU 0, so
- * no unfiltered thread is left while the guest runs. A sanitizer build's main thread stays
- * unfiltered — seccomp filters only the thread that installs it — so the leak checker's
- * exit-time calls (ptrace, /proc, mmap...) run there after the guest ended; the vCPU threads
- * stay parked in ppoll (a thread's exit would need calls outside the filter) and the leak
- * checker suspends and scans them like any thread.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define HV_SANITIZER 1
-#else
-#define HV_SANITIZER 0
-#endif
-
-struct run_arg {
-    struct hv_vm *vm;
-    struct hv *hv;
-    unsigned cpu;
-    int done_fd; /* threaded: the write end of the pipe that takes the status */
-    int fds[JEOS_HV_MAX_CPUS];
-};
-
-static void *run_thread(void *p)
-{
-    struct run_arg *a = p;
-    int r = hv_sandbox(a->fds, a->vm->ncpus);
-    unsigned char status = 1;
-    if (r < 0)
-        hv_printf(2, "jeos-hv: seccomp: %s\n", strerror(-r));
-    else
-        status = (unsigned char)hv_vm_run(a->vm, a->hv, a->cpu);
-    ssize_t w = write(a->done_fd, &status, 1);
-    (void)w;
-    for (;;)
-        ppoll(NULL, 0, NULL, NULL);
-    return NULL;
-}
-
-static int run_guest(struct hv_vm *vm, struct hv *hv)
-{
-    int fds[JEOS_HV_MAX_CPUS];
-    for (unsigned i = 0; i < vm->ncpus; i++)
-        fds[i] = vm->cpu[i].fd;
-    int r;
-    if (vm->ncpus == 1 && !HV_SANITIZER) {
-        if ((r = hv_sandbox(fds, 1)) < 0) {
-            fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
-            return 1;
-        }
-        return hv_vm_run(vm, hv, 0);
-    }
-    int done[2];
-    if (vm->ncpus == 1 && pipe2(vm->cpu[0].start_fd, O_CLOEXEC) < 0) {
-        fprintf(stderr, "jeos-hv: pipe: %s\n", strerror(errno));
-        return 1;
-    }
-    if (pipe2(done, O_CLOEXEC) < 0) {
-        fprintf(stderr, "jeos-hv: pipe: %s\n", strerror(errno));
-        return 1;
-    }
-    /* a vCPU thread runs KVM and the dispatcher: 1 MiB of stack is plenty */
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 1u << 20);
-    static struct run_arg args[JEOS_HV_MAX_CPUS];
-    for (unsigned i = 0; i < vm->ncpus; i++) {
-        args[i] = (struct run_arg){.vm = vm, .hv = hv, .cpu = i, .done_fd = done[1]};
-        memcpy(args[i].fds, fds, sizeof(fds));
-        pthread_t t;
-        int e = pthread_create(&t, &attr, run_thread, &args[i]);
-        if (e) {
-            fprintf(stderr, "jeos-hv: vCPU thread: %s\n", strerror(e));
-            return 1;
-        }
-    }
-    pthread_attr_destroy(&attr);
-    if (!HV_SANITIZER && (r = hv_sandbox(fds, vm->ncpus)) < 0) {
-        fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
-        return 1;
-    }
-    unsigned char c = 1, status = 1;
-    if (write(vm->cpu[0].start_fd[1], &c, 1) != 1)
-        return 1;
-    while (read(done[0], &status, 1) < 0 && errno == EINTR)
-        ;
-    return status;
-}
 
 /* Parses "64M", "1G", "2097152" into bytes. */
 static int parse_size(const char *s, uint64_t *out)
@@ -173,6 +46,18 @@ static int parse_size(const char *s, uint64_t *out)
     if (*end || v > (~0ull >> shift))
         return -1;
     *out = v << shift;
+    return 0;
+}
+
+/* Parses a whole number in [lo, hi] into *out. */
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
     return 0;
 }
 
@@ -343,27 +228,17 @@ int main(int argc, char **argv)
             if (open_nic(&hv, argv[++i]) < 0)
                 return 1;
         } else if (strcmp(a, "--cpus") == 0 && i + 1 < argc) {
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(argv[++i], &end, 10);
-            if (errno || end == argv[i] || *end || argv[i][0] == '-' || v < 1 ||
-                v > JEOS_HV_MAX_CPUS) {
+            if (parse_uint(argv[++i], 1, JEOS_HV_MAX_CPUS, &ncpus) < 0) {
                 fprintf(stderr, "jeos-hv: --cpus %s: expected 1 to %d\n", argv[i],
                         JEOS_HV_MAX_CPUS);
                 return 1;
             }
-            ncpus = (unsigned)v;
         } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(argv[++i], &end, 10);
-            if (errno || end == argv[i] || *end || argv[i][0] == '-' || v < 1 ||
-                v > HV_TIMEOUT_MAX) {
+            if (parse_uint(argv[++i], 1, HV_TIMEOUT_MAX, &timeout) < 0) {
                 fprintf(stderr, "jeos-hv: --timeout %s: expected whole seconds from 1 to %u\n",
                         argv[i], HV_TIMEOUT_MAX);
                 return 1;
             }
-            timeout = (unsigned)v;
         } else if (strcmp(a, "--trace") == 0) {
             hv.trace = true;
         } else if (strcmp(a, "--timings") == 0) {
@@ -447,11 +322,11 @@ int main(int argc, char **argv)
     memcpy(hv_gpa(&hv, JEOS_HV_CMDLINE_GPA, cl + 1), cmdline, cl + 1);
     uint64_t t_loaded = hv_now_ns();
 
-    if (timeout && arm_timeout(timeout) < 0)
+    if (timeout && hv_arm_timeout(timeout) < 0)
         return 1;
     /* From here on, only the run loop's system calls are possible. */
     uint64_t t_run = hv_now_ns();
-    int status = run_guest(&vm, &hv);
+    int status = hv_run_guest(&vm, &hv);
     uint64_t t_exit = hv_now_ns();
     if (timings) {
         uint64_t t_call = hv.stats.first_call_ns ? hv.stats.first_call_ns : t_exit;

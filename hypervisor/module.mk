@@ -1,7 +1,7 @@
 # hypervisor/module.mk — jeos-hv, the KVM monitor (out/jeos-hv), and what its tests and fuzz target link.
 
-HV_SRCS := hypervisor/main.c hypervisor/vm.c hypervisor/dispatch.c hypervisor/elf.c \
-	hypervisor/sandbox.c
+HV_SRCS := hypervisor/main.c hypervisor/vm.c hypervisor/run.c hypervisor/dispatch.c \
+	hypervisor/elf.c hypervisor/sandbox.c
 HV_OBJS := $(HV_SRCS:%.c=$(O)/obj/%.o)
 PROGRAMS += $(O)/jeos-hv
 

@@ -355,7 +355,8 @@ int hv_vm_run(struct hv_vm *vm, struct hv *hv, unsigned cpu)
                 pthread_mutex_lock(&vm->lock);
             enum hv_action act = hv_dispatch(hv, run->io.port, run->io.size, run->io.count,
                                              run->io.direction == KVM_EXIT_IO_OUT, value, &status);
-            if (lock)
+            /* after exit or abort the lock stays taken: no other vCPU is served again */
+            if (lock && act != HV_EXIT)
                 pthread_mutex_unlock(&vm->lock);
             if (act == HV_EXIT)
                 return status;

@@ -56,6 +56,23 @@ int hv_vcpu_setup(struct hv_vm *vm, struct hv *hv, uint64_t entry, uint32_t feat
  */
 int hv_vm_run(struct hv_vm *vm, struct hv *hv, unsigned cpu);
 
+/* Exit status when --timeout ends a guest (as timeout(1)), and the longest --timeout. */
+#define HV_TIMEOUT_STATUS 124
+#define HV_TIMEOUT_MAX    86400u
+
+/*
+ * Arms a one-shot real-time timer of `secs` seconds whose SIGALRM ends the monitor at once
+ * ("jeos-hv: timeout: ..." and status HV_TIMEOUT_STATUS), whatever a vCPU is doing. Returns 0
+ * or -1 after a message.
+ */
+int hv_arm_timeout(unsigned secs);
+
+/*
+ * Installs the sandbox and runs the guest (run.c): in this thread when there is one vCPU and no
+ * sanitizer, else one thread per vCPU; returns jeos-hv's exit status, the first vCPU's to end.
+ */
+int hv_run_guest(struct hv_vm *vm, struct hv *hv);
+
 /* Name of a KVM exit reason ("io", "hlt", ...). */
 const char *hv_exit_name(unsigned reason);
 
