@@ -7,6 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 export JEOS_SRC=$PWD
 : "${T_TMP:?}"
+export NESTED_TIMEOUT=${NESTED_TIMEOUT:-1200} # QEMU takes ~15 s a boot in the L1
 . tests/hypervisor/nested/lib.sh
 why=$(nested_check)
 if [ -n "$why" ]; then
@@ -14,7 +15,6 @@ if [ -n "$why" ]; then
     exit 0
 fi
 W=$T_TMP
-export NESTED_TIMEOUT=${NESTED_TIMEOUT:-1200} # QEMU takes ~15 s a boot in the L1
 nested_payload "$W/l1" tests/hypervisor/nested/bench.sh
 if ! nested_elfs "$W/elf" recipes/hello.yaml tests/bench/nested/tf.yaml; then
     echo "FAIL hv_nested_bench: $NESTED_WHY"

@@ -3,7 +3,8 @@
 # appliance tests/hypervisor/nested/l1.yaml) under qemu-system-x86_64 -accel tcg -cpu
 # qemu64,+svm,+npt loads kvm_amd and runs there tests/hypervisor/hv_test.sh, tests/unikernel/
 # hv_test.sh and the musl programs (tests/hypervisor/nested/musl.sh) under jeos-hv on AMD-V with
-# NPT, in one boot. Their verdicts come back over the L1's second serial port as PASS nested-NAME...
+# NPT, and tests/unikernel/kvm_test.sh under the L1's QEMU on that KVM, in one boot. Their verdicts
+# come back over the L1's second serial port as PASS nested-NAME...; then run-elf.sh once.
 set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}"
 . "$JEOS_SRC/tests/hypervisor/nested/lib.sh"
@@ -23,14 +24,15 @@ sed 's/^name: hello/name: seven/; s|hello/hello.c|hello/seven.c|' "$JEOS_SRC/rec
 cp "$JEOS_SRC"/tests/runtime/{syscalls,threads}.yaml "$W/r/"
 cp "$JEOS_SRC"/tests/runtime/src/{syscalls,threads}.c "$JEOS_SRC"/tests/runtime/src/check.h "$W/r/src/"
 nested_payload "$W/l1" tests/hypervisor/hv_test.sh tests/unikernel/hv_test.sh \
-    tests/hypervisor/nested/musl.sh
+    tests/hypervisor/nested/musl.sh tests/unikernel/kvm_test.sh
 if ! nested_elfs "$W/elf" "$W"/r/{hello,seven,syscalls,threads}.yaml; then
     echo "FAIL nested-build: $NESTED_WHY"
     exit 0
 fi
 cp "$W"/elf/*/*-hv.elf "$W/l1/payload/elf/"
 
-if ! nested_image "$W/l1" l1; then
+# qemu-system-x86 too: tests/unikernel/kvm_test.sh runs QEMU on the L1's KVM
+if ! nested_image "$W/l1" l1 qemu-system-x86; then
     case $NESTED_WHY in
     "the Debian mirror is unreachable"*) echo "SKIP nested: $NESTED_WHY" ;;
     *) echo "FAIL nested-l1-build: $NESTED_WHY" ;;

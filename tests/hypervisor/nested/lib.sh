@@ -51,6 +51,8 @@ nested_payload() { # dir, scripts under tests/ (relative to JEOS_SRC)...
     cp "$NESTED_OUT/jeos-hv" "$d/out/"
     cp -r "$NESTED_OUT/hv-guests" "$d/out/"
     [ -d "$NESTED_OUT/unikernel/guests-hv" ] && cp -r "$NESTED_OUT/unikernel/guests-hv" "$d/out/unikernel/"
+    mkdir -p "$d/out/unikernel/guests" # the PVH probe for kvm_test.sh under the L1's QEMU
+    cp "$NESTED_OUT"/unikernel/guests/{hello,probe}.elf "$d/out/unikernel/guests/" 2>/dev/null
     cp "$NESTED_DIR/driver.sh" "$d/"
     : >"$d/plan"
     for s in "$@"; do
