@@ -169,6 +169,41 @@ static enum hv_action call(struct hv *hv, unsigned nr, uint64_t gpa, const void 
     return hv_dispatch(hv, (uint16_t)(JEOS_HV_PORT_BASE + nr), 4, 1, true, (uint32_t)gpa, status);
 }
 
+/* A CPU_START hook that records what it was asked. */
+static unsigned started_cpu;
+static uint64_t started_rip, started_rsp, started_rdi;
+static int fake_start(void *ctx, unsigned cpu, uint64_t rip, uint64_t rsp, uint64_t rdi)
+{
+    (void)ctx;
+    started_cpu = cpu, started_rip = rip, started_rsp = rsp, started_rdi = rdi;
+    return JEOS_HV_OK;
+}
+
+/* CPU_START: ENODEV without the hook (one vCPU), EINVAL for CPU 0 and past the last, else the
+ * hook gets the call as the guest made it. */
+static void dispatch_cpu_start(void)
+{
+    struct hv *hv = new_hv();
+    int status;
+    struct jeos_hv_cpu_start cs = {.cpu = 1, .rip = 0x100000, .rsp = 0x200000, .rdi = 7};
+    T_EQ_INT(call(hv, JEOS_HV_CALL_CPU_START, 0x8000, &cs, sizeof(cs), &status), HV_CONTINUE);
+    T_EQ_INT(((struct jeos_hv_cpu_start *)(hv->mem + 0x8000))->ret, JEOS_HV_ENODEV);
+    hv->ncpus = 3;
+    hv->start_cpu = fake_start;
+    for (uint32_t bad = 0; bad < 2; bad++) {
+        cs.cpu = bad ? 3 : 0;
+        T_EQ_INT(call(hv, JEOS_HV_CALL_CPU_START, 0x8000, &cs, sizeof(cs), &status), HV_CONTINUE);
+        T_EQ_INT(((struct jeos_hv_cpu_start *)(hv->mem + 0x8000))->ret, JEOS_HV_EINVAL);
+    }
+    T_EQ_INT(started_cpu, 0);
+    cs.cpu = 2;
+    T_EQ_INT(call(hv, JEOS_HV_CALL_CPU_START, 0x8000, &cs, sizeof(cs), &status), HV_CONTINUE);
+    T_EQ_INT(((struct jeos_hv_cpu_start *)(hv->mem + 0x8000))->ret, JEOS_HV_OK);
+    T_EQ_INT(started_cpu, 2);
+    T_EQ_INT(started_rip == 0x100000 && started_rsp == 0x200000 && started_rdi == 7, 1);
+    close(hv->err_fd);
+}
+
 static void dispatch_errors(void)
 {
     struct hv *hv = new_hv();
@@ -271,6 +306,7 @@ int main(void)
     T_RUN(elf_checks);
     T_RUN(elf_notes);
     T_RUN(dispatch_errors);
+    T_RUN(dispatch_cpu_start);
     T_RUN(seccomp_kills);
     return T_DONE();
 }
