@@ -57,7 +57,8 @@ enum jeos_hv_call {
     JEOS_HV_CALL_NET_WRITE = 9,
     JEOS_HV_CALL_EXIT = 10,
     JEOS_HV_CALL_ABORT = 11,
-    JEOS_HV_CALL_MAX = 12
+    JEOS_HV_CALL_CPU_START = 12,
+    JEOS_HV_CALL_MAX = 13
 };
 
 /* Results in the `ret` OUT field: 0 or one of these (negative). */
@@ -68,6 +69,7 @@ enum jeos_hv_call {
 #define JEOS_HV_EAGAIN (-4) /* nothing to read now */
 #define JEOS_HV_EIO    (-5) /* the host I/O failed */
 
+#define JEOS_HV_MAX_CPUS    16
 #define JEOS_HV_MAX_DISKS   4
 #define JEOS_HV_MAX_NICS    4
 #define JEOS_HV_SECTOR_SIZE 512u
@@ -161,6 +163,21 @@ struct jeos_hv_abort {
     uint64_t len;      /* IN, at most 4096 bytes are printed */
 };
 
+/*
+ * CPU_START: starts secondary vCPU `cpu` (1 .. ncpus-1 of the boot info) at `rip` with `rsp`
+ * and `rdi`, in the state the boot CPU had at entry (64-bit mode, the monitor's page tables at
+ * CR3 0x10000 and GDT at 0x1000, which must still hold when it starts; interrupts off). Each
+ * CPU starts once: another call for it, for CPU 0, or for a CPU beyond ncpus returns
+ * JEOS_HV_EINVAL; a monitor with one vCPU returns JEOS_HV_ENODEV.
+ */
+struct jeos_hv_cpu_start {
+    uint32_t cpu; /* IN */
+    int32_t ret;  /* OUT */
+    uint64_t rip; /* IN */
+    uint64_t rsp; /* IN */
+    uint64_t rdi; /* IN */
+};
+
 /* ---- Features a kernel asks for: an ELF note ------------------------------ */
 
 /*
@@ -210,6 +227,9 @@ struct jeos_hv_boot_info {
     uint32_t features; /* JEOS_HV_FEATURE_* granted (those the ELF note asked for) */
     struct jeos_hv_disk_desc disks[JEOS_HV_MAX_DISKS];
     struct jeos_hv_nic_desc nics[JEOS_HV_MAX_NICS];
+    /* Appended in ABI 1 (a monitor before them leaves zeros: read 0 as 1 CPU). */
+    uint32_t ncpus; /* vCPUs (--cpus); the boot CPU is 0, the others wait for CPU_START */
+    uint32_t pad;
 };
 
 #endif

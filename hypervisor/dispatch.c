@@ -19,7 +19,8 @@ _Static_assert(sizeof(struct jeos_hv_frame) == 16, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_net_io) == 24, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_exit) == 8, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_abort) == 16, "abi layout");
-_Static_assert(sizeof(struct jeos_hv_boot_info) == 152, "abi layout");
+_Static_assert(sizeof(struct jeos_hv_cpu_start) == 32, "abi layout");
+_Static_assert(sizeof(struct jeos_hv_boot_info) == 160, "abi layout");
 
 static const char *const call_names[JEOS_HV_CALL_MAX] = {
     [JEOS_HV_CALL_CONSOLE_WRITE] = "console_write",
@@ -33,6 +34,7 @@ static const char *const call_names[JEOS_HV_CALL_MAX] = {
     [JEOS_HV_CALL_NET_WRITE] = "net_write",
     [JEOS_HV_CALL_EXIT] = "exit",
     [JEOS_HV_CALL_ABORT] = "abort",
+    [JEOS_HV_CALL_CPU_START] = "cpu_start",
 };
 
 const char *hv_call_name(unsigned nr)
@@ -301,6 +303,19 @@ static int do_net_io(struct call *c, bool write_op)
     return 0;
 }
 
+/* CPU_START: checked here, done by the monitor's hook (vm.c); bad arguments come back in ret. */
+static int do_cpu_start(struct call *c)
+{
+    struct jeos_hv_cpu_start *a = c->arg;
+    if (!c->hv->start_cpu)
+        a->ret = JEOS_HV_ENODEV;
+    else if (a->cpu == 0 || a->cpu >= c->hv->ncpus)
+        a->ret = JEOS_HV_EINVAL;
+    else
+        a->ret = c->hv->start_cpu(c->hv->start_ctx, a->cpu, a->rip, a->rsp, a->rdi);
+    return 0;
+}
+
 /* Builds the message of an ABORT call; ends the guest. */
 static int do_abort(struct call *c)
 {
@@ -329,6 +344,7 @@ static const size_t arg_sizes[JEOS_HV_CALL_MAX] = {
     [JEOS_HV_CALL_NET_WRITE] = sizeof(struct jeos_hv_net_io),
     [JEOS_HV_CALL_EXIT] = sizeof(struct jeos_hv_exit),
     [JEOS_HV_CALL_ABORT] = sizeof(struct jeos_hv_abort),
+    [JEOS_HV_CALL_CPU_START] = sizeof(struct jeos_hv_cpu_start),
 };
 
 enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned count, bool is_out,
@@ -351,8 +367,12 @@ enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned
                        is_out ? "out" : "in", size, count);
         return HV_EXIT;
     }
-    if (hv->stats.calls[nr]++ == 0 && hv->stats.first_call_ns == 0)
-        hv->stats.first_call_ns = hv_now_ns();
+    /* atomic: with several vCPUs, POLL runs outside the monitor's dispatch lock (vm.c) */
+    if (__atomic_fetch_add(&hv->stats.calls[nr], 1, __ATOMIC_RELAXED) == 0) {
+        uint64_t zero = 0;
+        __atomic_compare_exchange_n(&hv->stats.first_call_ns, &zero, hv_now_ns(), false,
+                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    }
     uint8_t *argp = hv_gpa(hv, c.arg_gpa, c.arg_len);
     if (!argp) {
         hv_guest_error(hv, c.name,
@@ -370,6 +390,7 @@ enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned
         struct jeos_hv_net_io nio;
         struct jeos_hv_exit e;
         struct jeos_hv_abort ab;
+        struct jeos_hv_cpu_start cs;
     } arg;
     memcpy(&arg, argp, c.arg_len); /* copy in: the guest cannot change what we checked */
     c.arg = &arg;
@@ -387,6 +408,7 @@ enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned
     case JEOS_HV_CALL_NET_INFO: r = do_net_info(&c); break;
     case JEOS_HV_CALL_NET_READ: r = do_net_io(&c, false); break;
     case JEOS_HV_CALL_NET_WRITE: r = do_net_io(&c, true); break;
+    case JEOS_HV_CALL_CPU_START: r = do_cpu_start(&c); break;
     case JEOS_HV_CALL_EXIT:
         if (arg.e.status < 0 || arg.e.status > 255) {
             hv_guest_error(hv, c.name, "status %d out of range 0..255", (int)arg.e.status);

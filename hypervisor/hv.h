@@ -36,6 +36,10 @@ struct hv {
     int out_fd, err_fd;  /* console and diagnostics */
     bool trace;          /* print each hypercall on err_fd */
     int64_t poll_max_ns; /* > 0: cap on POLL waits (the fuzz harness sets it) */
+    unsigned ncpus;      /* vCPUs; CPU_START takes 1 .. ncpus-1 */
+    /* CPU_START's work, set by the monitor when ncpus > 1: returns JEOS_HV_OK or EINVAL */
+    int (*start_cpu)(void *ctx, unsigned cpu, uint64_t rip, uint64_t rsp, uint64_t rdi);
+    void *start_ctx;
     struct hv_stats stats;
 };
 
@@ -90,10 +94,12 @@ int hv_elf_load(struct hv *hv, const uint8_t *elf, size_t len, struct hv_image *
                 size_t msgsz);
 
 /*
- * Installs the run-loop seccomp filter (hand-built BPF): only KVM_RUN on
- * `vcpu_fd`, read/write/pread/pwrite, ppoll, clock_gettime, exit_group and
- * what glibc's exit path needs. Returns 0 or a negative errno.
+ * Installs the run-loop seccomp filter (hand-built BPF) on the calling thread:
+ * only KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS on the `n` vCPU fds in `vcpu_fds`,
+ * read/write/pread/pwrite, ppoll, clock_gettime, exit and exit_group; with
+ * n > 1 also KVM_SET_REGS on them (a secondary CPU's start) and futex (the
+ * dispatch lock). Returns 0 or a negative errno.
  */
-int hv_sandbox(int vcpu_fd);
+int hv_sandbox(const int *vcpu_fds, unsigned n);
 
 #endif

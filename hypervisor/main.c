@@ -14,7 +14,7 @@
 
 static const char usage[] =
     "usage: jeos-hv [--mem SIZE] [--disk FILE[,ro]]... [--net TAP[,mac=XX:XX:XX:XX:XX:XX]]...\n"
-    "               [--trace] [--timings] KERNEL [-- ARGS...]\n";
+    "               [--cpus N] [--timeout SECONDS] [--trace] [--timings] KERNEL [-- ARGS...]\n";
 
 /* Parses "64M", "1G", "2097152" into bytes. */
 static int parse_size(const char *s, uint64_t *out)
@@ -46,6 +46,18 @@ static int parse_size(const char *s, uint64_t *out)
     if (*end || v > (~0ull >> shift))
         return -1;
     *out = v << shift;
+    return 0;
+}
+
+/* Parses a whole number in [lo, hi] into *out. */
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
     return 0;
 }
 
@@ -197,6 +209,7 @@ int main(int argc, char **argv)
     uint64_t t_start = hv_now_ns();
     struct hv hv = {.mem_size = 32u << 20, .out_fd = 1, .err_fd = 2};
     bool timings = false;
+    unsigned timeout = 0, ncpus = 1;
     const char *kernel = NULL;
     int i = 1;
     for (; i < argc; i++) {
@@ -214,6 +227,18 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--net") == 0 && i + 1 < argc) {
             if (open_nic(&hv, argv[++i]) < 0)
                 return 1;
+        } else if (strcmp(a, "--cpus") == 0 && i + 1 < argc) {
+            if (parse_uint(argv[++i], 1, JEOS_HV_MAX_CPUS, &ncpus) < 0) {
+                fprintf(stderr, "jeos-hv: --cpus %s: expected 1 to %d\n", argv[i],
+                        JEOS_HV_MAX_CPUS);
+                return 1;
+            }
+        } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
+            if (parse_uint(argv[++i], 1, HV_TIMEOUT_MAX, &timeout) < 0) {
+                fprintf(stderr, "jeos-hv: --timeout %s: expected whole seconds from 1 to %u\n",
+                        argv[i], HV_TIMEOUT_MAX);
+                return 1;
+            }
         } else if (strcmp(a, "--trace") == 0) {
             hv.trace = true;
         } else if (strcmp(a, "--timings") == 0) {
@@ -256,18 +281,21 @@ int main(int argc, char **argv)
     size_t elf_len;
     if (read_kernel(kernel, &elf, &elf_len) < 0)
         return 1;
-    struct hv_vm vm = {0};
-    if (hv_vm_open(&vm, &hv) < 0)
+    struct hv_vm vm = {.ncpus = ncpus};
+    if (hv_vm_open(&vm, &hv) < 0) {
+        free(elf);
         return 1;
+    }
     say_virt();
     uint64_t t_vm = hv_now_ns();
     struct hv_image img;
     char msg[256];
-    if (hv_elf_load(&hv, elf, elf_len, &img, msg, sizeof(msg)) < 0) {
+    int loaded = hv_elf_load(&hv, elf, elf_len, &img, msg, sizeof(msg));
+    free(elf);
+    if (loaded < 0) {
         fprintf(stderr, "jeos-hv: %s: %s\n", kernel, msg);
         return 1;
     }
-    free(elf);
     if (hv_vcpu_setup(&vm, &hv, img.entry, img.features) < 0)
         return 1;
     struct jeos_hv_boot_info bi = {
@@ -280,6 +308,7 @@ int main(int argc, char **argv)
         .tsc_khz = vm.tsc_khz,
         .nnics = hv.nnics,
         .features = img.features,
+        .ncpus = vm.ncpus,
     };
     for (unsigned d = 0; d < hv.ndisks; d++)
         bi.disks[d] = (struct jeos_hv_disk_desc){.sectors = hv.disks[d].sectors,
@@ -293,14 +322,11 @@ int main(int argc, char **argv)
     memcpy(hv_gpa(&hv, JEOS_HV_CMDLINE_GPA, cl + 1), cmdline, cl + 1);
     uint64_t t_loaded = hv_now_ns();
 
-    /* From here on, only the run loop's system calls are possible. */
-    int r = hv_sandbox(vm.vcpu_fd);
-    if (r < 0) {
-        fprintf(stderr, "jeos-hv: seccomp: %s\n", strerror(-r));
+    if (timeout && hv_arm_timeout(timeout) < 0)
         return 1;
-    }
+    /* From here on, only the run loop's system calls are possible. */
     uint64_t t_run = hv_now_ns();
-    int status = hv_vm_run(&vm, &hv);
+    int status = hv_run_guest(&vm, &hv);
     uint64_t t_exit = hv_now_ns();
     if (timings) {
         uint64_t t_call = hv.stats.first_call_ns ? hv.stats.first_call_ns : t_exit;
@@ -316,11 +342,14 @@ int main(int argc, char **argv)
         int n = 0;
         uint64_t total = 0;
         for (unsigned k = 0; k < HV_EXIT_KINDS; k++) {
-            if (!vm.exits[k])
+            uint64_t e = 0;
+            for (unsigned c = 0; c < vm.ncpus; c++)
+                e += vm.cpu[c].exits[k];
+            if (!e)
                 continue;
-            total += vm.exits[k];
+            total += e;
             n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", hv_exit_name(k),
-                          (unsigned long long)vm.exits[k]);
+                          (unsigned long long)e);
         }
         for (unsigned k = 0; k < JEOS_HV_CALL_MAX && n < (int)sizeof(line) - 64; k++)
             if (hv.stats.calls[k])

@@ -2,6 +2,7 @@
  * seccomp. */
 #include <elf.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -168,6 +169,41 @@ static enum hv_action call(struct hv *hv, unsigned nr, uint64_t gpa, const void 
     return hv_dispatch(hv, (uint16_t)(JEOS_HV_PORT_BASE + nr), 4, 1, true, (uint32_t)gpa, status);
 }
 
+/* A CPU_START hook that records what it was asked. */
+static unsigned started_cpu;
+static uint64_t started_rip, started_rsp, started_rdi;
+static int fake_start(void *ctx, unsigned cpu, uint64_t rip, uint64_t rsp, uint64_t rdi)
+{
+    (void)ctx;
+    started_cpu = cpu, started_rip = rip, started_rsp = rsp, started_rdi = rdi;
+    return JEOS_HV_OK;
+}
+
+/* CPU_START: ENODEV without the hook (one vCPU), EINVAL for CPU 0 and past the last, else the
+ * hook gets the call as the guest made it. */
+static void dispatch_cpu_start(void)
+{
+    struct hv *hv = new_hv();
+    int status;
+    struct jeos_hv_cpu_start cs = {.cpu = 1, .rip = 0x100000, .rsp = 0x200000, .rdi = 7};
+    T_EQ_INT(call(hv, JEOS_HV_CALL_CPU_START, 0x8000, &cs, sizeof(cs), &status), HV_CONTINUE);
+    T_EQ_INT(((struct jeos_hv_cpu_start *)(hv->mem + 0x8000))->ret, JEOS_HV_ENODEV);
+    hv->ncpus = 3;
+    hv->start_cpu = fake_start;
+    for (uint32_t bad = 0; bad < 2; bad++) {
+        cs.cpu = bad ? 3 : 0;
+        T_EQ_INT(call(hv, JEOS_HV_CALL_CPU_START, 0x8000, &cs, sizeof(cs), &status), HV_CONTINUE);
+        T_EQ_INT(((struct jeos_hv_cpu_start *)(hv->mem + 0x8000))->ret, JEOS_HV_EINVAL);
+    }
+    T_EQ_INT(started_cpu, 0);
+    cs.cpu = 2;
+    T_EQ_INT(call(hv, JEOS_HV_CALL_CPU_START, 0x8000, &cs, sizeof(cs), &status), HV_CONTINUE);
+    T_EQ_INT(((struct jeos_hv_cpu_start *)(hv->mem + 0x8000))->ret, JEOS_HV_OK);
+    T_EQ_INT(started_cpu, 2);
+    T_EQ_INT(started_rip == 0x100000 && started_rsp == 0x200000 && started_rdi == 7, 1);
+    close(hv->err_fd);
+}
+
 static void dispatch_errors(void)
 {
     struct hv *hv = new_hv();
@@ -198,16 +234,20 @@ static void dispatch_errors(void)
     close(hv->err_fd);
 }
 
-/* Runs fn in a child under the sandbox; returns its wait status. */
-static int sandboxed(int which)
+/*
+ * Runs case `which` in a child under the sandbox (one vCPU fd, fds[0]; with `smp` two, fds[0]
+ * and a copy of it); returns its wait status.
+ */
+static int sandboxed(int which, bool smp)
 {
     int fds[2];
     if (pipe(fds) < 0)
         return -1;
     pid_t pid = fork();
     if (pid == 0) {
+        int vcpus[2] = {fds[0], dup(fds[0])};
         /* Raw system calls only: a sanitizer's wrappers make calls of their own. */
-        if (hv_sandbox(fds[0]) < 0)
+        if (hv_sandbox(vcpus, smp ? 2 : 1) < 0)
             syscall(SYS_exit_group, 90);
         if (syscall(SYS_write, fds[1], "x", 1) != 1) /* allowed */
             syscall(SYS_exit_group, 91);
@@ -221,6 +261,10 @@ static int sandboxed(int which)
             syscall(SYS_ioctl, fds[0], KVM_SET_REGS, 0); /* another ioctl on the vCPU fd */
         else if (which == 5)
             syscall(SYS_ioctl, fds[0], KVM_GET_REGS, 0); /* allowed (fails: not a vCPU) */
+        else if (which == 6)
+            syscall(SYS_futex, &which, FUTEX_WAKE, 1, NULL, NULL, 0); /* smp only */
+        else if (which == 7)
+            syscall(SYS_ioctl, vcpus[1], KVM_RUN, 0); /* the second vCPU fd (smp) */
         syscall(SYS_exit_group, 0);
     }
     close(fds[0]);
@@ -232,16 +276,27 @@ static int sandboxed(int which)
 
 static void seccomp_kills(void)
 {
-    int st = sandboxed(0);
+    int st = sandboxed(0, false);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
         T_FAILF("allowed calls only: wait status 0x%x", st);
-    st = sandboxed(5);
+    st = sandboxed(5, false);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
         T_FAILF("KVM_GET_REGS on the vCPU fd: wait status 0x%x", st);
-    for (int which = 1; which <= 4; which++) {
-        st = sandboxed(which);
-        if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
+    /* one vCPU: no futex, no KVM_SET_REGS; several: both, and KVM_RUN on each fd */
+    for (int which = 1; which <= 6; which++) {
+        st = sandboxed(which, false);
+        if (which != 5 && !(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
             T_FAILF("case %d: expected death by SIGSYS, got wait status 0x%x", which, st);
+    }
+    for (int which = 4; which <= 7; which++) {
+        st = sandboxed(which, true);
+        if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+            T_FAILF("smp case %d: expected to be allowed, got wait status 0x%x", which, st);
+    }
+    for (int which = 1; which <= 3; which++) {
+        st = sandboxed(which, true);
+        if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
+            T_FAILF("smp case %d: expected death by SIGSYS, got wait status 0x%x", which, st);
     }
 }
 
@@ -251,6 +306,7 @@ int main(void)
     T_RUN(elf_checks);
     T_RUN(elf_notes);
     T_RUN(dispatch_errors);
+    T_RUN(dispatch_cpu_start);
     T_RUN(seccomp_kills);
     return T_DONE();
 }

@@ -1,7 +1,8 @@
 # tests/unikernel/lib.sh — sourced by the unikernel tests: find the guests, boot them under QEMU TCG.
 #
 # uk_setup                 sets UK_GUESTS (folder of the guest ELFs) and UK_OUTDIR (its build folder)
-#                          or prints SKIP and exits
+#                          or prints SKIP and exits (UK_NO_QEMU=1: the test needs no QEMU, and a
+#                          folder with only guests-hv/ will do)
 # uk_boot LOG ARGS...      boots with QEMU (TCG, isa-debug-exit, serial on stdout into LOG);
 #                          sets UK_RC (QEMU's status) and UK_STATUS (the guest's, or -1)
 # uk_pvh LOG ELF CMDLINE   uk_boot with -kernel ELF -append CMDLINE (the PVH entry)
@@ -14,7 +15,8 @@ uk_setup() {
     # the freshest of the sanitizer and the plain build folders (the guests are the same code)
     for d in "${JEOS_SAN_OUT:-out/san}" "${JEOS_OUT:-out}"; do
         case $d in /*) ;; *) d=$JEOS_SRC/$d ;; esac
-        [ -f "$d/unikernel/guests/hello.elf" ] || continue
+        [ -f "$d/unikernel/guests/hello.elf" ] ||
+            { [ "${UK_NO_QEMU:-0}" = 1 ] && [ -f "$d/unikernel/guests-hv/hello.elf" ]; } || continue
         t=$(find "$d/unikernel/guests" "$d/unikernel/guests-hv" -name '*.elf' -printf '%T@\n' 2>/dev/null |
             sort -n | tail -n 1)
         t=${t%.*}
@@ -28,7 +30,7 @@ uk_setup() {
         echo "SKIP ${UK_TEST:-unikernel}: guests not built (run make)"
         exit 0
     fi
-    if ! command -v qemu-system-x86_64 >/dev/null; then
+    if [ "${UK_NO_QEMU:-0}" != 1 ] && ! command -v qemu-system-x86_64 >/dev/null; then
         echo "SKIP ${UK_TEST:-unikernel}: qemu-system-x86_64 not installed (make deps)"
         exit 0
     fi

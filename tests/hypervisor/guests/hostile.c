@@ -48,6 +48,9 @@ int guest_main(const struct jeos_hv_boot_info *bi)
         *(volatile uint64_t *)(uintptr_t)(top + 0x1000) = 1;
     } else if (g_streq(m, "hlt")) {
         __asm__ volatile("cli; hlt");
+    } else if (g_streq(m, "spin")) { /* never exits, never calls the monitor: only --timeout ends it */
+        for (;;)
+            __asm__ volatile("pause");
     } else {
         g_puts("unknown mode\n");
         return 2;

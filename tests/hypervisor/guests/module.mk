@@ -1,7 +1,7 @@
 # tests/hypervisor/guests/module.mk — tiny freestanding 64-bit test guests for jeos-hv (out/hv-guests/*.elf).
 
 HV_GUEST_DIR := tests/hypervisor/guests
-HV_GUESTS := hello blk net hostile timer platform netbench
+HV_GUESTS := hello blk net hostile timer platform netbench smp
 HV_GUEST_ELFS := $(HV_GUESTS:%=$(O)/hv-guests/%.elf)
 HV_GUEST_CFLAGS := -std=c11 -O2 -I. -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fcf-protection=none -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
