@@ -43,7 +43,11 @@ const char cmd_run_usage[] =
     "cannot write a streamOptimized VMDK).\n"
     "\n"
     "A unikernel ELF built for jeos-hv (NAME-hv.elf: it carries the JeosHv note) runs\n"
-    "under jeos-hv (beside jeos, or $JEOS_HV) on /dev/kvm; any other ELF under\n"
+    "under jeos-hv (beside jeos, or $JEOS_HV) on /dev/kvm. Where this host's KVM has no\n"
+    "VT-x or AMD-V (it would emulate the guest, which dies at its first SSE instruction),\n"
+    "it runs in a nested L1 instead: a Linux appliance under QEMU TCG with AMD-V emulated\n"
+    "(tests/hypervisor/nested/run-elf.sh of the source tree, or $JEOS_NESTED_RUN; slow, and\n"
+    "the first run builds the L1); --accel kvm runs it here anyway. Any other ELF runs under\n"
     "qemu-system-x86_64 -M q35 -kernel (PVH) with isa-debug-exit. Either way jeos run\n"
     "exits with the guest's own exit status.\n"
     "\n"
@@ -189,7 +193,60 @@ static int run_wait(char *const argv[], struct jeos_err *err)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* jeos run APP.elf: jeos-hv for a jeos-hv unikernel, else QEMU with the PVH entry. */
+/* True when /dev/kvm runs guests on the CPU's own virtualization (kvm_intel or kvm_amd loaded);
+   a KVM that emulates the CPU is slower than TCG, and its guests die at their first SSE
+   instruction. */
+static bool hardware_kvm(void)
+{
+    return access("/dev/kvm", R_OK | W_OK) == 0 &&
+           (access("/sys/module/kvm_intel", F_OK) == 0 || access("/sys/module/kvm_amd", F_OK) == 0);
+}
+
+static const char *auto_accel(void)
+{
+    return hardware_kvm() ? "kvm" : "tcg";
+}
+
+/*
+ * A jeos-hv unikernel on a host whose KVM cannot run it: in a nested L1 (a Linux appliance
+ * under QEMU TCG with AMD-V and nested paging emulated, loading kvm_amd) through the runner of
+ * the nested tests, $JEOS_NESTED_RUN or tests/hypervisor/nested/run-elf.sh of the tree this jeos
+ * was built in. Returns the guest's status, or -1 when there is no runner (the caller runs
+ * jeos-hv here).
+ */
+static int run_nested(const struct jeos_ctx *ctx, const char *elf, uint64_t mem, bool mem_set,
+                      struct jeos_err *err)
+{
+    const char *env = getenv("JEOS_NESTED_RUN");
+    char *runner = env && *env ? xstrdup(env) : beside_self("../tests/hypervisor/nested/run-elf.sh");
+    if (!runner)
+        return -1;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    self[n > 0 ? n : 0] = 0;
+    if (n > 0)
+        setenv("JEOS", self, 0); /* the runner builds the L1 with this jeos */
+    jeos_log(ctx, JEOS_LOG_INFO,
+             "jeos run: this host's KVM has no VT-x or AMD-V: running %s under jeos-hv in a "
+             "nested L1 (AMD-V emulated by QEMU TCG; slow; --accel kvm runs it here anyway)",
+             elf);
+    char a_mem[32], *argv[6];
+    int k = 0;
+    argv[k++] = runner;
+    if (mem_set) {
+        snprintf(a_mem, sizeof(a_mem), "%lluM", (unsigned long long)(mem >> 20));
+        argv[k++] = "--mem";
+        argv[k++] = a_mem;
+    }
+    argv[k++] = (char *)elf;
+    argv[k] = NULL;
+    int rc = run_wait(argv, err);
+    free(runner);
+    return rc < 0 ? JEOS_EXIT_FAIL : rc;
+}
+
+/* jeos run APP.elf: jeos-hv for a jeos-hv unikernel (nested where this host's KVM cannot run
+   it), else QEMU with the PVH entry. */
 static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uint64_t mem,
                    bool mem_set, const char *fwd, struct jeos_err *err)
 {
@@ -201,6 +258,11 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
     free(data);
     char a_mem[32];
     int rc;
+    if (hv && strcmp(accel, "kvm") && !hardware_kvm() && getenv("JEOS_HV") == NULL) {
+        rc = run_nested(ctx, elf, mem, mem_set, err);
+        if (rc >= 0)
+            return rc;
+    }
     if (hv) {
         const char *env = getenv("JEOS_HV");
         char *mon = env && *env ? xstrdup(env) : beside_self("jeos-hv");
@@ -268,15 +330,6 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
         return rc >> 1;
     jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", rc);
     return JEOS_EXIT_FAIL;
-}
-
-/* KVM only when it is hardware-backed: nested or emulated KVM is slower than TCG. */
-static const char *auto_accel(void)
-{
-    if (access("/dev/kvm", R_OK | W_OK) == 0 &&
-        (access("/sys/module/kvm_intel", F_OK) == 0 || access("/sys/module/kvm_amd", F_OK) == 0))
-        return "kvm";
-    return "tcg";
 }
 
 /*

@@ -31,9 +31,9 @@ for r in hello seven plain0 plain7 sleeper; do
     fi
 done
 # run NAME ELF WANT_STATUS WANT_LOG_PATTERN
-check() {
-    local test=$1 elf=$2 want=$3 pat=$4 rc
-    timeout 120 "$JEOS" -v run --accel tcg "$elf" >"$W/$test.out" 2>"$W/$test.err" </dev/null
+check() { # test elf status pattern [accel]
+    local test=$1 elf=$2 want=$3 pat=$4 accel=${5:-tcg} rc
+    timeout 120 "$JEOS" -v run --accel "$accel" "$elf" >"$W/$test.out" 2>"$W/$test.err" </dev/null
     rc=$?
     if [ $rc = "$want" ] && grep -q "Hello from a jeos unikernel" "$W/$test.out" && grep -q "$pat" "$W/$test.err"; then
         return 0
@@ -74,16 +74,43 @@ if command -v qemu-system-x86_64 >/dev/null; then
     fi
 fi
 if [ -w /dev/kvm ]; then
-    "$JEOS" run "$W/out/hello/hello-hv.elf" >/dev/null 2>"$W/probe.err" </dev/null
+    # --accel kvm: jeos-hv on this host's /dev/kvm, even one that emulates the CPU
+    "$JEOS" run --accel kvm "$W/out/hello/hello-hv.elf" >/dev/null 2>"$W/probe.err" </dev/null
     if grep -q "KVM internal error" "$W/probe.err"; then
         a=plain0 b=plain7 how="written with write(2): this host's KVM cannot run musl's SSE printf"
     else
         a=hello b=seven how="printf"
     fi
-    check run_elf_hv "$W/out/$a/$a-hv.elf" 0 "^jeos-hv: " &&
-    check run_elf_hv "$W/out/$b/$b-hv.elf" 7 "^jeos-hv: " &&
+    check run_elf_hv "$W/out/$a/$a-hv.elf" 0 "^jeos-hv: " kvm &&
+    check run_elf_hv "$W/out/$b/$b-hv.elf" 7 "^jeos-hv: " kvm &&
     echo "PASS run_elf_hv ($a-hv.elf under jeos-hv: exit 0; $b-hv.elf: exit 7; $how)"
 else
     echo "SKIP run_elf_hv: no writable /dev/kvm"
+fi
+
+# Where this host's KVM has no VT-x or AMD-V, `jeos run APP-hv.elf` runs it in the nested L1
+# (tests/hypervisor/nested/run-elf.sh, which nested_test.sh runs for real); here a stand-in runner
+# shows the choice and what it is given: the ELF, --mem, and the guest's status coming back.
+# With hardware KVM the stand-in must not be called; --accel kvm always runs jeos-hv here.
+printf '#!/bin/sh\necho "$@" >"%s/nested.args"\nexit 7\n' "$W" >"$W/fake-run.sh"
+chmod +x "$W/fake-run.sh"
+rm -f "$W/nested.args"
+JEOS_NESTED_RUN=$W/fake-run.sh "$JEOS" run --memory 64M "$W/out/plain0/plain0-hv.elf" \
+    >"$W/nested.out" 2>"$W/nested.err" </dev/null
+rc=$?
+if [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+    [ $rc = 0 ] && [ ! -e "$W/nested.args" ] &&
+        echo "PASS run_elf_nested_choice (hardware KVM: jeos-hv here, no nested L1)" ||
+        echo "FAIL run_elf_nested_choice: exit $rc, runner called with: $(cat "$W/nested.args" 2>/dev/null)"
+elif [ $rc = 7 ] && [ "$(cat "$W/nested.args" 2>/dev/null)" = "--mem 64M $W/out/plain0/plain0-hv.elf" ] &&
+     grep -q "running .*plain0-hv.elf under jeos-hv in a nested L1" "$W/nested.err"; then
+    rm -f "$W/nested.args"
+    JEOS_NESTED_RUN=$W/fake-run.sh "$JEOS" run --accel kvm "$W/out/plain0/plain0-hv.elf" >/dev/null 2>&1 </dev/null
+    [ ! -e "$W/nested.args" ] &&
+        echo "PASS run_elf_nested_choice (no hardware KVM: the nested runner got --mem 64M and the ELF, its status 7 came back; --accel kvm ran jeos-hv here)" ||
+        echo "FAIL run_elf_nested_choice: --accel kvm still went nested"
+else
+    cat "$W/nested.err" | tail -3
+    echo "FAIL run_elf_nested_choice: exit $rc, runner got: $(cat "$W/nested.args" 2>/dev/null)"
 fi
 exit 0
