@@ -73,6 +73,11 @@ static int wait_report(const char *name, pid_t pid, struct sbuf *errbuf, struct 
 
 int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err)
 {
+    return jeos_spawn_at(NULL, argv, out, err);
+}
+
+int jeos_spawn_at(const char *dir, char *const argv[], struct sbuf *out, struct jeos_err *err)
+{
     int outp[2] = {-1, -1}, errp[2] = {-1, -1};
     int rc = 0;
     posix_spawn_file_actions_t fa;
@@ -89,6 +94,8 @@ int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err)
     else
         posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+    if (dir)
+        posix_spawn_file_actions_addchdir_np(&fa, dir);
 
     pid_t pid;
     int e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);

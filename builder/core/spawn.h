@@ -18,6 +18,9 @@ struct sbuf;
  */
 int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err);
 
+/* jeos_spawn with the tool's working folder set to `dir` (ours when NULL). */
+int jeos_spawn_at(const char *dir, char *const argv[], struct sbuf *out, struct jeos_err *err);
+
 /*
  * A tool that runs while the caller feeds its stdin (a stream written from memory, as the
  * squashfs writer does). jeos_child_start starts argv with environment `envp` (NULL: ours),

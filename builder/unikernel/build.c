@@ -149,18 +149,29 @@ static int write_files_asm(const char *cpio, const char *path, struct jeos_err *
     return rc;
 }
 
-/* Compiles src into obj; idx is the recipe's sources[] entry (for the message), or -1. */
-static int compile(const char *kit, const char *gcc_include, const struct recipe *r, long idx,
-                   const char *src, const char *obj, struct jeos_err *err)
+/* Compiles src into obj; idx is the recipe's sources[] entry (for the message), or -1;
+   recipe_dir is the recipe's folder as an absolute path. */
+static int compile(const char *kit, const char *gcc_include, const struct recipe *r,
+                   const char *recipe_dir, long idx, const char *src, const char *obj,
+                   struct jeos_err *err)
 {
     size_t n = 0,
            cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n + 16;
     char **argv = xcalloc(cap, sizeof(char *));
     char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
     char *inc = xasprintf("%s/include", kit);
-    /* the temporary folder's random name stays out of the debug info: same input, same ELF */
+    /* The compiler runs in the recipe's folder (relative paths in cflags are the recipe's),
+       and where things are stays out of the debug info: the recipe's folder (also its
+       comp_dir) and the temporary folder are mapped to fixed names. Same input, same ELF, from
+       anywhere. GCC takes the last map that matches: the longer path comes last. */
     char *tmpdir = xstrndup(obj, (size_t)(strrchr(obj, '/') - obj));
-    char *prefix_map = xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir);
+    bool tmp_last = strlen(tmpdir) >= strlen(recipe_dir);
+    char *maps[2] = {xasprintf("-ffile-prefix-map=%s=/jeos-recipe", recipe_dir),
+                     xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir)};
+    if (!tmp_last) {
+        char *m = maps[0];
+        maps[0] = maps[1], maps[1] = m;
+    }
     argv[n++] = "gcc";
     for (size_t i = 0; i < sizeof(app_cflags) / sizeof(app_cflags[0]); i++)
         argv[n++] = (char *)app_cflags[i];
@@ -168,7 +179,8 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     argv[n++] = (char *)gcc_include;
     argv[n++] = "-idirafter"; /* uk.h; musl's headers come first */
     argv[n++] = inc;
-    argv[n++] = prefix_map;
+    argv[n++] = maps[0];
+    argv[n++] = maps[1];
     for (size_t i = 0; i < r->defines.n; i++)
         argv[n++] = defs[i] = xasprintf("-D%s", r->defines.v[i]);
     for (size_t i = 0; i < r->cflags.n; i++)
@@ -179,7 +191,7 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     argv[n++] = (char *)obj;
     argv[n] = NULL;
     struct jeos_err sub = {0};
-    int rc = jeos_spawn(argv, NULL, &sub);
+    int rc = jeos_spawn_at(recipe_dir, argv, NULL, &sub);
     if (rc < 0 && idx >= 0)
         jeos_errf(err, rc, "%s:%d:%d: sources: %s: does not compile:", r->path,
                   r->sources.pos ? r->sources.pos[idx].line : 0,
@@ -194,7 +206,7 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     free(defs);
     free(inc);
     free(tmpdir);
-    free(prefix_map);
+    free(maps[0]), free(maps[1]);
     free(argv);
     return rc;
 }
@@ -348,6 +360,7 @@ struct ukb {
     struct jeos_output out;
     char *tmp;         /* objects and generated files (TMPDIR/jeos-uk.XXXXXX) */
     char *gcc_include; /* gcc's own headers (stddef.h, stdarg.h...) */
+    char *dir;         /* the recipe's folder, absolute */
     char **libs;       /* the recipe's libs as musl .a paths */
     char **objs;       /* one per source */
     char *info_o, *files_o;
@@ -373,6 +386,8 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     struct sbuf inc = {0};
+    if (!(b->dir = realpath(r->dir, NULL)))
+        return jeos_errf(err, -errno, "%s: %s", r->dir, strerror(errno));
     char *inc_argv[] = {"gcc", "-print-file-name=include", NULL};
     int rc = jeos_spawn(inc_argv, &inc, err);
     if (rc == 0) {
@@ -382,10 +397,10 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     sbuf_free(&inc);
     b->objs = xcalloc(r->sources.n + 1, sizeof(char *));
     for (size_t i = 0; i < r->sources.n && rc == 0; i++) {
-        char *src = xasprintf("%s/%s", r->dir, r->sources.v[i]);
+        char *src = xasprintf("%s/%s", b->dir, r->sources.v[i]);
         b->objs[i] = xasprintf("%s/src%zu.o", b->tmp, i);
         jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", src);
-        rc = compile(b->kit, b->gcc_include, r, (long)i, src, b->objs[i], err);
+        rc = compile(b->kit, b->gcc_include, r, b->dir, (long)i, src, b->objs[i], err);
         free(src);
     }
     if (rc < 0)
@@ -395,7 +410,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->info_o = xasprintf("%s/app_info.o", b->tmp);
     b->files_o = xasprintf("%s/files.o", b->tmp);
     if ((rc = write_app_info(r, info_c, err)) == 0)
-        rc = compile(b->kit, b->gcc_include, r, -1, info_c, b->info_o, err);
+        rc = compile(b->kit, b->gcc_include, r, b->dir, -1, info_c, b->info_o, err);
     if (rc == 0 && (rc = uk_files_cpio(b->ctx, r, cpio, err)) == 0)
         rc = write_files_asm(cpio, files_s, err);
     if (rc == 0) {
@@ -485,7 +500,7 @@ static void ukb_free(struct ukb *b)
     for (size_t i = 0; b->objs && i < b->r->sources.n; i++)
         free(b->objs[i]);
     free(b->libs), free(b->objs), free(b->tmp), free(b->gcc_include), free(b->info_o),
-        free(b->files_o);
+        free(b->files_o), free(b->dir);
     jeos_output_abort(&b->out); /* nothing after a commit */
 }
 
