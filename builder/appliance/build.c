@@ -16,6 +16,8 @@
 #include "boot/initramfs.h"
 #include "boot/modules.h"
 #include "builder/core/alloc.h"
+#include "builder/core/cache.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/core/spawn.h"
@@ -31,7 +33,8 @@
 
 /* Everything one build holds, freed in one place. */
 struct build {
-    const struct jeos_ctx *ctx;
+    const struct jeos_ctx *ctx; /* from the root tree on: &epoch_ctx */
+    struct jeos_ctx epoch_ctx;  /* the caller's, with the root's epoch for every writer */
     const struct recipe *r;
     const struct appliance_build_opts *opts;
     struct jeos_output out; /* OUT/NAME and its staging folder */
@@ -199,16 +202,20 @@ static int stage_fetch(struct build *b, struct jeos_err *err)
     return 0;
 }
 
-/* Adds package i to the root (fetching it first if the kernel split skipped it). */
+/* Adds package i to the root: its bytes checked as they are read from the cache (a bad cached
+   .deb is moved aside and fetched again), then extracted into the tree. */
 static int root_add(struct build *b, size_t i, struct jeos_err *err)
 {
-    if (!b->debs[i]) {
-        int rc = jeos_fetch_package(b->ctx, &b->res.v[i], &b->debs[i], err);
-        if (rc < 0)
-            return rc;
-    }
-    b->in_root[i] = true;
-    return rootfs_add_deb(b->rf, b->debs[i], err);
+    const struct jeos_pkgref *p = &b->res.v[i];
+    char *data = NULL, *label = xasprintf("%s_%s_%s.deb", p->name, p->version, p->arch);
+    size_t len = 0;
+    int rc = jeos_load_package(b->ctx, p, &data, &len, err);
+    if (rc == 0)
+        rc = rootfs_add_deb_buffer(b->rf, label, data, len, p->sha256, err);
+    if (rc == 0)
+        b->in_root[i] = true;
+    free(data), free(label);
+    return rc;
 }
 
 /* Puts a regular file into the root tree: a copy of `data`, or a reference to host file `ref`. */
@@ -289,7 +296,39 @@ static int root_modules(struct build *b, struct jeos_err *err)
     return rc;
 }
 
-/* The kernel package(s), extracted once into CACHE/kernel/SHA256/ with dpkg-deb. */
+/* Extracts the kernel package(s) into b->kdir: from checked .debs, into a temporary folder that
+   is sealed (cache_tree_seal) and renamed into place; a concurrent build may get there first. */
+static int extract_kernel(struct build *b, const char *base, struct jeos_err *err)
+{
+    char *tmp = xasprintf("%s/tmp.XXXXXX", base);
+    int rc = jeos_mkdir_p(base, 0755, err);
+    if (rc == 0 && !mkdtemp(tmp))
+        rc = jeos_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+    else if (rc == 0)
+        jeos_cleanup_add(tmp);
+    for (size_t i = 0; i < b->res.n && rc == 0; i++) {
+        if (!b->in_kernel[i] || !is_kernel_image(&b->res.v[i]))
+            continue;
+        char *deb = NULL;
+        if ((rc = jeos_package_path(b->ctx, &b->res.v[i], &deb, err)) == 0) {
+            char *argv[] = {"dpkg-deb", "-x", deb, tmp, NULL};
+            rc = jeos_spawn(argv, NULL, err);
+        }
+        free(deb);
+    }
+    if (rc == 0)
+        rc = cache_tree_seal(tmp, err);
+    if (rc == 0 && rename(tmp, b->kdir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+        rc = jeos_errf(err, -errno, "%s: %s", b->kdir, strerror(errno));
+    jeos_remove_tree(tmp); /* failed, or another build was first */
+    jeos_cleanup_drop(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* The kernel package(s), extracted once into CACHE/kernel/SHA256/, whose every file is checked
+   against the folder's seal on each use; a folder that fails (or has no seal: an older jeos
+   made it) is moved aside and extracted again. */
 static int stage_kernel(struct build *b, struct jeos_err *err)
 {
     const struct jeos_pkgref *key = NULL;
@@ -302,27 +341,22 @@ static int stage_kernel(struct build *b, struct jeos_err *err)
     char *base = xasprintf("%s/kernel", b->ctx->cache_dir);
     b->kdir = xasprintf("%s/%s", base, key->sha256);
     int rc = 0;
-    struct stat st;
-    if (stat(b->kdir, &st) != 0) {
-        char *tmp = xasprintf("%s/tmp.XXXXXX", base);
-        rc = jeos_mkdir_p(base, 0755, err);
-        if (rc == 0 && !mkdtemp(tmp))
-            rc = jeos_errf(err, -errno, "%s: %s", tmp, strerror(errno));
-        for (size_t i = 0; i < b->res.n && rc == 0; i++) {
-            if (!b->in_kernel[i] || !is_kernel_image(&b->res.v[i]))
-                continue;
-            char *argv[] = {"dpkg-deb", "-x", b->debs[i], tmp, NULL};
-            rc = jeos_spawn(argv, NULL, err);
+    for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
+        struct stat st;
+        if (stat(b->kdir, &st) != 0 && (rc = extract_kernel(b, base, err)) < 0)
+            break;
+        char *why = NULL;
+        rc = cache_tree_check(b->kdir, &why, err);
+        if (rc == -EBADMSG && attempt == 0) {
+            cache_quarantine(b->ctx, b->kdir, key->name, why);
+            rc = 0;
+        } else if (rc == -EBADMSG) {
+            jeos_errf(err, rc, "%s: %s (just extracted)", b->kdir, why);
+        } else if (rc == 0) {
+            free(why);
+            break;
         }
-        if (rc == 0 && rename(tmp, b->kdir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
-            rc = jeos_errf(err, -errno, "%s: %s", b->kdir, strerror(errno));
-        if (access(tmp, F_OK) == 0) { /* failed, or another build was first */
-            char *argv[] = {"rm", "-rf", tmp, NULL};
-            struct jeos_err e2 = {0};
-            (void)jeos_spawn(argv, NULL, &e2);
-            jeos_err_free(&e2);
-        }
-        free(tmp);
+        free(why);
     }
     free(base);
     if (rc == 0)
@@ -362,6 +396,13 @@ static int stage_root(struct build *b, struct jeos_err *err)
     if (rc == 0)
         rc = tree_put(b, "/etc/jeos/init.conf", conf.s, strlen(conf.s), NULL, 0, err);
     sbuf_free(&conf);
+    /* The root's epoch (SOURCE_DATE_EPOCH, else the newest packaged file) is every later
+       writer's clock: mtools, mke2fs, qemu-img's VHD, the archives, the initramfs. Same recipe
+       and lock, same bytes, with or without SOURCE_DATE_EPOCH. */
+    b->epoch_ctx = *b->ctx;
+    b->epoch_ctx.have_epoch = true;
+    b->epoch_ctx.epoch = b->rf->epoch;
+    b->ctx = &b->epoch_ctx;
     if (rc == 0)
         rc = root_modules(b, err);
     uint64_t tree_bytes = 0;

@@ -1,13 +1,16 @@
 /* cache.c — content-addressed cache with flock and temporary + rename (see cache.h). */
 #include "builder/core/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -181,4 +184,248 @@ int cache_store_buffer(const struct jeos_ctx *ctx, const char *sha256, const voi
     struct jeos_ctx c = *ctx;
     c.offline = false;
     return cache_store(&c, sha256, len, what, fill_buffer, &b, path, err);
+}
+
+int cache_quarantine(const struct jeos_ctx *ctx, const char *path, const char *what,
+                     const char *why)
+{
+    char *dir = xasprintf("%s/quarantine", ctx->cache_dir);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char *to = xasprintf("%s/%s.%lld.%d", dir, base, (long long)time(NULL), (int)getpid());
+    struct jeos_err e = {0};
+    int rc = jeos_mkdir_p(dir, 0755, &e);
+    if (rc == 0 && rename(path, to) != 0)
+        rc = -errno;
+    if (rc == 0)
+        fprintf(stderr, "jeos: cache: %s (%s): %s: moved aside to %s\n", path, what, why, to);
+    else
+        fprintf(stderr, "jeos: cache: %s (%s): %s: removed (%s)\n", path, what, why,
+                jeos_remove_tree(path) == 0 ? "could not move it aside" : "could not remove it");
+    jeos_err_free(&e);
+    free(dir), free(to);
+    return rc;
+}
+
+/* Marks an object used now (its access time), for cache prune's least-recently-used order. */
+static void touch_used(const char *path)
+{
+    struct timespec ts[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
+    (void)utimensat(AT_FDCWD, path, ts, 0);
+}
+
+/* A buffer for `size` bytes and a NUL: huge pages where the kernel allows them, so a 50 MB
+   index costs a few dozen page faults instead of twelve thousand. */
+static char *big_alloc(size_t size)
+{
+    size_t huge = (size_t)2 << 20, cap = (size + 1 + huge - 1) / huge * huge;
+    char *buf = size >= huge ? aligned_alloc(huge, cap) : NULL;
+    if (!buf)
+        return xmalloc(size + 1);
+    madvise(buf, cap, MADV_HUGEPAGE);
+    return buf;
+}
+
+/* Reads `path` whole, hashing as it reads. Returns 0, -ENOENT when it is not there, or another
+   negative errno with a message. */
+static int read_hashed(const char *path, char **data, size_t *len, char hex[65],
+                       struct jeos_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT
+                   ? -ENOENT
+                   : jeos_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return jeos_errf(err, -EINVAL, "%s: not a regular file", path);
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    char *buf = big_alloc(size);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    int rc = 0;
+    while (got < size) {
+        size_t want = size - got < (4u << 20) ? size - got : (4u << 20);
+        ssize_t r = read(fd, buf + got, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            rc = jeos_errf(err, r < 0 ? -errno : -EIO, "%s: read: %s", path,
+                           r < 0 ? strerror(errno) : "file shrank while reading");
+            break;
+        }
+        EVP_DigestUpdate(md, buf + got, (size_t)r);
+        got += (size_t)r;
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(md, d, &n);
+    EVP_MD_CTX_free(md);
+    close(fd);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    to_hex(d, n, hex);
+    buf[size] = '\0';
+    *data = buf;
+    *len = size;
+    return 0;
+}
+
+int cache_load(const struct jeos_ctx *ctx, const char *sha256, uint64_t size, const char *what,
+               cache_fill_fn fill, void *arg, char **data, size_t *len, struct jeos_err *err)
+{
+    *data = NULL;
+    *len = 0;
+    if (!cache_valid_sha256(sha256))
+        return jeos_errf(err, -EINVAL, "%s: bad sha256 \"%s\" (expected 64 hex digits)", what,
+                         sha256);
+    char *path = cache_object_path(ctx, sha256), hex[65];
+    int rc = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        rc = read_hashed(path, data, len, hex, err);
+        if (rc == 0 && strcmp(hex, sha256) == 0 && (!size || *len == size)) {
+            touch_used(path);
+            break;
+        }
+        if (rc == 0) { /* the bytes are not what their name says */
+            char *why = xasprintf("its sha256 is %s, not %s", hex, sha256);
+            free(*data);
+            *data = NULL;
+            cache_quarantine(ctx, path, what, why);
+            free(why);
+            rc = -ENOENT;
+        }
+        if (rc != -ENOENT || attempt == 1)
+            break;
+        if (!fill) /* the caller makes it another way */
+            break;
+        if ((rc = cache_store(ctx, sha256, size, what, fill, arg, NULL, err)) < 0)
+            break;
+    }
+    if (rc < 0) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
+    }
+    free(path);
+    return rc;
+}
+
+int cache_verified_path(const struct jeos_ctx *ctx, const char *sha256, uint64_t size,
+                        const char *what, cache_fill_fn fill, void *arg, char **path,
+                        struct jeos_err *err)
+{
+    char *p = NULL;
+    int rc = cache_store(ctx, sha256, size, what, fill, arg, &p, err);
+    for (int attempt = 0; rc == 0 && attempt < 2; attempt++) {
+        char hex[65];
+        uint64_t got = 0;
+        if ((rc = cache_sha256_file(p, hex, &got, err)) < 0)
+            break;
+        if (strcmp(hex, sha256) == 0 && (!size || got == size)) {
+            touch_used(p);
+            *path = p;
+            return 0;
+        }
+        char *why = xasprintf("its sha256 is %s, not %s", hex, sha256);
+        cache_quarantine(ctx, p, what, why);
+        free(why);
+        free(p);
+        p = NULL;
+        rc = attempt == 0 ? cache_store(ctx, sha256, size, what, fill, arg, &p, err)
+                          : jeos_errf(err, -EBADMSG, "%s: the cache keeps giving bad bytes", what);
+    }
+    free(p);
+    return rc;
+}
+
+/* The sealed listing of `dir` (relative paths under `rel`), into `out`: sorted by the walk. */
+static int tree_list(const char *dir, const char *rel, struct sbuf *out, struct jeos_err *err)
+{
+    char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
+    struct dirent **ents = NULL;
+    int n = scandir(path, &ents, NULL, alphasort), rc = 0;
+    if (n < 0)
+        rc = jeos_errf(err, -errno, "%s: %s", path, strerror(errno));
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        if (rc || !strcmp(name, ".") || !strcmp(name, "..") ||
+            (!*rel && !strcmp(name, ".jeos-sums"))) {
+            free(ents[i]);
+            continue;
+        }
+        char *sub = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+        char *full = xasprintf("%s/%s", dir, sub);
+        struct stat st;
+        if (lstat(full, &st) != 0) {
+            rc = jeos_errf(err, -errno, "%s: %s", full, strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = tree_list(dir, sub, out, err);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            ssize_t l = readlink(full, target, sizeof(target) - 1);
+            target[l > 0 ? l : 0] = 0;
+            sbuf_printf(out, "L %s %s\n", target, sub);
+        } else if (S_ISREG(st.st_mode)) {
+            char hex[65];
+            uint64_t size = 0;
+            if ((rc = cache_sha256_file(full, hex, &size, err)) == 0)
+                sbuf_printf(out, "F %s %llu %s\n", hex, (unsigned long long)size, sub);
+        } else {
+            sbuf_printf(out, "? %o %s\n", (unsigned)st.st_mode, sub);
+        }
+        free(sub), free(full), free(ents[i]);
+    }
+    free(ents);
+    free(path);
+    return rc;
+}
+
+int cache_tree_seal(const char *dir, struct jeos_err *err)
+{
+    struct sbuf b = {0};
+    int rc = tree_list(dir, "", &b, err);
+    if (rc == 0) {
+        char *p = xasprintf("%s/.jeos-sums", dir);
+        rc = jeos_write_file_atomic(p, b.s ? b.s : "", b.len, 0444, err);
+        free(p);
+    }
+    sbuf_free(&b);
+    return rc;
+}
+
+int cache_tree_check(const char *dir, char **why, struct jeos_err *err)
+{
+    *why = NULL;
+    char *p = xasprintf("%s/.jeos-sums", dir), *want = NULL;
+    size_t wlen = 0;
+    struct jeos_err e = {0};
+    int rc = jeos_read_file(p, &want, &wlen, &e);
+    jeos_err_free(&e);
+    free(p);
+    if (rc < 0) {
+        *why = xstrdup("not sealed (no .jeos-sums)");
+        return -EBADMSG;
+    }
+    struct sbuf got = {0};
+    rc = tree_list(dir, "", &got, err);
+    if (rc == 0 && strcmp(got.s ? got.s : "", want) != 0) {
+        /* the first line that differs names what changed (the seal's, or an added one) */
+        const char *g = got.s ? got.s : "";
+        size_t i = 0;
+        while (want[i] && want[i] == g[i])
+            i++;
+        while (i > 0 && want[i - 1] != '\n')
+            i--;
+        const char *a = want[i] ? want + i : g + i;
+        size_t l = strcspn(a, "\n");
+        *why = xasprintf("differs from its seal at \"%.*s\"", (int)(l > 200 ? 200 : l), a);
+        rc = -EBADMSG;
+    }
+    sbuf_free(&got);
+    free(want);
+    return rc;
 }

@@ -42,4 +42,43 @@ int cache_store(const struct jeos_ctx *ctx, const char *sha256, uint64_t size, c
 int cache_store_buffer(const struct jeos_ctx *ctx, const char *sha256, const void *buf, size_t len,
                        const char *what, char **path, struct jeos_err *err);
 
+/*
+ * The cache is verified on every use. cache_load reads the object `sha256` into memory
+ * (NUL-terminated; *data is the caller's to free), hashing its bytes as it reads them: one pass.
+ * When they do not match (or `size`, when not 0, does not), the file is moved aside into
+ * CACHE/quarantine/, one line says so on stderr, and the object is made again as cache_store
+ * does — through `fill`, which is not called with ctx->offline (an error then), nor when `fill`
+ * is NULL (the call returns -ENOENT, as for an object not in the cache: the caller makes it
+ * another way). A missing object is made the same way. Returns 0 or a negative errno.
+ */
+int cache_load(const struct jeos_ctx *ctx, const char *sha256, uint64_t size, const char *what,
+               cache_fill_fn fill, void *arg, char **data, size_t *len, struct jeos_err *err);
+
+/*
+ * cache_store for a reader that takes a path (an external tool): the object is there and its
+ * bytes checked (a pass over them; a mismatch moved aside and made again) before *path is set.
+ */
+int cache_verified_path(const struct jeos_ctx *ctx, const char *sha256, uint64_t size,
+                        const char *what, cache_fill_fn fill, void *arg, char **path,
+                        struct jeos_err *err);
+
+/*
+ * Folders the cache keeps unpacked (an extracted kernel package) are sealed when made:
+ * cache_tree_seal writes DIR/.jeos-sums, one line per regular file ("F SHA256 SIZE PATH") and
+ * symlink ("L TARGET PATH"), sorted. cache_tree_check compares the folder with it: every file's
+ * bytes (hashed as they are read), every link, nothing missing and nothing added. Returns 0;
+ * -EBADMSG with the first difference in *why (caller frees) — or "not sealed"; or another
+ * negative errno with a message.
+ */
+int cache_tree_seal(const char *dir, struct jeos_err *err);
+int cache_tree_check(const char *dir, char **why, struct jeos_err *err);
+
+/*
+ * Moves a cache entry that failed its check (`path`, a file or a folder) into
+ * CACHE/quarantine/ and says so in one line naming `what` and `why`. Returns 0, or a negative
+ * errno when it could not be moved (then it is removed).
+ */
+int cache_quarantine(const struct jeos_ctx *ctx, const char *path, const char *what,
+                     const char *why);
+
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "builder/core/alloc.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/err.h"
 
 extern char **environ;
@@ -52,14 +54,34 @@ static void drain(int outfd, int errfd, struct sbuf *out, struct sbuf *errbuf)
     }
 }
 
+/* Tools start with no signal blocked and the default actions for the stop signals, whatever
+   jeos itself does with them (cleanup.h). */
+static void tool_attr(posix_spawnattr_t *at)
+{
+    sigset_t none, stop;
+    sigemptyset(&none);
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    sigaddset(&stop, SIGPIPE);
+    posix_spawnattr_init(at);
+    posix_spawnattr_setsigmask(at, &none);
+    posix_spawnattr_setsigdefault(at, &stop);
+    posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+}
+
 /* Waits for `pid` and turns a failure into one message quoting the tool's own words (trimmed to
    their last line of substance). */
 static int wait_report(const char *name, pid_t pid, struct sbuf *errbuf, struct jeos_err *err)
 {
     int status;
     while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            jeos_cleanup_drop_child(pid);
             return jeos_errf(err, -errno, "%s: waitpid: %s", name, strerror(errno));
+        }
+    jeos_cleanup_drop_child(pid);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     while (errbuf->len && (errbuf->s[errbuf->len - 1] == '\n' || errbuf->s[errbuf->len - 1] == ' '))
@@ -73,11 +95,38 @@ static int wait_report(const char *name, pid_t pid, struct sbuf *errbuf, struct 
 
 int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err)
 {
-    return jeos_spawn_at(NULL, argv, out, err);
+    return jeos_spawn_env(NULL, argv, out, err);
 }
 
-int jeos_spawn_at(const char *dir, char *const argv[], struct sbuf *out, struct jeos_err *err)
+/* Our environment with `vars` set over it (the array only is new; free it). */
+static char **merged_env(char *const *vars)
 {
+    size_t n = 0, nv = 0;
+    while (environ[n])
+        n++;
+    while (vars && vars[nv])
+        nv++;
+    char **env = xcalloc(n + nv + 1, sizeof(char *));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool replaced = false;
+        for (size_t v = 0; v < nv && !replaced; v++) {
+            size_t l = strcspn(vars[v], "=");
+            replaced = strncmp(environ[i], vars[v], l + 1) == 0;
+        }
+        if (!replaced)
+            env[k++] = environ[i];
+    }
+    for (size_t v = 0; v < nv; v++)
+        env[k++] = vars[v];
+    return env;
+}
+
+int jeos_spawn_env(const struct jeos_tool_env *t, char *const argv[], struct sbuf *out,
+                   struct jeos_err *err)
+{
+    const char *dir = t ? t->dir : NULL;
+    char **env = t && t->vars ? merged_env(t->vars) : NULL;
     int outp[2] = {-1, -1}, errp[2] = {-1, -1};
     int rc = 0;
     posix_spawn_file_actions_t fa;
@@ -98,11 +147,15 @@ int jeos_spawn_at(const char *dir, char *const argv[], struct sbuf *out, struct 
         posix_spawn_file_actions_addchdir_np(&fa, dir);
 
     pid_t pid;
-    int e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawnattr_t at;
+    tool_attr(&at);
+    int e = posix_spawnp(&pid, argv[0], &fa, &at, argv, env ? env : environ);
+    posix_spawnattr_destroy(&at);
     if (e != 0) {
         rc = jeos_errf(err, -e, "%s: cannot run: %s", argv[0], strerror(e));
         goto out;
     }
+    jeos_cleanup_add_child(pid);
     if (out) {
         close(outp[1]);
         outp[1] = -1;
@@ -114,6 +167,7 @@ int jeos_spawn_at(const char *dir, char *const argv[], struct sbuf *out, struct 
     sbuf_free(&dummy);
     rc = wait_report(argv[0], pid, &errbuf, err);
 out:
+    free(env);
     posix_spawn_file_actions_destroy(&fa);
     for (int i = 0; i < 2; i++) {
         if (outp[i] >= 0)
@@ -155,8 +209,13 @@ int jeos_child_start(char *const argv[], char *const envp[], struct jeos_child *
     posix_spawn_file_actions_adddup2(&fa, inp[0], 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, c->errfd, 2);
-    int e = posix_spawnp(&c->pid, argv[0], &fa, NULL, argv, envp ? envp : environ);
+    posix_spawnattr_t at;
+    tool_attr(&at);
+    int e = posix_spawnp(&c->pid, argv[0], &fa, &at, argv, envp ? envp : environ);
+    posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
+    if (e == 0)
+        jeos_cleanup_add_child(c->pid);
     close(inp[0]);
     c->in = inp[1];
     if (e != 0) {
@@ -191,6 +250,7 @@ void jeos_child_kill(struct jeos_child *c)
         kill(c->pid, SIGTERM);
         while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
             ;
+        jeos_cleanup_drop_child(c->pid);
     }
     child_clear(c);
 }

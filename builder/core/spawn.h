@@ -18,8 +18,16 @@ struct sbuf;
  */
 int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err);
 
-/* jeos_spawn with the tool's working folder set to `dir` (ours when NULL). */
-int jeos_spawn_at(const char *dir, char *const argv[], struct sbuf *out, struct jeos_err *err);
+/* Where a tool runs and what it sees besides our environment. */
+struct jeos_tool_env {
+    const char *dir;   /* its working folder; NULL: ours */
+    char *const *vars; /* NAME=VALUE entries set for it (replacing ours of the same name),
+                          NULL-terminated; NULL: none */
+};
+
+/* jeos_spawn in the folder and with the variables of `t` (which may be NULL). */
+int jeos_spawn_env(const struct jeos_tool_env *t, char *const argv[], struct sbuf *out,
+                   struct jeos_err *err);
 
 /*
  * A tool that runs while the caller feeds its stdin (a stream written from memory, as the

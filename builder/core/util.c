@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "builder/core/alloc.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/err.h"
 
 int jeos_read_file(const char *path, char **data, size_t *len, struct jeos_err *err)
@@ -78,6 +79,7 @@ int jeos_outfile_open(struct jeos_outfile *o, const char *path, int mode, struct
         o->done = true;
         return rc;
     }
+    jeos_cleanup_add(o->tmp);
     if (fchmod(o->fd, (mode_t)(mode ? mode : 0644)) < 0) {
         int rc = jeos_errf(err, -errno, "%s: chmod: %s", o->tmp, strerror(errno));
         jeos_outfile_abort(o);
@@ -105,6 +107,7 @@ int jeos_outfile_commit(struct jeos_outfile *o, struct jeos_err *err)
         rc = jeos_errf(err, -errno, "%s: rename into place: %s", o->path, strerror(errno));
         goto fail;
     }
+    jeos_cleanup_drop(o->tmp);
     o->done = true;
     free(o->tmp);
     free(o->path);
@@ -121,8 +124,10 @@ void jeos_outfile_abort(struct jeos_outfile *o)
         return;
     if (o->fd >= 0)
         close(o->fd);
-    if (o->tmp)
+    if (o->tmp) {
         unlink(o->tmp);
+        jeos_cleanup_drop(o->tmp);
+    }
     free(o->tmp);
     free(o->path);
     o->tmp = o->path = NULL;

@@ -183,17 +183,44 @@ out:
     return rc;
 }
 
+/* The package's URL, once its Filename is checked (NULL with a message when it is unsafe). */
+static char *package_uri(const struct jeos_pkgref *p, struct jeos_err *err)
+{
+    if (!*p->filename || !*p->sha256) {
+        jeos_errf(err, -EINVAL, "%s %s: the index gives no Filename or SHA256", p->name,
+                  p->version);
+        return NULL;
+    }
+    if (strstr(p->filename, "..") || p->filename[0] == '/') {
+        jeos_errf(err, -EINVAL, "%s %s: unsafe Filename \"%s\"", p->name, p->version, p->filename);
+        return NULL;
+    }
+    return xasprintf("%s/%s", p->uri, p->filename);
+}
+
 int jeos_fetch_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
                        struct jeos_err *err)
 {
-    if (!*p->filename || !*p->sha256)
-        return jeos_errf(err, -EINVAL, "%s %s: the index gives no Filename or SHA256", p->name,
-                         p->version);
-    if (strstr(p->filename, "..") || p->filename[0] == '/')
-        return jeos_errf(err, -EINVAL, "%s %s: unsafe Filename \"%s\"", p->name, p->version,
-                         p->filename);
-    char *uri = xasprintf("%s/%s", p->uri, p->filename);
-    int rc = repo_fetch_to_cache(ctx, uri, p->sha256, p->size, uri, path, err);
+    char *uri = package_uri(p, err);
+    int rc = uri ? repo_fetch_to_cache(ctx, uri, p->sha256, p->size, uri, path, err) : -EINVAL;
+    free(uri);
+    return rc;
+}
+
+int jeos_load_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **data,
+                      size_t *len, struct jeos_err *err)
+{
+    char *uri = package_uri(p, err);
+    int rc = uri ? repo_load_cached(ctx, uri, p->sha256, p->size, uri, data, len, err) : -EINVAL;
+    free(uri);
+    return rc;
+}
+
+int jeos_package_path(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
+                      struct jeos_err *err)
+{
+    char *uri = package_uri(p, err);
+    int rc = uri ? repo_verified_path(ctx, uri, p->sha256, p->size, uri, path, err) : -EINVAL;
     free(uri);
     return rc;
 }

@@ -75,6 +75,17 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
 int jeos_fetch_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
                        struct jeos_err *err);
 
+/*
+ * A use of a package: jeos_load_package gives its bytes (*data, caller frees), checked against
+ * its sha256 while they are read from the cache; jeos_package_path the path, checked, for a
+ * tool that reads it (dpkg-deb). Either way a cached .deb that does not match is moved aside,
+ * fetched again (an error with ctx->offline), and the line saying so names it.
+ */
+int jeos_load_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **data,
+                      size_t *len, struct jeos_err *err);
+int jeos_package_path(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
+                      struct jeos_err *err);
+
 /* The chain "nginx-light → libssl3" of package i (caller frees). */
 char *jeos_resolution_chain(const struct jeos_resolution *res, size_t i);
 

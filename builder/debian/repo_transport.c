@@ -159,3 +159,17 @@ int repo_fetch_to_cache(const struct jeos_ctx *ctx, const char *uri, const char 
     struct fetch_arg a = {uri};
     return cache_store(ctx, sha256, size, what, fill_from_uri, &a, path, err);
 }
+
+int repo_load_cached(const struct jeos_ctx *ctx, const char *uri, const char *sha256, uint64_t size,
+                     const char *what, char **data, size_t *len, struct jeos_err *err)
+{
+    struct fetch_arg a = {uri};
+    return cache_load(ctx, sha256, size, what, fill_from_uri, &a, data, len, err);
+}
+
+int repo_verified_path(const struct jeos_ctx *ctx, const char *uri, const char *sha256,
+                       uint64_t size, const char *what, char **path, struct jeos_err *err)
+{
+    struct fetch_arg a = {uri};
+    return cache_verified_path(ctx, sha256, size, what, fill_from_uri, &a, path, err);
+}

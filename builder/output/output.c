@@ -1,28 +1,80 @@
 /* output.c — staging, the whole-folder move into place, and the recipe's disk (see output.h). */
 #include "builder/output/output.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot/boot.h"
 #include "builder/core/alloc.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/err.h"
 #include "builder/core/util.h"
 #include "builder/recipe/recipe.h"
 #include "images/ptable.h"
 
+/*
+ * Removes the staging folders of earlier builds of `name` in `out_dir` that nobody owns now:
+ * an owner file whose flock we can take (its build is gone); a folder with no owner file only
+ * when it is an hour old (a build between making its folder and its owner file has one).
+ */
+static void remove_stale(const char *out_dir, const char *name)
+{
+    DIR *d = opendir(out_dir);
+    if (!d)
+        return;
+    char *prefix = xasprintf(".%s.build.", name);
+    size_t pl = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, pl) != 0 || (l > 6 && !strcmp(e->d_name + l - 6, ".owner")))
+            continue;
+        char *stage = xasprintf("%s/%s", out_dir, e->d_name), *owner = xasprintf("%s.owner", stage);
+        int fd = open(owner, O_RDWR | O_CLOEXEC);
+        struct stat st;
+        bool stale = false;
+        char pid[32] = "?";
+        if (fd >= 0) {
+            ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+            pid[n > 0 ? n : 0] = 0;
+            pid[strcspn(pid, "\n")] = 0;
+            stale = flock(fd, LOCK_EX | LOCK_NB) == 0;
+        } else if (stat(stage, &st) == 0 && time(NULL) - st.st_mtime > 3600) {
+            stale = true;
+        }
+        if (stale && jeos_remove_tree(stage) == 0)
+            fprintf(stderr, "jeos: removed %s, left by build %s, which did not end cleanly\n",
+                    stage, pid);
+        if (stale)
+            unlink(owner);
+        if (fd >= 0)
+            close(fd); /* releases the lock we took */
+        free(stage), free(owner);
+    }
+    closedir(d);
+    free(prefix);
+}
+
 int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output *o,
                       struct jeos_err *err)
 {
     memset(o, 0, sizeof(*o));
+    o->owner_fd = -1;
     int rc = jeos_mkdir_p(out_dir, 0755, err);
     if (rc)
         return rc;
+    if (access(out_dir, W_OK) != 0)
+        return jeos_errf(err, -errno, "%s: the output folder cannot be written: %s", out_dir,
+                         strerror(errno));
+    remove_stale(out_dir, name);
     o->dir = xasprintf("%s/%s", out_dir, name);
     o->stage = xasprintf("%s/.%s.build.XXXXXX", out_dir, name);
     if (!mkdtemp(o->stage)) {
@@ -33,9 +85,35 @@ int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output 
         jeos_output_abort(o);
         return rc;
     }
+    jeos_cleanup_add(o->stage);
     /* mkdtemp makes it 0700; the output folder is for everyone to read, as before */
     chmod(o->stage, 0755);
+    o->owner = xasprintf("%s.owner", o->stage);
+    o->owner_fd = open(o->owner, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (o->owner_fd < 0 || flock(o->owner_fd, LOCK_EX) != 0) {
+        rc = jeos_errf(err, -errno, "%s: %s", o->owner, strerror(errno));
+        jeos_output_abort(o);
+        return rc;
+    }
+    jeos_cleanup_add(o->owner);
+    char pid[32];
+    int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    (void)jeos_write_all(o->owner_fd, pid, (size_t)n);
     return 0;
+}
+
+/* The owner file goes when the staging folder has gone (moved into place or removed). */
+static void drop_owner(struct jeos_output *o)
+{
+    if (!o->owner)
+        return; /* never begun (owner_fd may be 0 in a zeroed struct) */
+    unlink(o->owner);
+    jeos_cleanup_drop(o->owner);
+    if (o->owner_fd >= 0)
+        close(o->owner_fd);
+    free(o->owner);
+    o->owner = NULL;
+    o->owner_fd = -1;
 }
 
 int jeos_output_commit(struct jeos_output *o, struct jeos_err *err)
@@ -61,19 +139,28 @@ int jeos_output_commit(struct jeos_output *o, struct jeos_err *err)
         rc = jeos_errf(err, -errno, "%s: cannot move the build into place: %s", o->dir,
                        strerror(errno));
     }
-    if (rc)
+    if (rc) {
         jeos_output_abort(o);
+        return rc;
+    }
+    jeos_cleanup_drop(o->stage);
+    drop_owner(o);
     free(o->stage), free(o->dir);
     memset(o, 0, sizeof(*o));
-    return rc;
+    o->owner_fd = -1;
+    return 0;
 }
 
 void jeos_output_abort(struct jeos_output *o)
 {
-    if (o->stage)
+    if (o->stage) {
         jeos_remove_tree(o->stage);
+        jeos_cleanup_drop(o->stage);
+    }
+    drop_owner(o);
     free(o->stage), free(o->dir);
     memset(o, 0, sizeof(*o));
+    o->owner_fd = -1;
 }
 
 int jeos_output_disk_spec(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,

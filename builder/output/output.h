@@ -14,14 +14,21 @@ struct recipe;
 
 /*
  * One build's output. jeos_output_begin makes the staging folder OUT/.NAME.build.XXXXXX
- * (beside OUT/NAME, so the move is a rename on one filesystem); the build writes everything
- * there; jeos_output_commit puts the whole folder in OUT/NAME's place (an atomic exchange when
- * the filesystem has it) and removes the previous output. jeos_output_abort removes the
- * staging folder and leaves the previous output untouched. Either way `o` holds nothing after.
+ * (beside OUT/NAME, so the move is a rename on one filesystem) and its owner file
+ * OUT/.NAME.build.XXXXXX.owner, which holds the build's pid and an exclusive flock for as long as
+ * the build runs; it first removes the staging folders of earlier builds of NAME whose owner
+ * is gone (their lock is free: killed, crashed), saying so. The build writes everything into
+ * the staging folder; jeos_output_commit puts the whole folder in OUT/NAME's place (an atomic
+ * exchange when the filesystem has it) and removes the previous output. jeos_output_abort
+ * removes the staging folder and leaves the previous output untouched. Either way `o` holds
+ * nothing after. The staging folder is registered for removal on SIGINT, SIGTERM and SIGHUP
+ * (builder/core/cleanup.h).
  */
 struct jeos_output {
     char *dir;   /* OUT/NAME, what readers see */
     char *stage; /* OUT/.NAME.build.XXXXXX, where the build writes */
+    char *owner; /* OUT/.NAME.build.XXXXXX.owner */
+    int owner_fd;
 };
 
 int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output *o,

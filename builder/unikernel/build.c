@@ -10,6 +10,7 @@
 
 #include "boot/disk.h"
 #include "builder/core/alloc.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
 #include "builder/output/output.h"
@@ -191,7 +192,8 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     argv[n++] = (char *)obj;
     argv[n] = NULL;
     struct jeos_err sub = {0};
-    int rc = jeos_spawn_at(recipe_dir, argv, NULL, &sub);
+    struct jeos_tool_env in_recipe = {.dir = recipe_dir};
+    int rc = jeos_spawn_env(&in_recipe, argv, NULL, &sub);
     if (rc < 0 && idx >= 0)
         jeos_errf(err, rc, "%s:%d:%d: sources: %s: does not compile:", r->path,
                   r->sources.pos ? r->sources.pos[idx].line : 0,
@@ -493,8 +495,10 @@ static int link_platform(struct ukb *b, const struct platform_out *p, const char
 
 static void ukb_free(struct ukb *b)
 {
-    if (b->tmp)
+    if (b->tmp) {
         jeos_remove_tree(b->tmp);
+        jeos_cleanup_drop(b->tmp);
+    }
     for (size_t i = 0; b->libs && b->libs[i]; i++)
         free(b->libs[i]);
     for (size_t i = 0; b->objs && i < b->r->sources.n; i++)
@@ -523,6 +527,8 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         rc = jeos_errf(err, -errno, "%s: %s", b.tmp, strerror(errno));
         free(b.tmp);
         b.tmp = NULL;
+    } else if (rc == 0) {
+        jeos_cleanup_add(b.tmp);
     }
     if (rc == 0 && (rc = jeos_fault(ctx, "compile", err)) == 0)
         rc = compile_all(&b, err);
