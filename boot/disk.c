@@ -33,8 +33,10 @@ static int file_size(const char *path, const char *what, uint64_t *size, struct 
     return 0;
 }
 
-/* Copies `src` into `fd` at `off`, skipping holes (SEEK_DATA) so the output stays sparse. */
-static int copy_into(int fd, uint64_t off, const char *src, uint64_t max, struct jeos_err *err)
+/* Copies `src` into `fd` (the disk `dst`) at `off`, skipping holes (SEEK_DATA) so the output
+   stays sparse. */
+static int copy_into(int fd, const char *dst, uint64_t off, const char *src, uint64_t max,
+                     struct jeos_err *err)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
@@ -68,7 +70,7 @@ static int copy_into(int fd, uint64_t off, const char *src, uint64_t max, struct
                                got < 0 ? strerror(errno) : "unexpected end of file");
                 goto out;
             }
-            if ((rc = jeos_pwrite_all(fd, buf, (size_t)got, off + (uint64_t)p, src, err)))
+            if ((rc = jeos_pwrite_all(fd, buf, (size_t)got, off + (uint64_t)p, dst, err)))
                 goto out;
             p += got;
         }
@@ -304,8 +306,8 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
         if ((rc = spec->boot[i]->install(&d.bw, err)))
             goto out;
     int root = jeos_layout_find(l, JEOS_PART_ROOT), data = jeos_layout_find(l, JEOS_PART_DATA);
-    if (root >= 0 &&
-        (rc = copy_into(d.of.fd, l->parts[root].start, spec->rootfs, l->parts[root].size, err)))
+    if (root >= 0 && (rc = copy_into(d.of.fd, d.of.tmp, l->parts[root].start, spec->rootfs,
+                                     l->parts[root].size, err)))
         goto out;
     if (data >= 0 && (rc = make_data(&d, &l->parts[data], err)))
         goto out;

@@ -188,7 +188,8 @@ static int stage_fetch(struct build *b, struct jeos_err *err)
             continue;
         rc = jeos_fetch_package(b->ctx, p, &b->debs[i], err);
         if (rc < 0) {
-            if (strcmp(b->lock_how, "written") != 0)
+            /* gone from the mirror, or other bytes there: the lock may be what is old */
+            if (strcmp(b->lock_how, "written") != 0 && (rc == -ENOENT || rc == -EBADMSG))
                 jeos_errf(err, rc,
                           "%s pins %s %s: if the mirror no longer has it, resolve again "
                           "(jeos build --update)",
@@ -566,6 +567,16 @@ static void build_free(struct build *b)
     free(b->work), free(b->init), free(b->rootimg), free(b->initrd), free(b->raw), free(b->seed);
 }
 
+/* About what the staging folder holds at the end: the root image, the raw disk and each format,
+   each about the installed size plus the kernel and the boot files. */
+static uint64_t needs(const struct build *b)
+{
+    /* packages without Installed-Size: about three times their compressed bytes */
+    uint64_t inst =
+        b->res.installed_kib ? (uint64_t)b->res.installed_kib * 1024 : 3 * b->res.deb_bytes;
+    return inst ? (b->r->image.nformats + 3) * (inst + (16u << 20)) : 0;
+}
+
 int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
                     const struct appliance_build_opts *opts, struct jeos_err *err)
 {
@@ -594,12 +605,15 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     double total = 0;
     for (size_t s = 0; s < ST_N && rc == 0; s++) {
         double t = now_s();
+        size_t from = err->n;
         jeos_log(ctx, JEOS_LOG_INFO, "[%zu/%zu] %s", s + 1, ST_N, stages[s].name);
         rc = jeos_fault(ctx, stages[s].name, err);
         if (rc == 0)
             rc = stages[s].run(&b, err);
         b.secs[s] = now_s() - t;
         total += b.secs[s];
+        if (rc < 0)
+            jeos_output_failed(&b.out, stages[s].name, r->path, rc, from, needs(&b), err);
     }
     if (rc < 0)
         goto out;
@@ -612,8 +626,11 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     free(rp);
     sbuf_free(&rep);
     char *dir = xstrdup(b.out.dir);
+    size_t from = err->n;
     if (rc == 0)
         rc = jeos_fault(ctx, "commit", err);
+    if (rc < 0)
+        jeos_output_failed(&b.out, "commit", r->path, rc, from, needs(&b), err);
     if (rc == 0 && (rc = jeos_output_commit(&b.out, err)) == 0)
         jeos_log(ctx, JEOS_LOG_INFO,
                  "built %s/%s.raw: %.1f MiB (%.1f MiB allocated) in %.1f s; %s/build-report.txt",

@@ -1,4 +1,4 @@
-/* spawn.h — running external tools: an argument vector through posix_spawn (never a shell), their
+/* spawn.h — running external tools: an argument vector, never a shell; tools die with jeos; their
  * failures reported in their own words. */
 #ifndef JEOS_SPAWN_H
 #define JEOS_SPAWN_H

@@ -3,12 +3,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,11 +52,12 @@ static void remove_stale(const char *out_dir, const char *name)
         } else if (stat(stage, &st) == 0 && time(NULL) - st.st_mtime > 3600) {
             stale = true;
         }
-        if (stale && jeos_remove_tree(stage) == 0)
+        /* the owner file stays while any of the folder does: the next build tries again */
+        if (stale && jeos_remove_tree(stage) == 0) {
             fprintf(stderr, "jeos: removed %s, left by build %s, which did not end cleanly\n",
                     stage, pid);
-        if (stale)
             unlink(owner);
+        }
         if (fd >= 0)
             close(fd); /* releases the lock we took */
         free(stage), free(owner);
@@ -75,6 +78,9 @@ int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output 
         return jeos_errf(err, -errno, "%s: the output folder cannot be written: %s", out_dir,
                          strerror(errno));
     remove_stale(out_dir, name);
+    struct statvfs fs;
+    if (statvfs(out_dir, &fs) == 0)
+        o->free_bytes = (uint64_t)fs.f_bavail * fs.f_frsize;
     o->dir = xasprintf("%s/%s", out_dir, name);
     o->stage = xasprintf("%s/.%s.build.XXXXXX", out_dir, name);
     if (!mkdtemp(o->stage)) {
@@ -161,6 +167,40 @@ void jeos_output_abort(struct jeos_output *o)
     free(o->stage), free(o->dir);
     memset(o, 0, sizeof(*o));
     o->owner_fd = -1;
+}
+
+void jeos_output_failed(const struct jeos_output *o, const char *stage, const char *recipe, int rc,
+                        size_t from, uint64_t needs, struct jeos_err *err)
+{
+    bool full = rc == -ENOSPC;
+    for (size_t i = from; i < err->n && !full; i++)
+        full = strcasestr(err->msgs[i], "no space left on device") != NULL;
+    if (!full || !o->stage) {
+        size_t rl = recipe ? strlen(recipe) : 0;
+        for (size_t i = from; i < err->n; i++)
+            if (!rl || strncmp(err->msgs[i], recipe, rl) != 0) {
+                char *m = xasprintf("%s: %s", stage, err->msgs[i]);
+                free(err->msgs[i]);
+                err->msgs[i] = m;
+            }
+        return;
+    }
+    /* the file: what the first message names before its first ": ", when that is a path */
+    char *file = NULL;
+    if (err->n > from && err->msgs[from][0] == '/') {
+        file = xstrndup(err->msgs[from], strcspn(err->msgs[from], ":"));
+    }
+    jeos_err_truncate(err, from);
+    struct sbuf m = {0};
+    sbuf_printf(&m, "%s: no space left on device in %s", stage, o->stage);
+    if (file && strncmp(file, o->stage, strlen(o->stage)) == 0)
+        sbuf_printf(&m, " (writing %s)", file + strlen(o->stage) + 1);
+    sbuf_printf(&m, "; %.0f MiB were free when the build began", o->free_bytes / 1048576.0);
+    if (needs)
+        sbuf_printf(&m, ", it needs about %.0f MiB", needs / 1048576.0);
+    jeos_errf(err, -ENOSPC, "%s", m.s);
+    sbuf_free(&m);
+    free(file);
 }
 
 int jeos_output_disk_spec(const struct recipe *r, struct jeos_disk_spec *spec, char **seed,

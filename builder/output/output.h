@@ -4,6 +4,7 @@
 #define JEOS_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "boot/disk.h"
 #include "images/format.h"
@@ -29,12 +30,24 @@ struct jeos_output {
     char *stage; /* OUT/.NAME.build.XXXXXX, where the build writes */
     char *owner; /* OUT/.NAME.build.XXXXXX.owner */
     int owner_fd;
+    uint64_t free_bytes; /* free in OUT when the build began */
 };
 
 int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output *o,
                       struct jeos_err *err);
 int jeos_output_commit(struct jeos_output *o, struct jeos_err *err);
 void jeos_output_abort(struct jeos_output *o);
+
+/*
+ * Says once what stopped a build at `stage`: the messages added since index `from` get the
+ * stage's name in front ("disk: ..."), except those that already name where in the recipe the
+ * fault is (they begin with `recipe`, its path); when the output's filesystem ran full (ENOSPC
+ * from us or a tool's own words) they become one line naming the stage, the file, how much
+ * was free when the build began and about how much it needs (`needs` bytes; 0: not said).
+ * Call before the abort.
+ */
+void jeos_output_failed(const struct jeos_output *o, const char *stage, const char *recipe, int rc,
+                        size_t from, uint64_t needs, struct jeos_err *err);
 
 /*
  * Fills the recipe's part of a disk spec: the partition table, the boot methods (the recipe's

@@ -366,6 +366,7 @@ struct ukb {
     char **libs;       /* the recipe's libs as musl .a paths */
     char **objs;       /* one per source */
     char *info_o, *files_o;
+    const char *step; /* what it is doing, for a failure's message */
 };
 
 /* The recipe's libs: static musl libraries only. */
@@ -530,15 +531,19 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
     } else if (rc == 0) {
         jeos_cleanup_add(b.tmp);
     }
+    size_t from = err->n;
+    b.step = "compile";
     if (rc == 0 && (rc = jeos_fault(ctx, "compile", err)) == 0)
         rc = compile_all(&b, err);
     for (size_t p = 0; rc == 0 && p < sizeof(platforms) / sizeof(platforms[0]); p++) {
         char *elf = xasprintf("%s/%s%s", b.out.stage, r->name, platforms[p].suffix);
         char *point = xasprintf("link-%s", platforms[p].platform);
+        b.step = "link";
         if ((rc = jeos_fault(ctx, point, err)) == 0)
             rc = link_platform(&b, &platforms[p], elf, p == 0 && report_size, err);
         free(point);
         if (rc == 0 && p == 0 && want_disk) {
+            b.step = "disk";
             char *raw =
                 xasprintf("%s/%s.raw", recipe_has_format(r, "raw") ? b.out.stage : b.tmp, r->name);
             rc = make_disks(ctx, r, elf, raw, b.out.stage, err);
@@ -546,7 +551,13 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         }
         free(elf);
     }
-    if (rc == 0 && (rc = jeos_fault(ctx, "commit", err)) == 0)
+    if (rc == 0) {
+        b.step = "commit";
+        rc = jeos_fault(ctx, "commit", err);
+    }
+    if (rc < 0 && b.step)
+        jeos_output_failed(&b.out, b.step, r->path, rc, from, 0, err);
+    if (rc == 0)
         rc = jeos_output_commit(&b.out, err);
     ukb_free(&b);
     return rc;
