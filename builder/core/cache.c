@@ -425,7 +425,224 @@ int cache_tree_check(const char *dir, char **why, struct jeos_err *err)
         *why = xasprintf("differs from its seal at \"%.*s\"", (int)(l > 200 ? 200 : l), a);
         rc = -EBADMSG;
     }
+    if (rc == 0) {
+        char *sums = xasprintf("%s/.jeos-sums", dir);
+        touch_used(sums); /* the folder's last use, for cache prune */
+        free(sums);
+    }
     sbuf_free(&got);
     free(want);
     return rc;
+}
+
+const char *const cache_kind_names[CACHE_NKINDS] = {"packages (.deb)",   "package indexes",
+                                                    "extracted kernels", "Release files",
+                                                    "quarantine",        "other"};
+
+/* One entry the cache could remove: a file under sha256/ or a folder under kernel/. */
+struct entry {
+    char *path;
+    char sha[65];
+    uint64_t bytes;
+    time_t used;
+    enum cache_kind kind;
+};
+
+static uint64_t disk_bytes(const char *path, time_t *newest_use)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 0;
+    uint64_t n = (uint64_t)st.st_blocks * 512;
+    if (newest_use && st.st_atime > *newest_use)
+        *newest_use = st.st_atime;
+    if (!S_ISDIR(st.st_mode))
+        return n;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = xasprintf("%s/%s", path, e->d_name);
+        n += disk_bytes(p, NULL);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* What a cached object holds, from its first bytes. */
+static enum cache_kind object_kind(const char *path)
+{
+    unsigned char m[8] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, m, sizeof(m)) : 0;
+    if (fd >= 0)
+        close(fd);
+    if (n >= 8 && memcmp(m, "!<arch>\n", 8) == 0)
+        return CACHE_DEB;
+    return CACHE_INDEX; /* Packages, plain or compressed: what else is stored by hash */
+}
+
+/* Every removable entry: sha256/xx/HASH and kernel/HASH. */
+static void list_entries(const struct jeos_ctx *ctx, struct entry **v, size_t *n)
+{
+    char *objs = xasprintf("%s/sha256", ctx->cache_dir);
+    DIR *top = opendir(objs);
+    struct dirent *e;
+    while (top && (e = readdir(top))) {
+        if (strlen(e->d_name) != 2)
+            continue;
+        char *sub = xasprintf("%s/%s", objs, e->d_name);
+        DIR *d = opendir(sub);
+        struct dirent *f;
+        while (d && (f = readdir(d))) {
+            if (!cache_valid_sha256(f->d_name))
+                continue;
+            struct entry x = {.path = xasprintf("%s/%s", sub, f->d_name)};
+            memcpy(x.sha, f->d_name, 65);
+            x.bytes = disk_bytes(x.path, &x.used);
+            x.kind = object_kind(x.path);
+            *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+            (*v)[(*n)++] = x;
+        }
+        if (d)
+            closedir(d);
+        free(sub);
+    }
+    if (top)
+        closedir(top);
+    free(objs);
+    char *kdir = xasprintf("%s/kernel", ctx->cache_dir);
+    DIR *k = opendir(kdir);
+    while (k && (e = readdir(k))) {
+        if (!cache_valid_sha256(e->d_name))
+            continue;
+        struct entry x = {.path = xasprintf("%s/%s", kdir, e->d_name), .kind = CACHE_KERNEL};
+        memcpy(x.sha, e->d_name, 65);
+        x.bytes = disk_bytes(x.path, NULL);
+        char *sums = xasprintf("%s/.jeos-sums", x.path);
+        struct stat st;
+        x.used = stat(sums, &st) == 0 ? st.st_atime : 0;
+        free(sums);
+        *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+        (*v)[(*n)++] = x;
+    }
+    if (k)
+        closedir(k);
+    free(kdir);
+}
+
+int cache_usage(const struct jeos_ctx *ctx, struct cache_usage *u, struct jeos_err *err)
+{
+    (void)err;
+    memset(u, 0, sizeof(*u));
+    struct entry *v = NULL;
+    size_t n = 0;
+    list_entries(ctx, &v, &n);
+    for (size_t i = 0; i < n; i++) {
+        u->bytes[v[i].kind] += v[i].bytes;
+        u->count[v[i].kind]++;
+        free(v[i].path);
+    }
+    free(v);
+    DIR *d = opendir(ctx->cache_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "sha256") || !strcmp(e->d_name, "kernel") ||
+            !strcmp(e->d_name, "locks"))
+            continue;
+        char *p = xasprintf("%s/%s", ctx->cache_dir, e->d_name);
+        enum cache_kind k = !strcmp(e->d_name, "dists")        ? CACHE_RELEASE
+                            : !strcmp(e->d_name, "quarantine") ? CACHE_QUARANTINE
+                                                               : CACHE_OTHER;
+        u->bytes[k] += disk_bytes(p, NULL);
+        u->count[k]++;
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    return 0;
+}
+
+static int by_use(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    return x->used < y->used ? -1 : x->used > y->used ? 1 : strcmp(x->path, y->path);
+}
+
+/* Temporary files of stopped downloads: OBJECT.tmp.XXXXXX whose object's lock is free. */
+static void remove_stopped_downloads(const struct jeos_ctx *ctx, uint64_t *freed)
+{
+    char *objs = xasprintf("%s/sha256", ctx->cache_dir);
+    DIR *top = opendir(objs);
+    struct dirent *e;
+    while (top && (e = readdir(top))) {
+        if (strlen(e->d_name) != 2)
+            continue;
+        char *sub = xasprintf("%s/%s", objs, e->d_name);
+        DIR *d = opendir(sub);
+        struct dirent *f;
+        while (d && (f = readdir(d))) {
+            const char *t = strstr(f->d_name, ".tmp.");
+            if (!t || t - f->d_name != 64)
+                continue;
+            char *lock = xasprintf("%s/locks/%.64s", ctx->cache_dir, f->d_name);
+            int fd = open(lock, O_RDWR | O_CLOEXEC);
+            if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                char *p = xasprintf("%s/%s", sub, f->d_name);
+                *freed += disk_bytes(p, NULL);
+                unlink(p);
+                free(p);
+            }
+            if (fd >= 0)
+                close(fd);
+            free(lock);
+        }
+        if (d)
+            closedir(d);
+        free(sub);
+    }
+    if (top)
+        closedir(top);
+    free(objs);
+}
+
+int cache_prune(const struct jeos_ctx *ctx, uint64_t max_bytes, char *const *keep, size_t nkeep,
+                uint64_t *freed, uint64_t *removed, struct jeos_err *err)
+{
+    *freed = *removed = 0;
+    char *q = xasprintf("%s/quarantine", ctx->cache_dir);
+    uint64_t qb = disk_bytes(q, NULL);
+    if (qb && jeos_remove_tree(q) == 0) {
+        *freed += qb;
+        (*removed)++;
+    }
+    free(q);
+    remove_stopped_downloads(ctx, freed);
+    struct cache_usage u;
+    int rc = cache_usage(ctx, &u, err);
+    if (rc)
+        return rc;
+    uint64_t total = 0;
+    for (int k = 0; k < CACHE_NKINDS; k++)
+        total += u.bytes[k];
+    struct entry *v = NULL;
+    size_t n = 0;
+    list_entries(ctx, &v, &n);
+    qsort(v, n, sizeof(*v), by_use);
+    for (size_t i = 0; i < n; i++) {
+        bool kept = false;
+        for (size_t k = 0; k < nkeep && !kept; k++)
+            kept = strcmp(keep[k], v[i].sha) == 0;
+        if (!kept && (max_bytes == 0 || total > max_bytes) && jeos_remove_tree(v[i].path) == 0) {
+            *freed += v[i].bytes;
+            total -= v[i].bytes < total ? v[i].bytes : total;
+            (*removed)++;
+        }
+        free(v[i].path);
+    }
+    free(v);
+    return 0;
 }

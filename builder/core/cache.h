@@ -73,6 +73,35 @@ int cache_verified_path(const struct jeos_ctx *ctx, const char *sha256, uint64_t
 int cache_tree_seal(const char *dir, struct jeos_err *err);
 int cache_tree_check(const char *dir, char **why, struct jeos_err *err);
 
+/* What the cache holds, by kind, for `jeos cache`. */
+enum cache_kind {
+    CACHE_DEB,
+    CACHE_INDEX,
+    CACHE_KERNEL,
+    CACHE_RELEASE,
+    CACHE_QUARANTINE,
+    CACHE_OTHER,
+    CACHE_NKINDS
+};
+struct cache_usage {
+    uint64_t bytes[CACHE_NKINDS];
+    uint64_t count[CACHE_NKINDS];
+};
+extern const char *const cache_kind_names[CACHE_NKINDS];
+
+/* Adds up what the cache holds (bytes on disk). Returns 0 or a negative errno. */
+int cache_usage(const struct jeos_ctx *ctx, struct cache_usage *u, struct jeos_err *err);
+
+/*
+ * jeos cache prune: empties the quarantine and removes temporary files of downloads that were
+ * stopped; then removes packages, indexes and extracted kernels, least recently used first,
+ * never one whose sha256 is in keep[0..nkeep) (what current lock files name), until the cache
+ * holds at most `max_bytes` (0: every one not kept). Release files and locks stay. Sets *freed
+ * and *removed. Returns 0 or a negative errno.
+ */
+int cache_prune(const struct jeos_ctx *ctx, uint64_t max_bytes, char *const *keep, size_t nkeep,
+                uint64_t *freed, uint64_t *removed, struct jeos_err *err);
+
 /*
  * Moves a cache entry that failed its check (`path`, a file or a folder) into
  * CACHE/quarantine/ and says so in one line naming `what` and `why`. Returns 0, or a negative

@@ -22,22 +22,47 @@
 #include "builder/recipe/recipe.h"
 #include "images/ptable.h"
 
+/* The bytes a folder's files take on disk. */
+static uint64_t tree_bytes(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 0;
+    uint64_t n = (uint64_t)st.st_blocks * 512;
+    DIR *d = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = xasprintf("%s/%s", path, e->d_name);
+        n += tree_bytes(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
 /*
- * Removes the staging folders of earlier builds of `name` in `out_dir` that nobody owns now:
+ * Removes the staging folders of earlier builds of `name` (every name when NULL) in `out_dir`
+ * that nobody owns now:
  * an owner file whose flock we can take (its build is gone); a folder with no owner file only
  * when it is an hour old (a build between making its folder and its owner file has one).
  */
-static void remove_stale(const char *out_dir, const char *name)
+static uint64_t remove_stale(const char *out_dir, const char *name)
 {
     DIR *d = opendir(out_dir);
     if (!d)
-        return;
-    char *prefix = xasprintf(".%s.build.", name);
+        return 0;
+    char *prefix = name ? xasprintf(".%s.build.", name) : xstrdup(".");
     size_t pl = strlen(prefix);
+    uint64_t freed = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t l = strlen(e->d_name);
         if (strncmp(e->d_name, prefix, pl) != 0 || (l > 6 && !strcmp(e->d_name + l - 6, ".owner")))
+            continue;
+        if (!name && !strstr(e->d_name, ".build."))
             continue;
         char *stage = xasprintf("%s/%s", out_dir, e->d_name), *owner = xasprintf("%s.owner", stage);
         int fd = open(owner, O_RDWR | O_CLOEXEC);
@@ -53,7 +78,9 @@ static void remove_stale(const char *out_dir, const char *name)
             stale = true;
         }
         /* the owner file stays while any of the folder does: the next build tries again */
+        uint64_t bytes = stale ? tree_bytes(stage) : 0;
         if (stale && jeos_remove_tree(stage) == 0) {
+            freed += bytes;
             fprintf(stderr, "jeos: removed %s, left by build %s, which did not end cleanly\n",
                     stage, pid);
             unlink(owner);
@@ -64,6 +91,7 @@ static void remove_stale(const char *out_dir, const char *name)
     }
     closedir(d);
     free(prefix);
+    return freed;
 }
 
 int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output *o,
@@ -124,7 +152,14 @@ static void drop_owner(struct jeos_output *o)
 
 int jeos_output_commit(struct jeos_output *o, struct jeos_err *err)
 {
-    int rc = 0;
+    char *mark = xasprintf("%s/" JEOS_OUTPUT_MARK, o->stage);
+    static const char text[] = "A folder written by jeos build; jeos clean removes it.\n";
+    int rc = jeos_write_file_atomic(mark, text, sizeof(text) - 1, 0644, err);
+    free(mark);
+    if (rc) {
+        jeos_output_abort(o);
+        return rc;
+    }
     /* Swap the staging folder and the previous output in one step; the previous output is then
        in the staging folder's place and removed. Without a previous output, or where the
        filesystem cannot exchange, a plain rename (after moving the old one aside). */
@@ -238,4 +273,36 @@ struct jeos_format_opts jeos_output_format_opts(const struct recipe *r, const ch
 {
     return (struct jeos_format_opts){
         .name = r->name, .cpus = r->cpus, .memory = r->memory, .seed = seed};
+}
+
+int jeos_output_clean(const char *out_dir, char *const *names, size_t n, struct jeos_err *err)
+{
+    DIR *d = opendir(out_dir);
+    if (!d)
+        return errno == ENOENT ? 0 : jeos_errf(err, -errno, "%s: %s", out_dir, strerror(errno));
+    uint64_t freed = remove_stale(out_dir, NULL);
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && rc == 0) {
+        if (e->d_name[0] == '.')
+            continue;
+        bool asked = n == 0;
+        for (size_t i = 0; i < n && !asked; i++)
+            asked = strcmp(names[i], e->d_name) == 0;
+        char *dir = xasprintf("%s/%s", out_dir, e->d_name);
+        char *mark = xasprintf("%s/" JEOS_OUTPUT_MARK, dir);
+        if (asked && access(mark, F_OK) == 0) {
+            uint64_t bytes = tree_bytes(dir);
+            if (jeos_remove_tree(dir) == 0) {
+                printf("removed %s\n", dir);
+                freed += bytes;
+            } else {
+                rc = jeos_errf(err, -EIO, "%s: could not remove it all", dir);
+            }
+        }
+        free(dir), free(mark);
+    }
+    closedir(d);
+    printf("%.1f MiB freed in %s\n", freed / 1048576.0, out_dir);
+    return rc;
 }

@@ -38,6 +38,17 @@ int jeos_output_begin(const char *out_dir, const char *name, struct jeos_output 
 int jeos_output_commit(struct jeos_output *o, struct jeos_err *err);
 void jeos_output_abort(struct jeos_output *o);
 
+/* The file every output folder holds, so that `jeos clean` removes jeos's folders only. */
+#define JEOS_OUTPUT_MARK ".jeos-output"
+
+/*
+ * jeos clean: removes from `out_dir` the output folders (those holding JEOS_OUTPUT_MARK) named
+ * in names[0..n) — every one when n is 0 — and every staging folder nobody owns (a build that
+ * was killed). Prints each removed path and the bytes freed; running builds are left alone.
+ * Returns 0 or a negative errno with a message.
+ */
+int jeos_output_clean(const char *out_dir, char *const *names, size_t n, struct jeos_err *err);
+
 /*
  * Says once what stopped a build at `stage`: the messages added since index `from` get the
  * stage's name in front ("disk: ..."), except those that already name where in the recipe the
