@@ -246,6 +246,38 @@ static const char **recipe_modules(const struct recipe *r)
     return v;
 }
 
+static int extract_kernel(struct build *b, const char *base, struct jeos_err *err);
+
+/* Checks the bytes of `path`, a file of the extracted kernel, against the folder's seal just
+   before the build reads it; a file that differs sends the whole folder aside and the kernel
+   is extracted again (same paths), once. */
+static int kernel_file_ok(struct build *b, const char *path, struct jeos_err *err)
+{
+    size_t kl = strlen(b->kdir);
+    if (strncmp(path, b->kdir, kl) != 0 || path[kl] != '/')
+        return 0; /* not the cache's */
+    for (int attempt = 0;; attempt++) {
+        char *why = NULL;
+        int rc = cache_tree_file(b->kdir, path + kl + 1, &why, err);
+        if (rc != -EBADMSG) {
+            free(why);
+            return rc;
+        }
+        if (attempt == 1) {
+            rc = jeos_errf(err, rc, "%s: %s (just extracted again)", b->kdir, why);
+            free(why);
+            return rc;
+        }
+        cache_quarantine(b->ctx, b->kdir, "the extracted kernel", why);
+        free(why);
+        char *base = xasprintf("%s/kernel", b->ctx->cache_dir);
+        rc = extract_kernel(b, base, err);
+        free(base);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 /* The trimmed module tree: what init could load, with a modules.dep for it. */
 static int root_modules(struct build *b, struct jeos_err *err)
 {
@@ -264,7 +296,10 @@ static int root_modules(struct build *b, struct jeos_err *err)
         char *dst = xasprintf("/usr/lib/modules/%s/%s", ver, b->rootmods.paths[i]);
         uint64_t sz = file_size(host, NULL);
         b->mod_kept_bytes += sz;
-        rc = tree_put(b, dst, NULL, 0, host, sz, err);
+        /* checked here, read by the root image and the initramfs (which takes the same set) */
+        rc = kernel_file_ok(b, host, err);
+        if (rc == 0)
+            rc = tree_put(b, dst, NULL, 0, host, sz, err);
         sbuf_printf(&dep, "%s:", b->rootmods.paths[i]);
         /* modules.dep lists every dependency, direct or not: walk back the load order. */
         const char *d = b->rootmods.deps[i];
@@ -362,6 +397,17 @@ static int stage_kernel(struct build *b, struct jeos_err *err)
     free(base);
     if (rc == 0)
         rc = jeos_kernel_find(b->kdir, &b->vmlinuz, &b->modroot, err);
+    if (rc == 0)
+        rc = kernel_file_ok(b, b->vmlinuz, err);
+    /* the module index files the resolver reads (the modules themselves: root_modules) */
+    static const char *const meta[] = {"modules.dep", "modules.builtin", "modules.order",
+                                       "modules.alias"};
+    for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]) && rc == 0; i++) {
+        char *p = xasprintf("%s/%s", b->modroot, meta[i]);
+        if (access(p, F_OK) == 0)
+            rc = kernel_file_ok(b, p, err);
+        free(p);
+    }
     return rc;
 }
 

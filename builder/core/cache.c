@@ -342,8 +342,10 @@ int cache_verified_path(const struct jeos_ctx *ctx, const char *sha256, uint64_t
     return rc;
 }
 
-/* The sealed listing of `dir` (relative paths under `rel`), into `out`: sorted by the walk. */
-static int tree_list(const char *dir, const char *rel, struct sbuf *out, struct jeos_err *err)
+/* The sealed listing of `dir` (relative paths under `rel`), into `out`: sorted by the walk.
+   Without `hash`, a file's sha256 is written as "-" (the listing checks names and sizes). */
+static int tree_list(const char *dir, const char *rel, bool hash, struct sbuf *out,
+                     struct jeos_err *err)
 {
     char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
     struct dirent **ents = NULL;
@@ -363,12 +365,14 @@ static int tree_list(const char *dir, const char *rel, struct sbuf *out, struct 
         if (lstat(full, &st) != 0) {
             rc = jeos_errf(err, -errno, "%s: %s", full, strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
-            rc = tree_list(dir, sub, out, err);
+            rc = tree_list(dir, sub, hash, out, err);
         } else if (S_ISLNK(st.st_mode)) {
             char target[4096];
             ssize_t l = readlink(full, target, sizeof(target) - 1);
             target[l > 0 ? l : 0] = 0;
             sbuf_printf(out, "L %s %s\n", target, sub);
+        } else if (S_ISREG(st.st_mode) && !hash) {
+            sbuf_printf(out, "F - %llu %s\n", (unsigned long long)st.st_size, sub);
         } else if (S_ISREG(st.st_mode)) {
             char hex[65];
             uint64_t size = 0;
@@ -387,7 +391,7 @@ static int tree_list(const char *dir, const char *rel, struct sbuf *out, struct 
 int cache_tree_seal(const char *dir, struct jeos_err *err)
 {
     struct sbuf b = {0};
-    int rc = tree_list(dir, "", &b, err);
+    int rc = tree_list(dir, "", true, &b, err);
     if (rc == 0) {
         char *p = xasprintf("%s/.jeos-sums", dir);
         rc = jeos_write_file_atomic(p, b.s ? b.s : "", b.len, 0444, err);
@@ -397,30 +401,45 @@ int cache_tree_seal(const char *dir, struct jeos_err *err)
     return rc;
 }
 
+/* The seal of `dir`, or NULL (with *why) when there is none. */
+static char *read_seal(const char *dir, char **why)
+{
+    char *p = xasprintf("%s/.jeos-sums", dir), *text = NULL;
+    size_t len = 0;
+    struct jeos_err e = {0};
+    if (jeos_read_file(p, &text, &len, &e) < 0)
+        *why = xstrdup("not sealed (no .jeos-sums)");
+    jeos_err_free(&e);
+    free(p);
+    return text;
+}
+
 int cache_tree_check(const char *dir, char **why, struct jeos_err *err)
 {
     *why = NULL;
-    char *p = xasprintf("%s/.jeos-sums", dir), *want = NULL;
-    size_t wlen = 0;
-    struct jeos_err e = {0};
-    int rc = jeos_read_file(p, &want, &wlen, &e);
-    jeos_err_free(&e);
-    free(p);
-    if (rc < 0) {
-        *why = xstrdup("not sealed (no .jeos-sums)");
+    char *want = read_seal(dir, why);
+    if (!want)
         return -EBADMSG;
+    /* the seal without its hashes: what a listing by names and sizes gives */
+    struct sbuf plain = {0}, got = {0};
+    for (char *l = want; *l;) {
+        size_t n = strcspn(l, "\n");
+        if (l[0] == 'F' && l[1] == ' ' && n > 67)
+            sbuf_printf(&plain, "F -%.*s\n", (int)(n - 66), l + 66);
+        else
+            sbuf_printf(&plain, "%.*s\n", (int)n, l);
+        l += n + (l[n] == '\n');
     }
-    struct sbuf got = {0};
-    rc = tree_list(dir, "", &got, err);
-    if (rc == 0 && strcmp(got.s ? got.s : "", want) != 0) {
+    int rc = tree_list(dir, "", false, &got, err);
+    const char *w = plain.s ? plain.s : "", *g = got.s ? got.s : "";
+    if (rc == 0 && strcmp(g, w) != 0) {
         /* the first line that differs names what changed (the seal's, or an added one) */
-        const char *g = got.s ? got.s : "";
         size_t i = 0;
-        while (want[i] && want[i] == g[i])
+        while (w[i] && w[i] == g[i])
             i++;
-        while (i > 0 && want[i - 1] != '\n')
+        while (i > 0 && w[i - 1] != '\n')
             i--;
-        const char *a = want[i] ? want + i : g + i;
+        const char *a = w[i] ? w + i : g + i;
         size_t l = strcspn(a, "\n");
         *why = xasprintf("differs from its seal at \"%.*s\"", (int)(l > 200 ? 200 : l), a);
         rc = -EBADMSG;
@@ -430,8 +449,42 @@ int cache_tree_check(const char *dir, char **why, struct jeos_err *err)
         touch_used(sums); /* the folder's last use, for cache prune */
         free(sums);
     }
-    sbuf_free(&got);
+    sbuf_free(&plain), sbuf_free(&got);
     free(want);
+    return rc;
+}
+
+int cache_tree_file(const char *dir, const char *rel, char **why, struct jeos_err *err)
+{
+    *why = NULL;
+    char *seal = read_seal(dir, why);
+    if (!seal)
+        return -EBADMSG;
+    /* its line: "F SHA256 SIZE REL" */
+    char *line = NULL;
+    size_t rl = strlen(rel);
+    for (char *l = seal; *l && !line;) {
+        size_t n = strcspn(l, "\n");
+        const char *sp = n > 67 && l[0] == 'F' ? memchr(l + 67, ' ', n - 67) : NULL;
+        if (sp && (size_t)(l + n - sp - 1) == rl && memcmp(sp + 1, rel, rl) == 0)
+            line = l;
+        l += n + (l[n] == '\n');
+    }
+    int rc = 0;
+    if (!line) {
+        *why = xasprintf("%s is not in its seal", rel);
+        rc = -EBADMSG;
+    } else {
+        char *path = xasprintf("%s/%s", dir, rel), hex[65];
+        uint64_t size = 0;
+        rc = cache_sha256_file(path, hex, &size, err);
+        if (rc == 0 && (memcmp(hex, line + 2, 64) != 0 || size != strtoull(line + 67, NULL, 10))) {
+            *why = xasprintf("%s: its sha256 is %s, not the sealed %.64s", rel, hex, line + 2);
+            rc = -EBADMSG;
+        }
+        free(path);
+    }
+    free(seal);
     return rc;
 }
 

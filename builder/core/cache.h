@@ -65,13 +65,14 @@ int cache_verified_path(const struct jeos_ctx *ctx, const char *sha256, uint64_t
 /*
  * Folders the cache keeps unpacked (an extracted kernel package) are sealed when made:
  * cache_tree_seal writes DIR/.jeos-sums, one line per regular file ("F SHA256 SIZE PATH") and
- * symlink ("L TARGET PATH"), sorted. cache_tree_check compares the folder with it: every file's
- * bytes (hashed as they are read), every link, nothing missing and nothing added. Returns 0;
- * -EBADMSG with the first difference in *why (caller frees) — or "not sealed"; or another
- * negative errno with a message.
+ * symlink ("L TARGET PATH"), sorted. On use, cache_tree_check compares the folder's listing with
+ * it — names, sizes, links: nothing missing, added or resized — and cache_tree_file checks the
+ * bytes of one file REL the build is about to read. Each returns 0; -EBADMSG with the first
+ * difference in *why (caller frees) — or "not sealed"; or another negative errno.
  */
 int cache_tree_seal(const char *dir, struct jeos_err *err);
 int cache_tree_check(const char *dir, char **why, struct jeos_err *err);
+int cache_tree_file(const char *dir, const char *rel, char **why, struct jeos_err *err);
 
 /* What the cache holds, by kind, for `jeos cache`. */
 enum cache_kind {

@@ -10,7 +10,7 @@ set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"
 W=$T_TMP
-NAMES="faults_kill faults_tampered faults_truncated faults_retry faults_drop faults_full faults_readonly faults_tool faults_killed_tool"
+NAMES="faults_kill faults_tampered faults_truncated faults_kernel faults_retry faults_drop faults_full faults_readonly faults_tool faults_killed_tool"
 for t in dpkg-deb dpkg-scanpackages gpg xz python3 qemu-img; do
     command -v $t >/dev/null || { for n in $NAMES; do echo "SKIP $n: $t not installed (make deps)"; done; exit 0; }
 done
@@ -82,6 +82,23 @@ for kind in tampered truncated; do
         echo "FAIL faults_$kind: not noticed, or the image is not the good one"
     fi
 done
+
+# ---- the extracted kernel in the cache: a changed file, then a file added ----
+kdir=$(ls -d "$JEOS_CACHE"/kernel/*/ | head -1)
+errs=""
+for change in vmlinuz added; do
+    if [ $change = vmlinuz ]; then printf 'X' | dd of="$kdir/boot/vmlinuz-6.1.0-jt" bs=1 seek=100 conv=notrunc status=none
+    else echo x >"$kdir/usr/lib/modules/6.1.0-jt/kernel/drivers/extra.ko"; fi
+    kdir=${kdir%/}
+    "$JEOS" -q build --locked -o "$W/out-k$change" "$R" >"$W/k$change.log" 2>&1 ||
+        errs+="$change: the build failed: $(tail -1 "$W/k$change.log"); "
+    grep -q "^jeos: cache: $kdir (.*): .*: moved aside to $JEOS_CACHE/quarantine/" "$W/k$change.log" ||
+        errs+="$change: not noticed: $(cat "$W/k$change.log"); "
+    cmp -s "$W/out-k$change/jt/jt.raw" "$OUT/jt/jt.raw" || errs+="$change: another disk; "
+    kdir=$kdir/
+done
+[ -z "$errs" ] && echo "PASS faults_kernel (a changed vmlinuz and an added module noticed, the kernel extracted again: the same disk)" ||
+    echo "FAIL faults_kernel: $errs"
 
 # ---- a server that drops the connection mid-download: once (retried), always (one line) ----
 testrepo_stop
