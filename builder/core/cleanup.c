@@ -83,11 +83,20 @@ static void *watch(void *arg)
         kill(reg.kids[i], SIGTERM);
     const char *name = sigabbrev_np(sig);
     fprintf(stderr, "jeos: stopped by SIG%s\n", name ? name : "?");
+    /* folders before the files registered after them (a staging folder before its owner
+       file, which must outlive it); a folder that will not go keeps its owner file, so the
+       next build removes both */
+    bool kept = false;
     for (size_t i = 0; i < reg.npaths; i++) {
         struct stat st;
         bool dir = lstat(reg.paths[i], &st) == 0 && S_ISDIR(st.st_mode);
-        if (jeos_remove_tree(reg.paths[i]) == 0 && dir) /* temporary files go without a word */
+        size_t l = strlen(reg.paths[i]);
+        if (!dir && kept && l > 6 && !strcmp(reg.paths[i] + l - 6, ".owner"))
+            continue;
+        int r = jeos_remove_tree(reg.paths[i]);
+        if (r == 0 && dir) /* temporary files go without a word */
             fprintf(stderr, "jeos: removed %s\n", reg.paths[i]);
+        kept |= r != 0 && dir;
     }
     fflush(stderr);
     _exit(128 + sig);

@@ -179,6 +179,8 @@ int jeos_mkdir_p(const char *path, int mode, struct jeos_err *err)
 
 int jeos_remove_tree(const char *path)
 {
+    /* what is already gone counts as removed: another thread or process may be removing the
+       same folder (a stopped build's cleanup and its own commit) */
     struct stat st;
     if (lstat(path, &st) != 0)
         return errno == ENOENT ? 0 : -errno;
@@ -186,7 +188,7 @@ int jeos_remove_tree(const char *path)
     if (S_ISDIR(st.st_mode)) {
         DIR *d = opendir(path);
         if (!d)
-            return -errno;
+            return errno == ENOENT ? 0 : -errno;
         struct dirent *e;
         while ((e = readdir(d))) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -198,9 +200,9 @@ int jeos_remove_tree(const char *path)
             free(p);
         }
         closedir(d);
-        if (rmdir(path) != 0 && !rc)
+        if (rmdir(path) != 0 && errno != ENOENT && !rc)
             rc = -errno;
-    } else if (unlink(path) != 0 && !rc) {
+    } else if (unlink(path) != 0 && errno != ENOENT && !rc) {
         rc = -errno;
     }
     return rc;
