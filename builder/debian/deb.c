@@ -611,7 +611,8 @@ int deb_extract_buffer(struct tree *t, const char *label, const void *buf, size_
     int rc;
     if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
         memset(info, 0, sizeof(*info));
-        rc = jeos_errf(err, -EINVAL, "%s: not an ar archive", label);
+        rc = jeos_errf(err, -EINVAL, "%s: %s", label,
+                       archive_error_string(a) ? archive_error_string(a) : "not an ar archive");
     } else {
         rc = extract(&c, t, a, label, info, err);
     }
