@@ -358,7 +358,7 @@ static int stage_root(struct build *b, struct jeos_err *err)
     if (rc < 0)
         return rc;
     struct sbuf conf = {0};
-    rc = jeos_init_conf_write(r, &conf, err);
+    rc = jeos_init_conf_write(r, &b->rf->sys.plan, &conf, err);
     if (rc == 0)
         rc = tree_put(b, "/etc/jeos/init.conf", conf.s, strlen(conf.s), NULL, 0, err);
     sbuf_free(&conf);
