@@ -27,6 +27,7 @@
 #include "builder/appliance/rootfs.h"
 #include "images/format.h"
 #include "images/fs.h"
+#include "builder/appliance/closure.h"
 #include "builder/appliance/init_conf.h"
 
 /* Everything one build holds, freed in one place. */
@@ -50,6 +51,10 @@ struct build {
     struct rootfs *rf;
     struct jeos_modlist rootmods, initmods;
     uint64_t mod_total_n, mod_total_bytes, mod_kept_bytes;
+    struct jeos_extra_req *extra; /* packages the closure check asked for (strings owned) */
+    size_t nextra;
+    int rounds; /* times the root was made again for them */
+    struct closure_result closure;
     double secs[8];    /* per stage, as stages[] lists them */
     struct sbuf sizes; /* lines for the report */
     struct timespec t0;
@@ -108,8 +113,9 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     const struct appliance_build_opts *o = b->opts;
-    b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
-    if (o->locked || (!o->update && access(b->lock, F_OK) == 0)) {
+    if (!b->lock)
+        b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
+    if (o->locked || (!o->update && !b->nextra && access(b->lock, F_OK) == 0)) {
         int rc = jeos_lock_read(b->lock, &b->res, err);
         if (rc == 0)
             rc = jeos_lock_check(&b->res, b->lock, r, true, err);
@@ -127,7 +133,7 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
         jeos_err_free(err);
         jeos_log(b->ctx, JEOS_LOG_INFO, "%s no longer fits the recipe: resolving again", b->lock);
     }
-    struct jeos_resolve_opts ro = {.with_kernel = true};
+    struct jeos_resolve_opts ro = {.with_kernel = true, .extra = b->extra, .nextra = b->nextra};
     int rc = jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
     if (rc < 0)
         return rc;
@@ -330,6 +336,39 @@ static int stage_kernel(struct build *b, struct jeos_err *err)
     return rc;
 }
 
+/* The closure check; the packages it finds missing make the build resolve again (-EAGAIN). */
+static int closure_needs(struct build *b, struct jeos_err *err)
+{
+    closure_result_free(&b->closure);
+    int rc = closure_check(b->rf->tree, b->r, &b->rf->sys.plan, &b->closure, err);
+    if (rc < 0)
+        return rc;
+    size_t before = b->nextra;
+    for (size_t i = 0; i < b->closure.nneeds; i++) {
+        const struct closure_need *n = &b->closure.needs[i];
+        if (jeos_resolution_find(&b->res, n->pkg) >= 0 &&
+            b->in_root[jeos_resolution_find(&b->res, n->pkg)])
+            continue;
+        if (b->opts->locked)
+            return jeos_errf(err, -ESTALE,
+                             "%s: %s provides the %s, but --locked builds exactly %s: run jeos "
+                             "build without --locked to add it",
+                             b->r->path, n->pkg, n->why, b->lock);
+        bool have = false;
+        for (size_t k = 0; k < b->nextra && !have; k++)
+            have = strcmp(b->extra[k].name, n->pkg) == 0;
+        if (have)
+            return jeos_errf(err, -ENOENT, "%s: %s was added for the %s, and is still missing",
+                             b->r->path, n->pkg, n->why);
+        b->extra = xrealloc(b->extra, (b->nextra + 1) * sizeof(*b->extra));
+        b->extra[b->nextra++] = (struct jeos_extra_req){
+            xstrdup(n->pkg), n->parent ? xstrdup(n->parent) : NULL, xstrdup(n->why)};
+        jeos_log(b->ctx, JEOS_LOG_INFO, "the image needs %s (the %s): resolving again", n->pkg,
+                 n->why);
+    }
+    return b->nextra > before ? -EAGAIN : 0;
+}
+
 static int stage_root(struct build *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
@@ -341,6 +380,16 @@ static int stage_root(struct build *b, struct jeos_err *err)
             if (rc < 0)
                 return rc;
         }
+    /* What the closure check asked for, when the kernel's branch reached it first. */
+    for (size_t k = 0; k < b->nextra; k++) {
+        int i = jeos_resolution_find(&b->res, b->extra[k].name);
+        if (i >= 0 && !b->in_root[i]) {
+            int rc = root_add(b, (size_t)i, err);
+            if (rc < 0)
+                return rc;
+            sbuf_printf(&b->pulled, " %s", b->res.v[i].name);
+        }
+    }
     /* A package the kernel's branch reached first but the root needs too. */
     for (size_t j = 0; j < b->rf->npkgs; j++) {
         /* rootfs_add_deb may move rf->pkgs: index it afresh each time. */
@@ -356,6 +405,8 @@ static int stage_root(struct build *b, struct jeos_err *err)
     }
     int rc = rootfs_configure(b->rf, r, err);
     if (rc < 0)
+        return rc;
+    if ((rc = closure_needs(b, err)) != 0)
         return rc;
     struct sbuf conf = {0};
     rc = jeos_init_conf_write(r, &b->rf->sys.plan, &conf, err);
@@ -506,8 +557,37 @@ static void report(struct build *b, struct sbuf *o)
     rootfs_report(b->rf, o);
 }
 
+/* What a round of resolve .. root made, dropped before the next one. */
+static void build_reset(struct build *b)
+{
+    for (size_t i = 0; b->debs && i < b->res.n; i++)
+        free(b->debs[i]);
+    free(b->debs);
+    b->debs = NULL;
+    free(b->in_kernel);
+    free(b->in_root);
+    b->in_kernel = b->in_root = NULL;
+    jeos_resolution_free(&b->res);
+    sbuf_free(&b->pulled);
+    sbuf_free(&b->sizes);
+    free(b->kdir), free(b->vmlinuz), free(b->modroot);
+    b->kdir = b->vmlinuz = b->modroot = NULL;
+    if (b->rf)
+        rootfs_free(b->rf);
+    b->rf = NULL;
+    jeos_modlist_free(&b->rootmods);
+    b->mod_total_n = b->mod_total_bytes = b->mod_kept_bytes = 0;
+}
+
 static void build_free(struct build *b)
 {
+    for (size_t i = 0; i < b->nextra; i++) {
+        free((char *)b->extra[i].name);
+        free((char *)b->extra[i].parent);
+        free((char *)b->extra[i].why);
+    }
+    free(b->extra);
+    closure_result_free(&b->closure);
     for (size_t i = 0; b->debs && i < b->res.n; i++)
         free(b->debs[i]);
     free(b->debs);
@@ -557,8 +637,13 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
         rc = jeos_fault(ctx, stages[s].name, err);
         if (rc == 0)
             rc = stages[s].run(&b, err);
-        b.secs[s] = now_s() - t;
-        total += b.secs[s];
+        b.secs[s] += now_s() - t;
+        total += now_s() - t;
+        if (rc == -EAGAIN && stages[s].run == stage_root && ++b.rounds < 4) {
+            build_reset(&b); /* again from the resolution, with what the closure lacked */
+            rc = 0;
+            s = (size_t)-1;
+        }
     }
     if (rc < 0)
         goto out;

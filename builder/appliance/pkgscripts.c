@@ -321,6 +321,18 @@ static int do_member(struct run *R, const struct maint_cmd *c, bool gpasswd)
 
 /* ---- files ---- */
 
+/* Does the folder holding `path` exist? (cp, ln and touch make no folders.) */
+static bool parent_exists(struct tree *t, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return true;
+    char *d = xstrndup(path, (size_t)(slash - path));
+    struct tree_node *n = tree_lookup(t, d, TREE_FOLLOW_LAST, NULL);
+    free(d);
+    return n && n->ino->type == TREE_DIR;
+}
+
 /* The file a $(mktemp) name stands for, or the path itself. */
 static const char *alias_of(struct run *R, const char *p)
 {
@@ -337,13 +349,24 @@ static bool is_mktemp(const char *p)
 
 /* Copies regular file `src` to `dst` unless dst exists. */
 static int copy_default(struct run *R, const struct maint_cmd *c, const char *src, const char *dst,
-                        struct jeos_err *err)
+                        bool nodref, struct jeos_err *err)
 {
     src = alias_of(R, src);
     if (src[0] != '/' || dst[0] != '/')
         return 0;
     struct tree *t = R->ps->t;
-    struct tree_node *s = tree_lookup(t, src, TREE_FOLLOW_LAST, NULL);
+    struct tree_node *s = tree_lookup(t, src, nodref ? 0 : TREE_FOLLOW_LAST, NULL);
+    if (s && s->ino->type == TREE_SYMLINK && nodref && !is_mktemp(dst) &&
+        !tree_lookup(t, dst, 0, NULL) && parent_exists(t, dst)) {
+        int rc = root_put_symlink(t, dst, s->ino->target, R->ps->epoch, err);
+        if (rc == 0) {
+            deb_strs_add(&R->made, dst);
+            logf_(R, c, "%s %s -> %s (absent: the link copied)", c->argv[0], src, dst);
+        }
+        return rc;
+    }
+    if (s && s->ino->type == TREE_SYMLINK)
+        s = tree_lookup(t, src, TREE_FOLLOW_LAST, NULL);
     if (!s || s->ino->type != TREE_FILE)
         return 0;
     if (is_mktemp(dst)) {
@@ -358,9 +381,9 @@ static int copy_default(struct run *R, const struct maint_cmd *c, const char *sr
         target = xasprintf("%s/%s", dst, b + 1);
         d = tree_lookup(t, target, TREE_FOLLOW_LAST, NULL);
     }
-    if (d) {
+    if (d || !parent_exists(t, target ? target : dst)) {
         free(target);
-        return 0; /* there already: the package's, or the recipe's */
+        return 0; /* there already (the package's, or the recipe's), or nowhere to go */
     }
     unsigned char *data = NULL;
     int rc = tree_inode_read(s->ino, &data, err);
@@ -380,8 +403,11 @@ static int do_cp(struct run *R, const struct maint_cmd *c, bool ucf, struct jeos
 {
     const char *pos[2];
     size_t n = 0;
+    bool nodref = false;
     for (size_t i = 1; i < c->argc; i++) {
         const char *o = c->argv[i];
+        if (o[0] == '-' && !ucf && o[1] != '-')
+            nodref |= strchr(o, 'd') || strchr(o, 'P') || strchr(o, 'a');
         if (o[0] == '-') {
             if (ucf && (!strcmp(o, "--purge") || !strcmp(o, "-n") || !strcmp(o, "--no-action")))
                 return 0;
@@ -397,7 +423,7 @@ static int do_cp(struct run *R, const struct maint_cmd *c, bool ucf, struct jeos
             return 0;
         pos[n++] = o;
     }
-    return n == 2 ? copy_default(R, c, pos[0], pos[1], err) : 0;
+    return n == 2 ? copy_default(R, c, pos[0], pos[1], nodref, err) : 0;
 }
 
 /* Where a boot-time entry for path goes: the plan's entry for it, or a new one. */
@@ -416,6 +442,10 @@ static struct svc_dir *boot_entry(struct run *R, const char *run, char kind)
 static int do_mkdir(struct run *R, const struct maint_cmd *c, bool touch, struct jeos_err *err)
 {
     int mode = touch ? 0644 : 0755;
+    bool parents = false;
+    for (size_t i = 1; i < c->argc; i++)
+        if (c->argv[i][0] == '-' && c->argv[i][1] != '-' && strchr(c->argv[i], 'p'))
+            parents = true;
     for (size_t i = 1; i < c->argc; i++) {
         const char *o = c->argv[i];
         if (!touch && (!strcmp(o, "-m") || !strcmp(o, "--mode")) && i + 1 < c->argc) {
@@ -437,7 +467,7 @@ static int do_mkdir(struct run *R, const struct maint_cmd *c, bool touch, struct
             free(run);
             continue;
         }
-        if (root_exists(R->ps->t, o, true))
+        if (root_exists(R->ps->t, o, true) || ((touch || !parents) && !parent_exists(R->ps->t, o)))
             continue;
         int rc = touch
                      ? root_put_file(R->ps->t, o, NULL, 0, (uint32_t)mode, 0, 0, R->ps->epoch, err)
@@ -637,7 +667,7 @@ static int do_ln(struct run *R, const struct maint_cmd *c, struct jeos_err *err)
         d = tree_lookup(t, link, 0, NULL);
     }
     int rc = 0;
-    if (!d || (force && d->ino->type == TREE_SYMLINK)) {
+    if ((!d || (force && d->ino->type == TREE_SYMLINK)) && parent_exists(t, link)) {
         rc = root_put_symlink(t, link, pos[0], R->ps->epoch, err);
         if (rc == 0) {
             deb_strs_add(&R->made, link);
@@ -689,6 +719,47 @@ static void do_rm(struct run *R, const struct maint_cmd *c)
             R->made.v[k] = xstrdup("");
         }
     }
+}
+
+/* mv SRC DST: only what an earlier command of the scripts made (cp, ln -s .tmp; mv). */
+static int do_mv(struct run *R, const struct maint_cmd *c, struct jeos_err *err)
+{
+    const char *pos[2];
+    size_t n = 0;
+    for (size_t i = 1; i < c->argc; i++) {
+        if (c->argv[i][0] == '-')
+            continue;
+        if (n == 2)
+            return 0;
+        pos[n++] = c->argv[i];
+    }
+    bool made = false;
+    for (size_t k = 0; n == 2 && k < R->made.n && !made; k++)
+        made = strcmp(R->made.v[k], pos[0]) == 0;
+    struct tree *t = R->ps->t;
+    struct tree_node *s = made ? tree_lookup(t, pos[0], 0, NULL) : NULL;
+    struct tree_node *d = s ? tree_lookup(t, pos[1], 0, NULL) : NULL;
+    if (!s || s->ino->type == TREE_DIR || (d && d->ino->type == TREE_DIR) ||
+        !parent_exists(t, pos[1]))
+        return 0;
+    struct tree_inode *ino = s->ino;
+    int rc = 0;
+    if (ino->type == TREE_SYMLINK) {
+        rc = root_put_symlink(t, pos[1], ino->target, R->ps->epoch, err);
+    } else {
+        unsigned char *data = NULL;
+        rc = tree_inode_read(ino, &data, err);
+        if (rc == 0)
+            rc = root_put_file(t, pos[1], data, ino->size, ino->mode, ino->uid, ino->gid,
+                               R->ps->epoch, err);
+        free(data);
+    }
+    if (rc == 0) {
+        tree_remove(t, tree_lookup(t, pos[0], 0, NULL));
+        deb_strs_add(&R->made, pos[1]);
+        logf_(R, c, "mv %s %s (made by a command before)", pos[0], pos[1]);
+    }
+    return rc;
 }
 
 /* ssh-keygen -f FILE -t TYPE ...: a per-instance secret, made by init at first boot. */
@@ -796,6 +867,8 @@ static int on_command(void *arg, const struct maint_cmd *c, struct jeos_err *err
         do_keygen(R, c);
     else if (!strcmp(cmd, "rm"))
         do_rm(R, c);
+    else if (!strcmp(cmd, "mv"))
+        return do_mv(R, c, err);
     return 0;
 }
 

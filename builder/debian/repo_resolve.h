@@ -44,9 +44,18 @@ struct jeos_resolution {
     uint64_t deb_bytes;
 };
 
+/* A package the build found the image needs beyond the recipe (an interpreter's provider). */
+struct jeos_extra_req {
+    const char *name;   /* "dash" */
+    const char *parent; /* the package needing it (in the closure), or NULL */
+    const char *why;    /* its Why: in the lock ("interpreter /bin/sh of /etc/init.d/x") */
+};
+
 struct jeos_resolve_opts {
-    bool with_kernel;    /* resolve recipe->kernel too (the build wants it) */
-    const char *keyring; /* overrides every source's keyring when not NULL */
+    bool with_kernel;                   /* resolve recipe->kernel too (the build wants it) */
+    const char *keyring;                /* overrides every source's keyring when not NULL */
+    const struct jeos_extra_req *extra; /* requested after the recipe's (and the kernel) */
+    size_t nextra;
 };
 
 /*
