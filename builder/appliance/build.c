@@ -360,9 +360,12 @@ static int closure_needs(struct build *b, struct jeos_err *err)
         if (have)
             return jeos_errf(err, -ENOENT, "%s: %s was added for the %s, and is still missing",
                              b->r->path, n->pkg, n->why);
+        int p = n->parent ? jeos_resolution_find(&b->res, n->parent) : -1;
+        char *chain = p >= 0 ? jeos_resolution_chain(&b->res, (size_t)p) : NULL;
         b->extra = xrealloc(b->extra, (b->nextra + 1) * sizeof(*b->extra));
         b->extra[b->nextra++] = (struct jeos_extra_req){
-            xstrdup(n->pkg), n->parent ? xstrdup(n->parent) : NULL, xstrdup(n->why)};
+            xstrdup(n->pkg), chain ? xasprintf("%s (%s)", n->why, chain) : xstrdup(n->why)};
+        free(chain);
         jeos_log(b->ctx, JEOS_LOG_INFO, "the image needs %s (the %s): resolving again", n->pkg,
                  n->why);
     }
@@ -408,6 +411,13 @@ static int stage_root(struct build *b, struct jeos_err *err)
         return rc;
     if ((rc = closure_needs(b, err)) != 0)
         return rc;
+    for (size_t i = 0; i < b->rf->sys.warnings.n; i++)
+        jeos_log(b->ctx, JEOS_LOG_INFO, "warning: %s", b->rf->sys.warnings.v[i]);
+    if (b->closure.warnings.n)
+        jeos_log(b->ctx, JEOS_LOG_INFO,
+                 "warning: %zu file(s) need what the image lacks, and no service runs them (the "
+                 "closure check in build-report.txt)",
+                 b->closure.warnings.n);
     struct sbuf conf = {0};
     rc = jeos_init_conf_write(r, &b->rf->sys.plan, &conf, err);
     if (rc == 0)
@@ -512,6 +522,101 @@ static const struct {
 };
 #define ST_N (sizeof(stages) / sizeof(stages[0]))
 
+/* What jeos init runs, where it comes from, and what of it jeos does not do. */
+static void report_services(struct build *b, struct sbuf *o)
+{
+    static const char *const types[] = {"simple", "exec", "forking", "notify", "oneshot"};
+    const struct svc_plan *p = &b->rf->sys.plan;
+    sbuf_printf(o, "services (/etc/jeos/init.conf):\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct svc_spec *s = &p->v[i];
+        sbuf_printf(o, "  %s: %s%s%s%s, type %s, user %s, %zu pre and %zu post command(s)\n",
+                    s->name, s->unit ? s->unit : "the recipe's exec", s->unit ? " (" : "",
+                    s->unit ? s->pkg : "", s->unit ? ")" : "", types[s->type],
+                    s->user ? s->user : "root", s->npre, s->npost);
+        if (s->notes.n) {
+            sbuf_printf(o, "    not honoured:");
+            for (size_t k = 0; k < s->notes.n; k++)
+                sbuf_printf(o, " %s", s->notes.v[k]);
+            sbuf_printf(o, "\n");
+        }
+    }
+    for (size_t i = 0; i < p->nboot; i++)
+        sbuf_printf(o, "  first boot: %s (makes %s, never baked into the image)\n",
+                    p->boot[i].argv.v[0], p->boot[i].unless ? p->boot[i].unless : "-");
+    for (size_t i = 0; i < p->ndirs; i++)
+        sbuf_printf(o, "  at boot: %s %s\n", p->dirs[i].kind == 'L' ? "link" : "folder",
+                    p->dirs[i].path);
+    sbuf_printf(o, "\n");
+}
+
+static void report_closure(struct build *b, struct sbuf *o)
+{
+    sbuf_printf(o, "closure check: %zu ELF files and %zu scripts\n", b->closure.elfs,
+                b->closure.scripts);
+    for (size_t i = 0; i < b->nextra; i++)
+        sbuf_printf(o, "  added %s: %s\n", b->extra[i].name, b->extra[i].why);
+    for (size_t i = 0; i < b->res.n; i++)
+        if (b->res.v[i].parent < 0 && strncmp(b->res.v[i].why, "requested", 9) != 0) {
+            bool listed = false;
+            for (size_t k = 0; k < b->nextra && !listed; k++)
+                listed = strcmp(b->extra[k].name, b->res.v[i].name) == 0;
+            if (!listed)
+                sbuf_printf(o, "  %s (from the lock): %s\n", b->res.v[i].name, b->res.v[i].why);
+        }
+    for (size_t i = 0; i < b->closure.warnings.n; i++)
+        sbuf_printf(o, "  warning: %s\n", b->closure.warnings.v[i]);
+    sbuf_printf(o, "\n");
+}
+
+/* Is relation clause `alt` ("a | b (>= 1)") met by a package of the root (or one it provides)? */
+static bool clause_met(struct build *b, const char *clause)
+{
+    struct deb_strs names = {0};
+    deb_parse_relation_names(clause, &names);
+    bool met = false;
+    for (size_t i = 0; i < names.n && !met; i++)
+        for (size_t k = 0; k < b->rf->npkgs && !met; k++) {
+            const struct deb_info *d = &b->rf->pkgs[k];
+            met = strcmp(d->name, names.v[i]) == 0;
+            if (!met && d->provides) {
+                struct deb_strs pv = {0};
+                deb_parse_relation_names(d->provides, &pv);
+                for (size_t j = 0; j < pv.n && !met; j++)
+                    met = strcmp(pv.v[j], names.v[i]) == 0;
+                deb_strs_free(&pv);
+            }
+        }
+    deb_strs_free(&names);
+    return met;
+}
+
+/* Recommends: never installed; those left out, with who recommended them. */
+static void report_recommends(struct build *b, struct sbuf *o)
+{
+    sbuf_printf(o, "recommends left out (jeos installs no Recommends):\n");
+    size_t n = 0;
+    for (size_t k = 0; k < b->rf->npkgs; k++) {
+        const char *rec = b->rf->pkgs[k].recommends;
+        for (const char *p = rec; p && *p;) {
+            size_t len = strcspn(p, ",");
+            char *clause = xstrndup(p, len);
+            char *c = clause;
+            while (*c == ' ')
+                c++;
+            if (*c && !clause_met(b, c)) {
+                sbuf_printf(o, "  %s (recommended by %s)\n", c, b->rf->pkgs[k].name);
+                n++;
+            }
+            free(clause);
+            p += len + (p[len] == ',');
+        }
+    }
+    if (!n)
+        sbuf_printf(o, "  none\n");
+    sbuf_printf(o, "\n");
+}
+
 static void report(struct build *b, struct sbuf *o)
 {
     const struct recipe *r = b->r;
@@ -553,7 +658,10 @@ static void report(struct build *b, struct sbuf *o)
         total += b->secs[s];
     }
     sbuf_printf(o, "  %-10s %7.2f s\n\n", "total", total);
-    sbuf_printf(o, "root filesystem (trimmed files, maintainer scripts skipped):\n");
+    report_services(b, o);
+    report_closure(b, o);
+    report_recommends(b, o);
+    sbuf_printf(o, "root filesystem (trimmed files; maintainer scripts read, never run):\n");
     rootfs_report(b->rf, o);
 }
 
@@ -583,7 +691,6 @@ static void build_free(struct build *b)
 {
     for (size_t i = 0; i < b->nextra; i++) {
         free((char *)b->extra[i].name);
-        free((char *)b->extra[i].parent);
         free((char *)b->extra[i].why);
     }
     free(b->extra);

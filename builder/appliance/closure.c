@@ -354,8 +354,7 @@ static int check_script(struct walk *w, struct item *it, struct closure_result *
         return 0;
     const char *prov = provider_of(missing);
     int rc = 0;
-    bool sh = strcmp(missing, "/bin/sh") == 0 || strcmp(missing, "/usr/bin/sh") == 0;
-    if (prov && (sh || it->service)) {
+    if (prov && it->service) {
         char *why = xasprintf("interpreter %s of %s", missing, it->path);
         add_need(out, prov, it->pkg, why);
         free(why);
@@ -424,9 +423,31 @@ static bool in_db(struct tree *t, const char *file, const char *name)
     return found;
 }
 
+/* A program a service runs that names /bin/sh in its bytes (system(), popen(), a user's
+   shell...): the shell must be there. */
+static void wants_sh(struct walk *w, const char *prog, struct closure_result *out)
+{
+    if (root_exists(w->t, "/bin/sh", true))
+        return;
+    struct tree_node *n = tree_lookup(w->t, prog, TREE_FOLLOW_LAST, NULL);
+    if (!n || n->ino->type != TREE_FILE || n->ino->size < 8)
+        return;
+    unsigned char *owned = NULL;
+    const unsigned char *d = n->ino->data == TREE_DATA_BUF ? n->ino->buf : NULL;
+    if (!d && tree_inode_read(n->ino, &owned, NULL) == 0)
+        d = owned;
+    if (d && memcmp(d, "\177ELF", 4) == 0 && memmem(d, (size_t)n->ino->size, "/bin/sh", 8)) {
+        char *why = xasprintf("/bin/sh, which %s runs commands with", prog);
+        add_need(out, provider_of("/bin/sh"), n->ino->pkg && *n->ino->pkg ? n->ino->pkg : NULL,
+                 why);
+        free(why);
+    }
+    free(owned);
+}
+
 /* A service command's program: present and executable; what it runs, marked. */
 static int check_program(struct walk *w, const char *where, const char *field,
-                         const struct svc_cmd *c, struct jeos_err *err)
+                         const struct svc_cmd *c, struct closure_result *out, struct jeos_err *err)
 {
     const char *prog = c->argv.n ? c->argv.v[0] : "";
     struct tree_node *n = tree_lookup(w->t, prog, TREE_FOLLOW_LAST, NULL);
@@ -436,15 +457,17 @@ static int check_program(struct walk *w, const char *where, const char *field,
         return jeos_errf(err, -EACCES, "%s: %s: %s is not an executable file (mode %04o)", where,
                          field, prog, n->ino->mode);
     mark_service(w, prog, 0);
+    struct item *it = item_at(w, prog);
+    wants_sh(w, it && it->script && it->interp ? it->interp : prog, out);
     return 0;
 }
 
 static int check_services(struct walk *w, const struct recipe *r, const struct svc_plan *plan,
-                          struct jeos_err *err)
+                          struct closure_result *out, struct jeos_err *err)
 {
     int rc = 0;
     for (size_t i = 0; i < plan->nboot; i++) {
-        int e = check_program(w, "first boot", "command", &plan->boot[i], err);
+        int e = check_program(w, "first boot", "command", &plan->boot[i], out, err);
         rc = rc ? rc : e;
     }
     for (size_t i = 0; i < plan->n; i++) {
@@ -454,13 +477,13 @@ static int check_services(struct walk *w, const struct recipe *r, const struct s
                                           s->where.line, s->where.col);
         int e;
         for (size_t k = 0; k < s->npre; k++)
-            if ((e = check_program(w, where, "ExecStartPre", &s->pre[k], err)) < 0)
+            if ((e = check_program(w, where, "ExecStartPre", &s->pre[k], out, err)) < 0)
                 rc = rc ? rc : e;
-        if ((e = check_program(w, where, s->unit ? "ExecStart" : "service.exec[0]", &s->start,
+        if ((e = check_program(w, where, s->unit ? "ExecStart" : "service.exec[0]", &s->start, out,
                                err)) < 0)
             rc = rc ? rc : e;
         for (size_t k = 0; k < s->npost; k++)
-            if ((e = check_program(w, where, "ExecStartPost", &s->post[k], err)) < 0)
+            if ((e = check_program(w, where, "ExecStartPost", &s->post[k], out, err)) < 0)
                 rc = rc ? rc : e;
         if (s->user && !in_db(w->t, "/etc/passwd", s->user))
             rc = jeos_errf(err, -ENOENT, "%s: %s: %s is not a user of the image", where,
@@ -484,7 +507,7 @@ int closure_check(struct tree *t, const struct recipe *r, const struct svc_plan 
 {
     struct walk w = {.t = t};
     tree_walk(t, collect, &w);
-    int rc = check_services(&w, r, plan, err);
+    int rc = check_services(&w, r, plan, out, err);
     for (size_t i = 0; i < w.n; i++) {
         struct item *it = &w.v[i];
         int e = it->script ? check_script(&w, it, out, err) : check_elf(&w, it, out, err);

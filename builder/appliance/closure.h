@@ -32,11 +32,12 @@ void closure_result_free(struct closure_result *c);
 /*
  * Checks tree `t` as the build assembled it, with the services of `plan` and the recipe `r` (for
  * the places of its messages):
- *  - the #! interpreter of every executable script (through `/usr/bin/env NAME` too): when it is
- *    missing and a package is known to provide it (/bin/sh: dash, /bin/bash: bash,
- *    /usr/bin/perl: perl-base, /usr/bin/env: coreutils), that package is a need — /bin/sh for any
- *    script, the others when a service runs the script; otherwise an error when a service runs
- *    it, a warning when none does;
+ *  - the #! interpreter of every executable script (through `/usr/bin/env NAME` too): when a
+ *    service runs the script and a package is known to provide the missing interpreter
+ *    (/bin/sh: dash, /bin/bash: bash, /usr/bin/perl: perl-base, /usr/bin/env: coreutils), that
+ *    package is a need; with no such package, an error; when no service runs it, a warning;
+ *  - /bin/sh when a program a service runs (or a script's interpreter) names it in its bytes
+ *    (system(), popen(), a login shell): dash is a need;
  *  - every ELF program and library: its PT_INTERP, and each DT_NEEDED found in its RUNPATH (or
  *    RPATH, $ORIGIN known) or the multiarch and /lib, /usr/lib folders; missing ones are errors
  *    for what a service runs, warnings otherwise;

@@ -910,19 +910,14 @@ int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *pla
         deb_strs_add(&req, n);
         free(n);
     }
-    for (int round = 0; round < 2 && !names.n; round++) {
-        for (size_t i = 0; i < req.n; i++) {
-            if (round == 0) {
-                pkg_units(u->t, req.v[i], &names);
-                continue;
-            }
-            for (size_t k = 0; k < u->npkgs; k++) {
-                if (strcmp(u->pkgs[k].name, req.v[i]) != 0)
-                    continue;
-                for (size_t d = 0; d < u->pkgs[k].depends.n; d++)
-                    pkg_units(u->t, u->pkgs[k].depends.v[d], &names);
-            }
-        }
+    /* level 0: the packages asked for; then what they depend on, a level at a time (a
+       metapackage such as nginx-light → nginx → nginx-common), 3 levels at most */
+    struct deb_strs level = {0}, seen = {0};
+    for (size_t i = 0; i < req.n; i++)
+        deb_strs_add(&level, req.v[i]);
+    for (int round = 0; round < 4 && !names.n && level.n; round++) {
+        for (size_t i = 0; i < level.n; i++)
+            pkg_units(u->t, level.v[i], &names);
         /* only the enabled ones */
         for (size_t i = 0; i < names.n;) {
             struct unit c;
@@ -937,7 +932,29 @@ int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *pla
             memmove(&names.v[i], &names.v[i + 1], (names.n - i - 1) * sizeof(char *));
             names.n--;
         }
+        struct deb_strs next = {0};
+        for (size_t i = 0; i < level.n; i++) {
+            deb_strs_add(&seen, level.v[i]);
+            for (size_t k = 0; k < u->npkgs; k++) {
+                if (strcmp(u->pkgs[k].name, level.v[i]) != 0)
+                    continue;
+                for (size_t d = 0; d < u->pkgs[k].depends.n; d++) {
+                    const char *dn = u->pkgs[k].depends.v[d];
+                    bool dup = false;
+                    for (size_t j = 0; j < seen.n && !dup; j++)
+                        dup = !strcmp(seen.v[j], dn);
+                    for (size_t j = 0; j < next.n && !dup; j++)
+                        dup = !strcmp(next.v[j], dn);
+                    if (!dup)
+                        deb_strs_add(&next, dn);
+                }
+            }
+        }
+        deb_strs_free(&level);
+        level = next;
     }
+    deb_strs_free(&level);
+    deb_strs_free(&seen);
     int rc = 0;
     if (!names.n)
         rc = jeos_errf(err, -ENOENT,

@@ -166,11 +166,7 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
         o->origin = xstrdup(u.origins[p->origin].label);
         o->parent = it->parent;
         if (it->parent < 0 && it->request >= nrecipe) {
-            const struct jeos_extra_req *x = &opts->extra[it->request - nrecipe];
-            o->why = xstrdup(x->why);
-            for (size_t k = 0; x->parent && k < sr.n && o->parent < 0; k++)
-                if (strcmp(u.pkgs[sr.items[k].pkg].name, x->parent) == 0)
-                    o->parent = (int)k;
+            o->why = xstrdup(opts->extra[it->request - nrecipe].why);
         } else if (it->parent < 0) {
             const struct req_src *q = &rs[it->request];
             o->why = q->pos.line

@@ -44,11 +44,12 @@ struct jeos_resolution {
     uint64_t deb_bytes;
 };
 
-/* A package the build found the image needs beyond the recipe (an interpreter's provider). */
+/* A package the build found the image needs beyond the recipe (an interpreter's provider): a
+   request of its own (Parent: -), its Why: saying what needs it and the chain to that. */
 struct jeos_extra_req {
-    const char *name;   /* "dash" */
-    const char *parent; /* the package needing it (in the closure), or NULL */
-    const char *why;    /* its Why: in the lock ("interpreter /bin/sh of /etc/init.d/x") */
+    const char *name; /* "dash" */
+    const char *why;  /* "interpreter /bin/sh of /etc/init.d/nginx (nginx-light → nginx →
+                         nginx-common)" */
 };
 
 struct jeos_resolve_opts {
