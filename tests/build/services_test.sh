@@ -31,6 +31,9 @@ cp -r recipes/haproxy.yaml recipes/haproxy recipes/memcached.yaml recipes/memcac
     recipes/mosquitto.yaml recipes/mosquitto recipes/openssh.yaml recipes/openssh "$B/"
 ssh-keygen -q -t ed25519 -N "" -C jeos-test -f "$W/id" || skip_all "ssh-keygen failed"
 cp "$W/id.pub" "$B/openssh/authorized_keys"
+# memcached on a 4 GiB disk (its FAT must not follow the disk's size), booted with OVMF when there
+sed -i 's/^image: .*/image: {size: 4G, formats: [raw, qcow2]}/' "$B/memcached.yaml"
+UEFI=(); [ -r /usr/share/OVMF/OVMF_CODE_4M.fd ] && UEFI=(--uefi)
 for d in dists sha256 kernel; do [ -d "$HOSTCACHE/$d" ] && cp -al "$HOSTCACHE/$d" "$B/cache/" 2>/dev/null; done
 export SOURCE_DATE_EPOCH=1700000000
 build() { (cd "$B" && env HOME="$B" JEOS_CACHE="$B/cache" "$JEOS" build -o "$B/out" "$1.yaml") >"$W/$1.build.log" 2>&1; }
@@ -79,10 +82,11 @@ fi
 # ---- boots ----
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 RPID=""
-start() { # LOG IMAGE PORT-FORWARDS...
+RUNOPTS=()
+start() { # LOG IMAGE PORT-FORWARDS... (RUNOPTS: more jeos run options)
     local log=$1 img=$2; shift 2
     local fw=(); for p in "$@"; do fw+=(--port "$p"); done
-    "$JEOS" run --accel tcg "${fw[@]}" "$img" >"$log" 2>&1 </dev/null &
+    "$JEOS" run --accel tcg ${RUNOPTS[@]+"${RUNOPTS[@]}"} "${fw[@]}" "$img" >"$log" 2>&1 </dev/null &
     RPID=$!
     local i
     for i in $(seq 1 $((BOOT_TIMEOUT * 5))); do
@@ -123,18 +127,22 @@ fi
 # memcached: set and get with libmemcached's tools, the server as memcache where its conf says
 P=$(free_port)
 echo "value from the host $$" >"$W/jeos-key"
+RUNOPTS=(${UEFI[@]+"${UEFI[@]}"})
+disk=$(stat -c %s "$B/out/memcached/memcached.raw")
 if start "$W/memcached.log" "$B/out/memcached/memcached.qcow2" "$P:11211"; then
+    RUNOPTS=()
     (cd "$W" && memccp --servers="127.0.0.1:$P" jeos-key) >"$W/memccp.log" 2>&1
     got=$(memccat --servers="127.0.0.1:$P" jeos-key 2>&1)
     stop; rc=$?
     if [ "$got" = "$(cat "$W/jeos-key")" ] &&
        grep -qaE "jeos: service memcached ready: listening on tcp 0.0.0.0:11211 \(pid [0-9]+, user memcache\)" "$W/memcached.log" &&
-       [ $rc = 0 ] && clean "$W/memcached.log"; then
-        echo "PASS memcached_set_get (memccp/memccat; listening on 0.0.0.0:11211 as memcache, as its conf says)"
+       [ $rc = 0 ] && clean "$W/memcached.log" && [ "$disk" = 4294967296 ]; then
+        echo "PASS memcached_set_get (memccp/memccat; listening on 0.0.0.0:11211 as memcache, as its conf says; a 4 GiB disk${UEFI[@]+, booted with OVMF})"
     else
-        show "$W/memcached.log"; cat "$W/memccp.log"; echo "FAIL memcached_set_get: got \"$got\", exit $rc"
+        show "$W/memcached.log"; cat "$W/memccp.log"; echo "FAIL memcached_set_get: got \"$got\", exit $rc, disk $disk bytes"
     fi
 else
+    RUNOPTS=()
     stop; show "$W/memcached.log"; echo "FAIL memcached_set_get: no \"jeos: ready\""
 fi
 
