@@ -654,7 +654,9 @@ static int do_ln(struct run *R, const struct maint_cmd *c, struct jeos_err *err)
             return 0;
         pos[n++] = o;
     }
-    if (!sym || n != 2 || pos[1][0] != '/' || pkgscripts_run_path(pos[1]))
+    char *run = n == 2 ? pkgscripts_run_path(pos[1]) : NULL;
+    free(run);
+    if (!sym || n != 2 || pos[1][0] != '/' || run)
         return 0; /* hard links, relative names, /run: passed over */
     struct tree *t = R->ps->t;
     char *link = xstrdup(pos[1]);
