@@ -74,7 +74,8 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
     struct repo_sources src = {0};
     struct pkg_universe u;
     struct solver_result sr = {0};
-    size_t nreq = r->packages.n + (opts->with_kernel && r->kernel && *r->kernel ? 1 : 0);
+    size_t nrecipe = r->packages.n + (opts->with_kernel && r->kernel && *r->kernel ? 1 : 0);
+    size_t nreq = nrecipe + opts->nextra;
     struct solver_request *req = xcalloc(nreq ? nreq : 1, sizeof(*req));
     struct req_src *rs = xcalloc(nreq ? nreq : 1, sizeof(*rs));
     char **copies = xcalloc(nreq ? nreq : 1, sizeof(*copies));
@@ -96,9 +97,13 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
             rc = jeos_errf(err, -EINVAL, "%s:%d:%d: packages: \"%s\": %s", r->path, rs[i].pos.line,
                            rs[i].pos.col, r->packages.v[i], vp);
     }
-    if (nreq > r->packages.n) {
-        req[nreq - 1].name = r->kernel;
-        rs[nreq - 1].field = "kernel";
+    if (nrecipe > r->packages.n) {
+        req[nrecipe - 1].name = r->kernel;
+        rs[nrecipe - 1].field = "kernel";
+    }
+    for (size_t i = 0; i < opts->nextra; i++) {
+        req[nrecipe + i].name = opts->extra[i].name;
+        rs[nrecipe + i].field = "packages";
     }
     if (rc < 0)
         goto out;
@@ -160,7 +165,9 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
         o->uri = xstrdup(u.origins[p->origin].base_uri);
         o->origin = xstrdup(u.origins[p->origin].label);
         o->parent = it->parent;
-        if (it->parent < 0) {
+        if (it->parent < 0 && it->request >= nrecipe) {
+            o->why = xstrdup(opts->extra[it->request - nrecipe].why);
+        } else if (it->parent < 0) {
             const struct req_src *q = &rs[it->request];
             o->why = q->pos.line
                          ? xasprintf("requested (%s:%d:%d)", r->path, q->pos.line, q->pos.col)
