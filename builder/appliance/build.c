@@ -38,9 +38,10 @@ struct build {
     struct jeos_ctx epoch_ctx;  /* the caller's, with the root's epoch for every writer */
     const struct recipe *r;
     const struct appliance_build_opts *opts;
-    struct jeos_output out; /* OUT/NAME and its staging folder */
-    char *work;             /* STAGE/.work: what the images are made of, removed at the end */
-    char *init;             /* the jeos-init binary */
+    const struct jeos_resolve_opts *lock_only; /* appliance_resolve: resolve, check, no images */
+    struct jeos_output out;                    /* OUT/NAME and its staging folder */
+    char *work; /* STAGE/.work: what the images are made of, removed at the end */
+    char *init; /* the jeos-init binary */
     char *rootimg, *initrd, *raw, *seed;
     uint64_t dsize, alloc; /* the disk's bytes, and those allocated */
     struct jeos_resolution res;
@@ -118,6 +119,12 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
     const struct appliance_build_opts *o = b->opts;
     if (!b->lock)
         b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
+    if (b->lock_only) { /* jeos resolve: always from the sources; its caller writes the lock */
+        struct jeos_resolve_opts ro = *b->lock_only;
+        ro.extra = b->extra, ro.nextra = b->nextra;
+        b->lock_how = "resolved";
+        return jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
+    }
     if (o->locked || (!o->update && !b->nextra && access(b->lock, F_OK) == 0)) {
         int rc = jeos_lock_read(b->lock, &b->res, err);
         if (rc == 0)
@@ -183,10 +190,16 @@ static bool is_kernel_image(const struct jeos_pkgref *p)
 
 static int stage_fetch(struct build *b, struct jeos_err *err)
 {
-    int rc = split_kernel(b, err);
-    if (rc < 0)
+    int rc = 0;
+    if (b->lock_only && !b->lock_only->with_kernel) { /* --no-kernel: every package is the root's */
+        b->in_kernel = xcalloc(b->res.n + 1, sizeof(bool));
+        b->in_root = xcalloc(b->res.n + 1, sizeof(bool));
+    } else if ((rc = split_kernel(b, err)) < 0) {
         return rc;
+    }
     b->debs = xcalloc(b->res.n + 1, sizeof(char *));
+    if (b->lock_only)
+        return 0; /* the root tree reads (and fetches) what it needs; the kernel is not read */
     for (size_t i = 0; i < b->res.n; i++) {
         const struct jeos_pkgref *p = &b->res.v[i];
         /* The kernel's tools (kmod, initramfs generators) are never installed. */
@@ -433,8 +446,8 @@ static int closure_needs(struct build *b, struct jeos_err *err)
         if (b->opts->locked)
             return jeos_errf(err, -ESTALE,
                              "%s: %s provides the %s, but --locked builds exactly %s: run jeos "
-                             "build without --locked to add it",
-                             b->r->path, n->pkg, n->why, b->lock);
+                             "resolve %s (or jeos build without --locked) to add it",
+                             b->r->path, n->pkg, n->why, b->lock, b->r->path);
         bool have = false;
         for (size_t k = 0; k < b->nextra && !have; k++)
             have = strcmp(b->extra[k].name, n->pkg) == 0;
@@ -490,7 +503,7 @@ static int stage_root(struct build *b, struct jeos_err *err)
     int rc = rootfs_configure(b->rf, r, err);
     if (rc < 0)
         return rc;
-    if ((rc = closure_needs(b, err)) != 0)
+    if ((rc = closure_needs(b, err)) != 0 || b->lock_only)
         return rc;
     for (size_t i = 0; i < b->rf->sys.warnings.n; i++)
         jeos_log(b->ctx, JEOS_LOG_INFO, "warning: %s", b->rf->sys.warnings.v[i]);
@@ -878,4 +891,41 @@ out:
     jeos_output_abort(&b.out); /* nothing after a commit */
     build_free(&b);
     return rc < 0 ? rc : 0;
+}
+
+int appliance_resolve(const struct jeos_ctx *ctx, const struct recipe *r,
+                      const struct jeos_resolve_opts *ro, struct jeos_resolution *out,
+                      struct jeos_err *err)
+{
+    if (r->kind != RECIPE_APPLIANCE)
+        return jeos_errf(err, -EINVAL, "%s: kind: not an appliance", r->path);
+    struct appliance_build_opts opts = {0};
+    struct build b = {.ctx = ctx, .r = r, .opts = &opts, .lock_only = ro};
+    int (*const run[])(struct build *, struct jeos_err *) = {stage_resolve, stage_fetch,
+                                                             stage_root};
+    int rc = 0;
+    for (size_t s = 0; s < sizeof(run) / sizeof(run[0]) && rc == 0; s++) {
+        if (run[s] == stage_root)
+            jeos_log(ctx, JEOS_LOG_INFO,
+                     "checking the closure: the root tree assembled in memory (%zu packages)",
+                     b.res.n);
+        rc = run[s](&b, err);
+        if (rc == -EAGAIN && run[s] == stage_root && ++b.rounds < 4) {
+            build_reset(&b);
+            rc = 0;
+            s = (size_t)-1;
+        }
+    }
+    if (rc == -EAGAIN)
+        rc = jeos_errf(err, -ELOOP,
+                       "%s: the closure check still found packages missing after %d "
+                       "rounds",
+                       r->path, b.rounds);
+    if (rc == 0) {
+        *out = b.res;
+        memset(&b.res, 0, sizeof(b.res));
+        b.res.n = 0;
+    }
+    build_free(&b);
+    return rc;
 }

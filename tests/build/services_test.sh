@@ -11,7 +11,7 @@ set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"
 W=$T_TMP
-NAMES="services_build services_report haproxy_http_stats memcached_set_get mosquitto_pub_sub ssh_key_scp ssh_host_keys"
+NAMES="services_build services_report haproxy_http_stats memcached_set_get memcached_stock mosquitto_pub_sub ssh_key_scp ssh_host_keys"
 skip_all() { for t in $NAMES; do echo "SKIP $t: $1"; done; exit 0; }
 for t in qemu-system-x86_64 python3 curl mosquitto_pub mosquitto_sub memccp memccat ssh scp \
     ssh-keygen ssh-keyscan; do
@@ -38,7 +38,9 @@ for d in dists sha256 kernel; do [ -d "$HOSTCACHE/$d" ] && cp -al "$HOSTCACHE/$d
 export SOURCE_DATE_EPOCH=1700000000
 build() { (cd "$B" && env HOME="$B" JEOS_CACHE="$B/cache" "$JEOS" build -o "$B/out" "$1.yaml") >"$W/$1.build.log" 2>&1; }
 failed=""
-for s in haproxy memcached mosquitto openssh; do
+# memcached with nothing but the package: Debian's own /etc/memcached.conf (127.0.0.1 only)
+sed -e 's/^name: memcached$/name: memcached-stock/' -e '/^files:/d' recipes/memcached.yaml >"$B/memcached-stock.yaml"
+for s in haproxy memcached memcached-stock mosquitto openssh; do
     if ! build $s; then
         if grep -qiE "could not resolve|connect|network is unreachable|timed out" "$W/$s.build.log"; then
             skip_all "the Debian mirror is unreachable"
@@ -144,6 +146,22 @@ if start "$W/memcached.log" "$B/out/memcached/memcached.qcow2" "$P:11211"; then
 else
     RUNOPTS=()
     stop; show "$W/memcached.log"; echo "FAIL memcached_set_get: no \"jeos: ready\""
+fi
+
+# memcached from the bare package: as memcache, on 127.0.0.1 only, as Debian's stock conf says —
+# so the port forwarded from the host (to the guest's 10.0.2.15) reaches nothing
+P=$(free_port)
+if start "$W/memcached-stock.log" "$B/out/memcached-stock/memcached-stock.qcow2" "$P:11211"; then
+    got=$(memccat --servers="127.0.0.1:$P" jeos-key 2>&1)
+    stop; rc=$?
+    if grep -qaE "jeos: service memcached ready: listening on tcp 127.0.0.1:11211 \(pid [0-9]+, user memcache\)" "$W/memcached-stock.log" &&
+       ! grep -q "value from the host" <<<"$got" && [ $rc = 0 ] && clean "$W/memcached-stock.log"; then
+        echo "PASS memcached_stock (no site file: Debian's memcached.conf, listening on 127.0.0.1:11211 as memcache; nothing reachable from outside)"
+    else
+        show "$W/memcached-stock.log"; echo "FAIL memcached_stock: memccat said \"$got\", exit $rc"
+    fi
+else
+    stop; show "$W/memcached-stock.log"; echo "FAIL memcached_stock: no \"jeos: ready\""
 fi
 
 # mosquitto: a subscriber and a publisher from the host
