@@ -218,7 +218,8 @@ static int run_nested(const struct jeos_ctx *ctx, const char *elf, uint64_t mem,
                       struct jeos_err *err)
 {
     const char *env = getenv("JEOS_NESTED_RUN");
-    char *runner = env && *env ? xstrdup(env) : beside_self("../tests/hypervisor/nested/run-elf.sh");
+    char *runner =
+        env && *env ? xstrdup(env) : beside_self("../tests/hypervisor/nested/run-elf.sh");
     if (!runner)
         return -1;
     char self[4096];

@@ -22,6 +22,8 @@ static const struct jeos_command commands[] = {
     {"build", "build a recipe's images (unikernels: ELF and GRUB disk)", cmd_build_usage,
      cmd_build},
     {"run", "boot a disk image under QEMU, serial on the terminal", cmd_run_usage, cmd_run},
+    {"source", "fetch, check and unpack a Debian source package into the cache", cmd_source_usage,
+     cmd_source},
 };
 
 static void usage(FILE *f)
