@@ -106,7 +106,28 @@ static void c_string(struct sbuf *b, const char *s)
     sbuf_puts(b, "\"");
 }
 
-/* Writes the C file that bakes argv[0] and the recipe's args into the ELF. */
+/* The command-line words that carry the recipe's network to the guest (unikernel/net/net.h). */
+static char *net_words(const struct recipe *r)
+{
+    const struct recipe_network *n = &r->network;
+    struct sbuf b = {0};
+    if (n->mode == RECIPE_NET_NONE) {
+        sbuf_puts(&b, "jeos.net=none");
+    } else if (n->mode == RECIPE_NET_DHCP) {
+        sbuf_puts(&b, "jeos.net=dhcp");
+    } else {
+        sbuf_printf(&b, "jeos.net=%s/%d", n->address, n->prefix);
+        if (n->gateway)
+            sbuf_printf(&b, ",gw=%s", n->gateway);
+        for (size_t i = 0; i < n->dns.n; i++)
+            sbuf_printf(&b, ",dns=%s", n->dns.v[i]);
+    }
+    sbuf_printf(&b, " jeos.hostname=%s", r->hostname);
+    return sbuf_take(&b);
+}
+
+/* Writes the C file that bakes argv[0], the recipe's args and env, and the network words into
+ * the ELF. */
 static int write_app_info(const struct recipe *r, const char *path, struct jeos_err *err)
 {
     struct sbuf b = {0};
@@ -124,7 +145,11 @@ static int write_app_info(const struct recipe *r, const char *path, struct jeos_
         free(kv);
         sbuf_puts(&b, ", ");
     }
-    sbuf_puts(&b, "0};\n");
+    sbuf_puts(&b, "0};\nconst char uk_app_cmdline[] = ");
+    char *words = net_words(r);
+    c_string(&b, words);
+    free(words);
+    sbuf_puts(&b, ";\n");
     int rc = jeos_write_file_atomic(path, b.s, b.len, 0644, err);
     sbuf_free(&b);
     return rc;
@@ -351,6 +376,7 @@ struct ukb {
     char **libs;       /* the recipe's libs as musl .a paths */
     char **objs;       /* one per source */
     char *info_o, *files_o;
+    bool net; /* link the network stack: the recipe has a network, or the program uses sockets */
 };
 
 /* The recipe's libs: static musl libraries only. */
@@ -407,18 +433,20 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     return rc;
 }
 
-/* The size report's parts of a link: argv is "sh uk-link.sh OUT KERNEL.a LDS runtime app...
-   libs... libc.a NULL", `n` its length. */
-static int size_report(const char *elf, const char *shown, char **argv, size_t n,
+/* The size report's parts of a link: argv is "sh uk-link.sh OUT KERNEL.a LDS runtime [net]
+   app... libs... libc.a NULL", `n` its length, `net` whether uk-net.o is argv[6]. */
+static int size_report(const char *elf, const char *shown, char **argv, size_t n, bool net,
                        struct jeos_err *err)
 {
     char *kernel_files[] = {argv[3], NULL}, *runtime_files[] = {argv[5], NULL};
+    char *net_files[] = {net ? argv[6] : NULL, NULL};
     char *libc_files[] = {argv[n - 1], NULL};
     char *last = argv[n - 1];
-    argv[n - 1] = NULL; /* the application's part: argv[6 .. n-2] */
+    argv[n - 1] = NULL; /* the application's part: argv[6 (7 with net) .. n-2] */
     struct size_part parts[] = {
-        {"application (sources, libs, files)", argv + 6, NULL, 0, 0},
+        {"application (sources, libs, files)", argv + (net ? 7 : 6), NULL, 0, 0},
         {"runtime (runtime/libc)", runtime_files, NULL, 0, 0},
+        {"network (lwIP, sockets)", net_files, NULL, 0, 0},
         {"musl libc.a", libc_files, NULL, 0, 0},
         {"kernel", kernel_files, NULL, 0, 0},
     };
@@ -433,46 +461,109 @@ static int size_report(const char *elf, const char *shown, char **argv, size_t n
     return rc;
 }
 
-/* Links the objects with platform p's kernel into `elf` through the kit's uk-link.sh. */
+/* True when the linked ELF defines a function `name` (nm), e.g. musl's socket(). */
+static bool elf_defines(const char *elf, const char *name)
+{
+    struct sbuf out = {0};
+    char *argv[] = {"nm", "--defined-only", (char *)elf, NULL};
+    struct jeos_err quiet = {0};
+    bool found = false;
+    if (jeos_spawn(argv, &out, &quiet) == 0)
+        for (char *line = out.s; line && *line && !found;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            char *sym = strrchr(line, ' ');
+            found = sym && strcmp(sym + 1, name) == 0 && sym > line && (sym[-1] == 'T');
+            line = nl ? nl + 1 : NULL;
+        }
+    jeos_err_free(&quiet);
+    sbuf_free(&out);
+    return found;
+}
+
+/* The kit files of one link. */
+struct link_files {
+    char *script, *lib, *lds, *runtime, *net;
+};
+
+static void link_files_free(struct link_files *lf)
+{
+    free(lf->script), free(lf->lib), free(lf->lds), free(lf->runtime), free(lf->net);
+}
+
+/* "sh uk-link.sh OUT KERNEL.a LDS runtime [net] app... libs... libc.a NULL" for platform p;
+ *n gets its length. The strings belong to lf and b. */
+static char **link_argv(struct ukb *b, const struct platform_out *p, const char *elf,
+                        struct link_files *lf, size_t *n)
+{
+    const struct recipe *r = b->r;
+    lf->script = xasprintf("%s/uk-link.sh", b->kit);
+    lf->lib = xasprintf("%s/lib/libuk-%s.a", b->kit, p->platform);
+    lf->lds = xasprintf("%s/kernel.ld", b->kit);
+    lf->runtime = xasprintf("%s/lib/uk-runtime.o", b->kit);
+    lf->net = xasprintf("%s/lib/uk-net.o", b->kit);
+    char **argv = xcalloc(r->sources.n + r->libs.n + 11, sizeof(char *));
+    size_t k = 0;
+    argv[k++] = "sh";
+    argv[k++] = lf->script;
+    argv[k++] = (char *)elf;
+    argv[k++] = lf->lib;
+    argv[k++] = lf->lds;
+    argv[k++] = lf->runtime;
+    if (b->net)
+        argv[k++] = lf->net;
+    for (size_t i = 0; i < r->sources.n; i++)
+        argv[k++] = b->objs[i];
+    argv[k++] = b->info_o;
+    argv[k++] = b->files_o;
+    for (size_t i = 0; i < r->libs.n; i++)
+        argv[k++] = b->libs[i];
+    argv[k++] = MUSL_LIB "/libc.a";
+    argv[k] = NULL;
+    *n = k;
+    return argv;
+}
+
+/* Links the objects with platform p's kernel into `elf` through the kit's uk-link.sh; with
+   b->net, the network stack (uk-net.o) too. With report, prints the size report after. */
 static int link_platform(struct ukb *b, const struct platform_out *p, const char *elf, bool report,
                          struct jeos_err *err)
 {
-    const struct recipe *r = b->r;
-    char *link = xasprintf("%s/uk-link.sh", b->kit);
-    char *lib = xasprintf("%s/lib/libuk-%s.a", b->kit, p->platform);
-    char *lds = xasprintf("%s/kernel.ld", b->kit);
-    char *runtime = xasprintf("%s/lib/uk-runtime.o", b->kit);
-    size_t n = 0;
-    char **argv = xcalloc(r->sources.n + r->libs.n + 10, sizeof(char *));
-    argv[n++] = "sh";
-    argv[n++] = link;
-    argv[n++] = (char *)elf;
-    argv[n++] = lib;
-    argv[n++] = lds;
-    argv[n++] = runtime;
-    for (size_t i = 0; i < r->sources.n; i++)
-        argv[n++] = b->objs[i];
-    argv[n++] = b->info_o;
-    argv[n++] = b->files_o;
-    for (size_t i = 0; i < r->libs.n; i++)
-        argv[n++] = b->libs[i];
-    argv[n++] = MUSL_LIB "/libc.a";
-    argv[n] = NULL;
-    jeos_log(b->ctx, JEOS_LOG_INFO, "link %s (platform %s)", elf, p->platform);
+    struct link_files lf;
+    size_t n;
+    char **argv = link_argv(b, p, elf, &lf, &n);
+    jeos_log(b->ctx, JEOS_LOG_INFO, "link %s (platform %s%s)", elf, p->platform,
+             b->net ? ", network" : "");
     struct jeos_err sub = {0};
     int rc = jeos_spawn(argv, NULL, &sub);
     if (rc < 0) {
-        jeos_errf(err, rc, "%s: linking %s failed:", r->path, elf);
+        jeos_errf(err, rc, "%s: linking %s failed:", b->r->path, elf);
         jeos_err_move(err, &sub);
     }
     jeos_err_free(&sub);
     if (rc == 0 && report) {
         /* named where it will be once the build is in place */
-        char *shown = xasprintf("%s/%s%s", b->out.dir, r->name, p->suffix);
-        rc = size_report(elf, shown, argv, n, err);
+        char *shown = xasprintf("%s/%s%s", b->out.dir, b->r->name, p->suffix);
+        rc = size_report(elf, shown, argv, n, b->net, err);
         free(shown);
     }
-    free(argv), free(link), free(lib), free(lds), free(runtime);
+    free(argv);
+    link_files_free(&lf);
+    return rc;
+}
+
+/* The first platform's link: a program that makes sockets gets the network stack even when
+   its recipe says network: none (then with loopback only). */
+static int link_first(struct ukb *b, const char *elf, bool report, struct jeos_err *err)
+{
+    if (b->net)
+        return link_platform(b, &platforms[0], elf, report, err);
+    int rc = link_platform(b, &platforms[0], elf, false, err);
+    if (rc == 0 && elf_defines(elf, "socket"))
+        b->net = true;
+    if (rc == 0 && (b->net || report))
+        rc = link_platform(b, &platforms[0], elf, report, err);
     return rc;
 }
 
@@ -494,7 +585,7 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
 {
     if (r->kind != RECIPE_UNIKERNEL)
         return jeos_errf(err, -EINVAL, "%s: kind: not a unikernel", r->path);
-    struct ukb b = {.ctx = ctx, .r = r, .kit = kit};
+    struct ukb b = {.ctx = ctx, .r = r, .kit = kit, .net = r->network.mode != RECIPE_NET_NONE};
     /* Every format but elf is a disk, made from one GRUB disk. NAME.raw is kept only when raw
        is asked for; otherwise it is made in the build's temporary folder. */
     bool want_disk = false;
@@ -515,7 +606,8 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         char *elf = xasprintf("%s/%s%s", b.out.stage, r->name, platforms[p].suffix);
         char *point = xasprintf("link-%s", platforms[p].platform);
         if ((rc = jeos_fault(ctx, point, err)) == 0)
-            rc = link_platform(&b, &platforms[p], elf, p == 0 && report_size, err);
+            rc = p == 0 ? link_first(&b, elf, report_size, err)
+                        : link_platform(&b, &platforms[p], elf, false, err);
         free(point);
         if (rc == 0 && p == 0 && want_disk) {
             char *raw =
