@@ -18,8 +18,8 @@
 #include "net/netif.h"
 #include "time/time.h"
 
-#define TXQ       64 /* frames queued per interface before a flush */
-#define RX_BUDGET 64 /* frames taken from a device per poll */
+#define TXQ       128 /* frames queued per interface before a flush */
+#define RX_BUDGET 64  /* frames taken from a device per poll */
 
 struct nif {
     struct netif netif;
@@ -28,6 +28,7 @@ struct nif {
     unsigned nq;
     uint64_t last_poll;  /* devices without interrupts: when they were last asked */
     volatile int kicked; /* set by the device's notify hook (interrupt context) */
+    int refused;         /* linkoutput said ERR_MEM: TCP must be told once there is room */
 };
 
 static struct nif nifs[NETDEV_MAX];
@@ -91,8 +92,9 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
         return ERR_IF;
     if (x->nq == TXQ)
         flush_one(x);
-    if (x->nq == TXQ) { /* the ring and the queue are full: TCP sends again later */
+    if (x->nq == TXQ) { /* the ring and the queue are full: TCP is told when there is room */
         x->nd->stats.tx_full++;
+        x->refused = 1;
         return ERR_MEM;
     }
     pbuf_ref(p);
@@ -233,9 +235,20 @@ int net_netif_pending(void)
 
 void net_flush(void)
 {
-    for (unsigned i = 0; i < nnifs; i++)
-        if (nifs[i].nq && !nifs[i].nd->failed)
-            flush_one(&nifs[i]);
+    int retry = 0;
+    for (unsigned i = 0; i < nnifs; i++) {
+        struct nif *x = &nifs[i];
+        if (x->nq && !x->nd->failed)
+            flush_one(x);
+        if (x->refused && x->nq < TXQ) {
+            x->refused = 0;
+            retry = 1;
+        }
+    }
+    /* segments lwIP could not hand over stay in its queues with nothing to send them again
+     * (no timer runs for a first segment): tcp_txnow sends them now there is room */
+    if (retry)
+        tcp_txnow();
 }
 
 struct netdev *net_netif_dev(struct netif *netif)
