@@ -87,8 +87,9 @@ static void argument_checks(void)
     errno = 0;
     CHECK("sock-bad-type", socket(AF_INET, 99, 0) < 0 && errno == EINVAL, "errno %d", errno);
     errno = 0;
-    CHECK("sock-bad-protocol", socket(AF_INET, SOCK_STREAM, IPPROTO_UDP) < 0 && errno == EPROTONOSUPPORT,
-          "errno %d", errno);
+    CHECK("sock-bad-protocol",
+          socket(AF_INET, SOCK_STREAM, IPPROTO_UDP) < 0 && errno == EPROTONOSUPPORT, "errno %d",
+          errno);
     struct sockaddr_in a = lo4(0);
     errno = 0;
     CHECK("sock-enotsock", bind(p[0], (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ENOTSOCK,
@@ -107,17 +108,17 @@ static void argument_checks(void)
           errno);
     short two = 1;
     errno = 0;
-    CHECK("sock-optlen", setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &two, sizeof(two)) < 0 &&
-                             errno == EINVAL,
+    CHECK("sock-optlen",
+          setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &two, sizeof(two)) < 0 && errno == EINVAL,
           "errno %d", errno);
     int v = 0;
     socklen_t vl = sizeof(v);
     errno = 0;
-    CHECK("sock-unknown-option", getsockopt(s, SOL_SOCKET, 9999, &v, &vl) < 0 && errno == ENOPROTOOPT,
-          "errno %d", errno);
+    CHECK("sock-unknown-option",
+          getsockopt(s, SOL_SOCKET, 9999, &v, &vl) < 0 && errno == ENOPROTOOPT, "errno %d", errno);
     vl = sizeof(v);
-    CHECK("sock-so-type", getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl) == 0 && v == SOCK_STREAM &&
-                              vl == sizeof(int),
+    CHECK("sock-so-type",
+          getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl) == 0 && v == SOCK_STREAM && vl == sizeof(int),
           "v %d len %u", v, vl);
     errno = 0;
     CHECK("sock-accept-not-listening", accept(s, NULL, NULL) < 0 && errno == EINVAL, "errno %d",
@@ -192,8 +193,9 @@ static void tcp_stream(int l, int port)
     socklen_t pl = sizeof(peer), ml = sizeof(mine);
     getpeername(s, (struct sockaddr *)&peer, &pl);
     getsockname(c, (struct sockaddr *)&mine, &ml);
-    CHECK("sock-getpeername", pl == sizeof(peer) && peer.sin_port == mine.sin_port &&
-                                  peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+    CHECK("sock-getpeername",
+          pl == sizeof(peer) && peer.sin_port == mine.sin_port &&
+              peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
           "peer port %d, client port %d", ntohs(peer.sin_port), ntohs(mine.sin_port));
     /* 1 MiB through, read by a thread while this one writes */
     struct bulk b = {s, 0, 0};
@@ -240,8 +242,9 @@ static void tcp_calls(int l, int port)
     char a[3], b[4], d[10];
     struct iovec iov[3] = {{a, 3}, {b, 4}, {d, 10}};
     r = readv(s, iov, 3);
-    CHECK("sock-readv", r == 10 && memcmp(a, "012", 3) == 0 && memcmp(b, "3456", 4) == 0 &&
-                            memcmp(d, "789", 3) == 0,
+    CHECK("sock-readv",
+          r == 10 && memcmp(a, "012", 3) == 0 && memcmp(b, "3456", 4) == 0 &&
+              memcmp(d, "789", 3) == 0,
           "readv %zd", r);
     struct iovec out[2] = {{"hello ", 6}, {"world", 5}};
     struct msghdr m = {.msg_iov = out, .msg_iovlen = 2};
@@ -288,8 +291,8 @@ static void readiness(int l, int port)
     connect(c, (struct sockaddr *)&a, sizeof(a));
     struct pollfd pf[3] = {{l, POLLIN, 0}, {c, POLLOUT, 0}, {p[0], POLLIN, 0}};
     int n = poll(pf, 3, 2000);
-    CHECK("sock-poll-listen-and-connected", n == 2 && (pf[0].revents & POLLIN) &&
-                                                (pf[1].revents & POLLOUT) && !pf[2].revents,
+    CHECK("sock-poll-listen-and-connected",
+          n == 2 && (pf[0].revents & POLLIN) && (pf[1].revents & POLLOUT) && !pf[2].revents,
           "n %d revents %x %x %x", n, pf[0].revents, pf[1].revents, pf[2].revents);
     int s = accept(l, NULL, NULL);
     /* select: the pipe and the socket together */
@@ -345,9 +348,9 @@ static void connect_calls(int lst, int port)
     struct sockaddr_in a = lo4(l2port);
     int c = socket(AF_INET, SOCK_STREAM, 0);
     errno = 0;
-    CHECK("sock-connect-refused", connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 &&
-                                      errno == ECONNREFUSED,
-          "errno %d", errno);
+    CHECK("sock-connect-refused",
+          connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED, "errno %d",
+          errno);
     close(c);
     c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     errno = 0;
@@ -358,9 +361,9 @@ static void connect_calls(int lst, int port)
     int soerr = 0;
     socklen_t l = sizeof(soerr);
     getsockopt(c, SOL_SOCKET, SO_ERROR, &soerr, &l);
-    CHECK("sock-nonblock-connect-refused", r < 0 && (e == EINPROGRESS || e == ECONNREFUSED) &&
-                                               (pf.revents & POLLERR) &&
-                                               (e == ECONNREFUSED || soerr == ECONNREFUSED),
+    CHECK("sock-nonblock-connect-refused",
+          r < 0 && (e == EINPROGRESS || e == ECONNREFUSED) && (pf.revents & POLLERR) &&
+              (e == ECONNREFUSED || soerr == ECONNREFUSED),
           "r %d errno %d revents %x SO_ERROR %d", r, e, pf.revents, soerr);
     close(c);
     a = lo4(port);
@@ -373,8 +376,8 @@ static void connect_calls(int lst, int port)
     soerr = -1;
     l = sizeof(soerr);
     getsockopt(c, SOL_SOCKET, SO_ERROR, &soerr, &l);
-    CHECK("sock-nonblock-connect", (r == 0 || e == EINPROGRESS) && (pf.revents & POLLOUT) &&
-                                       soerr == 0,
+    CHECK("sock-nonblock-connect",
+          (r == 0 || e == EINPROGRESS) && (pf.revents & POLLOUT) && soerr == 0,
           "r %d errno %d revents %x SO_ERROR %d", r, e, pf.revents, soerr);
     close(c);
     close(accept(lst, NULL, NULL));
@@ -416,7 +419,8 @@ static void ipv6(void)
 {
     int port, l = listener(AF_INET6, &port);
     int c = socket(AF_INET6, SOCK_STREAM, 0);
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short)port),
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+                             .sin6_port = htons((unsigned short)port),
                              .sin6_addr = in6addr_loopback};
     int r = connect(c, (struct sockaddr *)&a, sizeof(a));
     struct sockaddr_in6 peer;
@@ -425,8 +429,8 @@ static void ipv6(void)
     write(c, "six", 3);
     char buf[4] = {0};
     ssize_t n = read(s, buf, 3);
-    CHECK("sock-ipv6-loopback", r == 0 && s >= 0 && pl == sizeof(peer) &&
-                                    IN6_IS_ADDR_LOOPBACK(&peer.sin6_addr) && n == 3,
+    CHECK("sock-ipv6-loopback",
+          r == 0 && s >= 0 && pl == sizeof(peer) && IN6_IS_ADDR_LOOPBACK(&peer.sin6_addr) && n == 3,
           "connect %d accept %d len %u read %zd", r, s, pl, n);
     close(s);
     close(c);
@@ -474,9 +478,10 @@ static void udp(void)
     struct sockaddr_in from;
     l = sizeof(from);
     ssize_t r = recvfrom(b, buf, sizeof(buf), 0, (struct sockaddr *)&from, &l);
-    CHECK("sock-udp-sendto-recvfrom", s == 8 && r == 8 && memcmp(buf, "datagram", 8) == 0 &&
-                                          from.sin_port == aa.sin_port,
-          "sent %zd got %zd from port %d (want %d)", s, r, ntohs(from.sin_port), ntohs(aa.sin_port));
+    CHECK("sock-udp-sendto-recvfrom",
+          s == 8 && r == 8 && memcmp(buf, "datagram", 8) == 0 && from.sin_port == aa.sin_port,
+          "sent %zd got %zd from port %d (want %d)", s, r, ntohs(from.sin_port),
+          ntohs(aa.sin_port));
     sendto(a, "truncated!", 10, 0, (struct sockaddr *)&ba, sizeof(ba));
     poll(&pf, 1, 2000);
     struct iovec iov = {buf, 4};
@@ -501,8 +506,8 @@ static void names(void)
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
     int r = getaddrinfo("localhost", "80", &hints, &res);
     CHECK("sock-getaddrinfo-localhost",
-          r == 0 && res && ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr ==
-                               htonl(INADDR_LOOPBACK),
+          r == 0 && res &&
+              ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK),
           "getaddrinfo: %s", r ? gai_strerror(r) : "other address");
     if (res)
         freeaddrinfo(res);
