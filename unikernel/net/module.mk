@@ -26,9 +26,10 @@ LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c cor
 	netif/ethernet.c
 LWIP_OBJS := $(LWIP_FILES:%.c=$(UK_DIR)/lwip/obj/%.o)
 LWIP_HDRS := $(wildcard unikernel/net/include/*.h unikernel/net/include/*/*.h)
-# lwIP's headers and our shims (string.h, stdlib.h) before anything else; no host headers at all.
+# The port's headers, lwIP's, and the freestanding shims (string.h, stdlib.h, limits.h: the
+# kernel's functions); no host headers at all.
 LWIP_INC := -nostdinc -isystem $(shell $(UK_CC) -print-file-name=include) \
-	-Iunikernel/net/include -I$(LWIP_TREE)/src/include
+	-Iunikernel/net/include -Iunikernel/net/include/freestanding -I$(LWIP_TREE)/src/include
 LWIP_CFLAGS := $(UK_COMMON_CFLAGS) -mgeneral-regs-only $(LWIP_INC) -Wall -Wno-address
 
 $(LWIP_STAMP): | $(O)/jeos
@@ -49,3 +50,15 @@ UK_NET_SRCS := $(wildcard unikernel/net/*.c)
 UK_NET_OBJS := $(patsubst %,$(UK_DIR)/obj/%.o,$(UK_NET_SRCS))
 $(UK_NET_OBJS): UK_CFLAGS += $(LWIP_INC)
 $(UK_NET_OBJS): $(LWIP_HDRS) | $(LWIP_STAMP)
+
+# libFuzzer: the runtime's socket calls with lwIP and this glue built for the host, on loopback
+# (tests/fuzz/sockets_fuzz.c stands in for the kernel and the fd table).
+SOCK_FUZZ_SRCS := $(wildcard runtime/libc/net/*.c) unikernel/net/stack.c unikernel/net/netif.c \
+	unikernel/net/config.c
+out/fuzz/sockets_fuzz: tests/fuzz/sockets_fuzz.c $(SOCK_FUZZ_SRCS) $(LWIP_HDRS) $(LWIP_STAMP) \
+		$(wildcard runtime/libc/*.h runtime/libc/net/*.h unikernel/net/*.h)
+	$(quiet) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wno-unused-command-line-argument -Iunikernel -Iruntime/libc \
+		-Iruntime/libc/net -Iunikernel/net/include -I$(LWIP_TREE)/src/include -o $@ $< \
+		$(SOCK_FUZZ_SRCS) $(addprefix $(LWIP_TREE)/src/,$(LWIP_FILES))

@@ -15,15 +15,17 @@
 /* No inttypes.h, ctype.h or unistd.h in the kernel: lwIP's own definitions. */
 #define LWIP_NO_INTTYPES_H 1
 #define LWIP_NO_CTYPE_H    1
-#define LWIP_NO_UNISTD_H   1
-#define X8_F               "02x"
-#define U16_F              "u"
-#define S16_F              "d"
-#define X16_F              "x"
-#define U32_F              "u"
-#define S32_F              "d"
-#define X32_F              "x"
-#define SZT_F              "zu"
+#if !__STDC_HOSTED__ /* the kernel; the host's headers for the fuzz target */
+#define LWIP_NO_UNISTD_H 1
+#endif
+#define X8_F  "02x"
+#define U16_F "u"
+#define S16_F "d"
+#define X16_F "x"
+#define U32_F "u"
+#define S32_F "d"
+#define X32_F "x"
+#define SZT_F "zu"
 
 #define lwip_htons(x) ((u16_t)__builtin_bswap16(x))
 #define lwip_htonl(x) ((u32_t)__builtin_bswap32(x))

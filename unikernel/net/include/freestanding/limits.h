@@ -1,5 +1,5 @@
-/* unikernel/net/include/limits.h — <limits.h> for lwIP's sources, from the compiler's own macros
- * (gcc's limits.h wants a C library's beneath it). */
+/* unikernel/net/include/freestanding/limits.h — <limits.h> for lwIP's sources, from the compiler's
+ * own macros (gcc's limits.h wants a C library's beneath it). */
 #ifndef UK_NET_LIMITS_H
 #define UK_NET_LIMITS_H
 #define CHAR_BIT   __CHAR_BIT__
