@@ -8,10 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fnmatch.h>
+#include <glob.h>
+
 #include "boot/disk.h"
 #include "builder/core/alloc.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/debian/repo.h"
+#include "builder/debian/source.h"
 #include "builder/output/output.h"
 #include "images/format.h"
 #include "builder/unikernel/build.h"
@@ -174,15 +179,26 @@ static int write_files_asm(const char *cpio, const char *path, struct jeos_err *
     return rc;
 }
 
-/* Compiles src into obj; idx is the recipe's sources[] entry (for the message), or -1. */
-static int compile(const char *kit, const char *gcc_include, const struct recipe *r, long idx,
+/* What compile() needs besides the file: the kit, gcc's headers, -I folders, a prefix map. */
+struct cc_env {
+    const char *kit, *gcc_include;
+    char **incs;    /* "-I..." options, NULL-terminated (the recipe's include:, source.include) */
+    char *tree_map; /* -ffile-prefix-map for the source package's tree, or NULL */
+};
+
+/* Compiles src into obj; `what` names it in the message ("r.yaml:4:10: sources: a.c"), NULL for
+   a generated file. */
+static int compile(const struct cc_env *env, const struct recipe *r, const char *what,
                    const char *src, const char *obj, struct jeos_err *err)
 {
-    size_t n = 0,
-           cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n + 16;
+    size_t ninc = 0;
+    while (env->incs && env->incs[ninc])
+        ninc++;
+    size_t n = 0, cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n +
+                        ninc + 16;
     char **argv = xcalloc(cap, sizeof(char *));
     char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
-    char *inc = xasprintf("%s/include", kit);
+    char *inc = xasprintf("%s/include", env->kit);
     /* the temporary folder's random name stays out of the debug info: same input, same ELF */
     char *tmpdir = xstrndup(obj, (size_t)(strrchr(obj, '/') - obj));
     char *prefix_map = xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir);
@@ -190,10 +206,14 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     for (size_t i = 0; i < sizeof(app_cflags) / sizeof(app_cflags[0]); i++)
         argv[n++] = (char *)app_cflags[i];
     argv[n++] = "-isystem";
-    argv[n++] = (char *)gcc_include;
+    argv[n++] = (char *)env->gcc_include;
     argv[n++] = "-idirafter"; /* uk.h; musl's headers come first */
     argv[n++] = inc;
     argv[n++] = prefix_map;
+    if (env->tree_map)
+        argv[n++] = env->tree_map;
+    for (size_t i = 0; i < ninc; i++)
+        argv[n++] = env->incs[i];
     for (size_t i = 0; i < r->defines.n; i++)
         argv[n++] = defs[i] = xasprintf("-D%s", r->defines.v[i]);
     for (size_t i = 0; i < r->cflags.n; i++)
@@ -205,10 +225,8 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     argv[n] = NULL;
     struct jeos_err sub = {0};
     int rc = jeos_spawn(argv, NULL, &sub);
-    if (rc < 0 && idx >= 0)
-        jeos_errf(err, rc, "%s:%d:%d: sources: %s: does not compile:", r->path,
-                  r->sources.pos ? r->sources.pos[idx].line : 0,
-                  r->sources.pos ? r->sources.pos[idx].col : 0, r->sources.v[idx]);
+    if (rc < 0 && what)
+        jeos_errf(err, rc, "%s: does not compile:", what);
     else if (rc < 0)
         jeos_errf(err, rc, "%s: compiling the generated %s failed:", r->path, src);
     if (rc < 0)
@@ -342,8 +360,8 @@ static int print_size_report(const char *elf, const char *shown, struct size_par
             } else {
                 char *key = name;
                 size_t i = 0;
-                while (i < nparts &&
-                       !bsearch(&key, parts[i].names, parts[i].n, sizeof(char *), cmp_str))
+                while (i < nparts && (!parts[i].n || !bsearch(&key, parts[i].names, parts[i].n,
+                                                              sizeof(char *), cmp_str)))
                     i++;
                 if (i < nparts)
                     parts[i].bytes += sz;
@@ -374,7 +392,12 @@ struct ukb {
     char *tmp;         /* objects and generated files (TMPDIR/jeos-uk.XXXXXX) */
     char *gcc_include; /* gcc's own headers (stddef.h, stdarg.h...) */
     char **libs;       /* the recipe's libs as musl .a paths */
-    char **objs;       /* one per source */
+    char **objs;       /* one per source, then one per file of the source package */
+    size_t nobjs;
+    char *tree, *tree_version; /* source: the unpacked package and its version */
+    char **tree_srcs;          /* its files to compile (relative to tree), sorted */
+    size_t ntree;
+    struct cc_env cc;
     char *info_o, *files_o;
     bool net; /* link the network stack: the recipe has a network, or the program uses sockets */
 };
@@ -394,7 +417,94 @@ static int find_libs(struct ukb *b, struct jeos_err *err)
     return 0;
 }
 
-/* The recipe's sources, the generated app_info.c and the embedded file archive, as objects. */
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is rel (a path in the tree) matched by one of the globs? */
+static bool matches(const struct recipe_strlist *globs, const char *rel)
+{
+    for (size_t i = 0; i < globs->n; i++)
+        if (fnmatch(globs->v[i], rel, FNM_PATHNAME) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * source: the Debian source package fetched, checked and unpacked (builder/debian/source.h), and
+ * the files to compile: every sources glob expanded in the tree (each must match a file), sorted,
+ * once each, less what an exclude glob matches.
+ */
+static int source_tree(struct ukb *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    const struct recipe_srcpkg *sp = &r->source;
+    if (!sp->debian)
+        return 0;
+    struct repo_sources src = {0};
+    char *what = xasprintf("%s:%d:%d: source.debian", r->path, sp->pos.line, sp->pos.col);
+    int rc = repo_sources_for_recipe(r, &src, err);
+    if (rc == 0)
+        rc = jeos_source_get(b->ctx, &src, sp->debian, what, &b->tree, &b->tree_version, err);
+    repo_sources_free(&src);
+    free(what);
+    size_t skip = b->tree ? strlen(b->tree) + 1 : 0;
+    for (size_t i = 0; rc == 0 && i < sp->sources.n; i++) {
+        char *pat = xasprintf("%s/%s", b->tree, sp->sources.v[i]);
+        glob_t g;
+        int gr = glob(pat, 0, NULL, &g);
+        size_t found = 0;
+        for (size_t k = 0; gr == 0 && k < g.gl_pathc; k++) {
+            struct stat st;
+            const char *rel = g.gl_pathv[k] + skip;
+            if (stat(g.gl_pathv[k], &st) < 0 || !S_ISREG(st.st_mode) || matches(&sp->exclude, rel))
+                continue;
+            found++;
+            b->tree_srcs = xrealloc(b->tree_srcs, (b->ntree + 1) * sizeof(char *));
+            b->tree_srcs[b->ntree++] = xstrdup(rel);
+        }
+        if (gr == 0)
+            globfree(&g);
+        if (!found)
+            rc = jeos_errf(err, -ENOENT,
+                           "%s:%d:%d: source.sources[%zu]: \"%s\" matches no file of %s %s",
+                           r->path, sp->sources.pos ? sp->sources.pos[i].line : 0,
+                           sp->sources.pos ? sp->sources.pos[i].col : 0, i, sp->sources.v[i],
+                           sp->debian, b->tree_version);
+        free(pat);
+    }
+    if (b->ntree) { /* sorted, each once */
+        qsort(b->tree_srcs, b->ntree, sizeof(char *), cmp_cstr);
+        size_t w = 0;
+        for (size_t i = 0; i < b->ntree; i++) {
+            if (w && strcmp(b->tree_srcs[w - 1], b->tree_srcs[i]) == 0)
+                free(b->tree_srcs[i]);
+            else
+                b->tree_srcs[w++] = b->tree_srcs[i];
+        }
+        b->ntree = w;
+    }
+    return rc;
+}
+
+/* The -I options: the recipe's include: (its folder), then source.include (the tree). */
+static void include_flags(struct ukb *b)
+{
+    const struct recipe *r = b->r;
+    size_t n = r->include.n + r->source.include.n, k = 0;
+    b->cc.incs = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < r->include.n; i++)
+        b->cc.incs[k++] = xasprintf("-I%s/%s", r->dir, r->include.v[i]);
+    for (size_t i = 0; b->tree && i < r->source.include.n; i++)
+        b->cc.incs[k++] = xasprintf("-I%s/%s", b->tree, r->source.include.v[i]);
+    if (b->tree) /* the cache's path stays out of the debug info */
+        b->cc.tree_map =
+            xasprintf("-ffile-prefix-map=%s=/jeos-source/%s", b->tree, r->source.debian);
+}
+
+/* The recipe's sources, the source package's, the generated app_info.c and the embedded file
+   archive, as objects. */
 static int compile_all(struct ukb *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
@@ -406,13 +516,29 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
         b->gcc_include = xstrdup(inc.s);
     }
     sbuf_free(&inc);
-    b->objs = xcalloc(r->sources.n + 1, sizeof(char *));
-    for (size_t i = 0; i < r->sources.n && rc == 0; i++) {
-        char *src = xasprintf("%s/%s", r->dir, r->sources.v[i]);
-        b->objs[i] = xasprintf("%s/src%zu.o", b->tmp, i);
-        jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", src);
-        rc = compile(b->kit, b->gcc_include, r, (long)i, src, b->objs[i], err);
+    if (rc == 0)
+        rc = source_tree(b, err);
+    if (rc < 0)
+        return rc;
+    include_flags(b);
+    b->cc.kit = b->kit;
+    b->cc.gcc_include = b->gcc_include;
+    b->objs = xcalloc(r->sources.n + b->ntree + 1, sizeof(char *));
+    for (size_t i = 0; i < r->sources.n + b->ntree && rc == 0; i++) {
+        int own = i < r->sources.n;
+        const char *rel = own ? r->sources.v[i] : b->tree_srcs[i - r->sources.n];
+        char *src = xasprintf("%s/%s", own ? r->dir : b->tree, rel);
+        char *what =
+            own ? xasprintf("%s:%d:%d: sources: %s", r->path,
+                            r->sources.pos ? r->sources.pos[i].line : 0,
+                            r->sources.pos ? r->sources.pos[i].col : 0, rel)
+                : xasprintf("%s:%d:%d: source.sources: %s (%s %s)", r->path, r->source.pos.line,
+                            r->source.pos.col, rel, r->source.debian, b->tree_version);
+        b->objs[b->nobjs] = xasprintf("%s/src%zu.o", b->tmp, i);
+        jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", own ? src : what);
+        rc = compile(&b->cc, r, what, src, b->objs[b->nobjs++], err);
         free(src);
+        free(what);
     }
     if (rc < 0)
         return rc;
@@ -421,7 +547,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->info_o = xasprintf("%s/app_info.o", b->tmp);
     b->files_o = xasprintf("%s/files.o", b->tmp);
     if ((rc = write_app_info(r, info_c, err)) == 0)
-        rc = compile(b->kit, b->gcc_include, r, -1, info_c, b->info_o, err);
+        rc = compile(&b->cc, r, NULL, info_c, b->info_o, err);
     if (rc == 0 && (rc = uk_files_cpio(b->ctx, r, cpio, err)) == 0)
         rc = write_files_asm(cpio, files_s, err);
     if (rc == 0) {
@@ -503,7 +629,7 @@ static char **link_argv(struct ukb *b, const struct platform_out *p, const char 
     lf->lds = xasprintf("%s/kernel.ld", b->kit);
     lf->runtime = xasprintf("%s/lib/uk-runtime.o", b->kit);
     lf->net = xasprintf("%s/lib/uk-net.o", b->kit);
-    char **argv = xcalloc(r->sources.n + r->libs.n + 11, sizeof(char *));
+    char **argv = xcalloc(b->nobjs + r->libs.n + 11, sizeof(char *));
     size_t k = 0;
     argv[k++] = "sh";
     argv[k++] = lf->script;
@@ -513,7 +639,7 @@ static char **link_argv(struct ukb *b, const struct platform_out *p, const char 
     argv[k++] = lf->runtime;
     if (b->net)
         argv[k++] = lf->net;
-    for (size_t i = 0; i < r->sources.n; i++)
+    for (size_t i = 0; i < b->nobjs; i++)
         argv[k++] = b->objs[i];
     argv[k++] = b->info_o;
     argv[k++] = b->files_o;
@@ -573,8 +699,14 @@ static void ukb_free(struct ukb *b)
         jeos_remove_tree(b->tmp);
     for (size_t i = 0; b->libs && b->libs[i]; i++)
         free(b->libs[i]);
-    for (size_t i = 0; b->objs && i < b->r->sources.n; i++)
+    for (size_t i = 0; i < b->nobjs; i++)
         free(b->objs[i]);
+    for (size_t i = 0; i < b->ntree; i++)
+        free(b->tree_srcs[i]);
+    for (size_t i = 0; b->cc.incs && b->cc.incs[i]; i++)
+        free(b->cc.incs[i]);
+    free(b->cc.incs), free(b->cc.tree_map), free(b->tree_srcs), free(b->tree),
+        free(b->tree_version);
     free(b->libs), free(b->objs), free(b->tmp), free(b->gcc_include), free(b->info_o),
         free(b->files_o);
     jeos_output_abort(&b->out); /* nothing after a commit */
