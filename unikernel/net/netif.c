@@ -18,7 +18,8 @@
 #include "net/netif.h"
 #include "time/time.h"
 
-#define TXQ       128 /* frames queued per interface before a flush */
+#define TXQ       512 /* frames queued per interface (references to lwIP's pbufs) */
+#define TXBATCH   64  /* frames handed to the driver in one send (one notify) */
 #define RX_BUDGET 64  /* frames taken from a device per poll */
 
 struct nif {
@@ -39,50 +40,53 @@ static void kick(void *arg)
     ((struct nif *)arg)->kicked = 1;
 }
 
-/* Sends what is queued; frames the device cannot take now stay queued, in order. */
+/* Sends what is queued, in batches of TXBATCH (one notify each); frames the device cannot take
+   now stay queued, in order. */
 static void flush_one(struct nif *x)
 {
-    static struct netdev_seg segs[TXQ * NETDEV_SEGS]; /* not re-entered: one CPU, no interrupts */
-    static struct netdev_frame frames[TXQ];
-    unsigned n = 0;
-    for (unsigned i = 0; i < x->nq; i++) {
+    static struct netdev_seg segs[TXBATCH * NETDEV_SEGS]; /* not re-entered: one CPU */
+    static struct netdev_frame frames[TXBATCH];
+    unsigned w = 0;
+    for (unsigned i = 0; i < x->nq; i++) { /* more pieces than the device takes: one copy */
         struct pbuf *p = x->q[i];
         unsigned k = 0;
         for (struct pbuf *q = p; q; q = q->next)
             k += q->len ? 1 : 0;
-        if (k > NETDEV_SEGS) { /* more pieces than the device takes: one copy */
+        if (k > NETDEV_SEGS) {
             struct pbuf *c = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
             pbuf_free(p);
-            x->q[i] = p = c;
-            if (!p) {
+            if (!c) {
                 x->nd->stats.tx_errors++;
                 continue;
             }
+            p = c;
         }
-        struct netdev_seg *s = &segs[n * NETDEV_SEGS];
-        k = 0;
-        for (struct pbuf *q = p; q; q = q->next)
-            if (q->len)
-                s[k++] = (struct netdev_seg){q->payload, q->len};
-        frames[n++] = (struct netdev_frame){s, k, 0, 0};
+        x->q[w++] = p;
     }
-    /* drop the entries a failed copy left empty */
-    unsigned w = 0;
-    for (unsigned i = 0; i < x->nq; i++)
-        if (x->q[i])
-            x->q[w++] = x->q[i];
     x->nq = w;
-    if (!n)
-        return;
-    int taken = x->nd->ops->send(x->nd, frames, n);
-    if (taken < 0) { /* the device failed (nd->failed says why): nothing goes out any more */
-        taken = (int)n;
+    unsigned sent = 0;
+    while (sent < x->nq) {
+        unsigned n = x->nq - sent < TXBATCH ? x->nq - sent : TXBATCH;
+        for (unsigned i = 0; i < n; i++) {
+            struct netdev_seg *s = &segs[i * NETDEV_SEGS];
+            unsigned k = 0;
+            for (struct pbuf *q = x->q[sent + i]; q; q = q->next)
+                if (q->len)
+                    s[k++] = (struct netdev_seg){q->payload, q->len};
+            frames[i] = (struct netdev_frame){s, k, 0, 0};
+        }
+        int taken = x->nd->ops->send(x->nd, frames, n);
+        if (taken < 0) /* the device failed (nd->failed says why): nothing goes out any more */
+            taken = (int)n;
+        sent += (unsigned)taken;
+        if ((unsigned)taken < n)
+            break; /* the ring is full: the rest when it has room */
     }
-    for (int i = 0; i < taken; i++)
+    for (unsigned i = 0; i < sent; i++)
         pbuf_free(x->q[i]);
-    for (unsigned i = (unsigned)taken; i < x->nq; i++)
-        x->q[i - (unsigned)taken] = x->q[i];
-    x->nq -= (unsigned)taken;
+    for (unsigned i = sent; i < x->nq; i++)
+        x->q[i - sent] = x->q[i];
+    x->nq -= sent;
 }
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
