@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """tests/bench/http_first.py — seconds from now until http://127.0.0.1:PORT/PATH first answers.
 
-usage: http_first.py PORT PID [PATH]   (prints the seconds, or NaN when PID ends or 300 s pass)
+usage: http_first.py PORT PID [PATH [START]]   (prints the seconds, or NaN when PID ends or 300 s
+pass); START: the wall-clock time (date +%s.%N) to count from instead of now, e.g. when QEMU
+was started, so Python's own start-up is not left out.
 
 A new request starts every 0.1 s, each in its own thread: while the guest has no network, QEMU's
 user network accepts the host side of a forwarded connection and holds it, so one request at a
@@ -16,6 +18,8 @@ import urllib.request
 port, pid = sys.argv[1], int(sys.argv[2])
 path = sys.argv[3] if len(sys.argv) > 3 else "/"
 t0 = time.monotonic()
+if len(sys.argv) > 4:
+    t0 -= max(0.0, time.time() - float(sys.argv[4]))
 done = threading.Event()
 first = []
 
