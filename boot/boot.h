@@ -11,6 +11,7 @@
 
 struct jeos_ctx;
 struct jeos_err;
+struct jeos_fat;
 
 /* The disk being made, as a boot method sees it. */
 struct jeos_boot_work {
@@ -21,7 +22,7 @@ struct jeos_boot_work {
     bool multiboot2;                  /* the kernel is a multiboot2 ELF (a unikernel) */
     const char *tmpdir;               /* a scratch folder of the disk's own */
     int fd;                           /* the disk image file (install only) */
-    const char *esp_at;               /* mtools' "IMAGE@@OFFSET" of the ESP (install only) */
+    const struct jeos_fat *esp;       /* the ESP's FAT (install only) */
 };
 
 /*
@@ -33,7 +34,7 @@ struct jeos_boot_work {
  *   prepare:      before the partitions are sized: builds what it puts on the ESP in
  *                 w->tmpdir and adds its bytes to *esp_bytes (may be NULL)
  *   install:      once the table, the ESP's FAT and the partitions are written: installs
- *                 itself into the image (w->fd, w->esp_at)
+ *                 itself into the image (w->fd, w->esp)
  * Both return 0 or a negative errno with a message in `err`.
  */
 struct jeos_boot_ops {

@@ -16,6 +16,7 @@
 #include "boot/fat.h"
 #include "boot/grub.h"
 #include "builder/core/alloc.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/core/spawn.h"
@@ -32,8 +33,10 @@ static int file_size(const char *path, const char *what, uint64_t *size, struct 
     return 0;
 }
 
-/* Copies `src` into `fd` at `off`, skipping holes (SEEK_DATA) so the output stays sparse. */
-static int copy_into(int fd, uint64_t off, const char *src, uint64_t max, struct jeos_err *err)
+/* Copies `src` into `fd` (the disk `dst`) at `off`, skipping holes (SEEK_DATA) so the output
+   stays sparse. */
+static int copy_into(int fd, const char *dst, uint64_t off, const char *src, uint64_t max,
+                     struct jeos_err *err)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
@@ -67,7 +70,7 @@ static int copy_into(int fd, uint64_t off, const char *src, uint64_t max, struct
                                got < 0 ? strerror(errno) : "unexpected end of file");
                 goto out;
             }
-            if ((rc = jeos_pwrite_all(fd, buf, (size_t)got, off + (uint64_t)p, src, err)))
+            if ((rc = jeos_pwrite_all(fd, buf, (size_t)got, off + (uint64_t)p, dst, err)))
                 goto out;
             p += got;
         }
@@ -221,7 +224,7 @@ static int fill_esp(struct disk *d, const struct jeos_layout *l, uint32_t volid,
                     struct jeos_err *err)
 {
     const struct jeos_part *ep = &l->parts[jeos_layout_find(l, JEOS_PART_ESP)];
-    const char *at = d->bw.esp_at;
+    const struct jeos_fat *at = d->bw.esp;
     int rc = jeos_fat_format(d->of.tmp, ep->start, ep->size, volid, "JEOSBOOT", err);
     if (rc == 0)
         rc = jeos_fat_mkdir(at, "::/boot", err);
@@ -280,9 +283,10 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
         free(d.work);
         return rc;
     }
+    jeos_cleanup_add(d.work);
     d.cfgpath = xasprintf("%s/grub.cfg", d.work);
     const struct jeos_layout *l = &info->layout;
-    char *esp_at = NULL;
+    struct jeos_fat esp = {0};
     if ((rc = plan(&d, info, err)) || (rc = write_cfg(&d, info, err)) ||
         (rc = jeos_outfile_open(&d.of, out_path, 0644, err)))
         goto out;
@@ -293,17 +297,17 @@ int jeos_disk_write(const struct jeos_ctx *ctx, const struct jeos_disk_spec *spe
     }
     if ((rc = l->ops->write(l, d.of.fd, err)))
         goto out;
-    esp_at = jeos_fat_at(d.of.tmp, l->parts[jeos_layout_find(l, JEOS_PART_ESP)].start);
+    jeos_fat_open(&esp, ctx, d.of.tmp, l->parts[jeos_layout_find(l, JEOS_PART_ESP)].start);
     d.bw.fd = d.of.fd;
-    d.bw.esp_at = esp_at;
+    d.bw.esp = &esp;
     if ((rc = fill_esp(&d, l, info->esp_volid, err)))
         goto out;
     for (size_t i = 0; i < JEOS_BOOT_MAX && spec->boot[i]; i++)
         if ((rc = spec->boot[i]->install(&d.bw, err)))
             goto out;
     int root = jeos_layout_find(l, JEOS_PART_ROOT), data = jeos_layout_find(l, JEOS_PART_DATA);
-    if (root >= 0 &&
-        (rc = copy_into(d.of.fd, l->parts[root].start, spec->rootfs, l->parts[root].size, err)))
+    if (root >= 0 && (rc = copy_into(d.of.fd, d.of.tmp, l->parts[root].start, spec->rootfs,
+                                     l->parts[root].size, err)))
         goto out;
     if (data >= 0 && (rc = make_data(&d, &l->parts[data], err)))
         goto out;
@@ -312,7 +316,8 @@ out:
     if (rc && d.of.tmp)
         jeos_outfile_abort(&d.of);
     jeos_remove_tree(d.work); /* grub.cfg and what the boot methods left there */
-    free(esp_at);
+    jeos_cleanup_drop(d.work);
+    jeos_fat_close(&esp);
     free(d.mb2_path);
     free(d.cfgpath);
     free(d.work);

@@ -30,11 +30,11 @@ static int uefi_prepare(const struct jeos_boot_work *w, uint64_t *esp_bytes, str
 static int uefi_install(const struct jeos_boot_work *w, struct jeos_err *err)
 {
     char *efi = xasprintf("%s/BOOTX64.EFI", w->tmpdir);
-    int rc = jeos_fat_mkdir(w->esp_at, "::/EFI", err);
+    int rc = jeos_fat_mkdir(w->esp, "::/EFI", err);
     if (rc == 0)
-        rc = jeos_fat_mkdir(w->esp_at, "::/EFI/BOOT", err);
+        rc = jeos_fat_mkdir(w->esp, "::/EFI/BOOT", err);
     if (rc == 0)
-        rc = jeos_fat_copy(w->esp_at, efi, "::/EFI/BOOT/BOOTX64.EFI", err);
+        rc = jeos_fat_copy(w->esp, efi, "::/EFI/BOOT/BOOTX64.EFI", err);
     unlink(efi);
     free(efi);
     return rc;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "builder/core/alloc.h"
@@ -71,7 +72,16 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
         free(work);
         return rc;
     }
+    size_t first = err ? err->n : 0;
     int rc = f->convert(ctx, raw, work, base, &o, err);
+    /* A tool on a full filesystem may say something else (qemu-img: "Invalid argument",
+       libarchive: "Write error"): look before the partial outputs go and free the space. */
+    struct statvfs fs;
+    if (rc < 0 && statvfs(work, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < (1u << 20)) {
+        if (err)
+            jeos_err_truncate(err, first);
+        rc = jeos_errf(err, -ENOSPC, "%s/%s%s: no space left on device", dir, base, f->c.suffix);
+    }
     /* Into place only when every output is there. */
     for (size_t i = 0; rc == 0 && f->outputs[i]; i++) {
         char *p = xasprintf("%s/%s%s", work, base, f->outputs[i]);

@@ -321,7 +321,7 @@ static int squashfs_write(struct tree *t, const struct fs_opts *o, const char *p
     struct jeos_child child;
     struct jeos_err sub = {0};
     if ((r = jeos_child_start(cmd.argv, cmd.envp, &child, &sub)) < 0) {
-        jeos_errf(err, r, "%s: %s (install squashfs-tools)", path, sub.msgs[0]);
+        jeos_errf(err, r, "%s: %s", path, sub.msgs[0]);
         goto out;
     }
     jeos_log(ctx, JEOS_LOG_DEBUG, "squashfs: streaming %zu entries into sqfstar", t->nnodes);

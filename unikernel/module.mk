@@ -23,12 +23,15 @@ UK_LDS := unikernel/arch/x86_64/kernel.ld
 UK_LIB := $(UK_DIR)/libuk-$(UK_PLATFORM).a
 uk_lib = $(UK_DIR)/libuk-$(1).a
 
+# The checkout's own path stays out of the debug info: the same sources give the same ELF
+# wherever they were checked out (a unikernel ELF links these objects).
+UK_PREFIX_MAP := -ffile-prefix-map=$(CURDIR)=/jeos
 UK_COMMON_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
-	-ffunction-sections -fdata-sections -MMD -MP -Iunikernel
+	-ffunction-sections -fdata-sections -MMD -MP -Iunikernel $(UK_PREFIX_MAP)
 UK_CFLAGS := $(UK_COMMON_CFLAGS) $(WARN) -mgeneral-regs-only
 UK_APP_CFLAGS := $(UK_COMMON_CFLAGS)
-UK_ASFLAGS := -Iunikernel -MMD -MP
+UK_ASFLAGS := -Iunikernel -MMD -MP $(UK_PREFIX_MAP)
 
 # Drivers (drivers/): in every kernel library; the platform's device set-up pulls in what it uses.
 UK_DRIVER_SRCS := unikernel/drivers/netdev.c unikernel/drivers/pci.c \

@@ -16,6 +16,8 @@
 #include "boot/initramfs.h"
 #include "boot/modules.h"
 #include "builder/core/alloc.h"
+#include "builder/core/cache.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/core/spawn.h"
@@ -27,16 +29,19 @@
 #include "builder/appliance/rootfs.h"
 #include "images/format.h"
 #include "images/fs.h"
+#include "builder/appliance/closure.h"
 #include "builder/appliance/init_conf.h"
 
 /* Everything one build holds, freed in one place. */
 struct build {
-    const struct jeos_ctx *ctx;
+    const struct jeos_ctx *ctx; /* from the root tree on: &epoch_ctx */
+    struct jeos_ctx epoch_ctx;  /* the caller's, with the root's epoch for every writer */
     const struct recipe *r;
     const struct appliance_build_opts *opts;
-    struct jeos_output out; /* OUT/NAME and its staging folder */
-    char *work;             /* STAGE/.work: what the images are made of, removed at the end */
-    char *init;             /* the jeos-init binary */
+    const struct jeos_resolve_opts *lock_only; /* appliance_resolve: resolve, check, no images */
+    struct jeos_output out;                    /* OUT/NAME and its staging folder */
+    char *work; /* STAGE/.work: what the images are made of, removed at the end */
+    char *init; /* the jeos-init binary */
     char *rootimg, *initrd, *raw, *seed;
     uint64_t dsize, alloc; /* the disk's bytes, and those allocated */
     struct jeos_resolution res;
@@ -50,6 +55,10 @@ struct build {
     struct rootfs *rf;
     struct jeos_modlist rootmods, initmods;
     uint64_t mod_total_n, mod_total_bytes, mod_kept_bytes;
+    struct jeos_extra_req *extra; /* packages the closure check asked for (strings owned) */
+    size_t nextra;
+    int rounds; /* times the root was made again for them */
+    struct closure_result closure;
     double secs[8];    /* per stage, as stages[] lists them */
     struct sbuf sizes; /* lines for the report */
     struct timespec t0;
@@ -108,8 +117,15 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     const struct appliance_build_opts *o = b->opts;
-    b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
-    if (o->locked || (!o->update && access(b->lock, F_OK) == 0)) {
+    if (!b->lock)
+        b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
+    if (b->lock_only) { /* jeos resolve: always from the sources; its caller writes the lock */
+        struct jeos_resolve_opts ro = *b->lock_only;
+        ro.extra = b->extra, ro.nextra = b->nextra;
+        b->lock_how = "resolved";
+        return jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
+    }
+    if (o->locked || (!o->update && !b->nextra && access(b->lock, F_OK) == 0)) {
         int rc = jeos_lock_read(b->lock, &b->res, err);
         if (rc == 0)
             rc = jeos_lock_check(&b->res, b->lock, r, true, err);
@@ -127,7 +143,7 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
         jeos_err_free(err);
         jeos_log(b->ctx, JEOS_LOG_INFO, "%s no longer fits the recipe: resolving again", b->lock);
     }
-    struct jeos_resolve_opts ro = {.with_kernel = true};
+    struct jeos_resolve_opts ro = {.with_kernel = true, .extra = b->extra, .nextra = b->nextra};
     int rc = jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
     if (rc < 0)
         return rc;
@@ -174,10 +190,16 @@ static bool is_kernel_image(const struct jeos_pkgref *p)
 
 static int stage_fetch(struct build *b, struct jeos_err *err)
 {
-    int rc = split_kernel(b, err);
-    if (rc < 0)
+    int rc = 0;
+    if (b->lock_only && !b->lock_only->with_kernel) { /* --no-kernel: every package is the root's */
+        b->in_kernel = xcalloc(b->res.n + 1, sizeof(bool));
+        b->in_root = xcalloc(b->res.n + 1, sizeof(bool));
+    } else if ((rc = split_kernel(b, err)) < 0) {
         return rc;
+    }
     b->debs = xcalloc(b->res.n + 1, sizeof(char *));
+    if (b->lock_only)
+        return 0; /* the root tree reads (and fetches) what it needs; the kernel is not read */
     for (size_t i = 0; i < b->res.n; i++) {
         const struct jeos_pkgref *p = &b->res.v[i];
         /* The kernel's tools (kmod, initramfs generators) are never installed. */
@@ -185,7 +207,8 @@ static int stage_fetch(struct build *b, struct jeos_err *err)
             continue;
         rc = jeos_fetch_package(b->ctx, p, &b->debs[i], err);
         if (rc < 0) {
-            if (strcmp(b->lock_how, "written") != 0)
+            /* gone from the mirror, or other bytes there: the lock may be what is old */
+            if (strcmp(b->lock_how, "written") != 0 && (rc == -ENOENT || rc == -EBADMSG))
                 jeos_errf(err, rc,
                           "%s pins %s %s: if the mirror no longer has it, resolve again "
                           "(jeos build --update)",
@@ -199,16 +222,20 @@ static int stage_fetch(struct build *b, struct jeos_err *err)
     return 0;
 }
 
-/* Adds package i to the root (fetching it first if the kernel split skipped it). */
+/* Adds package i to the root: its bytes checked as they are read from the cache (a bad cached
+   .deb is moved aside and fetched again), then extracted into the tree. */
 static int root_add(struct build *b, size_t i, struct jeos_err *err)
 {
-    if (!b->debs[i]) {
-        int rc = jeos_fetch_package(b->ctx, &b->res.v[i], &b->debs[i], err);
-        if (rc < 0)
-            return rc;
-    }
-    b->in_root[i] = true;
-    return rootfs_add_deb(b->rf, b->debs[i], err);
+    const struct jeos_pkgref *p = &b->res.v[i];
+    char *data = NULL, *label = xasprintf("%s_%s_%s.deb", p->name, p->version, p->arch);
+    size_t len = 0;
+    int rc = jeos_load_package(b->ctx, p, &data, &len, err);
+    if (rc == 0)
+        rc = rootfs_add_deb_buffer(b->rf, label, data, len, p->sha256, err);
+    if (rc == 0)
+        b->in_root[i] = true;
+    free(data), free(label);
+    return rc;
 }
 
 /* Puts a regular file into the root tree: a copy of `data`, or a reference to host file `ref`. */
@@ -238,6 +265,38 @@ static const char **recipe_modules(const struct recipe *r)
     return v;
 }
 
+static int extract_kernel(struct build *b, const char *base, struct jeos_err *err);
+
+/* Checks the bytes of `path`, a file of the extracted kernel, against the folder's seal just
+   before the build reads it; a file that differs sends the whole folder aside and the kernel
+   is extracted again (same paths), once. */
+static int kernel_file_ok(struct build *b, const char *path, struct jeos_err *err)
+{
+    size_t kl = strlen(b->kdir);
+    if (strncmp(path, b->kdir, kl) != 0 || path[kl] != '/')
+        return 0; /* not the cache's */
+    for (int attempt = 0;; attempt++) {
+        char *why = NULL;
+        int rc = cache_tree_file(b->kdir, path + kl + 1, &why, err);
+        if (rc != -EBADMSG) {
+            free(why);
+            return rc;
+        }
+        if (attempt == 1) {
+            rc = jeos_errf(err, rc, "%s: %s (just extracted again)", b->kdir, why);
+            free(why);
+            return rc;
+        }
+        cache_quarantine(b->ctx, b->kdir, "the extracted kernel", why);
+        free(why);
+        char *base = xasprintf("%s/kernel", b->ctx->cache_dir);
+        rc = extract_kernel(b, base, err);
+        free(base);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 /* The trimmed module tree: what init could load, with a modules.dep for it. */
 static int root_modules(struct build *b, struct jeos_err *err)
 {
@@ -256,7 +315,10 @@ static int root_modules(struct build *b, struct jeos_err *err)
         char *dst = xasprintf("/usr/lib/modules/%s/%s", ver, b->rootmods.paths[i]);
         uint64_t sz = file_size(host, NULL);
         b->mod_kept_bytes += sz;
-        rc = tree_put(b, dst, NULL, 0, host, sz, err);
+        /* checked here, read by the root image and the initramfs (which takes the same set) */
+        rc = kernel_file_ok(b, host, err);
+        if (rc == 0)
+            rc = tree_put(b, dst, NULL, 0, host, sz, err);
         sbuf_printf(&dep, "%s:", b->rootmods.paths[i]);
         /* modules.dep lists every dependency, direct or not: walk back the load order. */
         const char *d = b->rootmods.deps[i];
@@ -289,7 +351,39 @@ static int root_modules(struct build *b, struct jeos_err *err)
     return rc;
 }
 
-/* The kernel package(s), extracted once into CACHE/kernel/SHA256/ with dpkg-deb. */
+/* Extracts the kernel package(s) into b->kdir: from checked .debs, into a temporary folder that
+   is sealed (cache_tree_seal) and renamed into place; a concurrent build may get there first. */
+static int extract_kernel(struct build *b, const char *base, struct jeos_err *err)
+{
+    char *tmp = xasprintf("%s/tmp.XXXXXX", base);
+    int rc = jeos_mkdir_p(base, 0755, err);
+    if (rc == 0 && !mkdtemp(tmp))
+        rc = jeos_errf(err, -errno, "%s: %s", tmp, strerror(errno));
+    else if (rc == 0)
+        jeos_cleanup_add(tmp);
+    for (size_t i = 0; i < b->res.n && rc == 0; i++) {
+        if (!b->in_kernel[i] || !is_kernel_image(&b->res.v[i]))
+            continue;
+        char *deb = NULL;
+        if ((rc = jeos_package_path(b->ctx, &b->res.v[i], &deb, err)) == 0) {
+            char *argv[] = {"dpkg-deb", "-x", deb, tmp, NULL};
+            rc = jeos_spawn(argv, NULL, err);
+        }
+        free(deb);
+    }
+    if (rc == 0)
+        rc = cache_tree_seal(tmp, err);
+    if (rc == 0 && rename(tmp, b->kdir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+        rc = jeos_errf(err, -errno, "%s: %s", b->kdir, strerror(errno));
+    jeos_remove_tree(tmp); /* failed, or another build was first */
+    jeos_cleanup_drop(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* The kernel package(s), extracted once into CACHE/kernel/SHA256/, whose every file is checked
+   against the folder's seal on each use; a folder that fails (or has no seal: an older jeos
+   made it) is moved aside and extracted again. */
 static int stage_kernel(struct build *b, struct jeos_err *err)
 {
     const struct jeos_pkgref *key = NULL;
@@ -302,32 +396,74 @@ static int stage_kernel(struct build *b, struct jeos_err *err)
     char *base = xasprintf("%s/kernel", b->ctx->cache_dir);
     b->kdir = xasprintf("%s/%s", base, key->sha256);
     int rc = 0;
-    struct stat st;
-    if (stat(b->kdir, &st) != 0) {
-        char *tmp = xasprintf("%s/tmp.XXXXXX", base);
-        rc = jeos_mkdir_p(base, 0755, err);
-        if (rc == 0 && !mkdtemp(tmp))
-            rc = jeos_errf(err, -errno, "%s: %s", tmp, strerror(errno));
-        for (size_t i = 0; i < b->res.n && rc == 0; i++) {
-            if (!b->in_kernel[i] || !is_kernel_image(&b->res.v[i]))
-                continue;
-            char *argv[] = {"dpkg-deb", "-x", b->debs[i], tmp, NULL};
-            rc = jeos_spawn(argv, NULL, err);
+    for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
+        struct stat st;
+        if (stat(b->kdir, &st) != 0 && (rc = extract_kernel(b, base, err)) < 0)
+            break;
+        char *why = NULL;
+        rc = cache_tree_check(b->kdir, &why, err);
+        if (rc == -EBADMSG && attempt == 0) {
+            cache_quarantine(b->ctx, b->kdir, key->name, why);
+            rc = 0;
+        } else if (rc == -EBADMSG) {
+            jeos_errf(err, rc, "%s: %s (just extracted)", b->kdir, why);
+        } else if (rc == 0) {
+            free(why);
+            break;
         }
-        if (rc == 0 && rename(tmp, b->kdir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
-            rc = jeos_errf(err, -errno, "%s: %s", b->kdir, strerror(errno));
-        if (access(tmp, F_OK) == 0) { /* failed, or another build was first */
-            char *argv[] = {"rm", "-rf", tmp, NULL};
-            struct jeos_err e2 = {0};
-            (void)jeos_spawn(argv, NULL, &e2);
-            jeos_err_free(&e2);
-        }
-        free(tmp);
+        free(why);
     }
     free(base);
     if (rc == 0)
         rc = jeos_kernel_find(b->kdir, &b->vmlinuz, &b->modroot, err);
+    if (rc == 0)
+        rc = kernel_file_ok(b, b->vmlinuz, err);
+    /* the module index files the resolver reads (the modules themselves: root_modules) */
+    static const char *const meta[] = {"modules.dep", "modules.builtin", "modules.order",
+                                       "modules.alias"};
+    for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]) && rc == 0; i++) {
+        char *p = xasprintf("%s/%s", b->modroot, meta[i]);
+        if (access(p, F_OK) == 0)
+            rc = kernel_file_ok(b, p, err);
+        free(p);
+    }
     return rc;
+}
+
+/* The closure check; the packages it finds missing make the build resolve again (-EAGAIN). */
+static int closure_needs(struct build *b, struct jeos_err *err)
+{
+    closure_result_free(&b->closure);
+    int rc = closure_check(b->rf->tree, b->r, &b->rf->sys.plan, &b->closure, err);
+    if (rc < 0)
+        return rc;
+    size_t before = b->nextra;
+    for (size_t i = 0; i < b->closure.nneeds; i++) {
+        const struct closure_need *n = &b->closure.needs[i];
+        if (jeos_resolution_find(&b->res, n->pkg) >= 0 &&
+            b->in_root[jeos_resolution_find(&b->res, n->pkg)])
+            continue;
+        if (b->opts->locked)
+            return jeos_errf(err, -ESTALE,
+                             "%s: %s provides the %s, but --locked builds exactly %s: run jeos "
+                             "resolve %s (or jeos build without --locked) to add it",
+                             b->r->path, n->pkg, n->why, b->lock, b->r->path);
+        bool have = false;
+        for (size_t k = 0; k < b->nextra && !have; k++)
+            have = strcmp(b->extra[k].name, n->pkg) == 0;
+        if (have)
+            return jeos_errf(err, -ENOENT, "%s: %s was added for the %s, and is still missing",
+                             b->r->path, n->pkg, n->why);
+        int p = n->parent ? jeos_resolution_find(&b->res, n->parent) : -1;
+        char *chain = p >= 0 ? jeos_resolution_chain(&b->res, (size_t)p) : NULL;
+        b->extra = xrealloc(b->extra, (b->nextra + 1) * sizeof(*b->extra));
+        b->extra[b->nextra++] = (struct jeos_extra_req){
+            xstrdup(n->pkg), chain ? xasprintf("%s (%s)", n->why, chain) : xstrdup(n->why)};
+        free(chain);
+        jeos_log(b->ctx, JEOS_LOG_INFO, "the image needs %s (the %s): resolving again", n->pkg,
+                 n->why);
+    }
+    return b->nextra > before ? -EAGAIN : 0;
 }
 
 static int stage_root(struct build *b, struct jeos_err *err)
@@ -341,6 +477,16 @@ static int stage_root(struct build *b, struct jeos_err *err)
             if (rc < 0)
                 return rc;
         }
+    /* What the closure check asked for, when the kernel's branch reached it first. */
+    for (size_t k = 0; k < b->nextra; k++) {
+        int i = jeos_resolution_find(&b->res, b->extra[k].name);
+        if (i >= 0 && !b->in_root[i]) {
+            int rc = root_add(b, (size_t)i, err);
+            if (rc < 0)
+                return rc;
+            sbuf_printf(&b->pulled, " %s", b->res.v[i].name);
+        }
+    }
     /* A package the kernel's branch reached first but the root needs too. */
     for (size_t j = 0; j < b->rf->npkgs; j++) {
         /* rootfs_add_deb may move rf->pkgs: index it afresh each time. */
@@ -357,11 +503,27 @@ static int stage_root(struct build *b, struct jeos_err *err)
     int rc = rootfs_configure(b->rf, r, err);
     if (rc < 0)
         return rc;
+    if ((rc = closure_needs(b, err)) != 0 || b->lock_only)
+        return rc;
+    for (size_t i = 0; i < b->rf->sys.warnings.n; i++)
+        jeos_log(b->ctx, JEOS_LOG_INFO, "warning: %s", b->rf->sys.warnings.v[i]);
+    if (b->closure.warnings.n)
+        jeos_log(b->ctx, JEOS_LOG_INFO,
+                 "warning: %zu file(s) need what the image lacks, and no service runs them (the "
+                 "closure check in build-report.txt)",
+                 b->closure.warnings.n);
     struct sbuf conf = {0};
-    rc = jeos_init_conf_write(r, &conf, err);
+    rc = jeos_init_conf_write(r, &b->rf->sys.plan, &conf, err);
     if (rc == 0)
         rc = tree_put(b, "/etc/jeos/init.conf", conf.s, strlen(conf.s), NULL, 0, err);
     sbuf_free(&conf);
+    /* The root's epoch (SOURCE_DATE_EPOCH, else the newest packaged file) is every later
+       writer's clock: mtools, mke2fs, qemu-img's VHD, the archives, the initramfs. Same recipe
+       and lock, same bytes, with or without SOURCE_DATE_EPOCH. */
+    b->epoch_ctx = *b->ctx;
+    b->epoch_ctx.have_epoch = true;
+    b->epoch_ctx.epoch = b->rf->epoch;
+    b->ctx = &b->epoch_ctx;
     if (rc == 0)
         rc = root_modules(b, err);
     uint64_t tree_bytes = 0;
@@ -461,6 +623,101 @@ static const struct {
 };
 #define ST_N (sizeof(stages) / sizeof(stages[0]))
 
+/* What jeos init runs, where it comes from, and what of it jeos does not do. */
+static void report_services(struct build *b, struct sbuf *o)
+{
+    static const char *const types[] = {"simple", "exec", "forking", "notify", "oneshot"};
+    const struct svc_plan *p = &b->rf->sys.plan;
+    sbuf_printf(o, "services (/etc/jeos/init.conf):\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct svc_spec *s = &p->v[i];
+        sbuf_printf(o, "  %s: %s%s%s%s, type %s, user %s, %zu pre and %zu post command(s)\n",
+                    s->name, s->unit ? s->unit : "the recipe's exec", s->unit ? " (" : "",
+                    s->unit ? s->pkg : "", s->unit ? ")" : "", types[s->type],
+                    s->user ? s->user : "root", s->npre, s->npost);
+        if (s->notes.n) {
+            sbuf_printf(o, "    not honoured:");
+            for (size_t k = 0; k < s->notes.n; k++)
+                sbuf_printf(o, " %s", s->notes.v[k]);
+            sbuf_printf(o, "\n");
+        }
+    }
+    for (size_t i = 0; i < p->nboot; i++)
+        sbuf_printf(o, "  first boot: %s (makes %s, never baked into the image)\n",
+                    p->boot[i].argv.v[0], p->boot[i].unless ? p->boot[i].unless : "-");
+    for (size_t i = 0; i < p->ndirs; i++)
+        sbuf_printf(o, "  at boot: %s %s\n", p->dirs[i].kind == 'L' ? "link" : "folder",
+                    p->dirs[i].path);
+    sbuf_printf(o, "\n");
+}
+
+static void report_closure(struct build *b, struct sbuf *o)
+{
+    sbuf_printf(o, "closure check: %zu ELF files and %zu scripts\n", b->closure.elfs,
+                b->closure.scripts);
+    for (size_t i = 0; i < b->nextra; i++)
+        sbuf_printf(o, "  added %s: %s\n", b->extra[i].name, b->extra[i].why);
+    for (size_t i = 0; i < b->res.n; i++)
+        if (b->res.v[i].parent < 0 && strncmp(b->res.v[i].why, "requested", 9) != 0) {
+            bool listed = false;
+            for (size_t k = 0; k < b->nextra && !listed; k++)
+                listed = strcmp(b->extra[k].name, b->res.v[i].name) == 0;
+            if (!listed)
+                sbuf_printf(o, "  %s (from the lock): %s\n", b->res.v[i].name, b->res.v[i].why);
+        }
+    for (size_t i = 0; i < b->closure.warnings.n; i++)
+        sbuf_printf(o, "  warning: %s\n", b->closure.warnings.v[i]);
+    sbuf_printf(o, "\n");
+}
+
+/* Is relation clause `alt` ("a | b (>= 1)") met by a package of the root (or one it provides)? */
+static bool clause_met(struct build *b, const char *clause)
+{
+    struct deb_strs names = {0};
+    deb_parse_relation_names(clause, &names);
+    bool met = false;
+    for (size_t i = 0; i < names.n && !met; i++)
+        for (size_t k = 0; k < b->rf->npkgs && !met; k++) {
+            const struct deb_info *d = &b->rf->pkgs[k];
+            met = strcmp(d->name, names.v[i]) == 0;
+            if (!met && d->provides) {
+                struct deb_strs pv = {0};
+                deb_parse_relation_names(d->provides, &pv);
+                for (size_t j = 0; j < pv.n && !met; j++)
+                    met = strcmp(pv.v[j], names.v[i]) == 0;
+                deb_strs_free(&pv);
+            }
+        }
+    deb_strs_free(&names);
+    return met;
+}
+
+/* Recommends: never installed; those left out, with who recommended them. */
+static void report_recommends(struct build *b, struct sbuf *o)
+{
+    sbuf_printf(o, "recommends left out (jeos installs no Recommends):\n");
+    size_t n = 0;
+    for (size_t k = 0; k < b->rf->npkgs; k++) {
+        const char *rec = b->rf->pkgs[k].recommends;
+        for (const char *p = rec; p && *p;) {
+            size_t len = strcspn(p, ",");
+            char *clause = xstrndup(p, len);
+            char *c = clause;
+            while (*c == ' ')
+                c++;
+            if (*c && !clause_met(b, c)) {
+                sbuf_printf(o, "  %s (recommended by %s)\n", c, b->rf->pkgs[k].name);
+                n++;
+            }
+            free(clause);
+            p += len + (p[len] == ',');
+        }
+    }
+    if (!n)
+        sbuf_printf(o, "  none\n");
+    sbuf_printf(o, "\n");
+}
+
 static void report(struct build *b, struct sbuf *o)
 {
     const struct recipe *r = b->r;
@@ -502,12 +759,43 @@ static void report(struct build *b, struct sbuf *o)
         total += b->secs[s];
     }
     sbuf_printf(o, "  %-10s %7.2f s\n\n", "total", total);
-    sbuf_printf(o, "root filesystem (trimmed files, maintainer scripts skipped):\n");
+    report_services(b, o);
+    report_closure(b, o);
+    report_recommends(b, o);
+    sbuf_printf(o, "root filesystem (trimmed files; maintainer scripts read, never run):\n");
     rootfs_report(b->rf, o);
+}
+
+/* What a round of resolve .. root made, dropped before the next one. */
+static void build_reset(struct build *b)
+{
+    for (size_t i = 0; b->debs && i < b->res.n; i++)
+        free(b->debs[i]);
+    free(b->debs);
+    b->debs = NULL;
+    free(b->in_kernel);
+    free(b->in_root);
+    b->in_kernel = b->in_root = NULL;
+    jeos_resolution_free(&b->res);
+    sbuf_free(&b->pulled);
+    sbuf_free(&b->sizes);
+    free(b->kdir), free(b->vmlinuz), free(b->modroot);
+    b->kdir = b->vmlinuz = b->modroot = NULL;
+    if (b->rf)
+        rootfs_free(b->rf);
+    b->rf = NULL;
+    jeos_modlist_free(&b->rootmods);
+    b->mod_total_n = b->mod_total_bytes = b->mod_kept_bytes = 0;
 }
 
 static void build_free(struct build *b)
 {
+    for (size_t i = 0; i < b->nextra; i++) {
+        free((char *)b->extra[i].name);
+        free((char *)b->extra[i].why);
+    }
+    free(b->extra);
+    closure_result_free(&b->closure);
     for (size_t i = 0; b->debs && i < b->res.n; i++)
         free(b->debs[i]);
     free(b->debs);
@@ -523,6 +811,16 @@ static void build_free(struct build *b)
     jeos_modlist_free(&b->rootmods);
     jeos_modlist_free(&b->initmods);
     free(b->work), free(b->init), free(b->rootimg), free(b->initrd), free(b->raw), free(b->seed);
+}
+
+/* About what the staging folder holds at the end: the root image, the raw disk and each format,
+   each about the installed size plus the kernel and the boot files. */
+static uint64_t needs(const struct build *b)
+{
+    /* packages without Installed-Size: about three times their compressed bytes */
+    uint64_t inst =
+        b->res.installed_kib ? (uint64_t)b->res.installed_kib * 1024 : 3 * b->res.deb_bytes;
+    return inst ? (b->r->image.nformats + 3) * (inst + (16u << 20)) : 0;
 }
 
 int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
@@ -553,12 +851,20 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     double total = 0;
     for (size_t s = 0; s < ST_N && rc == 0; s++) {
         double t = now_s();
+        size_t from = err->n;
         jeos_log(ctx, JEOS_LOG_INFO, "[%zu/%zu] %s", s + 1, ST_N, stages[s].name);
         rc = jeos_fault(ctx, stages[s].name, err);
         if (rc == 0)
             rc = stages[s].run(&b, err);
-        b.secs[s] = now_s() - t;
-        total += b.secs[s];
+        b.secs[s] += now_s() - t;
+        total += now_s() - t;
+        if (rc == -EAGAIN && stages[s].run == stage_root && ++b.rounds < 4) {
+            build_reset(&b); /* again from the resolution, with what the closure lacked */
+            rc = 0;
+            s = (size_t)-1;
+        } else if (rc < 0) {
+            jeos_output_failed(&b.out, stages[s].name, r->path, rc, from, needs(&b), err);
+        }
     }
     if (rc < 0)
         goto out;
@@ -571,8 +877,11 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
     free(rp);
     sbuf_free(&rep);
     char *dir = xstrdup(b.out.dir);
+    size_t from = err->n;
     if (rc == 0)
         rc = jeos_fault(ctx, "commit", err);
+    if (rc < 0)
+        jeos_output_failed(&b.out, "commit", r->path, rc, from, needs(&b), err);
     if (rc == 0 && (rc = jeos_output_commit(&b.out, err)) == 0)
         jeos_log(ctx, JEOS_LOG_INFO,
                  "built %s/%s.raw: %.1f MiB (%.1f MiB allocated) in %.1f s; %s/build-report.txt",
@@ -582,4 +891,41 @@ out:
     jeos_output_abort(&b.out); /* nothing after a commit */
     build_free(&b);
     return rc < 0 ? rc : 0;
+}
+
+int appliance_resolve(const struct jeos_ctx *ctx, const struct recipe *r,
+                      const struct jeos_resolve_opts *ro, struct jeos_resolution *out,
+                      struct jeos_err *err)
+{
+    if (r->kind != RECIPE_APPLIANCE)
+        return jeos_errf(err, -EINVAL, "%s: kind: not an appliance", r->path);
+    struct appliance_build_opts opts = {0};
+    struct build b = {.ctx = ctx, .r = r, .opts = &opts, .lock_only = ro};
+    int (*const run[])(struct build *, struct jeos_err *) = {stage_resolve, stage_fetch,
+                                                             stage_root};
+    int rc = 0;
+    for (size_t s = 0; s < sizeof(run) / sizeof(run[0]) && rc == 0; s++) {
+        if (run[s] == stage_root)
+            jeos_log(ctx, JEOS_LOG_INFO,
+                     "checking the closure: the root tree assembled in memory (%zu packages)",
+                     b.res.n);
+        rc = run[s](&b, err);
+        if (rc == -EAGAIN && run[s] == stage_root && ++b.rounds < 4) {
+            build_reset(&b);
+            rc = 0;
+            s = (size_t)-1;
+        }
+    }
+    if (rc == -EAGAIN)
+        rc = jeos_errf(err, -ELOOP,
+                       "%s: the closure check still found packages missing after %d "
+                       "rounds",
+                       r->path, b.rounds);
+    if (rc == 0) {
+        *out = b.res;
+        memset(&b.res, 0, sizeof(b.res));
+        b.res.n = 0;
+    }
+    build_free(&b);
+    return rc;
 }

@@ -63,38 +63,16 @@ void rootfs_free(struct rootfs *rf)
     free(rf);
 }
 
-static int file_sha256(const char *path, unsigned char out[32], struct jeos_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return jeos_errf(err, -errno, "%s: %s", path, strerror(errno));
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    unsigned char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
-        EVP_DigestUpdate(md, buf, (size_t)n);
-    int e = n < 0 ? -errno : 0;
-    close(fd);
-    unsigned int len = 32;
-    EVP_DigestFinal_ex(md, out, &len);
-    EVP_MD_CTX_free(md);
-    if (e)
-        return jeos_errf(err, e, "%s: %s", path, strerror(-e));
-    return 0;
-}
-
-int rootfs_add_deb(struct rootfs *rf, const char *path, struct jeos_err *err)
+/* One .deb's bytes into the tree, its sha256 (`sum`) folded into the seed. */
+static int add_deb(struct rootfs *rf, const char *label, const void *data, size_t len,
+                   const unsigned char sum[32], struct jeos_err *err)
 {
     if (rf->configured)
-        return jeos_errf(err, -EINVAL, "%s: packages must be added before rootfs_configure", path);
-    unsigned char sum[32];
-    int r = file_sha256(path, sum, err);
-    if (r < 0)
-        return r;
-    EVP_DigestUpdate(rf->seed_ctx, sum, sizeof(sum));
+        return jeos_errf(err, -EINVAL, "%s: packages must be added before rootfs_configure", label);
+    EVP_DigestUpdate(rf->seed_ctx, sum, 32);
     rf->pkgs = xrealloc(rf->pkgs, (rf->npkgs + 1) * sizeof(*rf->pkgs));
-    r = deb_extract_file(rf->tree, path, rf->pkgs, rf->npkgs, &rf->pkgs[rf->npkgs], err);
+    int r = deb_extract_buffer(rf->tree, label, data, len, rf->pkgs, rf->npkgs,
+                               &rf->pkgs[rf->npkgs], err);
     if (r < 0) {
         deb_info_free(&rf->pkgs[rf->npkgs]);
         return r;
@@ -103,6 +81,34 @@ int rootfs_add_deb(struct rootfs *rf, const char *path, struct jeos_err *err)
     jeos_log(rf->ctx, JEOS_LOG_DEBUG, "rootfs: %s %s: %zu entries, %llu bytes", d->name, d->version,
              d->entries, (unsigned long long)d->bytes);
     return 0;
+}
+
+int rootfs_add_deb(struct rootfs *rf, const char *path, struct jeos_err *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int r = jeos_read_file(path, &data, &len, err);
+    if (r < 0)
+        return r;
+    unsigned char sum[32];
+    unsigned int dl = 32;
+    EVP_Digest(data, len, sum, &dl, EVP_sha256(), NULL);
+    r = add_deb(rf, path, data, len, sum, err);
+    free(data);
+    return r;
+}
+
+int rootfs_add_deb_buffer(struct rootfs *rf, const char *label, const void *data, size_t len,
+                          const char *sha256, struct jeos_err *err)
+{
+    unsigned char sum[32];
+    for (int i = 0; i < 32; i++) {
+        unsigned v = 0;
+        if (sscanf(sha256 + 2 * i, "%2x", &v) != 1)
+            return jeos_errf(err, -EINVAL, "%s: bad sha256 \"%s\"", label, sha256);
+        sum[i] = (unsigned char)v;
+    }
+    return add_deb(rf, label, data, len, sum, err);
 }
 
 int rootfs_configure(struct rootfs *rf, const struct recipe *r, struct jeos_err *err)

@@ -61,6 +61,11 @@ void rootfs_free(struct rootfs *rf);
  */
 int rootfs_add_deb(struct rootfs *rf, const char *path, struct jeos_err *err);
 
+/* The same from a .deb's bytes already read and checked against `sha256` (hex), which goes into
+   the seed; `label` names it in messages (the build passes what the cache verified). */
+int rootfs_add_deb_buffer(struct rootfs *rf, const char *label, const void *data, size_t len,
+                          const char *sha256, struct jeos_err *err);
+
 /*
  * Trims (r->exclude on top of the defaults unless exclude_defaults is false;
  * r->locales kept), applies system configuration (sysconf_apply), sets the

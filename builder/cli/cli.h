@@ -35,6 +35,10 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_run_usage[];
 int cmd_source(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_source_usage[];
+int cmd_clean(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_clean_usage[];
+int cmd_cache(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_cache_usage[];
 
 /* True when argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);

@@ -7,6 +7,7 @@
 
 #include "builder/appliance/build.h"
 #include "builder/cli/cli.h"
+#include "builder/core/cleanup.h"
 #include "builder/recipe/recipe.h"
 #include "builder/unikernel/build.h"
 
@@ -71,6 +72,7 @@ int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
     struct recipe *r = NULL;
     if (recipe_load_file(argv[optind], &r, err) < 0)
         return JEOS_EXIT_FAIL;
+    jeos_cleanup_start(); /* a stopped build leaves no staging folder, no tool running */
     int rc;
     if (r->kind != RECIPE_UNIKERNEL) {
         ao.out_dir = out_dir;

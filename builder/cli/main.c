@@ -22,6 +22,9 @@ static const struct jeos_command commands[] = {
     {"build", "build a recipe's images (unikernels: ELF and GRUB disk)", cmd_build_usage,
      cmd_build},
     {"run", "boot a disk image under QEMU, serial on the terminal", cmd_run_usage, cmd_run},
+    {"clean", "remove output folders and what killed builds left", cmd_clean_usage, cmd_clean},
+    {"cache", "what the package cache holds; prune it (least recently used first)", cmd_cache_usage,
+     cmd_cache},
     {"source", "fetch, check and unpack a Debian source package into the cache", cmd_source_usage,
      cmd_source},
 };

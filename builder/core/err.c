@@ -75,3 +75,9 @@ void jeos_err_move(struct jeos_err *dst, struct jeos_err *src)
     free(src->msgs);
     memset(src, 0, sizeof(*src));
 }
+
+void jeos_err_truncate(struct jeos_err *e, size_t from)
+{
+    while (e->n > from)
+        free(e->msgs[--e->n]);
+}

@@ -41,4 +41,7 @@ void jeos_err_print(const struct jeos_err *e, FILE *f, const char *prefix);
 /* Moves every message of `src` to the end of `dst`; `src` is left empty. */
 void jeos_err_move(struct jeos_err *dst, struct jeos_err *src);
 
+/* Drops the messages from index `from` on (to say it once, differently). */
+void jeos_err_truncate(struct jeos_err *e, size_t from);
+
 #endif

@@ -1,4 +1,4 @@
-/* spawn.h — running external tools: an argument vector through posix_spawn (never a shell), their
+/* spawn.h — running external tools: an argument vector, never a shell; tools die with jeos; their
  * failures reported in their own words. */
 #ifndef JEOS_SPAWN_H
 #define JEOS_SPAWN_H
@@ -17,6 +17,17 @@ struct sbuf;
  * negative errno.
  */
 int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err);
+
+/* Where a tool runs and what it sees besides our environment. */
+struct jeos_tool_env {
+    const char *dir;   /* its working folder; NULL: ours */
+    char *const *vars; /* NAME=VALUE entries set for it (replacing ours of the same name),
+                          NULL-terminated; NULL: none */
+};
+
+/* jeos_spawn in the folder and with the variables of `t` (which may be NULL). */
+int jeos_spawn_env(const struct jeos_tool_env *t, char *const argv[], struct sbuf *out,
+                   struct jeos_err *err);
 
 /*
  * A tool that runs while the caller feeds its stdin (a stream written from memory, as the

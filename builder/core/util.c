@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "builder/core/alloc.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/err.h"
 
 int jeos_read_file(const char *path, char **data, size_t *len, struct jeos_err *err)
@@ -78,6 +79,7 @@ int jeos_outfile_open(struct jeos_outfile *o, const char *path, int mode, struct
         o->done = true;
         return rc;
     }
+    jeos_cleanup_add(o->tmp);
     if (fchmod(o->fd, (mode_t)(mode ? mode : 0644)) < 0) {
         int rc = jeos_errf(err, -errno, "%s: chmod: %s", o->tmp, strerror(errno));
         jeos_outfile_abort(o);
@@ -105,6 +107,7 @@ int jeos_outfile_commit(struct jeos_outfile *o, struct jeos_err *err)
         rc = jeos_errf(err, -errno, "%s: rename into place: %s", o->path, strerror(errno));
         goto fail;
     }
+    jeos_cleanup_drop(o->tmp);
     o->done = true;
     free(o->tmp);
     free(o->path);
@@ -121,8 +124,10 @@ void jeos_outfile_abort(struct jeos_outfile *o)
         return;
     if (o->fd >= 0)
         close(o->fd);
-    if (o->tmp)
+    if (o->tmp) {
         unlink(o->tmp);
+        jeos_cleanup_drop(o->tmp);
+    }
     free(o->tmp);
     free(o->path);
     o->tmp = o->path = NULL;
@@ -174,6 +179,8 @@ int jeos_mkdir_p(const char *path, int mode, struct jeos_err *err)
 
 int jeos_remove_tree(const char *path)
 {
+    /* what is already gone counts as removed: another thread or process may be removing the
+       same folder (a stopped build's cleanup and its own commit) */
     struct stat st;
     if (lstat(path, &st) != 0)
         return errno == ENOENT ? 0 : -errno;
@@ -181,7 +188,7 @@ int jeos_remove_tree(const char *path)
     if (S_ISDIR(st.st_mode)) {
         DIR *d = opendir(path);
         if (!d)
-            return -errno;
+            return errno == ENOENT ? 0 : -errno;
         struct dirent *e;
         while ((e = readdir(d))) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -193,9 +200,9 @@ int jeos_remove_tree(const char *path)
             free(p);
         }
         closedir(d);
-        if (rmdir(path) != 0 && !rc)
+        if (rmdir(path) != 0 && errno != ENOENT && !rc)
             rc = -errno;
-    } else if (unlink(path) != 0 && !rc) {
+    } else if (unlink(path) != 0 && errno != ENOENT && !rc) {
         rc = -errno;
     }
     return rc;

@@ -52,6 +52,9 @@ void deb_info_free(struct deb_info *d)
     deb_strs_free(&d->scripts);
     deb_strs_free(&d->depends);
     free(d->postinst);
+    free(d->preinst);
+    free(d->recommends);
+    free(d->provides);
     free(d->data_member);
     memset(d, 0, sizeof(*d));
 }
@@ -230,7 +233,7 @@ static int read_control(const char *label, const char *member, const void *buf, 
             n += 2;
         if (archive_entry_filetype(e) != AE_IFREG)
             continue;
-        if (strcmp(n, "control") == 0 || strcmp(n, "postinst") == 0) {
+        if (strcmp(n, "control") == 0 || strcmp(n, "postinst") == 0 || strcmp(n, "preinst") == 0) {
             unsigned char *data;
             size_t dlen;
             if (read_all(a, &data, &dlen, 16u << 20) < 0) {
@@ -243,6 +246,9 @@ static int read_control(const char *label, const char *member, const void *buf, 
             if (strcmp(n, "control") == 0) {
                 free(control);
                 control = (char *)data;
+            } else if (strcmp(n, "preinst") == 0) {
+                free(info->preinst);
+                info->preinst = (char *)data;
             } else {
                 free(info->postinst);
                 info->postinst = (char *)data;
@@ -269,6 +275,8 @@ static int read_control(const char *label, const char *member, const void *buf, 
     }
     if (!info->version)
         info->version = xstrdup("");
+    info->recommends = control_field(control, "Recommends");
+    info->provides = control_field(control, "Provides");
     char *rep = control_field(control, "Replaces");
     if (rep)
         deb_parse_relations(rep, &info->replaces, &info->replaces_ver);
@@ -611,7 +619,8 @@ int deb_extract_buffer(struct tree *t, const char *label, const void *buf, size_
     int rc;
     if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
         memset(info, 0, sizeof(*info));
-        rc = jeos_errf(err, -EINVAL, "%s: not an ar archive", label);
+        rc = jeos_errf(err, -EINVAL, "%s: %s", label,
+                       archive_error_string(a) ? archive_error_string(a) : "not an ar archive");
     } else {
         rc = extract(&c, t, a, label, info, err);
     }

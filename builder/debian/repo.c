@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -156,47 +155,10 @@ static int verify(const char *keyring, const char *sig, const char *data, struct
 }
 
 /*
- * CACHE/dists/.../Release.verified: "Keyring: PATH\n" then the Release text that
- * gpgv verified against that keyring when it was fetched. The cache is trusted
- * as much as the index objects it holds; a different keyring means verifying again.
- */
-static int write_verified(const char *path, const char *keyring, const char *text, size_t len,
-                          struct jeos_err *err)
-{
-    struct sbuf b = {0};
-    sbuf_printf(&b, "Keyring: %s\n", keyring);
-    sbuf_add(&b, text, len);
-    int rc = jeos_write_file_atomic(path, b.s, b.len, 0644, err);
-    sbuf_free(&b);
-    return rc;
-}
-
-static int read_verified(const char *path, const char *keyring, char **text, size_t *len)
-{
-    char *raw;
-    size_t rlen;
-    struct jeos_err quiet = {0};
-    int rc = jeos_read_file(path, &raw, &rlen, &quiet);
-    jeos_err_free(&quiet);
-    if (rc < 0)
-        return rc;
-    size_t kl = strlen(keyring);
-    if (rlen < 10 + kl || memcmp(raw, "Keyring: ", 9) != 0 || memcmp(raw + 9, keyring, kl) != 0 ||
-        raw[9 + kl] != '\n') {
-        free(raw);
-        return -ENOENT;
-    }
-    size_t skip = 10 + kl;
-    memmove(raw, raw + skip, rlen - skip + 1);
-    *text = raw;
-    *len = rlen - skip;
-    return 0;
-}
-
-/*
  * Gets the verified Release text of one suite into *text (caller frees). Online,
  * InRelease (else Release + Release.gpg) is downloaded into CACHE/dists/...;
- * offline, the copy there is used. Either way the signature is checked.
+ * offline, the copy there is used. Either way the signature is checked, on every use: a
+ * cached copy is trusted no more than a downloaded one.
  */
 static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
                        char **text, size_t *len, struct jeos_err *err)
@@ -205,7 +167,6 @@ static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src
     char *dir = xasprintf("%s/dists/%s/%s", ctx->cache_dir, key, suite);
     char *inrel = xasprintf("%s/InRelease", dir), *rel = xasprintf("%s/Release", dir);
     char *relgpg = xasprintf("%s/Release.gpg", dir);
-    char *verified = xasprintf("%s/Release.verified", dir);
     char *u_in = xasprintf("%s/dists/%s/InRelease", src->uri, suite);
     char *u_rel = xasprintf("%s/dists/%s/Release", src->uri, suite);
     char *u_gpg = xasprintf("%s/dists/%s/Release.gpg", src->uri, suite);
@@ -240,9 +201,6 @@ static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src
         }
         jeos_err_free(&e);
     } else {
-        /* The text this keyring verified when it was fetched: no gpgv on a warm run. */
-        if (!ctx->allow_unauthenticated && read_verified(verified, src->keyring, text, len) == 0)
-            goto done;
         have_in = stat(inrel, &st) == 0;
         if (!have_in && stat(rel, &st) != 0) {
             rc = jeos_errf(err, -ENOENT, "%s: not in the cache and --offline is set", u_in);
@@ -288,15 +246,12 @@ static int get_release(const struct jeos_ctx *ctx, const struct repo_source *src
             goto done;
         rc = jeos_read_file(rel, text, len, err);
     }
-    if (rc == 0 && !ctx->offline)
-        rc = write_verified(verified, src->keyring, *text, *len, err);
 done:
     /* What failed its check does not stay in the cache looking verified. */
     if (rc < 0 && !ctx->offline) {
         unlink(inrel);
         unlink(rel);
         unlink(relgpg);
-        unlink(verified);
     }
     sbuf_free(&out);
     free(key);
@@ -304,7 +259,6 @@ done:
     free(inrel);
     free(rel);
     free(relgpg);
-    free(verified);
     free(u_in);
     free(u_rel);
     free(u_gpg);
@@ -313,54 +267,8 @@ done:
 
 /* ---- Packages indexes ---- */
 
-/*
- * Reads a cached index straight into one buffer of the file's size (plus a
- * NUL): the warm path's largest cost, so no chunking and no regrowing.
- * Returns -ENOENT quietly when the file is not there.
- */
-static int read_index(const char *path, char **data, size_t *len, struct jeos_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT
-                   ? -ENOENT
-                   : jeos_errf(err, -errno, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return jeos_errf(err, -EINVAL, "%s: not a regular file", path);
-    }
-    size_t size = (size_t)st.st_size, got = 0;
-    /* Huge pages where the kernel allows them: a 50 MB index then costs a few
-     * dozen page faults instead of twelve thousand. */
-    size_t huge = (size_t)2 << 20, cap = (size + 1 + huge - 1) / huge * huge;
-    char *buf = aligned_alloc(huge, cap);
-    if (!buf)
-        buf = xmalloc(size + 1);
-    else
-        madvise(buf, cap, MADV_HUGEPAGE);
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            int rc = jeos_errf(err, r < 0 ? -errno : -EIO, "%s: read: %s", path,
-                               r < 0 ? strerror(errno) : "file shrank while reading");
-            free(buf);
-            close(fd);
-            return rc;
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[size] = '\0';
-    *data = buf;
-    *len = size;
-    return 0;
-}
-
-/* Decompresses (xz, gz, or nothing) a file with libarchive into a NUL-terminated buffer. */
-static int decompress(const char *path, const char *what, char **data, size_t *len,
+/* Decompresses (xz, gz, or nothing) `in` with libarchive into a NUL-terminated buffer. */
+static int decompress(const char *in, size_t inlen, const char *what, char **data, size_t *len,
                       struct jeos_err *err)
 {
     struct archive *a = archive_read_new();
@@ -368,7 +276,7 @@ static int decompress(const char *path, const char *what, char **data, size_t *l
     archive_read_support_format_raw(a);
     struct archive_entry *e;
     int rc = 0;
-    if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
+    if (archive_read_open_memory(a, in, inlen) != ARCHIVE_OK ||
         archive_read_next_header(a, &e) != ARCHIVE_OK) {
         rc = jeos_errf(err, -EINVAL, "%s: cannot decompress: %s", what, archive_error_string(a));
         archive_read_free(a);
@@ -406,13 +314,15 @@ int repo_index_load(const struct jeos_ctx *ctx, const struct repo_source *src, c
 {
     const struct repo_release_entry *plain = repo_release_find(rel, base);
     int rc = 0;
-    char *data = NULL, *cpath = NULL, *uri = NULL, *ppath = NULL;
-    size_t len = 0;
+    char *data = NULL, *packed = NULL, *uri = NULL;
+    size_t len = 0, plen = 0;
 
-    /* Warm path: the decompressed index is in the cache under the hash Release gives it. */
+    /* Warm path: the decompressed index is in the cache under the hash Release gives it, and
+       its bytes are checked as they are read (a bad one is moved aside and made again below). */
     if (plain) {
-        ppath = cache_object_path(ctx, plain->sha256);
-        rc = read_index(ppath, &data, &len, err);
+        char *what = xasprintf("%s/dists/%s/%s", src->uri, suite, plain->path);
+        rc = cache_load(ctx, plain->sha256, plain->size, what, NULL, NULL, &data, &len, err);
+        free(what);
         if (rc == 0)
             goto out;
         if (rc != -ENOENT)
@@ -433,9 +343,9 @@ int repo_index_load(const struct jeos_ctx *ctx, const struct repo_source *src, c
     }
     uri = xasprintf("%s/dists/%s/%s", src->uri, suite, ent->path);
     jeos_log(ctx, JEOS_LOG_INFO, "fetching %s", uri);
-    if ((rc = repo_fetch_to_cache(ctx, uri, ent->sha256, ent->size, uri, &cpath, err)) < 0)
+    if ((rc = repo_load_cached(ctx, uri, ent->sha256, ent->size, uri, &packed, &plen, err)) < 0)
         goto out;
-    if ((rc = decompress(cpath, uri, &data, &len, err)) < 0)
+    if ((rc = decompress(packed, plen, uri, &data, &len, err)) < 0)
         goto out;
     if (plain) {
         char hex[65];
@@ -459,9 +369,8 @@ out:
     } else {
         free(data);
     }
-    free(cpath);
+    free(packed);
     free(uri);
-    free(ppath);
     return rc;
 }
 
@@ -519,25 +428,6 @@ static int release_check(const struct repo_release *rel, const char *suite, cons
     return 0;
 }
 
-int repo_release_load(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
-                      struct repo_release *rel, struct jeos_err *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int rc = get_release(ctx, src, suite, &text, &len, err);
-    if (rc == 0) {
-        char *what = xasprintf("%s/dists/%s/Release", src->uri, suite);
-        rc = repo_release_parse(text, len, what, rel, err);
-        if (rc == 0)
-            rc = release_check(rel, suite, what, err);
-        if (rc < 0 && !ctx->offline)
-            forget_release(ctx, src, suite);
-        free(what);
-    }
-    free(text);
-    return rc;
-}
-
 /* Suite and component names end up in URLs and cache paths: keep them plain. */
 static bool plain_name(const char *s)
 {
@@ -572,6 +462,25 @@ int repo_sources_check(const struct repo_sources *s, struct jeos_err *err)
                              src->where, src->uri);
     }
     return 0;
+}
+
+int repo_release_load(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                      struct repo_release *rel, struct jeos_err *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = get_release(ctx, src, suite, &text, &len, err);
+    if (rc == 0) {
+        char *what = xasprintf("%s/dists/%s/Release", src->uri, suite);
+        rc = repo_release_parse(text, len, what, rel, err);
+        if (rc == 0)
+            rc = release_check(rel, suite, what, err);
+        if (rc < 0 && !ctx->offline)
+            forget_release(ctx, src, suite);
+        free(what);
+    }
+    free(text);
+    return rc;
 }
 
 int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,

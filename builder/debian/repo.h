@@ -150,4 +150,14 @@ int repo_index_load(const struct jeos_ctx *ctx, const struct repo_source *src, c
 int repo_fetch_to_cache(const struct jeos_ctx *ctx, const char *uri, const char *sha256,
                         uint64_t size, const char *what, char **path, struct jeos_err *err);
 
+/*
+ * What a use of a cached download goes through: the bytes, read from the cache and checked as
+ * they are read (cache_load: a mismatch is moved aside and `uri` fetched again), into *data
+ * (caller frees); or, for a tool that reads a path, the checked path (cache_verified_path).
+ */
+int repo_load_cached(const struct jeos_ctx *ctx, const char *uri, const char *sha256, uint64_t size,
+                     const char *what, char **data, size_t *len, struct jeos_err *err);
+int repo_verified_path(const struct jeos_ctx *ctx, const char *uri, const char *sha256,
+                       uint64_t size, const char *what, char **path, struct jeos_err *err);
+
 #endif

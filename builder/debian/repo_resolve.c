@@ -74,7 +74,8 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
     struct repo_sources src = {0};
     struct pkg_universe u;
     struct solver_result sr = {0};
-    size_t nreq = r->packages.n + (opts->with_kernel && r->kernel && *r->kernel ? 1 : 0);
+    size_t nrecipe = r->packages.n + (opts->with_kernel && r->kernel && *r->kernel ? 1 : 0);
+    size_t nreq = nrecipe + opts->nextra;
     struct solver_request *req = xcalloc(nreq ? nreq : 1, sizeof(*req));
     struct req_src *rs = xcalloc(nreq ? nreq : 1, sizeof(*rs));
     char **copies = xcalloc(nreq ? nreq : 1, sizeof(*copies));
@@ -96,9 +97,13 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
             rc = jeos_errf(err, -EINVAL, "%s:%d:%d: packages: \"%s\": %s", r->path, rs[i].pos.line,
                            rs[i].pos.col, r->packages.v[i], vp);
     }
-    if (nreq > r->packages.n) {
-        req[nreq - 1].name = r->kernel;
-        rs[nreq - 1].field = "kernel";
+    if (nrecipe > r->packages.n) {
+        req[nrecipe - 1].name = r->kernel;
+        rs[nrecipe - 1].field = "kernel";
+    }
+    for (size_t i = 0; i < opts->nextra; i++) {
+        req[nrecipe + i].name = opts->extra[i].name;
+        rs[nrecipe + i].field = "packages";
     }
     if (rc < 0)
         goto out;
@@ -160,7 +165,9 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
         o->uri = xstrdup(u.origins[p->origin].base_uri);
         o->origin = xstrdup(u.origins[p->origin].label);
         o->parent = it->parent;
-        if (it->parent < 0) {
+        if (it->parent < 0 && it->request >= nrecipe) {
+            o->why = xstrdup(opts->extra[it->request - nrecipe].why);
+        } else if (it->parent < 0) {
             const struct req_src *q = &rs[it->request];
             o->why = q->pos.line
                          ? xasprintf("requested (%s:%d:%d)", r->path, q->pos.line, q->pos.col)
@@ -183,17 +190,44 @@ out:
     return rc;
 }
 
+/* The package's URL, once its Filename is checked (NULL with a message when it is unsafe). */
+static char *package_uri(const struct jeos_pkgref *p, struct jeos_err *err)
+{
+    if (!*p->filename || !*p->sha256) {
+        jeos_errf(err, -EINVAL, "%s %s: the index gives no Filename or SHA256", p->name,
+                  p->version);
+        return NULL;
+    }
+    if (strstr(p->filename, "..") || p->filename[0] == '/') {
+        jeos_errf(err, -EINVAL, "%s %s: unsafe Filename \"%s\"", p->name, p->version, p->filename);
+        return NULL;
+    }
+    return xasprintf("%s/%s", p->uri, p->filename);
+}
+
 int jeos_fetch_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
                        struct jeos_err *err)
 {
-    if (!*p->filename || !*p->sha256)
-        return jeos_errf(err, -EINVAL, "%s %s: the index gives no Filename or SHA256", p->name,
-                         p->version);
-    if (strstr(p->filename, "..") || p->filename[0] == '/')
-        return jeos_errf(err, -EINVAL, "%s %s: unsafe Filename \"%s\"", p->name, p->version,
-                         p->filename);
-    char *uri = xasprintf("%s/%s", p->uri, p->filename);
-    int rc = repo_fetch_to_cache(ctx, uri, p->sha256, p->size, uri, path, err);
+    char *uri = package_uri(p, err);
+    int rc = uri ? repo_fetch_to_cache(ctx, uri, p->sha256, p->size, uri, path, err) : -EINVAL;
+    free(uri);
+    return rc;
+}
+
+int jeos_load_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **data,
+                      size_t *len, struct jeos_err *err)
+{
+    char *uri = package_uri(p, err);
+    int rc = uri ? repo_load_cached(ctx, uri, p->sha256, p->size, uri, data, len, err) : -EINVAL;
+    free(uri);
+    return rc;
+}
+
+int jeos_package_path(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
+                      struct jeos_err *err)
+{
+    char *uri = package_uri(p, err);
+    int rc = uri ? repo_verified_path(ctx, uri, p->sha256, p->size, uri, path, err) : -EINVAL;
     free(uri);
     return rc;
 }

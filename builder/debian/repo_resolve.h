@@ -44,9 +44,19 @@ struct jeos_resolution {
     uint64_t deb_bytes;
 };
 
+/* A package the build found the image needs beyond the recipe (an interpreter's provider): a
+   request of its own (Parent: -), its Why: saying what needs it and the chain to that. */
+struct jeos_extra_req {
+    const char *name; /* "dash" */
+    const char *why;  /* "interpreter /bin/sh of /etc/init.d/nginx (nginx-light → nginx →
+                         nginx-common)" */
+};
+
 struct jeos_resolve_opts {
-    bool with_kernel;    /* resolve recipe->kernel too (the build wants it) */
-    const char *keyring; /* overrides every source's keyring when not NULL */
+    bool with_kernel;                   /* resolve recipe->kernel too (the build wants it) */
+    const char *keyring;                /* overrides every source's keyring when not NULL */
+    const struct jeos_extra_req *extra; /* requested after the recipe's (and the kernel) */
+    size_t nextra;
 };
 
 /*
@@ -74,6 +84,17 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
  */
 int jeos_fetch_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
                        struct jeos_err *err);
+
+/*
+ * A use of a package: jeos_load_package gives its bytes (*data, caller frees), checked against
+ * its sha256 while they are read from the cache; jeos_package_path the path, checked, for a
+ * tool that reads it (dpkg-deb). Either way a cached .deb that does not match is moved aside,
+ * fetched again (an error with ctx->offline), and the line saying so names it.
+ */
+int jeos_load_package(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **data,
+                      size_t *len, struct jeos_err *err);
+int jeos_package_path(const struct jeos_ctx *ctx, const struct jeos_pkgref *p, char **path,
+                      struct jeos_err *err);
 
 /* The chain "nginx-light → libssl3" of package i (caller frees). */
 char *jeos_resolution_chain(const struct jeos_resolution *res, size_t i);

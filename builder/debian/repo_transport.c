@@ -51,8 +51,9 @@ struct http_sink {
 static size_t http_write(char *data, size_t size, size_t nmemb, void *arg)
 {
     struct http_sink *s = arg;
-    if (jeos_write_all(s->fd, data, size * nmemb) < 0) {
-        s->rc = -EIO;
+    int rc = jeos_write_all(s->fd, data, size * nmemb);
+    if (rc < 0) {
+        s->rc = rc;
         return 0;
     }
     return size * nmemb;
@@ -94,8 +95,10 @@ static int http_get(const char *uri, int fd, struct jeos_err *err)
     long status = 0;
     int sink_rc = 0;
     CURLcode cr = CURLE_OK;
-    /* Transient failures (network errors, 5xx) are retried twice, from the start. */
-    for (int attempt = 0; attempt < 3; attempt++) {
+    /* Transient failures (network errors, a connection closed early, 5xx) are retried twice,
+       from the start. */
+    int attempt;
+    for (attempt = 0; attempt < 3; attempt++) {
         if (attempt) {
             sleep((unsigned)attempt);
             if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
@@ -104,7 +107,8 @@ static int http_get(const char *uri, int fd, struct jeos_err *err)
         }
         cr = http_once(uri, fd, &status, errbuf, &sink_rc);
         if (sink_rc < 0)
-            return jeos_errf(err, sink_rc, "%s: cannot write what was downloaded", uri);
+            return jeos_errf(err, sink_rc, "%s: cannot write what was downloaded: %s", uri,
+                             strerror(-sink_rc));
         bool transient = (cr != CURLE_OK && cr != CURLE_OUT_OF_MEMORY &&
                           cr != CURLE_UNSUPPORTED_PROTOCOL && cr != CURLE_URL_MALFORMAT) ||
                          (cr == CURLE_OK && status >= 500);
@@ -112,7 +116,8 @@ static int http_get(const char *uri, int fd, struct jeos_err *err)
             break;
     }
     if (cr != CURLE_OK)
-        return jeos_errf(err, -EIO, "%s: %s", uri, errbuf[0] ? errbuf : curl_easy_strerror(cr));
+        return jeos_errf(err, -EIO, "%s: %s%s", uri, errbuf[0] ? errbuf : curl_easy_strerror(cr),
+                         attempt == 3 ? " (tried 3 times)" : "");
     if (status == 404 || status == 410)
         return jeos_errf(err, -ENOENT, "%s: not found (HTTP %ld)", uri, status);
     if (status >= 400)
@@ -158,4 +163,18 @@ int repo_fetch_to_cache(const struct jeos_ctx *ctx, const char *uri, const char 
 {
     struct fetch_arg a = {uri};
     return cache_store(ctx, sha256, size, what, fill_from_uri, &a, path, err);
+}
+
+int repo_load_cached(const struct jeos_ctx *ctx, const char *uri, const char *sha256, uint64_t size,
+                     const char *what, char **data, size_t *len, struct jeos_err *err)
+{
+    struct fetch_arg a = {uri};
+    return cache_load(ctx, sha256, size, what, fill_from_uri, &a, data, len, err);
+}
+
+int repo_verified_path(const struct jeos_ctx *ctx, const char *uri, const char *sha256,
+                       uint64_t size, const char *what, char **path, struct jeos_err *err)
+{
+    struct fetch_arg a = {uri};
+    return cache_verified_path(ctx, sha256, size, what, fill_from_uri, &a, path, err);
 }

@@ -264,14 +264,15 @@ int jeos_source_find(const struct jeos_ctx *ctx, const struct repo_sources *s, c
     return rc;
 }
 
-/* Fetches file i of p into the cache, checked; *path gets its cache path. */
+/* Fetches file i of p into the cache (or takes it from there), its bytes checked on this use;
+ *path gets its cache path. */
 static int fetch_file(const struct jeos_ctx *ctx, const struct jeos_srcpkg *p, size_t i,
                       char **path, struct jeos_err *err)
 {
     const struct jeos_srcfile *f = &p->files[i];
     char *uri = xasprintf("%s/%s/%s", p->uri, p->directory, f->name);
     jeos_log(ctx, JEOS_LOG_DEBUG, "fetching %s", uri);
-    int rc = repo_fetch_to_cache(ctx, uri, f->sha256, f->size, uri, path, err);
+    int rc = repo_verified_path(ctx, uri, f->sha256, f->size, uri, path, err);
     free(uri);
     return rc;
 }
@@ -373,6 +374,8 @@ static int extract(const struct jeos_srcpkg *p, char **cached, const char *work,
         jeos_errf(err, rc, "%s %s: cannot unpack:", p->name, p->version);
         jeos_err_move(err, &sub);
     }
+    if (rc == 0) /* sealed: every use checks the tree against what was unpacked */
+        rc = cache_tree_seal(tree, err);
     jeos_err_free(&sub);
     free(dsc);
     free(tree);
@@ -391,8 +394,17 @@ int jeos_source_unpack(const struct jeos_ctx *ctx, const struct jeos_srcpkg *p, 
     char *work = NULL;
     int lockfd = -1, rc = 0;
 
-    if (is_dir(final))
-        goto done;
+    if (is_dir(final)) {
+        char *why = NULL;
+        rc = cache_tree_check(final, &why, err);
+        if (rc != -EBADMSG) /* whole, or another error */
+            goto done;
+        char *what = xasprintf("source package %s %s", p->name, p->version);
+        cache_quarantine(ctx, final, what, why); /* and unpacked again below */
+        free(what);
+        free(why);
+        rc = 0;
+    }
     jeos_log(ctx, JEOS_LOG_INFO, "source package %s %s (%s)", p->name, p->version, p->origin);
     if ((rc = fetch_file(ctx, p, p->dsc, &cached[p->dsc], err)) < 0 ||
         (rc = check_dsc(p, cached[p->dsc], err)) < 0)

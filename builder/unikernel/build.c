@@ -13,6 +13,7 @@
 
 #include "boot/disk.h"
 #include "builder/core/alloc.h"
+#include "builder/core/cleanup.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
 #include "builder/debian/repo.h"
@@ -179,9 +180,10 @@ static int write_files_asm(const char *cpio, const char *path, struct jeos_err *
     return rc;
 }
 
-/* What compile() needs besides the file: the kit, gcc's headers, -I folders, a prefix map. */
+/* What compile() needs besides the file: the kit, gcc's headers, the recipe's folder (absolute:
+   the compiler runs there), -I folders, a prefix map. */
 struct cc_env {
-    const char *kit, *gcc_include;
+    const char *kit, *gcc_include, *dir;
     char **incs;    /* "-I..." options, NULL-terminated (the recipe's include:, source.include) */
     char *tree_map; /* -ffile-prefix-map for the source package's tree, or NULL */
 };
@@ -199,9 +201,18 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     char **argv = xcalloc(cap, sizeof(char *));
     char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
     char *inc = xasprintf("%s/include", env->kit);
-    /* the temporary folder's random name stays out of the debug info: same input, same ELF */
+    /* The compiler runs in the recipe's folder (relative paths in cflags are the recipe's),
+       and where things are stays out of the debug info: the recipe's folder (also its
+       comp_dir) and the temporary folder are mapped to fixed names. Same input, same ELF, from
+       anywhere. GCC takes the last map that matches: the longer path comes last. */
     char *tmpdir = xstrndup(obj, (size_t)(strrchr(obj, '/') - obj));
-    char *prefix_map = xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir);
+    bool tmp_last = strlen(tmpdir) >= strlen(env->dir);
+    char *maps[2] = {xasprintf("-ffile-prefix-map=%s=/jeos-recipe", env->dir),
+                     xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir)};
+    if (!tmp_last) {
+        char *m = maps[0];
+        maps[0] = maps[1], maps[1] = m;
+    }
     argv[n++] = "gcc";
     for (size_t i = 0; i < sizeof(app_cflags) / sizeof(app_cflags[0]); i++)
         argv[n++] = (char *)app_cflags[i];
@@ -209,7 +220,8 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     argv[n++] = (char *)env->gcc_include;
     argv[n++] = "-idirafter"; /* uk.h; musl's headers come first */
     argv[n++] = inc;
-    argv[n++] = prefix_map;
+    argv[n++] = maps[0];
+    argv[n++] = maps[1];
     if (env->tree_map)
         argv[n++] = env->tree_map;
     for (size_t i = 0; i < ninc; i++)
@@ -224,7 +236,8 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     argv[n++] = (char *)obj;
     argv[n] = NULL;
     struct jeos_err sub = {0};
-    int rc = jeos_spawn(argv, NULL, &sub);
+    struct jeos_tool_env in_recipe = {.dir = env->dir};
+    int rc = jeos_spawn_env(&in_recipe, argv, NULL, &sub);
     if (rc < 0 && what)
         jeos_errf(err, rc, "%s: does not compile:", what);
     else if (rc < 0)
@@ -237,7 +250,7 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     free(defs);
     free(inc);
     free(tmpdir);
-    free(prefix_map);
+    free(maps[0]), free(maps[1]);
     free(argv);
     return rc;
 }
@@ -391,6 +404,7 @@ struct ukb {
     struct jeos_output out;
     char *tmp;         /* objects and generated files (TMPDIR/jeos-uk.XXXXXX) */
     char *gcc_include; /* gcc's own headers (stddef.h, stdarg.h...) */
+    char *dir;         /* the recipe's folder, absolute */
     char **libs;       /* the recipe's libs as musl .a paths */
     char **objs;       /* one per source, then one per file of the source package */
     size_t nobjs;
@@ -400,6 +414,7 @@ struct ukb {
     struct cc_env cc;
     char *info_o, *files_o;
     bool net; /* link the network stack: the recipe has a network, or the program uses sockets */
+    const char *step; /* what it is doing, for a failure's message */
 };
 
 /* The recipe's libs: static musl libraries only. */
@@ -495,7 +510,7 @@ static void include_flags(struct ukb *b)
     size_t n = r->include.n + r->source.include.n, k = 0;
     b->cc.incs = xcalloc(n + 1, sizeof(char *));
     for (size_t i = 0; i < r->include.n; i++)
-        b->cc.incs[k++] = xasprintf("-I%s/%s", r->dir, r->include.v[i]);
+        b->cc.incs[k++] = xasprintf("-I%s/%s", b->dir, r->include.v[i]);
     for (size_t i = 0; b->tree && i < r->source.include.n; i++)
         b->cc.incs[k++] = xasprintf("-I%s/%s", b->tree, r->source.include.v[i]);
     if (b->tree) /* the cache's path stays out of the debug info */
@@ -509,6 +524,8 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     struct sbuf inc = {0};
+    if (!(b->dir = realpath(r->dir, NULL)))
+        return jeos_errf(err, -errno, "%s: %s", r->dir, strerror(errno));
     char *inc_argv[] = {"gcc", "-print-file-name=include", NULL};
     int rc = jeos_spawn(inc_argv, &inc, err);
     if (rc == 0) {
@@ -523,11 +540,12 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     include_flags(b);
     b->cc.kit = b->kit;
     b->cc.gcc_include = b->gcc_include;
+    b->cc.dir = b->dir;
     b->objs = xcalloc(r->sources.n + b->ntree + 1, sizeof(char *));
     for (size_t i = 0; i < r->sources.n + b->ntree && rc == 0; i++) {
         int own = i < r->sources.n;
         const char *rel = own ? r->sources.v[i] : b->tree_srcs[i - r->sources.n];
-        char *src = xasprintf("%s/%s", own ? r->dir : b->tree, rel);
+        char *src = xasprintf("%s/%s", own ? b->dir : b->tree, rel);
         char *what =
             own ? xasprintf("%s:%d:%d: sources: %s", r->path,
                             r->sources.pos ? r->sources.pos[i].line : 0,
@@ -695,8 +713,10 @@ static int link_first(struct ukb *b, const char *elf, bool report, struct jeos_e
 
 static void ukb_free(struct ukb *b)
 {
-    if (b->tmp)
+    if (b->tmp) {
         jeos_remove_tree(b->tmp);
+        jeos_cleanup_drop(b->tmp);
+    }
     for (size_t i = 0; b->libs && b->libs[i]; i++)
         free(b->libs[i]);
     for (size_t i = 0; i < b->nobjs; i++)
@@ -706,7 +726,7 @@ static void ukb_free(struct ukb *b)
     for (size_t i = 0; b->cc.incs && b->cc.incs[i]; i++)
         free(b->cc.incs[i]);
     free(b->cc.incs), free(b->cc.tree_map), free(b->tree_srcs), free(b->tree),
-        free(b->tree_version);
+        free(b->tree_version), free(b->dir);
     free(b->libs), free(b->objs), free(b->tmp), free(b->gcc_include), free(b->info_o),
         free(b->files_o);
     jeos_output_abort(&b->out); /* nothing after a commit */
@@ -731,17 +751,23 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         rc = jeos_errf(err, -errno, "%s: %s", b.tmp, strerror(errno));
         free(b.tmp);
         b.tmp = NULL;
+    } else if (rc == 0) {
+        jeos_cleanup_add(b.tmp);
     }
+    size_t from = err->n;
+    b.step = "compile";
     if (rc == 0 && (rc = jeos_fault(ctx, "compile", err)) == 0)
         rc = compile_all(&b, err);
     for (size_t p = 0; rc == 0 && p < sizeof(platforms) / sizeof(platforms[0]); p++) {
         char *elf = xasprintf("%s/%s%s", b.out.stage, r->name, platforms[p].suffix);
         char *point = xasprintf("link-%s", platforms[p].platform);
+        b.step = "link";
         if ((rc = jeos_fault(ctx, point, err)) == 0)
             rc = p == 0 ? link_first(&b, elf, report_size, err)
                         : link_platform(&b, &platforms[p], elf, false, err);
         free(point);
         if (rc == 0 && p == 0 && want_disk) {
+            b.step = "disk";
             char *raw =
                 xasprintf("%s/%s.raw", recipe_has_format(r, "raw") ? b.out.stage : b.tmp, r->name);
             rc = make_disks(ctx, r, elf, raw, b.out.stage, err);
@@ -749,7 +775,13 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         }
         free(elf);
     }
-    if (rc == 0 && (rc = jeos_fault(ctx, "commit", err)) == 0)
+    if (rc == 0) {
+        b.step = "commit";
+        rc = jeos_fault(ctx, "commit", err);
+    }
+    if (rc < 0 && b.step)
+        jeos_output_failed(&b.out, b.step, r->path, rc, from, 0, err);
+    if (rc == 0)
         rc = jeos_output_commit(&b.out, err);
     ukb_free(&b);
     return rc;

@@ -178,7 +178,7 @@ out=$(JEOS_CACHE=$T_TMP/empty "$JEOS" -q resolve --offline --no-lock "$R" 2>&1);
 [ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/InRelease: not in the cache and --offline is set" ] \
     && pass offline_miss || fail offline_miss "rc $rc: $out"
 
-# The cached verified Release counts only for the keyring that verified it.
+# The cached Release is checked again on every use, against the keyring given.
 GNUPGHOME=$T_TMP/other; mkdir -m 700 -p "$GNUPGHOME"
 gpg --batch --quiet --passphrase '' --quick-gen-key "other <o@jeos.invalid>" ed25519 sign never 2>/dev/null
 gpg --batch --quiet --export >"$T_TMP/other.gpg"

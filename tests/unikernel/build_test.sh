@@ -49,6 +49,23 @@ else
     sed 's/^/    /' "$T_TMP/rep.log" | tail -5
 fi
 
+# the same recipe from another folder, built from another working folder: the same bytes, and
+# neither folder (nor the source tree the kernel was built in) named anywhere in the ELF
+mkdir -p "$T_TMP/elsewhere/deeper/hello"
+cp "$JEOS_SRC/recipes/hello.yaml" "$T_TMP/elsewhere/deeper/"
+cp "$JEOS_SRC/recipes/hello/hello.c" "$T_TMP/elsewhere/deeper/hello/"
+(cd "$T_TMP/elsewhere/deeper" && "$JEOS" -q build -o "$T_TMP/rep3" hello.yaml) >>"$T_TMP/rep.log" 2>&1
+differ=
+for f in hello.elf hello-hv.elf hello.raw; do
+    cmp -s "$T_TMP/rep1/hello/$f" "$T_TMP/rep3/hello/$f" || differ="$differ $f"
+done
+named=$(strings "$T_TMP/rep3/hello/hello.elf" | grep -c -e "$T_TMP" -e "$JEOS_SRC")
+if [ -z "$differ" ] && [ "$named" = 0 ]; then
+    echo "PASS build-location-independent (another recipe folder and working folder: the same ELFs and disk; no path of ours inside)"
+else
+    echo "FAIL build-location-independent: differ:$differ; $named strings name our folders: $(strings "$T_TMP/rep3/hello/hello.elf" | grep -e "$T_TMP" -e "$JEOS_SRC" | head -2)"
+fi
+
 uk_pvh "$log" "$d/hello.elf" "two words"
 if uk_expect build-hello-pvh "$log" '^Hello from a jeos unikernel \(hello, 2 arguments\)$'; then
     [ "$UK_STATUS" -eq 0 ] && echo "PASS build-hello-pvh" || echo "FAIL build-hello-pvh: status $UK_STATUS"
