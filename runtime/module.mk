@@ -56,3 +56,21 @@ FORMAT_SRCS += $(wildcard runtime/libc/*.c runtime/libc/*.h tests/runtime/src/*.
 # The fuzz target compiles fs.c for the host: it needs the kernel's and the runtime's headers.
 out/fuzz/rtfs_fuzz: FUZZ_CFLAGS += -Iunikernel -Iruntime/libc
 out/fuzz/rtfs_fuzz: runtime/libc/fs.c runtime/libc/rt.h
+
+# The runtime's sockets (runtime/libc/net/: socket calls over lwIP's raw API) with lwIP and its
+# glue (unikernel/net/module.mk): one relocatable object, $(UK_DIR)/uk-net.o (kit: lib/uk-net.o),
+# that jeos build links into programs that use the network; sock.h's weak symbols find it there.
+RT_NET_SRCS := $(wildcard runtime/libc/net/*.c)
+RT_NET_OBJS := $(patsubst %,$(UK_DIR)/obj/%.o,$(RT_NET_SRCS))
+$(RT_NET_OBJS): UK_CFLAGS += -Iruntime/libc/net $(LWIP_INC)
+$(RT_NET_OBJS): $(LWIP_HDRS) | $(LWIP_STAMP)
+UK_NET_OBJ := $(UK_DIR)/uk-net.o
+$(UK_NET_OBJ): $(RT_NET_OBJS) $(UK_NET_OBJS) $(LWIP_OBJS)
+	$(quiet) LD $@
+	$(Q)$(UK_LD) -r -o $@ $^
+
+PROGRAMS += $(UK_NET_OBJ) $(UK_KIT)/lib/uk-net.o
+$(UK_KIT)/lib/uk-net.o: $(UK_NET_OBJ)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+FORMAT_SRCS += $(wildcard runtime/libc/net/*.c runtime/libc/net/*.h)

@@ -25,6 +25,8 @@ static const struct jeos_command commands[] = {
     {"clean", "remove output folders and what killed builds left", cmd_clean_usage, cmd_clean},
     {"cache", "what the package cache holds; prune it (least recently used first)", cmd_cache_usage,
      cmd_cache},
+    {"source", "fetch, check and unpack a Debian source package into the cache", cmd_source_usage,
+     cmd_source},
 };
 
 static void usage(FILE *f)

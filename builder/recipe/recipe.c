@@ -997,6 +997,76 @@ static void f_sources(struct loader *L, const struct node *v, void *o)
     rl_get_strlist(L, v, &((struct recipe *)o)->sources, true, true, check_source);
 }
 
+static bool check_rel_dir(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_valid_rel_path(s))
+        return true;
+    rl_lerr(L, v, "expected a folder relative to the recipe's folder, not leaving it (got \"%s\")",
+            s);
+    return false;
+}
+
+static void f_include(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->include, false, true, check_rel_dir);
+}
+
+/* A glob or folder of source:, relative to the unpacked tree (checked at build time). */
+static bool check_tree_path(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_valid_rel_path(s))
+        return true;
+    rl_lerr(L, v,
+            "expected a path relative to the source package's tree, not leaving it (got \"%s\")",
+            s);
+    return false;
+}
+
+static void src_debian(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    char *name = xstrdup(s), *eq = strchr(name, '=');
+    if (eq)
+        *eq = '\0';
+    const char *why = rl_package_problem(name);
+    if (why)
+        rl_lerr(L, v, "%s (got \"%s\")", why, s);
+    else
+        rl_set_str(&((struct recipe_srcpkg *)o)->debian, s);
+    free(name);
+}
+
+static void src_sources(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_srcpkg *)o)->sources, true, true, check_tree_path);
+}
+
+static void src_exclude(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_srcpkg *)o)->exclude, false, true, check_tree_path);
+}
+
+static void src_include(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_srcpkg *)o)->include, false, true, check_tree_path);
+}
+
+static const struct field srcpkg_fields[] = {
+    {"debian", src_debian, K_ANY, true},
+    {"sources", src_sources, K_ANY, true},
+    {"exclude", src_exclude, K_ANY, false},
+    {"include", src_include, K_ANY, false},
+};
+
+static void f_source(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_srcpkg *sp = &((struct recipe *)o)->source;
+    sp->pos = (struct recipe_pos){v->line, v->col};
+    rl_walk_map(L, v, srcpkg_fields, sizeof(srcpkg_fields) / sizeof(srcpkg_fields[0]), sp);
+}
+
 static bool check_cflag(struct loader *L, const struct node *v, const char *s)
 {
     if (s[0] == '-' && s[1])
@@ -1059,7 +1129,7 @@ static const struct field top_fields[] = {
     {"files", f_files, K_ANY, false},
     {"users", f_users, K_ANY, false},
     {"folders", f_folders, K_APPLIANCE, false},
-    {"debian", f_debian, K_APPLIANCE, false},
+    {"debian", f_debian, K_ANY, false},
     {"packages", f_packages, K_APPLIANCE, true},
     {"kernel", f_kernel, K_APPLIANCE, false},
     {"exclude", f_exclude, K_APPLIANCE, false},
@@ -1067,7 +1137,9 @@ static const struct field top_fields[] = {
     {"locales", f_locales, K_APPLIANCE, false},
     {"modules", f_modules, K_APPLIANCE, false},
     {"service", f_service, K_APPLIANCE, false},
-    {"sources", f_sources, K_UNIKERNEL, true},
+    {"sources", f_sources, K_UNIKERNEL, false}, /* required unless source: (load) */
+    {"source", f_source, K_UNIKERNEL, false},
+    {"include", f_include, K_UNIKERNEL, false},
     {"cflags", f_cflags, K_UNIKERNEL, false},
     {"defines", f_defines, K_UNIKERNEL, false},
     {"libs", f_libs, K_UNIKERNEL, false},
@@ -1220,6 +1292,10 @@ int recipe_load_buffer(const char *path, const char *buf, size_t len,
             rl_walk_map(&L, root, top_fields, sizeof(top_fields) / sizeof(top_fields[0]), r);
             if (L.kind == RECIPE_UNIKERNEL && r->image.data_size)
                 rl_lerr(&L, root, "image.data: only for kind appliance recipes");
+            if (L.kind == RECIPE_UNIKERNEL && !has_key(root, "sources") && !has_key(root, "source"))
+                rl_lerr(&L, root,
+                        "sources: missing (required for kind unikernel recipes, unless source: "
+                        "names a Debian source package)");
             finish_defaults(r);
         }
     }
@@ -1318,6 +1394,11 @@ void recipe_free(struct recipe *r)
     free(r->service.workdir);
     rl_env_free(&r->service.env);
     rl_strlist_free(&r->sources);
+    rl_strlist_free(&r->include);
+    free(r->source.debian);
+    rl_strlist_free(&r->source.sources);
+    rl_strlist_free(&r->source.exclude);
+    rl_strlist_free(&r->source.include);
     rl_strlist_free(&r->cflags);
     rl_strlist_free(&r->defines);
     rl_strlist_free(&r->libs);

@@ -114,6 +114,15 @@ struct recipe_debian {
     size_t nsources;
 };
 
+/* A unikernel built from a Debian source package (source:): what to compile of its tree. */
+struct recipe_srcpkg {
+    char *debian;                  /* "redis" or "redis=VERSION"; NULL when there is no source: */
+    struct recipe_strlist sources; /* globs relative to the unpacked tree, expanded sorted */
+    struct recipe_strlist exclude; /* globs taken out of what sources matched */
+    struct recipe_strlist include; /* -I folders relative to the tree */
+    struct recipe_pos pos;         /* where source: is written */
+};
+
 /* What PID 1 runs: the recipe's own exec, a unit a package ships (unit), or, with neither, the
    requested packages' units enabled by default. */
 struct recipe_service {
@@ -164,8 +173,10 @@ struct recipe {
     struct recipe_strlist modules; /* extra kernel modules for the initramfs */
     struct recipe_service service;
 
-    /* kind: unikernel */
-    struct recipe_strlist sources; /* C files, relative to dir */
+    /* kind: unikernel (debian: above says where a source: package comes from) */
+    struct recipe_srcpkg source;   /* source: {debian: NAME, sources: [...], ...} */
+    struct recipe_strlist sources; /* C files, relative to dir (optional with source:) */
+    struct recipe_strlist include; /* -I folders, relative to dir */
     struct recipe_strlist cflags;
     struct recipe_strlist defines; /* "NAME" or "NAME=VALUE", passed as -D */
     struct recipe_strlist libs;    /* library names, linked as -lNAME */

@@ -243,6 +243,24 @@ static const struct bad_case {
      "t.yaml:5:70: folders[2].path: missing (required)\n"},
     {UNI "folders: [{path: /x}]\n",
      "t.yaml:4:1: folders: only for kind appliance recipes (this one is kind unikernel)\n"},
+    /* a unikernel with neither sources nor source */
+    {"name: u\nkind: unikernel\n",
+     "t.yaml:1:1: sources: missing (required for kind unikernel recipes, unless source: names a "
+     "Debian source package)\n"},
+    /* source: its package, globs inside the tree, its keys */
+    {"name: u\nkind: unikernel\nsource: {debian: \"Redis\", sources: [../x.c], inclde: [a]}\n",
+     "t.yaml:3:18: source.debian: a package name starts with a lowercase letter or digit (got "
+     "\"Redis\")\n"
+     "t.yaml:3:37: source.sources[0]: expected a path relative to the source package's tree, not "
+     "leaving it (got \"../x.c\")\n"
+     "t.yaml:3:46: source.inclde: unknown key (did you mean \"include\"?)\n"},
+    {"name: u\nkind: unikernel\nsource: {debian: redis}\ninclude: [/usr]\n",
+     "t.yaml:3:9: source.sources: missing (required)\n"
+     "t.yaml:4:11: include[0]: expected a folder relative to the recipe's folder, not leaving it "
+     "(got \"/usr\")\n"},
+    /* source: is a unikernel key */
+    {APP "source: {debian: redis, sources: [a.c]}\n",
+     "t.yaml:5:1: source: only for kind unikernel recipes (this one is kind appliance)\n"},
 };
 
 static void test_bad_table(void)
