@@ -74,6 +74,7 @@ struct blkdev {
     char name[12];      /* "blk0", by registration order */
     const char *driver; /* "virtio-blk", "jeos-hv" */
     char bus[40];       /* where: "00:04.0 msix", "mmio 0xfeb00e00 gsi 12", "hv 0" */
+    char serial[21];    /* the device's serial (virtio-blk GET_ID: jeos run's volume name), or "" */
     uint32_t sector_size;
     uint64_t sectors; /* capacity, in sector_size units */
     int read_only;

@@ -10,6 +10,7 @@
 #include "drivers/virtio/virtio.h"
 #include "lib/string.h"
 #include "memory/memory.h"
+#include "time/time.h"
 
 #define BLK_F_SIZE_MAX 1
 #define BLK_F_SEG_MAX  2
@@ -28,6 +29,7 @@
 #define T_IN      0
 #define T_OUT     1
 #define T_FLUSH   4
+#define T_GET_ID  8
 #define T_DISCARD 11
 
 #define S_OK     0
@@ -39,6 +41,7 @@
 #define SEGS       16           /* data pieces per request at most */
 #define REQ_BYTES  (256u << 10) /* data per read or write request at most */
 #define ERR_PRINTS 8            /* device errors printed (then only counted) */
+#define ID_WAIT_NS 1000000000u  /* how long the serial may take to come back */
 
 struct blk_hdr {
     uint32_t type, reserved;
@@ -68,6 +71,7 @@ struct vblk {
     unsigned shift;         /* sector_size / 512 = 1 << shift */
     unsigned inflight;
     unsigned printed;
+    char id[20]; /* GET_ID's answer */
 };
 
 static int failed(struct vblk *vb)
@@ -204,6 +208,8 @@ static int vblk_poll(struct blkdev *bd)
         }
         struct blk_slot *s = ck;
         struct blkdev_req *req = s->req;
+        if (!req) /* a late answer to GET_ID (read_serial) */
+            continue;
         s->req = NULL;
         vb->inflight--;
         uint8_t st = s->status; /* read once */
@@ -252,6 +258,40 @@ static uint64_t read_capacity(struct virtio_dev *v)
             break;
     }
     return cap;
+}
+
+/*
+ * The device's serial (VIRTIO_BLK_T_GET_ID: 20 bytes, NUL-padded), asked once before the queue is
+ * in use; the answer is polled for. A device that refuses it (UNSUPP) or says nothing in time
+ * has none; one that breaks the ring protocol is failed.
+ */
+static void read_serial(struct vblk *vb)
+{
+    struct blk_slot *s = &vb->slots[virtq_peek_free(&vb->q)];
+    s->hdr = (struct blk_hdr){.type = T_GET_ID};
+    s->status = S_UNSET;
+    s->req = NULL;
+    struct virtq_seg seg[3] = {
+        {(uint64_t)(uintptr_t)&s->hdr, sizeof(s->hdr), 0},
+        {(uint64_t)(uintptr_t)vb->id, sizeof(vb->id), 1},
+        {(uint64_t)(uintptr_t)&s->status, 1, 1},
+    };
+    virtq_add(&vb->q, seg, 3, s);
+    virtq_kick(&vb->q);
+    uint64_t until = time_monotonic_ns() + ID_WAIT_NS;
+    void *ck;
+    uint32_t len;
+    int head, r;
+    while ((r = virtq_get(&vb->q, &ck, &len, &head)) == 0 && time_monotonic_ns() < until)
+        __asm__ volatile("pause");
+    if (r == 0) { /* it may still answer: the slot stays its own until it does */
+        printk("virtio %s: no answer to GET_ID within 1 s: no serial\n", vb->v->where);
+        return;
+    }
+    if (r < 0 || s->status != S_OK)
+        return;
+    for (unsigned i = 0; i < sizeof(vb->id) && vb->id[i]; i++)
+        vb->bd.serial[i] = vb->id[i] >= 0x20 && vb->id[i] < 0x7f ? vb->id[i] : '?';
 }
 
 uint64_t virtio_blk_refuse;
@@ -342,6 +382,10 @@ int virtio_blk_probe(struct virtio_dev *v)
         (2u + (unsigned)((bd->max_sectors * (uint64_t)bd->sector_size + vb->seg_bytes - 1) /
                          vb->seg_bytes));
     virtio_ready(v);
+    virtq_irq_off(&vb->q);
+    read_serial(vb);
+    if (v->failed)
+        return -5;
     virtq_irq_on(&vb->q);
 
     bd->ops = &vblk_ops;
