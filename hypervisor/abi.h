@@ -58,7 +58,8 @@ enum jeos_hv_call {
     JEOS_HV_CALL_EXIT = 10,
     JEOS_HV_CALL_ABORT = 11,
     JEOS_HV_CALL_CPU_START = 12,
-    JEOS_HV_CALL_MAX = 13
+    JEOS_HV_CALL_BLOCK_FLUSH = 13,
+    JEOS_HV_CALL_MAX = 14
 };
 
 /* Results in the `ret` OUT field: 0 or one of these (negative). */
@@ -120,6 +121,12 @@ struct jeos_hv_block_io {
     uint64_t sector;    /* IN */
     jeos_hv_gpa_t data; /* IN */
     uint64_t len;       /* IN */
+};
+
+/* BLOCK_FLUSH: what earlier block_write calls wrote reaches the disk file's storage (fdatasync). */
+struct jeos_hv_block_flush {
+    uint32_t dev; /* IN */
+    int32_t ret;  /* OUT */
 };
 
 /* NET_INFO: the NIC's MAC and MTU (also in the boot info). */

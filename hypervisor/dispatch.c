@@ -14,6 +14,7 @@ _Static_assert(sizeof(struct jeos_hv_time) == 16, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_poll) == 24, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_block_info) == 24, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_block_io) == 32, "abi layout");
+_Static_assert(sizeof(struct jeos_hv_block_flush) == 8, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_net_info) == 16, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_frame) == 16, "abi layout");
 _Static_assert(sizeof(struct jeos_hv_net_io) == 24, "abi layout");
@@ -35,6 +36,7 @@ static const char *const call_names[JEOS_HV_CALL_MAX] = {
     [JEOS_HV_CALL_EXIT] = "exit",
     [JEOS_HV_CALL_ABORT] = "abort",
     [JEOS_HV_CALL_CPU_START] = "cpu_start",
+    [JEOS_HV_CALL_BLOCK_FLUSH] = "block_flush",
 };
 
 const char *hv_call_name(unsigned nr)
@@ -183,6 +185,25 @@ static int do_block_info(struct call *c)
     a->sector_size = JEOS_HV_SECTOR_SIZE;
     a->read_only = d->read_only;
     a->ret = 0;
+    return 0;
+}
+
+static int do_block_flush(struct call *c)
+{
+    struct jeos_hv_block_flush *a = c->arg;
+    if (a->dev >= c->hv->ndisks) {
+        a->ret = JEOS_HV_ENODEV;
+        return 0;
+    }
+    const struct hv_disk *d = &c->hv->disks[a->dev];
+    if (d->read_only) { /* nothing was written */
+        a->ret = 0;
+        return 0;
+    }
+    int r;
+    while ((r = fdatasync(d->fd)) < 0 && errno == EINTR)
+        ;
+    a->ret = r < 0 ? JEOS_HV_EIO : 0;
     return 0;
 }
 
@@ -345,6 +366,7 @@ static const size_t arg_sizes[JEOS_HV_CALL_MAX] = {
     [JEOS_HV_CALL_EXIT] = sizeof(struct jeos_hv_exit),
     [JEOS_HV_CALL_ABORT] = sizeof(struct jeos_hv_abort),
     [JEOS_HV_CALL_CPU_START] = sizeof(struct jeos_hv_cpu_start),
+    [JEOS_HV_CALL_BLOCK_FLUSH] = sizeof(struct jeos_hv_block_flush),
 };
 
 enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned count, bool is_out,
@@ -386,6 +408,7 @@ enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned
         struct jeos_hv_poll p;
         struct jeos_hv_block_info bi;
         struct jeos_hv_block_io bio;
+        struct jeos_hv_block_flush bf;
         struct jeos_hv_net_info ni;
         struct jeos_hv_net_io nio;
         struct jeos_hv_exit e;
@@ -405,6 +428,7 @@ enum hv_action hv_dispatch(struct hv *hv, uint16_t port, unsigned size, unsigned
     case JEOS_HV_CALL_BLOCK_INFO: r = do_block_info(&c); break;
     case JEOS_HV_CALL_BLOCK_READ: r = do_block_io(&c, false); break;
     case JEOS_HV_CALL_BLOCK_WRITE: r = do_block_io(&c, true); break;
+    case JEOS_HV_CALL_BLOCK_FLUSH: r = do_block_flush(&c); break;
     case JEOS_HV_CALL_NET_INFO: r = do_net_info(&c); break;
     case JEOS_HV_CALL_NET_READ: r = do_net_io(&c, false); break;
     case JEOS_HV_CALL_NET_WRITE: r = do_net_io(&c, true); break;

@@ -20,16 +20,18 @@
 #define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP(code, k, jt, jf))
 
 /*
- * The allowed calls (9): ioctl on the vCPU fds (KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS); read,
+ * The allowed calls (10): ioctl on the vCPU fds (KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS); read,
  * write, pread64, pwrite64 (fds are the console, disks, taps and the monitor's pipes, all opened
- * before); ppoll; clock_gettime (the vDSO's fallback); exit_group and exit. With several vCPUs
- * also futex (the dispatch lock) and KVM_SET_REGS on a vCPU fd (a secondary CPU's start): 10.
+ * before); fdatasync (a disk's block_flush); ppoll; clock_gettime (the vDSO's fallback);
+ * exit_group and exit. With several vCPUs also futex (the dispatch lock) and KVM_SET_REGS on a
+ * vCPU fd (a secondary CPU's start): 11.
  * Anything else kills the process (SECCOMP_RET_KILL_PROCESS: SIGSYS, status 159 from a shell).
  */
 int hv_sandbox(const int *vcpu_fds, unsigned nfds)
 {
-    static const unsigned plain[] = {SYS_read,  SYS_write, SYS_pread64,    SYS_pwrite64,
-                                     SYS_ppoll, SYS_exit,  SYS_exit_group, SYS_clock_gettime};
+    static const unsigned plain[] = {SYS_read,     SYS_write,      SYS_pread64,
+                                     SYS_pwrite64, SYS_fdatasync,  SYS_ppoll,
+                                     SYS_exit,     SYS_exit_group, SYS_clock_gettime};
     bool smp = nfds > 1;
     if (nfds < 1 || nfds > JEOS_HV_MAX_CPUS)
         return -EINVAL;

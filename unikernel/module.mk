@@ -34,9 +34,10 @@ UK_APP_CFLAGS := $(UK_COMMON_CFLAGS)
 UK_ASFLAGS := -Iunikernel -MMD -MP $(UK_PREFIX_MAP)
 
 # Drivers (drivers/): in every kernel library; the platform's device set-up pulls in what it uses.
-UK_DRIVER_SRCS := unikernel/drivers/netdev.c unikernel/drivers/pci.c \
+UK_DRIVER_SRCS := unikernel/drivers/netdev.c unikernel/drivers/blkdev.c unikernel/drivers/pci.c \
 	unikernel/drivers/virtio/virtio.c unikernel/drivers/virtio/virtqueue.c \
-	unikernel/drivers/virtio/pci.c unikernel/drivers/virtio/mmio.c unikernel/drivers/virtio/net.c
+	unikernel/drivers/virtio/pci.c unikernel/drivers/virtio/mmio.c unikernel/drivers/virtio/net.c \
+	unikernel/drivers/virtio/blk.c
 UK_CORE_SRCS := unikernel/kernel.c unikernel/lib/string.c \
 	unikernel/arch/x86_64/boot.S unikernel/arch/x86_64/isr.S unikernel/arch/x86_64/cpu.c \
 	unikernel/arch/x86_64/trap.c unikernel/arch/x86_64/ksyms.c unikernel/arch/x86_64/bootinfo.c \
@@ -84,14 +85,17 @@ $(1): $(2) $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) unikernel/tools
 		sh unikernel/tools/uk-link.sh $$@ $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) $(2)
 endef
 
-# libFuzzer: the virtio-net driver and virtqueues, built for the host against a lying device.
-UK_FUZZ_SRCS := unikernel/drivers/netdev.c unikernel/drivers/virtio/virtio.c \
-	unikernel/drivers/virtio/virtqueue.c unikernel/drivers/virtio/net.c
-out/fuzz/virtio_net_fuzz: tests/fuzz/virtio_net_fuzz.c $(UK_FUZZ_SRCS) \
+# libFuzzer: the virtio-net and virtio-blk drivers and virtqueues, built for the host against a
+# lying device.
+UK_FUZZ_SRCS := unikernel/drivers/netdev.c unikernel/drivers/blkdev.c \
+	unikernel/drivers/virtio/virtio.c unikernel/drivers/virtio/virtqueue.c \
+	unikernel/drivers/virtio/net.c unikernel/drivers/virtio/blk.c
+out/fuzz/virtio_net_fuzz out/fuzz/virtio_blk_fuzz: out/fuzz/%: tests/fuzz/%.c $(UK_FUZZ_SRCS) \
+		tests/fuzz/virtio_fake.c tests/fuzz/virtio_fake.h \
 		$(wildcard unikernel/drivers/*.h unikernel/drivers/virtio/*.h)
 	$(quiet) FUZZ $@
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $< $(UK_FUZZ_SRCS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $< tests/fuzz/virtio_fake.c $(UK_FUZZ_SRCS)
 
 # Test guests (tests/unikernel/guests/*.c), one ELF each.
 UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)

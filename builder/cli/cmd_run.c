@@ -24,8 +24,9 @@
 
 const char cmd_run_usage[] =
     "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"
-    "                [--accel auto|kvm|tcg]\n"
+    "                [--accel auto|kvm|tcg] [--volume NAME=FILE]...\n"
     "       jeos run APP.elf [--port HOST:GUEST]... [--memory SIZE] [--accel auto|kvm|tcg]\n"
+    "                [--volume NAME=FILE]...\n"
     "\n"
     "Boots a disk image (.raw, .qcow2, .vmdk, .vhd) under qemu-system-x86_64 with a virtio\n"
     "disk and a virtio NIC on QEMU's user network, the serial console on this terminal\n"
@@ -37,6 +38,13 @@ const char cmd_run_usage[] =
     "  --cpus N          virtual CPUs (default 1)\n"
     "  --accel MODE      kvm, tcg, or auto (default): KVM when the host's KVM runs on\n"
     "                    hardware virtualization (kvm_intel or kvm_amd loaded), else TCG\n"
+    "  --volume NAME=FILE  attach the raw disk image FILE read-write as volume NAME, in\n"
+    "                    place of the build's NAME volume (or as one more)\n"
+    "\n"
+    "Volumes: a unikernel recipe's volumes: are listed in APP.volumes beside APP.elf (and\n"
+    "its disks); each APP.NAME.vol is attached read-write in that order — a virtio-blk\n"
+    "disk with serial NAME under QEMU, a --disk under jeos-hv — so what one run writes\n"
+    "the next one sees.\n"
     "\n"
     "SIGINT, SIGTERM or SIGHUP to jeos run presses the guest's ACPI power button and waits for\n"
     "it to power off; a second one stops QEMU at once. A .vmdk is run with -snapshot (QEMU\n"
@@ -173,7 +181,8 @@ static int spawn_tied(char *const argv[], const sigset_t *mask, pid_t *pidp)
 /* The guest's NIC, on QEMU's user network "net0". Without its option ROM (romfile=): nothing
    here boots from the network, and under TCG the iPXE ROM costs about a second of OVMF's
    start-up. */
-#define NIC_DEVICE "virtio-net-pci,netdev=net0,romfile="
+#define NIC_DEVICE      "virtio-net-pci,netdev=net0,romfile="
+#define RUN_VOLUMES_MAX 4 /* jeos-hv takes 4 disks */
 
 /* Runs argv to its end and returns its exit status (128 + signal when killed), or -1. */
 static int run_wait(char *const argv[], struct jeos_err *err)
@@ -246,10 +255,133 @@ static int run_nested(const struct jeos_ctx *ctx, const char *elf, uint64_t mem,
     return rc < 0 ? JEOS_EXIT_FAIL : rc;
 }
 
+/* ---- volumes: APP.volumes beside the image, then --volume NAME=FILE ---- */
+
+struct run_volume {
+    char *name, *file;
+};
+
+struct run_volumes {
+    struct run_volume v[RUN_VOLUMES_MAX];
+    size_t n;
+    char *args[4 * RUN_VOLUMES_MAX]; /* what QEMU gets for them */
+};
+
+static void volumes_free(struct run_volumes *vs)
+{
+    for (size_t i = 0; i < vs->n; i++)
+        free(vs->v[i].name), free(vs->v[i].file);
+    for (size_t i = 0; i < 4 * RUN_VOLUMES_MAX; i++)
+        free(vs->args[i]);
+    *vs = (struct run_volumes){0};
+}
+
+/* What the build named the image after: APP of APP.elf, APP-hv.elf, APP.raw, APP.qcow2... */
+static char *image_base(const char *image)
+{
+    static const char *const suffixes[] = {"-hv.elf", ".elf", ".raw", ".qcow2", ".vmdk", ".vhd"};
+    size_t n = strlen(image);
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && !strcmp(image + n - k, suffixes[i]))
+            return xstrndup(image, n - k);
+    }
+    return xstrdup(image);
+}
+
+static bool volume_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 20 || s[0] == '-' || s[0] == '_')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+              s[i] == '_'))
+            return false;
+    return true;
+}
+
+static int volume_add(struct run_volumes *vs, const char *name, size_t nlen, const char *file,
+                      struct jeos_err *err)
+{
+    for (size_t i = 0; i < vs->n; i++)
+        if (strlen(vs->v[i].name) == nlen && !strncmp(vs->v[i].name, name, nlen)) {
+            free(vs->v[i].file);
+            vs->v[i].file = xstrdup(file);
+            return 0;
+        }
+    if (vs->n == RUN_VOLUMES_MAX)
+        return jeos_errf(err, -E2BIG, "jeos run: more than %d volumes", RUN_VOLUMES_MAX);
+    vs->v[vs->n].name = xstrndup(name, nlen);
+    vs->v[vs->n++].file = xstrdup(file);
+    return 0;
+}
+
+/* Reads BASE.volumes (when there is one) and applies the --volume options. */
+static int volumes_find(const char *image, char *const *args, size_t nargs, struct run_volumes *vs,
+                        struct jeos_err *err)
+{
+    char *base = image_base(image), *list = xasprintf("%s.volumes", base);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = 0;
+    if (access(list, F_OK) == 0 && (rc = jeos_read_file(list, &data, &len, err)) == 0) {
+        unsigned line = 0;
+        for (char *p = data, *end; rc == 0 && p < data + len; p = end + 1) {
+            end = memchr(p, '\n', (size_t)(data + len - p));
+            if (!end)
+                end = data + len;
+            line++;
+            size_t nlen = strcspn(p, " \n");
+            if (!volume_name_ok(p, nlen) || p + nlen >= end || p[nlen] != ' ') {
+                rc = jeos_errf(err, -EINVAL, "%s:%u: expected \"NAME SIZE MOUNT\"", list, line);
+                break;
+            }
+            char *file = xasprintf("%s.%.*s.vol", base, (int)nlen, p);
+            rc = volume_add(vs, p, nlen, file, err);
+            free(file);
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < nargs; i++) {
+        const char *a = args[i], *eq = strchr(a, '=');
+        if (!volume_name_ok(a, (size_t)(eq - a)) || !eq[1])
+            rc = jeos_errf(err, -EINVAL,
+                           "jeos run: --volume %s: NAME is 1-20 of a-z, 0-9, '-', '_'; FILE a "
+                           "raw disk image",
+                           a);
+        else
+            rc = volume_add(vs, a, (size_t)(eq - a), eq + 1, err);
+    }
+    for (size_t i = 0; rc == 0 && i < vs->n; i++) {
+        struct stat st;
+        if (stat(vs->v[i].file, &st) != 0)
+            rc = jeos_errf(err, -errno, "jeos run: volume %s: %s: %s", vs->v[i].name, vs->v[i].file,
+                           strerror(errno));
+        else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+            rc = jeos_errf(err, -EINVAL, "jeos run: volume %s: %s: not a disk image", vs->v[i].name,
+                           vs->v[i].file);
+        else if (access(vs->v[i].file, R_OK | W_OK) != 0)
+            rc = jeos_errf(err, -errno, "jeos run: volume %s: %s: %s (it is attached read-write)",
+                           vs->v[i].name, vs->v[i].file, strerror(errno));
+    }
+    /* QEMU: a virtio-blk disk each, its serial the volume's name (the guest finds it by that) */
+    for (size_t i = 0; rc == 0 && i < vs->n; i++) {
+        vs->args[4 * i] = xstrdup("-drive");
+        vs->args[4 * i + 1] =
+            xasprintf("file=%s,format=raw,if=none,id=vol%zu,discard=unmap", vs->v[i].file, i);
+        vs->args[4 * i + 2] = xstrdup("-device");
+        vs->args[4 * i + 3] = xasprintf("virtio-blk-pci,drive=vol%zu,serial=%s", i, vs->v[i].name);
+    }
+    free(data);
+    free(list);
+    free(base);
+    return rc;
+}
+
 /* jeos run APP.elf: jeos-hv for a jeos-hv unikernel (nested where this host's KVM cannot run
    it), else QEMU with the PVH entry. */
 static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uint64_t mem,
-                   bool mem_set, const char *fwd, struct jeos_err *err)
+                   bool mem_set, const char *fwd, const struct run_volumes *vs,
+                   struct jeos_err *err)
 {
     char *data = NULL;
     size_t len = 0;
@@ -260,6 +392,13 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
     char a_mem[32];
     int rc;
     if (hv && strcmp(accel, "kvm") && !hardware_kvm() && getenv("JEOS_HV") == NULL) {
+        if (vs->n) {
+            jeos_errf(err, -ENOTSUP,
+                      "jeos run: %s: volumes under the nested L1 are not supported yet (set "
+                      "JEOS_HV or --accel kvm to run jeos-hv here)",
+                      elf);
+            return JEOS_EXIT_FAIL;
+        }
         rc = run_nested(ctx, elf, mem, mem_set, err);
         if (rc >= 0)
             return rc;
@@ -278,13 +417,17 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
             jeos_log(ctx, JEOS_LOG_INFO,
                      "jeos run: --port is ignored under jeos-hv (no user "
                      "network; use its --net TAP)");
-        char *argvh[6];
+        char *argvh[6 + 2 * RUN_VOLUMES_MAX];
         int n = 0;
         argvh[n++] = mon;
         if (mem_set) {
             snprintf(a_mem, sizeof(a_mem), "%lluM", (unsigned long long)(mem >> 20));
             argvh[n++] = "--mem";
             argvh[n++] = a_mem;
+        }
+        for (size_t i = 0; i < vs->n; i++) { /* jeos-hv's disks, in the same order */
+            argvh[n++] = "--disk";
+            argvh[n++] = vs->v[i].file;
         }
         argvh[n++] = (char *)elf;
         argvh[n] = NULL;
@@ -317,10 +460,17 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
                      "-device",
                      NIC_DEVICE,
                      "-kernel",
-                     (char *)elf,
-                     NULL};
-    jeos_log(ctx, JEOS_LOG_DEBUG, "jeos run: %s under QEMU (PVH, %s)", elf, accel);
-    rc = run_wait(argvq, err);
+                     (char *)elf};
+    char *argvv[sizeof(argvq) / sizeof(argvq[0]) + 4 * RUN_VOLUMES_MAX + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(argvq) / sizeof(argvq[0]); i++)
+        argvv[n++] = argvq[i];
+    for (size_t i = 0; i < 4 * vs->n; i++)
+        argvv[n++] = vs->args[i];
+    argvv[n] = NULL;
+    jeos_log(ctx, JEOS_LOG_DEBUG, "jeos run: %s under QEMU (PVH, %s, %zu volumes)", elf, accel,
+             vs->n);
+    rc = run_wait(argvv, err);
     free(a_nic);
     if (rc < 0)
         return JEOS_EXIT_FAIL;
@@ -408,15 +558,21 @@ struct run_opts {
     int64_t cpus;
     struct sbuf fwd; /* ",hostfwd=tcp:..." for each --port */
     const char *image;
+    char *volume_args[RUN_VOLUMES_MAX]; /* --volume NAME=FILE, as given */
+    size_t nvolume_args;
+    struct run_volumes volumes; /* what is attached: IMAGE's .volumes, then --volume */
 };
 
 /* Parses the options into `o`. Returns JEOS_EXIT_OK or JEOS_EXIT_USAGE (messages in err). */
 static int parse_opts(int argc, char **argv, struct run_opts *o, struct jeos_err *err)
 {
-    static const struct option longopts[] = {
-        {"uefi", no_argument, 0, 'u'},         {"port", required_argument, 0, 'p'},
-        {"memory", required_argument, 0, 'm'}, {"cpus", required_argument, 0, 'c'},
-        {"accel", required_argument, 0, 'a'},  {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"uefi", no_argument, 0, 'u'},
+                                             {"port", required_argument, 0, 'p'},
+                                             {"memory", required_argument, 0, 'm'},
+                                             {"cpus", required_argument, 0, 'c'},
+                                             {"accel", required_argument, 0, 'a'},
+                                             {"volume", required_argument, 0, 'v'},
+                                             {0, 0, 0, 0}};
     *o = (struct run_opts){.accel = "auto", .mem = 512ull << 20, .cpus = 1};
     int c, rc = JEOS_EXIT_OK;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -425,6 +581,16 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct jeos_err
         switch (c) {
         case 'u': o->uefi = true; break;
         case 'a': o->accel = optarg; break;
+        case 'v':
+            if (!strchr(optarg, '=') || o->nvolume_args == RUN_VOLUMES_MAX) {
+                jeos_errf(err, -EINVAL,
+                          "jeos run: --volume: expected NAME=FILE, at most %d times (got \"%s\")",
+                          RUN_VOLUMES_MAX, optarg);
+                rc = JEOS_EXIT_USAGE;
+            } else {
+                o->volume_args[o->nvolume_args++] = optarg;
+            }
+            break;
         case 'm':
             o->mem_set = true;
             if (!recipe_parse_size(optarg, &o->mem) || o->mem < (64ull << 20)) {
@@ -542,7 +708,7 @@ static int run_disk(struct jeos_ctx *ctx, const struct run_opts *o, const struct
     char *a_drive = xasprintf("file=%s,format=%s,if=virtio", o->image, f->c.qemu);
     char *a_nic = xasprintf("user,id=net0%s", o->fwd.s ? o->fwd.s : "");
     char *a_qmp = xasprintf("unix:%s,server=on,wait=off", qmp);
-    char *argvq[40];
+    char *argvq[40 + 4 * RUN_VOLUMES_MAX];
     int n = 0, rc = JEOS_EXIT_OK;
     char *fixed[] = {"qemu-system-x86_64",
                      "-accel",
@@ -564,6 +730,8 @@ static int run_disk(struct jeos_ctx *ctx, const struct run_opts *o, const struct
         argvq[n++] = fixed[i];
     if (!strcmp(f->c.name, "vmdk"))
         argvq[n++] = "-snapshot";
+    for (size_t i = 0; i < 4 * o->volumes.n; i++)
+        argvq[n++] = o->volumes.args[i];
     if (o->uefi) {
         const char *code = jeos_boot_find("uefi")->firmware,
                    *tmpl = "/usr/share/OVMF/OVMF_VARS_4M.fd";
@@ -616,6 +784,11 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         f = image_format(o.image, fd, (uint64_t)st.st_size, err);
     if (fd >= 0)
         close(fd);
+    if (f && volumes_find(o.image, o.volume_args, o.nvolume_args, &o.volumes, err) < 0)
+        f = NULL;
+    for (size_t i = 0; f && i < o.volumes.n; i++)
+        jeos_log(ctx, JEOS_LOG_INFO, "jeos run: volume %s: %s (read-write)", o.volumes.v[i].name,
+                 o.volumes.v[i].file);
     if (!f)
         rc = JEOS_EXIT_FAIL;
     else if (f->c.qemu)
@@ -625,8 +798,9 @@ int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         rc = JEOS_EXIT_USAGE;
     } else {
         rc = run_elf(ctx, o.image, strcmp(o.accel, "auto") ? o.accel : auto_accel(), o.mem,
-                     o.mem_set, o.fwd.s, err);
+                     o.mem_set, o.fwd.s, &o.volumes, err);
     }
+    volumes_free(&o.volumes);
     sbuf_free(&o.fwd);
     return rc;
 }

@@ -1114,6 +1114,91 @@ static void f_args(struct loader *L, const struct node *v, void *o)
     rl_get_strlist(L, v, &((struct recipe *)o)->args, false, false, check_nothing);
 }
 
+/* volumes: [{name, size, mount}] */
+
+#define VOLUME_NAME_MAX 20 /* what a virtio-blk serial holds */
+
+static void vol_name(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!s[0] || strlen(s) > VOLUME_NAME_MAX || !rl_all_chars(s, "_-", true) || s[0] == '-' ||
+        s[0] == '_') {
+        rl_lerr(L, v,
+                "expected a volume name of 1 to %d lower-case letters, digits, '-' and '_', "
+                "starting with a letter or digit (got \"%s\")",
+                VOLUME_NAME_MAX, s);
+        return;
+    }
+    rl_set_str(&((struct recipe_volume *)o)->name, s);
+}
+
+static void vol_size(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_volume *vol = o;
+    if (rl_get_size(L, v, 1 * MIB, 16 * TIB, &vol->size) && vol->size % 512) {
+        rl_lerr(L, v, "a volume's size is whole 512-byte sectors");
+        vol->size = 0;
+    }
+}
+
+static void vol_mount(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_abs_path(s) || strcmp(s, "/") == 0) {
+        rl_lerr(L, v, "expected an absolute path other than /, without . or .. (got \"%s\")", s);
+        return;
+    }
+    rl_set_str(&((struct recipe_volume *)o)->mount, s);
+}
+
+static void vol_files(struct loader *L, const struct node *v, void *o)
+{
+    (void)o;
+    rl_lerr(L, v, "initial files on a volume are not supported yet (the volume starts empty)");
+}
+
+static const struct field volume_fields[] = {
+    {"name", vol_name, K_ANY, true},
+    {"size", vol_size, K_ANY, true},
+    {"mount", vol_mount, K_ANY, true},
+    {"files", vol_files, K_ANY, false},
+};
+
+static void f_volumes(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    if (v->type != N_SEQ) {
+        rl_lerr(L, v, "expected a list of {name, size, mount} mappings, got %s", rl_what_is(v));
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        size_t old = rl_path_push_index(L, i);
+        struct recipe_volume vol = {.pos = {v->kids[i]->line, v->kids[i]->col}};
+        rl_walk_map(L, v->kids[i], volume_fields, sizeof(volume_fields) / sizeof(volume_fields[0]),
+                    &vol);
+        for (size_t k = 0; k < r->nvolumes; k++) {
+            const struct recipe_volume *w = &r->volumes[k];
+            const char *key = vol.name && w->name && !strcmp(w->name, vol.name)       ? "name"
+                              : vol.mount && w->mount && !strcmp(w->mount, vol.mount) ? "mount"
+                                                                                      : NULL;
+            if (key) {
+                size_t o2 = rl_path_push_key(L, key);
+                rl_lerr(L, v->kids[i], "volume %s \"%s\" is given twice", key,
+                        !strcmp(key, "name") ? vol.name : vol.mount);
+                rl_path_pop(L, o2);
+                break;
+            }
+        }
+        r->volumes = xrealloc(r->volumes, (r->nvolumes + 1) * sizeof(*r->volumes));
+        r->volumes[r->nvolumes++] = vol;
+        rl_path_pop(L, old);
+    }
+}
+
 static const struct field top_fields[] = {
     {"name", f_name, K_ANY, true},
     {"kind", f_kind, K_ANY, true},
@@ -1144,6 +1229,7 @@ static const struct field top_fields[] = {
     {"defines", f_defines, K_UNIKERNEL, false},
     {"libs", f_libs, K_UNIKERNEL, false},
     {"args", f_args, K_UNIKERNEL, false},
+    {"volumes", f_volumes, K_UNIKERNEL, false},
 };
 
 /* Finds `kind` first: which keys are allowed depends on it. */
@@ -1395,6 +1481,11 @@ void recipe_free(struct recipe *r)
     rl_env_free(&r->service.env);
     rl_strlist_free(&r->sources);
     rl_strlist_free(&r->include);
+    for (size_t i = 0; i < r->nvolumes; i++) {
+        free(r->volumes[i].name);
+        free(r->volumes[i].mount);
+    }
+    free(r->volumes);
     free(r->source.debian);
     rl_strlist_free(&r->source.sources);
     rl_strlist_free(&r->source.exclude);

@@ -114,6 +114,14 @@ struct recipe_debian {
     size_t nsources;
 };
 
+/* volumes: a disk of its own the unikernel writes (kind unikernel). */
+struct recipe_volume {
+    char *name;    /* [a-z0-9][a-z0-9_-]*, at most 20 characters (the virtio-blk serial) */
+    uint64_t size; /* bytes, a multiple of 512 */
+    char *mount;   /* absolute path in the application's file tree */
+    struct recipe_pos pos;
+};
+
 /* A unikernel built from a Debian source package (source:): what to compile of its tree. */
 struct recipe_srcpkg {
     char *debian;                  /* "redis" or "redis=VERSION"; NULL when there is no source: */
@@ -181,6 +189,8 @@ struct recipe {
     struct recipe_strlist defines; /* "NAME" or "NAME=VALUE", passed as -D */
     struct recipe_strlist libs;    /* library names, linked as -lNAME */
     struct recipe_strlist args;    /* argv[1..] */
+    struct recipe_volume *volumes;
+    size_t nvolumes;
 };
 
 /* Load options. */

@@ -22,6 +22,7 @@
 #include "images/format.h"
 #include "builder/unikernel/build.h"
 #include "builder/unikernel/files.h"
+#include "builder/unikernel/volumes.h"
 
 /* musl from Debian's musl-dev: headers, crt and libraries. */
 #define MUSL_INC "/usr/include/x86_64-linux-musl"
@@ -774,6 +775,10 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
             free(raw);
         }
         free(elf);
+    }
+    if (rc == 0) {
+        b.step = "volumes";
+        rc = uk_volumes_write(ctx, r, b.out.stage, b.out.dir, err);
     }
     if (rc == 0) {
         b.step = "commit";

@@ -25,6 +25,7 @@ int uk_kit_find(char **kit, struct jeos_err *err);
  *                  "name-version"
  *   <name>.qcow2, .vmdk, .vhd, .ova, .tar.gz (gce): the formats image.formats asks for,
  *                  converted from that disk (made in a temporary folder when raw is not asked)
+ *   <name>.<volume>.vol, <name>.volumes  the recipe's volumes (volumes.h)
  * Sources are compiled against musl's headers (Debian musl-dev; uk.h from the kit after them)
  * with -O2, the stack protector, _FORTIFY_SOURCE=2, the recipe's defines and cflags, and linked
  * statically with the POSIX runtime (kit lib/uk-runtime.o), the recipe's libs, musl's libc.a and

@@ -9,265 +9,14 @@
  * own allocation), frames handed up lie inside one receive buffer or the reassembly buffer and
  * are at most NETDEV_FRAME_MAX bytes, and a driver that gives up says why (nd->failed).
  */
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/netdev.h"
-#include "drivers/virtio/virtio.h"
+#include "tests/fuzz/virtio_fake.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* --- what the kernel gives the driver, for the host */
-
-#define MAX_ALLOCS 64
-static struct {
-    void *p;
-    size_t len;
-} allocs[MAX_ALLOCS];
-static int nallocs;
-
-static void *track(void *p, size_t len)
-{
-    if (!p || nallocs == MAX_ALLOCS) {
-        free(p);
-        return NULL;
-    }
-    allocs[nallocs].p = p;
-    allocs[nallocs++].len = len;
-    return p;
-}
-
-void *page_alloc(size_t n);
-void *page_alloc(size_t n)
-{
-    return track(aligned_alloc(4096, n * 4096), n * 4096);
-}
-
-void page_free(void *p, size_t n);
-void page_free(void *p, size_t n)
-{
-    (void)p;
-    (void)n; /* freed with the rest after each input */
-}
-
-void *heap_alloc(size_t size);
-void *heap_alloc(size_t size)
-{
-    return track(malloc(size), size);
-}
-
-void heap_free(void *p);
-void heap_free(void *p)
-{
-    (void)p;
-}
-
-/* Whether [p, p + len) lies inside one allocation. */
-static int inside(const void *p, size_t len)
-{
-    for (int i = 0; i < nallocs; i++) {
-        const uint8_t *b = allocs[i].p;
-        if ((const uint8_t *)p >= b && len <= allocs[i].len &&
-            (const uint8_t *)p - b <= (ptrdiff_t)(allocs[i].len - len))
-            return 1;
-    }
-    return 0;
-}
-
-int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-    return vsnprintf(buf, size, fmt, ap);
-}
-
-int uk_snprintf(char *buf, size_t size, const char *fmt, ...);
-int uk_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-static char last_message[256];
-
-int printk(const char *fmt, ...);
-int printk(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(last_message, sizeof(last_message), fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-void time_halt_until(uint64_t deadline_ns);
-void time_halt_until(uint64_t deadline_ns)
-{
-    (void)deadline_ns;
-}
-
-void time_sleep_ns(uint64_t ns);
-void time_sleep_ns(uint64_t ns)
-{
-    (void)ns;
-}
-
-uint64_t time_monotonic_ns(void);
-uint64_t time_monotonic_ns(void)
-{
-    return 0;
-}
-
-/* --- the input */
-
-static const uint8_t *in;
-static size_t in_left;
-
-static uint32_t take(unsigned bytes)
-{
-    uint32_t v = 0;
-    for (unsigned i = 0; i < bytes; i++) {
-        v = v << 8 | (in_left ? *in : 0);
-        if (in_left)
-            in++, in_left--;
-    }
-    return v;
-}
-
-/* --- the device */
-
-struct fake_queue {
-    unsigned size;
-    struct virtq_desc *desc;
-    volatile uint16_t *avail, *used;
-    uint16_t last_avail, used_idx;
-};
-
-static struct {
-    struct virtio_dev v;
-    uint8_t status;
-    uint64_t offered, features;
-    uint8_t config[12];
-    unsigned qmax[2];
-    struct fake_queue q[2];
-    unsigned notifies;
-} dev;
-
-static uint8_t get_status(struct virtio_dev *v)
-{
-    (void)v;
-    return dev.status;
-}
-
-static void set_status(struct virtio_dev *v, uint8_t s)
-{
-    (void)v;
-    dev.status = s;
-}
-
-static uint64_t get_features(struct virtio_dev *v)
-{
-    (void)v;
-    return dev.offered;
-}
-
-static void set_features(struct virtio_dev *v, uint64_t f)
-{
-    (void)v;
-    if ((f & ~dev.offered) || (dev.v.legacy && f >> 32))
-        abort(); /* the driver asked for what was not offered, or past a legacy device's 32 bits */
-    dev.features = f;
-}
-
-static uint32_t config_read(struct virtio_dev *v, unsigned off, unsigned width)
-{
-    (void)v;
-    uint32_t x = 0;
-    if (off < sizeof(dev.config) && width <= sizeof(dev.config) - off)
-        memcpy(&x, dev.config + off, width);
-    return x;
-}
-
-static uint32_t config_generation(struct virtio_dev *v)
-{
-    (void)v;
-    return 0;
-}
-
-static unsigned queue_max(struct virtio_dev *v, unsigned q)
-{
-    (void)v;
-    return q < 2 ? dev.qmax[q] : 0;
-}
-
-static int queue_enable(struct virtio_dev *v, unsigned q, unsigned size, uint64_t desc,
-                        uint64_t avail, uint64_t used)
-{
-    (void)v;
-    if (q > 1 || size == 0 || size > dev.qmax[q] || (size & (size - 1)))
-        abort(); /* a size the device did not allow */
-    struct fake_queue *f = &dev.q[q];
-    *f = (struct fake_queue){.size = size};
-    f->desc = (struct virtq_desc *)(uintptr_t)desc;
-    f->avail = (volatile uint16_t *)(uintptr_t)avail;
-    f->used = (volatile uint16_t *)(uintptr_t)used;
-    if (!inside(f->desc, 16 * size) || !inside((const void *)f->avail, 6 + 2 * size) ||
-        !inside((const void *)f->used, 6 + 8 * size))
-        abort();
-    return 0;
-}
-
-static void queue_notify(struct virtio_dev *v, unsigned q)
-{
-    (void)v;
-    (void)q;
-    dev.notifies++;
-}
-
-static int irq_setup(struct virtio_dev *v)
-{
-    (void)v;
-    return 0;
-}
-
-static const struct virtio_transport fake = {
-    .name = "fake",
-    .get_status = get_status,
-    .set_status = set_status,
-    .get_features = get_features,
-    .set_features = set_features,
-    .config_read = config_read,
-    .config_generation = config_generation,
-    .queue_max = queue_max,
-    .queue_enable = queue_enable,
-    .queue_notify = queue_notify,
-    .irq_setup = irq_setup,
-};
-
-/* The next head the driver made available on queue q, or -1 (read as a device would). */
-static int next_avail(struct fake_queue *f)
-{
-    if (!f->size || f->last_avail == f->avail[1])
-        return -1;
-    return f->avail[2 + (f->last_avail++ % f->size)];
-}
-
-/* The device writes a used entry (id, len) and, with jump, moves the index by any amount. */
-static void push_used(struct fake_queue *f, uint32_t id, uint32_t len, int jump)
-{
-    if (!f->size)
-        return;
-    volatile uint32_t *e = (volatile uint32_t *)(f->used + 2) + 2 * (f->used_idx % f->size);
-    e[0] = id;
-    e[1] = len;
-    f->used_idx = (uint16_t)(f->used_idx + (jump ? take(2) : 1));
-    f->used[1] = f->used_idx;
-}
 
 /* Receives: k buffers of one frame, header written into the first; DMA only into posted buffers. */
 static void device_receive(void)
@@ -359,12 +108,7 @@ static int driver_send(struct netdev *nd)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    in = data;
-    in_left = size;
-    memset(&dev, 0, sizeof(dev));
-    dev.v.tr = &fake;
-    dev.v.device_id = VIRTIO_ID_NET;
-    snprintf(dev.v.where, sizeof(dev.v.where), "fuzz");
+    fake_reset(data, size, VIRTIO_ID_NET);
     uint32_t lo = take(4), hi = take(4);
     dev.offered = (uint64_t)hi << 32 | lo;
     uint32_t mode = take(1);
@@ -373,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dev.v.legacy = (mode & 6) == 6; /* a virtio-mmio version 1 device: 32 bits, 10-byte headers */
     dev.qmax[0] = take(2) % 1100;
     dev.qmax[1] = take(2) % 1100;
-    for (unsigned i = 0; i < sizeof(dev.config); i++)
+    for (unsigned i = 0; i < 12; i++) /* MAC, status, MTU */
         dev.config[i] = (uint8_t)take(1);
 
     struct netdev *nd = NULL;
@@ -405,8 +149,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (nd)
         netdev_unregister(nd);
-    for (int i = 0; i < nallocs; i++)
-        free(allocs[i].p);
-    nallocs = 0;
+    fake_free_all();
     return 0;
 }

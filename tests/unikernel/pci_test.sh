@@ -9,12 +9,12 @@ uk_setup
 elf=$UK_GUESTS/pci.elf
 check=$JEOS_SRC/tests/unikernel/pci_check.py
 
-# pc: config ports; a bridge (bus 1 behind it), an e1000 there, virtio-net and a virtio-blk (a
+# pc: config ports; a bridge (bus 1 behind it), an e1000 there, virtio-net and a virtio-rng (a
 # virtio type without a driver: the kernel says so and goes on)
-PCI_ACCESS=ports PCI_EXPECT='^virtio pci 00:04\.0: device type 2 has no driver here$' \
+PCI_ACCESS=ports PCI_EXPECT='^virtio pci 00:04\.0: device type 4 has no driver here$' \
     python3 "$check" pci-ports "$elf" -M pc \
     -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=0x3 \
-    -blockdev null-co,node-name=d0 -device virtio-blk-pci,drive=d0,addr=0x4 \
+    -device virtio-rng-pci,addr=0x4 \
     -device pci-bridge,id=br1,chassis_nr=1,addr=0x6 \
     -netdev user,id=n1 -device e1000,bus=br1,addr=0x2,netdev=n1
 

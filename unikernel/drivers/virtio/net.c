@@ -291,6 +291,8 @@ int virtio_net_probe(struct virtio_dev *v)
     int r = virtio_start(v, want);
     if (r < 0)
         return r;
+    if (v->legacy && !virtio_has(v, VIRTIO_F_ANY_LAYOUT)) /* header and frame share a buffer */
+        return virtio_fail(v, "legacy device without VIRTIO_F_ANY_LAYOUT: not supported");
     struct vnet *vn = heap_alloc(sizeof(*vn));
     if (!vn)
         return virtio_fail(v, "out of memory");

@@ -34,8 +34,6 @@ int virtio_start(struct virtio_dev *v, uint64_t wanted)
     v->tr->set_status(v, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER);
     v->offered = v->tr->get_features(v);
     if (v->legacy) {
-        if (!((v->offered >> VIRTIO_F_ANY_LAYOUT) & 1))
-            return virtio_fail(v, "legacy device without VIRTIO_F_ANY_LAYOUT: not supported");
         v->features = v->offered & (wanted | 1ull << VIRTIO_F_ANY_LAYOUT) & 0xffffffffu;
         v->tr->set_features(v, v->features);
         return 0; /* legacy: no FEATURES_OK */
@@ -65,6 +63,7 @@ static const struct {
     int (*probe)(struct virtio_dev *v);
 } drivers[] = {
     {VIRTIO_ID_NET, virtio_net_probe},
+    {VIRTIO_ID_BLOCK, virtio_blk_probe},
 };
 
 int virtio_probe(struct virtio_dev *v)

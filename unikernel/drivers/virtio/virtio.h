@@ -91,7 +91,8 @@ static inline void virtio_mb(void)
  * virtio_start: resets the device (firmware or a previous kernel may have left it running) and
  * waits for the reset, sets ACKNOWLEDGE and DRIVER, and negotiates wanted & offered plus
  * VIRTIO_F_VERSION_1 (required of modern devices) up to FEATURES_OK. A legacy interface (v->legacy)
- * negotiates 32 feature bits, VIRTIO_F_ANY_LAYOUT required, and has no FEATURES_OK step. Returns 0
+ * negotiates 32 feature bits (VIRTIO_F_ANY_LAYOUT when offered: drivers that need it check) and
+ * has no FEATURES_OK step. Returns 0
  * or a negative errno with a message printed.
  */
 int virtio_start(struct virtio_dev *v, uint64_t wanted);
@@ -105,7 +106,7 @@ void virtio_ready(struct virtio_dev *v);
  */
 int virtio_fail(struct virtio_dev *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* virtio_probe: starts the driver for v->device_id (net today); 0, -ENODEV, or an error. */
+/* virtio_probe: starts the driver for v->device_id (net, block); 0, -ENODEV, or an error. */
 int virtio_probe(struct virtio_dev *v);
 
 /* Drivers. */
@@ -116,6 +117,13 @@ struct netdev;
 int virtio_net_features(const struct netdev *nd, char *buf, size_t size);
 /* Feature bits virtio_net_probe does not ask for (tests: a re-probe with another set). */
 extern uint64_t virtio_net_refuse;
+int virtio_blk_probe(struct virtio_dev *v);
+/* The virtio-blk features bd negotiated, by name ("flush discard ..."); -ENODEV if bd is not
+ * virtio-blk. */
+struct blkdev;
+int virtio_blk_features(const struct blkdev *bd, char *buf, size_t size);
+/* Feature bits virtio_blk_probe does not ask for (tests: a re-probe with another set). */
+extern uint64_t virtio_blk_refuse;
 
 /* Discovery: modern virtio PCI functions, and virtio-mmio devices from the command line
  * (virtio_mmio.device=SIZE@BASE:IRQ, as Linux takes it) and the ACPI DSDT (LNRO0005). */

@@ -66,6 +66,13 @@ int hv_block_write(unsigned dev, uint64_t sector, const void *buf, size_t len)
     return block_io(JEOS_HV_CALL_BLOCK_WRITE, dev, sector, buf, len);
 }
 
+int hv_block_flush(unsigned dev)
+{
+    struct jeos_hv_block_flush a = {.dev = dev};
+    hv_hypercall(JEOS_HV_CALL_BLOCK_FLUSH, &a);
+    return a.ret;
+}
+
 unsigned hv_net_count(void)
 {
     return hv_boot ? hv_boot->nnics : 0;

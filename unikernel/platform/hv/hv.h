@@ -39,6 +39,8 @@ unsigned hv_block_count(void);
 int hv_block_info(unsigned dev, uint64_t *sectors, int *read_only);
 int hv_block_read(unsigned dev, uint64_t sector, void *buf, size_t len);
 int hv_block_write(unsigned dev, uint64_t sector, const void *buf, size_t len);
+/* Makes earlier writes durable on the host (fdatasync of the disk file). */
+int hv_block_flush(unsigned dev);
 
 /* NICs: MAC and MTU; batched frames (up to JEOS_HV_NET_BATCH per call, one VM exit). */
 struct hv_frame {
@@ -54,5 +56,7 @@ int hv_net_recv(unsigned dev, struct hv_frame *frames, unsigned n);
 
 /* Registers a netdev for each NIC of the boot info (platform/hv/net.c). */
 void hv_net_init(void);
+/* Registers a blkdev for each disk of the boot info (platform/hv/blk.c). */
+void hv_blk_init(void);
 
 #endif

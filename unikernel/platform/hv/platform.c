@@ -35,6 +35,7 @@ void platform_devices_init(const struct boot_info *bi)
 {
     (void)bi;
     hv_net_init();
+    hv_blk_init();
 }
 
 void platform_console_write(const char *s, size_t n)
