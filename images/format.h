@@ -1,5 +1,5 @@
-/* format.h — output formats of a raw disk (elf, raw, qcow2, vmdk, vhd, ova, gce, oci) as ops,
- * listed in one table (format.c); each format's code in images/format_*.c. */
+/* format.h — output formats of a raw disk (elf, raw, qcow2, vmdk, vhd, ova, gce, oci, xen) as
+ * ops, listed in one table (format.c); each format's code in images/format_*.c. */
 #ifndef JEOS_FORMAT_H
 #define JEOS_FORMAT_H
 
@@ -17,6 +17,9 @@ struct jeos_format_opts {
     int cpus;         /* 0 = 1 */
     uint64_t memory;  /* bytes; 0 = 512 MiB */
     const char *seed; /* the VHD's unique id derives from it (NULL: ""), as the disk's GUIDs do */
+    /* xen: the appliance's kernel and initramfs, copied beside the xl.cfg, and the Linux
+       command line for booting them directly (root=PARTUUID=... console=hvc0); NULL else */
+    const char *kernel, *initramfs, *cmdline;
     const char *from; /* set by jeos_formats_write: the output of the format this one is made
                          from (ops->from), already written from the same raw disk; NULL: make
                          it from the raw disk here */
