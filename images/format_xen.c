@@ -60,6 +60,32 @@ static int write_cfg(const char *dir, const char *base, const char *suffix, cons
     return rc;
 }
 
+int jeos_xen_pvh_cfg_write(const char *dir, const char *base, const struct jeos_xen_pvh *g,
+                           const struct jeos_format_opts *o, struct jeos_err *err)
+{
+    int rc;
+    if ((rc = cfg_string_ok("name", base, err)) ||
+        (g->cmdline && (rc = cfg_string_ok("cmdline", g->cmdline, err))))
+        return rc;
+    struct sbuf b = {0};
+    sbuf_printf(&b, XEN_CFG_MAGIC "%s as a PVH guest, its kernel booted directly\n", base);
+    sbuf_printf(&b, "# xl create %s-xen.cfg (in this folder); xl console %s\n", base, base);
+    sbuf_puts(&b, "type = \"pvh\"\n");
+    cfg_common(&b, base, o);
+    sbuf_printf(&b, "kernel = \"%s\"\n", g->kernel);
+    if (g->ramdisk)
+        sbuf_printf(&b, "ramdisk = \"%s\"\n", g->ramdisk);
+    if (g->cmdline)
+        sbuf_printf(&b, "cmdline = \"%s\"\n", g->cmdline);
+    if (g->disk)
+        sbuf_printf(&b, "disk = [ \"format=raw, vdev=xvda, access=rw, target=%s\" ]\n", g->disk);
+    if (g->vif)
+        sbuf_puts(&b, "vif = [ \"bridge=xenbr0\" ]\n");
+    rc = write_cfg(dir, base, "-xen.cfg", &b, err);
+    sbuf_free(&b);
+    return rc;
+}
+
 static int conv_xen(const struct jeos_ctx *ctx, const char *raw, const char *dir, const char *base,
                     const struct jeos_format_opts *o, struct jeos_err *err)
 {
@@ -78,18 +104,13 @@ static int conv_xen(const struct jeos_ctx *ctx, const char *raw, const char *dir
 
     /* PVH, direct kernel boot: no firmware, no GRUB; the disk's root through xen-blkfront. The
        paths are relative: xl create runs in this folder (recipes/README.md). */
+    char *kname = xasprintf("%s-vmlinuz", base), *rname = xasprintf("%s-initrd.img", base);
+    char *disk = xasprintf("%s.raw", base);
+    struct jeos_xen_pvh g = {
+        .kernel = kname, .ramdisk = rname, .cmdline = o->cmdline, .disk = disk, .vif = true};
+    rc = jeos_xen_pvh_cfg_write(dir, base, &g, o, err);
+    free(kname), free(rname), free(disk);
     struct sbuf b = {0};
-    sbuf_printf(&b, XEN_CFG_MAGIC "%s as a PVH guest, its kernel booted directly\n", base);
-    sbuf_printf(&b, "# xl create %s-xen.cfg (in this folder); xl console %s\n", base, base);
-    sbuf_puts(&b, "type = \"pvh\"\n");
-    cfg_common(&b, base, o);
-    sbuf_printf(&b, "kernel = \"%s-vmlinuz\"\n", base);
-    sbuf_printf(&b, "ramdisk = \"%s-initrd.img\"\n", base);
-    sbuf_printf(&b, "cmdline = \"%s\"\n", o->cmdline);
-    sbuf_printf(&b, "disk = [ \"format=raw, vdev=xvda, access=rw, target=%s.raw\" ]\n", base);
-    sbuf_puts(&b, "vif = [ \"bridge=xenbr0\" ]\n");
-    rc = write_cfg(dir, base, "-xen.cfg", &b, err);
-    sbuf_free(&b);
 
     /* HVM: the whole disk through SeaBIOS and GRUB, as on any other hypervisor (QEMU in dom0
        is the device model). */

@@ -14,9 +14,11 @@ if ! "$XB/xl" create nginx-xen.cfg >"$T_TMP/create" 2>&1; then
     echo "FAIL xen-appliance-pvh: xl create nginx-xen.cfg: $(tail -c 400 "$T_TMP/create" | tr '\n' ' ')"
     exit 0
 fi
+tc=$(cut -d' ' -f1 /proc/uptime)
 page=
 for i in $(seq 900); do
     if grep -q '^jeos: ready' "$log" 2>/dev/null; then
+        tr=$(cut -d' ' -f1 /proc/uptime)
         page=$(timeout 10 bash -c 'exec 3<>/dev/tcp/10.0.0.2/80 &&
             printf "GET / HTTP/1.0\r\nHost: x\r\n\r\n" >&3 && cat <&3' 2>&1)
         break
@@ -25,8 +27,9 @@ for i in $(seq 900); do
     sleep 0.1
 done
 t1=$(cut -d' ' -f1 /proc/uptime)
+s() { awk -v a="$t0" -v b="$1" 'BEGIN { printf "%.1f", b - a }'; }
 if grep -q '^HTTP/1.1 200 OK' <<<"$page" && grep -qi '<h1>' <<<"$page"; then
-    echo "PASS xen-appliance-pvh (nginx-xen.cfg: jeos: ready and the page over the vif $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s after xl create)"
+    echo "PASS xen-appliance-pvh (nginx-xen.cfg: xl create returned after $(s "$tc") s, jeos: ready after $(s "$tr") s, the page over the vif after $(s "$t1") s)"
 else
     echo "FAIL xen-appliance-pvh: answer: $(head -c 200 <<<"$page" | tr '\r\n' '  '); console:"
     tail -n 15 "$log" 2>/dev/null | sed 's/^/    /'

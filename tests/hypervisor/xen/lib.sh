@@ -13,6 +13,10 @@
 # xen_boot SHARE DIR     boots Xen with the dom0 and SHARE (the dom0 disk as a snapshot: nothing
 #                        written back); DIR/console is the serial console (Xen's and the dom0's
 #                        lines); sets XEN_RC (QEMU's status) and XEN_BOOT_S
+# xen_pvh_dom0 ELF DIR    boots Xen with ELF as its PVH dom0 (no toolstack: dom0=pvh
+#                        dom0-iommu=none), until Xen says the hardware domain ended ("Hardware
+#                        Dom0 halted|crashed"; Xen then idles and QEMU is ended here); DIR/console
+#                        is the console; sets XEN_BOOT_S
 #
 # The cache, $XEN_CACHE (default $JEOS_OUT/xen), keeps the last dom0, named by the sha256 of the
 # recipe, its lock (the package versions resolved from the mirror now), the files of dom0/ and
@@ -96,6 +100,26 @@ xen_boot() { # share, dir
         -drive "file=$x.raw,format=raw,if=virtio,snapshot=on" \
         -virtfs "local,path=$s,mount_tag=xt,security_model=none" </dev/null >"$d/qemu.log" 2>&1
     XEN_RC=$?
+    XEN_BOOT_S=$((SECONDS - t0))
+    tr -d '\r' <"$d/console.raw" >"$d/console"
+}
+
+xen_pvh_dom0() { # elf, dir
+    local elf=$1 d=$2 t0=$SECONDS q i
+    [ -s "$d/xen" ] || zcat "$XEN_GZ" >"$d/xen"
+    : >"$d/console.raw"
+    qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 256 -smp 1 -display none -monitor none \
+        -no-reboot -nodefaults -serial "file:$d/console.raw" -kernel "$d/xen" \
+        -append "dom0=pvh dom0-iommu=none dom0_mem=32M console=com1 com1=115200,8n1 noreboot" \
+        -initrd "$elf" </dev/null >"$d/qemu.log" 2>&1 &
+    q=$!
+    for i in $(seq 1200); do # 120 s at most
+        grep -q '^(XEN) Hardware Dom0 \(halted\|crashed\)' "$d/console.raw" && break
+        kill -0 $q 2>/dev/null || break
+        sleep 0.1
+    done
+    kill $q 2>/dev/null
+    wait $q 2>/dev/null
     XEN_BOOT_S=$((SECONDS - t0))
     tr -d '\r' <"$d/console.raw" >"$d/console"
 }
