@@ -12,6 +12,8 @@
 #include "lib/string.h"
 #include "platform/platform.h"
 #include "platform/xen/ring.h"
+#include "platform/xen/xs.h"
+#include "time/time.h"
 #include "platform/xen/xen.h"
 
 /* The hypercall page: in .text, so it is executable (and read-only to us: Xen writes it through
@@ -80,10 +82,21 @@ static void console_io(const char *s, size_t n)
     xen_hypercall(XEN_HC_CONSOLE_IO, XEN_CONSOLEIO_WRITE, n, (uint64_t)s);
 }
 
+static void evtchn_send(uint32_t port)
+{
+    struct xen_evtchn_send a = {.port = port};
+    xen_hypercall(XEN_HC_EVENT_CHANNEL_OP, XEN_EVTCHNOP_SEND, (uint64_t)&a, 0);
+}
+
 static void console_notify(void)
 {
-    struct xen_evtchn_send a = {.port = xen.evtchn};
-    xen_hypercall(XEN_HC_EVENT_CHANNEL_OP, XEN_EVTCHNOP_SEND, (uint64_t)&a, 0);
+    evtchn_send(xen.evtchn);
+}
+
+/* Gives the CPU to another domain (dom0's backends) while we wait for them. */
+static void yield(void)
+{
+    xen_hypercall(XEN_HC_SCHED_OP, XEN_SCHEDOP_YIELD, 0, 0);
 }
 
 /* A backend that broke the ring loses it: the rest goes to Xen's own console log. */
@@ -101,7 +114,7 @@ static void ring_lost(const char *why)
 static int ring_drain(void)
 {
     const char *why;
-    for (uint32_t i = 0; i < (1u << 22); i++) {
+    for (uint32_t i = 0; i < (1u << 16); i++) {
         int left = xencons_pending(xen.ring, &why);
         if (left < 0) {
             ring_lost(why);
@@ -109,9 +122,9 @@ static int ring_drain(void)
         }
         if (left == 0)
             return 0;
-        if ((i & 0xfff) == 0)
+        if ((i & 0xff) == 0)
             console_notify();
-        cpu_pause();
+        yield();
     }
     return -1;
 }
@@ -178,9 +191,56 @@ void platform_init(const struct boot_info *bi)
     acpi_init(bi);
 }
 
+static uint64_t xs_deadline;
+
+static void xs_notify(void *arg)
+{
+    evtchn_send(*(uint32_t *)arg);
+}
+
+/* xenstored gets 5 s to answer each request. */
+static int xs_wait(void *arg, uint32_t round)
+{
+    (void)arg;
+    if (round == 0)
+        xs_deadline = time_monotonic_ns() + 5000000000ull;
+    if (time_monotonic_ns() > xs_deadline)
+        return -1;
+    yield();
+    return 0;
+}
+
+/* The domain's own entries through xenstore (a domU's: dom0 has no ring here). */
+static void xenstore_init(void)
+{
+    static uint32_t port;
+    uint64_t pfn = 0, p = 0;
+    if (hvm_param(XEN_HVM_PARAM_STORE_PFN, &pfn) != 0 || !pfn || pfn >= (1ull << 20) ||
+        hvm_param(XEN_HVM_PARAM_STORE_EVTCHN, &p) != 0)
+        return;
+    if (paging_map_mmio(pfn << 12, 4096) < 0) {
+        printk("xen: xenstore: its page cannot be mapped\n");
+        return;
+    }
+    port = (uint32_t)p;
+    static struct xs_client xs;
+    xs = (struct xs_client){.r = (volatile struct xenstore_domain_interface *)(pfn << 12),
+                            .notify = xs_notify,
+                            .wait = xs_wait,
+                            .arg = &port};
+    char name[64], domid[16];
+    if (xs_read(&xs, "name", name, sizeof(name)) < 0 ||
+        xs_read(&xs, "domid", domid, sizeof(domid)) < 0)
+        printk("xen: %s\n", xs.why);
+    else
+        printk("xen: xenstore: domain %s (domid %s)\n", name, domid);
+}
+
 void platform_devices_init(const struct boot_info *bi)
 {
     (void)bi; /* no PV devices yet: netfront and blkfront are not written */
+    if (xen.hypercalls)
+        xenstore_init();
 }
 
 void platform_console_write(const char *s, size_t n)

@@ -16,6 +16,7 @@
 #define XEN_HC_HVM_OP           34
 
 #define XEN_CONSOLEIO_WRITE      0
+#define XEN_SCHEDOP_YIELD        0
 #define XEN_SCHEDOP_SHUTDOWN     2
 #define XEN_SHUTDOWN_POWEROFF    0
 #define XEN_SHUTDOWN_CRASH       3
@@ -26,6 +27,8 @@
 #define XEN_DOMID_SELF           0x7ff0u
 
 /* HVM parameters (public/hvm/params.h) */
+#define XEN_HVM_PARAM_STORE_PFN      1
+#define XEN_HVM_PARAM_STORE_EVTCHN   2
 #define XEN_HVM_PARAM_CONSOLE_PFN    17
 #define XEN_HVM_PARAM_CONSOLE_EVTCHN 18
 
