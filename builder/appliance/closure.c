@@ -1,6 +1,7 @@
 /* closure.c — what the root's programs need, checked against the root itself (see closure.h). */
 #include "builder/appliance/closure.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -8,32 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/appliance/essential.h"
+#include "builder/appliance/maint.h"
 #include "builder/appliance/rootops.h"
 #include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
 
-/* Interpreters an essential package provides: Debian packages never depend on those. */
-static const struct {
-    const char *path, *pkg;
-} providers[] = {
-    {"/bin/sh", "dash"},
-    {"/usr/bin/sh", "dash"},
-    {"/bin/dash", "dash"},
-    {"/usr/bin/dash", "dash"},
-    {"/bin/bash", "bash"},
-    {"/usr/bin/bash", "bash"},
-    {"/usr/bin/perl", "perl-base"},
-    {"/bin/perl", "perl-base"},
-    {"/usr/bin/env", "coreutils"},
-    {"/bin/env", "coreutils"},
-};
-
+/* The Essential package that provides `path` (an interpreter, a command in a bin folder): Debian
+   packages never depend on those. NULL when none does. */
 static const char *provider_of(const char *path)
 {
-    for (size_t i = 0; i < sizeof(providers) / sizeof(providers[0]); i++)
-        if (strcmp(providers[i].path, path) == 0)
-            return providers[i].pkg;
+    static const char *const bins[] = {"/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/"};
+    for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+        size_t l = strlen(bins[i]);
+        if (strncmp(path, bins[i], l) == 0 && !strchr(path + l, '/'))
+            return essential_provider(path + l);
+    }
     return NULL;
 }
 
@@ -45,8 +37,9 @@ struct item {
     char *interp;  /* script: the #! program; ELF: PT_INTERP; NULL */
     char *envprog; /* script "#!/usr/bin/env NAME": NAME */
     struct deb_strs needed, dirs;
-    bool service; /* a service runs it, or loads it */
-    bool bad;     /* already reported */
+    bool service;  /* a service runs it, or loads it */
+    bool bad;      /* already reported */
+    bool followed; /* a shell script a service runs: its commands looked for */
 };
 
 struct walk {
@@ -326,6 +319,9 @@ static void warn(struct closure_result *out, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    for (size_t i = 0; i < out->warnings.n; i++)
+        if (strcmp(out->warnings.v[i], buf) == 0)
+            return; /* the same line read twice (both branches of an if not known) */
     deb_strs_add(&out->warnings, buf);
 }
 
@@ -502,12 +498,279 @@ static int check_services(struct walk *w, const struct recipe *r, const struct s
     return rc;
 }
 
+/* ---- the commands of the shell scripts a service runs ---- */
+
+/* Words the shell runs itself (dash's and bash's builtins and keywords that reach here). */
+static bool builtin(const char *name)
+{
+    static const char *const v[] = {
+        ".",        ":",       "[",      "alias", "bg",      "break", "builtin", "cd",    "command",
+        "continue", "declare", "echo",   "eval",  "exec",    "exit",  "export",  "false", "fg",
+        "getopts",  "hash",    "jobs",   "kill",  "let",     "local", "printf",  "pwd",   "read",
+        "readonly", "return",  "set",    "shift", "source",  "test",  "times",   "trap",  "true",
+        "type",     "typeset", "ulimit", "umask", "unalias", "unset", "wait",    "[["};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        if (strcmp(v[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* `name` looked up as the service's shell would: a path as it is, else in init's PATH. The
+   caller frees what is returned; NULL when it is not in the image. */
+static char *which(struct tree *t, const char *name)
+{
+    if (name[0] == '/')
+        return root_exists(t, name, true) ? xstrdup(name) : NULL;
+    static const char *const path[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+                                       "/usr/bin",        "/sbin",          "/bin"};
+    for (size_t i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
+        char *p = xasprintf("%s/%s", path[i], name);
+        if (root_test(t, 'f', p) == 1)
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+struct follow {
+    struct walk *w;
+    struct closure_result *out;
+    const struct item *it; /* the script a service runs */
+    const char *file;      /* the file being read: that script, or one it sources */
+    int depth;             /* files sourced on the way here */
+};
+
+static void read_script(struct follow *f, const char *file, int depth);
+
+static int follow_test(void *arg, char op, const char *path)
+{
+    const struct follow *f = arg;
+    if (strncmp(path, "/run/", 5) == 0 || strncmp(path, "/var/run/", 9) == 0 ||
+        strncmp(path, "/tmp/", 5) == 0)
+        return -1; /* made at boot or by the script itself */
+    return root_test(f->w->t, op, path);
+}
+
+static void follow_program(void *arg, char *const *argv, size_t argc, int line)
+{
+    struct follow *f = arg;
+    size_t i = 0;
+    /* exec X, command X (command -v X only asks) */
+    while (i < argc && (!strcmp(argv[i], "exec") || !strcmp(argv[i], "command"))) {
+        if (!strcmp(argv[i], "command") && i + 1 < argc && argv[i + 1][0] == '-' &&
+            strpbrk(argv[i + 1], "vV"))
+            return;
+        i++;
+        while (i < argc && argv[i][0] == '-')
+            i++;
+    }
+    if (i >= argc)
+        return;
+    /* a parameter's value as the command ($ULIMIT = "ulimit -n 8192"): the shell splits it */
+    char *split = NULL;
+    if (argv[i][strcspn(argv[i], " \t")]) {
+        split = xstrndup(argv[i], strcspn(argv[i], " \t"));
+        if (!*split) {
+            free(split);
+            return;
+        }
+        char *one[] = {split, NULL};
+        follow_program(f, one, 1, line);
+        free(split);
+        return;
+    }
+    const char *name = argv[i];
+    if (!strcmp(name, ".") || !strcmp(name, "source")) {
+        if (i + 1 < argc && argv[i + 1][0] == '/')
+            read_script(f, argv[i + 1], f->depth + 1);
+        return;
+    }
+    if (builtin(name) || (strchr(name, '/') && name[0] != '/') || strchr(name, '='))
+        return;
+    char *path = which(f->w->t, name);
+    if (path) {
+        mark_service(f->w, path, 0);
+        free(path);
+        /* a program that runs the next word as a command */
+        const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+        if (!strcmp(base, "env") || !strcmp(base, "nohup") || !strcmp(base, "setsid") ||
+            !strcmp(base, "nice")) {
+            size_t j = i + 1;
+            while (j < argc && (argv[j][0] == '-' || strchr(argv[j], '='))) {
+                bool takes = !strcmp(base, "nice") && !strcmp(argv[j], "-n");
+                j += takes ? 2 : 1;
+            }
+            if (j < argc)
+                follow_program(f, argv + j, argc - j, line);
+        }
+        return;
+    }
+    const char *pkg = name[0] == '/' ? provider_of(name) : essential_provider(name);
+    if (pkg) {
+        char *why = !strcmp(f->file, f->it->path)
+                        ? xasprintf("command %s on line %d of %s, which a service runs", name, line,
+                                    f->file)
+                        : xasprintf("command %s on line %d of %s, which %s (a service runs it) "
+                                    "sources",
+                                    name, line, f->file, f->it->path);
+        add_need(f->out, pkg, f->it->pkg, why);
+        free(why);
+    } else {
+        warn(f->out,
+             "%s: line %d: command %s is not in the image and no package is known to provide "
+             "it (%s, which a service runs)",
+             f->file, line, name, f->it->path);
+    }
+}
+
+/* Reads `file` (the script, or one it sources with `.`) for the commands it would run. */
+static void read_script(struct follow *f, const char *file, int depth)
+{
+    if (depth > 4)
+        return;
+    char *text = root_text(f->w->t, file);
+    if (!text)
+        return;
+    struct follow sub = *f;
+    sub.file = file;
+    sub.depth = depth;
+    static const struct maint_ops ops = {.test_path = follow_test, .program = follow_program};
+    struct maint_stats st = {0};
+    maint_walk(text, f->it->pkg ? f->it->pkg : "", NULL, &ops, &sub, &st, NULL);
+    free(text);
+}
+
+static bool shell(const struct item *it)
+{
+    const char *p = it->envprog ? it->envprog : it->interp;
+    const char *b = p && strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+    return b && (!strcmp(b, "sh") || !strcmp(b, "dash") || !strcmp(b, "bash"));
+}
+
+/*
+ * The shell scripts services run (and what those run, in turn) read as the shell would: each
+ * command they would run must be in the image; what is not, an Essential package provides
+ * (Debian packages never depend on those: apache2's apachectl runs id, mkdir, mktemp and chmod
+ * from coreutils), or it is a warning.
+ */
+static void follow_scripts(struct walk *w, struct closure_result *out)
+{
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < w->n; i++) {
+            struct item *it = &w->v[i];
+            if (!it->service || !it->script || it->followed || !shell(it))
+                continue;
+            it->followed = more = true;
+            struct follow f = {w, out, it, it->path, 0};
+            read_script(&f, it->path, 0);
+        }
+    }
+}
+
+/*
+ * Programs a service's configuration names: its configuration is the files under /etc/PKG/ and
+ * /etc/PROGRAM/ (PKG the package of the program the service runs) and the /etc files its command
+ * lines name. A line of one, outside a comment, naming an executable file of the image by its
+ * absolute path counts as run by the service (lighttpd.conf's include_shell
+ * "/usr/share/lighttpd/use-ipv6.pl" runs a perl script).
+ */
+struct conf_scan {
+    struct walk *w;
+    char *dirs[2];                /* "/etc/lighttpd/" */
+    const struct deb_strs *named; /* files the command lines name */
+};
+
+static void scan_text(struct walk *w, const char *path)
+{
+    struct tree_node *n = tree_lookup(w->t, path, TREE_FOLLOW_LAST, NULL);
+    if (!n || n->ino->type != TREE_FILE || n->ino->size > 256 * 1024)
+        return;
+    char *text = root_text(w->t, path);
+    if (!text || strlen(text) != n->ino->size) { /* a NUL inside: not text */
+        free(text);
+        return;
+    }
+    for (char *line = text; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        const char *p = line + strspn(line, " \t");
+        for (const char *q = *p == '#' || *p == ';' ? NULL : strchr(p, '/'); q;
+             q = strchr(q + 1, '/')) {
+            if (q > line && (isalnum((unsigned char)q[-1]) || strchr("/._-~:$", q[-1])))
+                continue; /* inside a path or a URL, not at its start */
+            size_t l = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "0123456789/._+-");
+            char *cand = xstrndup(q, l);
+            /* programs only: a library named (LoadModule) may be one not enabled */
+            if (l > 1 && item_at(w, cand) && root_test(w->t, 'f', cand) == 1 &&
+                root_test(w->t, 'x', cand) == 1)
+                mark_service(w, cand, 0);
+            free(cand);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+}
+
+static int scan_conf(struct tree_node *n, const char *path, void *arg)
+{
+    struct conf_scan *c = arg;
+    bool in = false;
+    for (size_t i = 0; i < 2 && !in; i++)
+        in = c->dirs[i] && strncmp(path, c->dirs[i], strlen(c->dirs[i])) == 0;
+    for (size_t i = 0; i < c->named->n && !in; i++)
+        in = strcmp(path, c->named->v[i]) == 0;
+    const char *base = strrchr(path, '/') + 1;
+    if (in && n->ino->type == TREE_FILE && strncmp(base, "README", 6) != 0)
+        scan_text(c->w, path); /* a README's words are not run */
+    return 0;
+}
+
+static void named_files(const struct svc_cmd *c, struct deb_strs *named)
+{
+    for (size_t k = 1; k < c->argv.n; k++) {
+        const char *a = c->argv.v[k], *eq = strchr(a, '=');
+        a = a[0] == '-' && eq ? eq + 1 : a; /* --config=/etc/x.conf */
+        if (strncmp(a, "/etc/", 5) == 0)
+            deb_strs_add(named, a);
+    }
+}
+
+static void scan_confs(struct walk *w, const struct svc_plan *plan)
+{
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct svc_spec *s = &plan->v[i];
+        const struct svc_cmd *c = &s->start;
+        struct deb_strs named = {0};
+        named_files(c, &named);
+        for (size_t k = 0; k < s->npre; k++)
+            named_files(&s->pre[k], &named);
+        struct tree_node *n =
+            c->argv.n ? tree_lookup(w->t, c->argv.v[0], TREE_FOLLOW_LAST, NULL) : NULL;
+        const char *pkg = n && n->ino->pkg && *n->ino->pkg ? n->ino->pkg : NULL;
+        const char *prog = c->argv.n ? c->argv.v[0] : "";
+        prog = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+        struct conf_scan cs = {
+            w,
+            {pkg ? xasprintf("/etc/%s/", pkg) : NULL, *prog ? xasprintf("/etc/%s/", prog) : NULL},
+            &named};
+        tree_walk(w->t, scan_conf, &cs);
+        free(cs.dirs[0]);
+        free(cs.dirs[1]);
+        deb_strs_free(&named);
+    }
+}
+
 int closure_check(struct tree *t, const struct recipe *r, const struct svc_plan *plan,
                   struct closure_result *out, struct jeos_err *err)
 {
     struct walk w = {.t = t};
     tree_walk(t, collect, &w);
     int rc = check_services(&w, r, plan, out, err);
+    scan_confs(&w, plan);
+    follow_scripts(&w, out);
     for (size_t i = 0; i < w.n; i++) {
         struct item *it = &w.v[i];
         int e = it->script ? check_script(&w, it, out, err) : check_elf(&w, it, out, err);

@@ -40,10 +40,14 @@ struct walk {
     int depth;
     size_t steps;
     int mktemps;
-    size_t i, end; /* the token being read, and where the running body ends */
-    bool stop;     /* an exit that surely runs: the script ends there */
-    bool pattern;  /* expanding a case pattern: globs are meant */
-    bool ret;      /* a return that surely runs: the function ends there */
+    size_t i, end;      /* the token being read, and where the running body ends */
+    bool stop;          /* an exit that surely runs: the script ends there */
+    bool pattern;       /* expanding a case pattern: globs are meant */
+    bool ret;           /* a return that surely runs: the function ends there */
+    bool args_unknown;  /* $1.. not known (a script a service runs, a command substitution) */
+    bool programs_only; /* a command substitution: its programs are told, nothing is run */
+    int line_base;      /* added to token lines (a command substitution's text) */
+    int subst_depth;
     const char *pkg, *script;
     const struct maint_ops *ops;
     void *arg;
@@ -244,7 +248,7 @@ static const char *param(struct walk *w, const char *name, size_t len)
         return NULL;
     if (len && isdigit((unsigned char)name[0])) {
         long i = len == 1 ? name[0] - '0' : strtol(name, NULL, 10);
-        if (i == 0)
+        if (i == 0 || (w->args_unknown && w->depth == 0))
             return NULL;
         return (size_t)i <= w->npos ? w->pos[i - 1] : "";
     }
@@ -491,12 +495,17 @@ static enum st eval_test(struct walk *w, char **a, size_t n)
     return ST_UNKNOWN;
 }
 
+static void substitutions(struct walk *w, const char *word, int line);
+
 /* Runs one simple command: words tok[a..b). */
 static int run_simple(struct walk *w, size_t a, size_t b, enum live live, enum st *status)
 {
     *status = ST_UNKNOWN;
     if (live == L_NO)
         return 0;
+    if (w->ops->program)
+        for (size_t m = a; m < b; m++)
+            substitutions(w, w->t[m].text, w->t[m].line);
     size_t k = a, nl;
     bool decl = false;
     if (k < b && (strcmp(w->t[k].text, "local") == 0 || strcmp(w->t[k].text, "export") == 0 ||
@@ -553,6 +562,14 @@ static int run_simple(struct walk *w, size_t a, size_t b, enum live live, enum s
     struct func *f = func_find(w, c0);
     for (size_t m = k; m < b && (known || f); m++) {
         const char *tx = w->t[m].text;
+        if ((strcmp(tx, "\"$@\"") == 0 || strcmp(tx, "$@") == 0) && w->args_unknown &&
+            w->depth == 0) {
+            known = false;
+            if (!f || m == k)
+                break;
+            argv[argc++] = NULL;
+            continue;
+        }
         if (strcmp(tx, "\"$@\"") == 0 || strcmp(tx, "$@") == 0) {
             for (size_t q = 0; q < w->npos && argc + 1 < cap; q++) {
                 argv[argc++] = w->pos[q] ? xstrdup(w->pos[q]) : NULL;
@@ -570,6 +587,12 @@ static int run_simple(struct walk *w, size_t a, size_t b, enum live live, enum s
         argv[argc++] = x;
     }
     int rc = 0;
+    if (!f && argc && argv[0] && w->ops->program) {
+        size_t nk = 0;
+        while (nk < argc && argv[nk])
+            nk++;
+        w->ops->program(w->arg, argv, nk, w->line_base + w->t[k].line);
+    }
     if (f && argv[0] && w->depth < MAX_DEPTH) {
         /* a function: its unknown arguments stay unknown where they are used */
         char **saved = w->pos;
@@ -594,7 +617,7 @@ static int run_simple(struct walk *w, size_t a, size_t b, enum live live, enum s
         if (argv[0][0] == '[' && n && strcmp(argv[n], "]") == 0)
             n--;
         *status = eval_test(w, argv + 1, n);
-    } else {
+    } else if (w->ops->command && !w->programs_only) {
         struct maint_cmd c = {w->pkg, w->script, w->t[k].line, argc, argv};
         w->st->commands++;
         rc = w->ops->command(w->arg, &c, w->err);
@@ -776,7 +799,41 @@ static int parse_case(struct walk *w, enum live live, enum st *status)
     return rc;
 }
 
-/* for/while/until: the body read once (when it may run at all). */
+/* The words of `for NAME in WORDS`, tokens [a, b), expanded into *out (unquoted expansions split
+   at blanks, as the shell splits them). False when one is not known, or more than 64. */
+struct words {
+    char **v;
+    size_t n;
+};
+
+static bool for_words(struct walk *w, size_t a, size_t b, struct words *out)
+{
+    for (size_t m = a; m < b; m++) {
+        if (w->t[m].type != T_WORD)
+            continue;
+        char *x = expand(w, w->t[m].text);
+        if (!x || out->n > 64) {
+            free(x);
+            return false;
+        }
+        bool quoted = strpbrk(w->t[m].text, "'\"") != NULL;
+        for (char *p = x; *p;) {
+            size_t l = quoted ? strlen(p) : strcspn(p, " \t\n");
+            if (l) {
+                char *one = xstrndup(p, l);
+                strv_add(&out->v, &out->n, one);
+                free(one);
+            }
+            p += l;
+            p += strspn(p, " \t\n");
+        }
+        free(x);
+    }
+    return out->n <= 64;
+}
+
+/* for/while/until: the body read once (when it may run at all); a for over known words once for
+   each, its variable set to it. */
 static int parse_loop(struct walk *w, enum live live, enum st *status)
 {
     bool is_for = at_word(w, "for");
@@ -784,22 +841,51 @@ static int parse_loop(struct walk *w, enum live live, enum st *status)
     w->i++;
     enum st cond = ST_UNKNOWN;
     int rc = 0;
+    const struct tok *v = NULL;
+    struct words words = {0};
+    bool known = false;
     if (is_for) {
-        const struct tok *v = cur(w);
+        v = cur(w);
         if (v && v->type == T_WORD && live != L_NO)
             var_set(w, v->text, strlen(v->text), NULL);
-        while (w->i < w->end && !at_word(w, "do"))
+        size_t in = 0;
+        while (w->i < w->end && !at_word(w, "do")) {
+            if (!in && at_word(w, "in"))
+                in = w->i + 1;
             w->i++;
+        }
+        known = in && v && v->type == T_WORD && live != L_NO && for_words(w, in, w->i, &words);
     } else {
         rc = parse_list(w, live, s_do, &cond);
         if (until && cond != ST_UNKNOWN)
             cond = cond == ST_TRUE ? ST_FALSE : ST_TRUE;
     }
-    if (rc < 0 || !at_word(w, "do"))
+    if (rc < 0 || !at_word(w, "do")) {
+        strv_free(words.v, words.n);
         return rc;
+    }
     w->i++;
     enum st body;
-    rc = parse_list(w, weaken(live, cond == ST_TRUE ? ST_UNKNOWN : cond), s_done, &body);
+    if (known && words.n) {
+        size_t start = w->i;
+        for (size_t k = 0; k < words.n && rc == 0 && !w->stop && !w->ret; k++) {
+            var_set(w, v->text, strlen(v->text), words.v[k]);
+            w->i = start;
+            rc = parse_list(w, live, s_done, &body);
+        }
+        if (w->stop || w->ret) { /* it ended inside: read past the body */
+            bool stop = w->stop, ret = w->ret;
+            w->stop = w->ret = false;
+            w->i = start;
+            parse_list(w, L_NO, s_done, &body);
+            w->stop = stop;
+            w->ret = ret;
+        }
+    } else {
+        rc = parse_list(w, known ? L_NO : weaken(live, cond == ST_TRUE ? ST_UNKNOWN : cond), s_done,
+                        &body);
+    }
+    strv_free(words.v, words.n);
     if (at_word(w, "done"))
         w->i++;
     *status = ST_UNKNOWN;
@@ -867,28 +953,79 @@ static int parse_command(struct walk *w, enum live live, enum st *status)
     return run_simple(w, a, b, live, status);
 }
 
+/* Tokenizes `text` and reads it with `w` (set up by the caller); frees what the reading made. */
+static int walk_text(struct walk *w, const char *text)
+{
+    tokenize(w, text ? text : "");
+    w->end = w->n;
+    enum st status;
+    int rc = parse_list(w, L_SURE, NULL, &status);
+    for (size_t i = 0; i < w->n; i++)
+        free(w->t[i].text);
+    free(w->t);
+    for (size_t i = 0; i < w->nvars; i++) {
+        free(w->vars[i].name);
+        free(w->vars[i].value);
+    }
+    free(w->vars);
+    for (size_t i = 0; i < w->nfuncs; i++)
+        free(w->funcs[i].name);
+    free(w->funcs);
+    return rc;
+}
+
+/* The command substitutions of word `word` (at `line`), read for their programs only: $( ... )
+   and ` ... `, not inside single quotes, not $(( arithmetic )). Four deep at most. */
+static void substitutions(struct walk *w, const char *word, int line)
+{
+    if (w->subst_depth >= 4 || (!strchr(word, '`') && !strstr(word, "$(")))
+        return;
+    bool dq = false;
+    for (const char *p = word; *p;) {
+        if (*p == '\\' && p[1]) {
+            p += 2;
+        } else if (*p == '\'' && !dq) {
+            const char *e = strchr(p + 1, '\'');
+            p = e ? e + 1 : p + strlen(p);
+        } else if (*p == '"') {
+            dq = !dq;
+            p++;
+        } else if ((*p == '$' && p[1] == '(' && p[2] != '(') || *p == '`') {
+            const char *e = skip_subst(p);
+            const char *in = p + (*p == '$' ? 2 : 1);
+            size_t len = e > in && (e[-1] == ')' || e[-1] == '`') ? (size_t)(e - 1 - in) : 0;
+            char *inner = xstrndup(in, len);
+            struct maint_stats st = {0};
+            struct walk nw = {.pkg = w->pkg,
+                              .script = w->script,
+                              .ops = w->ops,
+                              .arg = w->arg,
+                              .st = &st,
+                              .err = w->err,
+                              .args_unknown = true,
+                              .programs_only = true,
+                              .line_base = line - 1,
+                              .subst_depth = w->subst_depth + 1};
+            walk_text(&nw, inner);
+            free(inner);
+            p = e;
+        } else {
+            p++;
+        }
+    }
+}
+
 int maint_walk(const char *text, const char *pkg, const char *script, const struct maint_ops *ops,
                void *arg, struct maint_stats *st, struct jeos_err *err)
 {
     struct walk w = {.pkg = pkg, .script = script, .ops = ops, .arg = arg, .st = st, .err = err};
     static char configure[] = "configure", install[] = "install", empty[] = "";
     char *top[] = {script && !strcmp(script, "preinst") ? install : configure, empty};
-    w.pos = top;
-    w.npos = 2;
-    tokenize(&w, text ? text : "");
-    w.end = w.n;
-    enum st status;
-    int rc = parse_list(&w, L_SURE, NULL, &status);
-    for (size_t i = 0; i < w.n; i++)
-        free(w.t[i].text);
-    free(w.t);
-    for (size_t i = 0; i < w.nvars; i++) {
-        free(w.vars[i].name);
-        free(w.vars[i].value);
+    if (script) {
+        w.pos = top;
+        w.npos = 2;
+    } else {
+        w.args_unknown = true; /* a script a service runs: its arguments are not known here */
     }
-    free(w.vars);
-    for (size_t i = 0; i < w.nfuncs; i++)
-        free(w.funcs[i].name);
-    free(w.funcs);
-    return rc;
+    return walk_text(&w, text);
 }

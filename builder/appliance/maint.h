@@ -18,10 +18,15 @@ struct maint_cmd {
 
 /* What the walk asks of its caller. */
 struct maint_ops {
-    /* Each command that would run; returns 0, or a negative errno (with a message) to stop. */
+    /* Each command that would run, every word known; returns 0, or a negative errno (with a
+       message) to stop. May be NULL. */
     int (*command)(void *arg, const struct maint_cmd *c, struct jeos_err *err);
     /* A test on a path (`op` one of e f d L x s): 1 true, 0 false, -1 not known. May be NULL. */
     int (*test_path)(void *arg, char op, const char *path);
+    /* Each simple command that may run whose first word is known (not a function of the script),
+       also inside command substitutions ($( ... ), ` ... `, which `command` never sees): its
+       first `argc` words, those known up to the first unknown one, and its line. May be NULL. */
+    void (*program)(void *arg, char *const *argv, size_t argc, int line);
 };
 
 struct maint_stats {
@@ -31,7 +36,8 @@ struct maint_stats {
 
 /*
  * Reads `text` as the shell would on a fresh install ($1 "install" for a preinst, "configure"
- * otherwise; $2 empty) and hands each simple command that would run to ops->command, in order.
+ * otherwise; $2 empty; with `script` NULL — a script a service runs — $1.. and "$@" are not
+ * known) and hands each simple command that would run to ops->command, in order.
  * Conditions are worked out where they can be without running anything — test/[ on strings and
  * on paths (through ops->test_path), true, false, :, and case on a known word; a command's own
  * success is not known. A branch whose condition is known false is not taken; when it is not

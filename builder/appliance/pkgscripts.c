@@ -680,6 +680,145 @@ static int do_ln(struct run *R, const struct maint_cmd *c, struct jeos_err *err)
     return rc;
 }
 
+/* ---- a2enmod, a2enconf, a2ensite and their a2dis* (apache2's postinst enables its defaults) ----
+ */
+
+/* Links /etc/apache2/KIND-enabled/NAME.EXT -> ../KIND-available/NAME.EXT for each EXT the module,
+   configuration or site has; a module's "# Depends:" first. */
+static int a2_enable(struct run *R, const struct maint_cmd *c, const char *kind, const char *name,
+                     int depth, struct jeos_err *err)
+{
+    struct tree *t = R->ps->t;
+    bool mods = !strcmp(kind, "mods");
+    static const char *const mod_ext[] = {"load", "conf", NULL}, *const conf_ext[] = {"conf", NULL};
+    int rc = 0;
+    bool any = false;
+    for (const char *const *e = mods ? mod_ext : conf_ext; *e && rc == 0; e++) {
+        char *avail = xasprintf("/etc/apache2/%s-available/%s.%s", kind, name, *e);
+        char *text = root_text(t, avail);
+        if (text && mods && !strcmp(*e, "load") && depth < 8) {
+            for (char *l = strstr(text, "# Depends:"); l && rc == 0; l = NULL) {
+                char *end = strchr(l, '\n');
+                if (end)
+                    *end = '\0';
+                char *sp = NULL;
+                for (char *d = strtok_r(l + 10, " \t,", &sp); d && rc == 0;
+                     d = strtok_r(NULL, " \t,", &sp)) {
+                    char *dep = xstrdup(d);
+                    rc = a2_enable(R, c, kind, dep, depth + 1, err);
+                    free(dep);
+                }
+            }
+        }
+        if (text) {
+            any = true;
+            char *link = xasprintf("/etc/apache2/%s-enabled/%s.%s", kind, name, *e);
+            char *target = xasprintf("../%s-available/%s.%s", kind, name, *e);
+            if (!tree_lookup(t, link, 0, NULL) && parent_exists(t, link)) {
+                rc = root_put_symlink(t, link, target, R->ps->epoch, err);
+                if (rc == 0) {
+                    deb_strs_add(&R->made, link);
+                    logf_(R, c, "%s %s: %s -> %s", c->argv[0], name, link, target);
+                }
+            }
+            free(link);
+            free(target);
+        }
+        free(text);
+        free(avail);
+    }
+    if (!any) {
+        char *w = xasprintf("%s: line %d: %s %s: there is no /etc/apache2/%s-available/%s", R->by,
+                            c->line, c->argv[0], name, kind, name);
+        deb_strs_add(R->ps->warnings, w);
+        free(w);
+    }
+    return rc;
+}
+
+static int do_a2(struct run *R, const struct maint_cmd *c, const char *kind, bool enable,
+                 struct jeos_err *err)
+{
+    int rc = 0;
+    for (size_t i = 1; i < c->argc && rc == 0; i++) {
+        if (c->argv[i][0] == '-')
+            continue;
+        char *name = xstrdup(c->argv[i]);
+        size_t l = strlen(name);
+        if (l > 5 && (!strcmp(name + l - 5, ".conf") || !strcmp(name + l - 5, ".load")))
+            name[l - 5] = '\0';
+        if (enable) {
+            rc = a2_enable(R, c, kind, name, 0, err);
+        } else {
+            for (int e = 0; e < 2; e++) {
+                char *link =
+                    xasprintf("/etc/apache2/%s-enabled/%s.%s", kind, name, e ? "conf" : "load");
+                struct tree_node *n = tree_lookup(R->ps->t, link, 0, NULL);
+                if (n && n->ino->type == TREE_SYMLINK) {
+                    tree_remove(R->ps->t, n);
+                    logf_(R, c, "%s %s: %s removed", c->argv[0], name, link);
+                }
+                free(link);
+            }
+        }
+        free(name);
+    }
+    return rc;
+}
+
+/* lighty-enable-mod NAME...: /etc/lighttpd/conf-enabled/NN-NAME.conf -> ../conf-available/...
+   (lighty-disable-mod removes the link). Its own Depends: comments are not followed. */
+struct lighty {
+    const char *name;
+    char *found; /* "99-unconfigured.conf" */
+};
+
+static int lighty_find(struct tree_node *n, const char *path, void *arg)
+{
+    struct lighty *l = arg;
+    const char *dash = strchr(n->name, '-');
+    size_t nl = strlen(l->name), len = strlen(n->name);
+    if (!l->found && dash && strncmp(path, "/etc/lighttpd/conf-available/", 29) == 0 &&
+        !strchr(path + 29, '/') && len == (size_t)(dash - n->name) + 1 + nl + 5 &&
+        strncmp(dash + 1, l->name, nl) == 0 && strcmp(dash + 1 + nl, ".conf") == 0)
+        l->found = xstrdup(n->name);
+    return 0;
+}
+
+static int do_lighty(struct run *R, const struct maint_cmd *c, bool enable, struct jeos_err *err)
+{
+    int rc = 0;
+    for (size_t i = 1; i < c->argc && rc == 0; i++) {
+        if (c->argv[i][0] == '-')
+            continue;
+        struct lighty l = {c->argv[i], NULL};
+        tree_walk(R->ps->t, lighty_find, &l);
+        if (!l.found) {
+            char *w = xasprintf("%s: line %d: %s %s: there is no "
+                                "/etc/lighttpd/conf-available/NN-%s.conf",
+                                R->by, c->line, c->argv[0], l.name, l.name);
+            deb_strs_add(R->ps->warnings, w);
+            free(w);
+            continue;
+        }
+        char *link = xasprintf("/etc/lighttpd/conf-enabled/%s", l.found);
+        char *target = xasprintf("../conf-available/%s", l.found);
+        struct tree_node *n = tree_lookup(R->ps->t, link, 0, NULL);
+        if (enable && !n && parent_exists(R->ps->t, link)) {
+            rc = root_put_symlink(R->ps->t, link, target, R->ps->epoch, err);
+            if (rc == 0) {
+                deb_strs_add(&R->made, link);
+                logf_(R, c, "%s %s: %s -> %s", c->argv[0], l.name, link, target);
+            }
+        } else if (!enable && n && n->ino->type == TREE_SYMLINK) {
+            tree_remove(R->ps->t, n);
+            logf_(R, c, "%s %s: %s removed", c->argv[0], l.name, link);
+        }
+        free(link), free(target), free(l.found);
+    }
+    return rc;
+}
+
 static void do_alternatives(struct run *R, const struct maint_cmd *c)
 {
     size_t i = 1;
@@ -822,18 +961,8 @@ static int on_test(void *arg, char op, const char *path)
     struct run *R = arg;
     char *run = pkgscripts_run_path(path);
     free(run);
-    if (!run) {
-        struct tree_node *n = tree_lookup(R->ps->t, path, op == 'L' ? 0 : TREE_FOLLOW_LAST, NULL);
-        switch (op) {
-        case 'e': return n != NULL;
-        case 'f': return n && n->ino->type == TREE_FILE;
-        case 'd': return n && n->ino->type == TREE_DIR;
-        case 'L': return n && n->ino->type == TREE_SYMLINK;
-        case 'x': return n && n->ino->type != TREE_SYMLINK && (n->ino->mode & 0111);
-        case 's': return n && n->ino->type == TREE_FILE && n->ino->size > 0;
-        default: return -1;
-        }
-    }
+    if (!run)
+        return root_test(R->ps->t, op, path);
     return -1; /* /run: what is there at boot is not known now */
 }
 
@@ -861,6 +990,17 @@ static int on_command(void *arg, const struct maint_cmd *c, struct jeos_err *err
         return do_statoverride(R, c);
     if (!strcmp(cmd, "ln"))
         return do_ln(R, c, err);
+    if (!strncmp(cmd, "a2en", 4) || !strncmp(cmd, "a2dis", 5)) {
+        const char *k = cmd + (cmd[2] == 'e' ? 4 : 5);
+        const char *kind = !strcmp(k, "mod")    ? "mods"
+                           : !strcmp(k, "conf") ? "conf"
+                           : !strcmp(k, "site") ? "sites"
+                                                : NULL;
+        if (kind)
+            return do_a2(R, c, kind, cmd[2] == 'e', err);
+    }
+    if (!strcmp(cmd, "lighty-enable-mod") || !strcmp(cmd, "lighty-disable-mod"))
+        return do_lighty(R, c, cmd[7] == 'e', err);
     if (!strcmp(cmd, "update-alternatives"))
         do_alternatives(R, c);
     else if (!strcmp(cmd, "pam-auth-update"))
@@ -1238,7 +1378,7 @@ int pkgscripts_apply(struct pkgscripts *ps, const struct deb_info *pkgs, size_t 
                 continue;
             R.by = xasprintf("%s %s", pkgs[i].name, names[k]);
             struct maint_stats st = {0, 0};
-            static const struct maint_ops ops = {on_command, on_test};
+            static const struct maint_ops ops = {.command = on_command, .test_path = on_test};
             rc = maint_walk(texts[k], pkgs[i].name, names[k], &ops, &R, &st, err);
             free(R.by);
             R.by = NULL;

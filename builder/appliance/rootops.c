@@ -29,6 +29,20 @@ bool root_exists(struct tree *t, const char *path, bool follow)
     return tree_lookup(t, path, follow ? TREE_FOLLOW_LAST : 0, NULL) != NULL;
 }
 
+int root_test(struct tree *t, char op, const char *path)
+{
+    struct tree_node *n = tree_lookup(t, path, op == 'L' ? 0 : TREE_FOLLOW_LAST, NULL);
+    switch (op) {
+    case 'e': return n != NULL;
+    case 'f': return n && n->ino->type == TREE_FILE;
+    case 'd': return n && n->ino->type == TREE_DIR;
+    case 'L': return n && n->ino->type == TREE_SYMLINK;
+    case 'x': return n && n->ino->type != TREE_SYMLINK && (n->ino->mode & 0111);
+    case 's': return n && n->ino->type == TREE_FILE && n->ino->size > 0;
+    default: return -1;
+    }
+}
+
 int root_put_dir(struct tree *t, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
                  int64_t epoch, struct jeos_err *err)
 {

@@ -17,6 +17,10 @@ char *root_text(struct tree *t, const char *path);
 /* True when `path` names an entry (symlinks followed when `follow`). */
 bool root_exists(struct tree *t, const char *path, bool follow);
 
+/* The shell's `test -OP path` on the tree (`op` one of e f d L x s): 1 true, 0 false, -1 for
+   another op. */
+int root_test(struct tree *t, char op, const char *path);
+
 /*
  * Makes the folder `path` with `mode`, `uid`:`gid` (re-owning it when it is a folder already);
  * missing parents are made 0755 root:root. Returns 0 or a negative errno with a message.

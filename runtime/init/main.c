@@ -78,6 +78,10 @@ static void later_mounts(void)
             fclose(f);
         if (!have)
             mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+        /* what systemd's tmpfiles.d/legacy.conf makes: /var/lock links here (apache2ctl's
+           mktemp -d /var/lock/apache2.XXXXXXXXXX) */
+        if (mkdir("/run/lock", 01777) == 0)
+            chmod("/run/lock", 01777);
     }
     if (stat("/tmp", &st) == 0 && access("/tmp", W_OK) != 0)
         mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");

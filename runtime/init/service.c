@@ -1,5 +1,6 @@
 /* service.c — the supervised services: started as systemd would (folders, environment, pre and post
  * commands, types forking/notify/oneshot), their output relayed, restarted by their policy. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -187,6 +188,8 @@ static int env_build(struct svc *s, const char *home, const char *uname, int not
     env_put(s, kv);
     if (notify)
         env_put(s, "NOTIFY_SOCKET=" INIT_NOTIFY_PATH);
+    snprintf(kv, sizeof(kv), "JEOS_SERVICE=%s", s->c->name); /* how a forking one is found */
+    env_put(s, kv);
     for (int i = 0; i < s->c->nenv; i++)
         env_put(s, s->c->env[i]);
     for (int i = 0; i < s->c->nenvfiles; i++)
@@ -592,6 +595,53 @@ static pid_t read_pidfile(const char *path)
     return pid > 1 && kill(pid, 0) == 0 ? (pid_t)pid : 0;
 }
 
+/* A forking service without a PIDFile= (systemd guesses its main process from the unit's cgroup):
+   the lowest-numbered process that init adopted (parent 1) and whose environment carries the
+   service's JEOS_SERVICE=NAME. 0 when there is none. */
+static pid_t guess_main(const char *name)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    char want[160];
+    int wl = snprintf(want, sizeof(want), "JEOS_SERVICE=%s", name);
+    pid_t best = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 1 || (best && pid >= best))
+            continue;
+        char path[64], buf[4096];
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "re");
+        int ppid = 0;
+        if (f) {
+            /* pid (comm) state ppid: comm may hold spaces and parentheses; the last ')' ends it */
+            size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+            buf[n] = 0;
+            char *rp = strrchr(buf, ')');
+            if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1)
+                ppid = 0;
+            fclose(f);
+        }
+        if (ppid != 1)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+        f = fopen(path, "re");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        for (size_t o = 0; o < n; o += strlen(buf + o) + 1)
+            if (!strncmp(buf + o, want, (size_t)wl) && buf[o + (size_t)wl] == 0)
+                best = (pid_t)pid;
+    }
+    closedir(d);
+    return best;
+}
+
 static void describe(int status, char *how, size_t n)
 {
     if (WIFEXITED(status))
@@ -634,7 +684,7 @@ bool svc_reaped(struct svc *s, pid_t pid, int status, int notify_fd)
                     s->state = SVC_DONE;
                 return true;
             }
-            s->main = s->c->pidfile[0] ? read_pidfile(s->c->pidfile) : 0;
+            s->main = s->c->pidfile[0] ? read_pidfile(s->c->pidfile) : guess_main(s->c->name);
             if (!s->main) {
                 init_log("service %s: no main process found%s%s", s->c->name,
                          s->c->pidfile[0] ? " in " : "", s->c->pidfile);

@@ -11,7 +11,7 @@ set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"
 W=$T_TMP
-NAMES="services_build services_report haproxy_http_stats memcached_set_get memcached_stock mosquitto_pub_sub ssh_key_scp ssh_host_keys"
+NAMES="services_build services_report haproxy_http_stats memcached_set_get memcached_stock mosquitto_pub_sub ssh_key_scp ssh_host_keys apache2_stock lighttpd_stock"
 skip_all() { for t in $NAMES; do echo "SKIP $t: $1"; done; exit 0; }
 for t in qemu-system-x86_64 python3 curl mosquitto_pub mosquitto_sub memccp memccat ssh scp \
     ssh-keygen ssh-keyscan; do
@@ -40,7 +40,13 @@ build() { (cd "$B" && env HOME="$B" JEOS_CACHE="$B/cache" "$JEOS" build -o "$B/o
 failed=""
 # memcached with nothing but the package: Debian's own /etc/memcached.conf (127.0.0.1 only)
 sed -e 's/^name: memcached$/name: memcached-stock/' -e '/^files:/d' recipes/memcached.yaml >"$B/memcached-stock.yaml"
-for s in haproxy memcached memcached-stock mosquitto openssh; do
+# apache2 and lighttpd with nothing but the package: what their postinsts enable (a2enmod,
+# a2enconf, a2ensite), the commands apache2ctl runs (coreutils), the perl scripts lighttpd.conf's
+# include_shell runs (perl-base), /run/lock for apache2ctl's mktemp
+for w in apache2 lighttpd; do
+    printf 'name: %s\nkind: appliance\npackages: [%s]\nimage: {formats: [raw]}\n' $w $w >"$B/$w.yaml"
+done
+for s in haproxy memcached memcached-stock mosquitto openssh apache2 lighttpd; do
     if ! build $s; then
         if grep -qiE "could not resolve|connect|network is unreachable|timed out" "$W/$s.build.log"; then
             skip_all "the Debian mirror is unreachable"
@@ -54,7 +60,7 @@ if [ -n "$failed" ]; then
     for t in $NAMES; do [ $t = services_build ] || echo "SKIP $t: a build failed"; done
     exit 0
 fi
-echo "PASS services_build (haproxy, memcached, mosquitto, openssh from plain recipes)"
+echo "PASS services_build (haproxy, memcached, mosquitto, openssh, apache2, lighttpd from plain recipes)"
 
 # ---- what the reports say the builder did for them ----
 rep() { cat "$B/out/$1/build-report.txt"; }
@@ -227,4 +233,31 @@ if [ -n "${keys[0]}" ] && [ "${keys[0]}" = "${keys[1]}" ] && [ "${keys[0]}" != "
 else
     show "$W/ssh-a2.log"; echo "FAIL ssh_host_keys: A ${keys[0]:-none}, A again ${keys[1]:-none}, B ${keys[2]:-none}"
 fi
+
+# apache2 and lighttpd: each package's default page through a port forward
+webserver() { # NAME PAGE-FILE-IN-PACKAGE WHAT-THE-REPORT-SAYS
+    local n=$1 want=$2 said=$3 P got rc
+    P=$(free_port)
+    if ! start "$W/$n.log" "$B/out/$n/$n.raw" "$P:80"; then
+        stop; show "$W/$n.log"; echo "FAIL ${n}_stock: no \"jeos: ready\""; return
+    fi
+    got=$(curl -s -m 20 "http://127.0.0.1:$P/" | sha256sum | cut -c1-64)
+    stop; rc=$?
+    if [ "$got" = "$(sha256sum <"$want" | cut -c1-64)" ] && [ $rc = 0 ] && clean "$W/$n.log" &&
+       rep "$n" | grep -q "$said"; then
+        echo "PASS ${n}_stock (the package's default page, byte for byte; the build report: $said)"
+    else
+        show "$W/$n.log"; echo "FAIL ${n}_stock: page sha256 $got, exit $rc; report: $(rep "$n" | grep -c "$said") line(s) \"$said\""
+    fi
+}
+# the pages as the packages ship them, read from the images' own .debs in the cache
+pkgfile() { # LOCK PACKAGE PATH OUT
+    local sha
+    sha=$(awk -v p="$2" '$1 == "Package:" {on = $2 == p} on && $1 == "SHA256:" {print $2; exit}' "$1")
+    dpkg-deb --fsys-tarfile "$B/cache/sha256/${sha:0:2}/$sha" | tar -xO ".$3" >"$4"
+}
+pkgfile "$B/apache2.yaml.lock" apache2-data /usr/share/apache2/default-site/index.html "$W/apache2.page"
+pkgfile "$B/lighttpd.yaml.lock" lighttpd /usr/share/lighttpd/index.html "$W/lighttpd.page"
+webserver apache2 "$W/apache2.page" "added coreutils: command [a-z]* on line [0-9]* of /usr/sbin/apache2ctl, which a service runs"
+webserver lighttpd "$W/lighttpd.page" "added perl-base: interpreter /usr/bin/perl of /usr/share/lighttpd/"
 exit 0

@@ -1,6 +1,7 @@
 /* closure_test.c — the closure check's exact errors, warnings and needs on a tree made here (a
  * service program not in the image, a missing interpreter, a missing user or folder, a missing
- * library), and the service user sysconf makes with a warning. */
+ * library, the commands of a script a service runs, a program its configuration names), and the
+ * service user sysconf makes with a warning. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,33 @@ static void c_runs_sh(struct tree *t, struct svc_plan *p)
     spec(p, "/lib/systemd/system/ssh.service", "/usr/sbin/sshd");
 }
 
+/* A shell script a service runs: the commands it (and a file it sources) would run, looked for */
+static void c_script_commands(struct tree *t, struct svc_plan *p)
+{
+    const char *ctl = "#!/bin/sh\nset -e\nif [ \"$(id -u)\" != 0 ]; then echo no; fi\n"
+                      "for d in /run/web /var/log/web; do mkdir -p $d; done\n"
+                      "command -v lynx >/dev/null && lynx -dump\n"
+                      ". /etc/web/envvars\n"
+                      "case \"$1\" in start) exec /usr/sbin/webd \"$@\";; *) exit 1;; esac\n";
+    put(t, "/usr/sbin/ctl", ctl, strlen(ctl), 0755, "web");
+    put(t, "/etc/web/envvars", "umask 022\nlogger -t web up\n", 26, 0644, "web");
+    put_text(t, "/bin/sh", "\177ELF", 0755);
+    put_text(t, "/usr/sbin/webd", "\177ELF", 0755);
+    spec(p, "/lib/systemd/system/web.service", "/usr/sbin/ctl");
+}
+
+/* A program the service's configuration names runs: its interpreter is needed */
+static void c_config_names(struct tree *t, struct svc_plan *p)
+{
+    const char *conf = "server.port = 80\ninclude_shell \"/usr/share/lt/gen.pl\"\n"
+                       "# include_shell \"/usr/share/lt/other.pl\"\n";
+    put(t, "/usr/sbin/lt", "\177ELF", 4, 0755, "lt");
+    put(t, "/etc/lt/lt.conf", conf, strlen(conf), 0644, "lt");
+    put(t, "/usr/share/lt/gen.pl", "#!/usr/bin/perl\n", 16, 0755, "lt");
+    put(t, "/usr/share/lt/other.pl", "#!/usr/bin/perl\n", 16, 0755, "lt");
+    spec(p, "/lib/systemd/system/lt.service", "/usr/sbin/lt");
+}
+
 static void messages(void)
 {
     struct {
@@ -228,7 +256,19 @@ static void messages(void)
          "error: /usr/local/bin/run: interpreter /usr/bin/python3 is not in the image (a service "
          "runs it; add the package that provides it to packages:)\n"},
         {"missing /bin/sh: dash", c_interpreter_sh,
+         "warning: /usr/local/bin/start: line 2: command x is not in the image and no package is "
+         "known to provide it (/usr/local/bin/start, which a service runs)\n"
          "need: dash (interpreter /bin/sh of /usr/local/bin/start; app)\n"},
+        {"a script's commands", c_script_commands,
+         "warning: /usr/sbin/ctl: line 5: command lynx is not in the image and no package is "
+         "known to provide it (/usr/sbin/ctl, which a service runs)\n"
+         "need: coreutils (command id on line 3 of /usr/sbin/ctl, which a service runs; web)\n"
+         "need: bsdutils (command logger on line 2 of /etc/web/envvars, which /usr/sbin/ctl (a "
+         "service runs it) sources; web)\n"},
+        {"a program the configuration names", c_config_names,
+         "warning: /usr/share/lt/other.pl: interpreter /usr/bin/perl is not in the image "
+         "(perl-base provides it; no service runs it)\n"
+         "need: perl-base (interpreter /usr/bin/perl of /usr/share/lt/gen.pl; lt)\n"},
         {"#!/usr/bin/env NAME", c_interpreter_env,
          "need: perl-base (interpreter /usr/bin/perl of /usr/local/bin/tool; pkg)\n"},
         {"no service runs them", c_not_run,

@@ -1,6 +1,7 @@
 /* maint_fuzz.c — libFuzzer target: any bytes as a maintainer script through the static reader
- * (maint.c) and as a systemd unit / tmpfiles line through the word splitter; they must end, never
- * crash, and hand the callback only commands whose words are all there. */
+ * (maint.c), programs and commands both told, and as a systemd unit / tmpfiles line through the
+ * word splitter; they must end, never crash, and hand the callback only commands whose words are
+ * all there. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,16 @@ static int on_command(void *arg, const struct maint_cmd *c, struct jeos_err *err
     return 0;
 }
 
+static void on_program(void *arg, char *const *argv, size_t argc, int line)
+{
+    (void)arg;
+    if (!argc || line < 1)
+        __builtin_trap();
+    for (size_t i = 0; i < argc; i++)
+        if (!argv[i])
+            __builtin_trap();
+}
+
 static int on_test(void *arg, char op, const char *path)
 {
     (void)arg;
@@ -35,9 +46,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = xmalloc(size + 1);
     memcpy(text, data, size);
     text[size] = '\0';
-    struct maint_ops ops = {on_command, on_test};
+    struct maint_ops ops = {on_command, on_test, on_program};
     struct maint_stats st = {0, 0};
-    maint_walk(text, "fuzz", size & 1 ? "preinst" : "postinst", &ops, NULL, &st, NULL);
+    /* a maintainer script, or (every fourth input) a script a service runs, $1.. unknown */
+    maint_walk(text, "fuzz",
+               size % 4 == 3 ? NULL
+               : size & 1    ? "preinst"
+                             : "postinst",
+               &ops, NULL, &st, NULL);
     struct deb_strs w = {0};
     sdconf_split(text, &w);
     deb_strs_free(&w);
