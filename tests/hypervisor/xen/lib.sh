@@ -27,7 +27,7 @@ XEN_OUT=$JEOS_SRC/${JEOS_OUT:-out}
 case ${JEOS_OUT:-out} in /*) XEN_OUT=$JEOS_OUT ;; esac
 XEN_CACHE=${XEN_CACHE:-$XEN_OUT/xen}
 XEN_GZ=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
-XEN_TIMEOUT=${XEN_TIMEOUT:-300}
+XEN_TIMEOUT=${XEN_TIMEOUT:-600}
 
 xen_check() {
     local t
