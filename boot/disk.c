@@ -196,18 +196,18 @@ static int write_cfg(struct disk *d, struct jeos_disk_info *info, struct jeos_er
 {
     const struct jeos_layout *l = &info->layout;
     int root = jeos_layout_find(l, JEOS_PART_ROOT), data = jeos_layout_find(l, JEOS_PART_DATA);
-    char data_uuid[37] = "";
+    info->data_partuuid[0] = 0;
     if (root >= 0)
         l->ops->partuuid(l, (size_t)root, info->root_partuuid);
     if (data >= 0)
-        l->ops->partuuid(l, (size_t)data, data_uuid);
+        l->ops->partuuid(l, (size_t)data, info->data_partuuid);
     if (d->mb2)
         d->mb2_path = xasprintf("/boot/%s", d->kname);
     struct jeos_grub_cfg gc = {.title = d->spec->title ? d->spec->title : "jeos",
                                .multiboot2 = d->mb2_path,
                                .partuuid = info->root_partuuid,
                                .rootfstype = d->spec->rootfstype,
-                               .data_partuuid = data >= 0 ? data_uuid : NULL,
+                               .data_partuuid = data >= 0 ? info->data_partuuid : NULL,
                                .extra = d->spec->cmdline,
                                .timeout = d->spec->timeout};
     struct sbuf cfg = {0};

@@ -49,6 +49,7 @@ struct jeos_disk_info {
     struct jeos_layout layout;
     uint32_t esp_volid;     /* FAT volume serial of the boot partition */
     char root_partuuid[37]; /* "" without a root partition (MULTIBOOT2) */
+    char data_partuuid[37]; /* "" without a data partition */
     uint64_t esp_used;      /* bytes of files put on the boot partition */
 };
 

@@ -68,6 +68,18 @@ static int multiboot2_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *ou
     return 0;
 }
 
+void jeos_linux_cmdline(const struct jeos_grub_cfg *cfg, const char *consoles, struct sbuf *out)
+{
+    sbuf_printf(out, "root=PARTUUID=%s rootfstype=%s", cfg->partuuid, cfg->rootfstype);
+    if (cfg->data_partuuid)
+        sbuf_printf(out, " jeos.data=PARTUUID=%s", cfg->data_partuuid);
+    /* no_timer_check: the kernel's IO-APIC timer check counts ticks in a short window, and on a
+       busy host (or under emulation) it panics with "IO-APIC + timer doesn't work" */
+    sbuf_printf(out, " ro no_timer_check %s", consoles);
+    if (cfg->extra && *cfg->extra)
+        sbuf_printf(out, " %s", cfg->extra);
+}
+
 int jeos_grub_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *out, struct jeos_err *err)
 {
     int rc = 0;
@@ -90,14 +102,7 @@ int jeos_grub_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *out, struc
     cfg_head(cfg, out);
     /* One kernel command line, written for both loaders. */
     struct sbuf cmd = {0};
-    sbuf_printf(&cmd, "root=PARTUUID=%s rootfstype=%s", cfg->partuuid, cfg->rootfstype);
-    if (cfg->data_partuuid)
-        sbuf_printf(&cmd, " jeos.data=PARTUUID=%s", cfg->data_partuuid);
-    /* no_timer_check: the kernel's IO-APIC timer check counts ticks in a short window, and on a
-       busy host (or under emulation) it panics with "IO-APIC + timer doesn't work" */
-    sbuf_puts(&cmd, " ro no_timer_check console=ttyS0,115200 console=tty0");
-    if (cfg->extra && *cfg->extra)
-        sbuf_printf(&cmd, " %s", cfg->extra);
+    jeos_linux_cmdline(cfg, "console=ttyS0,115200 console=tty0", &cmd);
     /* The BIOS GRUB uses linux16: its 32-bit `linux` loader reserves the kernel's whole
        init_size (about 50 MiB) at 16 MiB, finds it busy, loads below and has its relocator
        move all of it at boot, a byte-wise copy that alone took 3.4 s under QEMU TCG.

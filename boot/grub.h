@@ -42,6 +42,14 @@ struct jeos_grub_cfg {
 int jeos_grub_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *out, struct jeos_err *err);
 
 /*
+ * Appends the Linux command line of cfg's root (partuuid, rootfstype, data_partuuid and extra
+ * as jeos_grub_cfg_write takes them): "root=PARTUUID=<p> rootfstype=<t>
+ * [jeos.data=PARTUUID=<d>] ro no_timer_check <consoles> [extra]". grub.cfg's consoles are
+ * "console=ttyS0,115200 console=tty0"; a Xen guest's (images/format_xen.c) "console=hvc0".
+ */
+void jeos_linux_cmdline(const struct jeos_grub_cfg *cfg, const char *consoles, struct sbuf *out);
+
+/*
  * The small configuration built into both core images: it finds the boot FAT
  * by its volume serial `volid` and reads JEOS_GRUB_CFG from there. Appends to `out`.
  */

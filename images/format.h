@@ -1,8 +1,9 @@
-/* format.h — output formats of a raw disk (elf, raw, qcow2, vmdk, vhd, ova, gce, oci) as ops,
- * listed in one table (format.c); each format's code in images/format_*.c. */
+/* format.h — output formats of a raw disk (elf, raw, qcow2, vmdk, vhd, ova, gce, oci, xen) as
+ * ops, listed in one table (format.c); each format's code in images/format_*.c. */
 #ifndef JEOS_FORMAT_H
 #define JEOS_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,9 @@ struct jeos_format_opts {
     int cpus;         /* 0 = 1 */
     uint64_t memory;  /* bytes; 0 = 512 MiB */
     const char *seed; /* the VHD's unique id derives from it (NULL: ""), as the disk's GUIDs do */
+    /* xen: the appliance's kernel and initramfs, copied beside the xl.cfg, and the Linux
+       command line for booting them directly (root=PARTUUID=... console=hvc0); NULL else */
+    const char *kernel, *initramfs, *cmdline;
     const char *from; /* set by jeos_formats_write: the output of the format this one is made
                          from (ops->from), already written from the same raw disk; NULL: make
                          it from the raw disk here */
@@ -71,6 +75,24 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
 int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *dir,
                        const char *base, const char *const *names, size_t n,
                        const struct jeos_format_opts *opts, struct jeos_err *err);
+
+/* What a PVH guest's xl.cfg names: file names relative to its folder; NULL: none. */
+struct jeos_xen_pvh {
+    const char *kernel;  /* the kernel (an appliance's vmlinuz, a unikernel's NAME-xen.elf) */
+    const char *ramdisk; /* its initramfs */
+    const char *cmdline; /* its command line */
+    const char *disk;    /* a raw disk as xvda */
+    bool vif;            /* one NIC on the bridge xenbr0 */
+};
+
+/*
+ * Writes DIR/BASE-xen.cfg, an xl.cfg(5) booting `g` directly as a PVH domU named BASE, with
+ * o->memory (0: 512 MiB) and o->cpus (0: 1). Format xen writes the appliance's with it, the
+ * unikernel build its NAME-xen.elf's. Returns 0, or -EINVAL when a value holds a quote, a
+ * backslash or a control character (xl.cfg strings cannot), or the write's error.
+ */
+int jeos_xen_pvh_cfg_write(const char *dir, const char *base, const struct jeos_xen_pvh *g,
+                           const struct jeos_format_opts *o, struct jeos_err *err);
 
 /* Reads up to `n` bytes at `off` of `fd`; how many were read (0 on error). For probes. */
 size_t jeos_format_read(int fd, uint64_t off, void *buf, size_t n);

@@ -9,7 +9,7 @@
 # runs on an IST stack and the kernel itself uses general registers only).
 
 # Platforms: each ELF links exactly one. UK_PLATFORM is the default for applications.
-UK_PLATFORMS := qemu-kvm hv
+UK_PLATFORMS := qemu-kvm hv xen
 UK_PLATFORM ?= qemu-kvm
 ifeq ($(filter $(UK_PLATFORM),$(UK_PLATFORMS)),)
 $(error UK_PLATFORM=$(UK_PLATFORM): unknown platform (expected one of: $(UK_PLATFORMS)))

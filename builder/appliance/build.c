@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot/disk.h"
+#include "boot/grub.h"
 #include "boot/initramfs.h"
 #include "boot/modules.h"
 #include "builder/core/alloc.h"
@@ -43,6 +44,7 @@ struct build {
     char *work; /* STAGE/.work: what the images are made of, removed at the end */
     char *init; /* the jeos-init binary */
     char *rootimg, *initrd, *raw, *seed;
+    char *direct_cmdline;  /* the kernel's command line booted without GRUB (format xen) */
     uint64_t dsize, alloc; /* the disk's bytes, and those allocated */
     struct jeos_resolution res;
     char *lock;
@@ -587,6 +589,14 @@ static int stage_disk(struct build *b, struct jeos_err *err)
                     "PARTUUID=%s\n",
                     mib(b->dsize), mib(b->alloc), mib(file_size(b->vmlinuz, NULL)),
                     info.root_partuuid);
+        struct jeos_grub_cfg gc = {.partuuid = info.root_partuuid,
+                                   .rootfstype = ds.rootfstype,
+                                   .data_partuuid =
+                                       info.data_partuuid[0] ? info.data_partuuid : NULL,
+                                   .extra = ds.cmdline};
+        struct sbuf cmd = {0};
+        jeos_linux_cmdline(&gc, "console=hvc0", &cmd);
+        b->direct_cmdline = sbuf_take(&cmd);
     }
     return rc;
 }
@@ -602,6 +612,7 @@ static int stage_formats(struct build *b, struct jeos_err *err)
         if (strcmp(r->image.formats[i], "raw") && strcmp(r->image.formats[i], "qcow2"))
             names[n++] = r->image.formats[i];
     struct jeos_format_opts fo = jeos_output_format_opts(r, b->seed);
+    fo.kernel = b->vmlinuz, fo.initramfs = b->initrd, fo.cmdline = b->direct_cmdline;
     int rc = jeos_formats_write(b->ctx, b->raw, b->out.stage, r->name, names, n, &fo, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const struct jeos_format_ops *f = jeos_format_find(names[i]);
@@ -811,6 +822,7 @@ static void build_free(struct build *b)
     jeos_modlist_free(&b->rootmods);
     jeos_modlist_free(&b->initmods);
     free(b->work), free(b->init), free(b->rootimg), free(b->initrd), free(b->raw), free(b->seed);
+    free(b->direct_cmdline);
 }
 
 /* About what the staging folder holds at the end: the root image, the raw disk and each format,

@@ -58,6 +58,7 @@ struct platform_out {
 static const struct platform_out platforms[] = {
     {"qemu-kvm", ".elf"},
     {"hv", "-hv.elf"},
+    {"xen", "-xen.elf"},
 };
 
 static int is_file(const char *path)
@@ -637,6 +638,19 @@ static void link_files_free(struct link_files *lf)
     free(lf->script), free(lf->lib), free(lf->lds), free(lf->runtime), free(lf->net);
 }
 
+/* NAME-xen.cfg beside NAME-xen.elf: xl creates it as a PVH domU. No vif: the xen platform has
+   no netfront yet (unikernel/README.md). */
+static int xen_cfg(struct ukb *b, const char *suffix, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    struct jeos_format_opts o = jeos_output_format_opts(r, NULL);
+    char *kernel = xasprintf("%s%s", r->name, suffix);
+    struct jeos_xen_pvh g = {.kernel = kernel};
+    int rc = jeos_xen_pvh_cfg_write(b->out.stage, r->name, &g, &o, err);
+    free(kernel);
+    return rc;
+}
+
 /* "sh uk-link.sh OUT KERNEL.a LDS runtime [net] app... libs... libc.a NULL" for platform p;
  *n gets its length. The strings belong to lf and b. */
 static char **link_argv(struct ukb *b, const struct platform_out *p, const char *elf,
@@ -767,6 +781,8 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
             rc = p == 0 ? link_first(&b, elf, report_size, err)
                         : link_platform(&b, &platforms[p], elf, false, err);
         free(point);
+        if (rc == 0 && !strcmp(platforms[p].platform, "xen"))
+            rc = xen_cfg(&b, platforms[p].suffix, err);
         if (rc == 0 && p == 0 && want_disk) {
             b.step = "disk";
             char *raw =

@@ -213,7 +213,14 @@ static void format_probes(void)
     buf[510] = 0x55, buf[511] = (char)0xaa;
     T_EQ_INT(jeos_write_file_atomic(raw, buf, 2 << 20, 0644, &err), 0);
     free(buf);
-    struct jeos_format_opts o = {.name = "axes", .seed = "axes"};
+    /* xen copies a kernel and an initramfs beside its xl.cfg: any two files will do here */
+    char *kern = xasprintf("%s/d.kernel", tmp);
+    T_EQ_INT(jeos_write_file_atomic(kern, "kernel", 6, 0644, &err), 0);
+    struct jeos_format_opts o = {.name = "axes",
+                                 .seed = "axes",
+                                 .kernel = kern,
+                                 .initramfs = kern,
+                                 .cmdline = "root=PARTUUID=x console=hvc0"};
     for (size_t i = 0; jeos_formats[i]; i++) {
         const struct jeos_format_ops *f = jeos_formats[i];
         if (!f->convert || !strcmp(f->c.name, "raw"))
@@ -237,7 +244,7 @@ static void format_probes(void)
         jeos_axis_probe(&jeos_axis_format, fd, size, &jeos_format_find("raw")->c);
     T_EQ_STR(c ? c->name : NULL, "vhd");
     close(fd);
-    free(got), free(vhd), free(raw);
+    free(got), free(vhd), free(raw), free(kern);
     jeos_err_free(&err);
     jeos_ctx_free(&ctx);
 }

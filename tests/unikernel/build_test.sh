@@ -19,7 +19,7 @@ if ! "$JEOS" -q build -o "$out" "$JEOS_SRC/recipes/hello.yaml" >"$T_TMP/build.lo
     exit 0
 fi
 d=$out/hello
-for f in hello.elf hello-hv.elf hello.raw; do
+for f in hello.elf hello-hv.elf hello-xen.elf hello-xen.cfg hello.raw; do
     [ -s "$d/$f" ] || echo "FAIL build-hello: $d/$f missing"
 done
 leftovers=$(find "$out" -name '*.tmp*' -o -name '*.partial' | head -1)
@@ -38,12 +38,12 @@ next_second() {
 next_second
 "$JEOS" -q build -o "$T_TMP/rep2" "$JEOS_SRC/recipes/hello.yaml" >>"$T_TMP/rep.log" 2>&1
 differ=
-for f in hello.elf hello-hv.elf hello.raw; do
+for f in hello.elf hello-hv.elf hello-xen.elf hello-xen.cfg hello.raw; do
     [ -s "$T_TMP/rep1/hello/$f" ] || differ="$differ $f(missing)"
     cmp -s "$T_TMP/rep1/hello/$f" "$T_TMP/rep2/hello/$f" || differ="$differ $f"
 done
 if [ -z "$differ" ]; then
-    echo "PASS build-reproducible (hello.elf, hello-hv.elf, hello.raw: same bytes a second apart)"
+    echo "PASS build-reproducible (hello.elf, hello-hv.elf, hello-xen.elf, hello-xen.cfg, hello.raw: same bytes a second apart)"
 else
     echo "FAIL build-reproducible: two builds a second apart differ:$differ"
     sed 's/^/    /' "$T_TMP/rep.log" | tail -5
@@ -56,7 +56,7 @@ cp "$JEOS_SRC/recipes/hello.yaml" "$T_TMP/elsewhere/deeper/"
 cp "$JEOS_SRC/recipes/hello/hello.c" "$T_TMP/elsewhere/deeper/hello/"
 (cd "$T_TMP/elsewhere/deeper" && "$JEOS" -q build -o "$T_TMP/rep3" hello.yaml) >>"$T_TMP/rep.log" 2>&1
 differ=
-for f in hello.elf hello-hv.elf hello.raw; do
+for f in hello.elf hello-hv.elf hello-xen.elf hello-xen.cfg hello.raw; do
     cmp -s "$T_TMP/rep1/hello/$f" "$T_TMP/rep3/hello/$f" || differ="$differ $f"
 done
 named=$(strings "$T_TMP/rep3/hello/hello.elf" | grep -c -e "$T_TMP" -e "$JEOS_SRC")

@@ -1,0 +1,87 @@
+#!/bin/bash
+# xen_test.sh — the Xen tests, under real Xen: Debian's Xen 4.17 booted under qemu-system-x86_64
+# -accel tcg -cpu qemu64,+svm,+npt with a PV dom0 built by jeos (tests/hypervisor/xen/dom0.yaml,
+# its kernel booted with its own NAME-xen.cfg command line) that runs, over a 9p share,
+# tests/hypervisor/xen/unikernel.sh (hello and seven, NAME-xen.elf from their NAME-xen.cfg as PVH
+# domUs: console ring and exit status) and tests/hypervisor/xen/appliance.sh (the nginx appliance
+# built with format xen, created from its NAME-xen.cfg as a PVH domU, its page fetched over its
+# vif). One boot; verdicts on the console. Before it, with no toolstack, hello-xen.elf and
+# seven-xen.elf boot as Xen's PVH dom0 (console_io, SCHEDOP_shutdown seen by Xen).
+set -u
+: "${JEOS_SRC:?}" "${T_TMP:?}"
+. "$JEOS_SRC/tests/hypervisor/xen/lib.sh"
+W=$T_TMP
+why=$(xen_check)
+if [ -n "$why" ]; then
+    echo "SKIP xen: $why"
+    exit 0
+fi
+S=$W/share
+xen_share "$S" unikernel.sh appliance.sh
+export JEOS_INIT=$XEN_OUT/jeos-init
+
+# hello and seven (hello returning 7) for the xen platform
+mkdir -p "$W/uk/hello"
+cp "$JEOS_SRC/recipes/hello.yaml" "$W/uk/"
+cp "$JEOS_SRC/recipes/hello/hello.c" "$W/uk/hello/"
+sed 's/return 0;/return 7;/' "$JEOS_SRC/recipes/hello/hello.c" >"$W/uk/hello/seven.c"
+sed 's/^name: hello/name: seven/; s|hello/hello.c|hello/seven.c|' "$JEOS_SRC/recipes/hello.yaml" >"$W/uk/seven.yaml"
+for r in hello seven; do
+    if ! (cd "$W/uk" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$S/uk" $r.yaml) >"$W/uk.log" 2>&1; then
+        echo "FAIL xen-uk-build: jeos build $r.yaml: $(tail -n 5 "$W/uk.log" | tr '\n' ' ')"
+        exit 0
+    fi
+done
+
+# as Xen's PVH dom0, no toolstack: dom0 writes through console_io, and Xen itself reports how the
+# hardware domain ended
+for g in hello:0:halted seven:7:crashed; do
+    IFS=: read -r name status how <<<"$g"
+    mkdir -p "$W/pvh-$name"
+    xen_pvh_dom0 "$S/uk/$name/$name-xen.elf" "$W/pvh-$name"
+    c=$W/pvh-$name/console
+    if grep -qx "Hello from a jeos unikernel ($name, 0 arguments)" "$c" &&
+        grep -q "^xen: exit status $status: SCHEDOP_shutdown" "$c" && grep -q "^(XEN) Hardware Dom0 $how" "$c"; then
+        echo "PASS xen-uk-dom0-$name (PVH dom0: its greeting through console_io; status $status, Xen: Hardware Dom0 $how; QEMU start to there ${XEN_BOOT_S} s)"
+    else
+        echo "FAIL xen-uk-dom0-$name: expected the greeting, status $status and Xen's \"Hardware Dom0 $how\"; console tail:"
+        tail -n 12 "$c" | sed 's/^/    /'
+    fi
+done
+
+# the nginx appliance with a static address on the dom0's bridge, as a Xen guest (format xen)
+mkdir -p "$W/r"
+cp -r "$JEOS_SRC/recipes/nginx" "$W/r/"
+sed -e 's/^kind: appliance$/&\nmemory: 256M/' -e 's/^network: dhcp.*/network: {address: 10.0.0.2\/24, gateway: 10.0.0.1}/' \
+    -e 's/^image: .*/image: {root: squashfs, boot: [bios], formats: [raw, xen]}/' \
+    "$JEOS_SRC/recipes/nginx.yaml" >"$W/r/nginx.yaml"
+if ! (cd "$W/r" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$S" nginx.yaml) >"$W/nginx.log" 2>&1; then
+    if grep -qiE "could not resolve|connect|network is unreachable|timed out" "$W/nginx.log"; then
+        echo "SKIP xen: the Debian mirror is unreachable: $(tail -n 1 "$W/nginx.log")"
+    else
+        echo "FAIL xen-appliance-build: $(tail -n 5 "$W/nginx.log" | tr '\n' ' ')"
+    fi
+    exit 0
+fi
+
+if ! xen_dom0 "$W/dom0"; then
+    case $XEN_WHY in
+    "the Debian mirror is unreachable"*) echo "SKIP xen: $XEN_WHY" ;;
+    *) echo "FAIL xen-dom0-build: $XEN_WHY" ;;
+    esac
+    exit 0
+fi
+xen_boot "$S" "$W"
+grep -E '^(PASS|FAIL|SKIP|xen:) ' "$W/console"
+cached=built
+[ "$XEN_CACHED" = 1 ] && cached="taken from the cache"
+up=$(sed -n 's/^xen: dom0 up at \([0-9.]*\) s.*/\1/p' "$W/console")
+if grep -q '^xen: done at ' "$W/console" && grep -q '^(XEN) Entering ACPI S5 state' "$W/console"; then
+    echo "PASS xen-dom0 (Xen 4.17 booted the jeos dom0 as PV: its userspace ${up} s into its" \
+        "kernel; dom0 ${cached} in ${XEN_BUILD_S} s; QEMU start to Xen's power-off ${XEN_BOOT_S} s)"
+else
+    echo "FAIL xen-dom0: the dom0 did not finish its tests and power off (QEMU status $XEN_RC); console tail:"
+    tail -n 25 "$W/console" | sed 's/^/    /'
+    tail -n 5 "$W/qemu.log" | sed 's/^/    /'
+fi
+exit 0
