@@ -30,6 +30,7 @@
 #include "images/format.h"
 #include "images/fs.h"
 #include "builder/appliance/init_conf.h"
+#include "builder/appliance/appsbom.h"
 
 /* Everything one build holds, freed in one place. */
 struct build {
@@ -56,6 +57,7 @@ struct build {
     double secs[8];    /* per stage, as stages[] lists them */
     struct sbuf sizes; /* lines for the report */
     struct timespec t0;
+    struct app_sbom sbom; /* NAME.spdx.json (appsbom.h) */
 };
 
 static double now_s(void)
@@ -435,6 +437,7 @@ static int stage_root(struct build *b, struct jeos_err *err)
             sbuf_printf(&b->pulled, " %s", b->res.v[i].name);
         }
     }
+    app_sbom_collect(b->ctx, &b->sbom, &b->res, b->rf, b->kdir, b->in_kernel); /* before trimming */
     int rc = rootfs_configure(b->rf, r, err);
     if (rc < 0)
         return rc;
@@ -452,6 +455,11 @@ static int stage_root(struct build *b, struct jeos_err *err)
     b->ctx = &b->epoch_ctx;
     if (rc == 0)
         rc = root_modules(b, err);
+    if (rc == 0) { /* the SBOM, last: it lists the files jeos added */
+        char *sp = xasprintf("%s/%s%s", b->out.stage, r->name, JEOS_SBOM_SUFFIX);
+        rc = app_sbom_finish(b->ctx, &b->sbom, b->rf, r, b->in_root, b->init, sp, err);
+        free(sp);
+    }
     uint64_t tree_bytes = 0;
     for (size_t i = 0; i < b->rf->npkgs; i++)
         tree_bytes += b->rf->pkgs[i].bytes;
@@ -610,6 +618,7 @@ static void build_free(struct build *b)
         rootfs_free(b->rf);
     jeos_modlist_free(&b->rootmods);
     jeos_modlist_free(&b->initmods);
+    app_sbom_free(&b->sbom);
     free(b->work), free(b->init), free(b->rootimg), free(b->initrd), free(b->raw), free(b->seed);
 }
 

@@ -1,0 +1,84 @@
+#!/bin/bash
+# sbom_test.sh — the SPDX 2.3 SBOM of recipes/nginx.yaml and recipes/redis.yaml (NAME.spdx.json):
+# valid against the SPDX 2.3 JSON schema (tests/data/spdx/), its packages the lock's, the image
+# CONTAINing those the build report kept, DEPENDS_ON as the lock's Parent/Why, three licenses
+# checked against the packages' own copyright files and a non-machine-readable one NOASSERTION
+# (tests/build/check_sbom.py); the copy in the root filesystem (read with unsquashfs) the same
+# bytes; a second build gives the same document. SKIPPED when the Debian mirror cannot be reached.
+set -u
+: "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
+cd "$JEOS_SRC"
+W=$T_TMP
+NAMES="nginx_schema nginx_lock nginx_licenses nginx_in_root redis_schema redis_lock sbom_reproducible"
+skip_all() { for t in $NAMES; do echo "SKIP $t: $1"; done; exit 0; }
+PY=/usr/bin/python3
+[ -x $PY ] && $PY -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not installed"
+for t in unsquashfs dpkg-deb sfdisk; do command -v $t >/dev/null || skip_all "$t not installed"; done
+INIT=$JEOS_SRC/${JEOS_OUT:-out}/jeos-init
+[ -x "$INIT" ] || skip_all "no jeos-init (run make)"
+export JEOS_INIT=$INIT SOURCE_DATE_EPOCH=1700000000
+CACHE=${JEOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jeos}
+SCHEMA=tests/data/spdx/spdx-schema-2.3.json
+mkdir -p "$W/r" "$W/out" "$W/out2"
+cp -r recipes/nginx.yaml recipes/nginx recipes/redis.yaml "$W/r/"
+
+for name in nginx redis; do
+    if ! JEOS_CACHE=$CACHE "$JEOS" -q build -o "$W/out" "$W/r/$name.yaml" >"$W/$name.log" 2>&1; then
+        grep -qiE "could not resolve|connect|unreachable|timed out" "$W/$name.log" &&
+            skip_all "the Debian mirror is unreachable"
+        tail -5 "$W/$name.log"
+        skip_all "jeos build $name failed (appliance_test.sh says why)"
+    fi
+done
+
+check() { # test name, recipe name, the checks' names to look for, packages...
+    local t=$1 n=$2 want=$3; shift 3
+    $PY tests/build/check_sbom.py "$SCHEMA" "$W/out/$n/$n.spdx.json" "$W/r/$n.yaml.lock" \
+        "$W/out/$n/build-report.txt" "$CACHE" "$@" >"$W/$t.out" 2>&1
+    local rc=$?
+    if [ $rc -eq 0 ] && grep -q "^ok: $want" "$W/$t.out"; then
+        echo "PASS $t: $(grep "^ok: $want" "$W/$t.out" | sed 's/^ok: //' | paste -sd';' | cut -c1-200)"
+    else
+        echo "FAIL $t: $(grep -E '^(bad|Traceback)' "$W/$t.out" | head -3 | paste -sd' ')"
+        tail -3 "$W/$t.out"
+    fi
+}
+check nginx_schema nginx schema
+$PY tests/build/check_sbom.py "$SCHEMA" "$W/out/nginx/nginx.spdx.json" "$W/r/nginx.yaml.lock" \
+    "$W/out/nginx/build-report.txt" "$CACHE" >"$W/lock.out" 2>&1
+if [ $? -eq 0 ] && [ "$(grep -c '^ok:' "$W/lock.out")" -eq 4 ]; then
+    echo "PASS nginx_lock: $(grep '^ok: [pthD]' "$W/lock.out" | cut -c5- | paste -sd';')"
+else
+    echo "FAIL nginx_lock: $(grep '^bad' "$W/lock.out" | head -3 | paste -sd' ')"
+fi
+check nginx_licenses nginx "license of" zlib1g libssl3 nginx-common libc6
+n=$(grep -c "^ok: license of" "$W/nginx_licenses.out")
+[ "$n" -eq 4 ] || echo "FAIL nginx_licenses: $n of 4 packages' licenses checked"
+
+# The copy in the root filesystem: the same bytes as NAME.spdx.json.
+start=$(sfdisk -J "$W/out/nginx/nginx.raw" |
+    $PY -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]["partitions"]; print([x["start"] for x in p if x.get("name")=="root"][0])')
+unsquashfs -o $((start * 512)) -cat "$W/out/nginx/nginx.raw" usr/share/jeos/sbom.spdx.json \
+    >"$W/inroot.json" 2>"$W/unsq.err"
+if cmp -s "$W/inroot.json" "$W/out/nginx/nginx.spdx.json"; then
+    echo "PASS nginx_in_root: /usr/share/jeos/sbom.spdx.json in the squashfs is nginx.spdx.json ($(wc -c <"$W/inroot.json") bytes)"
+else
+    echo "FAIL nginx_in_root: the root's /usr/share/jeos/sbom.spdx.json differs from nginx.spdx.json ($(head -c 200 "$W/unsq.err"))"
+fi
+
+check redis_schema redis schema
+$PY tests/build/check_sbom.py "$SCHEMA" "$W/out/redis/redis.spdx.json" "$W/r/redis.yaml.lock" \
+    "$W/out/redis/build-report.txt" "$CACHE" >"$W/rlock.out" 2>&1
+if [ $? -eq 0 ] && [ "$(grep -c '^ok:' "$W/rlock.out")" -eq 4 ]; then
+    echo "PASS redis_lock: $(grep '^ok: [pthD]' "$W/rlock.out" | cut -c5- | paste -sd';')"
+else
+    echo "FAIL redis_lock: $(grep '^bad' "$W/rlock.out" | head -3 | paste -sd' ')"
+fi
+
+# Same recipe, lock and epoch: the same document, namespace included.
+if JEOS_CACHE=$CACHE "$JEOS" -q build --locked -o "$W/out2" "$W/r/nginx.yaml" >"$W/again.log" 2>&1 &&
+    cmp -s "$W/out/nginx/nginx.spdx.json" "$W/out2/nginx/nginx.spdx.json"; then
+    echo "PASS sbom_reproducible: $(grep -o '"documentNamespace":"[^"]*"' "$W/out2/nginx/nginx.spdx.json")"
+else
+    echo "FAIL sbom_reproducible: a second build's nginx.spdx.json differs ($(tail -1 "$W/again.log"))"
+fi
