@@ -120,28 +120,6 @@ void app_sbom_collect(const struct jeos_ctx *ctx, struct app_sbom *a,
         }
 }
 
-/* "Name <mail>" as an SPDX supplier: a team is an Organization, anyone else a Person. */
-static char *supplier(const char *m)
-{
-    if (!m || !*m)
-        return NULL;
-    const char *lt = strchr(m, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-    size_t nl = lt ? (size_t)(lt - m) : strlen(m);
-    while (nl && m[nl - 1] == ' ')
-        nl--;
-    char *name = xstrndup(m, nl);
-    static const char *const team[] = {"Team", "Maintainers", "Developers", "Group",  "Project",
-                                       "team", "maintainers", "developers", "Debian "};
-    bool org = false;
-    for (size_t i = 0; i < sizeof(team) / sizeof(team[0]); i++)
-        org |= strstr(name, team[i]) != NULL;
-    char *s = gt ? xasprintf("%s: %s (%.*s)", org ? "Organization" : "Person", name,
-                             (int)(gt - lt - 1), lt + 1)
-                 : xasprintf("%s: %s", org ? "Organization" : "Person", name);
-    free(name);
-    return s;
-}
-
 /* purl's version: percent-encoded where a Debian version has '+', ':' or '%'. */
 static char *purl(const struct jeos_pkgref *p, const char *suite)
 {
@@ -242,7 +220,7 @@ int app_sbom_finish(const struct jeos_ctx *ctx, struct app_sbom *a, struct rootf
                      : in ? xasprintf("NOASSERTION: /usr/share/doc/%s/copyright: %s", p->name,
                                       c->why ? c->why : "not read")
                           : xstrdup("NOASSERTION: the package is not in the image (not fetched)");
-        char *sup = supplier(a->maintainer[i]);
+        char *sup = jeos_sbom_supplier(a->maintainer[i]);
         char *pu = purl(p, r->debian.suite);
         struct jeos_sbom_pkg sp = {
             .name = p->name,

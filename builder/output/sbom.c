@@ -76,6 +76,28 @@ void jeos_sbom_free(struct jeos_sbom *s)
 
 /* ---- writing ---- */
 
+/* "Name <mail>" as an SPDX supplier: a team is an Organization, anyone else a Person. */
+char *jeos_sbom_supplier(const char *m)
+{
+    if (!m || !*m)
+        return NULL;
+    const char *lt = strchr(m, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    size_t nl = lt ? (size_t)(lt - m) : strlen(m);
+    while (nl && m[nl - 1] == ' ')
+        nl--;
+    char *name = xstrndup(m, nl);
+    static const char *const team[] = {"Team", "Maintainers", "Developers", "Group",  "Project",
+                                       "team", "maintainers", "developers", "Debian "};
+    bool org = false;
+    for (size_t i = 0; i < sizeof(team) / sizeof(team[0]); i++)
+        org |= strstr(name, team[i]) != NULL;
+    char *s = gt ? xasprintf("%s: %s (%.*s)", org ? "Organization" : "Person", name,
+                             (int)(gt - lt - 1), lt + 1)
+                 : xasprintf("%s: %s", org ? "Organization" : "Person", name);
+    free(name);
+    return s;
+}
+
 static void put(json_object *o, const char *key, const char *val)
 {
     json_object_object_add(o, key, json_object_new_string(val ? val : "NOASSERTION"));

@@ -67,6 +67,10 @@ void jeos_sbom_add_file(struct jeos_sbom *s, const char *path, const void *data,
 void jeos_sbom_add_license(struct jeos_sbom *s, const char *id, const char *name, const char *text);
 void jeos_sbom_free(struct jeos_sbom *s);
 
+/* A Debian Maintainer field ("Name <mail>") as an SPDX supplier, "Organization: Name (mail)" for
+   a team, else "Person: Name (mail)"; NULL for NULL or "" (caller frees). */
+char *jeos_sbom_supplier(const char *maintainer);
+
 /*
  * The document as SPDX 2.3 JSON, appended to `out`: a package for the image itself (DESCRIBES
  * from the document), one per package in the order added, the image CONTAINS those in the

@@ -17,6 +17,7 @@
 #include "images/format.h"
 #include "builder/unikernel/build.h"
 #include "builder/unikernel/files.h"
+#include "builder/unikernel/uksbom.h"
 
 /* musl from Debian's musl-dev: headers, crt and libraries. */
 #define MUSL_INC "/usr/include/x86_64-linux-musl"
@@ -550,6 +551,10 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
             free(raw);
         }
         free(elf);
+    }
+    if (rc == 0) {
+        b.step = "sbom";
+        rc = uk_sbom_write(ctx, r, b.out.stage, err); /* NAME.spdx.json (uksbom.h) */
     }
     if (rc == 0) {
         b.step = "commit";

@@ -9,7 +9,7 @@ set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"
 W=$T_TMP
-NAMES="nginx_schema nginx_lock nginx_licenses nginx_in_root redis_schema redis_lock sbom_reproducible"
+NAMES="nginx_schema nginx_lock nginx_licenses nginx_in_root redis_schema redis_lock sbom_reproducible hello_sbom"
 skip_all() { for t in $NAMES; do echo "SKIP $t: $1"; done; exit 0; }
 PY=/usr/bin/python3
 [ -x $PY ] && $PY -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not installed"
@@ -20,7 +20,7 @@ export JEOS_INIT=$INIT SOURCE_DATE_EPOCH=1700000000
 CACHE=${JEOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jeos}
 SCHEMA=tests/data/spdx/spdx-schema-2.3.json
 mkdir -p "$W/r" "$W/out" "$W/out2"
-cp -r recipes/nginx.yaml recipes/nginx recipes/redis.yaml "$W/r/"
+cp -r recipes/nginx.yaml recipes/nginx recipes/redis.yaml recipes/hello.yaml recipes/hello "$W/r/"
 
 for name in nginx redis; do
     if ! JEOS_CACHE=$CACHE "$JEOS" -q build -o "$W/out" "$W/r/$name.yaml" >"$W/$name.log" 2>&1; then
@@ -81,4 +81,27 @@ if JEOS_CACHE=$CACHE "$JEOS" -q build --locked -o "$W/out2" "$W/r/nginx.yaml" >"
     echo "PASS sbom_reproducible: $(grep -o '"documentNamespace":"[^"]*"' "$W/out2/nginx/nginx.spdx.json")"
 else
     echo "FAIL sbom_reproducible: a second build's nginx.spdx.json differs ($(tail -1 "$W/again.log"))"
+fi
+
+# A unikernel's: the application, the jeos kernel and runtime, the host's musl-dev, the sources.
+if "$JEOS" -q build -o "$W/out" "$W/r/hello.yaml" >"$W/hello.log" 2>&1; then
+    musl=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null)
+    $PY - "$SCHEMA" "$W/out/hello/hello.spdx.json" "$musl" "$W/r/hello" >"$W/hello.out" 2>&1 <<'PYEOF'
+import hashlib, json, sys, jsonschema
+schema, path, musl, src = sys.argv[1:5]
+d = json.load(open(path))
+jsonschema.validate(d, json.load(open(schema)))
+got = {p["name"]: p["versionInfo"] for p in d["packages"]}
+assert got.get("musl-dev") == musl, "musl-dev %s, dpkg says %s" % (got.get("musl-dev"), musl)
+assert {"hello", "jeos-unikernel", "jeos-runtime"} <= set(got), sorted(got)
+f = {x["fileName"]: x for x in d["files"]}
+want = hashlib.sha256(open(src + "/hello.c", "rb").read()).hexdigest()
+sums = [c["checksumValue"] for c in f["./hello/hello.c"]["checksums"] if c["algorithm"] == "SHA256"]
+assert sums == [want], (sums, want)
+print("ok: %s" % ", ".join("%s %s" % kv for kv in sorted(got.items())))
+PYEOF
+    if [ $? -eq 0 ]; then echo "PASS hello_sbom: valid; $(cut -c5- "$W/hello.out")"
+    else echo "FAIL hello_sbom: $(tail -1 "$W/hello.out")"; fi
+else
+    echo "FAIL hello_sbom: jeos build hello failed: $(tail -1 "$W/hello.log")"
 fi
