@@ -95,7 +95,7 @@ static bool id_ext(const uint8_t *b, size_t len, struct jeos_fsinfo *o)
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
              u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
              u[15]);
-    snprintf(o->detail, sizeof(o->detail), "%s, %u-byte blocks, %u inodes, %u free", o->kind,
+    snprintf(o->detail, sizeof(o->detail), "%s, %u-byte blocks, %u inodes (%u free)", o->kind,
              1024u << log, le32(s), le32(s + 16));
     return true;
 }

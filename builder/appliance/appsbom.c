@@ -97,6 +97,7 @@ void app_sbom_collect(const struct jeos_ctx *ctx, struct app_sbom *a,
 {
     size_t n = res->n + 1;
     a->res = res;
+    a->n = res->n;
     a->in_kernel = in_kernel;
     a->cr = xcalloc(n, sizeof(*a->cr));
     a->have_cr = xcalloc(n, sizeof(bool));
@@ -278,7 +279,7 @@ int app_sbom_finish(const struct jeos_ctx *ctx, struct app_sbom *a, struct rootf
 
 void app_sbom_free(struct app_sbom *a)
 {
-    for (size_t i = 0; a->res && i < a->res->n; i++) {
+    for (size_t i = 0; i < a->n; i++) {
         if (a->cr)
             jeos_copyright_free(&a->cr[i]);
         if (a->maintainer)

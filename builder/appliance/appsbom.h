@@ -17,6 +17,7 @@ struct rootfs;
 /* What the build gathers for its SBOM, per package of the resolution (by index). */
 struct app_sbom {
     const struct jeos_resolution *res;
+    size_t n;                  /* res->n, kept for app_sbom_free (the build may free res first) */
     const bool *in_kernel;     /* the build's: the package is in the kernel request's subtree */
     struct jeos_copyright *cr; /* from /usr/share/doc/NAME/copyright; .why set when absent */
     bool *have_cr;

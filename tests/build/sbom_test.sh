@@ -27,7 +27,8 @@ for name in nginx redis; do
         grep -qiE "could not resolve|connect|unreachable|timed out" "$W/$name.log" &&
             skip_all "the Debian mirror is unreachable"
         tail -5 "$W/$name.log"
-        skip_all "jeos build $name failed (appliance_test.sh says why)"
+        for t in $NAMES; do echo "FAIL $t: jeos build $name failed: $(tail -1 "$W/$name.log" | cut -c1-200)"; done
+        exit 1
     fi
 done
 
