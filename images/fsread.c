@@ -178,7 +178,7 @@ static int pseudo_fields(const char *l, size_t n, struct sbuf *name, char *type,
             i++;
         sbuf_add(name, l + i, 1);
     }
-    if (i + 2 >= n || l[i + 2] != ' ' || !strchr("DRSIBCL", l[i + 1]))
+    if (!name->s || i + 2 >= n || l[i + 2] != ' ' || !l[i + 1] || !strchr("DRSIBCL", l[i + 1]))
         return 0;
     *type = l[i + 1];
     i += 3;

@@ -343,11 +343,12 @@ int jeos_sbom_read(const char *text, size_t len, const char *what, struct jeos_s
     const char *ver = get_str(d, "spdxVersion");
     json_object *pkgs = json_object_is_type(d, json_type_object) ? get_array(d, "packages") : NULL;
     if (!ver || strncmp(ver, "SPDX-2.", 7) != 0 || !pkgs) {
-        json_object_put(d);
-        return jeos_errf(err, -EBADMSG, "%s: not an SPDX 2.x document (%s)", what,
-                         !ver    ? "no spdxVersion"
-                         : !pkgs ? "no packages array"
-                                 : ver);
+        int rc = jeos_errf(err, -EBADMSG, "%s: not an SPDX 2.x document (%s)", what,
+                           !ver    ? "no spdxVersion"
+                           : !pkgs ? "no packages array"
+                                   : ver);
+        json_object_put(d); /* after the message: ver is d's */
+        return rc;
     }
     /* which packages the image CONTAINS */
     json_object *rels = get_array(d, "relationships");
