@@ -146,8 +146,10 @@ static char *map_expression(struct jeos_copyright *c, const char *line)
             sbuf_free(&name);
         }
         if (op) {
-            sbuf_puts(&grp, w == 2 ? " OR " : " AND ");
-            compound = true;
+            if (grp.len) { /* ", and X": the comma already joins */
+                sbuf_puts(&grp, w == 2 ? " OR " : " AND ");
+                compound = true;
+            }
             p += w;
             continue;
         }
