@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "builder/appliance/rootfs.h"
+#include "builder/appliance/secureboot.h"
 #include "builder/core/alloc.h"
 #include "builder/core/cache.h"
 #include "builder/core/ctx.h"
@@ -41,8 +42,9 @@ static void copyright_from_tree(struct app_sbom *a, size_t i, struct tree *t)
     free(data), free(path);
 }
 
-/* A kernel package's copyright file from the extracted folder, checked against its seal. */
-static void copyright_from_kdir(struct app_sbom *a, size_t i, const char *kdir)
+/* A kernel package's copyright file from the extracted folder, checked against its seal when
+   the folder is the cache's (`sealed`). */
+static void copyright_from_kdir(struct app_sbom *a, size_t i, const char *kdir, bool sealed)
 {
     char *path = xasprintf("%s/usr/share/doc/%s/copyright", kdir, a->res->v[i].name);
     char real[PATH_MAX], rkdir[PATH_MAX], *why = NULL, *data = NULL;
@@ -52,7 +54,7 @@ static void copyright_from_kdir(struct app_sbom *a, size_t i, const char *kdir)
         strncmp(real, rkdir, kl = strlen(rkdir)) || real[kl] != '/') {
         a->cr[i].why =
             xasprintf("the package has no /usr/share/doc/%s/copyright", a->res->v[i].name);
-    } else if (cache_tree_file(rkdir, real + kl + 1, &why, &e) < 0 ||
+    } else if ((sealed && cache_tree_file(rkdir, real + kl + 1, &why, &e) < 0) ||
                jeos_read_file(real, &data, &len, &e) < 0) {
         a->cr[i].why = xasprintf("its copyright file failed the kernel folder's check (%s)",
                                  why   ? why
@@ -93,8 +95,9 @@ static void control_from_deb(const struct jeos_ctx *ctx, struct app_sbom *a, siz
 
 void app_sbom_collect(const struct jeos_ctx *ctx, struct app_sbom *a,
                       const struct jeos_resolution *res, const struct rootfs *rf, const char *kdir,
-                      const bool *in_kernel)
+                      const char *sbdir, const bool *in_kernel)
 {
+    a->secure_boot = sbdir != NULL;
     size_t n = res->n + 1;
     a->res = res;
     a->n = res->n;
@@ -114,11 +117,16 @@ void app_sbom_collect(const struct jeos_ctx *ctx, struct app_sbom *a,
         a->homepage[i] = d->homepage ? xstrdup(d->homepage) : NULL;
         copyright_from_tree(a, (size_t)i, rf->tree);
     }
-    for (size_t i = 0; i < res->n; i++)
-        if (in_kernel[i] && is_kernel_image(res->v[i].name) && kdir) {
-            copyright_from_kdir(a, i, kdir);
+    for (size_t i = 0; i < res->n; i++) {
+        const char *dir = !in_kernel[i]                         ? NULL
+                          : is_kernel_image(res->v[i].name)     ? kdir
+                          : sbdir && sb_package(res->v[i].name) ? sbdir
+                                                                : NULL;
+        if (dir) {
+            copyright_from_kdir(a, i, dir, dir == kdir);
             control_from_deb(ctx, a, i);
         }
+    }
 }
 
 /* purl's version: percent-encoded where a Debian version has '+', ':' or '%'. */
@@ -203,7 +211,8 @@ int app_sbom_finish(const struct jeos_ctx *ctx, struct app_sbom *a, struct rootf
                             .created = rf->epoch};
     for (size_t i = 0; i < res->n; i++) {
         const struct jeos_pkgref *p = &res->v[i];
-        bool kimg = a->in_kernel[i] && is_kernel_image(p->name) && !in_root[i];
+        bool kimg = a->in_kernel[i] && !in_root[i] &&
+                    (is_kernel_image(p->name) || (a->secure_boot && sb_package(p->name)));
         bool in = in_root[i] || kimg;
         const struct jeos_copyright *c = &a->cr[i];
         char *dl = xasprintf("%s/%s", p->uri, p->filename);

@@ -19,6 +19,7 @@ struct app_sbom {
     const struct jeos_resolution *res;
     size_t n;                  /* res->n, kept for app_sbom_free (the build may free res first) */
     const bool *in_kernel;     /* the build's: the package is in the kernel request's subtree */
+    bool secure_boot;          /* the signed shim and GRUB are on the disk */
     struct jeos_copyright *cr; /* from /usr/share/doc/NAME/copyright; .why set when absent */
     bool *have_cr;
     char **maintainer, **source, **homepage; /* the .deb's control fields, or NULL */
@@ -27,12 +28,13 @@ struct app_sbom {
 /*
  * Reads, from the root tree before it is trimmed (the copyright files go with /usr/share/doc),
  * each installed package's copyright file and control fields (rf->pkgs); the kernel packages'
- * from the extracted kernel folder `kdir` and their .debs (dpkg-deb -f). Never fails: what is
- * missing becomes NOASSERTION with the reason.
+ * from the extracted kernel folder `kdir` and their .debs (dpkg-deb -f); with image.secure_boot,
+ * the signed shim's and GRUB's from `sbdir`, where the build extracted them (NULL: no Secure
+ * Boot). Never fails: what is missing becomes NOASSERTION with the reason.
  */
 void app_sbom_collect(const struct jeos_ctx *ctx, struct app_sbom *a,
                       const struct jeos_resolution *res, const struct rootfs *rf, const char *kdir,
-                      const bool *in_kernel);
+                      const char *sbdir, const bool *in_kernel);
 
 /*
  * Writes the document: every package of the resolution (those in the image — in_root, and the

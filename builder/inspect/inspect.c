@@ -21,7 +21,7 @@
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
 #include "builder/debian/pkgindex.h"
-#include "builder/inspect/bootfiles.h"
+#include "boot/bootfiles.h"
 #include "images/format.h"
 
 #define HEAD_BYTES (1u << 20) /* what the partition table is read from */
@@ -211,9 +211,7 @@ static void read_esp(const struct jeos_ctx *ctx, struct jeos_inspect *in, int es
     else if (!strcmp(b.who, "shim") && (!chain || !g.signed_))
         in->secure_boot = xstrdup("refused after shim: no signed grubx64.efi beside it");
     else
-        in->secure_boot = xstrdup("signed boot chain: starts where the firmware trusts its "
-                                  "signer (shim: Microsoft's UEFI CA); the kernel is checked "
-                                  "below");
+        in->secure_boot = xstrdup("signed boot loaders (the kernel not found)");
 }
 
 /* The first entry of GRUB's configuration: the ESP's (jeos, Secure Boot layout), else the
@@ -266,10 +264,14 @@ static void read_grub(const struct jeos_ctx *ctx, struct jeos_inspect *in, int e
         in->kernel_version = xasprintf("an ELF (%s): a unikernel, not signed", in->loader);
     else
         in->kernel_version = xstrdup("not a bzImage or ELF");
-    if (in->secure_boot && strncmp(in->secure_boot, "signed", 6) == 0 && !ke.signed_) {
+    if (in->secure_boot && strncmp(in->secure_boot, "signed", 6) == 0) {
         free(in->secure_boot);
-        in->secure_boot = xstrdup("refused at the kernel: it is not signed (GRUB loads only "
-                                  "kernels shim can verify)");
+        in->secure_boot = ke.signed_
+                              ? xstrdup("shim, GRUB and the kernel are signed: it boots where the "
+                                        "firmware trusts shim's signer (Microsoft's UEFI CA); the "
+                                        "initramfs is not verified")
+                              : xstrdup("refused at the kernel: it is not signed (GRUB loads only "
+                                        "kernels shim can verify)");
     }
     free(k);
 }

@@ -7,7 +7,7 @@
 
 #include "builder/core/err.h"
 #include "builder/debian/copyright.h"
-#include "builder/inspect/bootfiles.h"
+#include "boot/bootfiles.h"
 #include "builder/output/sbom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,6 +1,6 @@
 /* bootfiles.c — grub.cfg's first entry, a bzImage's version, an EFI program's kind and signature
  * (see bootfiles.h); every offset checked against the length. */
-#include "builder/inspect/bootfiles.h"
+#include "boot/bootfiles.h"
 
 #include <stdint.h>
 #include <stdlib.h>
