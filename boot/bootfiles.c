@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "builder/core/alloc.h"
+#include "images/bytes.h"
 
 static const char *skip_blank(const char *p, const char *end)
 {
@@ -68,11 +69,6 @@ void jeos_grub_entry_free(struct jeos_grub_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 bool jeos_bzimage_version(const unsigned char *buf, size_t len, char *out, size_t cap)
 {
     /* the x86 boot protocol: "HdrS" at 0x202; kernel_version (2 bytes at 0x20e) is an offset
@@ -95,7 +91,7 @@ void jeos_efi_identify(const unsigned char *buf, size_t len, struct jeos_efi_inf
     out->who = "other";
     if (len < 0x40 || buf[0] != 'M' || buf[1] != 'Z')
         return;
-    uint32_t pe = le32(buf + 0x3c);
+    uint32_t pe = jeos_le32(buf + 0x3c);
     if (pe > len || len - pe < 24 + 112 || memcmp(buf + pe, "PE\0\0", 4) != 0)
         return;
     const unsigned char *opt = buf + pe + 24;
@@ -105,10 +101,10 @@ void jeos_efi_identify(const unsigned char *buf, size_t len, struct jeos_efi_inf
     if (!dirs)
         return;
     out->pe = true;
-    uint32_t ndirs = le32(opt + dirs - 4);
+    uint32_t ndirs = jeos_le32(opt + dirs - 4);
     size_t cert = pe + 24 + dirs + 4 * 8;
     if (ndirs > 4 && cert + 8 <= len)
-        out->signed_ = le32(buf + cert + 4) != 0;
+        out->signed_ = jeos_le32(buf + cert + 4) != 0;
     if (memmem(buf, len, "shim,", 5) || memmem(buf, len, "UEFI SHIM", 9))
         out->who = "shim";
     else if (memmem(buf, len, "grub,", 5) || memmem(buf, len, "GNU GRUB", 8) ||

@@ -15,26 +15,12 @@
 #include "builder/core/cleanup.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
+#include "images/bytes.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
 
 #define MAX_DEPTH   64
 #define MAX_ENTRIES 1000000u
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static void copy_text(char *dst, size_t cap, const uint8_t *src, size_t n)
 {
@@ -61,21 +47,21 @@ static bool id_squashfs(const uint8_t *b, size_t len, struct jeos_fsinfo *o)
     static const char *const comp[] = {"?", "gzip", "lzma", "lzo", "xz", "lz4", "zstd"};
     if (len < 96 || memcmp(b, "hsqs", 4) != 0)
         return false;
-    unsigned major = le16(b + 28), minor = le16(b + 30), c = le16(b + 20);
-    uint32_t bs = le32(b + 12);
+    unsigned major = jeos_le16(b + 28), minor = jeos_le16(b + 30), c = jeos_le16(b + 20);
+    uint32_t bs = jeos_le32(b + 12);
     o->kind = "squashfs";
-    o->bytes = le64(b + 40);
+    o->bytes = jeos_le64(b + 40);
     snprintf(o->detail, sizeof(o->detail), "squashfs %u.%u, %s, %u KiB blocks, %u inodes", major,
-             minor, c < 7 ? comp[c] : "unknown compression", bs / 1024, le32(b + 4));
+             minor, c < 7 ? comp[c] : "unknown compression", bs / 1024, jeos_le32(b + 4));
     return true;
 }
 
 static bool id_ext(const uint8_t *b, size_t len, struct jeos_fsinfo *o)
 {
-    if (len < 2048 || le16(b + 1024 + 56) != 0xef53)
+    if (len < 2048 || jeos_le16(b + 1024 + 56) != 0xef53)
         return false;
     const uint8_t *s = b + 1024;
-    uint32_t log = le32(s + 24), compat = le32(s + 92), incompat = le32(s + 96);
+    uint32_t log = jeos_le32(s + 24), compat = jeos_le32(s + 92), incompat = jeos_le32(s + 96);
     if (log > 6) {
         o->kind = NULL;
         snprintf(o->detail, sizeof(o->detail),
@@ -84,9 +70,9 @@ static bool id_ext(const uint8_t *b, size_t len, struct jeos_fsinfo *o)
                  log);
         return true;
     }
-    uint64_t blocks = le32(s + 4);
+    uint64_t blocks = jeos_le32(s + 4);
     if (incompat & 0x80) /* 64bit */
-        blocks |= (uint64_t)le32(s + 0x150) << 32;
+        blocks |= (uint64_t)jeos_le32(s + 0x150) << 32;
     o->kind = incompat & 0x40 ? "ext4" : compat & 0x4 ? "ext3" : "ext2"; /* extents, journal */
     o->bytes = blocks * (1024u << log);
     copy_text(o->label, sizeof(o->label), s + 120, 16);
@@ -96,7 +82,7 @@ static bool id_ext(const uint8_t *b, size_t len, struct jeos_fsinfo *o)
              u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
              u[15]);
     snprintf(o->detail, sizeof(o->detail), "%s, %u-byte blocks, %u inodes (%u free)", o->kind,
-             1024u << log, le32(s), le32(s + 16));
+             1024u << log, jeos_le32(s), jeos_le32(s + 16));
     return true;
 }
 
@@ -105,15 +91,15 @@ static bool id_fat(const uint8_t *b, size_t len, struct jeos_fsinfo *o)
     if (len < 512 || b[510] != 0x55 || b[511] != 0xaa)
         return false;
     bool f32 = memcmp(b + 82, "FAT32", 5) == 0, f16 = memcmp(b + 54, "FAT", 3) == 0;
-    unsigned bps = le16(b + 11);
+    unsigned bps = jeos_le16(b + 11);
     if ((!f32 && !f16) || bps < 512 || bps > 4096 || (bps & (bps - 1)))
         return false;
-    uint64_t sectors = le16(b + 19) ? le16(b + 19) : le32(b + 32);
+    uint64_t sectors = jeos_le16(b + 19) ? jeos_le16(b + 19) : jeos_le32(b + 32);
     const uint8_t *ext = b + (f32 ? 64 : 36); /* the extended BPB */
     o->kind = "fat";
     o->bytes = sectors * bps;
     copy_text(o->label, sizeof(o->label), ext + 7, 11);
-    snprintf(o->uuid, sizeof(o->uuid), "%04X-%04X", le16(ext + 5), le16(ext + 3));
+    snprintf(o->uuid, sizeof(o->uuid), "%04X-%04X", jeos_le16(ext + 5), jeos_le16(ext + 3));
     snprintf(o->detail, sizeof(o->detail), "%s, %u-byte sectors, serial %s",
              f32 ? "FAT32" : "FAT12/16", bps, o->uuid);
     return true;

@@ -7,30 +7,17 @@
 #include <string.h>
 
 #include "builder/core/err.h"
+#include "images/bytes.h"
 #include "images/ptable.h"
 
 #define SECTOR 512u
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 /* A GUID as stored (the first three fields little-endian) into its printed form. */
 static void guid_text(const uint8_t *g, char out[37])
 {
-    snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", le32(g), le16(g + 4),
-             le16(g + 6), g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+    snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", jeos_le32(g),
+             jeos_le16(g + 4), jeos_le16(g + 6), g[8], g[9], g[10], g[11], g[12], g[13], g[14],
+             g[15]);
 }
 
 /* Partition kinds by GPT type GUID and by MBR type byte. */
@@ -85,7 +72,7 @@ static int read_mbr(const uint8_t *buf, uint64_t disk_size, struct jeos_ptread *
     for (int i = 0; i < 4; i++) {
         const uint8_t *e = buf + 446 + 16 * i;
         unsigned type = e[4];
-        uint64_t lba = le32(e + 8), n = le32(e + 12);
+        uint64_t lba = jeos_le32(e + 8), n = jeos_le32(e + 12);
         if (type == 0 || n == 0)
             continue;
         if (e[0] != 0 && e[0] != 0x80)
@@ -120,20 +107,21 @@ static int read_gpt(const uint8_t *buf, size_t len, uint64_t disk_size, struct j
         return jeos_errf(err, -EBADMSG,
                          "GPT: LBA 0 has a protective entry (0xEE) but LBA 1 no \"EFI PART\" "
                          "header");
-    uint32_t hsize = le32(h + 12);
+    uint32_t hsize = jeos_le32(h + 12);
     if (hsize < 92 || hsize > SECTOR)
         return jeos_errf(err, -EBADMSG, "GPT header: size %u (92 to 512)", hsize);
     uint8_t copy[SECTOR];
     memcpy(copy, h, hsize);
     memset(copy + 16, 0, 4);
-    uint32_t want = le32(h + 16), got = jeos_crc32(0, copy, hsize);
+    uint32_t want = jeos_le32(h + 16), got = jeos_crc32(0, copy, hsize);
     if (want != got)
         return jeos_errf(err, -EBADMSG, "GPT header: CRC32 0x%08x but the header sums to 0x%08x",
                          want, got);
     uint64_t sectors = disk_size / SECTOR;
-    uint64_t self = le64(h + 24), alt = le64(h + 32), first = le64(h + 40), last = le64(h + 48);
-    uint64_t elba = le64(h + 72);
-    uint32_t n = le32(h + 80), esz = le32(h + 84);
+    uint64_t self = jeos_le64(h + 24), alt = jeos_le64(h + 32), first = jeos_le64(h + 40),
+             last = jeos_le64(h + 48);
+    uint64_t elba = jeos_le64(h + 72);
+    uint32_t n = jeos_le32(h + 80), esz = jeos_le32(h + 84);
     if (self != 1)
         return jeos_errf(err, -EBADMSG, "GPT header: its own LBA is %llu (1)",
                          (unsigned long long)self);
@@ -155,7 +143,7 @@ static int read_gpt(const uint8_t *buf, size_t len, uint64_t disk_size, struct j
                          "GPT header: entries at LBA %llu (%llu bytes) lie outside the %zu bytes "
                          "read",
                          (unsigned long long)elba, (unsigned long long)ebytes, len);
-    uint32_t ewant = le32(h + 88), egot = jeos_crc32(0, buf + eoff, (size_t)ebytes);
+    uint32_t ewant = jeos_le32(h + 88), egot = jeos_crc32(0, buf + eoff, (size_t)ebytes);
     if (ewant != egot)
         return jeos_errf(err, -EBADMSG, "GPT entries: CRC32 0x%08x but they sum to 0x%08x", ewant,
                          egot);
@@ -172,7 +160,7 @@ static int read_gpt(const uint8_t *buf, size_t len, uint64_t disk_size, struct j
             continue;
         if (t->nparts == JEOS_PTREAD_MAX)
             break;
-        uint64_t s = le64(e + 32), l = le64(e + 40);
+        uint64_t s = jeos_le64(e + 32), l = jeos_le64(e + 40);
         if (s > l || s < first || l > last)
             return jeos_errf(err, -EBADMSG,
                              "GPT entry %u: LBAs %llu-%llu outside the usable %llu-%llu", i + 1,
@@ -187,7 +175,7 @@ static int read_gpt(const uint8_t *buf, size_t len, uint64_t disk_size, struct j
         guid_text(e + 16, p->uuid);
         p->kind = kind_of(p->type, 0);
         for (size_t k = 0; k < 36; k++) {
-            uint16_t c = le16(e + 56 + 2 * k);
+            uint16_t c = jeos_le16(e + 56 + 2 * k);
             if (!c)
                 break;
             p->name[k] = c >= 0x20 && c < 0x7f ? (char)c : '?';
@@ -210,7 +198,7 @@ int jeos_ptable_read(const uint8_t *buf, size_t len, uint64_t disk_size, struct 
         return 0;
     }
     out->boot_code = boot_code(buf);
-    out->mbr_id = le32(buf + 440);
+    out->mbr_id = jeos_le32(buf + 440);
     bool protective = false;
     for (int i = 0; i < 4; i++)
         protective |= buf[446 + 16 * i + 4] == 0xee;
