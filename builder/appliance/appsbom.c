@@ -260,10 +260,13 @@ int app_sbom_finish(const struct jeos_ctx *ctx, struct app_sbom *a, struct rootf
     int rc = tree_walk(rf->tree, add_own_file, &w);
     char *idata = NULL;
     size_t ilen = 0;
-    if (rc == 0 && (rc = jeos_read_file(init, &idata, &ilen, err)) == 0)
+    /* an init that cannot be read is the initramfs stage's to report: that build never ends */
+    struct jeos_err ie = {0};
+    if (rc == 0 && jeos_read_file(init, &idata, &ilen, &ie) == 0)
         jeos_sbom_add_file(&doc, "/init", idata, ilen,
                            "runtime/init (jeos-init), PID 1: the /init of the initramfs "
                            "(/boot/initrd.img on the boot partition), not of the root");
+    jeos_err_free(&ie);
     free(idata);
     struct sbuf json = {0};
     if (rc == 0) {
