@@ -28,7 +28,9 @@ void jeos_fat_close(struct jeos_fat *f);
 
 /*
  * Formats `size` bytes at byte `offset` of the image file `img` as FAT with serial `volid` and
- * label `label`; --invariant pins the times mkfs.fat would write. Returns 0 or a negative errno.
+ * label `label`; --invariant pins the times mkfs.fat would write. The FAT is made in IMG.fat, a
+ * sparse file of exactly `size` bytes (mkfs.fat picks the FAT type from its file's size), and its
+ * data copied into place: the same FAT whatever the disk's size. Returns 0 or a negative errno.
  */
 int jeos_fat_format(const char *img, uint64_t offset, uint64_t size, uint32_t volid,
                     const char *label, struct jeos_err *err);

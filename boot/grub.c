@@ -93,7 +93,9 @@ int jeos_grub_cfg_write(const struct jeos_grub_cfg *cfg, struct sbuf *out, struc
     sbuf_printf(&cmd, "root=PARTUUID=%s rootfstype=%s", cfg->partuuid, cfg->rootfstype);
     if (cfg->data_partuuid)
         sbuf_printf(&cmd, " jeos.data=PARTUUID=%s", cfg->data_partuuid);
-    sbuf_puts(&cmd, " ro console=ttyS0,115200 console=tty0");
+    /* no_timer_check: the kernel's IO-APIC timer check counts ticks in a short window, and on a
+       busy host (or under emulation) it panics with "IO-APIC + timer doesn't work" */
+    sbuf_puts(&cmd, " ro no_timer_check console=ttyS0,115200 console=tty0");
     if (cfg->extra && *cfg->extra)
         sbuf_printf(&cmd, " %s", cfg->extra);
     /* The BIOS GRUB uses linux16: its 32-bit `linux` loader reserves the kernel's whole

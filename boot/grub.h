@@ -34,8 +34,8 @@ struct jeos_grub_cfg {
  * Appends grub.cfg to `out`: serial (115200 8N1) and VGA console for GRUB itself,
  * one entry booting JEOS_GRUB_KERNEL with JEOS_GRUB_INITRD and the command line
  * "root=PARTUUID=<p> rootfstype=<t> [jeos.data=PARTUUID=<d>] ro
- *  console=ttyS0,115200 console=tty0 [extra]" (linux16/initrd16 on BIOS, linux/initrd
- * on UEFI); or, with cfg->multiboot2, one entry "multiboot2 <path> [extra]" for both.
+ *  no_timer_check console=ttyS0,115200 console=tty0 [extra]" (linux16/initrd16 on BIOS,
+ * linux/initrd on UEFI); or, with cfg->multiboot2, one entry "multiboot2 <path> [extra]" for both.
  * Returns 0, or -EINVAL when a value holds a character that would break the file
  * (quote, newline, ...).
  */

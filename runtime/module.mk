@@ -3,7 +3,8 @@
 # runtime/libc (the POSIX runtime of unikernels: Linux system calls in ring 0 under musl's libc.a).
 
 INIT_SRCS := runtime/init/main.c runtime/init/console.c runtime/init/service.c runtime/init/power.c \
-	runtime/init/conf.c runtime/init/net.c runtime/init/root.c
+	runtime/init/conf.c runtime/init/net.c runtime/init/root.c runtime/init/boot.c \
+	runtime/init/ready.c runtime/init/syslog.c
 # musl makes a small static binary; gcc -static (glibc) is the fallback.
 INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo gcc)
 INIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -static $(WARN) -fstack-protector-strong -I.
@@ -55,3 +56,21 @@ FORMAT_SRCS += $(wildcard runtime/libc/*.c runtime/libc/*.h tests/runtime/src/*.
 # The fuzz target compiles fs.c for the host: it needs the kernel's and the runtime's headers.
 out/fuzz/rtfs_fuzz: FUZZ_CFLAGS += -Iunikernel -Iruntime/libc
 out/fuzz/rtfs_fuzz: runtime/libc/fs.c runtime/libc/rt.h
+
+# The runtime's sockets (runtime/libc/net/: socket calls over lwIP's raw API) with lwIP and its
+# glue (unikernel/net/module.mk): one relocatable object, $(UK_DIR)/uk-net.o (kit: lib/uk-net.o),
+# that jeos build links into programs that use the network; sock.h's weak symbols find it there.
+RT_NET_SRCS := $(wildcard runtime/libc/net/*.c)
+RT_NET_OBJS := $(patsubst %,$(UK_DIR)/obj/%.o,$(RT_NET_SRCS))
+$(RT_NET_OBJS): UK_CFLAGS += -Iruntime/libc/net $(LWIP_INC)
+$(RT_NET_OBJS): $(LWIP_HDRS) | $(LWIP_STAMP)
+UK_NET_OBJ := $(UK_DIR)/uk-net.o
+$(UK_NET_OBJ): $(RT_NET_OBJS) $(UK_NET_OBJS) $(LWIP_OBJS)
+	$(quiet) LD $@
+	$(Q)$(UK_LD) -r -o $@ $^
+
+PROGRAMS += $(UK_NET_OBJ) $(UK_KIT)/lib/uk-net.o
+$(UK_KIT)/lib/uk-net.o: $(UK_NET_OBJ)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+FORMAT_SRCS += $(wildcard runtime/libc/net/*.c runtime/libc/net/*.h)

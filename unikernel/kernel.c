@@ -29,11 +29,13 @@ extern const char *const uk_app_args[] __attribute__((weak));
 /* The POSIX runtime (runtime/libc), when linked, starts musl instead of calling main directly. */
 extern void uk_runtime_start(int argc, char **argv) __attribute__((weak, noreturn));
 
-/* Words of the command line the kernel takes for itself (QEMU's microvm adds the first). */
+/* Words of the command line the kernel takes for itself (QEMU's microvm adds the first; jeos.net=
+ * and the other jeos.* words configure the system, net/net.h). */
 static int kernel_word(const char *w)
 {
-    static const char virtio_mmio[] = "virtio_mmio.";
-    return strncmp(w, virtio_mmio, sizeof(virtio_mmio) - 1) == 0;
+    static const char virtio_mmio[] = "virtio_mmio.", jeos[] = "jeos.";
+    return strncmp(w, virtio_mmio, sizeof(virtio_mmio) - 1) == 0 ||
+           strncmp(w, jeos, sizeof(jeos) - 1) == 0;
 }
 
 /*

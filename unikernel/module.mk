@@ -65,6 +65,9 @@ $(UK_DIR)/libuk-$(1).a: $(UK_CORE_OBJS) $(patsubst %,$(UK_DIR)/obj/%.o,$(wildcar
 endef
 $(foreach p,$(UK_PLATFORMS),$(eval $(call uk_platform_lib,$(p))))
 
+# The TCP/IP stack (lwIP from Debian's source package) and its glue: unikernel/net/module.mk.
+include unikernel/net/module.mk
+
 # Application objects: $(UK_DIR)/app/<path>.o from <path>.c, built with the application flags.
 $(UK_DIR)/app/%.o: %.c
 	$(quiet) UKAPP $<
@@ -122,5 +125,5 @@ $(UK_KIT)/%.sh: unikernel/tools/%.sh
 PROGRAMS += $(UK_KIT_FILES) $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(UK_GUESTS) \
 	$(UK_HV_GUESTS)
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
-	unikernel/*/*/*.c unikernel/*/*/*.h tests/unikernel/guests/*.c \
+	unikernel/*/*/*.c unikernel/*/*/*.h unikernel/*/*/*/*.h tests/unikernel/guests/*.c \
 	tests/unikernel/linux/*.c)

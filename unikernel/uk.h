@@ -17,6 +17,9 @@
 int main(int argc, char **argv);
 extern const char uk_app_name[];
 extern const char *const uk_app_args[];
+/* Command-line words jeos build bakes in before the loader's (the recipe's network as jeos.net=;
+ * optional). The kernel keeps every jeos.* word off argv. */
+extern const char uk_app_cmdline[];
 
 /* Ends the guest; the host sees status (0..127: QEMU isa-debug-exit reports (status << 1) | 1). */
 __attribute__((noreturn)) void uk_exit(int status);

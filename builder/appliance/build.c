@@ -29,6 +29,7 @@
 #include "builder/appliance/rootfs.h"
 #include "images/format.h"
 #include "images/fs.h"
+#include "builder/appliance/closure.h"
 #include "builder/appliance/init_conf.h"
 #include "builder/appliance/appsbom.h"
 #include "builder/appliance/secureboot.h"
@@ -39,9 +40,10 @@ struct build {
     struct jeos_ctx epoch_ctx;  /* the caller's, with the root's epoch for every writer */
     const struct recipe *r;
     const struct appliance_build_opts *opts;
-    struct jeos_output out; /* OUT/NAME and its staging folder */
-    char *work;             /* STAGE/.work: what the images are made of, removed at the end */
-    char *init;             /* the jeos-init binary */
+    const struct jeos_resolve_opts *lock_only; /* appliance_resolve: resolve, check, no images */
+    struct jeos_output out;                    /* OUT/NAME and its staging folder */
+    char *work; /* STAGE/.work: what the images are made of, removed at the end */
+    char *init; /* the jeos-init binary */
     char *rootimg, *initrd, *raw, *seed;
     uint64_t dsize, alloc; /* the disk's bytes, and those allocated */
     struct jeos_resolution res;
@@ -55,6 +57,10 @@ struct build {
     struct rootfs *rf;
     struct jeos_modlist rootmods, initmods;
     uint64_t mod_total_n, mod_total_bytes, mod_kept_bytes;
+    struct jeos_extra_req *extra; /* packages the closure check asked for (strings owned) */
+    size_t nextra;
+    int rounds; /* times the root was made again for them */
+    struct closure_result closure;
     double secs[8];    /* per stage, as stages[] lists them */
     struct sbuf sizes; /* lines for the report */
     struct timespec t0;
@@ -115,8 +121,15 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     const struct appliance_build_opts *o = b->opts;
-    b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
-    if (o->locked || (!o->update && access(b->lock, F_OK) == 0)) {
+    if (!b->lock)
+        b->lock = o->lock_path ? xstrdup(o->lock_path) : jeos_lock_path(r->path);
+    if (b->lock_only) { /* jeos resolve: always from the sources; its caller writes the lock */
+        struct jeos_resolve_opts ro = *b->lock_only;
+        ro.extra = b->extra, ro.nextra = b->nextra;
+        b->lock_how = "resolved";
+        return jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
+    }
+    if (o->locked || (!o->update && !b->nextra && access(b->lock, F_OK) == 0)) {
         int rc = jeos_lock_read(b->lock, &b->res, err);
         if (rc == 0)
             rc = jeos_lock_check(&b->res, b->lock, r, true, err);
@@ -134,7 +147,7 @@ static int stage_resolve(struct build *b, struct jeos_err *err)
         jeos_err_free(err);
         jeos_log(b->ctx, JEOS_LOG_INFO, "%s no longer fits the recipe: resolving again", b->lock);
     }
-    struct jeos_resolve_opts ro = {.with_kernel = true};
+    struct jeos_resolve_opts ro = {.with_kernel = true, .extra = b->extra, .nextra = b->nextra};
     int rc = jeos_resolve_recipe(b->ctx, r, &ro, &b->res, err);
     if (rc < 0)
         return rc;
@@ -193,10 +206,16 @@ static bool extracted(const struct build *b, const struct jeos_pkgref *p)
 
 static int stage_fetch(struct build *b, struct jeos_err *err)
 {
-    int rc = split_kernel(b, err);
-    if (rc < 0)
+    int rc = 0;
+    if (b->lock_only && !b->lock_only->with_kernel) { /* --no-kernel: every package is the root's */
+        b->in_kernel = xcalloc(b->res.n + 1, sizeof(bool));
+        b->in_root = xcalloc(b->res.n + 1, sizeof(bool));
+    } else if ((rc = split_kernel(b, err)) < 0) {
         return rc;
+    }
     b->debs = xcalloc(b->res.n + 1, sizeof(char *));
+    if (b->lock_only)
+        return 0; /* the root tree reads (and fetches) what it needs; the kernel is not read */
     for (size_t i = 0; i < b->res.n; i++) {
         const struct jeos_pkgref *p = &b->res.v[i];
         /* The kernel's tools (kmod, initramfs generators) are never installed. */
@@ -433,6 +452,42 @@ static int stage_kernel(struct build *b, struct jeos_err *err)
     return rc;
 }
 
+/* The closure check; the packages it finds missing make the build resolve again (-EAGAIN). */
+static int closure_needs(struct build *b, struct jeos_err *err)
+{
+    closure_result_free(&b->closure);
+    int rc = closure_check(b->rf->tree, b->r, &b->rf->sys.plan, &b->closure, err);
+    if (rc < 0)
+        return rc;
+    size_t before = b->nextra;
+    for (size_t i = 0; i < b->closure.nneeds; i++) {
+        const struct closure_need *n = &b->closure.needs[i];
+        if (jeos_resolution_find(&b->res, n->pkg) >= 0 &&
+            b->in_root[jeos_resolution_find(&b->res, n->pkg)])
+            continue;
+        if (b->opts->locked)
+            return jeos_errf(err, -ESTALE,
+                             "%s: %s provides the %s, but --locked builds exactly %s: run jeos "
+                             "resolve %s (or jeos build without --locked) to add it",
+                             b->r->path, n->pkg, n->why, b->lock, b->r->path);
+        bool have = false;
+        for (size_t k = 0; k < b->nextra && !have; k++)
+            have = strcmp(b->extra[k].name, n->pkg) == 0;
+        if (have)
+            return jeos_errf(err, -ENOENT, "%s: %s was added for the %s, and is still missing",
+                             b->r->path, n->pkg, n->why);
+        int p = n->parent ? jeos_resolution_find(&b->res, n->parent) : -1;
+        char *chain = p >= 0 ? jeos_resolution_chain(&b->res, (size_t)p) : NULL;
+        b->extra = xrealloc(b->extra, (b->nextra + 1) * sizeof(*b->extra));
+        b->extra[b->nextra++] = (struct jeos_extra_req){
+            xstrdup(n->pkg), chain ? xasprintf("%s (%s)", n->why, chain) : xstrdup(n->why)};
+        free(chain);
+        jeos_log(b->ctx, JEOS_LOG_INFO, "the image needs %s (the %s): resolving again", n->pkg,
+                 n->why);
+    }
+    return b->nextra > before ? -EAGAIN : 0;
+}
+
 static int stage_root(struct build *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
@@ -444,6 +499,16 @@ static int stage_root(struct build *b, struct jeos_err *err)
             if (rc < 0)
                 return rc;
         }
+    /* What the closure check asked for, when the kernel's branch reached it first. */
+    for (size_t k = 0; k < b->nextra; k++) {
+        int i = jeos_resolution_find(&b->res, b->extra[k].name);
+        if (i >= 0 && !b->in_root[i]) {
+            int rc = root_add(b, (size_t)i, err);
+            if (rc < 0)
+                return rc;
+            sbuf_printf(&b->pulled, " %s", b->res.v[i].name);
+        }
+    }
     /* A package the kernel's branch reached first but the root needs too. */
     for (size_t j = 0; j < b->rf->npkgs; j++) {
         /* rootfs_add_deb may move rf->pkgs: index it afresh each time. */
@@ -461,8 +526,17 @@ static int stage_root(struct build *b, struct jeos_err *err)
     int rc = rootfs_configure(b->rf, r, err);
     if (rc < 0)
         return rc;
+    if ((rc = closure_needs(b, err)) != 0 || b->lock_only)
+        return rc;
+    for (size_t i = 0; i < b->rf->sys.warnings.n; i++)
+        jeos_log(b->ctx, JEOS_LOG_INFO, "warning: %s", b->rf->sys.warnings.v[i]);
+    if (b->closure.warnings.n)
+        jeos_log(b->ctx, JEOS_LOG_INFO,
+                 "warning: %zu file(s) need what the image lacks, and no service runs them (the "
+                 "closure check in build-report.txt)",
+                 b->closure.warnings.n);
     struct sbuf conf = {0};
-    rc = jeos_init_conf_write(r, &conf, err);
+    rc = jeos_init_conf_write(r, &b->rf->sys.plan, &conf, err);
     if (rc == 0)
         rc = tree_put(b, "/etc/jeos/init.conf", conf.s, strlen(conf.s), NULL, 0, err);
     sbuf_free(&conf);
@@ -581,6 +655,101 @@ static const struct {
 };
 #define ST_N (sizeof(stages) / sizeof(stages[0]))
 
+/* What jeos init runs, where it comes from, and what of it jeos does not do. */
+static void report_services(struct build *b, struct sbuf *o)
+{
+    static const char *const types[] = {"simple", "exec", "forking", "notify", "oneshot"};
+    const struct svc_plan *p = &b->rf->sys.plan;
+    sbuf_printf(o, "services (/etc/jeos/init.conf):\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct svc_spec *s = &p->v[i];
+        sbuf_printf(o, "  %s: %s%s%s%s, type %s, user %s, %zu pre and %zu post command(s)\n",
+                    s->name, s->unit ? s->unit : "the recipe's exec", s->unit ? " (" : "",
+                    s->unit ? s->pkg : "", s->unit ? ")" : "", types[s->type],
+                    s->user ? s->user : "root", s->npre, s->npost);
+        if (s->notes.n) {
+            sbuf_printf(o, "    not honoured:");
+            for (size_t k = 0; k < s->notes.n; k++)
+                sbuf_printf(o, " %s", s->notes.v[k]);
+            sbuf_printf(o, "\n");
+        }
+    }
+    for (size_t i = 0; i < p->nboot; i++)
+        sbuf_printf(o, "  first boot: %s (makes %s, never baked into the image)\n",
+                    p->boot[i].argv.v[0], p->boot[i].unless ? p->boot[i].unless : "-");
+    for (size_t i = 0; i < p->ndirs; i++)
+        sbuf_printf(o, "  at boot: %s %s\n", p->dirs[i].kind == 'L' ? "link" : "folder",
+                    p->dirs[i].path);
+    sbuf_printf(o, "\n");
+}
+
+static void report_closure(struct build *b, struct sbuf *o)
+{
+    sbuf_printf(o, "closure check: %zu ELF files and %zu scripts\n", b->closure.elfs,
+                b->closure.scripts);
+    for (size_t i = 0; i < b->nextra; i++)
+        sbuf_printf(o, "  added %s: %s\n", b->extra[i].name, b->extra[i].why);
+    for (size_t i = 0; i < b->res.n; i++)
+        if (b->res.v[i].parent < 0 && strncmp(b->res.v[i].why, "requested", 9) != 0) {
+            bool listed = false;
+            for (size_t k = 0; k < b->nextra && !listed; k++)
+                listed = strcmp(b->extra[k].name, b->res.v[i].name) == 0;
+            if (!listed)
+                sbuf_printf(o, "  %s (from the lock): %s\n", b->res.v[i].name, b->res.v[i].why);
+        }
+    for (size_t i = 0; i < b->closure.warnings.n; i++)
+        sbuf_printf(o, "  warning: %s\n", b->closure.warnings.v[i]);
+    sbuf_printf(o, "\n");
+}
+
+/* Is relation clause `alt` ("a | b (>= 1)") met by a package of the root (or one it provides)? */
+static bool clause_met(struct build *b, const char *clause)
+{
+    struct deb_strs names = {0};
+    deb_parse_relation_names(clause, &names);
+    bool met = false;
+    for (size_t i = 0; i < names.n && !met; i++)
+        for (size_t k = 0; k < b->rf->npkgs && !met; k++) {
+            const struct deb_info *d = &b->rf->pkgs[k];
+            met = strcmp(d->name, names.v[i]) == 0;
+            if (!met && d->provides) {
+                struct deb_strs pv = {0};
+                deb_parse_relation_names(d->provides, &pv);
+                for (size_t j = 0; j < pv.n && !met; j++)
+                    met = strcmp(pv.v[j], names.v[i]) == 0;
+                deb_strs_free(&pv);
+            }
+        }
+    deb_strs_free(&names);
+    return met;
+}
+
+/* Recommends: never installed; those left out, with who recommended them. */
+static void report_recommends(struct build *b, struct sbuf *o)
+{
+    sbuf_printf(o, "recommends left out (jeos installs no Recommends):\n");
+    size_t n = 0;
+    for (size_t k = 0; k < b->rf->npkgs; k++) {
+        const char *rec = b->rf->pkgs[k].recommends;
+        for (const char *p = rec; p && *p;) {
+            size_t len = strcspn(p, ",");
+            char *clause = xstrndup(p, len);
+            char *c = clause;
+            while (*c == ' ')
+                c++;
+            if (*c && !clause_met(b, c)) {
+                sbuf_printf(o, "  %s (recommended by %s)\n", c, b->rf->pkgs[k].name);
+                n++;
+            }
+            free(clause);
+            p += len + (p[len] == ',');
+        }
+    }
+    if (!n)
+        sbuf_printf(o, "  none\n");
+    sbuf_printf(o, "\n");
+}
+
 static void report(struct build *b, struct sbuf *o)
 {
     const struct recipe *r = b->r;
@@ -622,12 +791,43 @@ static void report(struct build *b, struct sbuf *o)
         total += b->secs[s];
     }
     sbuf_printf(o, "  %-10s %7.2f s\n\n", "total", total);
-    sbuf_printf(o, "root filesystem (trimmed files, maintainer scripts skipped):\n");
+    report_services(b, o);
+    report_closure(b, o);
+    report_recommends(b, o);
+    sbuf_printf(o, "root filesystem (trimmed files; maintainer scripts read, never run):\n");
     rootfs_report(b->rf, o);
+}
+
+/* What a round of resolve .. root made, dropped before the next one. */
+static void build_reset(struct build *b)
+{
+    for (size_t i = 0; b->debs && i < b->res.n; i++)
+        free(b->debs[i]);
+    free(b->debs);
+    b->debs = NULL;
+    free(b->in_kernel);
+    free(b->in_root);
+    b->in_kernel = b->in_root = NULL;
+    jeos_resolution_free(&b->res);
+    sbuf_free(&b->pulled);
+    sbuf_free(&b->sizes);
+    free(b->kdir), free(b->vmlinuz), free(b->modroot);
+    b->kdir = b->vmlinuz = b->modroot = NULL;
+    if (b->rf)
+        rootfs_free(b->rf);
+    b->rf = NULL;
+    jeos_modlist_free(&b->rootmods);
+    b->mod_total_n = b->mod_total_bytes = b->mod_kept_bytes = 0;
 }
 
 static void build_free(struct build *b)
 {
+    for (size_t i = 0; i < b->nextra; i++) {
+        free((char *)b->extra[i].name);
+        free((char *)b->extra[i].why);
+    }
+    free(b->extra);
+    closure_result_free(&b->closure);
     for (size_t i = 0; b->debs && i < b->res.n; i++)
         free(b->debs[i]);
     free(b->debs);
@@ -690,10 +890,15 @@ int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
         rc = jeos_fault(ctx, stages[s].name, err);
         if (rc == 0)
             rc = stages[s].run(&b, err);
-        b.secs[s] = now_s() - t;
-        total += b.secs[s];
-        if (rc < 0)
+        b.secs[s] += now_s() - t;
+        total += now_s() - t;
+        if (rc == -EAGAIN && stages[s].run == stage_root && ++b.rounds < 4) {
+            build_reset(&b); /* again from the resolution, with what the closure lacked */
+            rc = 0;
+            s = (size_t)-1;
+        } else if (rc < 0) {
             jeos_output_failed(&b.out, stages[s].name, r->path, rc, from, needs(&b), err);
+        }
     }
     if (rc < 0)
         goto out;
@@ -720,4 +925,41 @@ out:
     jeos_output_abort(&b.out); /* nothing after a commit */
     build_free(&b);
     return rc < 0 ? rc : 0;
+}
+
+int appliance_resolve(const struct jeos_ctx *ctx, const struct recipe *r,
+                      const struct jeos_resolve_opts *ro, struct jeos_resolution *out,
+                      struct jeos_err *err)
+{
+    if (r->kind != RECIPE_APPLIANCE)
+        return jeos_errf(err, -EINVAL, "%s: kind: not an appliance", r->path);
+    struct appliance_build_opts opts = {0};
+    struct build b = {.ctx = ctx, .r = r, .opts = &opts, .lock_only = ro};
+    int (*const run[])(struct build *, struct jeos_err *) = {stage_resolve, stage_fetch,
+                                                             stage_root};
+    int rc = 0;
+    for (size_t s = 0; s < sizeof(run) / sizeof(run[0]) && rc == 0; s++) {
+        if (run[s] == stage_root)
+            jeos_log(ctx, JEOS_LOG_INFO,
+                     "checking the closure: the root tree assembled in memory (%zu packages)",
+                     b.res.n);
+        rc = run[s](&b, err);
+        if (rc == -EAGAIN && run[s] == stage_root && ++b.rounds < 4) {
+            build_reset(&b);
+            rc = 0;
+            s = (size_t)-1;
+        }
+    }
+    if (rc == -EAGAIN)
+        rc = jeos_errf(err, -ELOOP,
+                       "%s: the closure check still found packages missing after %d "
+                       "rounds",
+                       r->path, b.rounds);
+    if (rc == 0) {
+        *out = b.res;
+        memset(&b.res, 0, sizeof(b.res));
+        b.res.n = 0;
+    }
+    build_free(&b);
+    return rc;
 }

@@ -7,6 +7,8 @@
 
 struct jeos_ctx;
 struct jeos_err;
+struct jeos_resolution;
+struct jeos_resolve_opts;
 struct recipe;
 
 struct appliance_build_opts {
@@ -37,5 +39,17 @@ struct appliance_build_opts {
  */
 int appliance_build(const struct jeos_ctx *ctx, const struct recipe *r,
                     const struct appliance_build_opts *opts, struct jeos_err *err);
+
+/*
+ * The package set `jeos build` would use for `r`, for `jeos resolve`: the recipe's resolution
+ * from its sources (`ro` as given) and what the closure check adds to it (an interpreter's
+ * package, with its reason), found the way the build finds it: the root's packages fetched into
+ * the cache and assembled into the root tree in memory; no image, no output folder, no lock
+ * (the caller writes it). With ro->with_kernel false every package counts as the root's.
+ * 0 and *out (jeos_resolution_free), or a negative errno with a message.
+ */
+int appliance_resolve(const struct jeos_ctx *ctx, const struct recipe *r,
+                      const struct jeos_resolve_opts *ro, struct jeos_resolution *out,
+                      struct jeos_err *err);
 
 #endif

@@ -33,6 +33,8 @@ int cmd_build(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
 extern const char cmd_build_usage[];
 int cmd_run(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_run_usage[];
+int cmd_source(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_source_usage[];
 int cmd_clean(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_clean_usage[];
 int cmd_cache(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);

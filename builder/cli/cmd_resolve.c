@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder/appliance/build.h"
 #include "builder/cli/cli.h"
 #include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
@@ -24,6 +25,12 @@ const char cmd_resolve_usage[] =
     "installed size) and the totals, and writes RECIPE.lock with the exact\n"
     "versions, sha256 and source of each, for jeos build --locked.\n"
     "\n"
+    "Like jeos build, it then checks the closure: the root's packages are fetched\n"
+    "into the cache and assembled in memory, and a package the image needs but no\n"
+    "package declares (the shell of a #! line a service runs: /bin/sh -> dash) is\n"
+    "resolved in, with its reason in the lock. --no-closure skips that check (the\n"
+    "lock then holds only what the recipe's packages declare).\n"
+    "\n"
     "Options:\n"
     "  --offline                use only the cache; a miss is an error\n"
     "  --allow-unauthenticated  do not check signatures (local test repositories)\n"
@@ -32,13 +39,23 @@ const char cmd_resolve_usage[] =
     "  --fetch                  also download every .deb into the cache (checked)\n"
     "  --lock FILE              write the lock file to FILE (default RECIPE.lock)\n"
     "  --no-lock                do not write a lock file\n"
+    "  --no-closure             resolve the declared dependencies only (no downloads)\n"
     "\n"
     "Environment: JEOS_CACHE (cache folder), JEOS_APT_ETC (apt configuration\n"
     "folder read for the host's sources; default /etc/apt).\n"
     "\n"
     "Exit status: 0 resolved, 1 failure (the errors are printed), 2 usage error.\n";
 
-enum { OPT_OFFLINE = 256, OPT_UNAUTH, OPT_KEYRING, OPT_NOKERNEL, OPT_FETCH, OPT_LOCK, OPT_NOLOCK };
+enum {
+    OPT_OFFLINE = 256,
+    OPT_UNAUTH,
+    OPT_KEYRING,
+    OPT_NOKERNEL,
+    OPT_FETCH,
+    OPT_LOCK,
+    OPT_NOLOCK,
+    OPT_NOCLOSURE
+};
 
 static const struct option longopts[] = {
     {"offline", no_argument, NULL, OPT_OFFLINE},
@@ -48,12 +65,13 @@ static const struct option longopts[] = {
     {"fetch", no_argument, NULL, OPT_FETCH},
     {"lock", required_argument, NULL, OPT_LOCK},
     {"no-lock", no_argument, NULL, OPT_NOLOCK},
+    {"no-closure", no_argument, NULL, OPT_NOCLOSURE},
     {0, 0, 0, 0},
 };
 
 struct opts {
     struct jeos_resolve_opts ro;
-    bool fetch, no_lock;
+    bool fetch, no_lock, no_closure;
     const char *lock;
 };
 
@@ -72,6 +90,7 @@ static int parse_opts(struct jeos_ctx *ctx, int argc, char **argv, struct opts *
         case OPT_FETCH: o->fetch = true; break;
         case OPT_LOCK: o->lock = optarg; break;
         case OPT_NOLOCK: o->no_lock = true; break;
+        case OPT_NOCLOSURE: o->no_closure = true; break;
         default: return -1;
         }
     }
@@ -98,7 +117,8 @@ int cmd_resolve(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *er
     int rc = JEOS_EXIT_FAIL;
     if (jeos_resolve_load_recipe(path, &r, err) < 0)
         return JEOS_EXIT_FAIL;
-    if (jeos_resolve_recipe(ctx, r, &o.ro, &res, err) < 0)
+    if ((o.no_closure ? jeos_resolve_recipe(ctx, r, &o.ro, &res, err)
+                      : appliance_resolve(ctx, r, &o.ro, &res, err)) < 0)
         goto out;
 
     const struct jeos_pkgref **sorted = xcalloc(res.n ? res.n : 1, sizeof(*sorted));

@@ -25,6 +25,8 @@ static const struct jeos_command commands[] = {
     {"clean", "remove output folders and what killed builds left", cmd_clean_usage, cmd_clean},
     {"cache", "what the package cache holds; prune it (least recently used first)", cmd_cache_usage,
      cmd_cache},
+    {"source", "fetch, check and unpack a Debian source package into the cache", cmd_source_usage,
+     cmd_source},
     {"inspect", "what a disk image holds: table, boot, kernel, root, packages", cmd_inspect_usage,
      cmd_inspect},
     {"diff", "packages and root files that differ between two images or lock files", cmd_diff_usage,

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "builder/core/alloc.h"
@@ -71,6 +73,35 @@ static sigset_t stop_signals(void)
     return s;
 }
 
+/* Whether child `pid` has ended (a zombie not yet reaped counts: it writes nothing more). */
+static bool ended(pid_t pid)
+{
+    siginfo_t si = {0};
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return true; /* ECHILD: the build's own thread reaped it */
+    return si.si_pid == pid;
+}
+
+/* Stop the registered tools and wait until they have: a tool still writing into a staging
+   folder while it is removed makes the removal fail (ENOTEMPTY) and leaves it behind.
+   SIGTERM first, SIGKILL after two seconds. */
+static void stop_kids(void)
+{
+    for (size_t i = 0; i < reg.nkids; i++)
+        kill(reg.kids[i], SIGTERM);
+    for (int round = 0; round < 300; round++) {
+        bool all = true;
+        for (size_t i = 0; i < reg.nkids; i++)
+            all &= ended(reg.kids[i]);
+        if (all)
+            return;
+        if (round == 200)
+            for (size_t i = 0; i < reg.nkids; i++)
+                kill(reg.kids[i], SIGKILL);
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    }
+}
+
 static void *watch(void *arg)
 {
     (void)arg;
@@ -79,8 +110,7 @@ static void *watch(void *arg)
     while (sigwait(&s, &sig) != 0)
         ;
     pthread_mutex_lock(&reg.lock); /* held to the end: nothing registers or drops any more */
-    for (size_t i = 0; i < reg.nkids; i++)
-        kill(reg.kids[i], SIGTERM);
+    stop_kids();
     const char *name = sigabbrev_np(sig);
     fprintf(stderr, "jeos: stopped by SIG%s\n", name ? name : "?");
     /* folders before the files registered after them (a staging folder before its owner
@@ -94,6 +124,11 @@ static void *watch(void *arg)
         if (!dir && kept && l > 6 && !strcmp(reg.paths[i] + l - 6, ".owner"))
             continue;
         int r = jeos_remove_tree(reg.paths[i]);
+        /* a tool forked just before the signal, not registered yet, may still be writing */
+        for (int t = 0; r != 0 && dir && t < 20; t++) {
+            nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+            r = jeos_remove_tree(reg.paths[i]);
+        }
         if (r == 0 && dir) /* temporary files go without a word */
             fprintf(stderr, "jeos: removed %s\n", reg.paths[i]);
         kept |= r != 0 && dir;

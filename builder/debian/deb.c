@@ -53,6 +53,9 @@ void deb_info_free(struct deb_info *d)
     deb_strs_free(&d->scripts);
     deb_strs_free(&d->depends);
     free(d->postinst);
+    free(d->preinst);
+    free(d->recommends);
+    free(d->provides);
     free(d->data_member);
     memset(d, 0, sizeof(*d));
 }
@@ -231,7 +234,7 @@ static int read_control(const char *label, const char *member, const void *buf, 
             n += 2;
         if (archive_entry_filetype(e) != AE_IFREG)
             continue;
-        if (strcmp(n, "control") == 0 || strcmp(n, "postinst") == 0) {
+        if (strcmp(n, "control") == 0 || strcmp(n, "postinst") == 0 || strcmp(n, "preinst") == 0) {
             unsigned char *data;
             size_t dlen;
             if (read_all(a, &data, &dlen, 16u << 20) < 0) {
@@ -244,6 +247,9 @@ static int read_control(const char *label, const char *member, const void *buf, 
             if (strcmp(n, "control") == 0) {
                 free(control);
                 control = (char *)data;
+            } else if (strcmp(n, "preinst") == 0) {
+                free(info->preinst);
+                info->preinst = (char *)data;
             } else {
                 free(info->postinst);
                 info->postinst = (char *)data;
@@ -273,6 +279,8 @@ static int read_control(const char *label, const char *member, const void *buf, 
     }
     if (!info->version)
         info->version = xstrdup("");
+    info->recommends = control_field(control, "Recommends");
+    info->provides = control_field(control, "Provides");
     char *rep = control_field(control, "Replaces");
     if (rep)
         deb_parse_relations(rep, &info->replaces, &info->replaces_ver);

@@ -29,7 +29,10 @@ struct deb_info {
     struct deb_strs replaces_ver; /* for each, "OP VERSION" ("<< 2.0") or "" for any version */
     struct deb_strs scripts;      /* maintainer scripts present (preinst, postinst, ...), not run */
     struct deb_strs depends;      /* names from Depends: and Pre-Depends: (every alternative) */
-    char *postinst;               /* the postinst's text, or NULL (read for update-alternatives) */
+    char *postinst;               /* the postinst's text, or NULL (read, never run) */
+    char *preinst;                /* the preinst's text, or NULL */
+    char *recommends;             /* Recommends: as written, or NULL */
+    char *provides;               /* Provides: as written, or NULL */
     char *data_member;            /* "data.tar.xz" etc. */
     int64_t newest_mtime;         /* newest mtime among the data entries */
     size_t entries;               /* data.tar entries added */

@@ -308,12 +308,10 @@ static int decompress(const char *in, size_t inlen, const char *what, char **dat
     return 0;
 }
 
-static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
-                      const char *comp, const struct repo_release *rel, struct pkg_universe *u,
-                      struct jeos_err *err)
+int repo_index_load(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                    const struct repo_release *rel, const char *base, char **out, size_t *out_len,
+                    struct jeos_err *err)
 {
-    char *base = xasprintf("%s/binary-%s/Packages", comp, u->arch);
-    char *label = xasprintf("%s/%s", suite, comp);
     const struct repo_release_entry *plain = repo_release_find(rel, base);
     int rc = 0;
     char *data = NULL, *packed = NULL, *uri = NULL;
@@ -326,7 +324,7 @@ static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src,
         rc = cache_load(ctx, plain->sha256, plain->size, what, NULL, NULL, &data, &len, err);
         free(what);
         if (rc == 0)
-            goto parse;
+            goto out;
         if (rc != -ENOENT)
             goto out;
         rc = 0;
@@ -364,18 +362,35 @@ static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src,
             (rc = cache_store_buffer(ctx, plain->sha256, data, len, uri, NULL, err)) < 0)
             goto out;
     }
-parse:;
-    uint32_t origin = pkgu_add_origin(u, label, src->uri);
-    char *what = xasprintf("%s/dists/%s/%s", src->uri, suite, base);
-    rc = pkgu_add_index(u, data, len, origin, what, err);
-    data = NULL; /* owned by the universe now */
-    free(what);
 out:
-    free(data);
-    free(base);
-    free(label);
+    if (rc == 0) {
+        *out = data;
+        *out_len = len;
+    } else {
+        free(data);
+    }
     free(packed);
     free(uri);
+    return rc;
+}
+
+static int load_index(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                      const char *comp, const struct repo_release *rel, struct pkg_universe *u,
+                      struct jeos_err *err)
+{
+    char *base = xasprintf("%s/binary-%s/Packages", comp, u->arch);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = repo_index_load(ctx, src, suite, rel, base, &data, &len, err);
+    if (rc == 0) {
+        char *label = xasprintf("%s/%s", suite, comp);
+        uint32_t origin = pkgu_add_origin(u, label, src->uri);
+        char *what = xasprintf("%s/dists/%s/%s", src->uri, suite, base);
+        rc = pkgu_add_index(u, data, len, origin, what, err); /* the universe owns data now */
+        free(what);
+        free(label);
+    }
+    free(base);
     return rc;
 }
 
@@ -425,8 +440,7 @@ static bool plain_name(const char *s)
     return true;
 }
 
-int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
-              struct jeos_err *err)
+int repo_sources_check(const struct repo_sources *s, struct jeos_err *err)
 {
     for (size_t i = 0; i < s->n; i++) {
         const struct repo_source *src = &s->v[i];
@@ -447,26 +461,42 @@ int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct p
                              "%s: %s: unknown URI scheme (expected http:, https: or file:)",
                              src->where, src->uri);
     }
+    return 0;
+}
+
+int repo_release_load(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                      struct repo_release *rel, struct jeos_err *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = get_release(ctx, src, suite, &text, &len, err);
+    if (rc == 0) {
+        char *what = xasprintf("%s/dists/%s/Release", src->uri, suite);
+        rc = repo_release_parse(text, len, what, rel, err);
+        if (rc == 0)
+            rc = release_check(rel, suite, what, err);
+        if (rc < 0 && !ctx->offline)
+            forget_release(ctx, src, suite);
+        free(what);
+    }
+    free(text);
+    return rc;
+}
+
+int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
+              struct jeos_err *err)
+{
+    int rc = repo_sources_check(s, err);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < s->n; i++) {
         const struct repo_source *src = &s->v[i];
         for (size_t k = 0; k < src->nsuites; k++) {
-            char *text = NULL;
-            size_t len = 0;
             struct repo_release rel = {0};
-            int rc = get_release(ctx, src, src->suites[k], &text, &len, err);
-            if (rc == 0) {
-                char *what = xasprintf("%s/dists/%s/Release", src->uri, src->suites[k]);
-                rc = repo_release_parse(text, len, what, &rel, err);
-                if (rc == 0)
-                    rc = release_check(&rel, src->suites[k], what, err);
-                if (rc < 0 && !ctx->offline)
-                    forget_release(ctx, src, src->suites[k]);
-                free(what);
-            }
+            rc = repo_release_load(ctx, src, src->suites[k], &rel, err);
             for (size_t c = 0; rc == 0 && c < src->ncomponents; c++)
                 rc = load_index(ctx, src, src->suites[k], src->components[c], &rel, u, err);
             repo_release_free(&rel);
-            free(text);
             if (rc < 0)
                 return rc;
         }

@@ -96,6 +96,10 @@ int repo_get(const char *uri, int fd, struct jeos_err *err);
 int repo_load(const struct jeos_ctx *ctx, const struct repo_sources *s, struct pkg_universe *u,
               struct jeos_err *err);
 
+/* Checks what repo_load checks of the sources before fetching: plain suite and component names
+ * (they end up in URLs and cache paths) and a known URI scheme. 0 or -EINVAL/-EPROTONOSUPPORT. */
+int repo_sources_check(const struct repo_sources *s, struct jeos_err *err);
+
 /* The index hashes of a Release file (its SHA256 field). */
 struct repo_release_entry {
     char *path; /* "main/binary-amd64/Packages.xz" */
@@ -118,6 +122,26 @@ int repo_release_parse(char *text, size_t len, const char *what, struct repo_rel
                        struct jeos_err *err);
 const struct repo_release_entry *repo_release_find(const struct repo_release *r, const char *path);
 void repo_release_free(struct repo_release *r);
+
+/*
+ * The verified Release of one suite of `src`, as repo_load gets it (signature checked, Suite and
+ * Valid-Until checked, cached copies forgotten when a check fails), parsed into *rel; free *rel
+ * with repo_release_free whatever the result.
+ */
+int repo_release_load(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                      struct repo_release *rel, struct jeos_err *err);
+
+/*
+ * One index of a suite whose verified Release is `rel`, by its plain path below dists/SUITE/
+ * ("main/binary-amd64/Packages", "main/source/Sources"): the .xz, .gz or plain file the Release
+ * lists is fetched into the cache checked against its sha256 and size, decompressed and checked
+ * against the plain file's hash, which names the decompressed copy kept in the cache (a warm run
+ * reads only that). Returns 0 and the text, NUL-terminated, in *data (caller frees), or a
+ * negative errno (-ENOENT when the Release lists no such index).
+ */
+int repo_index_load(const struct jeos_ctx *ctx, const struct repo_source *src, const char *suite,
+                    const struct repo_release *rel, const char *base, char **data, size_t *len,
+                    struct jeos_err *err);
 
 /*
  * Fetches `uri` into the cache under `sha256` (checked, as is `size` when not

@@ -76,7 +76,8 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
     struct solver_result sr = {0};
     size_t nk = opts->with_kernel && r->kernel && *r->kernel ? 1 : 0;
     size_t nsb = opts->with_kernel && r->image.secure_boot ? 2 : 0; /* shim and GRUB, signed */
-    size_t nreq = r->packages.n + nk + nsb;
+    size_t nrecipe = r->packages.n + nk + nsb;
+    size_t nreq = nrecipe + opts->nextra;
     struct solver_request *req = xcalloc(nreq ? nreq : 1, sizeof(*req));
     struct req_src *rs = xcalloc(nreq ? nreq : 1, sizeof(*rs));
     char **copies = xcalloc(nreq ? nreq : 1, sizeof(*copies));
@@ -106,6 +107,10 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
         req[r->packages.n + nk].name = RECIPE_SECURE_BOOT_SHIM;
         req[r->packages.n + nk + 1].name = RECIPE_SECURE_BOOT_GRUB;
         rs[r->packages.n + nk].field = rs[r->packages.n + nk + 1].field = "image.secure_boot";
+    }
+    for (size_t i = 0; i < opts->nextra; i++) {
+        req[nrecipe + i].name = opts->extra[i].name;
+        rs[nrecipe + i].field = "packages";
     }
     if (rc < 0)
         goto out;
@@ -167,7 +172,9 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
         o->uri = xstrdup(u.origins[p->origin].base_uri);
         o->origin = xstrdup(u.origins[p->origin].label);
         o->parent = it->parent;
-        if (it->parent < 0) {
+        if (it->parent < 0 && it->request >= nrecipe) {
+            o->why = xstrdup(opts->extra[it->request - nrecipe].why);
+        } else if (it->parent < 0) {
             const struct req_src *q = &rs[it->request];
             o->why = q->pos.line
                          ? xasprintf("requested (%s:%d:%d)", r->path, q->pos.line, q->pos.col)

@@ -44,9 +44,19 @@ struct jeos_resolution {
     uint64_t deb_bytes;
 };
 
+/* A package the build found the image needs beyond the recipe (an interpreter's provider): a
+   request of its own (Parent: -), its Why: saying what needs it and the chain to that. */
+struct jeos_extra_req {
+    const char *name; /* "dash" */
+    const char *why;  /* "interpreter /bin/sh of /etc/init.d/nginx (nginx-light → nginx →
+                         nginx-common)" */
+};
+
 struct jeos_resolve_opts {
-    bool with_kernel;    /* resolve recipe->kernel too (the build wants it) */
-    const char *keyring; /* overrides every source's keyring when not NULL */
+    bool with_kernel;                   /* resolve recipe->kernel too (the build wants it) */
+    const char *keyring;                /* overrides every source's keyring when not NULL */
+    const struct jeos_extra_req *extra; /* requested after the recipe's (and the kernel) */
+    size_t nextra;
 };
 
 /*

@@ -468,7 +468,7 @@ static void file_dst(struct loader *L, const struct node *v, void *o)
     rl_set_str(&((struct recipe_file *)o)->dst, s);
 }
 
-static void file_mode(struct loader *L, const struct node *v, void *o)
+static void get_mode(struct loader *L, const struct node *v, int *out)
 {
     const char *s;
     if (!rl_get_str(L, v, &s))
@@ -481,7 +481,12 @@ static void file_mode(struct loader *L, const struct node *v, void *o)
                 s);
         return;
     }
-    ((struct recipe_file *)o)->mode = (int)m;
+    *out = (int)m;
+}
+
+static void file_mode(struct loader *L, const struct node *v, void *o)
+{
+    get_mode(L, v, &((struct recipe_file *)o)->mode);
 }
 
 static bool get_owner(struct loader *L, const struct node *v, char **dst)
@@ -621,6 +626,61 @@ static void f_users(struct loader *L, const struct node *v, void *o)
         }
         r->users = xrealloc(r->users, (r->nusers + 1) * sizeof(*r->users));
         r->users[r->nusers++] = u;
+        rl_path_pop(L, old);
+    }
+}
+
+/* folders: [{path, owner, group, mode}] */
+
+static void folder_path(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_abs_path(s) || strcmp(s, "/") == 0) {
+        rl_lerr(L, v, "expected an absolute path in the image, without . or .. (got \"%s\")", s);
+        return;
+    }
+    rl_set_str(&((struct recipe_folder *)o)->path, s);
+}
+
+static void folder_mode(struct loader *L, const struct node *v, void *o)
+{
+    get_mode(L, v, &((struct recipe_folder *)o)->mode);
+}
+
+static void folder_owner(struct loader *L, const struct node *v, void *o)
+{
+    get_owner(L, v, &((struct recipe_folder *)o)->owner);
+}
+
+static void folder_group(struct loader *L, const struct node *v, void *o)
+{
+    get_owner(L, v, &((struct recipe_folder *)o)->group);
+}
+
+static const struct field folder_fields[] = {
+    {"path", folder_path, K_ANY, true},
+    {"mode", folder_mode, K_ANY, false},
+    {"owner", folder_owner, K_ANY, false},
+    {"group", folder_group, K_ANY, false},
+};
+
+static void f_folders(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    if (v->type != N_SEQ) {
+        rl_lerr(L, v, "expected a list of {path, owner, group, mode} mappings, got %s",
+                rl_what_is(v));
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        size_t old = rl_path_push_index(L, i);
+        struct recipe_folder f = {.mode = -1, .pos = {v->kids[i]->line, v->kids[i]->col}};
+        rl_walk_map(L, v->kids[i], folder_fields, sizeof(folder_fields) / sizeof(folder_fields[0]),
+                    &f);
+        r->folders = xrealloc(r->folders, (r->nfolders + 1) * sizeof(*r->folders));
+        r->folders[r->nfolders++] = f;
         rl_path_pop(L, old);
     }
 }
@@ -834,9 +894,27 @@ static void svc_exec(struct loader *L, const struct node *v, void *o)
     }
 }
 
+static void svc_unit(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    size_t n = strlen(s);
+    if (!n || n > 200 || !rl_all_chars(s, ":_.@-\\", false) || s[0] == '.' || s[0] == '-') {
+        rl_lerr(L, v,
+                "not a unit name (expected e.g. ssh or ssh.service: letters, digits and : _ . @ "
+                "- \\; got \"%s\")",
+                s);
+        return;
+    }
+    rl_set_str(&((struct recipe_service *)o)->unit, s);
+}
+
 static void svc_user(struct loader *L, const struct node *v, void *o)
 {
-    get_owner(L, v, &((struct recipe_service *)o)->user);
+    struct recipe_service *s = o;
+    if (get_owner(L, v, &s->user))
+        s->upos = (struct recipe_pos){v->line, v->col};
 }
 
 static void svc_group(struct loader *L, const struct node *v, void *o)
@@ -858,20 +936,55 @@ static void svc_restart(struct loader *L, const struct node *v, void *o)
 {
     static const char *const modes[] = {"always", "on-failure", "no"};
     int x;
-    if (rl_get_enum(L, v, "restart policy", modes, 3, &x))
+    if (rl_get_enum(L, v, "restart policy", modes, 3, &x)) {
         ((struct recipe_service *)o)->restart = x;
+        ((struct recipe_service *)o)->restart_given = true;
+    }
+}
+
+static void ready_port(struct loader *L, const struct node *v, void *o)
+{
+    int64_t x;
+    if (rl_get_int(L, v, 1, 65535, &x)) {
+        ((struct recipe_service *)o)->ready = RECIPE_READY_PORT;
+        ((struct recipe_service *)o)->ready_port = (int)x;
+    }
+}
+
+static const struct field ready_fields[] = {{"port", ready_port, K_ANY, true}};
+
+/* ready: auto | started | listen | notify | {port: N} */
+static void svc_ready(struct loader *L, const struct node *v, void *o)
+{
+    if (v->type == N_MAP) {
+        rl_walk_map(L, v, ready_fields, 1, o);
+        return;
+    }
+    static const char *const modes[] = {"auto", "started", "listen", "notify"};
+    int x;
+    if (v->type == N_SCALAR) {
+        if (rl_get_enum(L, v, "readiness check", modes, 4, &x))
+            ((struct recipe_service *)o)->ready = x;
+        return;
+    }
+    rl_lerr(L, v, "expected auto, started, listen, notify or {port: N}, got %s", rl_what_is(v));
 }
 
 static const struct field service_fields[] = {
-    {"exec", svc_exec, K_ANY, true},    {"user", svc_user, K_ANY, false},
-    {"group", svc_group, K_ANY, false}, {"workdir", svc_workdir, K_ANY, false},
-    {"env", svc_env, K_ANY, false},     {"restart", svc_restart, K_ANY, false},
+    {"exec", svc_exec, K_ANY, false},       {"unit", svc_unit, K_ANY, false},
+    {"user", svc_user, K_ANY, false},       {"group", svc_group, K_ANY, false},
+    {"workdir", svc_workdir, K_ANY, false}, {"env", svc_env, K_ANY, false},
+    {"restart", svc_restart, K_ANY, false}, {"ready", svc_ready, K_ANY, false},
 };
 
 static void f_service(struct loader *L, const struct node *v, void *o)
 {
-    rl_walk_map(L, v, service_fields, sizeof(service_fields) / sizeof(service_fields[0]),
-                &((struct recipe *)o)->service);
+    struct recipe_service *s = &((struct recipe *)o)->service;
+    s->pos = (struct recipe_pos){v->line, v->col};
+    rl_walk_map(L, v, service_fields, sizeof(service_fields) / sizeof(service_fields[0]), s);
+    if (v->type == N_MAP && s->exec.n && s->unit)
+        rl_lerr(L, v,
+                "give exec (a program of your own) or unit (one the packages ship), not both");
 }
 
 /* ---- unikernel keys ---- */
@@ -905,6 +1018,76 @@ static bool check_source(struct loader *L, const struct node *v, const char *s)
 static void f_sources(struct loader *L, const struct node *v, void *o)
 {
     rl_get_strlist(L, v, &((struct recipe *)o)->sources, true, true, check_source);
+}
+
+static bool check_rel_dir(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_valid_rel_path(s))
+        return true;
+    rl_lerr(L, v, "expected a folder relative to the recipe's folder, not leaving it (got \"%s\")",
+            s);
+    return false;
+}
+
+static void f_include(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe *)o)->include, false, true, check_rel_dir);
+}
+
+/* A glob or folder of source:, relative to the unpacked tree (checked at build time). */
+static bool check_tree_path(struct loader *L, const struct node *v, const char *s)
+{
+    if (rl_valid_rel_path(s))
+        return true;
+    rl_lerr(L, v,
+            "expected a path relative to the source package's tree, not leaving it (got \"%s\")",
+            s);
+    return false;
+}
+
+static void src_debian(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    char *name = xstrdup(s), *eq = strchr(name, '=');
+    if (eq)
+        *eq = '\0';
+    const char *why = rl_package_problem(name);
+    if (why)
+        rl_lerr(L, v, "%s (got \"%s\")", why, s);
+    else
+        rl_set_str(&((struct recipe_srcpkg *)o)->debian, s);
+    free(name);
+}
+
+static void src_sources(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_srcpkg *)o)->sources, true, true, check_tree_path);
+}
+
+static void src_exclude(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_srcpkg *)o)->exclude, false, true, check_tree_path);
+}
+
+static void src_include(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_strlist(L, v, &((struct recipe_srcpkg *)o)->include, false, true, check_tree_path);
+}
+
+static const struct field srcpkg_fields[] = {
+    {"debian", src_debian, K_ANY, true},
+    {"sources", src_sources, K_ANY, true},
+    {"exclude", src_exclude, K_ANY, false},
+    {"include", src_include, K_ANY, false},
+};
+
+static void f_source(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe_srcpkg *sp = &((struct recipe *)o)->source;
+    sp->pos = (struct recipe_pos){v->line, v->col};
+    rl_walk_map(L, v, srcpkg_fields, sizeof(srcpkg_fields) / sizeof(srcpkg_fields[0]), sp);
 }
 
 static bool check_cflag(struct loader *L, const struct node *v, const char *s)
@@ -968,15 +1151,18 @@ static const struct field top_fields[] = {
     {"image", f_image, K_ANY, false},
     {"files", f_files, K_ANY, false},
     {"users", f_users, K_ANY, false},
-    {"debian", f_debian, K_APPLIANCE, false},
+    {"folders", f_folders, K_APPLIANCE, false},
+    {"debian", f_debian, K_ANY, false},
     {"packages", f_packages, K_APPLIANCE, true},
     {"kernel", f_kernel, K_APPLIANCE, false},
     {"exclude", f_exclude, K_APPLIANCE, false},
     {"exclude_defaults", f_exclude_defaults, K_APPLIANCE, false},
     {"locales", f_locales, K_APPLIANCE, false},
     {"modules", f_modules, K_APPLIANCE, false},
-    {"service", f_service, K_APPLIANCE, true},
-    {"sources", f_sources, K_UNIKERNEL, true},
+    {"service", f_service, K_APPLIANCE, false},
+    {"sources", f_sources, K_UNIKERNEL, false}, /* required unless source: (load) */
+    {"source", f_source, K_UNIKERNEL, false},
+    {"include", f_include, K_UNIKERNEL, false},
     {"cflags", f_cflags, K_UNIKERNEL, false},
     {"defines", f_defines, K_UNIKERNEL, false},
     {"libs", f_libs, K_UNIKERNEL, false},
@@ -1076,7 +1262,7 @@ static void finish_defaults(struct recipe *r)
             r->debian.suite = xstrdup("bookworm");
         if (!r->debian.components.n)
             rl_strlist_push(&r->debian.components, "main", NULL);
-        if (!r->service.user)
+        if (!r->service.user && r->service.exec.n)
             r->service.user = xstrdup("root");
     }
 }
@@ -1129,6 +1315,10 @@ int recipe_load_buffer(const char *path, const char *buf, size_t len,
             rl_walk_map(&L, root, top_fields, sizeof(top_fields) / sizeof(top_fields[0]), r);
             if (L.kind == RECIPE_UNIKERNEL && r->image.data_size)
                 rl_lerr(&L, root, "image.data: only for kind appliance recipes");
+            if (L.kind == RECIPE_UNIKERNEL && !has_key(root, "sources") && !has_key(root, "source"))
+                rl_lerr(&L, root,
+                        "sources: missing (required for kind unikernel recipes, unless source: "
+                        "names a Debian source package)");
             finish_defaults(r);
         }
     }
@@ -1197,6 +1387,12 @@ void recipe_free(struct recipe *r)
         rl_strlist_free(&u->groups);
     }
     free(r->users);
+    for (size_t i = 0; i < r->nfolders; i++) {
+        free(r->folders[i].path);
+        free(r->folders[i].owner);
+        free(r->folders[i].group);
+    }
+    free(r->folders);
     free(r->debian.suite);
     free(r->debian.mirror);
     free(r->debian.keyring);
@@ -1215,11 +1411,17 @@ void recipe_free(struct recipe *r)
     rl_strlist_free(&r->locales);
     rl_strlist_free(&r->modules);
     rl_strlist_free(&r->service.exec);
+    free(r->service.unit);
     free(r->service.user);
     free(r->service.group);
     free(r->service.workdir);
     rl_env_free(&r->service.env);
     rl_strlist_free(&r->sources);
+    rl_strlist_free(&r->include);
+    free(r->source.debian);
+    rl_strlist_free(&r->source.sources);
+    rl_strlist_free(&r->source.exclude);
+    rl_strlist_free(&r->source.include);
     rl_strlist_free(&r->cflags);
     rl_strlist_free(&r->defines);
     rl_strlist_free(&r->libs);

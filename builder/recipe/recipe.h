@@ -31,6 +31,14 @@ enum recipe_kind { RECIPE_APPLIANCE, RECIPE_UNIKERNEL };
 
 enum recipe_net_mode { RECIPE_NET_NONE, RECIPE_NET_DHCP, RECIPE_NET_STATIC };
 enum recipe_restart { RECIPE_RESTART_ALWAYS, RECIPE_RESTART_ON_FAILURE, RECIPE_RESTART_NO };
+/* When jeos init says the service is ready (service.ready). */
+enum recipe_ready {
+    RECIPE_READY_AUTO, /* by the service's type: notify, forking, else its first listening socket */
+    RECIPE_READY_STARTED, /* as soon as it is started */
+    RECIPE_READY_LISTEN,  /* its first listening socket */
+    RECIPE_READY_NOTIFY,  /* sd_notify READY=1 on $NOTIFY_SOCKET */
+    RECIPE_READY_PORT,    /* TCP port ready_port listening in the guest */
+};
 
 struct recipe_network {
     enum recipe_net_mode mode;
@@ -78,6 +86,14 @@ struct recipe_file {
     struct recipe_pos pos;
 };
 
+/* folders: a folder made in the image without files (files: makes the folders it copies). */
+struct recipe_folder {
+    char *path;          /* absolute path in the image */
+    int mode;            /* -1: 0755 */
+    char *owner, *group; /* names or numbers; NULL = root */
+    struct recipe_pos pos;
+};
+
 struct recipe_user {
     char *name;
     int64_t uid; /* -1: allocate */
@@ -105,13 +121,30 @@ struct recipe_debian {
     size_t nsources;
 };
 
+/* A unikernel built from a Debian source package (source:): what to compile of its tree. */
+struct recipe_srcpkg {
+    char *debian;                  /* "redis" or "redis=VERSION"; NULL when there is no source: */
+    struct recipe_strlist sources; /* globs relative to the unpacked tree, expanded sorted */
+    struct recipe_strlist exclude; /* globs taken out of what sources matched */
+    struct recipe_strlist include; /* -I folders relative to the tree */
+    struct recipe_pos pos;         /* where source: is written */
+};
+
+/* What PID 1 runs: the recipe's own exec, a unit a package ships (unit), or, with neither, the
+   requested packages' units enabled by default. */
 struct recipe_service {
-    struct recipe_strlist exec; /* exec.v[0] is an absolute path */
-    char *user;                 /* default "root" */
-    char *group;                /* NULL = the user's primary group */
-    char *workdir;              /* NULL = "/" */
-    struct recipe_env env;
+    struct recipe_strlist exec; /* exec.v[0] is an absolute path; n == 0 without exec */
+    char *unit;                 /* a systemd unit name ("ssh" or "ssh.service"); NULL */
+    char *user;                 /* exec: default "root"; units: NULL = the unit's */
+    char *group;                /* NULL = the user's primary group (or the unit's) */
+    char *workdir;              /* NULL = "/" (or the unit's) */
+    struct recipe_env env;      /* on top of the unit's */
     enum recipe_restart restart;
+    bool restart_given; /* restart: written (a unit's Restart= applies otherwise) */
+    enum recipe_ready ready;
+    int ready_port;         /* RECIPE_READY_PORT */
+    struct recipe_pos pos;  /* where service: was written (0 when absent) */
+    struct recipe_pos upos; /* where service.user was written */
 };
 
 struct recipe {
@@ -133,6 +166,8 @@ struct recipe {
     size_t nfiles;
     struct recipe_user *users;
     size_t nusers;
+    struct recipe_folder *folders;
+    size_t nfolders;
 
     /* kind: appliance */
     struct recipe_debian debian;
@@ -145,8 +180,10 @@ struct recipe {
     struct recipe_strlist modules; /* extra kernel modules for the initramfs */
     struct recipe_service service;
 
-    /* kind: unikernel */
-    struct recipe_strlist sources; /* C files, relative to dir */
+    /* kind: unikernel (debian: above says where a source: package comes from) */
+    struct recipe_srcpkg source;   /* source: {debian: NAME, sources: [...], ...} */
+    struct recipe_strlist sources; /* C files, relative to dir (optional with source:) */
+    struct recipe_strlist include; /* -I folders, relative to dir */
     struct recipe_strlist cflags;
     struct recipe_strlist defines; /* "NAME" or "NAME=VALUE", passed as -D */
     struct recipe_strlist libs;    /* library names, linked as -lNAME */

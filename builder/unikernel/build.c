@@ -8,11 +8,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fnmatch.h>
+#include <glob.h>
+
 #include "boot/disk.h"
 #include "builder/core/alloc.h"
 #include "builder/core/cleanup.h"
 #include "builder/core/spawn.h"
 #include "builder/core/util.h"
+#include "builder/debian/repo.h"
+#include "builder/debian/source.h"
 #include "builder/output/output.h"
 #include "images/format.h"
 #include "builder/unikernel/build.h"
@@ -108,7 +113,28 @@ static void c_string(struct sbuf *b, const char *s)
     sbuf_puts(b, "\"");
 }
 
-/* Writes the C file that bakes argv[0] and the recipe's args into the ELF. */
+/* The command-line words that carry the recipe's network to the guest (unikernel/net/net.h). */
+static char *net_words(const struct recipe *r)
+{
+    const struct recipe_network *n = &r->network;
+    struct sbuf b = {0};
+    if (n->mode == RECIPE_NET_NONE) {
+        sbuf_puts(&b, "jeos.net=none");
+    } else if (n->mode == RECIPE_NET_DHCP) {
+        sbuf_puts(&b, "jeos.net=dhcp");
+    } else {
+        sbuf_printf(&b, "jeos.net=%s/%d", n->address, n->prefix);
+        if (n->gateway)
+            sbuf_printf(&b, ",gw=%s", n->gateway);
+        for (size_t i = 0; i < n->dns.n; i++)
+            sbuf_printf(&b, ",dns=%s", n->dns.v[i]);
+    }
+    sbuf_printf(&b, " jeos.hostname=%s", r->hostname);
+    return sbuf_take(&b);
+}
+
+/* Writes the C file that bakes argv[0], the recipe's args and env, and the network words into
+ * the ELF. */
 static int write_app_info(const struct recipe *r, const char *path, struct jeos_err *err)
 {
     struct sbuf b = {0};
@@ -126,7 +152,11 @@ static int write_app_info(const struct recipe *r, const char *path, struct jeos_
         free(kv);
         sbuf_puts(&b, ", ");
     }
-    sbuf_puts(&b, "0};\n");
+    sbuf_puts(&b, "0};\nconst char uk_app_cmdline[] = ");
+    char *words = net_words(r);
+    c_string(&b, words);
+    free(words);
+    sbuf_puts(&b, ";\n");
     int rc = jeos_write_file_atomic(path, b.s, b.len, 0644, err);
     sbuf_free(&b);
     return rc;
@@ -151,24 +181,34 @@ static int write_files_asm(const char *cpio, const char *path, struct jeos_err *
     return rc;
 }
 
-/* Compiles src into obj; idx is the recipe's sources[] entry (for the message), or -1;
-   recipe_dir is the recipe's folder as an absolute path. */
-static int compile(const char *kit, const char *gcc_include, const struct recipe *r,
-                   const char *recipe_dir, long idx, const char *src, const char *obj,
-                   struct jeos_err *err)
+/* What compile() needs besides the file: the kit, gcc's headers, the recipe's folder (absolute:
+   the compiler runs there), -I folders, a prefix map. */
+struct cc_env {
+    const char *kit, *gcc_include, *dir;
+    char **incs;    /* "-I..." options, NULL-terminated (the recipe's include:, source.include) */
+    char *tree_map; /* -ffile-prefix-map for the source package's tree, or NULL */
+};
+
+/* Compiles src into obj; `what` names it in the message ("r.yaml:4:10: sources: a.c"), NULL for
+   a generated file. */
+static int compile(const struct cc_env *env, const struct recipe *r, const char *what,
+                   const char *src, const char *obj, struct jeos_err *err)
 {
-    size_t n = 0,
-           cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n + 16;
+    size_t ninc = 0;
+    while (env->incs && env->incs[ninc])
+        ninc++;
+    size_t n = 0, cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n +
+                        ninc + 16;
     char **argv = xcalloc(cap, sizeof(char *));
     char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
-    char *inc = xasprintf("%s/include", kit);
+    char *inc = xasprintf("%s/include", env->kit);
     /* The compiler runs in the recipe's folder (relative paths in cflags are the recipe's),
        and where things are stays out of the debug info: the recipe's folder (also its
        comp_dir) and the temporary folder are mapped to fixed names. Same input, same ELF, from
        anywhere. GCC takes the last map that matches: the longer path comes last. */
     char *tmpdir = xstrndup(obj, (size_t)(strrchr(obj, '/') - obj));
-    bool tmp_last = strlen(tmpdir) >= strlen(recipe_dir);
-    char *maps[2] = {xasprintf("-ffile-prefix-map=%s=/jeos-recipe", recipe_dir),
+    bool tmp_last = strlen(tmpdir) >= strlen(env->dir);
+    char *maps[2] = {xasprintf("-ffile-prefix-map=%s=/jeos-recipe", env->dir),
                      xasprintf("-ffile-prefix-map=%s=/jeos-build", tmpdir)};
     if (!tmp_last) {
         char *m = maps[0];
@@ -178,11 +218,15 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     for (size_t i = 0; i < sizeof(app_cflags) / sizeof(app_cflags[0]); i++)
         argv[n++] = (char *)app_cflags[i];
     argv[n++] = "-isystem";
-    argv[n++] = (char *)gcc_include;
+    argv[n++] = (char *)env->gcc_include;
     argv[n++] = "-idirafter"; /* uk.h; musl's headers come first */
     argv[n++] = inc;
     argv[n++] = maps[0];
     argv[n++] = maps[1];
+    if (env->tree_map)
+        argv[n++] = env->tree_map;
+    for (size_t i = 0; i < ninc; i++)
+        argv[n++] = env->incs[i];
     for (size_t i = 0; i < r->defines.n; i++)
         argv[n++] = defs[i] = xasprintf("-D%s", r->defines.v[i]);
     for (size_t i = 0; i < r->cflags.n; i++)
@@ -193,12 +237,10 @@ static int compile(const char *kit, const char *gcc_include, const struct recipe
     argv[n++] = (char *)obj;
     argv[n] = NULL;
     struct jeos_err sub = {0};
-    struct jeos_tool_env in_recipe = {.dir = recipe_dir};
+    struct jeos_tool_env in_recipe = {.dir = env->dir};
     int rc = jeos_spawn_env(&in_recipe, argv, NULL, &sub);
-    if (rc < 0 && idx >= 0)
-        jeos_errf(err, rc, "%s:%d:%d: sources: %s: does not compile:", r->path,
-                  r->sources.pos ? r->sources.pos[idx].line : 0,
-                  r->sources.pos ? r->sources.pos[idx].col : 0, r->sources.v[idx]);
+    if (rc < 0 && what)
+        jeos_errf(err, rc, "%s: does not compile:", what);
     else if (rc < 0)
         jeos_errf(err, rc, "%s: compiling the generated %s failed:", r->path, src);
     if (rc < 0)
@@ -332,8 +374,8 @@ static int print_size_report(const char *elf, const char *shown, struct size_par
             } else {
                 char *key = name;
                 size_t i = 0;
-                while (i < nparts &&
-                       !bsearch(&key, parts[i].names, parts[i].n, sizeof(char *), cmp_str))
+                while (i < nparts && (!parts[i].n || !bsearch(&key, parts[i].names, parts[i].n,
+                                                              sizeof(char *), cmp_str)))
                     i++;
                 if (i < nparts)
                     parts[i].bytes += sz;
@@ -365,8 +407,14 @@ struct ukb {
     char *gcc_include; /* gcc's own headers (stddef.h, stdarg.h...) */
     char *dir;         /* the recipe's folder, absolute */
     char **libs;       /* the recipe's libs as musl .a paths */
-    char **objs;       /* one per source */
+    char **objs;       /* one per source, then one per file of the source package */
+    size_t nobjs;
+    char *tree, *tree_version; /* source: the unpacked package and its version */
+    char **tree_srcs;          /* its files to compile (relative to tree), sorted */
+    size_t ntree;
+    struct cc_env cc;
     char *info_o, *files_o;
+    bool net; /* link the network stack: the recipe has a network, or the program uses sockets */
     const char *step; /* what it is doing, for a failure's message */
 };
 
@@ -385,7 +433,94 @@ static int find_libs(struct ukb *b, struct jeos_err *err)
     return 0;
 }
 
-/* The recipe's sources, the generated app_info.c and the embedded file archive, as objects. */
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is rel (a path in the tree) matched by one of the globs? */
+static bool matches(const struct recipe_strlist *globs, const char *rel)
+{
+    for (size_t i = 0; i < globs->n; i++)
+        if (fnmatch(globs->v[i], rel, FNM_PATHNAME) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * source: the Debian source package fetched, checked and unpacked (builder/debian/source.h), and
+ * the files to compile: every sources glob expanded in the tree (each must match a file), sorted,
+ * once each, less what an exclude glob matches.
+ */
+static int source_tree(struct ukb *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    const struct recipe_srcpkg *sp = &r->source;
+    if (!sp->debian)
+        return 0;
+    struct repo_sources src = {0};
+    char *what = xasprintf("%s:%d:%d: source.debian", r->path, sp->pos.line, sp->pos.col);
+    int rc = repo_sources_for_recipe(r, &src, err);
+    if (rc == 0)
+        rc = jeos_source_get(b->ctx, &src, sp->debian, what, &b->tree, &b->tree_version, err);
+    repo_sources_free(&src);
+    free(what);
+    size_t skip = b->tree ? strlen(b->tree) + 1 : 0;
+    for (size_t i = 0; rc == 0 && i < sp->sources.n; i++) {
+        char *pat = xasprintf("%s/%s", b->tree, sp->sources.v[i]);
+        glob_t g;
+        int gr = glob(pat, 0, NULL, &g);
+        size_t found = 0;
+        for (size_t k = 0; gr == 0 && k < g.gl_pathc; k++) {
+            struct stat st;
+            const char *rel = g.gl_pathv[k] + skip;
+            if (stat(g.gl_pathv[k], &st) < 0 || !S_ISREG(st.st_mode) || matches(&sp->exclude, rel))
+                continue;
+            found++;
+            b->tree_srcs = xrealloc(b->tree_srcs, (b->ntree + 1) * sizeof(char *));
+            b->tree_srcs[b->ntree++] = xstrdup(rel);
+        }
+        if (gr == 0)
+            globfree(&g);
+        if (!found)
+            rc = jeos_errf(err, -ENOENT,
+                           "%s:%d:%d: source.sources[%zu]: \"%s\" matches no file of %s %s",
+                           r->path, sp->sources.pos ? sp->sources.pos[i].line : 0,
+                           sp->sources.pos ? sp->sources.pos[i].col : 0, i, sp->sources.v[i],
+                           sp->debian, b->tree_version);
+        free(pat);
+    }
+    if (b->ntree) { /* sorted, each once */
+        qsort(b->tree_srcs, b->ntree, sizeof(char *), cmp_cstr);
+        size_t w = 0;
+        for (size_t i = 0; i < b->ntree; i++) {
+            if (w && strcmp(b->tree_srcs[w - 1], b->tree_srcs[i]) == 0)
+                free(b->tree_srcs[i]);
+            else
+                b->tree_srcs[w++] = b->tree_srcs[i];
+        }
+        b->ntree = w;
+    }
+    return rc;
+}
+
+/* The -I options: the recipe's include: (its folder), then source.include (the tree). */
+static void include_flags(struct ukb *b)
+{
+    const struct recipe *r = b->r;
+    size_t n = r->include.n + r->source.include.n, k = 0;
+    b->cc.incs = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < r->include.n; i++)
+        b->cc.incs[k++] = xasprintf("-I%s/%s", b->dir, r->include.v[i]);
+    for (size_t i = 0; b->tree && i < r->source.include.n; i++)
+        b->cc.incs[k++] = xasprintf("-I%s/%s", b->tree, r->source.include.v[i]);
+    if (b->tree) /* the cache's path stays out of the debug info */
+        b->cc.tree_map =
+            xasprintf("-ffile-prefix-map=%s=/jeos-source/%s", b->tree, r->source.debian);
+}
+
+/* The recipe's sources, the source package's, the generated app_info.c and the embedded file
+   archive, as objects. */
 static int compile_all(struct ukb *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
@@ -399,13 +534,30 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
         b->gcc_include = xstrdup(inc.s);
     }
     sbuf_free(&inc);
-    b->objs = xcalloc(r->sources.n + 1, sizeof(char *));
-    for (size_t i = 0; i < r->sources.n && rc == 0; i++) {
-        char *src = xasprintf("%s/%s", b->dir, r->sources.v[i]);
-        b->objs[i] = xasprintf("%s/src%zu.o", b->tmp, i);
-        jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", src);
-        rc = compile(b->kit, b->gcc_include, r, b->dir, (long)i, src, b->objs[i], err);
+    if (rc == 0)
+        rc = source_tree(b, err);
+    if (rc < 0)
+        return rc;
+    include_flags(b);
+    b->cc.kit = b->kit;
+    b->cc.gcc_include = b->gcc_include;
+    b->cc.dir = b->dir;
+    b->objs = xcalloc(r->sources.n + b->ntree + 1, sizeof(char *));
+    for (size_t i = 0; i < r->sources.n + b->ntree && rc == 0; i++) {
+        int own = i < r->sources.n;
+        const char *rel = own ? r->sources.v[i] : b->tree_srcs[i - r->sources.n];
+        char *src = xasprintf("%s/%s", own ? b->dir : b->tree, rel);
+        char *what =
+            own ? xasprintf("%s:%d:%d: sources: %s", r->path,
+                            r->sources.pos ? r->sources.pos[i].line : 0,
+                            r->sources.pos ? r->sources.pos[i].col : 0, rel)
+                : xasprintf("%s:%d:%d: source.sources: %s (%s %s)", r->path, r->source.pos.line,
+                            r->source.pos.col, rel, r->source.debian, b->tree_version);
+        b->objs[b->nobjs] = xasprintf("%s/src%zu.o", b->tmp, i);
+        jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", own ? src : what);
+        rc = compile(&b->cc, r, what, src, b->objs[b->nobjs++], err);
         free(src);
+        free(what);
     }
     if (rc < 0)
         return rc;
@@ -414,7 +566,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->info_o = xasprintf("%s/app_info.o", b->tmp);
     b->files_o = xasprintf("%s/files.o", b->tmp);
     if ((rc = write_app_info(r, info_c, err)) == 0)
-        rc = compile(b->kit, b->gcc_include, r, b->dir, -1, info_c, b->info_o, err);
+        rc = compile(&b->cc, r, NULL, info_c, b->info_o, err);
     if (rc == 0 && (rc = uk_files_cpio(b->ctx, r, cpio, err)) == 0)
         rc = write_files_asm(cpio, files_s, err);
     if (rc == 0) {
@@ -426,18 +578,20 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     return rc;
 }
 
-/* The size report's parts of a link: argv is "sh uk-link.sh OUT KERNEL.a LDS runtime app...
-   libs... libc.a NULL", `n` its length. */
-static int size_report(const char *elf, const char *shown, char **argv, size_t n,
+/* The size report's parts of a link: argv is "sh uk-link.sh OUT KERNEL.a LDS runtime [net]
+   app... libs... libc.a NULL", `n` its length, `net` whether uk-net.o is argv[6]. */
+static int size_report(const char *elf, const char *shown, char **argv, size_t n, bool net,
                        struct jeos_err *err)
 {
     char *kernel_files[] = {argv[3], NULL}, *runtime_files[] = {argv[5], NULL};
+    char *net_files[] = {net ? argv[6] : NULL, NULL};
     char *libc_files[] = {argv[n - 1], NULL};
     char *last = argv[n - 1];
-    argv[n - 1] = NULL; /* the application's part: argv[6 .. n-2] */
+    argv[n - 1] = NULL; /* the application's part: argv[6 (7 with net) .. n-2] */
     struct size_part parts[] = {
-        {"application (sources, libs, files)", argv + 6, NULL, 0, 0},
+        {"application (sources, libs, files)", argv + (net ? 7 : 6), NULL, 0, 0},
         {"runtime (runtime/libc)", runtime_files, NULL, 0, 0},
+        {"network (lwIP, sockets)", net_files, NULL, 0, 0},
         {"musl libc.a", libc_files, NULL, 0, 0},
         {"kernel", kernel_files, NULL, 0, 0},
     };
@@ -452,46 +606,109 @@ static int size_report(const char *elf, const char *shown, char **argv, size_t n
     return rc;
 }
 
-/* Links the objects with platform p's kernel into `elf` through the kit's uk-link.sh. */
+/* True when the linked ELF defines a function `name` (nm), e.g. musl's socket(). */
+static bool elf_defines(const char *elf, const char *name)
+{
+    struct sbuf out = {0};
+    char *argv[] = {"nm", "--defined-only", (char *)elf, NULL};
+    struct jeos_err quiet = {0};
+    bool found = false;
+    if (jeos_spawn(argv, &out, &quiet) == 0)
+        for (char *line = out.s; line && *line && !found;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            char *sym = strrchr(line, ' ');
+            found = sym && strcmp(sym + 1, name) == 0 && sym > line && (sym[-1] == 'T');
+            line = nl ? nl + 1 : NULL;
+        }
+    jeos_err_free(&quiet);
+    sbuf_free(&out);
+    return found;
+}
+
+/* The kit files of one link. */
+struct link_files {
+    char *script, *lib, *lds, *runtime, *net;
+};
+
+static void link_files_free(struct link_files *lf)
+{
+    free(lf->script), free(lf->lib), free(lf->lds), free(lf->runtime), free(lf->net);
+}
+
+/* "sh uk-link.sh OUT KERNEL.a LDS runtime [net] app... libs... libc.a NULL" for platform p;
+ *n gets its length. The strings belong to lf and b. */
+static char **link_argv(struct ukb *b, const struct platform_out *p, const char *elf,
+                        struct link_files *lf, size_t *n)
+{
+    const struct recipe *r = b->r;
+    lf->script = xasprintf("%s/uk-link.sh", b->kit);
+    lf->lib = xasprintf("%s/lib/libuk-%s.a", b->kit, p->platform);
+    lf->lds = xasprintf("%s/kernel.ld", b->kit);
+    lf->runtime = xasprintf("%s/lib/uk-runtime.o", b->kit);
+    lf->net = xasprintf("%s/lib/uk-net.o", b->kit);
+    char **argv = xcalloc(b->nobjs + r->libs.n + 11, sizeof(char *));
+    size_t k = 0;
+    argv[k++] = "sh";
+    argv[k++] = lf->script;
+    argv[k++] = (char *)elf;
+    argv[k++] = lf->lib;
+    argv[k++] = lf->lds;
+    argv[k++] = lf->runtime;
+    if (b->net)
+        argv[k++] = lf->net;
+    for (size_t i = 0; i < b->nobjs; i++)
+        argv[k++] = b->objs[i];
+    argv[k++] = b->info_o;
+    argv[k++] = b->files_o;
+    for (size_t i = 0; i < r->libs.n; i++)
+        argv[k++] = b->libs[i];
+    argv[k++] = MUSL_LIB "/libc.a";
+    argv[k] = NULL;
+    *n = k;
+    return argv;
+}
+
+/* Links the objects with platform p's kernel into `elf` through the kit's uk-link.sh; with
+   b->net, the network stack (uk-net.o) too. With report, prints the size report after. */
 static int link_platform(struct ukb *b, const struct platform_out *p, const char *elf, bool report,
                          struct jeos_err *err)
 {
-    const struct recipe *r = b->r;
-    char *link = xasprintf("%s/uk-link.sh", b->kit);
-    char *lib = xasprintf("%s/lib/libuk-%s.a", b->kit, p->platform);
-    char *lds = xasprintf("%s/kernel.ld", b->kit);
-    char *runtime = xasprintf("%s/lib/uk-runtime.o", b->kit);
-    size_t n = 0;
-    char **argv = xcalloc(r->sources.n + r->libs.n + 10, sizeof(char *));
-    argv[n++] = "sh";
-    argv[n++] = link;
-    argv[n++] = (char *)elf;
-    argv[n++] = lib;
-    argv[n++] = lds;
-    argv[n++] = runtime;
-    for (size_t i = 0; i < r->sources.n; i++)
-        argv[n++] = b->objs[i];
-    argv[n++] = b->info_o;
-    argv[n++] = b->files_o;
-    for (size_t i = 0; i < r->libs.n; i++)
-        argv[n++] = b->libs[i];
-    argv[n++] = MUSL_LIB "/libc.a";
-    argv[n] = NULL;
-    jeos_log(b->ctx, JEOS_LOG_INFO, "link %s (platform %s)", elf, p->platform);
+    struct link_files lf;
+    size_t n;
+    char **argv = link_argv(b, p, elf, &lf, &n);
+    jeos_log(b->ctx, JEOS_LOG_INFO, "link %s (platform %s%s)", elf, p->platform,
+             b->net ? ", network" : "");
     struct jeos_err sub = {0};
     int rc = jeos_spawn(argv, NULL, &sub);
     if (rc < 0) {
-        jeos_errf(err, rc, "%s: linking %s failed:", r->path, elf);
+        jeos_errf(err, rc, "%s: linking %s failed:", b->r->path, elf);
         jeos_err_move(err, &sub);
     }
     jeos_err_free(&sub);
     if (rc == 0 && report) {
         /* named where it will be once the build is in place */
-        char *shown = xasprintf("%s/%s%s", b->out.dir, r->name, p->suffix);
-        rc = size_report(elf, shown, argv, n, err);
+        char *shown = xasprintf("%s/%s%s", b->out.dir, b->r->name, p->suffix);
+        rc = size_report(elf, shown, argv, n, b->net, err);
         free(shown);
     }
-    free(argv), free(link), free(lib), free(lds), free(runtime);
+    free(argv);
+    link_files_free(&lf);
+    return rc;
+}
+
+/* The first platform's link: a program that makes sockets gets the network stack even when
+   its recipe says network: none (then with loopback only). */
+static int link_first(struct ukb *b, const char *elf, bool report, struct jeos_err *err)
+{
+    if (b->net)
+        return link_platform(b, &platforms[0], elf, report, err);
+    int rc = link_platform(b, &platforms[0], elf, false, err);
+    if (rc == 0 && elf_defines(elf, "socket"))
+        b->net = true;
+    if (rc == 0 && (b->net || report))
+        rc = link_platform(b, &platforms[0], elf, report, err);
     return rc;
 }
 
@@ -503,10 +720,16 @@ static void ukb_free(struct ukb *b)
     }
     for (size_t i = 0; b->libs && b->libs[i]; i++)
         free(b->libs[i]);
-    for (size_t i = 0; b->objs && i < b->r->sources.n; i++)
+    for (size_t i = 0; i < b->nobjs; i++)
         free(b->objs[i]);
+    for (size_t i = 0; i < b->ntree; i++)
+        free(b->tree_srcs[i]);
+    for (size_t i = 0; b->cc.incs && b->cc.incs[i]; i++)
+        free(b->cc.incs[i]);
+    free(b->cc.incs), free(b->cc.tree_map), free(b->tree_srcs), free(b->tree),
+        free(b->tree_version), free(b->dir);
     free(b->libs), free(b->objs), free(b->tmp), free(b->gcc_include), free(b->info_o),
-        free(b->files_o), free(b->dir);
+        free(b->files_o);
     jeos_output_abort(&b->out); /* nothing after a commit */
 }
 
@@ -515,7 +738,7 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
 {
     if (r->kind != RECIPE_UNIKERNEL)
         return jeos_errf(err, -EINVAL, "%s: kind: not a unikernel", r->path);
-    struct ukb b = {.ctx = ctx, .r = r, .kit = kit};
+    struct ukb b = {.ctx = ctx, .r = r, .kit = kit, .net = r->network.mode != RECIPE_NET_NONE};
     /* Every format but elf is a disk, made from one GRUB disk. NAME.raw is kept only when raw
        is asked for; otherwise it is made in the build's temporary folder. */
     bool want_disk = false;
@@ -541,7 +764,8 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
         char *point = xasprintf("link-%s", platforms[p].platform);
         b.step = "link";
         if ((rc = jeos_fault(ctx, point, err)) == 0)
-            rc = link_platform(&b, &platforms[p], elf, p == 0 && report_size, err);
+            rc = p == 0 ? link_first(&b, elf, report_size, err)
+                        : link_platform(&b, &platforms[p], elf, false, err);
         free(point);
         if (rc == 0 && p == 0 && want_disk) {
             b.step = "disk";

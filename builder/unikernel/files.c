@@ -14,7 +14,8 @@
 
 struct entry {
     char *path; /* in the image, absolute */
-    char *src;  /* host file, or NULL for a folder made for a parent */
+    char *src;  /* host file, or NULL for a folder made for a parent or generated text */
+    char *text; /* generated contents (/etc/hosts), or NULL */
     unsigned mode;
     char *link;   /* symlink target */
     int implicit; /* a parent folder nobody listed */
@@ -33,7 +34,7 @@ static void push(struct tree *t, char *path, char *src, unsigned mode, char *lin
         t->cap = t->cap ? t->cap * 2 : 32;
         t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
     }
-    t->v[t->n] = (struct entry){path, src, mode, link, 0, t->n};
+    t->v[t->n] = (struct entry){path, src, NULL, mode, link, 0, t->n};
     t->n++;
 }
 
@@ -129,11 +130,24 @@ static int64_t owner_id(const char *s)
     return s && jeos_parse_i64(s, 0, 65535, &v) ? v : 0;
 }
 
+/* /etc/hosts from the recipe's network: localhost, and the host name on the static address (or
+ * 127.0.1.1, as Debian writes it). Added first, so a files: entry of the same path wins. */
+static void add_hosts(struct tree *t, const struct recipe *r)
+{
+    add_parents(t, "/etc/hosts");
+    push(t, xstrdup("/etc/hosts"), NULL, S_IFREG | 0644, NULL);
+    t->v[t->n - 1].text = xasprintf(
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n",
+        r->network.mode == RECIPE_NET_STATIC ? r->network.address : "127.0.1.1", r->hostname);
+}
+
 int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char *path,
                   struct jeos_err *err)
 {
     struct tree t = {0};
     int rc = 0;
+    if (r->network.mode != RECIPE_NET_NONE)
+        add_hosts(&t, r);
     for (size_t i = 0; i < r->nfiles && rc == 0; i++) {
         const struct recipe_file *f = &r->files[i];
         char *where = xasprintf("%s:%d:%d: files[%zu]", r->path, f->pos.line, f->pos.col, i);
@@ -182,6 +196,10 @@ int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char
         size_t len = 0;
         if (e->src && (rc = jeos_read_file(e->src, &data, &len, err)) < 0)
             break;
+        if (e->text) {
+            data = xstrdup(e->text);
+            len = strlen(data);
+        }
         struct archive_entry *ae = archive_entry_new();
         archive_entry_set_pathname(ae, e->path + 1);
         archive_entry_set_mode(ae, e->mode);
@@ -211,6 +229,7 @@ int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char
         free(t.v[i].path);
         free(t.v[i].src);
         free(t.v[i].link);
+        free(t.v[i].text);
     }
     free(t.v);
     return rc;

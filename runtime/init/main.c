@@ -203,6 +203,25 @@ static void setup_network(const struct init_conf *c, struct netstate *ns)
     }
 }
 
+/* Prints "jeos: ready" once, when every service that is to run is ready. */
+static void check_all_ready(const struct svc *v, int n, bool *said)
+{
+    if (*said)
+        return;
+    for (int i = 0; i < n; i++)
+        if (!v[i].ready && v[i].state != SVC_DONE)
+            return;
+    for (int i = 0; i < n; i++)
+        if (!v[i].ready)
+            return; /* ended before it was ready: not a ready appliance */
+    struct timespec up;
+    clock_gettime(CLOCK_BOOTTIME, &up);
+    init_log("up %ld.%02ld s after the kernel started", (long)up.tv_sec,
+             (long)(up.tv_nsec / 10000000));
+    init_log("ready");
+    *said = true;
+}
+
 int main(void)
 {
     if (getpid() != 1) {
@@ -223,7 +242,7 @@ int main(void)
     }
     later_mounts();
 
-    struct init_conf c;
+    static struct init_conf c;
     char msg[256];
     char *text = NULL;
     size_t len = 0;
@@ -242,31 +261,41 @@ int main(void)
     }
     if (sethostname(c.hostname, strlen(c.hostname)) < 0)
         init_log("hostname %s: %s", c.hostname, strerror(errno));
+    int syslog_fd = syslog_open();
+    int notify_fd = notify_open();
+    boot_prepare(&c);
     struct netstate ns = {.renew_at = 0};
     setup_network(&c, &ns);
 
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     int buttons[MAX_BUTTONS];
     int nbuttons = open_power_buttons(buttons);
-    struct svc s = {.pid = 0, .out = -1, .backoff_s = 1};
-    if (c.service[0])
-        svc_start(&c, &s);
-    struct timespec up;
-    clock_gettime(CLOCK_BOOTTIME, &up);
-    init_log("up %ld.%02ld s after the kernel started", (long)up.tv_sec,
-             (long)(up.tv_nsec / 10000000));
-    init_log("ready");
+    static struct svc v[INIT_MAX_SERVICES];
+    int n = 0;
+    for (int i = 0; i < c.nsvc; i++)
+        if (svc_init(&v[n], &c.svc[i]) == 0)
+            n++;
+    for (int i = 0; i < n; i++)
+        svc_begin(&v[i], notify_fd);
+    bool said_ready = false;
+    check_all_ready(v, n, &said_ready);
 
     for (;;) {
-        struct pollfd p[2 + MAX_BUTTONS];
+        struct pollfd p[4 + MAX_BUTTONS + INIT_MAX_SERVICES];
         int np = 0;
         p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-        p[np++] = (struct pollfd){.fd = s.out, .events = POLLIN};
+        p[np++] = (struct pollfd){.fd = syslog_fd, .events = POLLIN};
+        p[np++] = (struct pollfd){.fd = notify_fd, .events = POLLIN};
+        int first_button = np;
         for (int i = 0; i < nbuttons; i++)
             p[np++] = (struct pollfd){.fd = buttons[i], .events = POLLIN};
+        for (int i = 0; i < n; i++)
+            p[np++] = (struct pollfd){.fd = v[i].out, .events = POLLIN};
         long long next = 0;
-        if (!s.pid && s.restart_at_ms)
-            next = s.restart_at_ms;
+        for (int i = 0; i < n; i++)
+            if (v[i].state == SVC_IDLE && v[i].restart_at_ms &&
+                (!next || v[i].restart_at_ms < next))
+                next = v[i].restart_at_ms;
         if (ns.renew_at && (!next || ns.renew_at < next))
             next = ns.renew_at;
         int timeout = -1;
@@ -274,61 +303,44 @@ int main(void)
             long long left = next - init_now_ms();
             timeout = left > 0 ? (left > 3600000 ? 3600000 : (int)left) : 0;
         }
+        if (ready_pending(v, n) && (timeout < 0 || timeout > 100))
+            timeout = 100; /* look for the first listening socket */
         poll(p, (nfds_t)np, timeout);
 
-        if (p[1].revents)
-            svc_drain(&s);
+        /* What the services said first, then what became of them. */
+        syslog_drain(syslog_fd, v, n);
+        for (int i = 0; i < n; i++)
+            svc_drain(&v[i]);
+        notify_drain(notify_fd, v, n);
         for (int i = 0; i < nbuttons; i++) {
-            if (!p[2 + i].revents)
+            if (!p[first_button + i].revents)
                 continue;
             struct init_input_event ev;
             while (read(buttons[i], &ev, sizeof(ev)) == (ssize_t)sizeof(ev))
                 if (ev.type == INIT_EV_KEY && ev.code == INIT_KEY_POWER && ev.value == 1) {
                     init_log("power button pressed");
-                    shutdown_and_off(&c, &s, sfd, RB_POWER_OFF);
+                    shutdown_and_off(v, n, sfd, syslog_fd, RB_POWER_OFF);
                 }
         }
         struct signalfd_siginfo si;
         while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
             if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGPWR || si.ssi_signo == SIGUSR2)
-                shutdown_and_off(&c, &s, sfd, RB_POWER_OFF);
+                shutdown_and_off(v, n, sfd, syslog_fd, RB_POWER_OFF);
             if (si.ssi_signo == SIGINT || si.ssi_signo == SIGUSR1)
-                shutdown_and_off(&c, &s, sfd, RB_AUTOBOOT);
+                shutdown_and_off(v, n, sfd, syslog_fd, RB_AUTOBOOT);
         }
-        /* Reap everything; notice when the service ends. */
+        /* Reap everything (orphans land here too); the services go on from their ends. */
         int status;
         pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            if (pid != s.pid)
-                continue;
-            s.pid = 0;
-            int failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-            char how[64];
-            if (WIFEXITED(status))
-                snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-            else
-                snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
-            if (c.restart == INIT_RESTART_NO || (c.restart == INIT_RESTART_ON_FAILURE && !failed)) {
-                init_log("service %s %s; not restarting", c.service, how);
-                continue;
-            }
-            /* Backoff doubles up to 30 s and starts over after a run of 10 s or more. */
-            if (init_now_ms() - s.started_ms >= 10000)
-                s.backoff_s = 1;
-            init_log("service %s %s; restarting in %d s", c.service, how, s.backoff_s);
-            s.restart_at_ms = init_now_ms() + s.backoff_s * 1000LL;
-            s.backoff_s = s.backoff_s >= 16 ? 30 : s.backoff_s * 2;
-        }
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+            for (int i = 0; i < n; i++)
+                if (svc_reaped(&v[i], pid, status, notify_fd))
+                    break;
+        ready_check(v, n);
         if (ns.renew_at && init_now_ms() >= ns.renew_at)
             dhcp_renew(&ns);
-        if (!s.pid && s.restart_at_ms && init_now_ms() >= s.restart_at_ms) {
-            s.restart_at_ms = 0;
-            if (s.out >= 0) {
-                close(s.out);
-                s.out = -1;
-            }
-            if (svc_start(&c, &s) < 0)
-                s.restart_at_ms = init_now_ms() + 30000LL;
-        }
+        for (int i = 0; i < n; i++)
+            svc_tick(&v[i], notify_fd);
+        check_all_ready(v, n, &said_ready);
     }
 }

@@ -95,51 +95,76 @@ static void unmount_all(void)
         init_log("filesystems unmounted cleanly");
 }
 
-static void reap_all(struct svc *s)
+static bool any_main(const struct svc *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i].main > 0)
+            return true;
+    return false;
+}
+
+static void reap_all(struct svc *v, int n)
 {
     int status;
     pid_t p;
     while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-        if (p == s->pid)
-            s->pid = 0;
+        for (int i = 0; i < n; i++) {
+            if (p == v[i].main)
+                v[i].main = 0;
+            if (p == v[i].child)
+                v[i].child = 0;
+        }
 }
 
-void shutdown_and_off(const struct init_conf *c, struct svc *s, int sfd, int cmd)
+static void drain_all(struct svc *v, int n, int syslog_fd)
+{
+    syslog_drain(syslog_fd, v, n);
+    for (int i = 0; i < n; i++)
+        svc_drain(&v[i]);
+}
+
+void shutdown_and_off(struct svc *v, int n, int sfd, int syslog_fd, int cmd)
 {
     init_log("shutting down");
-    if (s->pid > 0) {
-        init_log("stopping service %s (pid %d)", c->service, (int)s->pid);
-        kill(-s->pid, SIGTERM);
-        kill(s->pid, SIGTERM);
-        long long until = init_now_ms() + 10000;
-        while (s->pid > 0 && init_now_ms() < until) {
-            struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = s->out, .events = POLLIN}};
-            poll(p, 2, 100);
-            struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof(si)) == sizeof(si))
-                ;
-            if (p[1].revents)
-                svc_drain(s);
-            reap_all(s);
-        }
-        /* what it said on its way out (a second at most: a stray child may hold the pipe) */
-        long long drain_until = init_now_ms() + 1000;
-        while (s->out >= 0 && init_now_ms() < drain_until) {
-            struct pollfd p = {.fd = s->out, .events = POLLIN};
-            if (poll(&p, 1, 100) > 0)
-                svc_drain(s);
-        }
-        if (s->pid > 0) {
-            init_log("service %s did not stop in 10 s; killing it", c->service);
-            kill(-s->pid, SIGKILL);
-            kill(s->pid, SIGKILL);
-        }
+    for (int i = 0; i < n; i++) {
+        pid_t pids[2] = {v[i].main, v[i].child};
+        for (int k = 0; k < 2; k++)
+            if (pids[k] > 0) {
+                if (k == 0)
+                    init_log("stopping service %s (pid %d)", v[i].c->name, (int)pids[k]);
+                kill(-pids[k], SIGTERM);
+                kill(pids[k], SIGTERM);
+            }
     }
+    long long until = init_now_ms() + 10000;
+    while (any_main(v, n) && init_now_ms() < until) {
+        struct pollfd p[2 + INIT_MAX_SERVICES];
+        int np = 0;
+        p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+        p[np++] = (struct pollfd){.fd = syslog_fd, .events = POLLIN};
+        for (int i = 0; i < n; i++)
+            p[np++] = (struct pollfd){.fd = v[i].out, .events = POLLIN};
+        poll(p, (nfds_t)np, 100);
+        struct signalfd_siginfo si;
+        while (read(sfd, &si, sizeof(si)) == sizeof(si))
+            ;
+        drain_all(v, n, syslog_fd);
+        reap_all(v, n);
+    }
+    /* what they said on their way out */
+    drain_all(v, n, syslog_fd);
+    for (int i = 0; i < n; i++)
+        if (v[i].main > 0) {
+            init_log("service %s did not stop in 10 s; killing it", v[i].c->name);
+            kill(-v[i].main, SIGKILL);
+            kill(v[i].main, SIGKILL);
+        }
     kill(-1, SIGTERM);
     struct timespec t = {0, 200 * 1000 * 1000};
     nanosleep(&t, NULL);
     kill(-1, SIGKILL);
-    reap_all(s);
+    reap_all(v, n);
+    drain_all(v, n, syslog_fd);
     sync();
     unmount_all();
     init_log(cmd == RB_AUTOBOOT ? "rebooting" : "powering off");

@@ -1,15 +1,17 @@
 /*
  * runtime/libc/fd.c — file descriptors: the console (0, 1, 2), /dev/null, /dev/zero,
- * /dev/urandom, /dev/console, and pipes (4 KiB rings; blocking unless O_NONBLOCK); poll over them.
+ * /dev/urandom, /dev/console, and pipes (4 KiB rings; blocking unless O_NONBLOCK); poll, select
+ * and epoll over them. Sockets are runtime/libc/net's (sock.h): this file only hands them on.
  */
 #include "console/console.h"
 #include "lib/string.h"
 #include "memory/memory.h"
 #include "platform/platform.h"
 #include "rt.h"
+#include "sock.h"
 #include "time/time.h"
 
-#define MAX_FD     64
+#define MAX_FD     RT_MAX_FD
 #define PIPE_SIZE  4096
 #define O_ACCMODE  3
 #define O_NONBLOCK 04000
@@ -20,6 +22,7 @@ struct rt_pipe {
     char *buf;
     uint32_t head, len;
     int readers, writers;
+    uint32_t gen; /* bumped at every change (epoll's edge triggering) */
 };
 
 static struct rt_fd fds[MAX_FD];
@@ -59,10 +62,16 @@ int rt_fd_new(const struct rt_fd *f)
     return fd;
 }
 
+void rt_poll_wake(void)
+{
+    rt_wake(&poll_key, 1 << 30);
+}
+
 static void pipe_changed(struct rt_pipe *p)
 {
+    p->gen++;
     rt_wake(p, 1 << 30);
-    rt_wake(&poll_key, 1 << 30);
+    rt_poll_wake();
 }
 
 long rt_read(int fd, void *buf, uint64_t n)
@@ -77,6 +86,7 @@ long rt_read(int fd, void *buf, uint64_t n)
     case F_URANDOM: rt_random_bytes(buf, n); return (long)n;
     case F_FILE:
     case F_DIR: return rt_fs_read(f, buf, n, -1);
+    case F_SOCKET: return rt_sock_read(f->sock, buf, n, f->flags & O_NONBLOCK);
     case F_PIPE_R: {
         struct rt_pipe *p = f->pipe;
         while (!p->len) {
@@ -111,6 +121,7 @@ long rt_write(int fd, const void *buf, uint64_t n)
     case F_URANDOM: return (long)n;
     case F_FILE:
     case F_DIR: return rt_fs_write(f, buf, n, -1);
+    case F_SOCKET: return rt_sock_write(f->sock, buf, n, f->flags & O_NONBLOCK);
     case F_PIPE_W: {
         struct rt_pipe *p = f->pipe;
         uint64_t k = 0;
@@ -166,6 +177,8 @@ struct rt_epoll {
         int fd;
         uint32_t events;
         uint64_t data;
+        uint32_t gen; /* EPOLLET: the descriptor's counter when last reported */
+        int reported;
     } * v;
 };
 
@@ -194,6 +207,8 @@ static void drop(struct rt_fd *f)
     if (f->kind == F_EPOLL)
         epoll_release(f);
     epoll_forget((int)(f - fds));
+    if (f->kind == F_SOCKET)
+        rt_sock_ref(f->sock, -1);
     struct rt_pipe *p = f->pipe;
     if (p) {
         if (f->kind == F_PIPE_R)
@@ -237,6 +252,8 @@ long rt_dup3(int fd, int newfd, int flags, int exact)
     }
     fds[newfd] = *f;
     fds[newfd].cloexec = !!(flags & O_CLOEXEC);
+    if (f->kind == F_SOCKET)
+        rt_sock_ref(f->sock, 1);
     if (f->pipe && f->kind != F_EPOLL) {
         if (f->kind == F_PIPE_R)
             f->pipe->readers++;
@@ -273,6 +290,7 @@ long rt_pipe2(int *out, int flags)
 }
 
 #define TIOCGWINSZ 0x5413
+#define FIONREAD   0x541b
 #define FIONBIO    0x5421
 
 long rt_ioctl(int fd, unsigned long req, uint64_t arg)
@@ -285,6 +303,12 @@ long rt_ioctl(int fd, unsigned long req, uint64_t arg)
             f->flags |= O_NONBLOCK;
         else
             f->flags &= ~O_NONBLOCK;
+        return 0;
+    }
+    if (f->kind == F_SOCKET)
+        return rt_sock_ioctl(f->sock, req, arg);
+    if (req == FIONREAD && f->kind == F_PIPE_R) {
+        *(int *)arg = (int)f->pipe->len;
         return 0;
     }
     if (req == TIOCGWINSZ && f->kind == F_CONSOLE) {
@@ -343,9 +367,11 @@ long rt_fstat(int fd, void *out)
     static const uint64_t rdev[] = {0, 0x501, 0x103, 0x105, 0x109};
     if (f->kind == F_PIPE_R || f->kind == F_PIPE_W) {
         st.mode = 0010600;
+    } else if (f->kind == F_SOCKET) {
+        st.mode = 0140777;
     } else {
         st.mode = 0020666;
-        st.rdev = rdev[f->kind];
+        st.rdev = f->kind < 5 ? rdev[f->kind] : 0;
     }
     memcpy(out, &st, sizeof(st));
     return 0;
@@ -358,7 +384,7 @@ long rt_lseek(int fd, int64_t off, int whence)
         return -RT_EBADF;
     if (f->kind == F_FILE || f->kind == F_DIR)
         return rt_fs_lseek(f, off, whence);
-    if (f->kind == F_PIPE_R || f->kind == F_PIPE_W || f->kind == F_CONSOLE)
+    if (f->kind == F_PIPE_R || f->kind == F_PIPE_W || f->kind == F_CONSOLE || f->kind == F_SOCKET)
         return -RT_ESPIPE;
     return 0;
 }
@@ -369,6 +395,7 @@ struct rt_pollfd {
 };
 
 #define POLLIN   1
+#define POLLPRI  2
 #define POLLOUT  4
 #define POLLERR  8
 #define POLLHUP  16
@@ -396,6 +423,7 @@ static short ready(int fd, short ev)
     case F_CONSOLE:
         r |= POLLOUT; /* no input yet: never readable */
         break;
+    case F_SOCKET: r = rt_sock_ready(f->sock); break;
     default: r |= POLLIN | POLLOUT;
     }
     return r & (ev | POLLERR | POLLHUP | POLLNVAL);
@@ -407,6 +435,8 @@ long rt_poll(void *p, uint64_t n, int64_t timeout_ns)
     uint64_t deadline = timeout_ns > 0 ? time_monotonic_ns() + (uint64_t)timeout_ns : 0;
     for (;;) {
         long count = 0;
+        if (rt_net_kick)
+            rt_net_kick();
         for (uint64_t i = 0; i < n; i++) {
             pf[i].revents = pf[i].fd < 0 ? 0 : ready(pf[i].fd, pf[i].events);
             if (pf[i].revents)
@@ -420,10 +450,67 @@ long rt_poll(void *p, uint64_t n, int64_t timeout_ns)
     }
 }
 
+/* select: the fd_sets are arrays of 64-bit words; the ready ones are left set, the rest cleared. */
+long rt_select(int nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, int64_t timeout_ns)
+{
+    if (nfds < 0 || nfds > 1024)
+        return -RT_EINVAL;
+    uint64_t want_r[16] = {0}, want_w[16] = {0}, want_x[16] = {0};
+    int words = (nfds + 63) / 64;
+    for (int i = 0; i < words; i++) {
+        uint64_t mask = i == words - 1 && nfds % 64 ? (1ull << (nfds % 64)) - 1 : ~0ull;
+        want_r[i] = rd ? rd[i] & mask : 0;
+        want_w[i] = wr ? wr[i] & mask : 0;
+        want_x[i] = ex ? ex[i] & mask : 0;
+    }
+    for (int fd = 0; fd < nfds; fd++)
+        if (((want_r[fd / 64] | want_w[fd / 64] | want_x[fd / 64]) >> (fd % 64) & 1) && !get(fd))
+            return -RT_EBADF;
+    uint64_t deadline = timeout_ns > 0 ? time_monotonic_ns() + (uint64_t)timeout_ns : 0;
+    for (;;) {
+        long count = 0;
+        uint64_t got_r[16] = {0}, got_w[16] = {0}, got_x[16] = {0};
+        if (rt_net_kick)
+            rt_net_kick();
+        for (int fd = 0; fd < nfds; fd++) {
+            uint64_t bit = 1ull << (fd % 64);
+            int w = fd / 64;
+            if (!((want_r[w] | want_w[w] | want_x[w]) & bit))
+                continue;
+            short r = ready(fd, POLLIN | POLLOUT | POLLPRI);
+            if ((want_r[w] & bit) && (r & (POLLIN | POLLHUP | POLLERR))) {
+                got_r[w] |= bit;
+                count++;
+            }
+            if ((want_w[w] & bit) && (r & (POLLOUT | POLLERR))) {
+                got_w[w] |= bit;
+                count++;
+            }
+            if ((want_x[w] & bit) && (r & POLLPRI)) {
+                got_x[w] |= bit;
+                count++;
+            }
+        }
+        if (count || timeout_ns == 0 || (timeout_ns > 0 && time_monotonic_ns() >= deadline)) {
+            for (int i = 0; i < words; i++) {
+                if (rd)
+                    rd[i] = got_r[i];
+                if (wr)
+                    wr[i] = got_w[i];
+                if (ex)
+                    ex[i] = got_x[i];
+            }
+            return count;
+        }
+        rt_wait_on(&poll_key, deadline);
+    }
+}
+
 #define EPOLL_CTL_ADD 1
 #define EPOLL_CTL_DEL 2
 #define EPOLL_CTL_MOD 3
 #define EPOLLONESHOT  (1u << 30)
+#define EPOLLET       (1u << 31)
 
 struct rt_epoll_event {
     uint32_t events;
@@ -473,13 +560,17 @@ long rt_epoll_ctl(int epfd, int op, int fd, void *event)
         ep->v[ep->n].fd = fd;
         ep->v[ep->n].events = ev->events;
         ep->v[ep->n].data = ev->data;
+        ep->v[ep->n].reported = 0;
         ep->n++;
+        rt_poll_wake(); /* a waiter on this epoll may have something to report now */
         return 0;
     case EPOLL_CTL_MOD:
         if (k == ep->n)
             return -RT_ENOENT;
         ep->v[k].events = ev->events;
         ep->v[k].data = ev->data;
+        ep->v[k].reported = 0;
+        rt_poll_wake();
         return 0;
     case EPOLL_CTL_DEL:
         if (k == ep->n)
@@ -490,8 +581,22 @@ long rt_epoll_ctl(int epfd, int op, int fd, void *event)
     }
 }
 
-/* Level-triggered (EPOLLET is accepted and treated as level); EPOLLONESHOT disarms after a report.
- */
+/* The counter of what fd refers to, bumped at every change: edge-triggered entries report again
+ * only when it moved. */
+static uint32_t fd_gen(int fd)
+{
+    struct rt_fd *f = get(fd);
+    if (!f)
+        return 0;
+    if (f->kind == F_SOCKET)
+        return rt_sock_gen(f->sock);
+    if (f->kind == F_PIPE_R || f->kind == F_PIPE_W)
+        return f->pipe->gen;
+    return 0;
+}
+
+/* Level-triggered, or edge-triggered with EPOLLET (reported again once the descriptor changed);
+ * EPOLLONESHOT disarms after a report. */
 long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns)
 {
     struct rt_fd *e = get(epfd);
@@ -504,11 +609,20 @@ long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns)
     for (;;) {
         struct rt_epoll *ep = e->ep;
         int count = 0;
+        if (rt_net_kick)
+            rt_net_kick();
         for (int k = 0; k < ep->n && count < max; k++) {
             uint32_t want = ep->v[k].events & 0xffff;
             short r = ready(ep->v[k].fd, (short)want);
             if (!r)
                 continue;
+            if (ep->v[k].events & EPOLLET) {
+                uint32_t g = fd_gen(ep->v[k].fd);
+                if (ep->v[k].reported && ep->v[k].gen == g)
+                    continue;
+                ep->v[k].gen = g;
+                ep->v[k].reported = 1;
+            }
             out[count].events = (uint32_t)r;
             out[count].data = ep->v[k].data;
             count++;

@@ -163,6 +163,19 @@ void rt_fs_load(const uint8_t *p, const uint8_t *end)
     }
 }
 
+int rt_fs_add_file(const char *path, const void *data, uint64_t len)
+{
+    if (path[0] != '/' || find(path) >= 0)
+        return -RT_EEXIST;
+    add_parents(path);
+    int i = add(path, S_IFREG | 0644, 0);
+    if (i < 0)
+        return i;
+    nodes[i].ro = data;
+    nodes[i].size = len;
+    return 0;
+}
+
 /* Appends path to base (absolute, normalised) into out, folding ".", ".." and "//". */
 static int join(const char *base, const char *path, char *out)
 {

@@ -6,35 +6,57 @@
 #include <stdint.h>
 
 /* Linux errno values the runtime returns (negated). */
-#define RT_EPERM        1
-#define RT_ENOENT       2
-#define RT_ESRCH        3
-#define RT_EINTR        4
-#define RT_EIO          5
-#define RT_EBADF        9
-#define RT_EAGAIN       11
-#define RT_ENOMEM       12
-#define RT_ENODEV       19
-#define RT_EACCES       13
-#define RT_EFAULT       14
-#define RT_EEXIST       17
-#define RT_EXDEV        18
-#define RT_ENOTDIR      20
-#define RT_EISDIR       21
-#define RT_EINVAL       22
-#define RT_EMFILE       24
-#define RT_ENOTTY       25
-#define RT_ESPIPE       29
-#define RT_EROFS        30
-#define RT_EPIPE        32
-#define RT_ERANGE       34
-#define RT_EFBIG        27
-#define RT_ENOSPC       28
-#define RT_ENAMETOOLONG 36
-#define RT_ENOSYS       38
-#define RT_ENOTEMPTY    39
-#define RT_ELOOP        40
-#define RT_ETIMEDOUT    110
+#define RT_EPERM           1
+#define RT_ENOENT          2
+#define RT_ESRCH           3
+#define RT_EINTR           4
+#define RT_EIO             5
+#define RT_EBADF           9
+#define RT_EAGAIN          11
+#define RT_ENOMEM          12
+#define RT_ENODEV          19
+#define RT_EACCES          13
+#define RT_EFAULT          14
+#define RT_EEXIST          17
+#define RT_EXDEV           18
+#define RT_ENOTDIR         20
+#define RT_EISDIR          21
+#define RT_EINVAL          22
+#define RT_EMFILE          24
+#define RT_ENOTTY          25
+#define RT_ESPIPE          29
+#define RT_EROFS           30
+#define RT_EPIPE           32
+#define RT_EDOM            33
+#define RT_ERANGE          34
+#define RT_EFBIG           27
+#define RT_ENOSPC          28
+#define RT_ENAMETOOLONG    36
+#define RT_ENOSYS          38
+#define RT_ENOTEMPTY       39
+#define RT_ELOOP           40
+#define RT_ENOTSOCK        88
+#define RT_EDESTADDRREQ    89
+#define RT_EMSGSIZE        90
+#define RT_EPROTOTYPE      91
+#define RT_ENOPROTOOPT     92
+#define RT_EPROTONOSUPPORT 93
+#define RT_EOPNOTSUPP      95
+#define RT_EAFNOSUPPORT    97
+#define RT_EADDRINUSE      98
+#define RT_EADDRNOTAVAIL   99
+#define RT_ENETDOWN        100
+#define RT_ENETUNREACH     101
+#define RT_ECONNABORTED    103
+#define RT_ECONNRESET      104
+#define RT_ENOBUFS         105
+#define RT_EISCONN         106
+#define RT_ENOTCONN        107
+#define RT_ETIMEDOUT       110
+#define RT_ECONNREFUSED    111
+#define RT_EHOSTUNREACH    113
+#define RT_EALREADY        114
+#define RT_EINPROGRESS     115
 
 /* The registers of a system call as entry.S saved them (lowest address first). */
 struct rt_frame {
@@ -59,15 +81,30 @@ long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 
 /* fd.c: file descriptors (console, /dev nodes, pipes, files). */
-enum { F_NONE, F_CONSOLE, F_NULL, F_ZERO, F_URANDOM, F_PIPE_R, F_PIPE_W, F_FILE, F_DIR, F_EPOLL };
+enum {
+    F_NONE,
+    F_CONSOLE,
+    F_NULL,
+    F_ZERO,
+    F_URANDOM,
+    F_PIPE_R,
+    F_PIPE_W,
+    F_FILE,
+    F_DIR,
+    F_EPOLL,
+    F_SOCKET
+};
+#define RT_MAX_FD 1088 /* a thousand connections and some files; select() sees the first 1024 */
 struct rt_pipe;
 struct rt_epoll;
+struct rt_sock;
 struct rt_fd {
     int kind, flags, cloexec;
     struct rt_pipe *pipe;
-    struct rt_epoll *ep; /* F_EPOLL: the interest list */
-    int node;            /* F_FILE, F_DIR: index in fs.c's node table */
-    uint64_t off;        /* F_FILE: byte offset; F_DIR: next node index to list */
+    struct rt_epoll *ep;  /* F_EPOLL: the interest list */
+    struct rt_sock *sock; /* F_SOCKET: runtime/libc/net (sock.h) */
+    int node;             /* F_FILE, F_DIR: index in fs.c's node table */
+    uint64_t off;         /* F_FILE: byte offset; F_DIR: next node index to list */
 };
 /* The open descriptor fd, or NULL. */
 struct rt_fd *rt_fd_get(int fd);
@@ -85,6 +122,10 @@ long rt_pipe2(int *fds, int flags);
 long rt_fstat(int fd, void *st);
 long rt_lseek(int fd, int64_t off, int whence);
 long rt_poll(void *fds, uint64_t n, int64_t timeout_ns);
+/* select over fd_sets of nfds bits (each may be NULL); timeout_ns < 0: none. */
+long rt_select(int nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, int64_t timeout_ns);
+/* Wakes every thread in poll, select or epoll_wait: something they watch changed. */
+void rt_poll_wake(void);
 long rt_epoll_create(int flags);
 long rt_epoll_ctl(int epfd, int op, int fd, void *event);
 long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns);
@@ -109,6 +150,9 @@ long rt_fs_mkdirat(int dirfd, const char *path, int mode);
 long rt_fs_unlinkat(int dirfd, const char *path, int flags);
 long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 long rt_fs_ftruncate(struct rt_fd *f, int64_t len);
+/* A read-only file made at boot (/etc/resolv.conf from the network configuration): `data` is
+ * kept, not copied. 0, or -EEXIST when the recipe's files already have one. */
+int rt_fs_add_file(const char *path, const void *data, uint64_t len);
 
 /* random.c: ChaCha20 seeded from RDSEED/RDRAND (and the TSC). */
 void rt_random_init(void);

@@ -1,13 +1,15 @@
 /*
  * runtime/libc/sched.c — threads for musl's pthread_create: clone, futex, exit. One CPU,
- * cooperative: a thread runs until it blocks (futex, sleep, pipe) or yields; when every thread is
- * blocked the CPU halts until the earliest deadline. Sleeping threads cost nothing.
+ * cooperative: a thread runs until it blocks (futex, sleep, pipe, socket) or yields; when every
+ * thread is blocked the CPU halts until the earliest deadline (with sockets linked: or a frame
+ * for the network stack). Sleeping threads cost nothing.
  */
 #include "arch/x86_64/cpu.h"
 #include "console/console.h"
 #include "lib/string.h"
 #include "memory/memory.h"
 #include "rt.h"
+#include "sock.h"
 #include "time/time.h"
 #include "uk.h"
 
@@ -138,7 +140,11 @@ static void schedule(void)
                 first = t->deadline;
         }
         if (!blocked)
-            uk_exit(0); /* the last thread ended */
+            uk_exit(0);    /* the last thread ended */
+        if (rt_net_idle) { /* the network may wake a thread: it runs while the CPU would halt */
+            rt_net_idle(first);
+            continue;
+        }
         if (!first) {
             printk("runtime: every thread waits and nothing can wake one (deadlock)\n");
             uk_exit(126);

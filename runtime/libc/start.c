@@ -7,6 +7,7 @@
 #include "lib/string.h"
 #include "memory/memory.h"
 #include "rt.h"
+#include "sock.h"
 #include "uk.h"
 
 #define MSR_STAR    0xc0000081u
@@ -54,6 +55,8 @@ void uk_runtime_start(int argc, char **argv)
     rt_fd_init();
     rt_fs_init();
     rt_random_init();
+    if (rt_net_init)
+        rt_net_init();
     phdrs[0] = (struct phdr){
         .type = 7, /* PT_TLS */
         .flags = 4,

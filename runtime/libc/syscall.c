@@ -6,6 +6,7 @@
 #include "console/console.h"
 #include "lib/string.h"
 #include "rt.h"
+#include "sock.h"
 #include "time/time.h"
 #include "uk.h"
 
@@ -195,6 +196,49 @@ void rt_syscall(struct rt_frame *f)
         r = rt_poll((void *)a0, a1, ts ? (int64_t)ts->sec * 1000000000 + ts->nsec : -1);
         break;
     }
+    case 23: { /* select */
+        const int64_t *tv = (const int64_t *)a4;
+        r = rt_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3,
+                      tv ? tv[0] * 1000000000 + tv[1] * 1000 : -1);
+        break;
+    }
+    case 270: { /* pselect6 (the signal mask is moot: signals are never delivered) */
+        const struct rt_timespec *ts = (const struct rt_timespec *)a4;
+        r = rt_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3,
+                      ts ? ts->sec * 1000000000 + ts->nsec : -1);
+        break;
+    }
+    case 41:    /* socket */
+    case 42:    /* connect */
+    case 43:    /* accept */
+    case 44:    /* sendto */
+    case 45:    /* recvfrom */
+    case 46:    /* sendmsg */
+    case 47:    /* recvmsg */
+    case 48:    /* shutdown */
+    case 49:    /* bind */
+    case 50:    /* listen */
+    case 51:    /* getsockname */
+    case 52:    /* getpeername */
+    case 53:    /* socketpair */
+    case 54:    /* setsockopt */
+    case 55:    /* getsockopt */
+    case 288:   /* accept4 */
+    case 299:   /* recvmmsg */
+    case 307: { /* sendmmsg */
+        uint64_t args[6] = {a0, a1, a2, a3, a4, f->r9};
+        if (rt_sock_syscall) {
+            r = rt_sock_syscall(nr, args);
+        } else {
+            static int told;
+            if (!told++)
+                printk("jeos: %s: this unikernel has no network stack (its recipe says "
+                       "network: none and the program was linked without sockets)\n",
+                       rt_syscall_name(nr));
+            r = nr == 41 || nr == 53 ? -RT_EAFNOSUPPORT : -RT_ENOTSOCK;
+        }
+        break;
+    }
     case 213: /* epoll_create */ r = (int)a0 <= 0 ? -RT_EINVAL : rt_epoll_create(0); break;
     case 291: /* epoll_create1 */ r = rt_epoll_create((int)a0); break;
     case 233: /* epoll_ctl */ r = rt_epoll_ctl((int)a0, (int)a1, (int)a2, (void *)a3); break;
@@ -284,7 +328,7 @@ void rt_syscall(struct rt_frame *f)
         else if (nr == 302 && a2)
             r = -RT_EPERM; /* limits are fixed */
         else {
-            uint64_t v = res == 3 ? 1u << 20 : res == 7 ? 64 : ~0ull; /* STACK, NOFILE */
+            uint64_t v = res == 3 ? 1u << 20 : res == 7 ? RT_MAX_FD : ~0ull; /* STACK, NOFILE */
             if (old)
                 old[0] = old[1] = v;
             r = 0;

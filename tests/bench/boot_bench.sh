@@ -49,36 +49,8 @@ if [ ! -s "$peer/root.ext4" ]; then
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# time_to_http PORT PID: seconds from now until http://127.0.0.1:PORT/ answers (or "NaN").
-# A new request starts every 0.1 s, each in its own thread: while the guest has no network,
-# QEMU's user network accepts the host side of a forwarded connection and holds it, so one
-# request at a time would measure in steps of its own timeout, not when the guest answered.
-time_to_http() {
-    python3 - "$1" "$2" <<'PY'
-import os, sys, threading, time, urllib.request
-port, pid = sys.argv[1], int(sys.argv[2])
-t0 = time.monotonic()
-done = threading.Event()
-first = []
-def attempt():
-    try:
-        urllib.request.urlopen("http://127.0.0.1:%s/" % port, timeout=10).read()
-    except Exception:
-        return
-    first.append(time.monotonic() - t0)
-    done.set()
-while time.monotonic() - t0 < 300 and not done.is_set():
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        break
-    threading.Thread(target=attempt, daemon=True).start()
-    done.wait(0.1)
-print("%.2f" % min(first) if first else "NaN")
-sys.stdout.flush()
-os._exit(0)
-PY
-}
+# time_to_http PORT PID: seconds from now until http://127.0.0.1:PORT/ answers (or "NaN")
+time_to_http() { python3 "$SRC/tests/bench/http_first.py" "$1" "$2"; }
 stop() { kill -TERM "$1" 2>/dev/null; for _ in $(seq 1 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
          kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 best() { printf '%s\n' "$@" | grep -v NaN | sort -n | head -1; }

@@ -21,6 +21,8 @@ if ! nested_elfs "$W/elf" recipes/hello.yaml tests/bench/nested/tf.yaml; then
     exit 1
 fi
 cp "$W"/elf/hello/hello{,-hv}.elf "$W"/elf/tf/tf{,-hv}.elf "$W/l1/payload/elf/"
+# the unikernel net guest for QEMU microvm (its jeos-hv build is in guests-hv)
+cp "$NESTED_OUT/unikernel/guests/net.elf" "$W/l1/payload/out/unikernel/guests/"
 if ! nested_image "$W/l1" l1bench qemu-system-x86; then
     echo "SKIP hv_nested_bench: $NESTED_WHY"
     exit 0

@@ -17,15 +17,16 @@ h=$tmp/out/hello/hello.elf
 hs=$(stripped "$h")
 echo "hello unikernel: $(loaded "$h") bytes loaded (text+data), $hs bytes stripped ELF, $(stat -c %s "$h") with debug info (target 131072)"
 
-src=$(bash "$src_root/tests/runtime/lua_fetch.sh") || { echo "SKIP bench-lua: Debian source archive unreachable"; exit 0; }
+src=$("$jeos" -q source lua5.4 2>/dev/null) || { echo "SKIP bench-lua: Debian source archive unreachable"; exit 0; }
 mkdir -p "$tmp/lua"
-cp -r "$src_root/tests/runtime/lua.yaml" "$src_root/tests/runtime/lua-scripts" "$tmp/lua/"
-ln -s "$src" "$tmp/lua/lua"
+cp -r "$src_root/tests/runtime/lua.yaml" "$src_root/tests/runtime/lua-scripts" \
+    "$src_root/tests/runtime/lua-include" "$tmp/lua/"
 "$jeos" -q build -o "$tmp/out" "$tmp/lua/lua.yaml" >/dev/null 2>&1 || { echo "FAIL bench-lua: jeos build failed"; exit 0; }
 u=$tmp/out/rt-lua/rt-lua.elf
 srcs=$(ls "$src"/src/*.c | grep -v '/luac\.c$')
 # shellcheck disable=SC2086
-musl-gcc -static -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -DLUA_USE_POSIX -o "$tmp/lua-linux" $srcs -lm ||
+musl-gcc -static -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -DLUA_USE_POSIX \
+    -I"$src_root/tests/runtime/lua-include" -o "$tmp/lua-linux" $srcs -lm ||
     { echo "FAIL bench-lua: musl-gcc build failed"; exit 0; }
 ul=$(loaded "$u") ll=$(loaded "$tmp/lua-linux") us=$(stripped "$u") ls_=$(stripped "$tmp/lua-linux")
 echo "lua unikernel (kernel included): $ul bytes loaded, $us bytes stripped ELF"

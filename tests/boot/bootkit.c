@@ -11,6 +11,8 @@
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
 #include "builder/appliance/init_conf.h"
+#include "builder/appliance/units.h"
+#include "builder/core/tree.h"
 #include "images/format.h"
 
 static int usage(void)
@@ -89,14 +91,25 @@ int main(int argc, char **argv)
             printf("disk %llu MiB, %zu partitions\n",
                    (unsigned long long)(info.layout.disk_size >> 20), info.layout.nparts);
     } else if (argc == 3 && strcmp(argv[1], "initconf") == 0) {
+        /* the recipe's exec service (a unit needs the packages: jeos build) */
         struct recipe *r = NULL;
-        struct sbuf b = {0};
+        struct sbuf b = {0}, log = {0};
+        struct svc_plan p = {0};
+        struct tree *t = tree_new(0);
+        struct deb_strs warnings = {0};
+        struct units_ctx uc = {t, NULL, NULL, 0, 0, &log, &warnings};
         rc = recipe_load_file(argv[2], &r, &err);
         if (!rc)
-            rc = jeos_init_conf_write(r, &b, &err);
+            rc = units_plan(&uc, r, &p, &err);
+        if (!rc)
+            rc = jeos_init_conf_write(r, &p, &b, &err);
         if (!rc)
             fputs(b.s, stdout);
         sbuf_free(&b);
+        sbuf_free(&log);
+        svc_plan_free(&p);
+        tree_free(t);
+        deb_strs_free(&warnings);
         recipe_free(r);
     } else if ((argc == 6 || argc == 7) && strcmp(argv[1], "convert") == 0) {
         const struct jeos_format_ops *f = jeos_format_find(argv[3]);

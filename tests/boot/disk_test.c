@@ -133,11 +133,11 @@ static void hybrid_gpt(void)
     snprintf(want, sizeof(want),
              "    if [ \"$grub_platform\" = pc ]; then\n"
              "        linux16 /boot/vmlinuz root=PARTUUID=%s rootfstype=ext4 ro "
-             "console=ttyS0,115200 console=tty0\n"
+             "no_timer_check console=ttyS0,115200 console=tty0\n"
              "        initrd16 /boot/initrd.img\n"
              "    else\n"
              "        linux /boot/vmlinuz root=PARTUUID=%s rootfstype=ext4 ro "
-             "console=ttyS0,115200 console=tty0\n"
+             "no_timer_check console=ttyS0,115200 console=tty0\n"
              "        initrd /boot/initrd.img\n"
              "    fi\n",
              info.root_partuuid, info.root_partuuid);

@@ -17,7 +17,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 BOOT_TIMEOUT=${JEOS_BOOT_TIMEOUT:-90}
 
 skip_all() {
-    for t in bios_gpt_ext4 acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot jeos_run vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
+    for t in bios_gpt_ext4 ready_when_listening acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot jeos_run vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
     exit 0
 }
 for tool in qemu-system-x86_64 mkfs.ext4 mksquashfs dpkg-deb gcc; do
@@ -217,6 +217,17 @@ if boot bios_gpt "$W/gpt.raw"; then
     else
         show "$W/bios_gpt.log"; echo "FAIL bios_gpt_ext4: $why"
     fi
+    # "jeos: ready" only once the service is: after its failed first run, when it listens; the
+    # failing run's last line comes before init reports its end
+    order=$(tr -d '\r' <"$W/bios_gpt.log" | awk '
+        /^svc: first run, failing/ {a = NR} /^jeos: service svc exited with status 3/ {b = NR}
+        /^jeos: service svc ready: listening on tcp 0.0.0.0:8080 \(pid [0-9]+, user svc\)/ {c = NR}
+        /^jeos: ready$/ {d = NR} END {print (a && a < b && b < c && c < d) ? "ok" : a " " b " " c " " d}')
+    if [ "$order" = ok ]; then
+        echo "PASS ready_when_listening (ready after the crashed first run, at the service's listening socket)"
+    else
+        show "$W/bios_gpt.log"; echo "FAIL ready_when_listening: line numbers (failing, exit, ready, jeos: ready): $order"
+    fi
     monitor bios_gpt system_powerdown
     for i in $(seq 1 300); do kill -0 $QPID 2>/dev/null || break; sleep 0.1; done
     if kill -0 $QPID 2>/dev/null; then
@@ -232,6 +243,7 @@ if boot bios_gpt "$W/gpt.raw"; then
     fi
 else
     stop_qemu; show "$W/bios_gpt.log"; echo "FAIL bios_gpt_ext4: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
+    echo "SKIP ready_when_listening: the boot failed"
     echo "SKIP acpi_poweroff: the boot before it failed"
 fi
 

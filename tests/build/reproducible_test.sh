@@ -9,9 +9,9 @@ W=$T_TMP
 # the plain build: libfaketime is preloaded, which the sanitizer runtime refuses
 JEOS_PLAIN=$JEOS_SRC/${JEOS_OUT:-out}/jeos
 for t in faketime dpkg-deb dpkg-scanpackages gpg xz python3 qemu-img; do
-    command -v $t >/dev/null || { echo "SKIP reproducible_appliance: $t not installed (make deps)"; echo "SKIP reproducible_unikernel: $t not installed (make deps)"; exit 0; }
+    command -v $t >/dev/null || { echo "SKIP reproducible_appliance: $t not installed (make deps)"; echo "SKIP reproducible_unikernel: $t not installed (make deps)"; echo "SKIP resolve_closure: $t not installed (make deps)"; exit 0; }
 done
-[ -x "$JEOS_PLAIN" ] || { echo "SKIP reproducible_appliance: no plain jeos ($JEOS_PLAIN)"; echo "SKIP reproducible_unikernel: no plain jeos"; exit 0; }
+[ -x "$JEOS_PLAIN" ] || { echo "SKIP reproducible_appliance: no plain jeos ($JEOS_PLAIN)"; echo "SKIP reproducible_unikernel: no plain jeos"; echo "SKIP resolve_closure: no plain jeos"; exit 0; }
 unset SOURCE_DATE_EPOCH
 . tests/build/testrepo.sh
 testrepo_make "$W/tr"
@@ -21,6 +21,15 @@ export JEOS_CACHE=$W/cache JEOS_INIT=$JEOS_SRC/${JEOS_OUT:-out}/jeos-init
 R=$W/tr/r/jt.yaml
 testrepo_recipe "$R"
 "$JEOS_PLAIN" -q resolve "$R" >/dev/null 2>"$W/resolve.log" || { cat "$W/resolve.log"; echo "FAIL reproducible_appliance: resolve"; }
+# jeos resolve checks the closure as the build does: jt-app is a #!/bin/sh script its service
+# runs, so the lock holds dash with that reason (and --locked builds from it); --no-closure does not
+if grep -A12 '^Package: dash$' "$R.lock" | grep -qx 'Why: interpreter /bin/sh of /usr/bin/jt-app (jt-app)' &&
+    "$JEOS_PLAIN" -q resolve --no-closure --no-lock "$R" 2>&1 | grep -q '^3 packages' &&
+    ! "$JEOS_PLAIN" -q resolve --no-closure --no-lock "$R" 2>&1 | grep -q '^dash '; then
+    echo "PASS resolve_closure (the lock holds dash for /usr/bin/jt-app's #!/bin/sh; --no-closure leaves it out)"
+else
+    echo "FAIL resolve_closure: lock: $(grep -A12 '^Package: dash$' "$R.lock" | tr '\n' ' ')"
+fi
 
 mkdir -p "$W/uk/hello"
 cp recipes/hello/hello.c "$W/uk/hello/"

@@ -3,7 +3,7 @@
 # no mirror. The kernel package is a stand-in (a bzImage-sized file and an empty module tree):
 # the build writes every stage of a real one; nothing here boots.
 #
-#   testrepo_make DIR      the repository in DIR/repo (packages jt-app, jt-lib, linux-image-jt),
+#   testrepo_make DIR      the repository in DIR/repo (packages jt-app, jt-lib, linux-image-jt, dash),
 #                          a throw-away key (DIR/keyring.gpg), DIR/r/jt.yaml; sets TR_DIR
 #   testrepo_serve MODE    serves DIR/repo on 127.0.0.1 (TR_PID; testrepo_stop ends it), on TR_PORT
 #                          (chosen by the first call, kept after: lock files name the URL).
@@ -34,6 +34,12 @@ testrepo_make() {
         "$b/kern/usr/lib/modules/6.1.0-jt/kernel/drivers"
     printf '#!/bin/sh\necho jt-app\n' >"$b/app/usr/bin/jt-app"
     chmod 755 "$b/app/usr/bin/jt-app"
+    # /bin/sh for jt-app's #! line: the closure check adds the package named dash for it, as it
+    # would Debian's (a stand-in: nothing here runs)
+    mkdir -p "$b/sh/bin"
+    printf 'jt stand-in for a shell\n' >"$b/sh/bin/dash"
+    chmod 755 "$b/sh/bin/dash"
+    ln -s dash "$b/sh/bin/sh"
     # data that does not compress: every stage has real work to do (a few MB)
     head -c 3145728 /dev/urandom >"$b/app/usr/share/jt/blob"
     head -c 1048576 /dev/urandom >"$b/lib/usr/lib/jt/libjt.so"
@@ -42,6 +48,7 @@ testrepo_make() {
     testrepo_mkdeb jt-lib 1.0 "$b/lib"
     testrepo_mkdeb jt-app 1.0 "$b/app" "Depends: jt-lib"
     testrepo_mkdeb linux-image-jt 6.1 "$b/kern"
+    testrepo_mkdeb dash 0.5 "$b/sh"
     local pk=$TR_DIR/repo/dists/test/main/binary-amd64/Packages
     (cd "$TR_DIR/repo" && dpkg-scanpackages -m pool 2>/dev/null) >"$pk"
     xz -k "$pk"

@@ -70,10 +70,9 @@ static const struct bad_case {
     {APP "image: {size: 99999999999999999999G}\n",
      "t.yaml:5:15: image.size: not a size (expected a whole number with an optional unit K, M, G "
      "or T, e.g. 512M; got \"99999999999999999999G\")\n"},
-    /* 11: missing required keys of the kind */
+    /* 11: missing required keys of the kind (service: the packages' units when absent) */
     {"name: web\nkind: appliance\n",
-     "t.yaml:1:1: packages: missing (required for kind appliance recipes)\n"
-     "t.yaml:1:1: service: missing (required for kind appliance recipes)\n"},
+     "t.yaml:1:1: packages: missing (required for kind appliance recipes)\n"},
     /* 12: unknown kind */
     {"name: web\nkind: applience\n",
      "t.yaml:2:7: kind: unknown kind \"applience\" (expected one of: appliance, unikernel)\n"},
@@ -218,6 +217,50 @@ static const struct bad_case {
     {APP "image: {formats: []}\n",
      "t.yaml:5:18: image.formats: the list is empty (expected one or more of: raw, qcow2, vmdk, "
      "vhd, ova, gce, oci)\n"},
+    /* service: a unit of the packages, or a program of the recipe's own, not both */
+    {"name: web\nkind: appliance\npackages: [nginx]\nservice: {exec: [/x], unit: nginx}\n",
+     "t.yaml:4:10: service: give exec (a program of your own) or unit (one the packages ship), "
+     "not both\n"},
+    {"name: web\nkind: appliance\npackages: [nginx]\nservice: {unit: \"ng inx\"}\n",
+     "t.yaml:4:17: service.unit: not a unit name (expected e.g. ssh or ssh.service: letters, "
+     "digits and : _ . @ - \\; got \"ng inx\")\n"},
+    {"name: web\nkind: appliance\npackages: [nginx]\nservice: {unit: nginx, ready: soon}\n",
+     "t.yaml:4:31: service.ready: unknown readiness check \"soon\" (expected one of: auto, "
+     "started, listen, notify)\n"},
+    {"name: web\nkind: appliance\npackages: [nginx]\nservice: {unit: nginx, ready: {port: 0}}\n",
+     "t.yaml:4:38: service.ready.port: 0 is out of range (expected 1 to 65535)\n"},
+    {"name: web\nkind: appliance\npackages: [nginx]\nservice: {unit: nginx, ready: [80]}\n",
+     "t.yaml:4:31: service.ready: expected auto, started, listen, notify or {port: N}, got a "
+     "list\n"},
+    /* folders: a path, an owner, a mode */
+    {APP
+     "folders: [{path: var/x}, {path: /srv/a, mode: \"0899\", owner: \"a b\"}, {mode: \"0700\"}]\n",
+     "t.yaml:5:18: folders[0].path: expected an absolute path in the image, without . or .. (got "
+     "\"var/x\")\n"
+     "t.yaml:5:47: folders[1].mode: not a file mode (expected octal digits up to 7777, e.g. 0644; "
+     "got \"0899\")\n"
+     "t.yaml:5:62: folders[1].owner: not a user or group name or number (got \"a b\")\n"
+     "t.yaml:5:70: folders[2].path: missing (required)\n"},
+    {UNI "folders: [{path: /x}]\n",
+     "t.yaml:4:1: folders: only for kind appliance recipes (this one is kind unikernel)\n"},
+    /* a unikernel with neither sources nor source */
+    {"name: u\nkind: unikernel\n",
+     "t.yaml:1:1: sources: missing (required for kind unikernel recipes, unless source: names a "
+     "Debian source package)\n"},
+    /* source: its package, globs inside the tree, its keys */
+    {"name: u\nkind: unikernel\nsource: {debian: \"Redis\", sources: [../x.c], inclde: [a]}\n",
+     "t.yaml:3:18: source.debian: a package name starts with a lowercase letter or digit (got "
+     "\"Redis\")\n"
+     "t.yaml:3:37: source.sources[0]: expected a path relative to the source package's tree, not "
+     "leaving it (got \"../x.c\")\n"
+     "t.yaml:3:46: source.inclde: unknown key (did you mean \"include\"?)\n"},
+    {"name: u\nkind: unikernel\nsource: {debian: redis}\ninclude: [/usr]\n",
+     "t.yaml:3:9: source.sources: missing (required)\n"
+     "t.yaml:4:11: include[0]: expected a folder relative to the recipe's folder, not leaving it "
+     "(got \"/usr\")\n"},
+    /* source: is a unikernel key */
+    {APP "source: {debian: redis, sources: [a.c]}\n",
+     "t.yaml:5:1: source: only for kind unikernel recipes (this one is kind appliance)\n"},
 };
 
 static void test_bad_table(void)

@@ -107,7 +107,7 @@ export JEOS_CACHE=$T_TMP/cache
 # 1. The closure: alternatives, virtual and versioned provides, conflicts, Pre-Depends, Multi-Arch, kernel.
 R=$T_TMP/app.yaml
 recipe "$R" app
-if out=$("$JEOS" -q resolve "$R" 2>&1); then
+if out=$("$JEOS" -q resolve --no-closure "$R" 2>&1); then
     want="abi= app=1.0 data=1 kern=6.1 libc-x=2.0 new-abi=1 pre=1 py=3.11 small-mta=1 usr-is-merged=35 y=1"
     want=${want#abi= }
     got=$(locked "$R.lock")
@@ -126,7 +126,7 @@ fi
 
 # 2. Deterministic: a second run writes the same bytes.
 cp "$R.lock" "$T_TMP/first.lock"
-"$JEOS" -q resolve "$R" >/dev/null 2>&1
+"$JEOS" -q resolve --no-closure "$R" >/dev/null 2>&1
 cmp -s "$R.lock" "$T_TMP/first.lock" && pass deterministic || fail deterministic "lock files differ"
 
 # 3. why
@@ -150,31 +150,31 @@ out=$("$JEOS" -q why "$R" perl-x 2>&1); rc=$?
 # 4. Unsatisfiable: the chain, exactly.
 R2=$T_TMP/broken.yaml
 recipe "$R2" broken
-out=$("$JEOS" -q resolve --no-kernel "$R2" 2>&1); rc=$?
+out=$("$JEOS" -q resolve --no-closure --no-kernel "$R2" 2>&1); rc=$?
 want="$R2:4:12: packages: broken → mid → libssl-x (>= 3.0.0) → no candidate in test/main amd64 (available: 1.1.1)"
 [ $rc -eq 1 ] && [ "$out" = "$want" ] && pass unsatisfiable || fail unsatisfiable "rc $rc: $out"
 [ ! -e "$R2.lock" ] && pass no_lock_on_failure || fail no_lock_on_failure "lock written"
 recipe "$R2" needs-tool
-out=$("$JEOS" -q resolve --no-kernel "$R2" 2>&1)
+out=$("$JEOS" -q resolve --no-closure --no-kernel "$R2" 2>&1)
 [ "$out" = "$R2:4:12: packages: needs-tool → tool:any → no candidate in test/main amd64" ] \
     && pass multiarch_any || fail multiarch_any "$out"
 recipe "$R2" app libc-x=1.0
-out=$("$JEOS" -q resolve --no-kernel "$R2" 2>&1)
+out=$("$JEOS" -q resolve --no-closure --no-kernel "$R2" 2>&1)
 [ "$out" = "$R2:4:12: packages: app → libc-x (>= 2) → libc-x 1.0 is already in the closure (libc-x)" ] \
     && pass pinned_conflict || fail pinned_conflict "$out"
 
 sed 's/^kernel: kern$/kernel: no-such-kernel/' "$R" >"$T_TMP/nokernel.yaml"
-out=$("$JEOS" -q resolve "$T_TMP/nokernel.yaml" 2>&1); rc=$?
+out=$("$JEOS" -q resolve --no-closure "$T_TMP/nokernel.yaml" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "$T_TMP/nokernel.yaml: kernel: no-such-kernel → no candidate in test/main amd64" ] \
     && pass kernel_missing || fail kernel_missing "rc $rc: $out"
 
 # 5. Fetch: every .deb lands in the cache, checked.
-out=$("$JEOS" -q resolve --fetch "$R" 2>&1) && [ -f "$JEOS_CACHE/sha256/${sha:0:2}/$sha" ] \
+out=$("$JEOS" -q resolve --no-closure --fetch "$R" 2>&1) && [ -f "$JEOS_CACHE/sha256/${sha:0:2}/$sha" ] \
     && pass fetch || fail fetch "$out"
 
 # 6. Offline: works from the cache; a miss is a clear error.
-out=$("$JEOS" -q resolve --offline --no-lock "$R" 2>&1) && pass offline_hit || fail offline_hit "$out"
-out=$(JEOS_CACHE=$T_TMP/empty "$JEOS" -q resolve --offline --no-lock "$R" 2>&1); rc=$?
+out=$("$JEOS" -q resolve --no-closure --offline --no-lock "$R" 2>&1) && pass offline_hit || fail offline_hit "$out"
+out=$(JEOS_CACHE=$T_TMP/empty "$JEOS" -q resolve --no-closure --offline --no-lock "$R" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/InRelease: not in the cache and --offline is set" ] \
     && pass offline_miss || fail offline_miss "rc $rc: $out"
 
@@ -183,7 +183,7 @@ GNUPGHOME=$T_TMP/other; mkdir -m 700 -p "$GNUPGHOME"
 gpg --batch --quiet --passphrase '' --quick-gen-key "other <o@jeos.invalid>" ed25519 sign never 2>/dev/null
 gpg --batch --quiet --export >"$T_TMP/other.gpg"
 GNUPGHOME=$T_TMP/gnupg
-out=$("$JEOS" -q resolve --offline --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1); rc=$?
+out=$("$JEOS" -q resolve --no-closure --offline --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ $out == "file:$REPO/dists/test/InRelease: bad signature (gpgv with keyring $T_TMP/other.gpg: "* ]] \
     && pass offline_other_keyring || fail offline_other_keyring "rc $rc: $out"
 
@@ -193,7 +193,7 @@ good=$(sha256sum <"$deb" | cut -d' ' -f1)
 cp "$deb" "$T_TMP/deb.orig"
 printf 'X' | dd of="$deb" bs=1 seek=$(($(stat -c %s "$deb") - 1)) conv=notrunc status=none
 bad=$(sha256sum <"$deb" | cut -d' ' -f1)
-out=$(JEOS_CACHE=$T_TMP/c2 "$JEOS" -q resolve --fetch --no-lock "$R" 2>&1 >/dev/null); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c2 "$JEOS" -q resolve --no-closure --fetch --no-lock "$R" 2>&1 >/dev/null); rc=$?
 want="file:$deb: sha256 mismatch (expected $good, got $bad)"
 [ $rc -eq 1 ] && [ "$out" = "$want" ] && pass tampered_deb || fail tampered_deb "rc $rc: $out"
 [ -z "$(find "$T_TMP/c2/sha256" -name "$good*" 2>/dev/null)" ] && pass tampered_deb_not_cached \
@@ -205,7 +205,7 @@ cp "$PKGS.xz" "$T_TMP/xz.orig"
 good=$(sha256sum <"$PKGS.xz" | cut -d' ' -f1)
 (sed 's/^Installed-Size: 40000$/Installed-Size: 1/' "$PKGS" | xz) >"$PKGS.xz"
 bad=$(sha256sum <"$PKGS.xz" | cut -d' ' -f1)
-out=$(JEOS_CACHE=$T_TMP/c3 "$JEOS" -q resolve --no-lock "$R" 2>&1 >/dev/null); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c3 "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1 >/dev/null); rc=$?
 s1=$(stat -c %s "$T_TMP/xz.orig") s2=$(stat -c %s "$PKGS.xz")
 if [ "$s1" = "$s2" ]; then
     want="file:$PKGS.xz: sha256 mismatch (expected $good, got $bad)"
@@ -218,27 +218,27 @@ cp "$T_TMP/xz.orig" "$PKGS.xz"
 # 9. Bad signatures: a changed InRelease, and a key that is not in the keyring.
 cp "$REPO/dists/test/InRelease" "$T_TMP/inrelease.orig"
 sed -i 's/^Origin: jeos-test$/Origin: jeos-evil/' "$REPO/dists/test/InRelease"
-out=$(JEOS_CACHE=$T_TMP/c4 "$JEOS" -q resolve --no-lock "$R" 2>&1 >/dev/null); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c4 "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1 >/dev/null); rc=$?
 prefix="file:$REPO/dists/test/InRelease: bad signature (gpgv with keyring $T_TMP/keyring.gpg: "
 [ $rc -eq 1 ] && [[ $out == "$prefix"*"BAD signature"* ]] && pass bad_signature \
     || fail bad_signature "rc $rc: $out"
 cp "$T_TMP/inrelease.orig" "$REPO/dists/test/InRelease"
-out=$(JEOS_CACHE=$T_TMP/c5 "$JEOS" -q resolve --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1 >/dev/null); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c5 "$JEOS" -q resolve --no-closure --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] && [[ $out == "file:$REPO/dists/test/InRelease: bad signature (gpgv with keyring $T_TMP/other.gpg: "*"public key"* ]] \
     && pass unknown_key || fail unknown_key "rc $rc: $out"
 
 # 10. --allow-unauthenticated says so, and still checks index hashes.
-out=$(JEOS_CACHE=$T_TMP/c6 "$JEOS" -q resolve --allow-unauthenticated --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1)
+out=$(JEOS_CACHE=$T_TMP/c6 "$JEOS" -q resolve --no-closure --allow-unauthenticated --keyring "$T_TMP/other.gpg" --no-lock "$R" 2>&1)
 [[ $out == *"WARNING: --allow-unauthenticated: the signature of file:$REPO/dists/test/InRelease is NOT checked"* ]] \
     && [[ $out == *"10 packages"* ]] && pass allow_unauthenticated || fail allow_unauthenticated "$out"
 
 # 11. Release + Release.gpg when there is no InRelease.
 rm "$REPO/dists/test/InRelease"
 gpg --batch --quiet -abs -o "$REPO/dists/test/Release.gpg" "$REPO/dists/test/Release"
-out=$(JEOS_CACHE=$T_TMP/c7 "$JEOS" -q resolve --no-lock "$R" 2>&1) && [[ $out == *"10 packages"* ]] \
+out=$(JEOS_CACHE=$T_TMP/c7 "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1) && [[ $out == *"10 packages"* ]] \
     && pass release_gpg || fail release_gpg "$out"
 echo "tampered" >>"$REPO/dists/test/Release"
-out=$(JEOS_CACHE=$T_TMP/c8 "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c8 "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ $out == "file:$REPO/dists/test/Release: bad signature"* ]] \
     && pass release_gpg_bad || fail release_gpg_bad "rc $rc: $out"
 
@@ -247,13 +247,13 @@ rm -f "$REPO/dists/test/Release.gpg"
 write_release
 sed -i 's/^Suite: test$/Suite: stable/; s/^Codename: test$/Codename: other/' "$REPO/dists/test/Release"
 sign
-out=$(JEOS_CACHE=$T_TMP/c9 "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c9 "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/Release: is for suite stable (codename other), not test" ] \
     && pass wrong_suite || fail wrong_suite "rc $rc: $out"
 write_release
 sed -i 's/^Codename: test$/Codename: test\nValid-Until: Sat, 01 Jan 2000 00:00:00 UTC/' "$REPO/dists/test/Release"
 sign
-out=$(JEOS_CACHE=$T_TMP/c9 "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c9 "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/Release: expired on 2000-01-01 00:00:00 UTC (Valid-Until): the mirror or the cached copy is stale" ] \
     && pass expired || fail expired "rc $rc: $out"
 [ -z "$(ls "$T_TMP"/c9/dists/*/test/ 2>/dev/null)" ] && pass refused_release_not_cached \
@@ -267,13 +267,13 @@ gzip -k "$PKGS"
 for idx in main/binary-amd64/Packages.gz main/binary-amd64/Packages; do
     INDEXES=$idx write_release
     sign
-    out=$(JEOS_CACHE=$T_TMP/c-${idx##*/} "$JEOS" -q resolve --no-lock "$R" 2>&1)
+    out=$(JEOS_CACHE=$T_TMP/c-${idx##*/} "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1)
     [[ $out == *"10 packages"* ]] && pass "index_${idx##*/}" || fail "index_${idx##*/}" "$out"
 done
 printf x >"$PKGS.bz2"
 INDEXES=main/binary-amd64/Packages.bz2 write_release
 sign
-out=$(JEOS_CACHE=$T_TMP/c-none "$JEOS" -q resolve --no-lock "$R" 2>&1); rc=$?
+out=$(JEOS_CACHE=$T_TMP/c-none "$JEOS" -q resolve --no-closure --no-lock "$R" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "file:$REPO/dists/test/Release: lists no main/binary-amd64/Packages index (.xz, .gz or plain)" ] \
     && pass index_missing || fail index_missing "rc $rc: $out"
 write_release
@@ -291,7 +291,7 @@ packages: [app]
 kernel: kern
 service: {exec: [/usr/bin/app]}
 EOT
-out=$("$JEOS" -q resolve --no-lock "$T_TMP/sources.yaml" 2>&1)
+out=$("$JEOS" -q resolve --no-closure --no-lock "$T_TMP/sources.yaml" 2>&1)
 [[ $out == *"10 packages"* ]] && pass recipe_sources || fail recipe_sources "$out"
 ETC=$T_TMP/etc-apt
 mkdir -p "$ETC/sources.list.d"
@@ -300,18 +300,18 @@ printf '# host sources\ndeb [signed-by=%s] file:%s test main\ndeb file:/nonexist
 printf 'Types: deb\nURIs: file:/nonexistent\nSuites: unrelated\nComponents: main\n' \
     >"$ETC/sources.list.d/x.sources"
 sed 's|^debian: .*|debian: {suite: test}|' "$R" >"$T_TMP/host.yaml"
-out=$(JEOS_APT_ETC=$ETC "$JEOS" -q resolve --no-lock "$T_TMP/host.yaml" 2>&1)
+out=$(JEOS_APT_ETC=$ETC "$JEOS" -q resolve --no-closure --no-lock "$T_TMP/host.yaml" 2>&1)
 [[ $out == *"10 packages"* ]] && pass host_apt_sources || fail host_apt_sources "$out"
 sed 's|^debian: .*|debian: {suite: nosuch}|' "$R" >"$T_TMP/host2.yaml"
-out=$(JEOS_APT_ETC=$ETC "$JEOS" -q resolve --no-lock "$T_TMP/host2.yaml" 2>&1); rc=$?
+out=$(JEOS_APT_ETC=$ETC "$JEOS" -q resolve --no-closure --no-lock "$T_TMP/host2.yaml" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "$T_TMP/host2.yaml: debian: no mirror given and the host's apt sources ($ETC) list no suite of nosuch (give debian.mirror)" ] \
     && pass host_apt_no_suite || fail host_apt_no_suite "rc $rc: $out"
 
 # 15. Two builds at once on one empty cache: both succeed, nothing half-written is left.
 C=$T_TMP/shared
-JEOS_CACHE=$C "$JEOS" -q resolve --fetch --no-lock "$R" >"$T_TMP/p1" 2>&1 &
+JEOS_CACHE=$C "$JEOS" -q resolve --no-closure --fetch --no-lock "$R" >"$T_TMP/p1" 2>&1 &
 p1=$!
-JEOS_CACHE=$C "$JEOS" -q resolve --fetch --no-lock "$R" >"$T_TMP/p2" 2>&1
+JEOS_CACHE=$C "$JEOS" -q resolve --no-closure --fetch --no-lock "$R" >"$T_TMP/p2" 2>&1
 rc2=$?
 wait $p1
 rc1=$?
@@ -336,14 +336,14 @@ if command -v python3 >/dev/null; then
     else
         RH=$T_TMP/http.yaml
         sed "s|file:$REPO|http://127.0.0.1:$port|" "$R" >"$RH"
-        out=$(JEOS_CACHE=$T_TMP/c10 "$JEOS" -q resolve --fetch --no-lock "$RH" 2>&1)
+        out=$(JEOS_CACHE=$T_TMP/c10 "$JEOS" -q resolve --no-closure --fetch --no-lock "$RH" 2>&1)
         [[ $out == *"10 packages"*"fetched 10 packages"* ]] && pass http || fail http "$out"
         rm "$REPO/dists/test/InRelease"
         gpg --batch --quiet -abs -o "$REPO/dists/test/Release.gpg" "$REPO/dists/test/Release"
-        out=$(JEOS_CACHE=$T_TMP/c11 "$JEOS" -q resolve --no-lock "$RH" 2>&1)
+        out=$(JEOS_CACHE=$T_TMP/c11 "$JEOS" -q resolve --no-closure --no-lock "$RH" 2>&1)
         [[ $out == *"10 packages"* ]] && pass http_release_gpg || fail http_release_gpg "$out"
         sed "s|file:$REPO|http://127.0.0.1:$port/nothing|" "$R" >"$T_TMP/h404.yaml"
-        out=$(JEOS_CACHE=$T_TMP/c12 "$JEOS" -q resolve --no-lock "$T_TMP/h404.yaml" 2>&1); rc=$?
+        out=$(JEOS_CACHE=$T_TMP/c12 "$JEOS" -q resolve --no-closure --no-lock "$T_TMP/h404.yaml" 2>&1); rc=$?
         [ $rc -eq 1 ] && [ "$out" = "http://127.0.0.1:$port/nothing/dists/test/Release: not found (HTTP 404)" ] \
             && pass http_404 || fail http_404 "rc $rc: $out"
     fi

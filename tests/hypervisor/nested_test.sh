@@ -2,8 +2,9 @@
 # nested_test.sh — every jeos-hv test on real hardware virtualization, nested: one L1 Linux (the jeos
 # appliance tests/hypervisor/nested/l1.yaml) under qemu-system-x86_64 -accel tcg -cpu
 # qemu64,+svm,+npt loads kvm_amd and runs there tests/hypervisor/hv_test.sh, tests/unikernel/
-# hv_test.sh and the musl programs (tests/hypervisor/nested/musl.sh) under jeos-hv on AMD-V with
-# NPT, and tests/unikernel/kvm_test.sh under the L1's QEMU on that KVM, in one boot. Their verdicts
+# hv_test.sh, the musl programs (tests/hypervisor/nested/musl.sh) and httpd serving over a tap
+# (tests/hypervisor/nested/httpd.sh) under jeos-hv on AMD-V with NPT, and tests/unikernel/
+# kvm_test.sh under the L1's QEMU on that KVM, in one boot. Their verdicts
 # come back over the L1's second serial port as PASS nested-NAME...; then run-elf.sh once.
 set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}"
@@ -23,9 +24,10 @@ sed 's/return 0;/return 7;/' "$JEOS_SRC/recipes/hello/hello.c" >"$W/r/hello/seve
 sed 's/^name: hello/name: seven/; s|hello/hello.c|hello/seven.c|' "$JEOS_SRC/recipes/hello.yaml" >"$W/r/seven.yaml"
 cp "$JEOS_SRC"/tests/runtime/{syscalls,threads}.yaml "$W/r/"
 cp "$JEOS_SRC"/tests/runtime/src/{syscalls,threads}.c "$JEOS_SRC"/tests/runtime/src/check.h "$W/r/src/"
+cp -r "$JEOS_SRC/recipes/httpd.yaml" "$JEOS_SRC/recipes/httpd" "$W/r/"
 nested_payload "$W/l1" tests/hypervisor/hv_test.sh tests/unikernel/hv_test.sh \
-    tests/hypervisor/nested/musl.sh tests/unikernel/kvm_test.sh
-if ! nested_elfs "$W/elf" "$W"/r/{hello,seven,syscalls,threads}.yaml; then
+    tests/hypervisor/nested/musl.sh tests/hypervisor/nested/httpd.sh tests/unikernel/kvm_test.sh
+if ! nested_elfs "$W/elf" "$W"/r/{hello,seven,syscalls,threads,httpd}.yaml; then
     echo "FAIL nested-build: $NESTED_WHY"
     exit 0
 fi

@@ -33,6 +33,9 @@ users:
 files:
   - {src: site/, dst: /srv/site/, owner: app, group: www-data}
   - {src: tool.sh, dst: /usr/local/bin/, mode: "0750"}
+  - {src: tool.sh, dst: /opt/app/bin/run.sh, mode: "0700", owner: app}
+folders:
+  - {path: /var/lib/app, owner: app, group: adm, mode: "0750"}
 service: {exec: [/usr/bin/alpha], user: svc}
 image: {root: ext4}
 EOF
@@ -91,6 +94,11 @@ expect=(
     "/srv/site/index.html file 0644 1500:33 6 $(sha 'hello\n')"
     "/srv/site/sub/a.txt file 0644 1500:33 1 $(sha 'x')"
     "/usr/local/bin/tool.sh file 0750 0:0 20 $(sha '#!/bin/sh\necho tool\n')"
+    "/opt/app dir 0700 1500:0 0 -"
+    "/opt/app/bin dir 0700 1500:0 0 -"
+    "/opt/app/bin/run.sh file 0700 1500:0 20 $(sha '#!/bin/sh\necho tool\n')"
+    "/var/lib/app dir 0750 1500:4 0 -"
+    "/var/run symlink 0777 0:0 0 /run"
     "/tmp dir 1777 0:0 0 -"
     "/root dir 0700 0:0 0 -"
 )

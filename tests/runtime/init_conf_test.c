@@ -8,6 +8,8 @@
 #include "builder/core/err.h"
 #include "builder/recipe/recipe.h"
 #include "builder/appliance/init_conf.h"
+#include "builder/appliance/units.h"
+#include "builder/core/tree.h"
 #include "tests/harness.h"
 
 /* init's parser is compiled in here as it is into the guest binary. */
@@ -15,10 +17,8 @@
 
 static void round_trip(void)
 {
-    char *exec[] = {"/usr/sbin/nginx", "-g", "daemon off;", ""};
-    char *ek[] = {"LANG"}, *ev[] = {"C.UTF-8"};
-    char *sk[] = {"MODE", "LANG"}, *sv[] = {"prod", "en_US.UTF-8"};
     char *dns[] = {"1.1.1.1"};
+    char *ek[] = {"LANG"}, *ev[] = {"C.UTF-8"};
     struct recipe r;
     memset(&r, 0, sizeof(r));
     r.path = "web.yaml";
@@ -30,20 +30,68 @@ static void round_trip(void)
     r.network.gateway = "10.0.2.2";
     r.network.dns = (struct recipe_strlist){.n = 1, .v = dns};
     r.env = (struct recipe_env){.n = 1, .keys = ek, .values = ev};
-    r.service.exec = (struct recipe_strlist){.n = 4, .v = exec};
-    r.service.user = "www-data";
-    r.service.workdir = "/var/www";
-    r.service.env = (struct recipe_env){.n = 2, .keys = sk, .values = sv};
-    r.service.restart = RECIPE_RESTART_ON_FAILURE;
+
+    struct svc_plan p = {0};
+    svc_dir_add(&p.dirs, &p.ndirs, 'd', "/run/haproxy", 02775, "haproxy", "haproxy", NULL);
+    svc_dir_add(&p.dirs, &p.ndirs, 'L', "/run/lock/x", -1, NULL, NULL, "/run/x");
+    p.boot = xcalloc(1, sizeof(*p.boot));
+    p.nboot = 1;
+    deb_strs_add(&p.boot[0].argv, "/usr/bin/ssh-keygen");
+    deb_strs_add(&p.boot[0].argv, "-N");
+    deb_strs_add(&p.boot[0].argv, "");
+    p.boot[0].unless = xstrdup("/etc/ssh/k");
+    struct svc_spec *s = svc_plan_add(&p);
+    s->name = xstrdup("nginx");
+    s->where = (struct recipe_pos){4, 10};
+    deb_strs_add(&s->start.argv, "/usr/sbin/nginx");
+    deb_strs_add(&s->start.argv, "-g");
+    deb_strs_add(&s->start.argv, "daemon off;");
+    deb_strs_add(&s->start.argv, "");
+    s->user = xstrdup("www-data");
+    s->workdir = xstrdup("/var/www");
+    deb_strs_add(&s->env, "MODE=prod");
+    s->restart = RECIPE_RESTART_ON_FAILURE;
+    struct svc_spec *u = svc_plan_add(&p);
+    u->name = xstrdup("ssh");
+    u->unit = xstrdup("/lib/systemd/system/ssh.service");
+    u->type = SVC_NOTIFY;
+    u->pre = xcalloc(1, sizeof(*u->pre));
+    u->npre = 1;
+    deb_strs_add(&u->pre[0].argv, "/usr/sbin/sshd");
+    deb_strs_add(&u->pre[0].argv, "-t");
+    u->pre[0].ignore_failure = true;
+    u->pre[0].privileged = true;
+    deb_strs_add(&u->start.argv, "/usr/sbin/sshd");
+    deb_strs_add(&u->start.argv, "$SSHD_OPTS");
+    u->start.expand = true;
+    deb_strs_add(&u->groups, "adm");
+    deb_strs_add(&u->groups, "ssl-cert");
+    deb_strs_add(&u->envfiles, "-/etc/default/ssh");
+    u->umask = 027;
+    u->nofile = xstrdup("1024:4096");
+    u->pidfile = xstrdup("/run/sshd.pid");
+    svc_dir_add(&u->dirs, &u->ndirs, 'd', "/run/sshd", 0755, "root", NULL, NULL);
+    deb_strs_add(&u->robinds, "/dev/log:/var/lib/x/dev/log");
+    u->restart = RECIPE_RESTART_NO;
+    u->ready = RECIPE_READY_PORT;
+    u->ready_port = 22;
+    s = &p.v[0]; /* svc_plan_add may have moved it */
 
     struct sbuf out = {0};
     struct jeos_err err = {0};
-    T_EQ_INT(jeos_init_conf_write(&r, &out, &err), 0);
+    T_EQ_INT(jeos_init_conf_write(&r, &p, &out, &err), 0);
     T_EQ_STR(out.s, "jeos-init 1\n"
                     "hostname web-1\n"
                     "net static 10.0.2.15/24 10.0.2.2\n"
                     "dns 1.1.1.1\n"
+                    "dir 2775 haproxy haproxy /run/haproxy\n"
+                    "symlink /run/lock/x /run/x\n"
+                    "boot /usr/bin/ssh-keygen\n"
+                    "arg -N\n"
+                    "arg \n"
+                    "unless /etc/ssh/k\n"
                     "service nginx\n"
+                    "type simple\n"
                     "exec /usr/sbin/nginx\n"
                     "arg -g\n"
                     "arg daemon off;\n"
@@ -52,8 +100,26 @@ static void round_trip(void)
                     "workdir /var/www\n"
                     "env LANG=C.UTF-8\n"
                     "env MODE=prod\n"
-                    "env LANG=en_US.UTF-8\n"
-                    "restart on-failure\n");
+                    "restart on-failure\n"
+                    "ready auto\n"
+                    "service ssh\n"
+                    "type notify\n"
+                    "pre /usr/sbin/sshd\n"
+                    "arg -t\n"
+                    "flags -+\n"
+                    "exec /usr/sbin/sshd\n"
+                    "arg $SSHD_OPTS\n"
+                    "flags $\n"
+                    "groups adm ssl-cert\n"
+                    "env LANG=C.UTF-8\n"
+                    "envfile -/etc/default/ssh\n"
+                    "umask 0027\n"
+                    "nofile 1024:4096\n"
+                    "pidfile /run/sshd.pid\n"
+                    "dir 0755 root - /run/sshd\n"
+                    "bind-ro /dev/log:/var/lib/x/dev/log\n"
+                    "restart no\n"
+                    "ready port 22\n");
     struct init_conf c;
     char msg[200] = "";
     T_EQ_INT(init_conf_parse(out.s, out.len, &c, msg, sizeof(msg)), 0);
@@ -64,26 +130,60 @@ static void round_trip(void)
     T_EQ_INT(c.prefix, 24);
     T_EQ_STR(c.gateway, "10.0.2.2");
     T_EQ_INT(c.ndns, 1);
-    T_EQ_STR(c.service, "nginx");
-    T_EQ_INT(c.argc, 4);
-    T_EQ_STR(c.argv[2], "daemon off;");
-    T_EQ_STR(c.argv[3], "");
-    T_CHECK(c.argv[4] == NULL);
-    T_EQ_STR(c.user, "www-data");
-    T_EQ_STR(c.workdir, "/var/www");
-    T_EQ_INT(c.nenv, 3);
-    T_EQ_STR(c.env[1], "MODE=prod");
-    T_EQ_INT(c.restart, INIT_RESTART_ON_FAILURE);
+    T_EQ_INT(c.ndirs, 2);
+    T_EQ_INT(c.dirs[0].mode, 02775);
+    T_EQ_STR(c.dirs[0].user, "haproxy");
+    T_EQ_STR(c.dirs[0].path, "/run/haproxy");
+    T_EQ_INT(c.dirs[1].kind, 'L');
+    T_EQ_STR(c.dirs[1].target, "/run/x");
+    T_EQ_INT(c.nboot, 1);
+    T_EQ_INT(c.boot[0].argc, 3);
+    T_EQ_STR(c.boot[0].argv[2], "");
+    T_EQ_STR(c.boot[0].unless, "/etc/ssh/k");
+    T_EQ_INT(c.nsvc, 2);
+    struct init_svc *a = &c.svc[0], *b = &c.svc[1];
+    T_EQ_STR(a->name, "nginx");
+    T_EQ_INT(a->type, INIT_SIMPLE);
+    T_EQ_INT(a->start.argc, 4);
+    T_EQ_STR(a->start.argv[2], "daemon off;");
+    T_EQ_STR(a->start.argv[3], "");
+    T_CHECK(a->start.argv[4] == NULL);
+    T_EQ_STR(a->user, "www-data");
+    T_EQ_STR(a->workdir, "/var/www");
+    T_EQ_INT(a->nenv, 2);
+    T_EQ_STR(a->env[1], "MODE=prod");
+    T_EQ_INT(a->restart, INIT_RESTART_ON_FAILURE);
+    T_EQ_INT(a->ready, INIT_READY_AUTO);
+    T_EQ_STR(b->name, "ssh");
+    T_EQ_INT(b->type, INIT_NOTIFY);
+    T_EQ_INT(b->npre, 1);
+    T_EQ_INT(b->pre[0].flags, INIT_CMD_IGNORE | INIT_CMD_ROOT);
+    T_EQ_INT(b->start.flags, INIT_CMD_EXPAND);
+    T_EQ_INT(b->ngroups, 2);
+    T_EQ_STR(b->groups[1], "ssl-cert");
+    T_EQ_STR(b->envfiles[0], "-/etc/default/ssh");
+    T_EQ_INT(b->umask, 027);
+    T_EQ_STR(b->nofile, "1024:4096");
+    T_EQ_STR(b->pidfile, "/run/sshd.pid");
+    T_EQ_INT(b->ndirs, 1);
+    T_CHECK(b->dirs[0].group == NULL);
+    T_EQ_INT(b->nbinds, 1);
+    T_CHECK(b->bind_ro[0]);
+    T_EQ_INT(b->restart, INIT_RESTART_NO);
+    T_EQ_INT(b->ready, INIT_READY_PORT);
+    T_EQ_INT(b->ready_port, 22);
     init_conf_free(&c);
     sbuf_free(&out);
 
     /* A newline in an argument cannot be represented: the writer says which field. */
-    exec[1] = "a\nb";
-    T_EQ_INT(jeos_init_conf_write(&r, &out, &err), -EINVAL);
+    free(s->start.argv.v[1]);
+    s->start.argv.v[1] = xstrdup("a\nb");
+    T_EQ_INT(jeos_init_conf_write(&r, &p, &out, &err), -EINVAL);
     T_EQ_STR(err.n ? err.msgs[0] : NULL,
-             "web.yaml: service.exec: a line break cannot be passed to the service");
+             "web.yaml:4:10: service.exec[0]: a line break cannot be passed to the service");
     sbuf_free(&out);
     jeos_err_free(&err);
+    svc_plan_free(&p);
 }
 
 static void parse_errors(void)
@@ -98,14 +198,27 @@ static void parse_errors(void)
         {"jeos-init 1\nnet static 10.0.2.300/24\n",
          "init.conf:2: net: expected none, dhcp or static ADDRESS/PREFIX [GATEWAY] (got \"static "
          "10.0.2.300/24\")"},
-        {"jeos-init 1\n\nexec bin/x\n",
-         "init.conf:3: exec: expected an absolute path (got \"bin/x\")"},
-        {"jeos-init 1\narg x\n", "init.conf:2: arg: before exec (got \"x\")"},
-        {"jeos-init 1\nenv =x\n", "init.conf:2: env: expected NAME=value (got \"=x\")"},
-        {"jeos-init 1\nrestart sometimes\n",
-         "init.conf:2: restart: expected always, on-failure or no (got \"sometimes\")"},
-        {"jeos-init 1\nfoo bar\n", "init.conf:2: unknown key (got \"foo\")"},
+        {"jeos-init 1\nservice x\n\nexec bin/x\n",
+         "init.conf:4: expected an absolute path of a program (got \"bin/x\")"},
+        {"jeos-init 1\nexec /x\n", "init.conf:2: before the first \"service\" line (got \"exec\")"},
+        {"jeos-init 1\narg x\n", "init.conf:2: before exec, pre, post or boot (got \"arg\")"},
+        {"jeos-init 1\nservice x\nenv =x\n", "init.conf:3: env: expected NAME=value (got \"=x\")"},
+        {"jeos-init 1\nservice x\nrestart sometimes\n",
+         "init.conf:3: restart: expected always, on-failure or no (got \"sometimes\")"},
+        {"jeos-init 1\nfoo bar\n", "init.conf:2: before the first \"service\" line (got \"foo\")"},
+        {"jeos-init 1\nservice x\nexec /x\nfoo bar\n", "init.conf:4: unknown key (got \"foo\")"},
         {"jeos-init 1\nservice x\n", "init.conf:2: service without exec (got \"x\")"},
+        {"jeos-init 1\nservice x\nservice y\n", "init.conf:3: service without exec (got \"x\")"},
+        {"jeos-init 1\nservice x\nexec /x\nready soon\n",
+         "init.conf:4: ready: expected auto, started, listen, notify or port N (got \"soon\")"},
+        {"jeos-init 1\ndir 0755 root /run/x\n",
+         "init.conf:2: expected MODE USER GROUP PATH (- for as it is) (got \"0755 root /run/x\")"},
+        {"jeos-init 1\nservice x\nexec /x\nflags -!\n",
+         "init.conf:4: flags: expected some of - + $ (got \"-!\")"},
+        {"jeos-init 1\nservice x\nboot /x\n",
+         "init.conf:3: boot: only before the first service (got \"/x\")"},
+        {"jeos-init 1\nservice x\nexec /x\nbind /a\n",
+         "init.conf:4: bind: expected SRC:DST, both absolute (got \"/a\")"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct init_conf c;
@@ -119,7 +232,7 @@ static void parse_errors(void)
     T_EQ_INT(init_conf_parse(ok, strlen(ok), &c, msg, sizeof(msg)), 0);
     T_EQ_INT(c.net, INIT_NET_DHCP);
     T_EQ_STR(c.hostname, "jeos");
-    T_EQ_INT(c.argc, 0);
+    T_EQ_INT(c.nsvc, 0);
     init_conf_free(&c);
 }
 
@@ -139,20 +252,31 @@ static void from_loaded_recipe(void)
         jeos_err_free(&err);
         return;
     }
-    struct sbuf out = {0};
-    T_EQ_INT(jeos_init_conf_write(r, &out, &err), 0);
+    struct sbuf out = {0}, log = {0};
+    struct svc_plan p = {0};
+    struct tree *t = tree_new(0);
+    struct deb_strs warnings = {0};
+    struct units_ctx uc = {t, NULL, NULL, 0, 0, &log, &warnings};
+    T_EQ_INT(units_plan(&uc, r, &p, &err), 0);
+    T_EQ_INT(jeos_init_conf_write(r, &p, &out, &err), 0);
     struct init_conf c;
     char msg[200] = "";
     T_EQ_INT(init_conf_parse(out.s, out.len, &c, msg, sizeof(msg)), 0);
     T_EQ_STR(msg, "");
     T_EQ_STR(c.hostname, "web-app"); /* the loader's default: name with '_' as '-' */
     T_EQ_INT(c.net, INIT_NET_DHCP);
-    T_EQ_STR(c.service, "nginx");
-    T_EQ_INT(c.argc, 3);
-    T_EQ_STR(c.argv[2], "daemon off;");
-    T_EQ_INT(c.restart, INIT_RESTART_ALWAYS);
+    T_EQ_INT(c.nsvc, 1);
+    T_EQ_STR(c.svc[0].name, "nginx");
+    T_EQ_INT(c.svc[0].start.argc, 3);
+    T_EQ_STR(c.svc[0].start.argv[2], "daemon off;");
+    T_EQ_STR(c.svc[0].user, "root");
+    T_EQ_INT(c.svc[0].restart, INIT_RESTART_ALWAYS);
     init_conf_free(&c);
     sbuf_free(&out);
+    sbuf_free(&log);
+    svc_plan_free(&p);
+    tree_free(t);
+    deb_strs_free(&warnings);
     recipe_free(r);
     jeos_err_free(&err);
 }

@@ -3,7 +3,9 @@
 # -accel kvm -M microvm (PVH) on the L1's KVM (emulated AMD-V with NPT), side by side: the test
 # guest hello, the musl hello and the threads+files program (tests/bench/nested/tf.yaml): process
 # start to exit (median of BENCH_RUNS, default 3: QEMU takes ~15 s a boot in the L1), peak RSS, VM
-# exits per boot (counted the same way for both: the kvm:kvm_exit trace event); then 6400 frames to a tap through the batched call, 64 and 1 per exit.
+# exits per boot (counted the same way for both: the kvm:kvm_exit trace event); then 6400 frames to a tap through the batched call, 64 and 1 per exit;
+# then 6400 frames of the unikernel net guest through jeos-hv's NIC and through virtio-net on QEMU
+# microvm, the same tap.
 set -u
 : "${JEOS_OUT:?}" "${NESTED_ELF:?}" "${T_TMP:?}"
 TR=/sys/kernel/tracing
@@ -92,13 +94,39 @@ if ip netns add $ns 2>/dev/null; then
         line=$(ip netns exec $ns "$JEOS_OUT/jeos-hv" --net tap0 "$JEOS_OUT/hv-guests/netbench.elf" $b 2>&1)
         us[$b]=$(echo "$line" | sed -n 's/^frames=6400 us=//p')
     done
-    ip netns del $ns
     if [ -n "${us[64]}" ] && [ -n "${us[1]}" ]; then
         echo "net 6400 frames: batch64=${us[64]} us ($((6400 * 1000000 / ${us[64]})) frames/s)" \
             "batch1=${us[1]} us ($((6400 * 1000000 / ${us[1]})) frames/s)" \
             "ratio=$(awk -v a="${us[1]}" -v b="${us[64]}" 'BEGIN { printf "%.1f", a / b }')x"
     else
+        ip netns del $ns
         echo "FAIL hv_nested_bench: netbench did not run: $line"
+        exit 0
+    fi
+    # the same frames through virtio-net: the unikernel net guest (tests/unikernel/guests/net.c,
+    # blast=N: N 60-byte frames in batches of 64 through the netdev interface, timed inside) on
+    # jeos-hv's batched calls and, the same source, on virtio-net-device under QEMU microvm
+    blast() { # name, command...: frames per second, or empty
+        local log=$T_TMP/blast-$1
+        shift
+        ip netns exec $ns timeout 300 "$@" </dev/null >"$log" 2>&1
+        tr -d '\r' <"$log" | sed -n 's/^net: blast \([0-9]*\) frames us \([0-9]*\) .*tx_errors 0 .*/\1 \2/p' |
+            awk '$2 > 0 { printf "%d", $1 * 1000000 / $2 }'
+    }
+    hv_fps=$(blast hv "$JEOS_OUT/jeos-hv" --net tap0 "$JEOS_OUT/unikernel/guests-hv/net.elf" blast=6400)
+    vq_fps=$(blast microvm qemu-system-x86_64 -M microvm,acpi=off -accel kvm -cpu host -m 64M \
+        -nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 \
+        -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0 \
+        -kernel "$JEOS_OUT/unikernel/guests/net.elf" -append blast=6400)
+    ip netns del $ns
+    if [ -n "$hv_fps" ] && [ -n "$vq_fps" ]; then
+        echo "net 6400 frames to the same tap, same guest source: jeos-hv batched=$hv_fps frames/s" \
+            "qemu-microvm virtio-net=$vq_fps frames/s" \
+            "ratio=$(awk -v a="$hv_fps" -v b="$vq_fps" 'BEGIN { printf "%.2f", a / b }')x"
+    else
+        echo "FAIL hv_nested_bench: net blast: jeos-hv ${hv_fps:-failed}, microvm ${vq_fps:-failed}"
+        tail -n 3 "$T_TMP"/blast-hv "$T_TMP"/blast-microvm
         exit 0
     fi
 fi

@@ -67,7 +67,7 @@ int main(void)
     struct rlimit rl;
     struct sysinfo si;
     check("rt-sys-limits", aff == 0 && ncpu == 1 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-                               rl.rlim_cur == 64 && sysinfo(&si) == 0 &&
+                               rl.rlim_cur == 1088 && sysinfo(&si) == 0 &&
                                si.totalram > (16u << 20) && si.mem_unit == 1);
     return failures;
 }

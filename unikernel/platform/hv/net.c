@@ -10,9 +10,9 @@
 #include "platform/hv/hv.h"
 #include "time/time.h"
 
-#define HVNET_BATCH 32   /* frames per hypercall */
-#define HVNET_BUF   1536 /* a receive or staging buffer */
-#define HVNET_FRAME 1514 /* what jeos-hv carries: Ethernet header and 1500 bytes */
+#define HVNET_BATCH JEOS_HV_NET_BATCH /* frames per hypercall: as many as the ABI takes */
+#define HVNET_BUF   1536              /* a receive or staging buffer */
+#define HVNET_FRAME 1514              /* what jeos-hv carries: Ethernet header and 1500 bytes */
 
 struct hvnet {
     struct netdev nd;

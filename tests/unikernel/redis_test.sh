@@ -1,0 +1,89 @@
+#!/bin/bash
+# tests/unikernel/redis_test.sh — recipes/redis-uk.yaml: redis-server 7 from Debian's redis source
+# package, built unmodified by jeos build (source: {debian: redis}), served under QEMU TCG with
+# user networking and a host port forward:
+#   redis-uk-cli        redis-cli PING, SET, GET
+#   redis-uk-benchmark  redis-benchmark -t set,get -n 10000 completes (two clients: QEMU's user
+#                       network forwards through a listen backlog of one, so more connections
+#                       opened at once stall in the host's accept queue, outside the guest)
+#   redis-uk-tap        redis-benchmark's default 50 clients, over a tap in a network namespace
+set -u
+UK_TEST=redis
+. "$JEOS_SRC/tests/unikernel/lib.sh"
+uk_setup
+names="redis-uk-cli redis-uk-benchmark redis-uk-tap"
+skip() {
+    for n in $names; do echo "SKIP $n: $1"; done
+    exit 0
+}
+[ -x "${JEOS:-}" ] && [ -f /usr/lib/x86_64-linux-musl/libc.a ] || skip "jeos or musl-dev missing"
+command -v redis-cli >/dev/null && command -v redis-benchmark >/dev/null ||
+    skip "redis-cli or redis-benchmark missing (redis-tools; make deps)"
+w=$T_TMP/r
+mkdir -p "$w"
+cp -r "$JEOS_SRC/recipes/redis-uk.yaml" "$JEOS_SRC/recipes/redis-uk" "$w/"
+if ! "$JEOS" -q build -o "$w/out" "$w/redis-uk.yaml" >"$T_TMP/build.log" 2>&1; then
+    if grep -qiE "could not resolve|connect|unreachable|timed out" "$T_TMP/build.log"; then
+        skip "Debian's source archive unreachable: $(tail -n 1 "$T_TMP/build.log")"
+    fi
+    for n in $names; do echo "FAIL $n: jeos build failed:"; done
+    sed 's/^/    /' "$T_TMP/build.log" | head -30
+    exit 0
+fi
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log=$T_TMP/console
+timeout 120 qemu-system-x86_64 -accel tcg -M q35 -m 64 -display none -monitor none -serial stdio \
+    -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:6379" -device virtio-net-pci,netdev=n0 \
+    -kernel "$w/out/redis-uk/redis-uk.elf" </dev/null >"$log" 2>&1 &
+qpid=$!
+ns=jeosukredis$$
+trap 'kill $qpid 2>/dev/null; wait $qpid 2>/dev/null; ip netns del "$ns" 2>/dev/null' EXIT
+for i in $(seq 600); do
+    grep -q 'Ready to accept connections' "$log" 2>/dev/null && break
+    kill -0 $qpid 2>/dev/null || break
+    sleep 0.05
+done
+cli() { timeout 10 redis-cli -p "$port" "$@" 2>&1; }
+got="$(cli PING) $(cli SET jeos unikernel) $(cli GET jeos)"
+if [ "$got" = "PONG OK unikernel" ]; then
+    echo "PASS redis-uk-cli"
+else
+    echo "FAIL redis-uk-cli: PING, SET, GET gave \"$got\"; console:"
+    sed 's/^/    /' "$log" | tail -n 20
+fi
+timeout 120 redis-benchmark -p "$port" -t set,get -n 10000 -c 2 -q 2>&1 | tr '\r' '\n' |
+    grep -E '^(SET|GET): [0-9.]+ requests per second' >"$T_TMP/bench"
+if [ "$(grep -c . "$T_TMP/bench")" -eq 2 ]; then
+    echo "PASS redis-uk-benchmark ($(tr '\n' ' ' <"$T_TMP/bench"))"
+else
+    echo "FAIL redis-uk-benchmark: $(cat "$T_TMP/bench")"
+fi
+kill $qpid 2>/dev/null
+wait $qpid 2>/dev/null
+
+if ! ip netns add "$ns" 2>"$T_TMP/ns.err"; then
+    echo "SKIP redis-uk-tap: cannot create a network namespace: $(head -c 200 "$T_TMP/ns.err")"
+    exit 0
+fi
+ip -n "$ns" tuntap add dev tap0 mode tap && ip -n "$ns" addr add 10.0.0.1/24 dev tap0 &&
+    ip -n "$ns" link set tap0 up && ip -n "$ns" link set lo up
+log=$T_TMP/tap
+ip netns exec "$ns" timeout 120 qemu-system-x86_64 -accel tcg -M q35 -m 64 -display none -monitor none \
+    -serial stdio -no-reboot -netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+    -device virtio-net-pci,netdev=n0 -kernel "$w/out/redis-uk/redis-uk.elf" \
+    -append jeos.net=10.0.0.2/24,gw=10.0.0.1 </dev/null >"$log" 2>&1 &
+qpid=$!
+for i in $(seq 600); do
+    grep -q 'Ready to accept connections' "$log" 2>/dev/null && break
+    kill -0 $qpid 2>/dev/null || break
+    sleep 0.05
+done
+ip netns exec "$ns" timeout 120 redis-benchmark -h 10.0.0.2 -t set,get -n 10000 -q 2>&1 | tr '\r' '\n' |
+    grep -E '^(SET|GET): [0-9.]+ requests per second' >"$T_TMP/bench.tap"
+if [ "$(grep -c . "$T_TMP/bench.tap")" -eq 2 ]; then
+    echo "PASS redis-uk-tap ($(tr '\n' ' ' <"$T_TMP/bench.tap"))"
+else
+    echo "FAIL redis-uk-tap: $(cat "$T_TMP/bench.tap"); console:"
+    sed 's/^/    /' "$log" | tail -n 10
+fi
