@@ -57,10 +57,10 @@ int jeos_source_find(const struct jeos_ctx *ctx, const struct repo_sources *s, c
  * `dpkg-source -x` makes it) in the cache: CACHE/source/<sha256 of the .dsc>, returned in *tree
  * (caller frees), sealed when made (cache_tree_seal) and checked on every use: when that folder
  * is whole nothing is fetched (also with ctx->offline); one that is not is moved aside and
- * unpacked again. Else the .dsc is fetched into the cache checked against the index, its Checksums-Sha256 must list
- * exactly the index's other files with the same hashes and sizes, each file is fetched checked,
- * and dpkg-source unpacks them into a temporary folder renamed into place under a lock, so
- * concurrent builds unpack once and a failure leaves nothing behind.
+ * unpacked again. Else the .dsc is fetched into the cache checked against the index, its
+ * Checksums-Sha256 must list exactly the index's other files with the same hashes and sizes, each
+ * file is fetched checked, and dpkg-source unpacks them into a temporary folder renamed into place
+ * under a lock, so concurrent builds unpack once and a failure leaves nothing behind.
  */
 int jeos_source_unpack(const struct jeos_ctx *ctx, const struct jeos_srcpkg *p, char **tree,
                        struct jeos_err *err);

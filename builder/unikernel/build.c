@@ -778,7 +778,8 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
     }
     if (rc == 0) {
         b.step = "sbom";
-        rc = uk_sbom_write(ctx, r, b.out.stage, err); /* NAME.spdx.json (uksbom.h) */
+        struct uk_sbom_parts parts = {.kit = kit, .net = b.net, .tree = b.tree};
+        rc = uk_sbom_write(ctx, r, &parts, b.out.stage, err); /* NAME.spdx.json (uksbom.h) */
     }
     if (rc == 0) {
         b.step = "commit";

@@ -9,23 +9,21 @@
 - each PKG's licenseDeclared names exactly the licenses of the License lines of the Files
   paragraphs of its copyright file, read here from its .deb in CACHE (dpkg-deb) with a parser and
   a name table of this script's own; a package whose copyright file is not machine-readable must
-  be NOASSERTION.
+  be NOASSERTION; its supplier is its control file's Maintainer and its sourceInfo its Source;
+- every package's downloadLocation is the lock's Source-URI/Filename; one in the image has a
+  supplier;
+- the files jeos added: each with SHA1 and SHA256, /init's the SHA256 of $JEOS_INIT; the
+  creation time is $SOURCE_DATE_EPOCH.
 """
-import io, json, re, subprocess, sys, tarfile
+import hashlib, io, json, os, re, subprocess, sys, tarfile, time
 
 import jsonschema
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spdxcheck import bad, copyright_licenses, declared_names, say, stanzas
+
 schema_path, sbom_path, lock_path, report_path, cache = sys.argv[1:6]
 check_pkgs = sys.argv[6:]
-bad = []
-
-
-def say(ok, what, why=""):
-    if ok:
-        print("ok: " + what)
-    else:
-        bad.append(what)
-        print("bad: %s: %s" % (what, why))
 
 
 doc = json.load(open(sbom_path))
@@ -34,23 +32,6 @@ try:
     say(True, "schema")
 except jsonschema.ValidationError as e:
     say(False, "schema", "%s at %s" % (e.message, "/".join(map(str, e.absolute_path))))
-
-
-def stanzas(text):
-    out = []
-    for para in re.split(r"\n\s*\n", text):
-        fields, last = {}, None
-        for line in para.split("\n"):
-            if not line.strip() or line.startswith("#"):
-                continue
-            if line[0] in " \t" and last:
-                fields[last] += "\n" + line
-            elif ":" in line:
-                last, v = line.split(":", 1)
-                fields[last] = v.strip()
-        if fields:
-            out.append(fields)
-    return out
 
 
 lock = [s for s in stanzas(open(lock_path).read()) if "Package" in s]
@@ -87,12 +68,26 @@ want_deps = {(parent[n], n, why[n]) for n in parent}
 say(deps == want_deps, "DEPENDS_ON follows the lock's Parent and Why",
     "differs: %s" % sorted(deps ^ want_deps, key=str)[:3])
 
+# Where each package came from, who supplied it; the files jeos added; the creation time.
+lock_by = {s["Package"]: s for s in lock}
+wrong = [(p["name"], p.get("downloadLocation"), p.get("supplier")) for p in pkgs
+         if p.get("downloadLocation") != "%s/%s" % (lock_by.get(p["name"], {}).get("Source-URI"),
+                                                    lock_by.get(p["name"], {}).get("Filename"))
+         or (p["name"] in contained and not re.match(r"(Person|Organization): \S", p.get("supplier", "")))]
+say(not wrong, "downloadLocation the lock's Source-URI/Filename for all %d, a supplier for those in "
+    "the image" % len(pkgs),
+    "%s" % wrong[:3])
+files = {f["fileName"]: f for f in doc.get("files", [])}
+algs = [sorted(c["algorithm"] for c in f["checksums"]) for f in files.values()]
+init = hashlib.sha256(open(os.environ["JEOS_INIT"], "rb").read()).hexdigest()
+init_sums = [c["checksumValue"] for c in files.get("./init", {}).get("checksums", [])]
+created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(os.environ["SOURCE_DATE_EPOCH"])))
+say(files and all(a == ["SHA1", "SHA256"] for a in algs) and init in init_sums and
+    doc["creationInfo"]["created"] == created,
+    "%d files jeos added, each with SHA1 and SHA256, /init jeos-init's; created %s" % (len(files), created),
+    "checksums %s, /init %s (jeos-init %s), created %s" % (algs[:2], init_sums, init, doc["creationInfo"]))
+
 # The licenses, read from the .debs themselves.
-SPDX = {"Zlib": "Zlib", "zlib": "Zlib", "Apache-2.0": "Apache-2.0", "Artistic": "Artistic-1.0-Perl",
-        "GPL-1+": "GPL-1.0-or-later", "GPL-2": "GPL-2.0-only", "GPL-2+": "GPL-2.0-or-later",
-        "GPL-3+": "GPL-3.0-or-later", "LGPL-2.1+": "LGPL-2.1-or-later", "LGPL-2.1": "LGPL-2.1-only",
-        "BSD-2-clause": "BSD-2-Clause", "BSD-3-clause": "BSD-3-Clause", "Expat": "MIT", "MIT": "MIT",
-        "ISC": "ISC"}
 by_name = {p["name"]: p for p in pkgs}
 for name in check_pkgs:
     p = by_name.get(name)
@@ -102,25 +97,26 @@ for name in check_pkgs:
         continue
     deb = "%s/sha256/%s/%s" % (cache, s["SHA256"][:2], s["SHA256"])
     tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], capture_output=True, check=True).stdout
+    ctl = subprocess.run(["dpkg-deb", "-f", deb, "Maintainer", "Source"], capture_output=True,
+                         text=True, check=True).stdout
+    maint = re.search(r"^Maintainer: (.*?) <(.*)>$", ctl, re.M)
+    src = re.search(r"^Source: (\S+)", ctl, re.M)
+    sup = "%s (%s)" % (maint.group(1), maint.group(2))
+    srcname = src.group(1) if src else name
+    say(re.sub(r"^(Person|Organization): ", "", p.get("supplier", "")) == sup and
+        p.get("sourceInfo", "").startswith(
+        "built from the Debian source package %s " % srcname),
+        "supplier and source of %s: %s; %s" % (name, sup, srcname),
+        "the SBOM says %s; %s" % (p.get("supplier"), p.get("sourceInfo")))
     with tarfile.open(fileobj=io.BytesIO(tar)) as t:
         m = t.getmember("./usr/share/doc/%s/copyright" % name)
         text = t.extractfile(m).read().decode("utf-8", "replace")
-    paras = stanzas(text)
-    if not re.search(r"copyright-format/1\.0", paras[0].get("Format", "")):
+    names = copyright_licenses(text)
+    if names is None:
         say(p["licenseDeclared"] == "NOASSERTION", "license of %s: not machine-readable, so "
             "NOASSERTION" % name, "got %s" % p["licenseDeclared"])
         continue
-    names = set()
-    for para in paras:
-        if "Files" in para and "License" in para:
-            first = para["License"].split("\n")[0]
-            for part in re.split(r",|\s+or\s+|\s+and\s+", first):
-                part = part.strip()
-                if part:
-                    names.add(SPDX.get(part, "LicenseRef-" + re.sub(r"[^A-Za-z0-9.-]", "-",
-                                                                      part.replace("+", "-plus"))))
-    declared = set(re.findall(r"[A-Za-z0-9.+-]+", p["licenseDeclared"])) - {"AND", "OR", "WITH"}
-    say(declared == names, "license of %s: %s" % (name, p["licenseDeclared"]),
-        "the copyright file names %s" % sorted(names))
+    say(declared_names(p["licenseDeclared"]) == names,
+        "license of %s: %s" % (name, p["licenseDeclared"]), "the copyright file names %s" % sorted(names))
 
 sys.exit(1 if bad else 0)
