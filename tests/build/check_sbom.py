@@ -17,21 +17,15 @@
 """
 import hashlib, io, json, os, re, subprocess, sys, tarfile, time
 
-import jsonschema
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spdxcheck import bad, copyright_licenses, declared_names, say, stanzas
+from spdxcheck import bad, copyright_licenses, declared_names, say, validate, stanzas
 
 schema_path, sbom_path, lock_path, report_path, cache = sys.argv[1:6]
 check_pkgs = sys.argv[6:]
 
 
 doc = json.load(open(sbom_path))
-try:
-    jsonschema.validate(doc, json.load(open(schema_path)))
-    say(True, "schema")
-except jsonschema.ValidationError as e:
-    say(False, "schema", "%s at %s" % (e.message, "/".join(map(str, e.absolute_path))))
+validate(doc, schema_path)
 
 
 lock = [s for s in stanzas(open(lock_path).read()) if "Package" in s]

@@ -14,19 +14,14 @@ one "ok: ..." line per check passed, or "bad: WHAT: why" lines and exit status 1
 """
 import hashlib, json, os, subprocess, sys
 
-import jsonschema
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spdxcheck import bad, copyright_licenses, declared_names, say
+from spdxcheck import bad, copyright_licenses, declared_names, say, validate
 
 schema_path, sbom_path, recipe_path, lwip, source = sys.argv[1:6]
 doc = json.load(open(sbom_path))
-try:
-    jsonschema.validate(doc, json.load(open(schema_path)))
-    say(True, "schema")
-except jsonschema.ValidationError as e:
-    say(False, "schema", "%s at %s" % (e.message, "/".join(map(str, e.absolute_path))))
+validate(doc, schema_path)
 
 recipe = yaml.safe_load(open(recipe_path))
 pkgs = {p["name"]: p for p in doc["packages"]}

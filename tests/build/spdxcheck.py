@@ -1,7 +1,9 @@
-"""spdxcheck.py — what check_sbom.py and check_uksbom.py share: a deb822 reader, the licenses a
-machine-readable Debian copyright file names (with this module's own name table), and the
-ok:/bad: lines the tests report from."""
-import re
+"""spdxcheck.py — what check_sbom.py and check_uksbom.py share: the schema check, a deb822
+reader, the licenses a machine-readable Debian copyright file names (with this module's own name
+table), and the ok:/bad: lines the tests report from."""
+import json, re
+
+import jsonschema
 
 bad = []
 
@@ -12,6 +14,15 @@ def say(ok, what, why=""):
     else:
         bad.append(what)
         print("bad: %s: %s" % (what, why))
+
+
+def validate(doc, schema_path):
+    """The "schema" check: doc against the SPDX JSON schema at schema_path."""
+    try:
+        jsonschema.validate(doc, json.load(open(schema_path)))
+        say(True, "schema")
+    except jsonschema.ValidationError as e:
+        say(False, "schema", "%s at %s" % (e.message, "/".join(map(str, e.absolute_path))))
 
 
 def stanzas(text):
