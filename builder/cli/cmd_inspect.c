@@ -14,8 +14,9 @@
 const char cmd_inspect_usage[] =
     "usage: jeos inspect [--json] [--largest N] IMAGE\n"
     "\n"
-    "Reads a disk image — raw, qcow2, vmdk, vhd, ova, gce (tar.gz) or a unikernel ELF; qemu-img\n"
-    "converts those that need it into a temporary file — and says: its partition table, the\n"
+    "Reads a disk image — raw, qcow2, vmdk, vhd, ova, gce (tar.gz), oci (the NAME.oci folder\n"
+    "or NAME.oci.tar: the containerDisk's qcow2) or a unikernel ELF; qemu-img converts those\n"
+    "that need it into a temporary file — and says: its partition table, the\n"
     "boot loaders for BIOS and UEFI and whether Secure Boot firmware would run them, the kernel\n"
     "and its command line (from GRUB's configuration), the root filesystem's kind and size, the\n"
     "packages with their versions (from the SBOM jeos keeps in the root, or dpkg's status file),\n"

@@ -4,6 +4,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "builder/core/alloc.h"
 #include "builder/core/cleanup.h"
@@ -61,13 +64,37 @@ static const struct jeos_format_ops *format_of(int fd, uint64_t size)
     return raw->c.probe(&raw->c, fd, size) ? NULL : raw;
 }
 
-/* An archive's disk (an OVA's .vmdk, a GCE tarball's disk.raw) copied out to `dst`. */
-static int from_archive(const char *path, const char *dst, const char **fmt, struct jeos_err *err)
+/* Which member of an archive is wanted: `name` exactly ("./" ignored), else any whose name ends
+   with one of `suffix`. */
+struct member_want {
+    const char *name;
+    const char *const *suffix;
+};
+
+static bool member_is(const char *n, const struct member_want *w)
+{
+    if (!strncmp(n, "./", 2))
+        n += 2;
+    if (w->name)
+        return !strcmp(n, w->name);
+    size_t l = strlen(n);
+    for (size_t i = 0; w->suffix[i]; i++) {
+        size_t k = strlen(w->suffix[i]);
+        if (l > k && !strcmp(n + l - k, w->suffix[i]))
+            return true;
+    }
+    return false;
+}
+
+/* The first member of the tar (any compression) at `path` that `w` wants: copied to `dst`, or
+   with dst NULL read into *data (at most `max` bytes, NUL-terminated). *found gets its name. */
+static int archive_member(const char *path, const struct member_want *w, const char *dst,
+                          char **data, size_t max, char **found, struct jeos_err *err)
 {
     struct archive *a = archive_read_new();
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
-    int rc = -ENOENT;
+    int rc;
     if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
         rc = jeos_errf(err, -EBADMSG, "%s: %s", path, archive_error_string(a));
         goto out;
@@ -76,11 +103,22 @@ static int from_archive(const char *path, const char *dst, const char **fmt, str
     int r;
     while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
         const char *n = archive_entry_pathname(e);
-        size_t l = strlen(n);
-        bool vmdk = l > 5 && strcmp(n + l - 5, ".vmdk") == 0;
-        if (!vmdk && strcmp(n, "disk.raw") != 0)
+        if (!n || !member_is(n, w))
             continue;
-        *fmt = vmdk ? "vmdk" : "raw";
+        *found = xstrdup(n);
+        if (!dst) {
+            la_int64_t sz = archive_entry_size(e);
+            if (sz < 0 || (uint64_t)sz > max) {
+                rc = jeos_errf(err, -EFBIG, "%s: %s: %lld bytes, more than %zu", path, n,
+                               (long long)sz, max);
+                goto out;
+            }
+            *data = xmalloc((size_t)sz + 1);
+            la_ssize_t got = archive_read_data(a, *data, (size_t)sz);
+            (*data)[got > 0 ? got : 0] = '\0';
+            rc = got == sz ? 0 : jeos_errf(err, -EBADMSG, "%s: %s: truncated", path, n);
+            goto out;
+        }
         int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
             rc = jeos_errf(err, -errno, "%s: %s", dst, strerror(errno));
@@ -94,23 +132,169 @@ static int from_archive(const char *path, const char *dst, const char **fmt, str
                              archive_error_string(a) ? archive_error_string(a) : "unreadable");
         goto out;
     }
-    rc = r == ARCHIVE_EOF ? jeos_errf(err, -ENOENT, "%s: no .vmdk or disk.raw member", path)
+    rc = r == ARCHIVE_EOF ? -ENOENT
                           : jeos_errf(err, -EBADMSG, "%s: %s", path, archive_error_string(a));
 out:
     archive_read_free(a);
     return rc;
 }
 
-/* Makes in->raw: the file itself, or its disk converted into the scratch folder. */
+/* An archive's disk (an OVA's .vmdk, a GCE tarball's disk.raw) copied out to `dst`. */
+static int from_archive(const char *path, const char *dst, const char **fmt, struct jeos_err *err)
+{
+    static const char *const vmdk[] = {".vmdk", NULL};
+    struct member_want wv = {.suffix = vmdk}, wr = {.name = "disk.raw"};
+    char *found = NULL;
+    int rc = archive_member(path, &wv, dst, NULL, 0, &found, err);
+    *fmt = "vmdk";
+    if (rc == -ENOENT) {
+        rc = archive_member(path, &wr, dst, NULL, 0, &found, err);
+        *fmt = "raw";
+    }
+    free(found);
+    return rc == -ENOENT ? jeos_errf(err, -ENOENT, "%s: no .vmdk or disk.raw member", path) : rc;
+}
+
+/* A small file `name` of an OCI layout (index.json, a manifest blob), from its folder or its
+   tar, into *data (NUL-terminated). */
+static int oci_file(const char *layout, bool dir, const char *name, char **data,
+                    struct jeos_err *err)
+{
+    const size_t max = 1 << 20;
+    if (!dir) {
+        struct member_want w = {.name = name};
+        char *found = NULL;
+        int rc = archive_member(layout, &w, NULL, data, max, &found, err);
+        free(found);
+        return rc == -ENOENT ? jeos_errf(err, -ENOENT, "%s: no %s member", layout, name) : rc;
+    }
+    char *path = xasprintf("%s/%s", layout, name);
+    size_t len = 0;
+    int rc = jeos_read_file(path, data, &len, err);
+    if (rc == 0 && len > max)
+        rc = jeos_errf(err, -EFBIG, "%s: %zu bytes, more than %zu", path, len, max);
+    if (rc == 0 && !*data)
+        *data = xstrdup("");
+    free(path);
+    return rc;
+}
+
+/* The blob "blobs/sha256/HEX" that the first entry of `array` in JSON object `text` names by
+   its digest "sha256:HEX" (`what` names the text in messages). */
+static int oci_digest(const char *layout, const char *what, const char *text, const char *array,
+                      char **blob, struct jeos_err *err)
+{
+    json_object *o = json_tokener_parse(text), *arr, *first, *d;
+    const char *hex = NULL;
+    if (o && json_object_object_get_ex(o, array, &arr) &&
+        json_object_is_type(arr, json_type_array) && json_object_array_length(arr) > 0 &&
+        (first = json_object_array_get_idx(arr, 0)) &&
+        json_object_object_get_ex(first, "digest", &d) &&
+        json_object_is_type(d, json_type_string)) {
+        const char *s = json_object_get_string(d);
+        if (!strncmp(s, "sha256:", 7) && strlen(s + 7) == 64 &&
+            strspn(s + 7, "0123456789abcdef") == 64)
+            hex = s + 7;
+    }
+    int rc = 0;
+    if (hex)
+        *blob = xasprintf("blobs/sha256/%s", hex);
+    else if (!o)
+        rc = jeos_errf(err, -EBADMSG, "%s: %s: not JSON", layout, what);
+    else
+        rc = jeos_errf(err, -EBADMSG, "%s: %s: no sha256 digest in the first of its \"%s\"", layout,
+                       what, array);
+    json_object_put(o);
+    return rc;
+}
+
+/* A KubeVirt containerDisk (NAME.oci/ or NAME.oci.tar): index.json -> the manifest -> its first
+   layer (copied into `scratch` from a tar), whose .qcow2 member is copied to `dst`. */
+static int from_oci(const char *layout, bool dir, const char *scratch, const char *dst,
+                    struct jeos_err *err)
+{
+    char *index = NULL, *mname = NULL, *manifest = NULL, *lname = NULL, *layer = NULL;
+    int rc = oci_file(layout, dir, "index.json", &index, err);
+    if (rc == 0)
+        rc = oci_digest(layout, "index.json", index, "manifests", &mname, err);
+    if (rc == 0)
+        rc = oci_file(layout, dir, mname, &manifest, err);
+    if (rc == 0)
+        rc = oci_digest(layout, mname, manifest, "layers", &lname, err);
+    if (rc == 0 && dir) {
+        layer = xasprintf("%s/%s", layout, lname);
+    } else if (rc == 0) {
+        layer = xasprintf("%s/layer", scratch);
+        struct member_want w = {.name = lname};
+        char *found = NULL;
+        rc = archive_member(layout, &w, layer, NULL, 0, &found, err);
+        if (rc == -ENOENT)
+            rc = jeos_errf(err, -ENOENT, "%s: no %s member", layout, lname);
+        free(found);
+    }
+    if (rc == 0) {
+        static const char *const qcow2[] = {".qcow2", NULL};
+        struct member_want w = {.suffix = qcow2};
+        char *found = NULL;
+        rc = archive_member(layer, &w, dst, NULL, 0, &found, err);
+        if (rc == -ENOENT)
+            rc = jeos_errf(err, -ENOENT, "%s: %s: a layer with no .qcow2 disk", layout, lname);
+        free(found);
+    }
+    if (layer && !dir)
+        unlink(layer);
+    free(index), free(mname), free(manifest), free(lname), free(layer);
+    return rc;
+}
+
+/* A folder holding an oci-layout file (NAME.oci/). */
+static bool is_oci_layout(const char *dir)
+{
+    char *p = xasprintf("%s/oci-layout", dir);
+    struct stat st;
+    bool yes = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+    free(p);
+    return yes;
+}
+
+/* The bytes of a layout folder's files: oci-layout, index.json and blobs/sha256/. */
+static uint64_t tree_bytes(const char *dir)
+{
+    uint64_t n = 0;
+    struct stat st;
+    char *blobs = xasprintf("%s/blobs/sha256", dir);
+    DIR *d = opendir(blobs);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char *p = xasprintf("%s/%s", blobs, e->d_name);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            n += (uint64_t)st.st_size;
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    static const char *const top[] = {"oci-layout", "index.json"};
+    for (size_t i = 0; i < 2; i++) {
+        char *p = xasprintf("%s/%s", dir, top[i]);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            n += (uint64_t)st.st_size;
+        free(p);
+    }
+    free(blobs);
+    return n;
+}
+
+/* Makes in->raw: the file itself, or its disk converted into the scratch folder; fd -1: an OCI
+   layout folder. */
 static int open_disk(const struct jeos_ctx *ctx, struct jeos_inspect *in, int fd,
                      struct jeos_err *err)
 {
-    const struct jeos_format_ops *f = format_of(fd, in->file_size);
+    const struct jeos_format_ops *f =
+        fd < 0 ? jeos_format_find("oci") : format_of(fd, in->file_size);
     if (!f) {
         in->format = "raw";
         in->raw = xstrdup(in->path);
-        note(in, "not a format jeos knows by its bytes (raw, qcow2, vmdk, vhd, ova, gce, elf): "
-                 "read as a raw disk");
+        note(in, "not a format jeos knows by its bytes (raw, qcow2, vmdk, vhd, ova, gce, oci, "
+                 "elf): read as a raw disk");
         return 0;
     }
     in->format = f->c.name;
@@ -131,7 +315,13 @@ static int open_disk(const struct jeos_ctx *ctx, struct jeos_inspect *in, int fd
     int rc = 0;
     if (!qfmt) { /* an archive holding the disk */
         inner = xasprintf("%s/inner", in->scratch);
-        if ((rc = from_archive(in->path, inner, &qfmt, err)) < 0) {
+        if (!strcmp(f->c.name, "oci")) {
+            rc = from_oci(in->path, fd < 0, in->scratch, inner, err);
+            qfmt = "qcow2";
+        } else {
+            rc = from_archive(in->path, inner, &qfmt, err);
+        }
+        if (rc < 0) {
             free(inner);
             return rc;
         }
@@ -284,6 +474,15 @@ static void read_packages(const struct jeos_ctx *ctx, struct jeos_inspect *in)
     char *beside = NULL;
     if (!text && in->root == -1) { /* a unikernel disk: NAME.spdx.json beside the image */
         char *p = xstrdup(in->path), *dot = strrchr(p, '.'), *slash = strrchr(p, '/');
+        size_t l = strlen(p);
+        const struct jeos_format_ops *f = jeos_format_find(in->format);
+        for (size_t i = 0; f && f->outputs && f->outputs[i]; i++) { /* NAME.tar.gz, NAME.oci.tar */
+            size_t k = strlen(f->outputs[i]);
+            if (l > k && !strcmp(p + l - k, f->outputs[i])) {
+                dot = p + l - k;
+                break;
+            }
+        }
         if (dot && (!slash || dot > slash))
             *dot = 0;
         beside = xasprintf("%s%s", p, JEOS_SBOM_SUFFIX);
@@ -378,16 +577,22 @@ int jeos_inspect_image(const struct jeos_ctx *ctx, const char *path, bool hashes
     in->root = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && is_oci_layout(path)) {
+        close(fd);
+        fd = -1;
+        in->file_size = tree_bytes(path);
+    } else if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         int rc = jeos_errf(err, fd < 0 ? -errno : -EINVAL, "%s: %s", path,
                            fd < 0 ? strerror(errno) : "not a regular file");
         if (fd >= 0)
             close(fd);
         return rc;
     }
-    in->file_size = (uint64_t)st.st_size;
+    if (fd >= 0)
+        in->file_size = (uint64_t)st.st_size;
     int rc = open_disk(ctx, in, fd, err);
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     if (rc < 0)
         return rc;
     if (!strcmp(in->format, "elf")) {

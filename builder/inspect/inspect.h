@@ -17,8 +17,9 @@ struct jeos_err;
 
 struct jeos_inspect {
     char *path;
-    const char *format; /* "raw", "qcow2", "vmdk", "vhd", "ova", "elf" (jeos_formats[] names) */
-    uint64_t file_size; /* bytes of the file given */
+    const char *format; /* "raw", "qcow2", "vmdk", "vhd", "ova", "gce", "oci", "elf"
+                           (jeos_formats[] names) */
+    uint64_t file_size; /* bytes of the file given (an OCI layout folder: of its files) */
     uint64_t disk_size; /* bytes of the disk it holds */
     char *raw;          /* the raw disk read: `path`, or a conversion in `scratch` */
     char *scratch;      /* a temporary folder, removed by jeos_inspect_free */

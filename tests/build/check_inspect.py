@@ -16,7 +16,7 @@ def want(cond, what):
 
 
 suffix = {".raw": "raw", ".qcow2": "qcow2", ".vmdk": "vmdk", ".vhd": "vhd", ".ova": "ova",
-          ".tar.gz": "gce", ".elf": "elf"}
+          ".tar.gz": "gce", ".oci.tar": "oci", ".oci": "oci", ".elf": "elf"}
 fmt = next(v for k, v in suffix.items() if fname.endswith(k))
 want(d["format"] == fmt, "format %s, not %s" % (d["format"], fmt))
 sbom = json.load(open("%s/%s.spdx.json" % (out, name)))

@@ -1,11 +1,11 @@
 #!/bin/bash
 # inspect_test.sh — jeos inspect and jeos diff. inspect --json on every format of
-# recipes/nginx.yaml (raw, qcow2, vmdk, vhd, ova, gce) and recipes/hello.yaml (elf, raw, qcow2,
-# vmdk, vhd, ova), each checked against what the build and sfdisk say; on a disk jeos did not
+# recipes/nginx.yaml (raw, qcow2, vmdk, vhd, ova, gce, oci: folder and tar) and recipes/hello.yaml
+# (elf and the same), each checked against what the build and sfdisk say; on a disk jeos did not
 # build (GPT + ext4 with dpkg's status, GRUB's configuration and a Debian kernel, as a Debian
 # cloud image has them), an empty disk and a random file (read, with notes); a truncated
-# image, a GPT whose CRC fails, a squashfs with garbage inside and a qcow2 with a broken header
-# (each a one-line error naming the part). jeos diff between nginx and the same recipe with
+# image, a GPT whose CRC fails, a squashfs with garbage inside, a qcow2 with a broken header and
+# an OCI layout with a broken index.json (each a one-line error naming the part). jeos diff between nginx and the same recipe with
 # netcat-openbsd added: exactly the packages the second lock has and the first has not, and
 # the files they bring; the same between the two lock files. SKIPPED when the Debian mirror
 # cannot be reached.
@@ -24,8 +24,8 @@ INIT=$JEOS_SRC/${JEOS_OUT:-out}/jeos-init
 export JEOS_INIT=$INIT SOURCE_DATE_EPOCH=1700000000
 mkdir -p "$W/r" "$W/r2" "$W/out" "$W/out2"
 cp -r recipes/nginx.yaml recipes/nginx recipes/hello.yaml recipes/hello "$W/r/"
-sed -i 's/formats: \[raw, qcow2, vmdk, ova\]/formats: [raw, qcow2, vmdk, vhd, ova, gce]/' "$W/r/nginx.yaml"
-sed -i 's/formats: \[elf, raw\]/formats: [elf, raw, qcow2, vmdk, vhd, ova]/' "$W/r/hello.yaml"
+sed -i 's/formats: \[raw, qcow2, vmdk, ova\]/formats: [raw, qcow2, vmdk, vhd, ova, gce, oci]/' "$W/r/nginx.yaml"
+sed -i 's/formats: \[elf, raw\]/formats: [elf, raw, qcow2, vmdk, vhd, ova, gce, oci]/' "$W/r/hello.yaml"
 cp -r recipes/nginx "$W/r2/"
 sed 's/packages: \[nginx-light\]/packages: [nginx-light, netcat-openbsd]/' recipes/nginx.yaml >"$W/r2/nginx.yaml"
 for r in r/nginx r/hello r2/nginx; do
@@ -53,8 +53,10 @@ inspect_check() { # test, name, files...
     done
     if [ -z "$bad" ]; then echo "PASS $t: $*"; else echo "FAIL $t:$bad"; fi
 }
-inspect_check inspect_nginx_formats nginx nginx.raw nginx.qcow2 nginx.vmdk nginx.vhd nginx.ova nginx.tar.gz
-inspect_check inspect_hello_formats hello hello.elf hello.raw hello.qcow2 hello.vmdk hello.vhd hello.ova
+inspect_check inspect_nginx_formats nginx nginx.raw nginx.qcow2 nginx.vmdk nginx.vhd nginx.ova nginx.tar.gz \
+    nginx.oci nginx.oci.tar
+inspect_check inspect_hello_formats hello hello.elf hello.raw hello.qcow2 hello.vmdk hello.vhd hello.ova \
+    hello.tar.gz hello.oci hello.oci.tar
 
 # ---- a disk jeos did not build: GPT, ext4 root with what a Debian cloud image has ----
 F=$W/foreign
@@ -116,6 +118,7 @@ cp "$N" "$W/sq.img"
 start=$(sfdisk -J "$N" | $PY -c 'import json,sys; print([p["start"] for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name")=="root"][0])')
 head -c 2M /dev/urandom | dd of="$W/sq.img" bs=512 seek=$((start + 2048)) conv=notrunc status=none
 cp "$W/out/nginx/nginx.qcow2" "$W/hdr.qcow2"; printf '\377\377\377\377' | dd of="$W/hdr.qcow2" bs=1 seek=20 conv=notrunc status=none
+cp -r "$W/out/nginx/nginx.oci" "$W/idx.oci"; printf '{"manifests": [' >"$W/idx.oci/index.json"
 bad=""
 expect_err() { # file, words the error must hold
     local out rc
@@ -129,7 +132,8 @@ expect_err "$W/trunc.img" "truncated"
 expect_err "$W/crc.img" "GPT header: CRC32"
 expect_err "$W/sq.img" "root filesystem (squashfs, partition 3) cannot be read"
 expect_err "$W/hdr.qcow2" "not a readable qcow2"
-[ -z "$bad" ] && echo "PASS inspect_bad_images: truncated, GPT CRC, squashfs garbage, qcow2 header: each one error" ||
+expect_err "$W/idx.oci" "idx.oci: index.json: not JSON"
+[ -z "$bad" ] && echo "PASS inspect_bad_images: truncated, GPT CRC, squashfs garbage, qcow2 header, OCI index: each one error" ||
     echo "FAIL inspect_bad_images:$bad"
 
 # ---- jeos diff: one package added ----
