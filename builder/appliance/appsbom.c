@@ -97,6 +97,7 @@ void app_sbom_collect(const struct jeos_ctx *ctx, struct app_sbom *a,
                       const struct jeos_resolution *res, const struct rootfs *rf, const char *kdir,
                       const char *sbdir, const bool *in_kernel)
 {
+    app_sbom_free(a); /* the root stage runs again when the closure check adds packages */
     a->secure_boot = sbdir != NULL;
     size_t n = res->n + 1;
     a->res = res;

@@ -30,7 +30,8 @@ struct app_sbom {
  * each installed package's copyright file and control fields (rf->pkgs); the kernel packages'
  * from the extracted kernel folder `kdir` and their .debs (dpkg-deb -f); with image.secure_boot,
  * the signed shim's and GRUB's from `sbdir`, where the build extracted them (NULL: no Secure
- * Boot). Never fails: what is missing becomes NOASSERTION with the reason.
+ * Boot). Never fails: what is missing becomes NOASSERTION with the reason. A second call
+ * replaces what the first collected.
  */
 void app_sbom_collect(const struct jeos_ctx *ctx, struct app_sbom *a,
                       const struct jeos_resolution *res, const struct rootfs *rf, const char *kdir,

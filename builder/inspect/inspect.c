@@ -114,8 +114,10 @@ static int archive_member(const char *path, const struct member_want *w, const c
                 goto out;
             }
             *data = xmalloc((size_t)sz + 1);
-            la_ssize_t got = archive_read_data(a, *data, (size_t)sz);
-            (*data)[got > 0 ? got : 0] = '\0';
+            la_ssize_t got = 0, k = 1;
+            while (got < sz && (k = archive_read_data(a, *data + got, (size_t)(sz - got))) > 0)
+                got += k;
+            (*data)[got] = '\0';
             rc = got == sz ? 0 : jeos_errf(err, -EBADMSG, "%s: %s: truncated", path, n);
             goto out;
         }
