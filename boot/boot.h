@@ -23,6 +23,7 @@ struct jeos_boot_work {
     const char *tmpdir;               /* a scratch folder of the disk's own */
     int fd;                           /* the disk image file (install only) */
     const struct jeos_fat *esp;       /* the ESP's FAT (install only) */
+    const char *shim, *signed_grub;   /* Secure Boot: signed EFI programs for uefi, or NULL */
 };
 
 /*

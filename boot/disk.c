@@ -178,7 +178,9 @@ static int plan(struct disk *d, struct jeos_disk_info *info, struct jeos_err *er
                                     .volid = info->esp_volid,
                                     .multiboot2 = d->mb2,
                                     .tmpdir = d->work,
-                                    .fd = -1};
+                                    .fd = -1,
+                                    .shim = s->shim, /* Secure Boot: the signed chain */
+                                    .signed_grub = s->signed_grub};
     for (size_t i = 0; i < JEOS_BOOT_MAX && s->boot[i]; i++)
         if (s->boot[i]->prepare && (rc = s->boot[i]->prepare(&d->bw, &esz, err)))
             return rc;

@@ -42,6 +42,10 @@ struct jeos_disk_spec {
     const char *title;   /* GRUB menu entry, e.g. the recipe's name */
     const char *cmdline; /* extra kernel command line (MULTIBOOT2: the whole), or NULL */
     int timeout;         /* GRUB timeout, seconds */
+    /* Secure Boot (uefi only; both or neither): Debian's signed shim and GRUB, put on the ESP
+       instead of a GRUB of our own (boot/grub_uefi.c) */
+    const char *shim;        /* shimx64.efi.signed, from shim-signed */
+    const char *signed_grub; /* grubx64.efi.signed, from grub-efi-amd64-signed */
 };
 
 /* What was written, for the build report and for tests. */

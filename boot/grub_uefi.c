@@ -11,10 +11,58 @@
 #include "boot/grub.h"
 #include "builder/core/alloc.h"
 #include "builder/core/err.h"
+#include "builder/core/util.h"
+
+/* Secure Boot: where Debian's signed GRUB reads its configuration ($cmdpath's device, prefix
+   /EFI/debian, built into the signed image), sending it to the one both GRUBs read. */
+#define SB_GRUB_CFG "::/EFI/debian/grub.cfg"
+static const char sb_redirect[] = "# jeos: Debian's signed GRUB reads this (its prefix is "
+                                  "/EFI/debian); the boot entries are in /boot/grub/grub.cfg\n"
+                                  "configfile /boot/grub/grub.cfg\n";
+
+static int sb_prepare(const struct jeos_boot_work *w, uint64_t *esp_bytes, struct jeos_err *err)
+{
+    const char *files[] = {w->shim, w->signed_grub};
+    for (size_t i = 0; i < 2; i++) {
+        struct stat st;
+        if (stat(files[i], &st) != 0)
+            return jeos_errf(err, -errno, "%s: %s", files[i], strerror(errno));
+        if (esp_bytes)
+            *esp_bytes += (uint64_t)st.st_size;
+    }
+    return 0;
+}
+
+/* shim as the removable-media loader; shim loads grubx64.efi from its own folder; GRUB, in
+   lockdown, loads only what shim verifies (the kernel). */
+static int sb_install(const struct jeos_boot_work *w, struct jeos_err *err)
+{
+    char *cfg = xasprintf("%s/sb-grub.cfg", w->tmpdir);
+    int rc = jeos_write_file_atomic(cfg, sb_redirect, strlen(sb_redirect), 0644, err);
+    if (rc == 0)
+        rc = jeos_fat_mkdir(w->esp, "::/EFI", err);
+    if (rc == 0)
+        rc = jeos_fat_mkdir(w->esp, "::/EFI/BOOT", err);
+    if (rc == 0)
+        rc = jeos_fat_mkdir(w->esp, "::/EFI/debian", err);
+    if (rc == 0)
+        rc = jeos_fat_copy(w->esp, w->shim, "::/EFI/BOOT/BOOTX64.EFI", err);
+    if (rc == 0)
+        rc = jeos_fat_copy(w->esp, w->signed_grub, "::/EFI/BOOT/grubx64.efi", err);
+    if (rc == 0)
+        rc = jeos_fat_copy(w->esp, cfg, SB_GRUB_CFG, err);
+    unlink(cfg);
+    free(cfg);
+    return rc;
+}
 
 /* BOOTX64.EFI's size counts in the ESP's: it is made before the partitions are sized. */
 static int uefi_prepare(const struct jeos_boot_work *w, uint64_t *esp_bytes, struct jeos_err *err)
 {
+    if (w->shim || w->signed_grub)
+        return w->shim && w->signed_grub
+                   ? sb_prepare(w, esp_bytes, err)
+                   : jeos_errf(err, -EINVAL, "uefi: Secure Boot needs both shim and GRUB signed");
     char *efi = xasprintf("%s/BOOTX64.EFI", w->tmpdir);
     int rc = jeos_grub_mkimage("x86_64-efi", w->layout, w->volid, w->multiboot2, NULL, w->tmpdir,
                                efi, err);
@@ -29,6 +77,8 @@ static int uefi_prepare(const struct jeos_boot_work *w, uint64_t *esp_bytes, str
 
 static int uefi_install(const struct jeos_boot_work *w, struct jeos_err *err)
 {
+    if (w->shim)
+        return sb_install(w, err);
     char *efi = xasprintf("%s/BOOTX64.EFI", w->tmpdir);
     int rc = jeos_fat_mkdir(w->esp, "::/EFI", err);
     if (rc == 0)

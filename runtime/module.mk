@@ -73,4 +73,13 @@ PROGRAMS += $(UK_NET_OBJ) $(UK_KIT)/lib/uk-net.o
 $(UK_KIT)/lib/uk-net.o: $(UK_NET_OBJ)
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
+# Which lwIP the kit's stack has, for unikernel SBOMs (builder/unikernel/uksbom.c): its source
+# package's debian/changelog, control and copyright, and the sha256 of its .dsc (the name of its
+# folder in the cache).
+UK_KIT_LWIP := $(UK_KIT)/lwip/dsc.sha256
+PROGRAMS += $(UK_KIT_LWIP)
+$(UK_KIT_LWIP): $(LWIP_STAMP)
+	@mkdir -p $(@D)/debian
+	$(Q)cp $(addprefix $(LWIP_TREE)/debian/,changelog control copyright) $(@D)/debian/
+	$(Q)basename "$$(cat $<)" >$@
 FORMAT_SRCS += $(wildcard runtime/libc/net/*.c runtime/libc/net/*.h)

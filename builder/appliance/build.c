@@ -32,6 +32,8 @@
 #include "images/fs.h"
 #include "builder/appliance/closure.h"
 #include "builder/appliance/init_conf.h"
+#include "builder/appliance/appsbom.h"
+#include "builder/appliance/secureboot.h"
 
 /* Everything one build holds, freed in one place. */
 struct build {
@@ -64,6 +66,8 @@ struct build {
     double secs[8];    /* per stage, as stages[] lists them */
     struct sbuf sizes; /* lines for the report */
     struct timespec t0;
+    struct app_sbom sbom;             /* NAME.spdx.json (appsbom.h) */
+    char *sbdir, *shim, *signed_grub; /* image.secure_boot (secureboot.h) */
 };
 
 static double now_s(void)
@@ -173,6 +177,10 @@ static int split_kernel(struct build *b, struct jeos_err *err)
         if (res->v[i].parent < 0 &&
             (!strcmp(res->v[i].name, kname) || !strcmp(res->v[i].why, "requested (kernel)")))
             k = (int)i;
+    /* so are image.secure_boot's (shim, GRUB): what they pull in is never installed */
+    bool *apart = xcalloc(res->n + 1, sizeof(bool));
+    for (size_t i = 0; i < res->n; i++)
+        apart[i] = b->r->image.secure_boot && res->v[i].parent < 0 && sb_package(res->v[i].name);
     if (k < 0)
         return jeos_errf(err, -EINVAL, "%s: kernel: %s is not in the resolution (lock %s)",
                          b->r->path, kname, b->lock);
@@ -180,14 +188,22 @@ static int split_kernel(struct build *b, struct jeos_err *err)
     b->in_root = xcalloc(res->n + 1, sizeof(bool));
     for (size_t i = 0; i < res->n; i++) {
         int p = res->v[i].parent;
-        b->in_kernel[i] = (int)i == k || (p >= 0 && (size_t)p < i && b->in_kernel[p]);
+        b->in_kernel[i] = (int)i == k || apart[i] || (p >= 0 && (size_t)p < i && b->in_kernel[p]);
     }
+    free(apart);
     return 0;
 }
 
 static bool is_kernel_image(const struct jeos_pkgref *p)
 {
     return strncmp(p->name, "linux-image-", 12) == 0;
+}
+
+/* A package of the kernel's subtree whose files the disk holds: the kernel, the signed boot
+   chain (secure_boot). */
+static bool extracted(const struct build *b, const struct jeos_pkgref *p)
+{
+    return is_kernel_image(p) || (b->r->image.secure_boot && sb_package(p->name));
 }
 
 static int stage_fetch(struct build *b, struct jeos_err *err)
@@ -205,7 +221,7 @@ static int stage_fetch(struct build *b, struct jeos_err *err)
     for (size_t i = 0; i < b->res.n; i++) {
         const struct jeos_pkgref *p = &b->res.v[i];
         /* The kernel's tools (kmod, initramfs generators) are never installed. */
-        if (b->in_kernel[i] && !is_kernel_image(p))
+        if (b->in_kernel[i] && !extracted(b, p))
             continue;
         rc = jeos_fetch_package(b->ctx, p, &b->debs[i], err);
         if (rc < 0) {
@@ -429,6 +445,12 @@ static int stage_kernel(struct build *b, struct jeos_err *err)
             rc = kernel_file_ok(b, p, err);
         free(p);
     }
+    if (rc == 0 && b->r->image.secure_boot) { /* the signed chain: shim, GRUB, the kernel */
+        b->sbdir = xasprintf("%s/secureboot", b->work);
+        rc = sb_extract(b->ctx, &b->res, b->r->path, b->sbdir, &b->shim, &b->signed_grub, err);
+        if (rc == 0)
+            rc = sb_check_kernel(b->vmlinuz, key->name, b->r->path, err);
+    }
     return rc;
 }
 
@@ -502,6 +524,7 @@ static int stage_root(struct build *b, struct jeos_err *err)
             sbuf_printf(&b->pulled, " %s", b->res.v[i].name);
         }
     }
+    app_sbom_collect(b->ctx, &b->sbom, &b->res, b->rf, b->kdir, b->sbdir, b->in_kernel);
     int rc = rootfs_configure(b->rf, r, err);
     if (rc < 0)
         return rc;
@@ -528,6 +551,11 @@ static int stage_root(struct build *b, struct jeos_err *err)
     b->ctx = &b->epoch_ctx;
     if (rc == 0)
         rc = root_modules(b, err);
+    if (rc == 0) { /* the SBOM, last: it lists the files jeos added */
+        char *sp = xasprintf("%s/%s%s", b->out.stage, r->name, JEOS_SBOM_SUFFIX);
+        rc = app_sbom_finish(b->ctx, &b->sbom, b->rf, r, b->in_root, b->init, sp, err);
+        free(sp);
+    }
     uint64_t tree_bytes = 0;
     for (size_t i = 0; i < b->rf->npkgs; i++)
         tree_bytes += b->rf->pkgs[i].bytes;
@@ -577,7 +605,11 @@ static int stage_initramfs(struct build *b, struct jeos_err *err)
 static int stage_disk(struct build *b, struct jeos_err *err)
 {
     b->raw = xasprintf("%s/%s.raw", b->out.stage, b->r->name);
-    struct jeos_disk_spec ds = {.kernel = b->vmlinuz, .initramfs = b->initrd, .rootfs = b->rootimg};
+    struct jeos_disk_spec ds = {.kernel = b->vmlinuz,
+                                .initramfs = b->initrd,
+                                .rootfs = b->rootimg,
+                                .shim = b->shim,
+                                .signed_grub = b->signed_grub};
     struct jeos_disk_info info;
     int rc = jeos_output_disk_spec(b->r, &ds, &b->seed, err);
     if (rc == 0)
@@ -736,7 +768,7 @@ static void report(struct build *b, struct sbuf *o)
     for (size_t i = 0; i < b->res.n; i++) {
         if (b->in_root[i])
             nroot++;
-        else if (is_kernel_image(&b->res.v[i]))
+        else if (extracted(b, &b->res.v[i]))
             nk++;
         else
             nskip++;
@@ -751,7 +783,7 @@ static void report(struct build *b, struct sbuf *o)
         sbuf_printf(o, "  reached through the kernel but needed by the root:%s\n", b->pulled.s);
     sbuf_printf(o, "  left out:");
     for (size_t i = 0; i < b->res.n; i++)
-        if (!b->in_root[i] && !is_kernel_image(&b->res.v[i]))
+        if (!b->in_root[i] && !extracted(b, &b->res.v[i]))
             sbuf_printf(o, " %s", b->res.v[i].name);
     sbuf_printf(o, "\n\nkernel: %s\n", b->vmlinuz);
     sbuf_printf(o,
@@ -821,6 +853,8 @@ static void build_free(struct build *b)
         rootfs_free(b->rf);
     jeos_modlist_free(&b->rootmods);
     jeos_modlist_free(&b->initmods);
+    app_sbom_free(&b->sbom);
+    free(b->sbdir), free(b->shim), free(b->signed_grub);
     free(b->work), free(b->init), free(b->rootimg), free(b->initrd), free(b->raw), free(b->seed);
     free(b->direct_cmdline);
 }

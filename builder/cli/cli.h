@@ -40,6 +40,11 @@ extern const char cmd_clean_usage[];
 int cmd_cache(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
 extern const char cmd_cache_usage[];
 
+int cmd_inspect(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_inspect_usage[];
+int cmd_diff(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err);
+extern const char cmd_diff_usage[];
+
 /* True when argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);
 

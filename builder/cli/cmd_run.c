@@ -23,8 +23,8 @@
 #include "images/format.h"
 
 const char cmd_run_usage[] =
-    "usage: jeos run IMAGE [--uefi] [--port HOST:GUEST]... [--memory SIZE] [--cpus N]\n"
-    "                [--accel auto|kvm|tcg] [--volume NAME=FILE]...\n"
+    "usage: jeos run IMAGE [--uefi|--secure-boot] [--port HOST:GUEST]... [--memory SIZE]\n"
+    "                [--cpus N] [--accel auto|kvm|tcg] [--volume NAME=FILE]...\n"
     "       jeos run APP.elf [--port HOST:GUEST]... [--memory SIZE] [--accel auto|kvm|tcg]\n"
     "                [--volume NAME=FILE]...\n"
     "\n"
@@ -33,6 +33,8 @@ const char cmd_run_usage[] =
     "(Ctrl-A X quits QEMU), and exits when the guest does.\n"
     "\n"
     "  --uefi            boot with OVMF instead of SeaBIOS\n"
+    "  --secure-boot     OVMF with Secure Boot enforced and Microsoft's keys enrolled (q35,\n"
+    "                    SMM): for images built with image.secure_boot\n"
     "  --port HOST:GUEST forward TCP port HOST on 127.0.0.1 to the guest's GUEST (repeatable)\n"
     "  --memory SIZE     guest memory (default 512M)\n"
     "  --cpus N          virtual CPUs (default 1)\n"
@@ -552,6 +554,7 @@ static void powerdown(const char *qmp)
 /* What the command line asked for. */
 struct run_opts {
     bool uefi;
+    bool secure_boot;  /* --secure-boot: OVMF's secboot code, the Microsoft keys; implies uefi */
     const char *accel; /* "auto", "kvm" or "tcg" */
     uint64_t mem;
     bool mem_set;
@@ -568,6 +571,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct jeos_err
 {
     static const struct option longopts[] = {{"uefi", no_argument, 0, 'u'},
                                              {"port", required_argument, 0, 'p'},
+                                             {"secure-boot", no_argument, 0, 's'},
                                              {"memory", required_argument, 0, 'm'},
                                              {"cpus", required_argument, 0, 'c'},
                                              {"accel", required_argument, 0, 'a'},
@@ -580,6 +584,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct jeos_err
         char *colon;
         switch (c) {
         case 'u': o->uefi = true; break;
+        case 's': o->uefi = o->secure_boot = true; break;
         case 'a': o->accel = optarg; break;
         case 'v':
             if (!strchr(optarg, '=') || o->nvolume_args == RUN_VOLUMES_MAX) {
@@ -735,6 +740,14 @@ static int run_disk(struct jeos_ctx *ctx, const struct run_opts *o, const struct
     if (o->uefi) {
         const char *code = jeos_boot_find("uefi")->firmware,
                    *tmpl = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+        if (o->secure_boot) { /* the firmware verifies what it runs; the keys are Microsoft's */
+            code = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
+            tmpl = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+            argvq[n++] = "-machine";
+            argvq[n++] = "q35,smm=on";
+            argvq[n++] = "-global";
+            argvq[n++] = "driver=cfi.pflash01,property=secure,value=on";
+        }
         char *data = NULL;
         size_t len = 0;
         vars = xasprintf("%s/OVMF_VARS.fd", dir);
@@ -754,7 +767,10 @@ static int run_disk(struct jeos_ctx *ctx, const struct run_opts *o, const struct
     argvq[n] = NULL;
     if (rc == JEOS_EXIT_OK) {
         jeos_log(ctx, JEOS_LOG_INFO, "jeos run: %s (%s, %s%s)", o->image, accel,
-                 o->uefi ? "OVMF" : "SeaBIOS", o->fwd.s ? ", ports forwarded" : "");
+                 o->secure_boot ? "OVMF, Secure Boot"
+                 : o->uefi      ? "OVMF"
+                                : "SeaBIOS",
+                 o->fwd.s ? ", ports forwarded" : "");
         rc = supervise(ctx, argvq, qmp, err);
     }
     if (vars)

@@ -27,6 +27,10 @@ static const struct jeos_command commands[] = {
      cmd_cache},
     {"source", "fetch, check and unpack a Debian source package into the cache", cmd_source_usage,
      cmd_source},
+    {"inspect", "what a disk image holds: table, boot, kernel, root, packages", cmd_inspect_usage,
+     cmd_inspect},
+    {"diff", "packages and root files that differ between two images or lock files", cmd_diff_usage,
+     cmd_diff},
 };
 
 static void usage(FILE *f)

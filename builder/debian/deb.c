@@ -47,6 +47,7 @@ void deb_info_free(struct deb_info *d)
     free(d->name);
     free(d->version);
     free(d->arch);
+    free(d->source), free(d->maintainer), free(d->homepage);
     deb_strs_free(&d->replaces);
     deb_strs_free(&d->replaces_ver);
     deb_strs_free(&d->scripts);
@@ -269,6 +270,9 @@ static int read_control(const char *label, const char *member, const void *buf, 
     info->name = control_field(control, "Package");
     info->version = control_field(control, "Version");
     info->arch = control_field(control, "Architecture");
+    info->source = control_field(control, "Source"); /* for the SBOM */
+    info->maintainer = control_field(control, "Maintainer");
+    info->homepage = control_field(control, "Homepage");
     if (!info->name || !info->name[0]) {
         rc = jeos_errf(err, -EINVAL, "%s: %s: control: no Package field", label, member);
         goto out;

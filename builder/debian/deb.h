@@ -22,6 +22,9 @@ struct deb_info {
     char *name;                   /* Package: */
     char *version;                /* Version: */
     char *arch;                   /* Architecture: */
+    char *source;                 /* Source: ("openssl (3.0.11-1)"), or NULL: the package's name */
+    char *maintainer;             /* Maintainer:, or NULL */
+    char *homepage;               /* Homepage:, or NULL */
     struct deb_strs replaces;     /* package names from Replaces: */
     struct deb_strs replaces_ver; /* for each, "OP VERSION" ("<< 2.0") or "" for any version */
     struct deb_strs scripts;      /* maintainer scripts present (preinst, postinst, ...), not run */

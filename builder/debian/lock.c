@@ -226,15 +226,18 @@ int jeos_lock_check(const struct jeos_resolution *lock, const char *lock_path,
 {
     int rc = 0;
     size_t n = r->packages.n + (with_kernel && r->kernel && *r->kernel ? 1 : 0);
-    for (size_t i = 0; i < n; i++) {
-        bool kernel = i == r->packages.n;
-        const char *spec = kernel ? r->kernel : r->packages.v[i];
+    size_t nsb = with_kernel && r->image.secure_boot ? 2 : 0; /* and what Secure Boot brings */
+    for (size_t i = 0; i < n + nsb; i++) {
+        bool kernel = i >= r->packages.n;
+        const char *spec = i < n    ? (kernel ? r->kernel : r->packages.v[i])
+                           : i == n ? RECIPE_SECURE_BOOT_SHIM
+                                    : RECIPE_SECURE_BOOT_GRUB;
         struct recipe_pos pos =
             kernel || !r->packages.pos ? (struct recipe_pos){0, 0} : r->packages.pos[i];
         const char *eq = strchr(spec, '=');
         char *name = eq ? xstrndup(spec, (size_t)(eq - spec)) : xstrdup(spec);
         int k = jeos_resolution_find(lock, name);
-        const char *field = kernel ? "kernel" : "packages";
+        const char *field = i >= n ? "image.secure_boot" : kernel ? "kernel" : "packages";
         if (k < 0 && !kernel && pos.line) {
             /* A virtual package asked for: its provider is a root requested at that place. */
             char *why = xasprintf("requested (%s:%d:%d)", r->path, pos.line, pos.col);

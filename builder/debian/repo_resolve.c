@@ -74,7 +74,9 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
     struct repo_sources src = {0};
     struct pkg_universe u;
     struct solver_result sr = {0};
-    size_t nrecipe = r->packages.n + (opts->with_kernel && r->kernel && *r->kernel ? 1 : 0);
+    size_t nk = opts->with_kernel && r->kernel && *r->kernel ? 1 : 0;
+    size_t nsb = opts->with_kernel && r->image.secure_boot ? 2 : 0; /* shim and GRUB, signed */
+    size_t nrecipe = r->packages.n + nk + nsb;
     size_t nreq = nrecipe + opts->nextra;
     struct solver_request *req = xcalloc(nreq ? nreq : 1, sizeof(*req));
     struct req_src *rs = xcalloc(nreq ? nreq : 1, sizeof(*rs));
@@ -97,9 +99,14 @@ int jeos_resolve_recipe(const struct jeos_ctx *ctx, const struct recipe *r,
             rc = jeos_errf(err, -EINVAL, "%s:%d:%d: packages: \"%s\": %s", r->path, rs[i].pos.line,
                            rs[i].pos.col, r->packages.v[i], vp);
     }
-    if (nrecipe > r->packages.n) {
-        req[nrecipe - 1].name = r->kernel;
-        rs[nrecipe - 1].field = "kernel";
+    if (nk) {
+        req[r->packages.n].name = r->kernel;
+        rs[r->packages.n].field = "kernel";
+    }
+    if (nsb) {
+        req[r->packages.n + nk].name = RECIPE_SECURE_BOOT_SHIM;
+        req[r->packages.n + nk + 1].name = RECIPE_SECURE_BOOT_GRUB;
+        rs[r->packages.n + nk].field = rs[r->packages.n + nk + 1].field = "image.secure_boot";
     }
     for (size_t i = 0; i < opts->nextra; i++) {
         req[nrecipe + i].name = opts->extra[i].name;

@@ -320,6 +320,11 @@ static void img_timeout(struct loader *L, const struct node *v, void *o)
         ((struct recipe_image *)o)->timeout = (int)x;
 }
 
+static void img_secure_boot(struct loader *L, const struct node *v, void *o)
+{
+    rl_get_bool(L, v, &((struct recipe_image *)o)->secure_boot);
+}
+
 static const struct field image_fields[] = {
     {"formats", img_formats, K_ANY, false},
     {"size", img_size, K_ANY, false},
@@ -329,6 +334,7 @@ static const struct field image_fields[] = {
     {"boot", img_boot, K_ANY, false},
     {"partition_table", img_ptable, K_ANY, false},
     {"timeout", img_timeout, K_ANY, false},
+    {"secure_boot", img_secure_boot, K_APPLIANCE, false},
 };
 
 /* The recipe_image member a brought key fills (axis.h: a choice's keys). */
@@ -394,12 +400,29 @@ static void check_needs(struct loader *L, const struct node *v, const struct rec
     }
 }
 
+/* Secure Boot is UEFI's: the boot methods must hold uefi (the default ones do, on GPT). */
+static void check_secure_boot(struct loader *L, const struct node *v, const struct recipe_image *im)
+{
+    bool uefi = !im->nboot && (!im->ptable || strcmp(im->ptable, "mbr") != 0);
+    for (size_t i = 0; i < im->nboot; i++)
+        uefi |= strcmp(im->boot[i], RECIPE_SECURE_BOOT_METHOD) == 0;
+    for (size_t j = 0; j + 1 < v->n && !uefi; j += 2)
+        if (v->kids[j]->type == N_SCALAR && strcmp(v->kids[j]->str, "secure_boot") == 0) {
+            size_t old = rl_path_push_key(L, "secure_boot");
+            rl_lerr(L, v->kids[j + 1], "needs %s in image.boot (Secure Boot is UEFI's)",
+                    RECIPE_SECURE_BOOT_METHOD);
+            rl_path_pop(L, old);
+        }
+}
+
 static void f_image(struct loader *L, const struct node *v, void *o)
 {
     struct recipe_image *im = &((struct recipe *)o)->image;
     rl_walk_map(L, v, image_fields, sizeof(image_fields) / sizeof(image_fields[0]), im);
     if (v->type == N_MAP)
         check_needs(L, v, im);
+    if (v->type == N_MAP && im->secure_boot)
+        check_secure_boot(L, v, im);
     if (v->type == N_MAP && L->kind == RECIPE_APPLIANCE) {
         if (!im->root)
             im->root = default_one(&jeos_axis_fs, jeos_axis_fs.def[RECIPE_APPLIANCE]);

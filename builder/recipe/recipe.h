@@ -52,6 +52,12 @@ struct recipe_network {
    virtio, Xen, Hyper-V, VMware and NVMe drivers, little else). */
 #define RECIPE_DEFAULT_KERNEL "linux-image-cloud-amd64"
 
+/* image.secure_boot: the boot method it changes, and the Debian packages it brings (resolved
+   with the kernel, their signed EFI programs put on the ESP, never installed in the root). */
+#define RECIPE_SECURE_BOOT_METHOD "uefi"
+#define RECIPE_SECURE_BOOT_SHIM   "shim-signed"
+#define RECIPE_SECURE_BOOT_GRUB   "grub-efi-amd64-signed"
+
 /* The image's variable axes hold choice names of the tables in images/ and boot/ (axis.h),
    validated and defaulted by the loader; the strings are the tables' own (never freed). */
 #define RECIPE_MAX_CHOICES 16
@@ -69,6 +75,7 @@ struct recipe_image {
     size_t nboot;
     const char *ptable; /* jeos_axis_ptable: "gpt" (default) or "mbr" */
     int timeout;        /* GRUB menu timeout, seconds */
+    bool secure_boot;   /* appliances: the UEFI chain is Debian's signed shim, GRUB and kernel */
 };
 
 struct recipe_file {

@@ -23,6 +23,7 @@
 #include "builder/unikernel/build.h"
 #include "builder/unikernel/files.h"
 #include "builder/unikernel/volumes.h"
+#include "builder/unikernel/uksbom.h"
 
 /* musl from Debian's musl-dev: headers, crt and libraries. */
 #define MUSL_INC "/usr/include/x86_64-linux-musl"
@@ -795,6 +796,11 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
     if (rc == 0) {
         b.step = "volumes";
         rc = uk_volumes_write(ctx, r, b.out.stage, b.out.dir, err);
+    }
+    if (rc == 0) {
+        b.step = "sbom";
+        struct uk_sbom_parts parts = {.kit = kit, .net = b.net, .tree = b.tree};
+        rc = uk_sbom_write(ctx, r, &parts, b.out.stage, err); /* NAME.spdx.json (uksbom.h) */
     }
     if (rc == 0) {
         b.step = "commit";

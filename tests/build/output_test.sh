@@ -46,7 +46,7 @@ else
     # a later build with fewer formats: the folder is the new build's, nothing of the old left
     sed -i 's/^image: .*/image: {formats: [elf]}/' "$U/hello.yaml"
     if "$JEOS" build -o "$U/out" "$U/hello.yaml" >"$W/u2.log" 2>&1 &&
-       [ "$(ls "$U/out/hello" | tr '\n' ' ')" = "hello-hv.elf hello-xen.cfg hello-xen.elf hello.elf " ] && [ "$(ls -A "$U/out")" = hello ]; then
+       [ "$(ls "$U/out/hello" | tr '\n' ' ')" = "hello-hv.elf hello-xen.cfg hello-xen.elf hello.elf hello.spdx.json " ] && [ "$(ls -A "$U/out")" = hello ]; then
         echo "PASS output_replaced_whole (elf only after elf, raw, qcow2, oci: $(ls "$U/out/hello" | tr '\n' ' '))"
     else
         echo "FAIL output_replaced_whole: $(ls -A "$U/out" "$U/out/hello" | tr '\n' ' ') $(tail -2 "$W/u2.log")"

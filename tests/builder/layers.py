@@ -3,7 +3,7 @@
 
 The dependency rule (builder/README.md):
     builder/core <- builder/recipe <- {builder/debian, images/, boot/} <- builder/output
-        <- {builder/appliance, builder/unikernel} <- builder/cli
+        <- {builder/appliance, builder/unikernel, builder/inspect} <- builder/cli
 A file may include its own layer's headers and those of the layers its layer builds on.
 images/ and boot/ take plain spec structs: of builder/recipe they may include only axis.h
 (the choice tables they implement), never the recipe header. The guest trees (unikernel/,
@@ -24,8 +24,9 @@ ALLOWED = {
     "output": {"core", "recipe", "images", "boot", "output"},
     "appliance": {"core", "recipe", "debian", "images", "boot", "output", "appliance"},
     "unikernel-build": {"core", "recipe", "debian", "images", "boot", "output", "unikernel-build"},
+    "inspect": {"core", "recipe", "debian", "images", "boot", "output", "inspect"},
     "cli": {"core", "recipe", "debian", "images", "boot", "output", "appliance",
-            "unikernel-build", "cli"},
+            "unikernel-build", "inspect", "cli"},
 }
 # of builder/recipe, what images/ and boot/ may see: the axis declarations only
 SPEC_ONLY = {"images", "boot"}

@@ -7,11 +7,13 @@
 #                       network forwards through a listen backlog of one, so more connections
 #                       opened at once stall in the host's accept queue, outside the guest)
 #   redis-uk-tap        redis-benchmark's default 50 clients, over a tap in a network namespace
+#   redis-uk-sbom       its SBOM lists Debian's redis source package (the tree jeos source gives)
+#                       and the kit's lwIP, versions, .dsc sha256 and licenses from their trees
 set -u
 UK_TEST=redis
 . "$JEOS_SRC/tests/unikernel/lib.sh"
 uk_setup
-names="redis-uk-cli redis-uk-benchmark redis-uk-tap"
+names="redis-uk-cli redis-uk-benchmark redis-uk-tap redis-uk-sbom"
 skip() {
     for n in $names; do echo "SKIP $n: $1"; done
     exit 0
@@ -29,6 +31,14 @@ if ! "$JEOS" -q build -o "$w/out" "$w/redis-uk.yaml" >"$T_TMP/build.log" 2>&1; t
     for n in $names; do echo "FAIL $n: jeos build failed:"; done
     sed 's/^/    /' "$T_TMP/build.log" | head -30
     exit 0
+fi
+tree=$("$JEOS" -q source redis 2>"$T_TMP/source.log")
+if [ -d "$tree" ] && python3 "$JEOS_SRC/tests/build/check_uksbom.py" \
+    "$JEOS_SRC/tests/data/spdx/spdx-schema-2.3.json" "$w/out/redis-uk/redis-uk.spdx.json" \
+    "$w/redis-uk.yaml" "$(dirname "$JEOS")/unikernel/lwip/tree" "$tree" >"$T_TMP/sbom.out" 2>&1; then
+    echo "PASS redis-uk-sbom: $(grep '^ok: ' "$T_TMP/sbom.out" | cut -c5- | paste -sd';' | cut -c1-300)"
+else
+    echo "FAIL redis-uk-sbom: $(cat "$T_TMP/source.log") $(grep -E '^(bad|Traceback)' "$T_TMP/sbom.out" | head -3 | paste -sd' ' | cut -c1-400)"
 fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$T_TMP/console
