@@ -1114,6 +1114,21 @@ static void f_args(struct loader *L, const struct node *v, void *o)
     rl_get_strlist(L, v, &((struct recipe *)o)->args, false, false, check_nothing);
 }
 
+static void f_workdir(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_abs_path(s) || strlen(s) >= 4096) {
+        rl_lerr(L, v,
+                "expected the program's working folder as an absolute path without . or .., "
+                "such as /srv/data (got \"%s\")",
+                s);
+        return;
+    }
+    rl_set_str(&((struct recipe *)o)->workdir, s);
+}
+
 static const struct field top_fields[] = {
     {"name", f_name, K_ANY, true},
     {"kind", f_kind, K_ANY, true},
@@ -1144,6 +1159,7 @@ static const struct field top_fields[] = {
     {"defines", f_defines, K_UNIKERNEL, false},
     {"libs", f_libs, K_UNIKERNEL, false},
     {"args", f_args, K_UNIKERNEL, false},
+    {"workdir", f_workdir, K_UNIKERNEL, false},
 };
 
 /* Finds `kind` first: which keys are allowed depends on it. */
@@ -1403,5 +1419,6 @@ void recipe_free(struct recipe *r)
     rl_strlist_free(&r->defines);
     rl_strlist_free(&r->libs);
     rl_strlist_free(&r->args);
+    free(r->workdir);
     free(r);
 }

@@ -181,6 +181,7 @@ struct recipe {
     struct recipe_strlist defines; /* "NAME" or "NAME=VALUE", passed as -D */
     struct recipe_strlist libs;    /* library names, linked as -lNAME */
     struct recipe_strlist args;    /* argv[1..] */
+    char *workdir;                 /* the program's initial working folder; NULL: "/" */
 };
 
 /* Load options. */

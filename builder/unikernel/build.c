@@ -151,7 +151,9 @@ static int write_app_info(const struct recipe *r, const char *path, struct jeos_
         free(kv);
         sbuf_puts(&b, ", ");
     }
-    sbuf_puts(&b, "0};\nconst char uk_app_cmdline[] = ");
+    sbuf_puts(&b, "0};\nconst char uk_app_workdir[] = ");
+    c_string(&b, r->workdir ? r->workdir : "/");
+    sbuf_puts(&b, ";\nconst char uk_app_cmdline[] = ");
     char *words = net_words(r);
     c_string(&b, words);
     free(words);

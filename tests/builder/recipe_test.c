@@ -195,6 +195,10 @@ static const struct bad_case {
      "\"9X=1\")\n"
      "t.yaml:5:11: libs[1]: expected a library name such as m or z, linked as -lNAME (got \"z "
      "lib\")\n"},
+    /* workdir: absolute, normalised */
+    {UNI "workdir: data/../x\n",
+     "t.yaml:4:10: workdir: expected the program's working folder as an absolute path without . "
+     "or .., such as /srv/data (got \"data/../x\")\n"},
     /* 44: squashfs compression */
     {APP "image: {compression: brotli}\n",
      "t.yaml:5:22: image.compression: unknown compression \"brotli\" (expected one of: lz4, zstd, "
@@ -370,7 +374,7 @@ static void test_unikernel_values(void)
     struct recipe *r;
     char *e = load_errors("name: httpd\nkind: unikernel\nsources: [httpd.c]\nmemory: 16M\n"
                           "network: {address: 10.0.2.15/24, gateway: 10.0.2.2, dns: [1.1.1.1]}\n"
-                          "args: [\"8080\"]\ndefines: [A, B=2]\nlibs: [m]\n",
+                          "args: [\"8080\"]\ndefines: [A, B=2]\nlibs: [m]\nworkdir: /srv/data\n",
                           &r);
     T_EQ_STR(e, "");
     free(e);
@@ -389,6 +393,7 @@ static void test_unikernel_values(void)
     T_EQ_INT(r->defines.n, 2);
     T_EQ_STR(r->defines.v[1], "B=2");
     T_EQ_STR(r->libs.v[0], "m");
+    T_EQ_STR(r->workdir, "/srv/data");
     T_CHECK(r->kernel == NULL);
     recipe_free(r);
 
