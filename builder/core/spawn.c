@@ -250,6 +250,8 @@ int jeos_spawn_env(const struct jeos_tool_env *t, char *const argv[], struct sbu
     struct sbuf dummy = {0};
     drain(out ? outp[0] : -1, errp[0], out ? out : &dummy, &errbuf);
     sbuf_free(&dummy);
+    if (t && t->errout && errbuf.len)
+        sbuf_add(t->errout, errbuf.s, errbuf.len);
     rc = wait_report(argv[0], pid, &errbuf, err);
 out:
     free(env);

@@ -23,6 +23,8 @@ struct jeos_tool_env {
     const char *dir;   /* its working folder; NULL: ours */
     char *const *vars; /* NAME=VALUE entries set for it (replacing ours of the same name),
                           NULL-terminated; NULL: none */
+    struct sbuf *errout; /* when non-NULL: the tool's stderr (its start) added here whether it
+                            succeeds or not (a compiler's warnings) */
 };
 
 /* jeos_spawn in the folder and with the variables of `t` (which may be NULL). */

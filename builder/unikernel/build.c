@@ -185,10 +185,26 @@ static int write_files_asm(const char *cpio, const char *path, struct jeos_err *
 /* What compile() needs besides the file: the kit, gcc's headers, the recipe's folder (absolute:
    the compiler runs there), -I folders, a prefix map. */
 struct cc_env {
+    const struct jeos_ctx *ctx; /* where the compiler's warnings are told */
     const char *kit, *gcc_include, *dir;
     char **incs;    /* "-I..." options, NULL-terminated (the recipe's include:, source.include) */
     char *tree_map; /* -ffile-prefix-map for the source package's tree, or NULL */
 };
+
+/* A compile that succeeded with something to say: its first lines, and how many there were. */
+static void show_warnings(const struct jeos_ctx *ctx, const char *what, const struct sbuf *w)
+{
+    size_t lines = 0, cut = w->len;
+    for (size_t i = 0; i < w->len; i++)
+        if (w->s[i] == '\n' && ++lines == 40)
+            cut = i + 1;
+    int nl = cut && w->s[cut - 1] == '\n';
+    if (cut < w->len)
+        jeos_log(ctx, JEOS_LOG_INFO, "%s: compiler warnings:\n%.*s\n  ... (%zu lines in all)", what,
+                 (int)cut - 1, w->s, lines);
+    else
+        jeos_log(ctx, JEOS_LOG_INFO, "%s: compiler warnings:\n%.*s", what, (int)cut - nl, w->s);
+}
 
 /* Compiles src into obj; `what` names it in the message ("r.yaml:4:10: sources: a.c"), NULL for
    a generated file. */
@@ -238,8 +254,12 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     argv[n++] = (char *)obj;
     argv[n] = NULL;
     struct jeos_err sub = {0};
-    struct jeos_tool_env in_recipe = {.dir = env->dir};
+    struct sbuf warnings = {0};
+    struct jeos_tool_env in_recipe = {.dir = env->dir, .errout = &warnings};
     int rc = jeos_spawn_env(&in_recipe, argv, NULL, &sub);
+    if (rc == 0 && warnings.len)
+        show_warnings(env->ctx, what ? what : src, &warnings);
+    sbuf_free(&warnings);
     if (rc < 0 && what)
         jeos_errf(err, rc, "%s: does not compile:", what);
     else if (rc < 0)
@@ -540,6 +560,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     if (rc < 0)
         return rc;
     include_flags(b);
+    b->cc.ctx = b->ctx;
     b->cc.kit = b->kit;
     b->cc.gcc_include = b->gcc_include;
     b->cc.dir = b->dir;

@@ -139,6 +139,23 @@ else
     sed 's/^/    /' "$T_TMP/build.log"
 fi
 
+# a compile that succeeds with warnings shows them (not with -q); -Werror in cflags fails it
+printf 'int main(void) { return undeclared_here(); }\nint undeclared_here(void) { return 0; }\n' >"$r/src/warn.c"
+printf 'name: warn\nkind: unikernel\nsources: [src/warn.c]\n' >"$r/warn.yaml"
+if "$JEOS" build -o "$out" "$r/warn.yaml" >"$T_TMP/warn.log" 2>&1 &&
+    grep -q "^jeos: $r/warn.yaml:3:11: sources: src/warn.c: compiler warnings:$" "$T_TMP/warn.log" &&
+    grep -q "warning: implicit declaration of function .undeclared_here." "$T_TMP/warn.log"; then
+    echo "PASS build-warnings-shown"
+else
+    echo "FAIL build-warnings-shown: the implicit declaration is not in the build's output:"
+    sed 's/^/    /' "$T_TMP/warn.log" | head -20
+fi
+printf 'cflags: [-Werror]\n' >>"$r/warn.yaml"
+"$JEOS" -q build -o "$out" "$r/warn.yaml" >"$T_TMP/werror.log" 2>&1 &&
+    echo "FAIL build-werror: the build succeeded" ||
+    { grep -q 'does not compile' "$T_TMP/werror.log" && echo "PASS build-werror" ||
+        echo "FAIL build-werror: $(head -n 3 "$T_TMP/werror.log")"; }
+
 # bad input: the exact first line of the message, exit status 1
 expect_error() { # name recipe first-line
     local name=$1 recipe=$2 want=$3
