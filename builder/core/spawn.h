@@ -20,9 +20,9 @@ int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err);
 
 /* Where a tool runs and what it sees besides our environment. */
 struct jeos_tool_env {
-    const char *dir;   /* its working folder; NULL: ours */
-    char *const *vars; /* NAME=VALUE entries set for it (replacing ours of the same name),
-                          NULL-terminated; NULL: none */
+    const char *dir;     /* its working folder; NULL: ours */
+    char *const *vars;   /* NAME=VALUE entries set for it (replacing ours of the same name),
+                            NULL-terminated; NULL: none */
     struct sbuf *errout; /* when non-NULL: the tool's stderr (its start) added here whether it
                             succeeds or not (a compiler's warnings) */
 };

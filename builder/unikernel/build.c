@@ -209,13 +209,16 @@ static void show_warnings(const struct jeos_ctx *ctx, const char *what, const st
 /* Compiles src into obj; `what` names it in the message ("r.yaml:4:10: sources: a.c"), NULL for
    a generated file. */
 static int compile(const struct cc_env *env, const struct recipe *r, const char *what,
-                   const char *src, const char *obj, struct jeos_err *err)
+                   const char *rel, const char *src, const char *obj, struct jeos_err *err)
 {
-    size_t ninc = 0;
+    size_t ninc = 0, nfor = 0;
     while (env->incs && env->incs[ninc])
         ninc++;
+    for (size_t i = 0; rel && i < r->ncflags_for; i++)
+        if (fnmatch(r->cflags_for[i].glob, rel, FNM_PATHNAME) == 0)
+            nfor += r->cflags_for[i].flags.n;
     size_t n = 0, cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n +
-                        ninc + 16;
+                        ninc + nfor + 16;
     char **argv = xcalloc(cap, sizeof(char *));
     char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
     char *inc = xasprintf("%s/include", env->kit);
@@ -248,6 +251,10 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
         argv[n++] = defs[i] = xasprintf("-D%s", r->defines.v[i]);
     for (size_t i = 0; i < r->cflags.n; i++)
         argv[n++] = r->cflags.v[i];
+    for (size_t i = 0; rel && i < r->ncflags_for; i++) /* in the order written */
+        if (fnmatch(r->cflags_for[i].glob, rel, FNM_PATHNAME) == 0)
+            for (size_t k = 0; k < r->cflags_for[i].flags.n; k++)
+                argv[n++] = r->cflags_for[i].flags.v[k];
     argv[n++] = "-c";
     argv[n++] = (char *)src;
     argv[n++] = "-o";
@@ -577,7 +584,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
                             r->source.pos.col, rel, r->source.debian, b->tree_version);
         b->objs[b->nobjs] = xasprintf("%s/src%zu.o", b->tmp, i);
         jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", own ? src : what);
-        rc = compile(&b->cc, r, what, src, b->objs[b->nobjs++], err);
+        rc = compile(&b->cc, r, what, rel, src, b->objs[b->nobjs++], err);
         free(src);
         free(what);
     }
@@ -588,7 +595,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->info_o = xasprintf("%s/app_info.o", b->tmp);
     b->files_o = xasprintf("%s/files.o", b->tmp);
     if ((rc = write_app_info(r, info_c, err)) == 0)
-        rc = compile(&b->cc, r, NULL, info_c, b->info_o, err);
+        rc = compile(&b->cc, r, NULL, NULL, info_c, b->info_o, err);
     if (rc == 0 && (rc = uk_files_cpio(b->ctx, r, cpio, err)) == 0)
         rc = write_files_asm(cpio, files_s, err);
     if (rc == 0) {

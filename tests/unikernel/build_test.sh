@@ -139,6 +139,17 @@ else
     sed 's/^/    /' "$T_TMP/build.log"
 fi
 
+# cflags_for: options for the sources a glob matches (a second main renamed)
+printf 'int tool_main(void);\nint main(void) { return tool_main() + 1; }\n' >"$r/src/m1.c"
+printf 'int main(void) { return 4; }\n' >"$r/src/tool.c"
+printf 'name: perfile\nkind: unikernel\nsources: [src/m1.c, src/tool.c]\ncflags_for: {"src/t*.c": [-Dmain=tool_main]}\n' >"$r/perfile.yaml"
+if "$JEOS" -q build -o "$out" "$r/perfile.yaml" >"$T_TMP/perfile.log" 2>&1; then
+    uk_pvh "$log" "$out/perfile/perfile.elf" ""
+    [ "$UK_STATUS" -eq 5 ] && echo "PASS build-cflags-for" || echo "FAIL build-cflags-for: status $UK_STATUS, expected 5"
+else
+    echo "FAIL build-cflags-for: jeos build failed: $(head -n 3 "$T_TMP/perfile.log")"
+fi
+
 # a compile that succeeds with warnings shows them (not with -q); -Werror in cflags fails it
 printf 'int main(void) { return undeclared_here(); }\nint undeclared_here(void) { return 0; }\n' >"$r/src/warn.c"
 printf 'name: warn\nkind: unikernel\nsources: [src/warn.c]\n' >"$r/warn.yaml"
