@@ -1134,9 +1134,22 @@ static void f_defines(struct loader *L, const struct node *v, void *o)
 
 static bool check_lib(struct loader *L, const struct node *v, const char *s)
 {
+    size_t n = strlen(s);
+    if (n > 2 && s[n - 2] == '.' && (s[n - 1] == 'a' || s[n - 1] == 'o')) {
+        if (rl_valid_rel_path(s))
+            return true;
+        rl_lerr(L, v,
+                "expected an archive or object relative to the recipe's folder, not leaving it "
+                "(got \"%s\")",
+                s);
+        return false;
+    }
     if (s[0] && rl_all_chars(s, "_+.-", false))
         return true;
-    rl_lerr(L, v, "expected a library name such as m or z, linked as -lNAME (got \"%s\")", s);
+    rl_lerr(L, v,
+            "expected a library name such as m or z, linked as -lNAME, or a .a or .o file (got "
+            "\"%s\")",
+            s);
     return false;
 }
 

@@ -446,17 +446,28 @@ struct ukb {
     const char *step; /* what it is doing, for a failure's message */
 };
 
-/* The recipe's libs: static musl libraries only. */
+/* Whether a libs entry names an archive or object of the recipe's folder (else a musl library). */
+static bool is_lib_file(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 2 && s[n - 2] == '.' && (s[n - 1] == 'a' || s[n - 1] == 'o');
+}
+
+/* The recipe's libs: static musl libraries (NAME), or .a archives and .o objects of its folder. */
 static int find_libs(struct ukb *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     b->libs = xcalloc(r->libs.n + 1, sizeof(char *));
     for (size_t i = 0; i < r->libs.n; i++) {
-        b->libs[i] = xasprintf("%s/lib%s.a", MUSL_LIB, r->libs.v[i]);
+        const char *l = r->libs.v[i];
+        int own = is_lib_file(l);
+        b->libs[i] = own ? xasprintf("%s/%s", r->dir, l) : xasprintf("%s/lib%s.a", MUSL_LIB, l);
         if (!is_file(b->libs[i]))
-            return jeos_errf(err, -ENOENT, "%s:%d:%d: libs: %s: no %s (static musl libraries only)",
-                             r->path, r->libs.pos ? r->libs.pos[i].line : 0,
-                             r->libs.pos ? r->libs.pos[i].col : 0, r->libs.v[i], b->libs[i]);
+            return jeos_errf(err, -ENOENT, "%s:%d:%d: libs: %s: no %s (%s)", r->path,
+                             r->libs.pos ? r->libs.pos[i].line : 0,
+                             r->libs.pos ? r->libs.pos[i].col : 0, l, b->libs[i],
+                             own ? "a path relative to the recipe's folder"
+                                 : "a static musl library; a file of yours ends in .a or .o");
     }
     return 0;
 }

@@ -193,8 +193,12 @@ static const struct bad_case {
     {UNI "defines: [LUA_USE_POSIX, 9X=1]\nlibs: [m, \"z lib\"]\n",
      "t.yaml:4:26: defines[1]: expected NAME or NAME=VALUE with a C identifier as NAME (got "
      "\"9X=1\")\n"
-     "t.yaml:5:11: libs[1]: expected a library name such as m or z, linked as -lNAME (got \"z "
-     "lib\")\n"},
+     "t.yaml:5:11: libs[1]: expected a library name such as m or z, linked as -lNAME, or a .a or "
+     ".o file (got \"z lib\")\n"},
+    /* libs: archives and objects of the recipe's folder */
+    {UNI "libs: [lib/libx.a, ../y.o]\n",
+     "t.yaml:4:20: libs[1]: expected an archive or object relative to the recipe's folder, not "
+     "leaving it (got \"../y.o\")\n"},
     /* cflags_for: a mapping of globs to option lists */
     {UNI "cflags_for: {\"src/*.c\": [-O1, O2], /abs.c: [-g]}\n",
      "t.yaml:4:31: cflags_for.src/*.c[1]: expected a compiler option starting with '-' (got "

@@ -150,6 +150,19 @@ else
     echo "FAIL build-cflags-for: jeos build failed: $(head -n 3 "$T_TMP/perfile.log")"
 fi
 
+# libs: an archive of the recipe's folder, linked
+mkdir -p "$r/lib"
+printf 'int lib_value(void) { return 9; }\n' >"$r/lib/v.c"
+printf 'int lib_value(void);\nint main(void) { return lib_value(); }\n' >"$r/src/usea.c"
+gcc -c -O1 -fno-pic -o "$r/lib/v.o" "$r/lib/v.c" && ar rcs "$r/lib/libv.a" "$r/lib/v.o"
+printf 'name: usea\nkind: unikernel\nsources: [src/usea.c]\nlibs: [lib/libv.a]\n' >"$r/usea.yaml"
+if "$JEOS" -q build -o "$out" "$r/usea.yaml" >"$T_TMP/usea.log" 2>&1; then
+    uk_pvh "$log" "$out/usea/usea.elf" ""
+    [ "$UK_STATUS" -eq 9 ] && echo "PASS build-libs-archive" || echo "FAIL build-libs-archive: status $UK_STATUS, expected 9"
+else
+    echo "FAIL build-libs-archive: jeos build failed: $(head -n 3 "$T_TMP/usea.log")"
+fi
+
 # a compile that succeeds with warnings shows them (not with -q); -Werror in cflags fails it
 printf 'int main(void) { return undeclared_here(); }\nint undeclared_here(void) { return 0; }\n' >"$r/src/warn.c"
 printf 'name: warn\nkind: unikernel\nsources: [src/warn.c]\n' >"$r/warn.yaml"
