@@ -44,9 +44,15 @@ struct jeos_child {
     int in;    /* write end of the tool's stdin, or -1 */
     int errfd; /* the tool's stderr, or -1 */
     char *name;
+    struct sbuf *errout; /* jeos_child_start_env's t->errout */
 };
 int jeos_child_start(char *const argv[], char *const envp[], struct jeos_child *c,
                      struct jeos_err *err);
+/* jeos_child_start in the folder and with the variables of `t` (which may be NULL); with
+ * t->errout, jeos_child_finish adds the tool's stderr there whether it succeeds or not. Several
+ * may run at once (parallel compiles), each finished in turn. */
+int jeos_child_start_env(const struct jeos_tool_env *t, char *const argv[], struct jeos_child *c,
+                         struct jeos_err *err);
 int jeos_child_finish(struct jeos_child *c, struct jeos_err *err);
 void jeos_child_kill(struct jeos_child *c);
 

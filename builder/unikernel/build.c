@@ -208,8 +208,39 @@ static void show_warnings(const struct jeos_ctx *ctx, const char *what, const st
 
 /* Compiles src into obj; `what` names it in the message ("r.yaml:4:10: sources: a.c"), NULL for
    a generated file. */
-static int compile(const struct cc_env *env, const struct recipe *r, const char *what,
-                   const char *rel, const char *src, const char *obj, struct jeos_err *err)
+/* One compile under way (compile_start .. compile_finish). */
+struct cc_job {
+    struct jeos_child child;
+    struct sbuf warnings;
+    char *what, *src; /* for the messages */
+};
+
+/* A compile that failed to start or to finish: "WHAT: does not compile:" and the tool's words. */
+static int compile_failed(const struct recipe *r, const struct cc_job *job, int rc,
+                          struct jeos_err *sub, struct jeos_err *err)
+{
+    if (job->what)
+        jeos_errf(err, rc, "%s: does not compile:", job->what);
+    else
+        jeos_errf(err, rc, "%s: compiling the generated %s failed:", r->path, job->src);
+    jeos_err_move(err, sub);
+    return rc;
+}
+
+static void job_free(struct cc_job *job)
+{
+    sbuf_free(&job->warnings);
+    free(job->what);
+    free(job->src);
+    job->what = job->src = NULL;
+}
+
+/* Starts compiling src into obj (the compiler runs beside the caller: compile_finish waits for
+   it); `what` names it in messages ("r.yaml:4:10: sources: a.c"), NULL for a generated file;
+   `rel` is its path as the recipe gives it (for cflags_for), NULL for a generated file. */
+static int compile_start(const struct cc_env *env, const struct recipe *r, const char *what,
+                         const char *rel, const char *src, const char *obj, struct cc_job *job,
+                         struct jeos_err *err)
 {
     size_t ninc = 0, nfor = 0;
     while (env->incs && env->incs[ninc])
@@ -261,18 +292,16 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     argv[n++] = (char *)obj;
     argv[n] = NULL;
     struct jeos_err sub = {0};
-    struct sbuf warnings = {0};
-    struct jeos_tool_env in_recipe = {.dir = env->dir, .errout = &warnings};
-    int rc = jeos_spawn_env(&in_recipe, argv, NULL, &sub);
-    if (rc == 0 && warnings.len)
-        show_warnings(env->ctx, what ? what : src, &warnings);
-    sbuf_free(&warnings);
-    if (rc < 0 && what)
-        jeos_errf(err, rc, "%s: does not compile:", what);
-    else if (rc < 0)
-        jeos_errf(err, rc, "%s: compiling the generated %s failed:", r->path, src);
-    if (rc < 0)
-        jeos_err_move(err, &sub);
+    *job = (struct cc_job){.what = what ? xstrdup(what) : NULL, .src = xstrdup(src)};
+    struct jeos_tool_env in_recipe = {.dir = env->dir, .errout = &job->warnings};
+    int rc = jeos_child_start_env(&in_recipe, argv, &job->child, &sub);
+    if (rc == 0) {
+        close(job->child.in); /* gcc reads no input */
+        job->child.in = -1;
+    } else {
+        compile_failed(r, job, rc, &sub, err);
+        job_free(job);
+    }
     jeos_err_free(&sub);
     for (size_t i = 0; i < r->defines.n; i++)
         free(defs[i]);
@@ -282,6 +311,36 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     free(maps[0]), free(maps[1]);
     free(argv);
     return rc;
+}
+
+/* Waits for a compile_start's compiler: its warnings shown, or its failure in err. */
+static int compile_finish(const struct cc_env *env, const struct recipe *r, struct cc_job *job,
+                          struct jeos_err *err)
+{
+    struct jeos_err sub = {0};
+    int rc = jeos_child_finish(&job->child, &sub);
+    if (rc == 0 && job->warnings.len)
+        show_warnings(env->ctx, job->what ? job->what : job->src, &job->warnings);
+    if (rc < 0)
+        compile_failed(r, job, rc, &sub, err);
+    jeos_err_free(&sub);
+    job_free(job);
+    return rc;
+}
+
+/* A compile no longer wanted (another failed): the compiler stopped. */
+static void compile_abandon(struct cc_job *job)
+{
+    jeos_child_kill(&job->child);
+    job_free(job);
+}
+
+static int compile(const struct cc_env *env, const struct recipe *r, const char *what,
+                   const char *rel, const char *src, const char *obj, struct jeos_err *err)
+{
+    struct cc_job job;
+    int rc = compile_start(env, r, what, rel, src, obj, &job, err);
+    return rc < 0 ? rc : compile_finish(env, r, &job, err);
 }
 
 /*
@@ -558,6 +617,17 @@ static void include_flags(struct ukb *b)
             xasprintf("-ffile-prefix-map=%s=/jeos-source/%s", b->tree, r->source.debian);
 }
 
+/* How many compilers run at once: JEOS_JOBS when set (1..64), else the CPUs online (at most 16). */
+static size_t compile_jobs(void)
+{
+    const char *e = getenv("JEOS_JOBS");
+    int64_t v;
+    if (e && *e && jeos_parse_i64(e, 1, 64, &v))
+        return (size_t)v;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 16 ? 16 : (size_t)n;
+}
+
 /* The recipe's sources, the source package's, the generated app_info.c and the embedded file
    archive, as objects. */
 static int compile_all(struct ukb *b, struct jeos_err *err)
@@ -582,8 +652,13 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->cc.kit = b->kit;
     b->cc.gcc_include = b->gcc_include;
     b->cc.dir = b->dir;
-    b->objs = xcalloc(r->sources.n + b->ntree + 1, sizeof(char *));
-    for (size_t i = 0; i < r->sources.n + b->ntree && rc == 0; i++) {
+    size_t total = r->sources.n + b->ntree, started = 0, done = 0, jobs = compile_jobs();
+    struct cc_job *run = xcalloc(total + 1, sizeof(*run));
+    b->objs = xcalloc(total + 1, sizeof(char *));
+    jeos_log(b->ctx, JEOS_LOG_DEBUG, "compiling %zu files, %zu at a time", total, jobs);
+    for (size_t i = 0; i < total && rc == 0; i++) {
+        if (started - done == jobs && (rc = compile_finish(&b->cc, r, &run[done++], err)) < 0)
+            break;
         int own = i < r->sources.n;
         const char *rel = own ? r->sources.v[i] : b->tree_srcs[i - r->sources.n];
         char *src = xasprintf("%s/%s", own ? b->dir : b->tree, rel);
@@ -595,10 +670,18 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
                             r->source.pos.col, rel, r->source.debian, b->tree_version);
         b->objs[b->nobjs] = xasprintf("%s/src%zu.o", b->tmp, i);
         jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", own ? src : what);
-        rc = compile(&b->cc, r, what, rel, src, b->objs[b->nobjs++], err);
+        rc = compile_start(&b->cc, r, what, rel, src, b->objs[b->nobjs++], &run[i], err);
+        started += rc == 0;
         free(src);
         free(what);
     }
+    /* in the order started: warnings and the first failure come in source order */
+    for (; done < started; done++)
+        if (rc == 0)
+            rc = compile_finish(&b->cc, r, &run[done], err);
+        else
+            compile_abandon(&run[done]);
+    free(run);
     if (rc < 0)
         return rc;
     char *info_c = xasprintf("%s/app_info.c", b->tmp);
