@@ -51,7 +51,8 @@ static void usage(FILE *f)
                "      --version   print the version\n"
                "\n"
                "Environment: SOURCE_DATE_EPOCH (time stamps in images), JEOS_CACHE (package\n"
-               "cache folder), TMPDIR.\n"
+               "cache folder), TMPDIR, JEOS_JOBS (compilers at once for a unikernel; default:\n"
+               "the CPUs).\n"
                "\n"
                "Exit status: 0 success, 1 failure (the errors are printed), 2 usage error.\n");
 }

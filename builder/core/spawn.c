@@ -250,6 +250,8 @@ int jeos_spawn_env(const struct jeos_tool_env *t, char *const argv[], struct sbu
     struct sbuf dummy = {0};
     drain(out ? outp[0] : -1, errp[0], out ? out : &dummy, &errbuf);
     sbuf_free(&dummy);
+    if (t && t->errout && errbuf.len)
+        sbuf_add(t->errout, errbuf.s, errbuf.len);
     rc = wait_report(argv[0], pid, &errbuf, err);
 out:
     free(env);
@@ -273,10 +275,31 @@ static void child_clear(struct jeos_child *c)
     c->pid = -1;
     c->in = c->errfd = -1;
     c->name = NULL;
+    c->errout = NULL;
 }
+
+static int child_start(char *const argv[], char *const envp[], const char *dir,
+                       struct jeos_child *c, struct jeos_err *err);
 
 int jeos_child_start(char *const argv[], char *const envp[], struct jeos_child *c,
                      struct jeos_err *err)
+{
+    return child_start(argv, envp, NULL, c, err);
+}
+
+int jeos_child_start_env(const struct jeos_tool_env *t, char *const argv[], struct jeos_child *c,
+                         struct jeos_err *err)
+{
+    char **env = t && t->vars ? merged_env(t->vars) : NULL;
+    int rc = child_start(argv, env, t ? t->dir : NULL, c, err);
+    free(env);
+    if (rc == 0 && t)
+        c->errout = t->errout;
+    return rc;
+}
+
+static int child_start(char *const argv[], char *const envp[], const char *dir,
+                       struct jeos_child *c, struct jeos_err *err)
 {
     *c = (struct jeos_child){.pid = -1, .in = -1, .errfd = -1, .name = xstrdup(argv[0])};
     int inp[2] = {-1, -1};
@@ -288,7 +311,7 @@ int jeos_child_start(char *const argv[], char *const envp[], struct jeos_child *
         child_clear(c);
         return rc;
     }
-    int e = start_tool(argv, envp ? envp : environ, NULL, inp[0], -1, c->errfd, &c->pid);
+    int e = start_tool(argv, envp ? envp : environ, dir, inp[0], -1, c->errfd, &c->pid);
     if (e == 0)
         jeos_cleanup_add_child(c->pid);
     close(inp[0]);
@@ -310,9 +333,15 @@ int jeos_child_finish(struct jeos_child *c, struct jeos_err *err)
     struct sbuf errbuf = {0};
     char buf[4096];
     ssize_t n;
+    /* the tool's end awaited (not reaped: wait_report does) before its stderr is read */
+    siginfo_t si;
+    while (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+        ;
     for (off_t at = 0; errbuf.len < 16384 && (n = pread(c->errfd, buf, sizeof(buf), at)) > 0;
          at += n)
         sbuf_add(&errbuf, buf, (size_t)n);
+    if (c->errout && errbuf.len)
+        sbuf_add(c->errout, errbuf.s, errbuf.len);
     int rc = wait_report(c->name, c->pid, &errbuf, err);
     sbuf_free(&errbuf);
     child_clear(c);

@@ -20,9 +20,11 @@ int jeos_spawn(char *const argv[], struct sbuf *out, struct jeos_err *err);
 
 /* Where a tool runs and what it sees besides our environment. */
 struct jeos_tool_env {
-    const char *dir;   /* its working folder; NULL: ours */
-    char *const *vars; /* NAME=VALUE entries set for it (replacing ours of the same name),
-                          NULL-terminated; NULL: none */
+    const char *dir;     /* its working folder; NULL: ours */
+    char *const *vars;   /* NAME=VALUE entries set for it (replacing ours of the same name),
+                            NULL-terminated; NULL: none */
+    struct sbuf *errout; /* when non-NULL: the tool's stderr (its start) added here whether it
+                            succeeds or not (a compiler's warnings) */
 };
 
 /* jeos_spawn in the folder and with the variables of `t` (which may be NULL). */
@@ -42,9 +44,15 @@ struct jeos_child {
     int in;    /* write end of the tool's stdin, or -1 */
     int errfd; /* the tool's stderr, or -1 */
     char *name;
+    struct sbuf *errout; /* jeos_child_start_env's t->errout */
 };
 int jeos_child_start(char *const argv[], char *const envp[], struct jeos_child *c,
                      struct jeos_err *err);
+/* jeos_child_start in the folder and with the variables of `t` (which may be NULL); with
+ * t->errout, jeos_child_finish adds the tool's stderr there whether it succeeds or not. Several
+ * may run at once (parallel compiles), each finished in turn. */
+int jeos_child_start_env(const struct jeos_tool_env *t, char *const argv[], struct jeos_child *c,
+                         struct jeos_err *err);
 int jeos_child_finish(struct jeos_child *c, struct jeos_err *err);
 void jeos_child_kill(struct jeos_child *c);
 

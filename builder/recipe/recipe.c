@@ -1103,6 +1103,42 @@ static void f_cflags(struct loader *L, const struct node *v, void *o)
     rl_get_strlist(L, v, &((struct recipe *)o)->cflags, false, false, check_cflag);
 }
 
+/* cflags_for: {GLOB: [options]}: the options of the sources the glob matches. */
+static void f_cflags_for(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    if (v->type != N_MAP) {
+        rl_lerr(L, v, "expected a mapping of source glob: [compiler options], got %s",
+                rl_what_is(v));
+        return;
+    }
+    for (size_t i = 0; i + 1 < v->n; i += 2) {
+        const struct node *k = v->kids[i], *val = v->kids[i + 1];
+        if (k->type != N_SCALAR || !k->str[0]) {
+            rl_lerr(L, k, "a source glob must be a string, got %s", rl_what_is(k));
+            continue;
+        }
+        size_t old = rl_path_push_key(L, k->str);
+        bool dup = false;
+        for (size_t j = 0; j < r->ncflags_for; j++)
+            dup |= strcmp(r->cflags_for[j].glob, k->str) == 0;
+        if (dup) {
+            rl_lerr(L, k, "duplicate key");
+        } else if (!rl_valid_rel_path(k->str)) {
+            rl_lerr(L, k,
+                    "expected a glob of source paths as sources: or source.sources give them, "
+                    "relative and not leaving the folder (got \"%s\")",
+                    k->str);
+        } else {
+            struct recipe_srcflags sf = {.glob = xstrdup(k->str)};
+            rl_get_strlist(L, val, &sf.flags, true, false, check_cflag);
+            r->cflags_for = xrealloc(r->cflags_for, (r->ncflags_for + 1) * sizeof(sf));
+            r->cflags_for[r->ncflags_for++] = sf;
+        }
+        rl_path_pop(L, old);
+    }
+}
+
 static bool check_define(struct loader *L, const struct node *v, const char *s)
 {
     const char *eq = strchr(s, '=');
@@ -1121,9 +1157,22 @@ static void f_defines(struct loader *L, const struct node *v, void *o)
 
 static bool check_lib(struct loader *L, const struct node *v, const char *s)
 {
+    size_t n = strlen(s);
+    if (n > 2 && s[n - 2] == '.' && (s[n - 1] == 'a' || s[n - 1] == 'o')) {
+        if (rl_valid_rel_path(s))
+            return true;
+        rl_lerr(L, v,
+                "expected an archive or object relative to the recipe's folder, not leaving it "
+                "(got \"%s\")",
+                s);
+        return false;
+    }
     if (s[0] && rl_all_chars(s, "_+.-", false))
         return true;
-    rl_lerr(L, v, "expected a library name such as m or z, linked as -lNAME (got \"%s\")", s);
+    rl_lerr(L, v,
+            "expected a library name such as m or z, linked as -lNAME, or a .a or .o file (got "
+            "\"%s\")",
+            s);
     return false;
 }
 
@@ -1222,6 +1271,21 @@ static void f_volumes(struct loader *L, const struct node *v, void *o)
     }
 }
 
+static void f_workdir(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_valid_abs_path(s) || strlen(s) >= 4096) {
+        rl_lerr(L, v,
+                "expected the program's working folder as an absolute path without . or .., "
+                "such as /srv/data (got \"%s\")",
+                s);
+        return;
+    }
+    rl_set_str(&((struct recipe *)o)->workdir, s);
+}
+
 static const struct field top_fields[] = {
     {"name", f_name, K_ANY, true},
     {"kind", f_kind, K_ANY, true},
@@ -1249,10 +1313,12 @@ static const struct field top_fields[] = {
     {"source", f_source, K_UNIKERNEL, false},
     {"include", f_include, K_UNIKERNEL, false},
     {"cflags", f_cflags, K_UNIKERNEL, false},
+    {"cflags_for", f_cflags_for, K_UNIKERNEL, false},
     {"defines", f_defines, K_UNIKERNEL, false},
     {"libs", f_libs, K_UNIKERNEL, false},
     {"args", f_args, K_UNIKERNEL, false},
     {"volumes", f_volumes, K_UNIKERNEL, false},
+    {"workdir", f_workdir, K_UNIKERNEL, false},
 };
 
 /* Finds `kind` first: which keys are allowed depends on it. */
@@ -1516,6 +1582,12 @@ void recipe_free(struct recipe *r)
     rl_strlist_free(&r->cflags);
     rl_strlist_free(&r->defines);
     rl_strlist_free(&r->libs);
+    for (size_t i = 0; i < r->ncflags_for; i++) {
+        free(r->cflags_for[i].glob);
+        rl_strlist_free(&r->cflags_for[i].flags);
+    }
+    free(r->cflags_for);
     rl_strlist_free(&r->args);
+    free(r->workdir);
     free(r);
 }

@@ -155,6 +155,12 @@ struct recipe_service {
     struct recipe_pos upos; /* where service.user was written */
 };
 
+/* cflags_for: one entry: the compiler options of the sources a glob matches. */
+struct recipe_srcflags {
+    char *glob; /* matched against the source's path as sources: or source.sources name it */
+    struct recipe_strlist flags;
+};
+
 struct recipe {
     char *path; /* the file as named on the command line ("<buffer>" for buffers) */
     char *dir;  /* its folder: relative paths in the recipe are relative to this */
@@ -193,11 +199,14 @@ struct recipe {
     struct recipe_strlist sources; /* C files, relative to dir (optional with source:) */
     struct recipe_strlist include; /* -I folders, relative to dir */
     struct recipe_strlist cflags;
+    struct recipe_srcflags *cflags_for; /* per-source options, after cflags */
+    size_t ncflags_for;
     struct recipe_strlist defines; /* "NAME" or "NAME=VALUE", passed as -D */
     struct recipe_strlist libs;    /* library names, linked as -lNAME */
     struct recipe_strlist args;    /* argv[1..] */
     struct recipe_volume *volumes;
     size_t nvolumes;
+    char *workdir;                 /* the program's initial working folder; NULL: "/" */
 };
 
 /* Load options. */

@@ -154,7 +154,9 @@ static int write_app_info(const struct recipe *r, const char *path, struct jeos_
         free(kv);
         sbuf_puts(&b, ", ");
     }
-    sbuf_puts(&b, "0};\nconst char uk_app_cmdline[] = ");
+    sbuf_puts(&b, "0};\nconst char uk_app_workdir[] = ");
+    c_string(&b, r->workdir ? r->workdir : "/");
+    sbuf_puts(&b, ";\nconst char uk_app_cmdline[] = ");
     char *words = net_words(r);
     c_string(&b, words);
     free(words);
@@ -186,21 +188,71 @@ static int write_files_asm(const char *cpio, const char *path, struct jeos_err *
 /* What compile() needs besides the file: the kit, gcc's headers, the recipe's folder (absolute:
    the compiler runs there), -I folders, a prefix map. */
 struct cc_env {
+    const struct jeos_ctx *ctx; /* where the compiler's warnings are told */
     const char *kit, *gcc_include, *dir;
     char **incs;    /* "-I..." options, NULL-terminated (the recipe's include:, source.include) */
     char *tree_map; /* -ffile-prefix-map for the source package's tree, or NULL */
 };
 
+/* A compile that succeeded with something to say: its first lines, and how many there were. */
+static void show_warnings(const struct jeos_ctx *ctx, const char *what, const struct sbuf *w)
+{
+    size_t lines = 0, cut = w->len;
+    for (size_t i = 0; i < w->len; i++)
+        if (w->s[i] == '\n' && ++lines == 40)
+            cut = i + 1;
+    int nl = cut && w->s[cut - 1] == '\n';
+    if (cut < w->len)
+        jeos_log(ctx, JEOS_LOG_INFO, "%s: compiler warnings:\n%.*s\n  ... (%zu lines in all)", what,
+                 (int)cut - 1, w->s, lines);
+    else
+        jeos_log(ctx, JEOS_LOG_INFO, "%s: compiler warnings:\n%.*s", what, (int)cut - nl, w->s);
+}
+
 /* Compiles src into obj; `what` names it in the message ("r.yaml:4:10: sources: a.c"), NULL for
    a generated file. */
-static int compile(const struct cc_env *env, const struct recipe *r, const char *what,
-                   const char *src, const char *obj, struct jeos_err *err)
+/* One compile under way (compile_start .. compile_finish). */
+struct cc_job {
+    struct jeos_child child;
+    struct sbuf warnings;
+    char *what, *src; /* for the messages */
+};
+
+/* A compile that failed to start or to finish: "WHAT: does not compile:" and the tool's words. */
+static int compile_failed(const struct recipe *r, const struct cc_job *job, int rc,
+                          struct jeos_err *sub, struct jeos_err *err)
 {
-    size_t ninc = 0;
+    if (job->what)
+        jeos_errf(err, rc, "%s: does not compile:", job->what);
+    else
+        jeos_errf(err, rc, "%s: compiling the generated %s failed:", r->path, job->src);
+    jeos_err_move(err, sub);
+    return rc;
+}
+
+static void job_free(struct cc_job *job)
+{
+    sbuf_free(&job->warnings);
+    free(job->what);
+    free(job->src);
+    job->what = job->src = NULL;
+}
+
+/* Starts compiling src into obj (the compiler runs beside the caller: compile_finish waits for
+   it); `what` names it in messages ("r.yaml:4:10: sources: a.c"), NULL for a generated file;
+   `rel` is its path as the recipe gives it (for cflags_for), NULL for a generated file. */
+static int compile_start(const struct cc_env *env, const struct recipe *r, const char *what,
+                         const char *rel, const char *src, const char *obj, struct cc_job *job,
+                         struct jeos_err *err)
+{
+    size_t ninc = 0, nfor = 0;
     while (env->incs && env->incs[ninc])
         ninc++;
+    for (size_t i = 0; rel && i < r->ncflags_for; i++)
+        if (fnmatch(r->cflags_for[i].glob, rel, FNM_PATHNAME) == 0)
+            nfor += r->cflags_for[i].flags.n;
     size_t n = 0, cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n +
-                        ninc + 16;
+                        ninc + nfor + 16;
     char **argv = xcalloc(cap, sizeof(char *));
     char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
     char *inc = xasprintf("%s/include", env->kit);
@@ -233,20 +285,26 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
         argv[n++] = defs[i] = xasprintf("-D%s", r->defines.v[i]);
     for (size_t i = 0; i < r->cflags.n; i++)
         argv[n++] = r->cflags.v[i];
+    for (size_t i = 0; rel && i < r->ncflags_for; i++) /* in the order written */
+        if (fnmatch(r->cflags_for[i].glob, rel, FNM_PATHNAME) == 0)
+            for (size_t k = 0; k < r->cflags_for[i].flags.n; k++)
+                argv[n++] = r->cflags_for[i].flags.v[k];
     argv[n++] = "-c";
     argv[n++] = (char *)src;
     argv[n++] = "-o";
     argv[n++] = (char *)obj;
     argv[n] = NULL;
     struct jeos_err sub = {0};
-    struct jeos_tool_env in_recipe = {.dir = env->dir};
-    int rc = jeos_spawn_env(&in_recipe, argv, NULL, &sub);
-    if (rc < 0 && what)
-        jeos_errf(err, rc, "%s: does not compile:", what);
-    else if (rc < 0)
-        jeos_errf(err, rc, "%s: compiling the generated %s failed:", r->path, src);
-    if (rc < 0)
-        jeos_err_move(err, &sub);
+    *job = (struct cc_job){.what = what ? xstrdup(what) : NULL, .src = xstrdup(src)};
+    struct jeos_tool_env in_recipe = {.dir = env->dir, .errout = &job->warnings};
+    int rc = jeos_child_start_env(&in_recipe, argv, &job->child, &sub);
+    if (rc == 0) {
+        close(job->child.in); /* gcc reads no input */
+        job->child.in = -1;
+    } else {
+        compile_failed(r, job, rc, &sub, err);
+        job_free(job);
+    }
     jeos_err_free(&sub);
     for (size_t i = 0; i < r->defines.n; i++)
         free(defs[i]);
@@ -256,6 +314,36 @@ static int compile(const struct cc_env *env, const struct recipe *r, const char 
     free(maps[0]), free(maps[1]);
     free(argv);
     return rc;
+}
+
+/* Waits for a compile_start's compiler: its warnings shown, or its failure in err. */
+static int compile_finish(const struct cc_env *env, const struct recipe *r, struct cc_job *job,
+                          struct jeos_err *err)
+{
+    struct jeos_err sub = {0};
+    int rc = jeos_child_finish(&job->child, &sub);
+    if (rc == 0 && job->warnings.len)
+        show_warnings(env->ctx, job->what ? job->what : job->src, &job->warnings);
+    if (rc < 0)
+        compile_failed(r, job, rc, &sub, err);
+    jeos_err_free(&sub);
+    job_free(job);
+    return rc;
+}
+
+/* A compile no longer wanted (another failed): the compiler stopped. */
+static void compile_abandon(struct cc_job *job)
+{
+    jeos_child_kill(&job->child);
+    job_free(job);
+}
+
+static int compile(const struct cc_env *env, const struct recipe *r, const char *what,
+                   const char *rel, const char *src, const char *obj, struct jeos_err *err)
+{
+    struct cc_job job;
+    int rc = compile_start(env, r, what, rel, src, obj, &job, err);
+    return rc < 0 ? rc : compile_finish(env, r, &job, err);
 }
 
 /*
@@ -420,17 +508,28 @@ struct ukb {
     const char *step; /* what it is doing, for a failure's message */
 };
 
-/* The recipe's libs: static musl libraries only. */
+/* Whether a libs entry names an archive or object of the recipe's folder (else a musl library). */
+static bool is_lib_file(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 2 && s[n - 2] == '.' && (s[n - 1] == 'a' || s[n - 1] == 'o');
+}
+
+/* The recipe's libs: static musl libraries (NAME), or .a archives and .o objects of its folder. */
 static int find_libs(struct ukb *b, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     b->libs = xcalloc(r->libs.n + 1, sizeof(char *));
     for (size_t i = 0; i < r->libs.n; i++) {
-        b->libs[i] = xasprintf("%s/lib%s.a", MUSL_LIB, r->libs.v[i]);
+        const char *l = r->libs.v[i];
+        int own = is_lib_file(l);
+        b->libs[i] = own ? xasprintf("%s/%s", r->dir, l) : xasprintf("%s/lib%s.a", MUSL_LIB, l);
         if (!is_file(b->libs[i]))
-            return jeos_errf(err, -ENOENT, "%s:%d:%d: libs: %s: no %s (static musl libraries only)",
-                             r->path, r->libs.pos ? r->libs.pos[i].line : 0,
-                             r->libs.pos ? r->libs.pos[i].col : 0, r->libs.v[i], b->libs[i]);
+            return jeos_errf(err, -ENOENT, "%s:%d:%d: libs: %s: no %s (%s)", r->path,
+                             r->libs.pos ? r->libs.pos[i].line : 0,
+                             r->libs.pos ? r->libs.pos[i].col : 0, l, b->libs[i],
+                             own ? "a path relative to the recipe's folder"
+                                 : "a static musl library; a file of yours ends in .a or .o");
     }
     return 0;
 }
@@ -521,6 +620,17 @@ static void include_flags(struct ukb *b)
             xasprintf("-ffile-prefix-map=%s=/jeos-source/%s", b->tree, r->source.debian);
 }
 
+/* How many compilers run at once: JEOS_JOBS when set (1..64), else the CPUs online (at most 16). */
+static size_t compile_jobs(void)
+{
+    const char *e = getenv("JEOS_JOBS");
+    int64_t v;
+    if (e && *e && jeos_parse_i64(e, 1, 64, &v))
+        return (size_t)v;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 16 ? 16 : (size_t)n;
+}
+
 /* The recipe's sources, the source package's, the generated app_info.c and the embedded file
    archive, as objects. */
 static int compile_all(struct ukb *b, struct jeos_err *err)
@@ -541,11 +651,17 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     if (rc < 0)
         return rc;
     include_flags(b);
+    b->cc.ctx = b->ctx;
     b->cc.kit = b->kit;
     b->cc.gcc_include = b->gcc_include;
     b->cc.dir = b->dir;
-    b->objs = xcalloc(r->sources.n + b->ntree + 1, sizeof(char *));
-    for (size_t i = 0; i < r->sources.n + b->ntree && rc == 0; i++) {
+    size_t total = r->sources.n + b->ntree, started = 0, done = 0, jobs = compile_jobs();
+    struct cc_job *run = xcalloc(total + 1, sizeof(*run));
+    b->objs = xcalloc(total + 1, sizeof(char *));
+    jeos_log(b->ctx, JEOS_LOG_DEBUG, "compiling %zu files, %zu at a time", total, jobs);
+    for (size_t i = 0; i < total && rc == 0; i++) {
+        if (started - done == jobs && (rc = compile_finish(&b->cc, r, &run[done++], err)) < 0)
+            break;
         int own = i < r->sources.n;
         const char *rel = own ? r->sources.v[i] : b->tree_srcs[i - r->sources.n];
         char *src = xasprintf("%s/%s", own ? b->dir : b->tree, rel);
@@ -557,10 +673,18 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
                             r->source.pos.col, rel, r->source.debian, b->tree_version);
         b->objs[b->nobjs] = xasprintf("%s/src%zu.o", b->tmp, i);
         jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", own ? src : what);
-        rc = compile(&b->cc, r, what, src, b->objs[b->nobjs++], err);
+        rc = compile_start(&b->cc, r, what, rel, src, b->objs[b->nobjs++], &run[i], err);
+        started += rc == 0;
         free(src);
         free(what);
     }
+    /* in the order started: warnings and the first failure come in source order */
+    for (; done < started; done++)
+        if (rc == 0)
+            rc = compile_finish(&b->cc, r, &run[done], err);
+        else
+            compile_abandon(&run[done]);
+    free(run);
     if (rc < 0)
         return rc;
     char *info_c = xasprintf("%s/app_info.c", b->tmp);
@@ -568,7 +692,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->info_o = xasprintf("%s/app_info.o", b->tmp);
     b->files_o = xasprintf("%s/files.o", b->tmp);
     if ((rc = write_app_info(r, info_c, err)) == 0)
-        rc = compile(&b->cc, r, NULL, info_c, b->info_o, err);
+        rc = compile(&b->cc, r, NULL, NULL, info_c, b->info_o, err);
     if (rc == 0 && (rc = uk_files_cpio(b->ctx, r, cpio, err)) == 0)
         rc = write_files_asm(cpio, files_s, err);
     if (rc == 0) {

@@ -14,6 +14,7 @@
 #define MAX_FD     RT_MAX_FD
 #define PIPE_SIZE  4096
 #define O_ACCMODE  3
+#define O_APPEND   02000
 #define O_NONBLOCK 04000
 #define O_CLOEXEC  02000000
 #define FD_CLOEXEC 1
@@ -209,6 +210,8 @@ static void drop(struct rt_fd *f)
     epoll_forget((int)(f - fds));
     if (f->kind == F_SOCKET)
         rt_sock_ref(f->sock, -1);
+    if (f->ofd)
+        rt_fs_close(f);
     struct rt_pipe *p = f->pipe;
     if (p) {
         if (f->kind == F_PIPE_R)
@@ -254,6 +257,8 @@ long rt_dup3(int fd, int newfd, int flags, int exact)
     fds[newfd].cloexec = !!(flags & O_CLOEXEC);
     if (f->kind == F_SOCKET)
         rt_sock_ref(f->sock, 1);
+    if (f->ofd)
+        rt_fs_dup(f);
     if (f->pipe && f->kind != F_EPOLL) {
         if (f->kind == F_PIPE_R)
             f->pipe->readers++;
@@ -289,7 +294,10 @@ long rt_pipe2(int *out, int flags)
     return 0;
 }
 
+#define TCGETS     0x5401
 #define TIOCGWINSZ 0x5413
+#define FIONCLEX   0x5450
+#define FIOCLEX    0x5451
 #define FIONREAD   0x541b
 #define FIONBIO    0x5421
 
@@ -298,6 +306,10 @@ long rt_ioctl(int fd, unsigned long req, uint64_t arg)
     struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
+    if (req == FIOCLEX || req == FIONCLEX) {
+        f->cloexec = req == FIOCLEX;
+        return 0;
+    }
     if (req == FIONBIO) {
         if (*(int *)arg)
             f->flags |= O_NONBLOCK;
@@ -318,6 +330,8 @@ long rt_ioctl(int fd, unsigned long req, uint64_t arg)
         ws[2] = ws[3] = 0;
         return 0;
     }
+    if (req != TCGETS && req != TIOCGWINSZ && req != FIONREAD)
+        rt_notice_cmd("ioctl", req, "ENOTTY");
     return -RT_ENOTTY;
 }
 
@@ -326,6 +340,12 @@ long rt_ioctl(int fd, unsigned long req, uint64_t arg)
 #define F_SETFD         2
 #define F_GETFL         3
 #define F_SETFL         4
+#define F_GETLK         5
+#define F_SETLK         6
+#define F_SETLKW        7
+#define F_OFD_GETLK     36
+#define F_OFD_SETLK     37
+#define F_OFD_SETLKW    38
 #define F_DUPFD_CLOEXEC 1030
 
 long rt_fcntl(int fd, int cmd, uint64_t arg)
@@ -339,8 +359,16 @@ long rt_fcntl(int fd, int cmd, uint64_t arg)
     case F_GETFD: return f->cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: f->cloexec = arg & FD_CLOEXEC; return 0;
     case F_GETFL: return f->flags;
-    case F_SETFL: f->flags = (f->flags & O_ACCMODE) | ((int)arg & O_NONBLOCK); return 0;
-    default: return -RT_EINVAL;
+    case F_SETFL: /* as Linux: O_APPEND and O_NONBLOCK change, the rest stays */
+        f->flags = (f->flags & ~(O_NONBLOCK | O_APPEND)) | ((int)arg & (O_NONBLOCK | O_APPEND));
+        return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW: return rt_lock_fcntl(f, cmd, (void *)arg);
+    default: rt_notice_cmd("fcntl", (unsigned long)cmd, "EINVAL"); return -RT_EINVAL;
     }
 }
 
@@ -359,10 +387,8 @@ long rt_fstat(int fd, void *out)
     struct rt_fd *f = get(fd);
     if (!f)
         return -RT_EBADF;
-    if (f->kind == F_FILE || f->kind == F_DIR) {
-        rt_fs_stat_node(f->node, out);
-        return 0;
-    }
+    if (f->kind == F_FILE || f->kind == F_DIR)
+        return rt_fs_fstat(f, out);
     struct rt_stat st = {.nlink = 1, .blksize = 4096, .ino = (uint64_t)fd + 1};
     static const uint64_t rdev[] = {0, 0x501, 0x103, 0x105, 0x109};
     if (f->kind == F_PIPE_R || f->kind == F_PIPE_W) {

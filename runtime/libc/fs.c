@@ -1,7 +1,10 @@
 /*
- * runtime/libc/fs.c — files: the recipe's files: from the cpio newc archive jeos build embeds
- * (uk_files_start..uk_files_end, read only, used in place) and a tmpfs at /tmp (pages from the
- * page allocator). One table of nodes keyed by absolute path; small trees, linear lookups.
+ * runtime/libc/fs.c — the root file system: the recipe's files: (the cpio newc archive jeos build
+ * embeds as uk_files_start..uk_files_end) as the read-only lower layer, used in place, and a
+ * writable layer over it in pages of the page allocator (a tmpfs): a file of the archive is copied
+ * up at its first change, new files, folders and links live in the upper layer only. Names (one
+ * table keyed by absolute path; small trees, linear lookups) point at inodes (data, mode, owner,
+ * times, link count); descriptors point at open file descriptions (offset, locks: lock.c).
  */
 #include "console/console.h"
 #include "lib/string.h"
@@ -16,6 +19,7 @@
 #define AT_FDCWD            (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR        0x200
+#define AT_SYMLINK_FOLLOW   0x400
 #define AT_EMPTY_PATH       0x1000
 #define O_ACCMODE           3
 #define O_CREAT             0100
@@ -26,23 +30,47 @@
 #define O_NOFOLLOW          0400000
 #define O_CLOEXEC           02000000
 #define PATH_MAX            4096
+#define UTIME_NOW           ((1l << 30) - 1)
+#define UTIME_OMIT          ((1l << 30) - 2)
+#define RENAME_NOREPLACE    1
 
 extern const uint8_t uk_files_start[] __attribute__((weak));
 extern const uint8_t uk_files_end[] __attribute__((weak));
 
-struct node {
-    char *path; /* absolute, normalised; NULL once removed */
-    uint32_t mode;
-    const uint8_t *ro; /* archive contents (files, link targets) */
-    uint8_t *buf;      /* tmpfs contents: cap bytes of pages */
+struct inode {
+    uint32_t mode, uid, gid;
+    uint32_t links; /* names pointing here */
+    uint32_t opens; /* open file descriptions */
+    uint64_t ino;
+    const uint8_t *ro; /* lower layer: the archive's bytes, until the first change copies them up */
+    uint8_t *buf;      /* upper layer: cap bytes of pages */
     uint64_t size, cap;
-    int tmp; /* lives on the tmpfs: writable */
-    uint64_t mtime_ns;
+    struct rt_ts atime, mtime, ctime;
+};
+
+struct node {
+    char *path; /* absolute, normalised; NULL once removed (the slot is never reused) */
+    struct inode *in;
+};
+
+/* An open file description: what open() makes and dup() shares. */
+struct rt_ofd {
+    int refs;
+    struct inode *in;
+    uint64_t off; /* F_FILE: byte offset; F_DIR: next node index to list */
 };
 
 static struct node *nodes;
 static int nnodes, capnodes;
-static char cwd[PATH_MAX]; /* set to "/" by rt_fs_init */
+static int cwd_node; /* the working folder's node (0: "/") */
+static uint32_t umask_bits = 022;
+static uint64_t next_ino = 1;
+
+static struct rt_ts now_ts(void)
+{
+    uint64_t ns = time_wall_ns();
+    return (struct rt_ts){(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+}
 
 static char *dup_str(const char *s, size_t n)
 {
@@ -62,7 +90,28 @@ static int find(const char *path)
     return -1;
 }
 
-static int add(const char *path, uint32_t mode, int tmp)
+static struct inode *new_inode(uint32_t mode)
+{
+    struct inode *in = heap_alloc(sizeof(*in));
+    if (!in)
+        return NULL;
+    struct rt_ts t = now_ts();
+    *in = (struct inode){.mode = mode, .ino = next_ino++, .atime = t, .mtime = t, .ctime = t};
+    return in;
+}
+
+/* Frees the inode once nothing names or holds it. */
+static void release(struct inode *in)
+{
+    if (in->links || in->opens)
+        return;
+    if (in->buf)
+        page_free(in->buf, in->cap / PAGE_SIZE);
+    heap_free(in);
+}
+
+/* A new name for in (a new inode of `mode` when in is NULL); the node's index or -ENOSPC. */
+static int add_node(const char *path, uint32_t mode, struct inode *in)
 {
     if (nnodes == capnodes) {
         int nc = capnodes ? capnodes * 2 : 64;
@@ -76,10 +125,28 @@ static int add(const char *path, uint32_t mode, int tmp)
         capnodes = nc;
     }
     char *p = dup_str(path, strlen(path));
-    if (!p)
+    struct inode *made = in ? in : new_inode(mode);
+    if (!p || !made) {
+        heap_free(p);
+        if (!in)
+            heap_free(made);
         return -RT_ENOSPC;
-    nodes[nnodes] = (struct node){.path = p, .mode = mode, .tmp = tmp, .mtime_ns = time_wall_ns()};
+    }
+    made->links++;
+    nodes[nnodes] = (struct node){.path = p, .in = made};
     return nnodes++;
+}
+
+/* Takes the name of node i away (its inode lives on while descriptors hold it). */
+static void drop_node(int i)
+{
+    heap_free(nodes[i].path);
+    nodes[i].path = NULL;
+    struct inode *in = nodes[i].in;
+    nodes[i].in = NULL;
+    in->links--;
+    in->ctime = now_ts();
+    release(in);
 }
 
 /* Every ancestor of path as a directory (archives may omit them). */
@@ -95,7 +162,7 @@ static void add_parents(const char *path)
             continue;
         buf[i] = '\0';
         if (find(buf) < 0)
-            add(buf, S_IFDIR | 0755, 0);
+            add_node(buf, S_IFDIR | 0755, NULL);
         buf[i] = '/';
     }
 }
@@ -117,12 +184,10 @@ void rt_fs_init(void)
 
 void rt_fs_load(const uint8_t *p, const uint8_t *end)
 {
-    cwd[0] = '/';
-    cwd[1] = '\0';
-    add("/", S_IFDIR | 0755, 0);
+    cwd_node = add_node("/", S_IFDIR | 0755, NULL);
     while (p && end - p >= 110 && memcmp(p, "070701", 6) == 0) {
-        uint64_t mode = hex8(p + 14), mtime = hex8(p + 46), size = hex8(p + 54),
-                 namesize = hex8(p + 94), left = (uint64_t)(end - p);
+        uint64_t mode = hex8(p + 14), uid = hex8(p + 22), gid = hex8(p + 30), mtime = hex8(p + 46),
+                 size = hex8(p + 54), namesize = hex8(p + 94), left = (uint64_t)(end - p);
         const char *name = (const char *)p + 110;
         uint64_t head = (110 + namesize + 3) & ~3ull;
         /* a bad archive ends the tree where it goes wrong (jeos build writes good ones) */
@@ -144,23 +209,24 @@ void rt_fs_load(const uint8_t *p, const uint8_t *end)
         add_parents(path);
         int i = find(path);
         if (i < 0)
-            i = add(path, (uint32_t)mode, 0);
+            i = add_node(path, (uint32_t)mode, NULL);
         if (i < 0)
             break;
-        nodes[i].mode = (uint32_t)mode;
-        nodes[i].ro = data;
-        nodes[i].size = (mode & S_IFMT) == S_IFDIR ? 0 : size;
-        nodes[i].mtime_ns = mtime * 1000000000u;
+        struct inode *in = nodes[i].in;
+        in->mode = (uint32_t)mode;
+        in->uid = (uint32_t)uid;
+        in->gid = (uint32_t)gid;
+        in->ro = data;
+        in->size = (mode & S_IFMT) == S_IFDIR ? 0 : size;
+        in->atime = in->mtime = in->ctime = (struct rt_ts){(int64_t)mtime, 0};
         if ((mode & S_IFMT) != S_IFDIR && (mode & S_IFMT) != S_IFREG && (mode & S_IFMT) != S_IFLNK)
-            nodes[i].mode = S_IFREG | (uint32_t)(mode & 07777); /* devices, fifos: plain files */
+            in->mode = S_IFREG | (uint32_t)(mode & 07777); /* devices, fifos: plain files */
     }
     int t = find("/tmp");
     if (t < 0)
-        t = add("/tmp", S_IFDIR | 01777, 1);
-    if (t >= 0) {
-        nodes[t].tmp = 1;
-        nodes[t].mode = S_IFDIR | 01777;
-    }
+        t = add_node("/tmp", S_IFDIR | 01777, NULL);
+    if (t >= 0 && (nodes[t].in->mode & S_IFMT) == S_IFDIR)
+        nodes[t].in->mode = S_IFDIR | 01777;
 }
 
 int rt_fs_add_file(const char *path, const void *data, uint64_t len)
@@ -168,11 +234,11 @@ int rt_fs_add_file(const char *path, const void *data, uint64_t len)
     if (path[0] != '/' || find(path) >= 0)
         return -RT_EEXIST;
     add_parents(path);
-    int i = add(path, S_IFREG | 0644, 0);
+    int i = add_node(path, S_IFREG | 0644, NULL);
     if (i < 0)
         return i;
-    nodes[i].ro = data;
-    nodes[i].size = len;
+    nodes[i].in->ro = data;
+    nodes[i].in->size = len;
     return 0;
 }
 
@@ -217,12 +283,19 @@ static int join(const char *base, const char *path, char *out)
     return 0;
 }
 
+static const uint8_t *data_of(const struct inode *in)
+{
+    return in->ro ? in->ro : in->buf;
+}
+
 /* Resolves (dirfd, path) to an absolute path in out; follows a final symlink when follow. */
 static int resolve(int dirfd, const char *path, char *out, int follow)
 {
     if (!path)
         return -RT_EFAULT;
-    const char *base = cwd;
+    if (!path[0])
+        return -RT_ENOENT;
+    const char *base = nodes[cwd_node].path;
     if (path[0] != '/' && dirfd != AT_FDCWD) {
         struct rt_fd *f = rt_fd_get(dirfd);
         if (!f)
@@ -230,12 +303,13 @@ static int resolve(int dirfd, const char *path, char *out, int follow)
         if (f->kind != F_DIR)
             return -RT_ENOTDIR;
         base = nodes[f->node].path;
-        if (!base)
-            return -RT_ENOENT;
     }
-    int rc = join(base, path, out);
+    if (!base && path[0] != '/')
+        return -RT_ENOENT; /* the folder was removed */
+    int rc = join(base ? base : "/", path, out);
     for (int hops = 0; rc == 0;) {
-        /* the first symlink among the path's folders (and its last component when follow) */
+        /* the first symlink among the path's folders (and its last component when follow);
+           a component under something that is not a folder: ENOTDIR */
         size_t len = strlen(out), at = 0;
         int link = -1;
         for (size_t k = 1; k <= len; k++) {
@@ -249,26 +323,32 @@ static int resolve(int dirfd, const char *path, char *out, int follow)
             out[k] = keep;
             if (i < 0)
                 break;
-            if ((nodes[i].mode & S_IFMT) == S_IFLNK) {
+            uint32_t type = nodes[i].in->mode & S_IFMT;
+            if (type == S_IFLNK) {
                 link = i;
                 at = k;
                 break;
             }
+            if (k < len && type != S_IFDIR)
+                return -RT_ENOTDIR;
         }
         if (link < 0)
             break;
         if (++hops > 8)
             return -RT_ELOOP;
         char target[PATH_MAX], parent[PATH_MAX];
-        size_t tl = nodes[link].size, rest = len - at;
+        const struct inode *li = nodes[link].in;
+        size_t tl = li->size, rest = len - at;
         if (tl + rest + 1 > PATH_MAX)
             return -RT_ENAMETOOLONG;
-        memcpy(target, nodes[link].ro ? (const char *)nodes[link].ro : "", tl);
+        memcpy(target, tl ? (const char *)data_of(li) : "", tl);
         memcpy(target + tl, out + at, rest + 1); /* the rest starts with '/' or is empty */
         memcpy(parent, out, at);
         while (at > 0 && parent[at - 1] != '/')
             at--;
         parent[at > 1 ? at - 1 : 1] = '\0';
+        if (tl == 0)
+            return -RT_ENOENT;
         rc = join(parent, target, out);
     }
     return rc;
@@ -286,9 +366,16 @@ static int parent_of(const char *path)
     int d = find(parent);
     if (d < 0)
         return -RT_ENOENT;
-    if ((nodes[d].mode & S_IFMT) != S_IFDIR)
+    if ((nodes[d].in->mode & S_IFMT) != S_IFDIR)
         return -RT_ENOTDIR;
     return d;
+}
+
+/* A folder's entries changed: its mtime and ctime move. */
+static void dir_changed(int d)
+{
+    if (d >= 0 && nodes[d].in)
+        nodes[d].in->mtime = nodes[d].in->ctime = now_ts();
 }
 
 static int has_slash(const char *s)
@@ -299,9 +386,40 @@ static int has_slash(const char *s)
     return 0;
 }
 
-static const uint8_t *data_of(const struct node *nd)
+/* Whether p is dir itself or below it. */
+static int under(const char *p, const char *dir)
 {
-    return nd->tmp ? nd->buf : nd->ro;
+    size_t dl = strlen(dir);
+    if (dl == 1)
+        return 1;
+    return strncmp(p, dir, dl) == 0 && (p[dl] == '/' || p[dl] == '\0');
+}
+
+/* A new name at (dirfd, path) for `in` (a new inode of mode when NULL): its node or -errno. */
+static int create_at(int dirfd, const char *path, uint32_t mode, struct inode *in, int follow)
+{
+    char abs[PATH_MAX];
+    int rc = resolve(dirfd, path, abs, follow);
+    if (rc < 0)
+        return rc;
+    if (find(abs) >= 0)
+        return -RT_EEXIST;
+    int d = parent_of(abs);
+    if (d < 0)
+        return d;
+    if (!in && (mode & S_IFMT) != S_IFLNK)
+        mode &= ~umask_bits;
+    int i = add_node(abs, mode, in);
+    if (i >= 0)
+        dir_changed(d);
+    return i;
+}
+
+long rt_fs_umask(int mask)
+{
+    uint32_t old = umask_bits;
+    umask_bits = (uint32_t)mask & 0777;
+    return (long)old;
 }
 
 long rt_fs_open(int dirfd, const char *path, int flags, int mode)
@@ -317,32 +435,59 @@ long rt_fs_open(int dirfd, const char *path, int flags, int mode)
     if (i < 0) {
         if (!(flags & O_CREAT))
             return -RT_ENOENT;
-        int d = parent_of(abs);
-        if (d < 0)
-            return d;
-        if (!nodes[d].tmp)
-            return -RT_EROFS;
-        i = add(abs, S_IFREG | ((uint32_t)mode & 07777), 1);
+        if (path[strlen(path) - 1] == '/' || (flags & O_DIRECTORY))
+            return -RT_EISDIR;
+        i = create_at(AT_FDCWD, abs, S_IFREG | ((uint32_t)mode & 07777), NULL, 0);
         if (i < 0)
             return i;
     }
-    struct node *nd = &nodes[i];
-    uint32_t type = nd->mode & S_IFMT;
-    if ((nodes[i].mode & S_IFMT) == S_IFLNK)
+    struct inode *in = nodes[i].in;
+    uint32_t type = in->mode & S_IFMT;
+    if (type == S_IFLNK)
         return -RT_ELOOP;
     if ((flags & O_DIRECTORY) && type != S_IFDIR)
         return -RT_ENOTDIR;
-    if (type == S_IFDIR && acc != 0)
+    if (type == S_IFDIR && (acc != 0 || (flags & O_CREAT)))
         return -RT_EISDIR;
-    if (acc != 0 && !nd->tmp)
-        return -RT_EROFS;
-    if ((flags & O_TRUNC) && acc != 0)
-        nd->size = 0;
+    struct rt_ofd *o = heap_alloc(sizeof(*o));
+    if (!o)
+        return -RT_ENOMEM;
+    *o = (struct rt_ofd){.refs = 1, .in = in};
     struct rt_fd f = {.kind = type == S_IFDIR ? F_DIR : F_FILE,
                       .flags = flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC),
                       .cloexec = !!(flags & O_CLOEXEC),
-                      .node = i};
-    return rt_fd_new(&f);
+                      .node = i,
+                      .ofd = o};
+    int fd = rt_fd_new(&f);
+    if (fd < 0) {
+        heap_free(o);
+        return fd;
+    }
+    in->opens++;
+    if ((flags & O_TRUNC) && acc != 0 && type == S_IFREG)
+        rt_fs_ftruncate(rt_fd_get(fd), 0);
+    return fd;
+}
+
+void rt_fs_dup(struct rt_fd *f)
+{
+    if (f->ofd)
+        f->ofd->refs++;
+}
+
+void rt_fs_close(struct rt_fd *f)
+{
+    struct rt_ofd *o = f->ofd;
+    if (!o)
+        return;
+    int last = --o->refs == 0;
+    rt_lock_closed(o->in, o, last);
+    if (last) {
+        o->in->opens--;
+        release(o->in);
+        heap_free(o);
+    }
+    f->ofd = NULL;
 }
 
 long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at)
@@ -351,35 +496,37 @@ long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at)
         return -RT_EISDIR;
     if ((f->flags & O_ACCMODE) == 1)
         return -RT_EBADF;
-    struct node *nd = &nodes[f->node];
-    uint64_t off = at < 0 ? f->off : (uint64_t)at;
-    if (off >= nd->size)
+    const struct inode *in = f->ofd->in;
+    uint64_t off = at < 0 ? f->ofd->off : (uint64_t)at;
+    if (off >= in->size)
         return 0;
-    uint64_t k = nd->size - off < n ? nd->size - off : n;
-    memcpy(buf, data_of(nd) + off, k);
+    uint64_t k = in->size - off < n ? in->size - off : n;
+    memcpy(buf, data_of(in) + off, k);
     if (at < 0)
-        f->off += k;
+        f->ofd->off += k;
     return (long)k;
 }
 
-static int grow(struct node *nd, uint64_t size)
+/* Room for size bytes in the upper layer (a lower file copied up first). */
+static int grow(struct inode *in, uint64_t size)
 {
-    if (size <= nd->cap)
+    if (size <= in->cap && !in->ro)
         return 0;
     if (size > (1ull << 36))
         return -RT_EFBIG;
-    uint64_t cap = nd->cap ? nd->cap : PAGE_SIZE;
-    while (cap < size)
+    uint64_t cap = in->cap ? in->cap : PAGE_SIZE;
+    while (cap < size || cap < in->size)
         cap *= 2;
     uint8_t *b = page_alloc(cap / PAGE_SIZE);
     if (!b)
         return -RT_ENOSPC;
-    if (nd->buf) {
-        memcpy(b, nd->buf, nd->size);
-        page_free(nd->buf, nd->cap / PAGE_SIZE);
-    }
-    nd->buf = b;
-    nd->cap = cap;
+    if (in->size)
+        memcpy(b, data_of(in), in->size);
+    if (in->buf)
+        page_free(in->buf, in->cap / PAGE_SIZE);
+    in->buf = b;
+    in->cap = cap;
+    in->ro = NULL;
     return 0;
 }
 
@@ -387,48 +534,108 @@ long rt_fs_write(struct rt_fd *f, const void *buf, uint64_t n, int64_t at)
 {
     if (f->kind == F_DIR || (f->flags & O_ACCMODE) == 0)
         return -RT_EBADF;
-    struct node *nd = &nodes[f->node];
-    uint64_t off = at >= 0 ? (uint64_t)at : (f->flags & O_APPEND) ? nd->size : f->off;
-    int rc = grow(nd, off + n);
+    struct inode *in = f->ofd->in;
+    uint64_t off = at >= 0 ? (uint64_t)at : (f->flags & O_APPEND) ? in->size : f->ofd->off;
+    if (n == 0)
+        return 0;
+    int rc = grow(in, off + n);
     if (rc < 0)
         return rc;
-    if (off > nd->size)
-        memset(nd->buf + nd->size, 0, off - nd->size);
-    memcpy(nd->buf + off, buf, n);
-    if (off + n > nd->size)
-        nd->size = off + n;
-    nd->mtime_ns = time_wall_ns();
+    if (off > in->size)
+        memset(in->buf + in->size, 0, off - in->size);
+    memcpy(in->buf + off, buf, n);
+    if (off + n > in->size)
+        in->size = off + n;
+    in->mtime = in->ctime = now_ts();
     if (at < 0)
-        f->off = off + n;
+        f->ofd->off = off + n;
     return (long)n;
+}
+
+static long truncate_inode(struct inode *in, int64_t len)
+{
+    if (len < 0)
+        return -RT_EINVAL;
+    if ((in->mode & S_IFMT) == S_IFDIR)
+        return -RT_EISDIR;
+    if ((in->mode & S_IFMT) != S_IFREG)
+        return -RT_EINVAL;
+    int rc = grow(in, (uint64_t)len);
+    if (rc < 0)
+        return rc;
+    if ((uint64_t)len > in->size)
+        memset(in->buf + in->size, 0, (uint64_t)len - in->size);
+    in->size = (uint64_t)len;
+    in->mtime = in->ctime = now_ts();
+    return 0;
 }
 
 long rt_fs_ftruncate(struct rt_fd *f, int64_t len)
 {
-    if (f->kind != F_FILE || (f->flags & O_ACCMODE) == 0 || len < 0)
+    if (f->kind != F_FILE || (f->flags & O_ACCMODE) == 0)
         return -RT_EINVAL;
-    struct node *nd = &nodes[f->node];
-    int rc = grow(nd, (uint64_t)len);
+    return truncate_inode(f->ofd->in, len);
+}
+
+long rt_fs_truncate(const char *path, int64_t len)
+{
+    char abs[PATH_MAX];
+    int rc = resolve(AT_FDCWD, path, abs, 1);
     if (rc < 0)
         return rc;
-    if ((uint64_t)len > nd->size)
-        memset(nd->buf + nd->size, 0, (uint64_t)len - nd->size);
-    nd->size = (uint64_t)len;
+    int i = find(abs);
+    return i < 0 ? -RT_ENOENT : truncate_inode(nodes[i].in, len);
+}
+
+long rt_fs_fallocate(struct rt_fd *f, int mode, int64_t off, int64_t len)
+{
+    if (f->kind != F_FILE)
+        return f->kind == F_DIR ? -RT_EISDIR : -RT_ESPIPE;
+    if ((f->flags & O_ACCMODE) == 0)
+        return -RT_EBADF;
+    if (off < 0 || len <= 0 || off > INT64_MAX - len)
+        return -RT_EINVAL;
+    if (mode & ~1)
+        return -RT_EOPNOTSUPP; /* only the plain and KEEP_SIZE reservations */
+    struct inode *in = f->ofd->in;
+    uint64_t end = (uint64_t)(off + len);
+    int rc = grow(in, end);
+    if (rc < 0 || mode || end <= in->size)
+        return rc;
+    memset(in->buf + in->size, 0, end - in->size);
+    in->size = end;
+    in->mtime = in->ctime = now_ts();
     return 0;
 }
 
 long rt_fs_lseek(struct rt_fd *f, int64_t off, int whence)
 {
+    struct rt_ofd *o = f->ofd;
     int64_t base = whence == 0   ? 0
-                   : whence == 1 ? (int64_t)f->off
-                   : whence == 2 ? (int64_t)nodes[f->node].size
+                   : whence == 1 ? (int64_t)o->off
+                   : whence == 2 ? (int64_t)o->in->size
                                  : -1;
     if (base < 0 || base + off < 0)
         return -RT_EINVAL;
     if (f->kind == F_DIR && !(whence == 0 && off == 0))
         return -RT_EINVAL;
-    f->off = (uint64_t)(base + off);
-    return (long)f->off;
+    o->off = (uint64_t)(base + off);
+    return (long)o->off;
+}
+
+uint64_t rt_fs_offset(struct rt_fd *f)
+{
+    return f->ofd ? f->ofd->off : 0;
+}
+
+uint64_t rt_fs_size(struct rt_fd *f)
+{
+    return f->ofd ? f->ofd->in->size : 0;
+}
+
+const void *rt_fs_file(struct rt_fd *f)
+{
+    return f->ofd ? (const void *)f->ofd->in : NULL;
 }
 
 /* struct stat of x86-64 Linux */
@@ -441,33 +648,82 @@ struct rt_stat {
     int64_t reserved[3];
 };
 
-void rt_fs_stat_node(int i, void *out)
+/* A folder's link count as Linux's tmpfs keeps it: 2 and one per subfolder. */
+static uint64_t dir_links(const struct inode *in)
 {
-    const struct node *nd = &nodes[i];
-    int64_t s = (int64_t)(nd->mtime_ns / 1000000000u), ns = (int64_t)(nd->mtime_ns % 1000000000u);
+    const char *dir = NULL;
+    for (int i = 0; i < nnodes && !dir; i++)
+        if (nodes[i].in == in)
+            dir = nodes[i].path;
+    if (!dir)
+        return 0; /* removed */
+    size_t dl = strlen(dir);
+    uint64_t n = 2;
+    for (int i = 0; i < nnodes; i++) {
+        const char *p = nodes[i].path;
+        if (p && (nodes[i].in->mode & S_IFMT) == S_IFDIR && strlen(p) > dl &&
+            strncmp(p, dir, dl) == 0 && (dl == 1 || p[dl] == '/') &&
+            !has_slash(p + (dl > 1 ? dl + 1 : 1)))
+            n++;
+    }
+    return n;
+}
+
+static void stat_inode(const struct inode *in, void *out)
+{
     struct rt_stat st = {
-        .dev = nd->tmp ? 2 : 1,
-        .ino = (uint64_t)i + 1,
-        .nlink = (nd->mode & S_IFMT) == S_IFDIR ? 2 : 1,
-        .mode = nd->mode,
-        .size = (int64_t)nd->size,
+        .dev = 1,
+        .ino = in->ino,
+        .nlink = (in->mode & S_IFMT) == S_IFDIR ? dir_links(in) : in->links,
+        .mode = in->mode,
+        .uid = in->uid,
+        .gid = in->gid,
+        .size = (int64_t)((in->mode & S_IFMT) == S_IFDIR ? 0 : in->size),
         .blksize = 4096,
-        .blocks = (int64_t)((nd->size + 511) / 512),
-        .atime = s,
-        .atime_ns = ns,
-        .mtime = s,
-        .mtime_ns = ns,
-        .ctime = s,
-        .ctime_ns = ns,
+        .blocks = (int64_t)((in->size + 4095) / 4096 * 8),
+        .atime = in->atime.sec,
+        .atime_ns = in->atime.nsec,
+        .mtime = in->mtime.sec,
+        .mtime_ns = in->mtime.nsec,
+        .ctime = in->ctime.sec,
+        .ctime_ns = in->ctime.nsec,
     };
     memcpy(out, &st, sizeof(st));
+}
+
+long rt_fs_fstat(struct rt_fd *f, void *st)
+{
+    if (!f->ofd)
+        return -RT_EBADF;
+    stat_inode(f->ofd->in, st);
+    return 0;
+}
+
+/* The inode (dirfd, path) names, following a final symlink when follow; AT_EMPTY_PATH-style
+ * (path NULL or "" with empty_ok): the descriptor's own. NULL and *rc set when there is none. */
+static struct inode *lookup(int dirfd, const char *path, int follow, int empty_ok, long *rc)
+{
+    if (empty_ok && (!path || !*path)) {
+        struct rt_fd *f = rt_fd_get(dirfd);
+        *rc = !f ? -RT_EBADF : !f->ofd ? -RT_EINVAL : 0;
+        return *rc ? NULL : f->ofd->in;
+    }
+    char abs[PATH_MAX];
+    *rc = resolve(dirfd, path, abs, follow);
+    if (*rc < 0)
+        return NULL;
+    int i = find(abs);
+    if (i < 0) {
+        *rc = -RT_ENOENT;
+        return NULL;
+    }
+    return nodes[i].in;
 }
 
 long rt_fs_fstatat(int dirfd, const char *path, void *st, int flags)
 {
     if ((flags & AT_EMPTY_PATH) && path && !*path) {
-        struct rt_fd *f = rt_fd_get(dirfd);
-        if (!f)
+        if (!rt_fd_get(dirfd))
             return -RT_EBADF;
         return rt_fstat(dirfd, st);
     }
@@ -476,7 +732,7 @@ long rt_fs_fstatat(int dirfd, const char *path, void *st, int flags)
     if (rc < 0)
         return rc;
     if (strncmp(abs, "/dev/", 5) == 0) {
-        int fd = rt_openat(AT_FDCWD, abs, 0, 0);
+        int fd = (int)rt_openat(AT_FDCWD, abs, 0, 0);
         if (fd >= 0) {
             rc = (int)rt_fstat(fd, st);
             rt_close(fd);
@@ -486,7 +742,7 @@ long rt_fs_fstatat(int dirfd, const char *path, void *st, int flags)
     int i = find(abs);
     if (i < 0)
         return -RT_ENOENT;
-    rt_fs_stat_node(i, st);
+    stat_inode(nodes[i].in, st);
     return 0;
 }
 
@@ -503,13 +759,19 @@ long rt_fs_statx(int dirfd, const char *path, int flags, void *out)
     memcpy(x + 0, &mask, 4);
     memcpy(x + 4, &blksize, 4);
     memcpy(x + 16, &nlink, 4);
+    memcpy(x + 20, &st.uid, 4);
+    memcpy(x + 24, &st.gid, 4);
     memcpy(x + 28, &mode, 2);
     memcpy(x + 32, &st.ino, 8);
     memcpy(x + 40, &st.size, 8);
     memcpy(x + 48, &st.blocks, 8);
+    const int64_t *t[4][2] = {{&st.atime, &st.atime_ns},
+                              {&st.ctime, &st.ctime_ns}, /* btime: no birth time kept */
+                              {&st.ctime, &st.ctime_ns},
+                              {&st.mtime, &st.mtime_ns}};
     for (int k = 0; k < 4; k++) { /* atime, btime, ctime, mtime */
-        memcpy(x + 64 + 16 * k, &st.mtime, 8);
-        uint32_t ns = (uint32_t)st.mtime_ns;
+        memcpy(x + 64 + 16 * k, t[k][0], 8);
+        uint32_t ns = (uint32_t)*t[k][1];
         memcpy(x + 72 + 16 * k, &ns, 4);
     }
     uint32_t dev_minor = (uint32_t)st.dev;
@@ -522,29 +784,31 @@ long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n)
     if (f->kind != F_DIR)
         return -RT_ENOTDIR;
     const char *dir = nodes[f->node].path;
-    if (!dir)
-        return -RT_ENOENT;
+    if (!dir || nodes[f->node].in != f->ofd->in)
+        return 0; /* removed: no entries, as Linux */
     size_t dl = strlen(dir);
     uint8_t *out = buf;
     uint64_t used = 0;
-    while (f->off < (uint64_t)nnodes + 2) {
+    struct rt_ofd *o = f->ofd;
+    while (o->off < (uint64_t)nnodes + 2) {
         const char *name;
         uint64_t ino;
         uint8_t type = 4; /* DT_DIR */
-        if (f->off < 2) {
-            name = f->off == 0 ? "." : "..";
-            ino = f->off == 0 ? (uint64_t)f->node + 1 : 1;
+        if (o->off < 2) {
+            name = o->off == 0 ? "." : "..";
+            int pd = o->off == 0 ? f->node : parent_of(dir);
+            ino = nodes[pd < 0 ? f->node : pd].in->ino;
         } else {
-            const struct node *c = &nodes[f->off - 2];
+            const struct node *c = &nodes[o->off - 2];
             const char *p = c->path;
             if (!p || strlen(p) <= dl || strncmp(p, dir, dl) != 0 || (dl > 1 && p[dl] != '/') ||
                 has_slash(p + (dl > 1 ? dl + 1 : 1))) {
-                f->off++;
+                o->off++;
                 continue;
             }
             name = p + (dl > 1 ? dl + 1 : 1);
-            ino = f->off - 1;
-            uint32_t t = c->mode & S_IFMT;
+            ino = c->in->ino;
+            uint32_t t = c->in->mode & S_IFMT;
             type = t == S_IFDIR ? 4 : t == S_IFLNK ? 10 : 8;
         }
         size_t nl = strlen(name);
@@ -553,7 +817,7 @@ long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n)
             break;
         uint8_t *e = out + used;
         memset(e, 0, reclen);
-        int64_t next = (int64_t)f->off + 1;
+        int64_t next = (int64_t)o->off + 1;
         memcpy(e, &ino, 8);
         memcpy(e + 8, &next, 8);
         uint16_t rl = (uint16_t)reclen;
@@ -561,48 +825,50 @@ long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n)
         e[18] = type;
         memcpy(e + 19, name, nl + 1);
         used += reclen;
-        f->off++;
+        o->off++;
     }
-    if (used == 0 && f->off < (uint64_t)nnodes + 2)
+    if (used == 0 && o->off < (uint64_t)nnodes + 2)
         return -RT_EINVAL; /* buffer too small for one entry */
     return (long)used;
 }
 
 long rt_fs_readlinkat(int dirfd, const char *path, char *buf, uint64_t n)
 {
-    char abs[PATH_MAX];
-    int rc = resolve(dirfd, path, abs, 0);
-    if (rc < 0)
+    long rc;
+    const struct inode *in = lookup(dirfd, path, 0, 1, &rc);
+    if (!in)
         return rc;
-    int i = find(abs);
-    if (i < 0)
-        return -RT_ENOENT;
-    if ((nodes[i].mode & S_IFMT) != S_IFLNK)
+    if ((in->mode & S_IFMT) != S_IFLNK)
         return -RT_EINVAL;
-    uint64_t k = nodes[i].size < n ? nodes[i].size : n;
-    memcpy(buf, nodes[i].ro, k);
+    if ((int64_t)n <= 0)
+        return -RT_EINVAL;
+    uint64_t k = in->size < n ? in->size : n;
+    memcpy(buf, data_of(in), k);
     return (long)k;
 }
 
 long rt_fs_access(int dirfd, const char *path, int mode)
 {
+    if (mode & ~7)
+        return -RT_EINVAL;
     char st[144];
     long rc = rt_fs_fstatat(dirfd, path, st, 0);
     if (rc < 0)
         return rc;
-    if (mode & 2) { /* W_OK */
-        char abs[PATH_MAX];
-        if (resolve(dirfd, path, abs, 1) == 0 && strncmp(abs, "/dev/", 5) != 0) {
-            int i = find(abs);
-            if (i >= 0 && !nodes[i].tmp)
-                return -RT_EROFS;
-        }
+    if (mode & 1) { /* X_OK: root needs one execute bit (or a folder) */
+        uint32_t m;
+        memcpy(&m, st + 24, 4);
+        if ((m & S_IFMT) != S_IFDIR && !(m & 0111))
+            return -RT_EACCES;
     }
     return 0;
 }
 
 long rt_fs_getcwd(char *buf, uint64_t n)
 {
+    const char *cwd = nodes[cwd_node].path;
+    if (!cwd)
+        return -RT_ENOENT;
     size_t len = strlen(cwd) + 1;
     if (n < len)
         return -RT_ERANGE;
@@ -629,26 +895,26 @@ long rt_fs_chdir(const char *path, int fd)
         return -RT_ENOTDIR;
     if (i < 0 || !nodes[i].path)
         return -RT_ENOENT;
-    if ((nodes[i].mode & S_IFMT) != S_IFDIR)
+    if ((nodes[i].in->mode & S_IFMT) != S_IFDIR)
         return -RT_ENOTDIR;
-    memcpy(cwd, nodes[i].path, strlen(nodes[i].path) + 1);
+    cwd_node = i;
     return 0;
+}
+
+int rt_fs_workdir(const char *path)
+{
+    char abs[PATH_MAX];
+    if (join("/", path, abs) < 0)
+        return -RT_ENAMETOOLONG;
+    add_parents(abs);
+    if (find(abs) < 0 && add_node(abs, S_IFDIR | 0755, NULL) < 0)
+        return -RT_ENOSPC;
+    return (int)rt_fs_chdir(abs, -1);
 }
 
 long rt_fs_mkdirat(int dirfd, const char *path, int mode)
 {
-    char abs[PATH_MAX];
-    int rc = resolve(dirfd, path, abs, 0);
-    if (rc < 0)
-        return rc;
-    if (find(abs) >= 0)
-        return -RT_EEXIST;
-    int d = parent_of(abs);
-    if (d < 0)
-        return d;
-    if (!nodes[d].tmp)
-        return -RT_EROFS;
-    int i = add(abs, S_IFDIR | ((uint32_t)mode & 07777), 1);
+    int i = create_at(dirfd, path, S_IFDIR | ((uint32_t)mode & 07777), NULL, 0);
     return i < 0 ? i : 0;
 }
 
@@ -657,7 +923,7 @@ static int has_children(const char *dir)
     size_t dl = strlen(dir);
     for (int i = 0; i < nnodes; i++) {
         const char *p = nodes[i].path;
-        if (p && strlen(p) > dl && strncmp(p, dir, dl) == 0 && p[dl] == '/')
+        if (p && strlen(p) > dl && strncmp(p, dir, dl) == 0 && (dl == 1 || p[dl] == '/'))
             return 1;
     }
     return 0;
@@ -665,6 +931,8 @@ static int has_children(const char *dir)
 
 long rt_fs_unlinkat(int dirfd, const char *path, int flags)
 {
+    if (flags & ~AT_REMOVEDIR)
+        return -RT_EINVAL;
     char abs[PATH_MAX];
     int rc = resolve(dirfd, path, abs, 0);
     if (rc < 0)
@@ -672,25 +940,24 @@ long rt_fs_unlinkat(int dirfd, const char *path, int flags)
     int i = find(abs);
     if (i < 0)
         return -RT_ENOENT;
-    struct node *nd = &nodes[i];
-    int isdir = (nd->mode & S_IFMT) == S_IFDIR;
+    int isdir = (nodes[i].in->mode & S_IFMT) == S_IFDIR;
     if ((flags & AT_REMOVEDIR) && !isdir)
         return -RT_ENOTDIR;
     if (!(flags & AT_REMOVEDIR) && isdir)
         return -RT_EISDIR;
-    int d = parent_of(abs);
-    if (d < 0 || !nodes[d].tmp || !nd->tmp || strcmp(abs, "/tmp") == 0)
-        return -RT_EROFS;
+    if (i == 0)
+        return -RT_EBUSY;
     if (isdir && has_children(abs))
         return -RT_ENOTEMPTY;
-    /* open descriptors keep reading the data: the pages stay with the node */
-    heap_free(nd->path);
-    nd->path = NULL;
+    drop_node(i); /* open descriptors keep the data: the pages stay with the inode */
+    dir_changed(parent_of(abs));
     return 0;
 }
 
-long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
+    if (flags & ~RENAME_NOREPLACE)
+        return -RT_EINVAL; /* RENAME_EXCHANGE, RENAME_WHITEOUT: not kept */
     char a[PATH_MAX], b[PATH_MAX];
     int rc = resolve(olddirfd, oldpath, a, 0);
     if (rc == 0)
@@ -703,23 +970,199 @@ long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char 
     int d = parent_of(b);
     if (d < 0)
         return d;
-    if (!nodes[i].tmp || !nodes[d].tmp)
-        return nodes[i].tmp ? -RT_EXDEV : -RT_EROFS;
-    if ((nodes[i].mode & S_IFMT) == S_IFDIR)
-        return -RT_EINVAL; /* renaming folders (and their contents) is not supported yet */
+    int isdir = (nodes[i].in->mode & S_IFMT) == S_IFDIR;
+    if (i == 0 || strcmp(b, "/") == 0)
+        return -RT_EBUSY;
     int j = find(b);
-    if (j == i)
-        return 0;
+    if (j >= 0 && (flags & RENAME_NOREPLACE))
+        return -RT_EEXIST;
+    if (j >= 0 && nodes[j].in == nodes[i].in)
+        return 0; /* the same file (or hard links to it): nothing to do, as Linux */
+    if (isdir && strcmp(a, b) != 0 && under(b, a))
+        return -RT_EINVAL; /* into itself */
     if (j >= 0) {
-        if ((nodes[j].mode & S_IFMT) == S_IFDIR)
+        int jdir = (nodes[j].in->mode & S_IFMT) == S_IFDIR;
+        if (isdir && !jdir)
+            return -RT_ENOTDIR;
+        if (!isdir && jdir)
             return -RT_EISDIR;
-        heap_free(nodes[j].path);
-        nodes[j].path = NULL;
+        if (jdir && has_children(b))
+            return -RT_ENOTEMPTY;
     }
     char *p = dup_str(b, strlen(b));
     if (!p)
         return -RT_ENOSPC;
+    if (isdir) { /* the folder's contents move with it */
+        size_t al = strlen(a), bl = strlen(b);
+        for (int k = 0; k < nnodes; k++) {
+            const char *q = nodes[k].path;
+            if (!q || k == i || strncmp(q, a, al) != 0 || q[al] != '/')
+                continue;
+            size_t rest = strlen(q + al);
+            if (bl + rest >= PATH_MAX) {
+                heap_free(p);
+                return -RT_ENAMETOOLONG;
+            }
+        }
+        for (int k = 0; k < nnodes; k++) {
+            char *q = nodes[k].path;
+            if (!q || k == i || strncmp(q, a, al) != 0 || q[al] != '/')
+                continue;
+            size_t rest = strlen(q + al);
+            char *nq = heap_alloc(bl + rest + 1);
+            if (!nq) {
+                heap_free(p);
+                return -RT_ENOSPC; /* nothing moved yet past this one: sizes were checked */
+            }
+            memcpy(nq, b, bl);
+            memcpy(nq + bl, q + al, rest + 1);
+            heap_free(q);
+            nodes[k].path = nq;
+        }
+    }
+    if (j >= 0)
+        drop_node(j);
+    dir_changed(parent_of(a));
+    dir_changed(d);
     heap_free(nodes[i].path);
     nodes[i].path = p;
+    nodes[i].in->ctime = now_ts();
+    return 0;
+}
+
+long rt_fs_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+    if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -RT_EINVAL;
+    long rc;
+    struct inode *in =
+        lookup(olddirfd, oldpath, !!(flags & AT_SYMLINK_FOLLOW), !!(flags & AT_EMPTY_PATH), &rc);
+    if (!in)
+        return rc;
+    if ((in->mode & S_IFMT) == S_IFDIR)
+        return -RT_EPERM;
+    if (in->links == 0)
+        return -RT_ENOENT; /* an unlinked file comes back only through O_TMPFILE, not here */
+    int i = create_at(newdirfd, newpath, 0, in, 0);
+    if (i < 0)
+        return i;
+    in->ctime = now_ts();
+    return 0;
+}
+
+long rt_fs_symlinkat(const char *target, int newdirfd, const char *linkpath)
+{
+    if (!target)
+        return -RT_EFAULT;
+    size_t n = strlen(target);
+    if (n == 0)
+        return -RT_ENOENT;
+    if (n >= PATH_MAX)
+        return -RT_ENAMETOOLONG;
+    int i = create_at(newdirfd, linkpath, S_IFLNK | 0777, NULL, 0);
+    if (i < 0)
+        return i;
+    struct inode *in = nodes[i].in;
+    if (grow(in, n) < 0) {
+        int d = parent_of(nodes[i].path);
+        drop_node(i);
+        dir_changed(d);
+        return -RT_ENOSPC;
+    }
+    memcpy(in->buf, target, n);
+    in->size = n;
+    return 0;
+}
+
+/* (dirfd, path) or the descriptor itself (path NULL or "" with AT_EMPTY_PATH): its inode. */
+static struct inode *target_of(int dirfd, const char *path, int flags, long *rc)
+{
+    int empty = !path || (!*path && (flags & AT_EMPTY_PATH));
+    return lookup(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), empty, rc);
+}
+
+long rt_fs_chmodat(int dirfd, const char *path, int mode, int flags)
+{
+    long rc;
+    struct inode *in = target_of(dirfd, path, flags, &rc);
+    if (!in)
+        return rc;
+    if ((in->mode & S_IFMT) == S_IFLNK)
+        return -RT_EOPNOTSUPP; /* as Linux: a link's own mode cannot be changed */
+    in->mode = (in->mode & S_IFMT) | ((uint32_t)mode & 07777);
+    in->ctime = now_ts();
+    return 0;
+}
+
+long rt_fs_chownat(int dirfd, const char *path, int uid, int gid, int flags)
+{
+    long rc;
+    struct inode *in = target_of(dirfd, path, flags, &rc);
+    if (!in)
+        return rc;
+    if (uid != -1)
+        in->uid = (uint32_t)uid;
+    if (gid != -1)
+        in->gid = (uint32_t)gid;
+    if ((uid != -1 || gid != -1) && (in->mode & S_IFMT) != S_IFDIR) {
+        /* as Linux: a change of owner clears set-user-ID, and set-group-ID where it means
+           anything (the group may execute) */
+        in->mode &= ~04000u;
+        if (in->mode & 010)
+            in->mode &= ~02000u;
+    }
+    in->ctime = now_ts();
+    return 0;
+}
+
+long rt_fs_utimensat(int dirfd, const char *path, const struct rt_ts *times, int flags)
+{
+    struct rt_ts t[2], now = now_ts();
+    for (int k = 0; k < 2; k++) {
+        t[k] = times ? times[k] : (struct rt_ts){0, UTIME_NOW};
+        if (t[k].nsec == UTIME_NOW)
+            t[k] = now;
+        else if (t[k].nsec != UTIME_OMIT && (t[k].nsec < 0 || t[k].nsec > 999999999))
+            return -RT_EINVAL;
+    }
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -RT_EINVAL;
+    long rc;
+    struct inode *in = target_of(dirfd, path, flags, &rc);
+    if (!in)
+        return rc;
+    if (t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT)
+        return 0;
+    if (t[0].nsec != UTIME_OMIT)
+        in->atime = t[0];
+    if (t[1].nsec != UTIME_OMIT)
+        in->mtime = t[1];
+    in->ctime = now;
+    return 0;
+}
+
+/* struct statfs of x86-64 Linux: the whole writable root, in the page allocator's memory. */
+long rt_fs_statfs(int dirfd, const char *path, void *out)
+{
+    long rc;
+    if (!lookup(dirfd, path, 1, path == NULL, &rc))
+        return rc;
+    struct mem_stats ms;
+    mem_get_stats(&ms);
+    uint64_t total = ms.total / 4096, used = ms.pages_used < total ? ms.pages_used : total;
+    uint64_t w[15] = {0}, files = 0;
+    for (int i = 0; i < nnodes; i++)
+        files += nodes[i].path != NULL;
+    w[0] = 0x01021994; /* f_type: TMPFS_MAGIC */
+    w[1] = 4096;       /* f_bsize */
+    w[2] = total;      /* f_blocks: the files share the guest's memory */
+    w[3] = w[4] = total - used;
+    w[5] = files + total - used; /* f_files: an inode costs a little heap */
+    w[6] = total - used;
+    w[7] = 1;       /* f_fsid */
+    w[8] = 255;     /* f_namelen */
+    w[9] = 4096;    /* f_frsize */
+    w[10] = 0x1020; /* f_flags: ST_VALID | ST_RELATIME */
+    memcpy(out, w, 120);
     return 0;
 }

@@ -170,3 +170,22 @@ long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint
     page_free((void *)old, on);
     return (long)p;
 }
+
+/* madvise: MADV_DONTNEED zeroes what mmap handed out (memory is never paged, so nothing is given
+ * back: the next read sees zeros, as Linux's private anonymous mappings); other advice is taken. */
+long rt_madvise(uint64_t addr, uint64_t len, int advice)
+{
+    if ((addr & (PAGE_SIZE - 1)) || len > (1ull << 40))
+        return -RT_EINVAL;
+    if (advice < 0 || advice > 25 || (advice > 4 && advice < 8))
+        return -RT_EINVAL;
+    if (advice != 4 || !len)
+        return 0;
+    uint64_t end = addr + pages_of(len) * PAGE_SIZE;
+    for (int i = lower(addr); i < nranges && ranges[i].start < end; i++) {
+        uint64_t s = ranges[i].start > addr ? ranges[i].start : addr;
+        uint64_t e = ranges[i].end < end ? ranges[i].end : end;
+        memset((void *)s, 0, e - s);
+    }
+    return 0;
+}

@@ -17,6 +17,7 @@
 #define RT_ENODEV          19
 #define RT_EACCES          13
 #define RT_EFAULT          14
+#define RT_EBUSY           16
 #define RT_EEXIST          17
 #define RT_EXDEV           18
 #define RT_ENOTDIR         20
@@ -27,6 +28,8 @@
 #define RT_ESPIPE          29
 #define RT_EROFS           30
 #define RT_EPIPE           32
+#define RT_EDEADLK         35
+#define RT_ENOLCK          37
 #define RT_EDOM            33
 #define RT_ERANGE          34
 #define RT_EFBIG           27
@@ -79,6 +82,7 @@ long rt_brk(uint64_t addr);
 long rt_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+long rt_madvise(uint64_t addr, uint64_t len, int advice);
 
 /* fd.c: file descriptors (console, /dev nodes, pipes, files). */
 enum {
@@ -97,6 +101,7 @@ enum {
 #define RT_MAX_FD 1088 /* a thousand connections and some files; select() sees the first 1024 */
 struct rt_pipe;
 struct rt_epoll;
+struct rt_ofd;
 struct rt_sock;
 struct rt_fd {
     int kind, flags, cloexec;
@@ -104,7 +109,8 @@ struct rt_fd {
     struct rt_epoll *ep;  /* F_EPOLL: the interest list */
     struct rt_sock *sock; /* F_SOCKET: runtime/libc/net (sock.h) */
     int node;             /* F_FILE, F_DIR: index in fs.c's node table */
-    uint64_t off;         /* F_FILE: byte offset; F_DIR: next node index to list */
+    uint64_t off;         /* unused by fs.c: its offsets live in the open file description */
+    struct rt_ofd *ofd;   /* F_FILE, F_DIR: fs.c's open file description (shared by dup) */
 };
 /* The open descriptor fd, or NULL. */
 struct rt_fd *rt_fd_get(int fd);
@@ -130,15 +136,27 @@ long rt_epoll_create(int flags);
 long rt_epoll_ctl(int epfd, int op, int fd, void *event);
 long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns);
 
-/* fs.c: the read-only files of the recipe (embedded cpio newc) and a tmpfs at /tmp. */
+/* fs.c: the root: the recipe's files (embedded cpio newc, read only) under a writable tmpfs. */
+struct rt_ts {
+    int64_t sec, nsec;
+};
 void rt_fs_init(void);
 /* The tree from the cpio newc archive [p, end) (what rt_fs_init does with the embedded one). */
 void rt_fs_load(const uint8_t *p, const uint8_t *end);
+/* Makes path (and its parents) a folder if missing, and the working folder; 0 or -errno. */
+int rt_fs_workdir(const char *path);
 long rt_fs_open(int dirfd, const char *path, int flags, int mode);
-long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at); /* at < 0: at f->off */
+/* dup() of an F_FILE/F_DIR descriptor, and its close: the open file description's references. */
+void rt_fs_dup(struct rt_fd *f);
+void rt_fs_close(struct rt_fd *f);
+long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at); /* at < 0: at the offset */
 long rt_fs_write(struct rt_fd *f, const void *buf, uint64_t n, int64_t at);
 long rt_fs_lseek(struct rt_fd *f, int64_t off, int whence);
-void rt_fs_stat_node(int node, void *st);
+long rt_fs_fstat(struct rt_fd *f, void *st);
+/* The file's offset, size and identity (its inode, what locks are keyed by). */
+uint64_t rt_fs_offset(struct rt_fd *f);
+uint64_t rt_fs_size(struct rt_fd *f);
+const void *rt_fs_file(struct rt_fd *f);
 long rt_fs_fstatat(int dirfd, const char *path, void *st, int flags);
 long rt_fs_statx(int dirfd, const char *path, int flags, void *stx);
 long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n);
@@ -148,11 +166,37 @@ long rt_fs_getcwd(char *buf, uint64_t n);
 long rt_fs_chdir(const char *path, int fd);
 long rt_fs_mkdirat(int dirfd, const char *path, int mode);
 long rt_fs_unlinkat(int dirfd, const char *path, int flags);
-long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                    int flags);
+long rt_fs_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+long rt_fs_symlinkat(const char *target, int newdirfd, const char *linkpath);
 long rt_fs_ftruncate(struct rt_fd *f, int64_t len);
+long rt_fs_truncate(const char *path, int64_t len);
+long rt_fs_fallocate(struct rt_fd *f, int mode, int64_t off, int64_t len);
+/* path NULL: the descriptor dirfd itself; flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+long rt_fs_chmodat(int dirfd, const char *path, int mode, int flags);
+long rt_fs_chownat(int dirfd, const char *path, int uid, int gid, int flags);
+long rt_fs_utimensat(int dirfd, const char *path, const struct rt_ts *times, int flags);
+long rt_fs_statfs(int dirfd, const char *path, void *statfs);
+/* umask(2): the mask new files and folders get; the old one. */
+long rt_fs_umask(int mask);
 /* A read-only file made at boot (/etc/resolv.conf from the network configuration): `data` is
  * kept, not copied. 0, or -EEXIST when the recipe's files already have one. */
 int rt_fs_add_file(const char *path, const void *data, uint64_t len);
+
+/* lock.c: fcntl record locks (process-owned and open-file-description-owned) and flock, keyed
+ * by the file (fs.c's inode) and owned by an open file description. */
+long rt_lock_fcntl(struct rt_fd *f, int cmd, void *flock);
+long rt_lock_flock(struct rt_fd *f, int op);
+/* A descriptor of `file` closed: the process's record locks on it go (as Linux: any close);
+ * the description's own locks go with its last descriptor (last). */
+void rt_lock_closed(const void *file, const void *ofd, int last);
+
+/* calls.c: system calls beyond the dispatcher's table (metadata, limits, memory advice); 1 and
+ * *r set when nr is one of them. */
+int rt_more_syscall(unsigned long nr, const uint64_t *a, long *r);
+/* Prints "jeos: CALL: ... not supported: ERR" once per call and command. */
+void rt_notice_cmd(const char *call, unsigned long cmd, const char *err);
 
 /* random.c: ChaCha20 seeded from RDSEED/RDRAND (and the TSC). */
 void rt_random_init(void);

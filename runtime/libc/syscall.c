@@ -159,21 +159,17 @@ void rt_syscall(struct rt_frame *f)
     case 84: /* rmdir */ r = rt_fs_unlinkat(-100, (const char *)a0, 0x200); break;
     case 87: /* unlink */ r = rt_fs_unlinkat(-100, (const char *)a0, 0); break;
     case 263: /* unlinkat */ r = rt_fs_unlinkat((int)a0, (const char *)a1, (int)a2); break;
-    case 82: /* rename */ r = rt_fs_renameat(-100, (const char *)a0, -100, (const char *)a1); break;
-    case 264: /* renameat */
-    case 316: /* renameat2 (flags 0 only) */
-        r = nr == 316 && f->r8
-                ? -RT_EINVAL
-                : rt_fs_renameat((int)a0, (const char *)a1, (int)a2, (const char *)a3);
+    case 82: /* rename */
+        r = rt_fs_renameat(-100, (const char *)a0, -100, (const char *)a1, 0);
         break;
-    case 95: /* umask */ r = 022; break;
-    case 90: /* chmod */
-    case 91: /* fchmod */
-    case 268: /* fchmodat */ r = 0; break;
+    case 264: /* renameat */
+    case 316: /* renameat2 */
+        r = rt_fs_renameat((int)a0, (const char *)a1, (int)a2, (const char *)a3,
+                           nr == 316 ? (int)f->r8 : 0);
+        break;
     case 8: /* lseek */ r = rt_lseek((int)a0, (int64_t)a1, (int)a2); break;
     case 9: /* mmap */ r = rt_mmap(a0, a1, (int)a2, (int)a3, (int)a4, f->r9); break;
-    case 10: /* mprotect */
-    case 28: /* madvise */ r = 0; break;
+    case 10: /* mprotect */ r = 0; break;
     case 11: /* munmap */ r = rt_munmap(a0, a1); break;
     case 12: /* brk */ r = rt_brk(a0); break;
     case 25: /* mremap */ r = rt_mremap(a0, a1, a2, (int)a3, a4); break;
@@ -299,8 +295,10 @@ void rt_syscall(struct rt_frame *f)
         if (a0 == 0x1002) { /* ARCH_SET_FS */
             rt_set_fs(a1);
             r = 0;
-        } else
+        } else {
+            rt_notice_cmd("arch_prctl", a0, "EINVAL");
             r = -RT_EINVAL;
+        }
         break;
     case 186: /* gettid */ r = rt_gettid(); break;
     case 39:  /* getpid */
@@ -311,30 +309,6 @@ void rt_syscall(struct rt_frame *f)
     case 104: /* getgid */
     case 107: /* geteuid */
     case 108: /* getegid */ r = 0; break;
-    case 204: /* sched_getaffinity: one CPU */
-        if (a1 < 8) {
-            r = -RT_EINVAL;
-        } else {
-            memset((void *)a2, 0, a1);
-            *(uint8_t *)a2 = 1;
-            r = 8;
-        }
-        break;
-    case 97:    /* getrlimit */
-    case 302: { /* prlimit64 (this process only) */
-        uint64_t res = nr == 97 ? a0 : a1, *old = (uint64_t *)(nr == 97 ? a1 : a3);
-        if (nr == 302 && a0 != 0 && a0 != 1)
-            r = -RT_ESRCH;
-        else if (nr == 302 && a2)
-            r = -RT_EPERM; /* limits are fixed */
-        else {
-            uint64_t v = res == 3 ? 1u << 20 : res == 7 ? RT_MAX_FD : ~0ull; /* STACK, NOFILE */
-            if (old)
-                old[0] = old[1] = v;
-            r = 0;
-        }
-        break;
-    }
     case 98: /* getrusage: no accounting yet */
         memset((void *)a1, 0, 144);
         r = 0;
@@ -374,7 +348,11 @@ void rt_syscall(struct rt_frame *f)
         }
         r = -RT_ESRCH;
         break;
-    default: r = enosys(nr);
+    default: {
+        uint64_t args[6] = {a0, a1, a2, a3, a4, f->r9};
+        if (!rt_more_syscall(nr, args, &r)) /* calls.c */
+            r = enosys(nr);
+    }
     }
     f->rax = (uint64_t)r;
     rt_check_stack();

@@ -193,8 +193,22 @@ static const struct bad_case {
     {UNI "defines: [LUA_USE_POSIX, 9X=1]\nlibs: [m, \"z lib\"]\n",
      "t.yaml:4:26: defines[1]: expected NAME or NAME=VALUE with a C identifier as NAME (got "
      "\"9X=1\")\n"
-     "t.yaml:5:11: libs[1]: expected a library name such as m or z, linked as -lNAME (got \"z "
-     "lib\")\n"},
+     "t.yaml:5:11: libs[1]: expected a library name such as m or z, linked as -lNAME, or a .a or "
+     ".o file (got \"z lib\")\n"},
+    /* libs: archives and objects of the recipe's folder */
+    {UNI "libs: [lib/libx.a, ../y.o]\n",
+     "t.yaml:4:20: libs[1]: expected an archive or object relative to the recipe's folder, not "
+     "leaving it (got \"../y.o\")\n"},
+    /* cflags_for: a mapping of globs to option lists */
+    {UNI "cflags_for: {\"src/*.c\": [-O1, O2], /abs.c: [-g]}\n",
+     "t.yaml:4:31: cflags_for.src/*.c[1]: expected a compiler option starting with '-' (got "
+     "\"O2\")\n"
+     "t.yaml:4:36: cflags_for./abs.c: expected a glob of source paths as sources: or "
+     "source.sources give them, relative and not leaving the folder (got \"/abs.c\")\n"},
+    /* workdir: absolute, normalised */
+    {UNI "workdir: data/../x\n",
+     "t.yaml:4:10: workdir: expected the program's working folder as an absolute path without . "
+     "or .., such as /srv/data (got \"data/../x\")\n"},
     /* 44: squashfs compression */
     {APP "image: {compression: brotli}\n",
      "t.yaml:5:22: image.compression: unknown compression \"brotli\" (expected one of: lz4, zstd, "
@@ -370,7 +384,8 @@ static void test_unikernel_values(void)
     struct recipe *r;
     char *e = load_errors("name: httpd\nkind: unikernel\nsources: [httpd.c]\nmemory: 16M\n"
                           "network: {address: 10.0.2.15/24, gateway: 10.0.2.2, dns: [1.1.1.1]}\n"
-                          "args: [\"8080\"]\ndefines: [A, B=2]\nlibs: [m]\n",
+                          "args: [\"8080\"]\ndefines: [A, B=2]\nlibs: [m]\nworkdir: /srv/data\n"
+                          "cflags_for: {cli.c: [-Dmain=cli_main, -O1]}\n",
                           &r);
     T_EQ_STR(e, "");
     free(e);
@@ -389,6 +404,13 @@ static void test_unikernel_values(void)
     T_EQ_INT(r->defines.n, 2);
     T_EQ_STR(r->defines.v[1], "B=2");
     T_EQ_STR(r->libs.v[0], "m");
+    T_EQ_STR(r->workdir, "/srv/data");
+    T_EQ_INT(r->ncflags_for, 1);
+    if (r->ncflags_for == 1) {
+        T_EQ_STR(r->cflags_for[0].glob, "cli.c");
+        T_EQ_INT(r->cflags_for[0].flags.n, 2);
+        T_EQ_STR(r->cflags_for[0].flags.v[0], "-Dmain=cli_main");
+    }
     T_CHECK(r->kernel == NULL);
     recipe_free(r);
 

@@ -2,8 +2,9 @@
  * rtfs_fuzz.c — libFuzzer target: the unikernel runtime's file system (runtime/libc/fs.c, built
  * for the host with stubs for the kernel): any bytes as the cpio archive, then operations on
  * paths. Input: archive, "\n\n", then lines "OP PATH [PATH2]" (o open, c create, s stat,
- * l readlink, d list, m mkdir, u unlink, r rename, C chdir, w write). Nothing may crash or
- * overflow, and the working folder stays absolute. Seed corpus/rtfs/tree: `cpio -o -H newc` of
+ * l readlink, d list, m mkdir, u unlink, r rename, C chdir, w write, L link, S symlink, t utimes,
+ * h chown, x chmod, T truncate). Nothing may crash or overflow, and the working folder stays
+ * absolute (or is gone, when it was removed). Seed corpus/rtfs/tree: `cpio -o -H newc` of
  * a/f, a/lnk -> f, a/b/up -> ../a, then operations on them.
  */
 #include <stdint.h>
@@ -36,6 +37,14 @@ uint64_t time_wall_ns(void)
 {
     return 1700000000000000000ull;
 }
+void mem_get_stats(struct mem_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+void rt_lock_closed(const void *file, const void *ofd, int last)
+{
+    (void)file, (void)ofd, (void)last;
+}
 
 static struct rt_fd fdtab[8];
 struct rt_fd *rt_fd_get(int fd)
@@ -56,8 +65,7 @@ long rt_fstat(int fd, void *st)
     struct rt_fd *f = rt_fd_get(fd);
     if (!f || (f->kind != F_FILE && f->kind != F_DIR))
         return -RT_EBADF;
-    rt_fs_stat_node(f->node, st);
-    return 0;
+    return rt_fs_fstat(f, st);
 }
 long rt_openat(int dirfd, const char *path, int flags, int mode)
 {
@@ -68,19 +76,22 @@ long rt_close(int fd)
     struct rt_fd *f = rt_fd_get(fd);
     if (!f)
         return -RT_EBADF;
+    rt_fs_close(f);
     f->kind = F_NONE;
     return 0;
 }
 
 static void reset(void)
 {
-    for (int i = 0; i < nnodes; i++) {
-        free(nodes[i].path);
-        free(nodes[i].buf);
-    }
+    for (int i = 0; i < 8; i++)
+        rt_close(i);
+    for (int i = 0; i < nnodes; i++)
+        if (nodes[i].in)
+            drop_node(i);
     free(nodes);
     nodes = NULL;
     nnodes = capnodes = 0;
+    cwd_node = 0;
     memset(fdtab, 0, sizeof(fdtab));
 }
 
@@ -122,13 +133,18 @@ static void op(char c, const char *a, const char *b)
         rt_fs_unlinkat(AT_FDCWD, a, 0);
         rt_fs_unlinkat(AT_FDCWD, a, AT_REMOVEDIR);
         break;
-    case 'r': rt_fs_renameat(AT_FDCWD, a, AT_FDCWD, b); break;
+    case 'r': rt_fs_renameat(AT_FDCWD, a, AT_FDCWD, b, 0); break;
     case 'C': rt_fs_chdir(a, -1); break;
+    case 'L': rt_fs_linkat(AT_FDCWD, a, AT_FDCWD, b, 0); break;
+    case 'S': rt_fs_symlinkat(b, AT_FDCWD, a); break;
+    case 't': rt_fs_utimensat(AT_FDCWD, a, NULL, 0); break;
+    case 'h': rt_fs_chownat(AT_FDCWD, a, 1, 2, AT_SYMLINK_NOFOLLOW); break;
+    case 'x': rt_fs_chmodat(AT_FDCWD, a, 0600, 0); break;
+    case 'T': rt_fs_truncate(a, (int64_t)strlen(b) * 100); break;
     default: break;
     }
-    if (rt_fs_getcwd(buf, sizeof(buf)) < 0 && strlen(cwd) < sizeof(buf))
-        __builtin_trap();
-    if (cwd[0] != '/')
+    const char *cwd = nodes[cwd_node].path;
+    if (cwd && (cwd[0] != '/' || (rt_fs_getcwd(buf, sizeof(buf)) < 0 && strlen(cwd) < sizeof(buf))))
         __builtin_trap();
 }
 

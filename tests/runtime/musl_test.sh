@@ -125,7 +125,7 @@ cp "$JEOS_SRC/tests/runtime/src/enosys.c" "$JEOS_SRC/tests/runtime/src/check.h" 
 printf 'name: badlib\nkind: unikernel\nsources: [src/enosys.c]\nlibs: [m, nosuchlib]\n' >"$T_TMP/badlib/r.yaml"
 "$JEOS" -q build -o "$T_TMP/badlib/out" "$T_TMP/badlib/r.yaml" >"$T_TMP/badlib.out" 2>&1
 rc=$?
-want="$T_TMP/badlib/r.yaml:4:11: libs: nosuchlib: no /usr/lib/x86_64-linux-musl/libnosuchlib.a (static musl libraries only)"
+want="$T_TMP/badlib/r.yaml:4:11: libs: nosuchlib: no /usr/lib/x86_64-linux-musl/libnosuchlib.a (a static musl library; a file of yours ends in .a or .o)"
 if [ "$rc" -eq 1 ] && grep -qxF "$want" "$T_TMP/badlib.out" && [ ! -e "$T_TMP/badlib/out/badlib/badlib.elf" ]; then
     echo "PASS rt-build-missing-lib"
 else

@@ -139,6 +139,47 @@ else
     sed 's/^/    /' "$T_TMP/build.log"
 fi
 
+# cflags_for: options for the sources a glob matches (a second main renamed)
+printf 'int tool_main(void);\nint main(void) { return tool_main() + 1; }\n' >"$r/src/m1.c"
+printf 'int main(void) { return 4; }\n' >"$r/src/tool.c"
+printf 'name: perfile\nkind: unikernel\nsources: [src/m1.c, src/tool.c]\ncflags_for: {"src/t*.c": [-Dmain=tool_main]}\n' >"$r/perfile.yaml"
+if "$JEOS" -q build -o "$out" "$r/perfile.yaml" >"$T_TMP/perfile.log" 2>&1; then
+    uk_pvh "$log" "$out/perfile/perfile.elf" ""
+    [ "$UK_STATUS" -eq 5 ] && echo "PASS build-cflags-for" || echo "FAIL build-cflags-for: status $UK_STATUS, expected 5"
+else
+    echo "FAIL build-cflags-for: jeos build failed: $(head -n 3 "$T_TMP/perfile.log")"
+fi
+
+# libs: an archive of the recipe's folder, linked
+mkdir -p "$r/lib"
+printf 'int lib_value(void) { return 9; }\n' >"$r/lib/v.c"
+printf 'int lib_value(void);\nint main(void) { return lib_value(); }\n' >"$r/src/usea.c"
+gcc -c -O1 -fno-pic -o "$r/lib/v.o" "$r/lib/v.c" && ar rcs "$r/lib/libv.a" "$r/lib/v.o"
+printf 'name: usea\nkind: unikernel\nsources: [src/usea.c]\nlibs: [lib/libv.a]\n' >"$r/usea.yaml"
+if "$JEOS" -q build -o "$out" "$r/usea.yaml" >"$T_TMP/usea.log" 2>&1; then
+    uk_pvh "$log" "$out/usea/usea.elf" ""
+    [ "$UK_STATUS" -eq 9 ] && echo "PASS build-libs-archive" || echo "FAIL build-libs-archive: status $UK_STATUS, expected 9"
+else
+    echo "FAIL build-libs-archive: jeos build failed: $(head -n 3 "$T_TMP/usea.log")"
+fi
+
+# a compile that succeeds with warnings shows them (not with -q); -Werror in cflags fails it
+printf 'int main(void) { return undeclared_here(); }\nint undeclared_here(void) { return 0; }\n' >"$r/src/warn.c"
+printf 'name: warn\nkind: unikernel\nsources: [src/warn.c]\n' >"$r/warn.yaml"
+if "$JEOS" build -o "$out" "$r/warn.yaml" >"$T_TMP/warn.log" 2>&1 &&
+    grep -q "^jeos: $r/warn.yaml:3:11: sources: src/warn.c: compiler warnings:$" "$T_TMP/warn.log" &&
+    grep -q "warning: implicit declaration of function .undeclared_here." "$T_TMP/warn.log"; then
+    echo "PASS build-warnings-shown"
+else
+    echo "FAIL build-warnings-shown: the implicit declaration is not in the build's output:"
+    sed 's/^/    /' "$T_TMP/warn.log" | head -20
+fi
+printf 'cflags: [-Werror]\n' >>"$r/warn.yaml"
+"$JEOS" -q build -o "$out" "$r/warn.yaml" >"$T_TMP/werror.log" 2>&1 &&
+    echo "FAIL build-werror: the build succeeded" ||
+    { grep -q 'does not compile' "$T_TMP/werror.log" && echo "PASS build-werror" ||
+        echo "FAIL build-werror: $(head -n 3 "$T_TMP/werror.log")"; }
+
 # bad input: the exact first line of the message, exit status 1
 expect_error() { # name recipe first-line
     local name=$1 recipe=$2 want=$3
