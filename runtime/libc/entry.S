@@ -40,6 +40,7 @@ rt_syscall_entry:
     push %r13
     push %r14
     push %r15
+    movl $1, rt_in_kernel(%rip)
     sub $FX_SIZE, %rsp
     fxsave64 (%rsp)
     lea FX_SIZE(%rsp), %rdi
@@ -71,6 +72,7 @@ rt_syscall_exit:
     mov 8(%rsp), %r11
     push %r11
     popfq
+    movl $0, rt_in_kernel(%rip)
     mov 16(%rsp), %rsp
     jmp *%rcx
     .size rt_syscall_entry, . - rt_syscall_entry
@@ -100,6 +102,7 @@ rt_switch:
     .globl rt_enter
     .type rt_enter, @function
 rt_enter:
+    movl $0, rt_in_kernel(%rip)
     mov %rdi, %rsp
     xor %ebp, %ebp
     jmp *%rsi

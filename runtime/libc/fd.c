@@ -95,7 +95,8 @@ long rt_read(int fd, void *buf, uint64_t n)
                 return 0;
             if (f->flags & O_NONBLOCK)
                 return -RT_EAGAIN;
-            rt_wait_on(p, 0);
+            if (rt_wait_on(p, 0) == -RT_EINTR)
+                return -RT_ERESTARTSYS;
         }
         uint64_t k = 0;
         while (k < n && p->len) {
@@ -128,12 +129,13 @@ long rt_write(int fd, const void *buf, uint64_t n)
         uint64_t k = 0;
         while (k < n) {
             if (!p->readers)
-                return k ? (long)k : -RT_EPIPE; /* signals are never delivered: EPIPE only */
+                return k ? (long)k : -RT_EPIPE; /* no SIGPIPE: EPIPE only */
             if (p->len == PIPE_SIZE) {
                 if (f->flags & O_NONBLOCK)
                     return k ? (long)k : -RT_EAGAIN;
                 pipe_changed(p);
-                rt_wait_on(p, 0);
+                if (rt_wait_on(p, 0) == -RT_EINTR)
+                    return k ? (long)k : -RT_ERESTARTSYS;
                 continue;
             }
             p->buf[(p->head + p->len) % PIPE_SIZE] = ((const char *)buf)[k++];
@@ -472,7 +474,8 @@ long rt_poll(void *p, uint64_t n, int64_t timeout_ns)
             return count;
         if (timeout_ns > 0 && time_monotonic_ns() >= deadline)
             return 0;
-        rt_wait_on(&poll_key, deadline);
+        if (rt_wait_on(&poll_key, deadline) == -RT_EINTR)
+            return -RT_EINTR;
     }
 }
 
@@ -528,7 +531,8 @@ long rt_select(int nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, int64_t timeo
             }
             return count;
         }
-        rt_wait_on(&poll_key, deadline);
+        if (rt_wait_on(&poll_key, deadline) == -RT_EINTR)
+            return -RT_EINTR;
     }
 }
 
@@ -659,7 +663,8 @@ long rt_epoll_wait(int epfd, void *events, int max, int64_t timeout_ns)
             return count;
         if (timeout_ns > 0 && time_monotonic_ns() >= deadline)
             return 0;
-        rt_wait_on(&poll_key, deadline);
+        if (rt_wait_on(&poll_key, deadline) == -RT_EINTR)
+            return -RT_EINTR;
         e = get(epfd);
         if (!e || e->kind != F_EPOLL)
             return -RT_EBADF;

@@ -192,7 +192,8 @@ long rt_lock_fcntl(struct rt_fd *f, int cmd, void *arg)
     while (fl->type != F_UNLCK && first_conflict(file, owner, 0, fl->type, start, end)) {
         if (!wait)
             return -RT_EAGAIN;
-        rt_wait_on(&lock_key, 0);
+        if (rt_wait_on(&lock_key, 0) == -RT_EINTR)
+            return -RT_ERESTARTSYS;
         if (rt_fs_file(f) != file)
             return -RT_EBADF; /* closed while waiting */
     }
@@ -213,7 +214,8 @@ long rt_lock_flock(struct rt_fd *f, int op)
     while (rc == 0 && type != F_UNLCK && first_conflict(file, f->ofd, 1, type, 0, END)) {
         if (op & LOCK_NB)
             return -RT_EAGAIN;
-        rt_wait_on(&lock_key, 0);
+        if (rt_wait_on(&lock_key, 0) == -RT_EINTR)
+            return -RT_ERESTARTSYS;
         if (rt_fs_file(f) != file)
             return -RT_EBADF;
     }

@@ -60,6 +60,9 @@
 #define RT_EHOSTUNREACH    113
 #define RT_EALREADY        114
 #define RT_EINPROGRESS     115
+/* Internal, never seen by the program: a blocking call interrupted by a signal; restarted when
+ * the handler has SA_RESTART, else EINTR (signal.c). */
+#define RT_ERESTARTSYS 512
 
 /* The registers of a system call as entry.S saved them (lowest address first). */
 struct rt_frame {
@@ -220,6 +223,33 @@ void rt_check_stack(void);
 /* Wait queues keyed by an address (futex words, pipes): block until rt_wake(key) or deadline. */
 long rt_wait_on(const void *key, uint64_t deadline_ns);
 int rt_wake(const void *key, int n);
+
+/* signal.c: signals of the one process: actions, per-thread masks and alternate stacks, kill and
+ * tgkill to itself, alarm/setitimer, faults of the program delivered to its handlers. */
+struct rt_sigthread {
+    uint64_t mask;       /* blocked: bit sig-1 */
+    uint64_t saved_mask; /* rt_sigsuspend: the mask the handler's return restores */
+    int has_saved;
+    uint64_t ss_sp, ss_size; /* sigaltstack */
+    int ss_flags;
+};
+extern volatile int rt_in_kernel; /* 1 while the CPU runs the runtime, 0 in the program (entry.S) */
+void rt_signal_init(void);
+/* The signal calls (rt_sigaction, kill, alarm, ...); 1 and *r set when nr is one of them. */
+int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, long *r);
+/* At the end of every system call (its result in f->rax): delivers what is pending and unblocked,
+ * restarting the call (nr) or making it EINTR when it was interrupted. */
+void rt_signal_exit(struct rt_frame *f, unsigned long nr);
+/* The scheduler: the alarm's expiry (0 = none), and the check that fires it. */
+uint64_t rt_signal_deadline(void);
+void rt_signal_tick(uint64_t now_ns);
+/* 1 when a signal is pending that the running thread does not block. */
+int rt_signal_deliverable(void);
+
+/* sched.c: the running thread's signal state; wakes (EINTR) one blocked thread not blocking the
+ * signals in bits, returns 1 if one was. */
+struct rt_sigthread *rt_sig_thread(void);
+int rt_sched_interrupt(uint64_t bits);
 
 /* The name of system call nr (generated from the Linux headers), or NULL. */
 const char *rt_syscall_name(unsigned long nr);

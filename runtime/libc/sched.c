@@ -34,7 +34,8 @@ struct thread {
     int *clear_tid;
     const void *wait_key; /* what a blocked thread waits for, or NULL (sleep) */
     uint64_t deadline;    /* monotonic ns, 0 = none */
-    int woken;
+    int woken;            /* 1 woken by rt_wake, 2 interrupted by a signal */
+    struct rt_sigthread sig;
 };
 
 #define STACK_CANARY 0x6a656f73b0770b1eull /* at the bottom of every system-call stack */
@@ -121,6 +122,7 @@ static void schedule(void)
     for (;;) {
         uint64_t now = time_monotonic_ns();
         expire(now);
+        rt_signal_tick(now);
         int base = (int)(cur - threads);
         for (int k = 1; k <= MAX_THREADS; k++) {
             struct thread *t = &threads[(base + k) % MAX_THREADS];
@@ -139,6 +141,9 @@ static void schedule(void)
             if (t->deadline && (!first || t->deadline < first))
                 first = t->deadline;
         }
+        uint64_t alarm = rt_signal_deadline();
+        if (alarm && (!first || alarm < first))
+            first = alarm;
         if (!blocked)
             uk_exit(0);    /* the last thread ended */
         if (rt_net_idle) { /* the network may wake a thread: it runs while the CPU would halt */
@@ -160,13 +165,33 @@ void rt_yield(void)
 
 static long block_on(const void *key, uint64_t deadline)
 {
+    if (rt_signal_deliverable())
+        return -RT_EINTR;
     cur->state = T_BLOCKED;
     cur->wait_key = key;
     cur->deadline = deadline;
     cur->woken = 0;
     schedule();
     cur->wait_key = NULL;
-    return cur->woken ? 0 : -RT_ETIMEDOUT;
+    return cur->woken == 2 ? -RT_EINTR : cur->woken ? 0 : -RT_ETIMEDOUT;
+}
+
+struct rt_sigthread *rt_sig_thread(void)
+{
+    return &cur->sig;
+}
+
+int rt_sched_interrupt(uint64_t bits)
+{
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct thread *t = &threads[i];
+        if (t->state == T_BLOCKED && (bits & ~t->sig.mask)) {
+            t->state = T_RUN;
+            t->woken = 2;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 long rt_sleep_until(uint64_t deadline_ns)
@@ -231,6 +256,7 @@ long rt_clone(struct rt_frame *f, uint64_t flags, uint64_t stack, uint64_t ptid,
     *(uint64_t *)ks = STACK_CANARY;
     t->kstack_top = (uint64_t)ks + KSTACK_PAGES * PAGE_SIZE;
     t->fs = (flags & CLONE_SETTLS) ? tls : cur->fs;
+    t->sig.mask = cur->sig.mask; /* as Linux: the mask is inherited, the alternate stack not */
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_tid = (int *)ctid;
     if (flags & CLONE_PARENT_SETTID)

@@ -55,6 +55,7 @@ void uk_runtime_start(int argc, char **argv)
     wrmsr(MSR_FMASK, 0x47700); /* clear IF, TF, DF, AC, NT, IOPL */
     rt_sched_init();
     rt_fd_init();
+    rt_signal_init();
     rt_fs_init();
     if (uk_app_workdir && rt_fs_workdir(uk_app_workdir) < 0)
         printk("jeos: workdir %s: cannot be made or entered; the program starts in /\n",

@@ -57,10 +57,19 @@ static long sleep_ts(int clk, int abs, const struct rt_timespec *req, struct rt_
         deadline = ns > base ? now + (ns - base) : now;
     } else
         deadline = now + ns;
+    long rc = 0;
     if (deadline > now)
-        rt_sleep_until(deadline);
+        rc = rt_sleep_until(deadline);
     else
         rt_yield();
+    if (rc == -RT_EINTR) { /* a signal: what is left */
+        now = time_monotonic_ns();
+        uint64_t left = deadline > now ? deadline - now : 0;
+        if (rem && !abs)
+            *rem =
+                (struct rt_timespec){(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
+        return -RT_EINTR;
+    }
     if (rem && !abs)
         *rem = (struct rt_timespec){0, 0};
     return 0;
@@ -173,16 +182,6 @@ void rt_syscall(struct rt_frame *f)
     case 11: /* munmap */ r = rt_munmap(a0, a1); break;
     case 12: /* brk */ r = rt_brk(a0); break;
     case 25: /* mremap */ r = rt_mremap(a0, a1, a2, (int)a3, a4); break;
-    case 13: /* rt_sigaction: accepted, signals are never delivered */
-        if (a2)
-            memset((void *)a2, 0, 32);
-        r = 0;
-        break;
-    case 14: /* rt_sigprocmask */
-        if (a2)
-            memset((void *)a2, 0, 8);
-        r = 0;
-        break;
     case 16: /* ioctl */ r = rt_ioctl((int)a0, a1, a2); break;
     case 7: /* poll */
         r = rt_poll((void *)a0, a1, (int)a2 < 0 ? -1 : (int64_t)(int)a2 * 1000000);
@@ -198,7 +197,7 @@ void rt_syscall(struct rt_frame *f)
                       tv ? tv[0] * 1000000000 + tv[1] * 1000 : -1);
         break;
     }
-    case 270: { /* pselect6 (the signal mask is moot: signals are never delivered) */
+    case 270: { /* pselect6 (its signal mask is not applied) */
         const struct rt_timespec *ts = (const struct rt_timespec *)a4;
         r = rt_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3,
                       ts ? ts->sec * 1000000000 + ts->nsec : -1);
@@ -239,7 +238,7 @@ void rt_syscall(struct rt_frame *f)
     case 291: /* epoll_create1 */ r = rt_epoll_create((int)a0); break;
     case 233: /* epoll_ctl */ r = rt_epoll_ctl((int)a0, (int)a1, (int)a2, (void *)a3); break;
     case 232: /* epoll_wait */
-    case 281: /* epoll_pwait (the signal mask is moot: signals are never delivered) */
+    case 281: /* epoll_pwait (its signal mask is not applied) */
         r = rt_epoll_wait((int)a0, (void *)a1, (int)a2,
                           (int)a3 < 0 ? -1 : (int64_t)(int)a3 * 1000000);
         break;
@@ -338,22 +337,13 @@ void rt_syscall(struct rt_frame *f)
         rt_random_bytes((void *)a0, a1);
         r = (long)a1;
         break;
-    case 62:  /* kill */
-    case 200: /* tkill */
-    case 234: /* tgkill: signals are never delivered; an abort ends the guest */
-        if (a0 == 1 || nr != 62) {
-            int sig = (int)(nr == 234 ? a2 : a1);
-            printk("jeos: signal %d raised: the guest ends\n", sig);
-            uk_exit(sig == 0 ? 0 : 127 & (128 + sig));
-        }
-        r = -RT_ESRCH;
-        break;
     default: {
         uint64_t args[6] = {a0, a1, a2, a3, a4, f->r9};
-        if (!rt_more_syscall(nr, args, &r)) /* calls.c */
-            r = enosys(nr);
+        if (!rt_signal_syscall(f, nr, args, &r) && !rt_more_syscall(nr, args, &r))
+            r = enosys(nr); /* signal.c, calls.c */
     }
     }
     f->rax = (uint64_t)r;
+    rt_signal_exit(f, nr);
     rt_check_stack();
 }

@@ -40,6 +40,8 @@ static const char *const exception_names[32] = {
 };
 
 static int in_fault;
+static int irq_depth; /* interrupt handlers running */
+int (*trap_fault_hook)(struct trap_frame *f);
 
 static void print_addr(const char *prefix, uint64_t a)
 {
@@ -117,7 +119,7 @@ static void describe_pf(const struct trap_frame *f, uint64_t cr2)
         printk("  write to read-only kernel text\n");
 }
 
-static __attribute__((noreturn)) void fault(struct trap_frame *f)
+static __attribute__((noreturn)) void fault(struct trap_frame *f, int status)
 {
     if (in_fault++) { /* a fault while reporting: no second report */
         printk("*** fault while reporting a fault (vector %lu at 0x%lx)\n", f->vector, f->rip);
@@ -139,15 +141,24 @@ static __attribute__((noreturn)) void fault(struct trap_frame *f)
     printk("  rflags %016lx  cs %04lx  ss %04lx  cr3 %016lx\n", f->rflags, f->cs, f->ss,
            read_cr3());
     backtrace(f->rip, f->rbp, f->rsp);
-    printk("*** guest ends with status %d\n", UK_STATUS_FAULT);
-    platform_exit(UK_STATUS_FAULT);
+    printk("*** guest ends with status %d\n", status);
+    platform_exit(status);
 }
 
 void trap_dispatch(struct trap_frame *f)
 {
-    if (f->vector < 32)
-        fault(f);
+    if (f->vector < 32) {
+        int status = UK_STATUS_FAULT;
+        if (trap_fault_hook && !irq_depth && !in_fault) {
+            status = trap_fault_hook(f);
+            if (!status)
+                return;
+        }
+        fault(f, status);
+    }
+    irq_depth++;
     irq_dispatch((unsigned)f->vector);
+    irq_depth--;
 }
 
 void panic(const char *fmt, ...)

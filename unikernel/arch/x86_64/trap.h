@@ -14,6 +14,13 @@ struct trap_frame {
 #define UK_STATUS_FAULT 112
 #define UK_STATUS_PANIC 113
 
+/*
+ * Set by the POSIX runtime: an exception outside interrupt handlers is offered to it first; it
+ * returns 0 when it took the exception (f changed to run a signal handler), else the status the
+ * guest ends with after the fault report.
+ */
+extern int (*trap_fault_hook)(struct trap_frame *f);
+
 /* Called from isr.S for every vector: exceptions end the guest with a report, IRQs dispatch. */
 void trap_dispatch(struct trap_frame *f);
 

@@ -1,0 +1,45 @@
+#!/bin/bash
+# tests/runtime/signals_test.sh — signals (tests/runtime/src/signals.c) checked against Linux: the
+# program is built for this host (gcc, glibc) and as a unikernel (jeos build,
+# tests/runtime/signals.yaml); a check passes when it passes on both. Also: SIGTERM's default
+# action ends the guest with 128 + 15 (QEMU's isa-debug-exit reports (status << 1) | 1 in 8 bits,
+# so the status seen here is 15).
+set -u
+UK_TEST=signals
+. "$JEOS_SRC/tests/unikernel/lib.sh"
+uk_setup
+if [ ! -x "${JEOS:-}" ] || [ ! -f /usr/lib/x86_64-linux-musl/libc.a ]; then
+    echo "SKIP rt-signals: jeos or musl-dev missing"
+    exit 0
+fi
+w=$T_TMP/w
+mkdir -p "$w/src"
+cp "$JEOS_SRC/tests/runtime/signals.yaml" "$w/"
+cp "$JEOS_SRC/tests/runtime/src/signals.c" "$JEOS_SRC/tests/runtime/src/check.h" "$w/src/"
+if ! gcc -O1 -o "$T_TMP/hostbin" "$w/src/signals.c" 2>"$T_TMP/gcc.log"; then
+    echo "FAIL rt-signals-host: the host build failed: $(head -c 300 "$T_TMP/gcc.log")"
+    exit 0
+fi
+timeout 60 "$T_TMP/hostbin" >"$T_TMP/host.log" 2>&1
+if ! "$JEOS" -q build -o "$w/out" "$w/signals.yaml" >"$T_TMP/build.log" 2>&1; then
+    echo "FAIL rt-signals-build: jeos build failed:"
+    sed 's/^/    /' "$T_TMP/build.log" | head -30
+    exit 0
+fi
+uk_pvh "$T_TMP/guest.log" "$w/out/rt-signals/rt-signals.elf" ""
+for name in $(sed -n 's/^\(PASS\|FAIL\|SKIP\) \([a-z0-9_-]*\).*/\2/p' "$T_TMP/host.log" "$T_TMP/guest.log" | sort -u); do
+    h=$(grep -m1 -E "^(PASS|FAIL|SKIP) $name(:|$)" "$T_TMP/host.log")
+    g=$(grep -m1 -E "^(PASS|FAIL|SKIP) $name(:|$)" "$T_TMP/guest.log")
+    if [ "${h%% *}" = PASS ] && [ "${g%% *}" = PASS ]; then
+        echo "PASS rt-$name"
+    elif [ "${h%% *}" = SKIP ]; then
+        echo "SKIP rt-$name: on the host: ${h#* }"
+    elif [ "${h%% *}" != PASS ]; then
+        echo "FAIL rt-$name: on the host (Linux) itself: ${h:-not run}"
+    else
+        echo "FAIL rt-$name: in the unikernel: ${g:-not run}"
+    fi
+done
+uk_expect rt-signals "$T_TMP/guest.log" '^signals: 0 failures$' \
+    '^jeos: signal 15 \(SIGTERM\): the guest ends$' && [ "$UK_STATUS" -eq 15 ] &&
+    echo "PASS rt-signals-default" || echo "FAIL rt-signals-default: guest status $UK_STATUS"

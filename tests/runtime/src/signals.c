@@ -1,0 +1,246 @@
+/* signals.c — signal delivery checked against Linux (signals_test.sh builds it for the host and
+ * as a unikernel): handlers, masks, faults with a ucontext, sigaltstack, alarms, EINTR/SA_RESTART.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static volatile sig_atomic_t hits;
+static volatile int last_sig, last_code;
+static void *volatile last_addr;
+static sigjmp_buf jb;
+static long fixup_target = 0x5eed;
+static char *volatile alt_lo, *volatile alt_hi;
+static volatile int on_alt, alt_flags;
+static int pipe_fds[2];
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    hits++;
+    last_sig = sig;
+    last_code = si->si_code;
+    last_addr = si->si_addr;
+}
+
+static void jump_out(int sig, siginfo_t *si, void *uc)
+{
+    on_signal(sig, si, uc);
+    siglongjmp(jb, 1);
+}
+
+/* Resumes the faulting load with RAX pointed at valid memory. */
+static void fix_rax(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    on_signal(sig, si, ucv);
+    uc->uc_mcontext.gregs[REG_RAX] = (greg_t)(uintptr_t)&fixup_target;
+}
+
+static void on_alt_stack(int sig, siginfo_t *si, void *uc)
+{
+    char here;
+    on_signal(sig, si, uc);
+    on_alt = &here >= alt_lo && &here < alt_hi;
+    stack_t now;
+    sigaltstack(NULL, &now);
+    alt_flags = now.ss_flags;
+}
+
+static void write_pipe(int sig, siginfo_t *si, void *uc)
+{
+    on_signal(sig, si, uc);
+    char c = 'r';
+    if (write(pipe_fds[1], &c, 1) != 1)
+        hits += 100;
+}
+
+static void handle(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | flags;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+static void reset(void)
+{
+    hits = 0;
+    last_sig = last_code = 0;
+    last_addr = NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void set_timer(long usec, long every)
+{
+    struct itimerval it = {{0, every}, {usec / 1000000, usec % 1000000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+int main(void)
+{
+    /* raise with a handler: runs before raise returns, si_code SI_TKILL (both libcs use tkill) */
+    reset();
+    handle(SIGUSR1, on_signal, 0);
+    int rc = raise(SIGUSR1);
+    CHECK("sig-raise", rc == 0 && hits == 1 && last_sig == SIGUSR1 && last_code == SI_TKILL,
+          "rc %d hits %d sig %d code %d", rc, (int)hits, last_sig, last_code);
+
+    /* a blocked signal stays pending and is delivered when unblocked */
+    reset();
+    sigset_t set, old, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    kill(getpid(), SIGUSR1);
+    int before = hits;
+    sigpending(&pend);
+    int was_pending = sigismember(&pend, SIGUSR1);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    CHECK("sig-mask", before == 0 && was_pending == 1 && hits == 1 && last_code == SI_USER,
+          "before %d pending %d hits %d code %d", before, was_pending, (int)hits, last_code);
+
+    /* the old action comes back; SIG_IGN drops the signal */
+    struct sigaction got;
+    sigaction(SIGUSR1, NULL, &got);
+    reset();
+    signal(SIGUSR2, SIG_IGN);
+    raise(SIGUSR2);
+    CHECK("sig-action", (got.sa_flags & SA_SIGINFO) && got.sa_sigaction == on_signal && hits == 0,
+          "flags 0x%x hits %d", (unsigned)got.sa_flags, (int)hits);
+
+    /* a write to an unmapped page: SIGSEGV at that address, out by siglongjmp */
+    reset();
+    handle(SIGSEGV, jump_out, 0);
+    volatile int jumped = 0;
+    if (sigsetjmp(jb, 1) == 0)
+        *(volatile int *)16 = 1;
+    else
+        jumped = 1;
+    CHECK("sig-segv-longjmp",
+          jumped && last_sig == SIGSEGV && last_code == SEGV_MAPERR && last_addr == (void *)16,
+          "jumped %d sig %d code %d addr %p", jumped, last_sig, last_code, last_addr);
+    /* the mask saved by sigsetjmp came back: SIGSEGV is not blocked any more */
+    sigprocmask(SIG_SETMASK, NULL, &old);
+    CHECK("sig-longjmp-mask", !sigismember(&old, SIGSEGV), "SIGSEGV still blocked");
+
+    /* returning from the handler resumes the faulting instruction with the ucontext's registers */
+    reset();
+    handle(SIGSEGV, fix_rax, 0);
+    long loaded;
+    __asm__ volatile("mov (%%rax), %0" : "=r"(loaded) : "a"(16L) : "memory");
+    CHECK("sig-segv-resume", hits == 1 && loaded == 0x5eed, "hits %d loaded 0x%lx", (int)hits,
+          loaded);
+
+    /* integer division by zero: SIGFPE, FPE_INTDIV */
+    reset();
+    handle(SIGFPE, jump_out, 0);
+    volatile int zero = 0, q = 0;
+    if (sigsetjmp(jb, 1) == 0)
+        q = 7 / zero;
+    CHECK("sig-fpe", hits == 1 && last_sig == SIGFPE && last_code == FPE_INTDIV,
+          "hits %d sig %d code %d q %d", (int)hits, last_sig, last_code, q);
+
+    /* an invalid opcode: SIGILL, ILL_ILLOPN */
+    reset();
+    handle(SIGILL, jump_out, 0);
+    if (sigsetjmp(jb, 1) == 0)
+        __asm__ volatile("ud2");
+    CHECK("sig-ill", hits == 1 && last_sig == SIGILL && last_code == ILL_ILLOPN,
+          "hits %d sig %d code %d", (int)hits, last_sig, last_code);
+
+    /* sigaltstack: an SA_ONSTACK handler runs there and sees SS_ONSTACK */
+    reset();
+    static char alt[65536];
+    alt_lo = alt;
+    alt_hi = alt + sizeof(alt);
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0};
+    rc = sigaltstack(&ss, NULL);
+    handle(SIGUSR1, on_alt_stack, SA_ONSTACK);
+    raise(SIGUSR1);
+    stack_t after;
+    sigaltstack(NULL, &after);
+    CHECK("sig-altstack",
+          rc == 0 && hits == 1 && on_alt && alt_flags == SS_ONSTACK && after.ss_flags == 0 &&
+              after.ss_sp == alt,
+          "rc %d hits %d on_alt %d flags %d after %d", rc, (int)hits, on_alt, alt_flags,
+          after.ss_flags);
+
+    /* alarm: SIGALRM after a second; pause returns EINTR */
+    reset();
+    handle(SIGALRM, on_signal, 0);
+    double t0 = now_s();
+    alarm(1);
+    errno = 0;
+    rc = pause();
+    double dt = now_s() - t0;
+    CHECK("sig-alarm",
+          rc == -1 && errno == EINTR && hits == 1 && last_sig == SIGALRM && dt > 0.9 && dt < 5,
+          "rc %d errno %d hits %d after %.2f s", rc, errno, (int)hits, dt);
+
+    /* setitimer with an interval: three signals, then off */
+    reset();
+    set_timer(20000, 20000);
+    while (hits < 3)
+        pause();
+    set_timer(0, 0);
+    struct itimerval cur;
+    getitimer(ITIMER_REAL, &cur);
+    CHECK("sig-itimer", hits == 3 && cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0,
+          "hits %d left %ld.%06ld", (int)hits, (long)cur.it_value.tv_sec,
+          (long)cur.it_value.tv_usec);
+
+    /* nanosleep interrupted: EINTR with what is left */
+    reset();
+    set_timer(50000, 0);
+    struct timespec req = {5, 0}, rem = {0, 0};
+    errno = 0;
+    rc = nanosleep(&req, &rem);
+    CHECK("sig-eintr-sleep", rc == -1 && errno == EINTR && hits == 1 && rem.tv_sec >= 3,
+          "rc %d errno %d hits %d rem %ld", rc, errno, (int)hits, (long)rem.tv_sec);
+
+    /* a blocking read: EINTR without SA_RESTART, restarted (and reads the handler's byte) with */
+    if (pipe(pipe_fds) == 0) {
+        char c = 0;
+        reset();
+        handle(SIGALRM, on_signal, 0);
+        set_timer(30000, 0);
+        errno = 0;
+        long n = read(pipe_fds[0], &c, 1);
+        CHECK("sig-eintr-read", n == -1 && errno == EINTR && hits == 1, "read %ld errno %d hits %d",
+              n, errno, (int)hits);
+        reset();
+        handle(SIGALRM, write_pipe, SA_RESTART);
+        set_timer(30000, 0);
+        n = read(pipe_fds[0], &c, 1);
+        CHECK("sig-restart-read", n == 1 && c == 'r' && hits == 1, "read %ld '%c' hits %d", n,
+              c ? c : '?', (int)hits);
+    } else
+        CHECK("sig-eintr-read", 0, "pipe: %d", errno);
+
+    printf("signals: %d failures\n", failures);
+    fflush(stdout);
+    /* the default action of SIGTERM ends the program: status 128 + 15 */
+    signal(SIGTERM, SIG_DFL);
+    raise(SIGTERM);
+    printf("FAIL sig-default: SIGTERM did not end the program\n");
+    return 1;
+}
