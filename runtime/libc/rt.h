@@ -86,6 +86,12 @@ long rt_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t 
 long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 long rt_madvise(uint64_t addr, uint64_t len, int advice);
+long rt_mprotect(uint64_t addr, uint64_t len, int prot);
+/* A page fault at addr (write: 1): 0 when a demand page was made, -1 outside every mapping
+ * (SEGV_MAPERR), -2 against its protection (SEGV_ACCERR), -3 out of memory. */
+int rt_mem_fault(uint64_t addr, int write);
+/* Bytes of demand pages faulted in. */
+uint64_t rt_mem_resident(void);
 
 /* fd.c: file descriptors (console, /dev nodes, pipes, files). */
 enum {

@@ -164,11 +164,11 @@ static __attribute__((noreturn)) void end_guest(int sig)
     uk_exit(128 + sig);
 }
 
-/* [lo, hi) is mapped: a frame can be written there. */
+/* [lo, hi) is mapped (demand pages made): a frame can be written there. */
 static int mapped(uint64_t lo, uint64_t hi)
 {
     for (uint64_t p = lo & ~4095ull; p < hi; p += 4096)
-        if (!paging_is_mapped(p))
+        if (!paging_is_mapped(p) && rt_mem_fault(p, 1) < 0)
             return 0;
     return 1;
 }
@@ -492,6 +492,17 @@ int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, l
 /* A CPU exception in the program: its signal, to the handler; else the fault report. */
 static int fault(struct trap_frame *f)
 {
+    int mem = 0;
+    if (f->vector == 14 && !(f->error & 1)) { /* not present: a demand page, in any context */
+        mem = rt_mem_fault(read_cr2(), (f->error & 2) != 0);
+        if (mem == 0)
+            return 0;
+        if (mem == -3) {
+            printk("jeos: out of memory: no page for 0x%lx (the recipe's memory: is too small)\n",
+                   read_cr2());
+            return 128 + SIGKILL;
+        }
+    }
     if (rt_in_kernel)
         return UK_STATUS_FAULT;
     struct k_siginfo si = {0};
@@ -506,7 +517,7 @@ static int fault(struct trap_frame *f)
     case 12: si = (struct k_siginfo){.signo = SIGBUS, .code = 0x80}; break;
     case 17: si = (struct k_siginfo){.signo = SIGBUS, .code = 1 /* BUS_ADRALN */}; break;
     case 14:
-        si = (struct k_siginfo){.signo = SIGSEGV, .code = (f->error & 1) ? 2 : 1};
+        si = (struct k_siginfo){.signo = SIGSEGV, .code = (f->error & 1) || mem == -2 ? 2 : 1};
         si.w[0] = read_cr2(); /* si_addr */
         break;
     default: return UK_STATUS_FAULT;

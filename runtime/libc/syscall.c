@@ -178,7 +178,7 @@ void rt_syscall(struct rt_frame *f)
         break;
     case 8: /* lseek */ r = rt_lseek((int)a0, (int64_t)a1, (int)a2); break;
     case 9: /* mmap */ r = rt_mmap(a0, a1, (int)a2, (int)a3, (int)a4, f->r9); break;
-    case 10: /* mprotect */ r = 0; break;
+    case 10: /* mprotect */ r = rt_mprotect(a0, a1, (int)a2); break;
     case 11: /* munmap */ r = rt_munmap(a0, a1); break;
     case 12: /* brk */ r = rt_brk(a0); break;
     case 25: /* mremap */ r = rt_mremap(a0, a1, a2, (int)a3, a4); break;

@@ -1,7 +1,7 @@
 #!/bin/bash
-# tests/runtime/signals_test.sh — signals (tests/runtime/src/signals.c) checked against Linux: the
-# program is built for this host (gcc, glibc) and as a unikernel (jeos build,
-# tests/runtime/signals.yaml); a check passes when it passes on both. Also: SIGTERM's default
+# tests/runtime/signals_test.sh — signals, mprotect and demand paging (tests/runtime/src/signals.c)
+# checked against Linux: the program is built for this host (gcc, glibc) and as a unikernel (jeos
+# build, tests/runtime/signals.yaml); a check passes when it passes on both. Also: SIGTERM's default
 # action ends the guest with 128 + 15 (QEMU's isa-debug-exit reports (status << 1) | 1 in 8 bits,
 # so the status seen here is 15).
 set -u

@@ -172,6 +172,78 @@ int paging_is_text(uint64_t addr)
     return addr >= (uint64_t)__image_start && addr < (uint64_t)__text_end;
 }
 
+/* The 4 KiB entry of va (tables made when make), or NULL; never under a 2 MiB page. */
+static uint64_t *pte_of(uint64_t va, int make)
+{
+    uint64_t *t = pml4_table;
+    for (int level = 3; level >= 1; level--) {
+        unsigned i = (unsigned)(va >> (12 + 9 * level)) & 511;
+        if (!(t[i] & PTE_P) && !make)
+            return NULL;
+        if ((t[i] & PTE_P) && (t[i] & PTE_PS))
+            return NULL;
+        t = table_at(t, i);
+        if (!t)
+            return NULL;
+    }
+    return &t[(va >> 12) & 511];
+}
+
+#define PTE_NONE (1ull << 9) /* software: a page kept while PROT_NONE (not present) */
+
+static uint64_t prot_bits(int prot)
+{
+    if (!(prot & (PAGING_R | PAGING_W | PAGING_X)))
+        return PTE_NONE;
+    return PTE_P | ((prot & PAGING_W) ? PTE_W : 0) | ((prot & PAGING_X) ? 0 : nx_bit);
+}
+
+static void invlpg(uint64_t va)
+{
+    __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+
+int paging_map_page(uint64_t va, uint64_t pa, int prot)
+{
+    uint64_t *e = pte_of(va, 1);
+    if (!e)
+        return -12;
+    *e = pa | prot_bits(prot);
+    invlpg(va);
+    return 0;
+}
+
+uint64_t paging_unmap_page(uint64_t va)
+{
+    uint64_t *e = pte_of(va, 0);
+    if (!e || !(*e & (PTE_P | PTE_NONE)))
+        return 0;
+    uint64_t pa = *e & PTE_ADDR;
+    *e = 0;
+    invlpg(va);
+    return pa;
+}
+
+int paging_has_table(uint64_t va)
+{
+    return pte_of(va, 0) != NULL;
+}
+
+uint64_t paging_page_of(uint64_t va)
+{
+    uint64_t *e = pte_of(va, 0);
+    return e && (*e & (PTE_P | PTE_NONE)) ? *e & PTE_ADDR : 0;
+}
+
+void paging_protect_page(uint64_t va, int prot)
+{
+    uint64_t *e = pte_of(va, 0);
+    if (!e || !(*e & (PTE_P | PTE_NONE)))
+        return;
+    *e = (*e & PTE_ADDR) | prot_bits(prot);
+    invlpg(va);
+}
+
 uint64_t paging_table_bytes(void)
 {
     return table_bytes;

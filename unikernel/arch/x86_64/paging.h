@@ -26,6 +26,24 @@ int paging_is_mapped(uint64_t addr);
 /* Whether addr lies in the kernel's text. */
 int paging_is_text(uint64_t addr);
 
+/*
+ * 4 KiB pages outside the identity map (the POSIX runtime's demand-paged memory, at and above
+ * PAGING_DEMAND_BASE): map va to the physical page pa with prot (PAGING_R/W/X; none: the page
+ * stays recorded but not present), unmap (returns the page, 0 if none), the page of va (0 if
+ * none), and a change of prot. Tables are made on demand; map returns 0 or -ENOMEM.
+ */
+#define PAGING_DEMAND_BASE 0x400000000000ull /* 64 TiB: above every identity-mapped address */
+#define PAGING_DEMAND_TOP  0x7f0000000000ull
+#define PAGING_R           1
+#define PAGING_W           2
+#define PAGING_X           4
+int paging_map_page(uint64_t va, uint64_t pa, int prot);
+uint64_t paging_unmap_page(uint64_t va);
+uint64_t paging_page_of(uint64_t va);
+void paging_protect_page(uint64_t va, int prot);
+/* Whether the 2 MiB span of va has a page table (else none of its pages is mapped). */
+int paging_has_table(uint64_t va);
+
 /* Bytes of page tables built by paging_init. */
 uint64_t paging_table_bytes(void);
 
