@@ -3,6 +3,7 @@
 #ifndef JEOS_FORMAT_H
 #define JEOS_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,8 @@ struct jeos_format_opts {
     const char *name; /* appliance name: OVF VirtualSystem id, file names inside archives */
     int cpus;         /* 0 = 1 */
     uint64_t memory;  /* bytes; 0 = 512 MiB */
+    bool uefi;        /* boots by UEFI only (image.boot: [uefi]): the OVF asks for EFI firmware
+                         and a SATA disk, the OpenStack properties hw_firmware_type uefi */
     const char *seed; /* the VHD's unique id derives from it (NULL: ""), as the disk's GUIDs do */
     const char *from; /* set by jeos_formats_write: the output of the format this one is made
                          from (ops->from), already written from the same raw disk; NULL: make

@@ -1,10 +1,13 @@
-/* format_gce.c — gce: the raw disk as disk.raw in a gzip-compressed old-GNU tar, as Google Compute
- * Engine imports it. */
+/* format_gce.c — gce: the raw disk as disk.raw in a gzip-compressed old-GNU tar, sparse, its size
+ * a whole number of GiB, as Google Compute Engine imports it. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "builder/core/alloc.h"
 #include "builder/core/ctx.h"
+#include "builder/core/err.h"
 #include "images/format.h"
 #include "images/tarball.h"
 
@@ -12,12 +15,16 @@ static int conv_gce(const struct jeos_ctx *ctx, const char *raw, const char *dir
                     const struct jeos_format_opts *o, struct jeos_err *err)
 {
     (void)o;
+    struct stat st;
+    if (stat(raw, &st) != 0)
+        return jeos_errf(err, -errno, "%s: %s", raw, strerror(errno));
+    /* GCE refuses a disk.raw whose size is not a whole number of GiB: the tail is zeros (a
+       hole). A GPT's backup header then sits before the end, as after any disk resize (the
+       kernel uses the primary one; growpart moves it). */
+    uint64_t gib = 1ull << 30, size = ((uint64_t)st.st_size + gib - 1) / gib * gib;
     char *out = xasprintf("%s/%s.tar.gz", dir, base);
-    struct jeos_tar t = {0};
-    int rc = jeos_tar_open(&t, out, JEOS_TAR_GNU_GZIP, ctx->have_epoch ? ctx->epoch : 0, err);
-    if (!rc)
-        rc = jeos_tar_add_file(&t, "disk.raw", 0, raw, NULL, err);
-    rc = jeos_tar_close(&t, rc, err);
+    int rc = jeos_tar_gnu_sparse(out, "disk.raw", raw, size ? size : gib,
+                                 ctx->have_epoch ? ctx->epoch : 0, err);
     free(out);
     return rc;
 }
