@@ -69,6 +69,8 @@ struct recipe_image {
     size_t nboot;
     const char *ptable; /* jeos_axis_ptable: "gpt" (default) or "mbr" */
     int timeout;        /* GRUB menu timeout, seconds */
+    enum recipe_cloud { RECIPE_CLOUD_NONE, RECIPE_CLOUD_NOCLOUD } cloud_init; /* metadata source */
+    char *cloud_ssh_user; /* whose authorized_keys get the metadata's ssh keys; NULL: nobody's */
 };
 
 struct recipe_file {
