@@ -8,7 +8,7 @@ cd "$JEOS_SRC"
 KIT=${JEOS_SAN_OUT:-out/san}/tests/boot/bootkit
 W=$T_TMP
 if ! command -v qemu-img >/dev/null; then
-    for t in raw qcow2 vmdk vhd vhd_footer ova ova_uefi ova_schema gce openstack errors; do echo "SKIP format_$t: qemu-img not installed"; done
+    for t in raw qcow2 vmdk vhd vhd_footer ova ova_uefi ova_schema gce gce_gpt openstack errors; do echo "SKIP format_$t: qemu-img not installed"; done
     exit 0
 fi
 # A raw disk with a partition table and non-zero data in two places (holes between).
@@ -182,6 +182,38 @@ PY
         echo "PASS format_gce ($out; GNU tar extracts it sparse)" || fail format_gce "GNU tar's disk.raw differs"
     rm -rf "$W/gce"
 else fail format_gce "$(cat "$W/err.gce") $out"; fi
+# A GPT disk (sfdisk's): in the GiB disk.raw its backup header and entries are at the new end,
+# the primary header points there, every checksum holds, the partitions are the same.
+if command -v sfdisk >/dev/null; then
+    truncate -s 24M "$W/gpt.raw"
+    printf 'label: gpt\nstart=2048, size=16384, name=root\n' | sfdisk -q "$W/gpt.raw" >/dev/null 2>&1
+    mkdir -p "$W/gceg"
+    if "$KIT" convert "$W/gpt.raw" gce "$W/gceg" g 2>"$W/err.gceg" && tar xzf "$W/gceg/g.tar.gz" -C "$W/gceg" &&
+        out=$(python3 - "$W/gceg/disk.raw" "$W/gpt.raw" <<'PY' 2>&1
+import struct, sys, zlib
+d, o = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+last, olast = len(d) // 512 - 1, len(o) // 512 - 1
+def hdr(lba):
+    h = bytearray(d[lba * 512:lba * 512 + 92])
+    assert h[:8] == b"EFI PART", "no header at LBA %d" % lba
+    crc = struct.unpack_from("<I", h, 16)[0]; h[16:20] = bytes(4)
+    assert zlib.crc32(bytes(h)) == crc, "header CRC at LBA %d" % lba
+    return struct.unpack_from("<QQQQ", h, 24) + struct.unpack_from("<QII I", h, 72)
+p, b = hdr(1), hdr(last)
+assert p[:2] == (1, last) and b[:2] == (last, 1), (p, b)
+assert p[3] == last - 33 and b[3] == last - 33, "last usable %d %d" % (p[3], b[3])
+n = p[5] * p[6]
+pe, be = d[2 * 512:2 * 512 + n], d[b[4] * 512:b[4] * 512 + n]
+assert b[4] == last - 32 and pe == be == o[2 * 512:2 * 512 + n], "entries"
+assert zlib.crc32(pe) == p[7] == b[7], "entries CRC"
+assert d[olast * 512:olast * 512 + 512] == bytes(512), "the old backup header is still there"
+assert struct.unpack_from("<I", d, 0x1be + 12)[0] == last, "protective MBR size"
+print("backup at LBA %d, entries at %d" % (last, b[4]))
+PY
+); then echo "PASS format_gce_gpt ($out)"
+    else fail format_gce_gpt "$(cat "$W/err.gceg") $out"; fi
+    rm -rf "$W/gceg"
+else echo "SKIP format_gce_gpt: sfdisk not installed (make deps: fdisk)"; fi
 
 # OpenStack: the properties beside the qcow2 (made together, as a build does); alone it refuses.
 mkdir -p "$W/os"
