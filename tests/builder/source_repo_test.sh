@@ -123,6 +123,19 @@ out=$(JEOS_CACHE=$T_TMP/empty src --offline hello-src); rc=$?
 [ $rc -eq 1 ] && [[ $out == *"file:$REPO/dists/test/InRelease: not in the cache and --offline is set" ]] \
     && pass offline_miss || fail offline_miss "rc $rc: $out"
 
+# 3b. The unpacked tree changed in the cache (a file edited, one added): noticed on use, moved
+#     aside, unpacked again from the checked files.
+echo "int evil;" >>"$JEOS_CACHE/source/$dsc11/hello.c"
+: >"$JEOS_CACHE/source/$dsc11/extra.c"
+out=$(src hello-src); rc=$?
+if [ $rc -eq 0 ] && [[ $out == *"moved aside to $JEOS_CACHE/quarantine/"* ]] &&
+   [[ $out == *"$JEOS_CACHE/source/$dsc11" ]] && ! grep -q evil "$JEOS_CACHE/source/$dsc11/hello.c" &&
+   [ ! -e "$JEOS_CACHE/source/$dsc11/extra.c" ] && grep -q 'return 11;' "$JEOS_CACHE/source/$dsc11/hello.c"; then
+    pass tree_changed
+else
+    fail tree_changed "rc $rc: $out"
+fi
+
 # 4. A tampered upstream tarball (the .dsc and Sources still name the good one).
 P=$REPO/pool/main/h/hello-src
 cp "$P/hello-src_1.1.orig.tar.gz" "$T_TMP/orig.good"
