@@ -271,8 +271,12 @@ int jeos_output_disk_spec(const struct recipe *r, struct jeos_disk_spec *spec, c
 
 struct jeos_format_opts jeos_output_format_opts(const struct recipe *r, const char *seed)
 {
-    return (struct jeos_format_opts){
-        .name = r->name, .cpus = r->cpus, .memory = r->memory, .seed = seed};
+    return (struct jeos_format_opts){.name = r->name,
+                                     .cpus = r->cpus,
+                                     .memory = r->memory,
+                                     .uefi = r->image.nboot == 1 &&
+                                             strcmp(r->image.boot[0], "uefi") == 0,
+                                     .seed = seed};
 }
 
 int jeos_output_clean(const char *out_dir, char *const *names, size_t n, struct jeos_err *err)
