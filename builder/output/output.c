@@ -210,6 +210,13 @@ void jeos_output_failed(const struct jeos_output *o, const char *stage, const ch
     bool full = rc == -ENOSPC;
     for (size_t i = from; i < err->n && !full; i++)
         full = strcasestr(err->msgs[i], "no space left on device") != NULL;
+    /* a tool that failed without saying why (sqfstar, killed or silent) on a full filesystem: the
+       filesystem says it (under 1 MiB, or under 1 %, left) */
+    struct statvfs fs;
+    if (!full && o->stage && statvfs(o->stage, &fs) == 0 && fs.f_blocks) {
+        uint64_t left = (uint64_t)fs.f_bavail * fs.f_frsize;
+        full = left < 1048576 || fs.f_bavail < fs.f_blocks / 100;
+    }
     if (!full || !o->stage) {
         size_t rl = recipe ? strlen(recipe) : 0;
         for (size_t i = from; i < err->n; i++)
