@@ -4,6 +4,7 @@
 #include "console/console.h"
 #include "drivers/nvme.h"
 #include "drivers/pci.h"
+#include "drivers/pvscsi.h"
 #include "drivers/vmxnet3.h"
 #include "drivers/virtio/virtio.h"
 #include "exit/acpi.h"
@@ -49,6 +50,7 @@ void platform_devices_init(const struct boot_info *bi)
     virtio_mmio_probe_all(bi->cmdline);
     nvme_probe_all();
     vmxnet3_probe_all();
+    pvscsi_probe_all();
 }
 
 void platform_console_write(const char *s, size_t n)
