@@ -21,7 +21,8 @@
  * The formats, in the order messages list them. Each NAME is a `const struct jeos_format_ops
  * jeos_format_NAME` defined in images/format_*.c: adding a format is its file and its name here.
  */
-#define JEOS_FORMAT_LIST(X) X(elf) X(raw) X(qcow2) X(vmdk) X(vhd) X(ova) X(gce) X(oci) X(xen) X(openstack)
+#define JEOS_FORMAT_LIST(X)                                                                        \
+    X(elf) X(raw) X(qcow2) X(vmdk) X(vhd) X(ova) X(gce) X(oci) X(xen) X(openstack)
 
 #define DECLARE(name) extern const struct jeos_format_ops jeos_format_##name;
 JEOS_FORMAT_LIST(DECLARE)

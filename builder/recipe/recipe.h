@@ -208,7 +208,7 @@ struct recipe {
     struct recipe_strlist args;    /* argv[1..] */
     struct recipe_volume *volumes;
     size_t nvolumes;
-    char *workdir;                 /* the program's initial working folder; NULL: "/" */
+    char *workdir; /* the program's initial working folder; NULL: "/" */
 };
 
 /* Load options. */
