@@ -143,6 +143,14 @@ static int open_nic(struct hv *hv, const char *spec)
         close(fd);
         return -1;
     }
+    /* Frames carry no virtio-net header here, so the tap must hand over finished checksums: a
+     * QEMU NIC that used the same tap before may have left checksum offload on (vmxnet3 does). */
+    if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0) {
+        fprintf(stderr, "jeos-hv: --net %s: cannot turn the tap's offloads off: %s\n", spec,
+                strerror(errno));
+        close(fd);
+        return -1;
+    }
     nic->fd = fd;
     memcpy(nic->mac, mac, 6);
     hv->nnics++;

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "builder/core/alloc.h"
@@ -21,7 +23,8 @@
  * The formats, in the order messages list them. Each NAME is a `const struct jeos_format_ops
  * jeos_format_NAME` defined in images/format_*.c: adding a format is its file and its name here.
  */
-#define JEOS_FORMAT_LIST(X) X(elf) X(raw) X(qcow2) X(vmdk) X(vhd) X(ova) X(gce) X(oci) X(xen)
+#define JEOS_FORMAT_LIST(X)                                                                        \
+    X(elf) X(raw) X(qcow2) X(vmdk) X(vhd) X(ova) X(gce) X(oci) X(xen) X(openstack)
 
 #define DECLARE(name) extern const struct jeos_format_ops jeos_format_##name;
 JEOS_FORMAT_LIST(DECLARE)
@@ -53,6 +56,44 @@ size_t jeos_format_read(int fd, uint64_t off, void *buf, size_t n)
     return got > 0 ? (size_t)got : 0;
 }
 
+/* The least free space seen on the output's filesystem while a conversion runs: a tool on a full
+   filesystem may say something else (qemu-img: "Invalid argument", libarchive: "Write error"),
+   and by the time it has failed, the partial outputs of the other conversions running beside it
+   may have gone and freed the space. Looked at every 20 ms. */
+struct free_watch {
+    const char *dir;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+    uint64_t min;
+};
+
+static void free_look(struct free_watch *w)
+{
+    struct statvfs fs;
+    if (statvfs(w->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < w->min)
+        w->min = (uint64_t)fs.f_bavail * fs.f_frsize;
+}
+
+static void *free_watch_thread(void *arg)
+{
+    struct free_watch *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        free_look(w);
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 20 * 1000 * 1000;
+        if (t.tv_nsec >= 1000000000) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&w->cond, &w->lock, &t);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
 int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *f, const char *raw,
                       const char *dir, const char *base, const struct jeos_format_opts *opts,
                       struct jeos_err *err)
@@ -73,11 +114,22 @@ int jeos_format_write(const struct jeos_ctx *ctx, const struct jeos_format_ops *
         return rc;
     }
     size_t first = err ? err->n : 0;
+    struct free_watch fw = {.dir = work, .min = UINT64_MAX};
+    pthread_mutex_init(&fw.lock, NULL);
+    pthread_cond_init(&fw.cond, NULL);
+    pthread_t fwt;
+    bool watching = pthread_create(&fwt, NULL, free_watch_thread, &fw) == 0;
     int rc = f->convert(ctx, raw, work, base, &o, err);
-    /* A tool on a full filesystem may say something else (qemu-img: "Invalid argument",
-       libarchive: "Write error"): look before the partial outputs go and free the space. */
-    struct statvfs fs;
-    if (rc < 0 && statvfs(work, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < (1u << 20)) {
+    pthread_mutex_lock(&fw.lock);
+    fw.stop = true;
+    free_look(&fw); /* and once more now, before the partial outputs go */
+    pthread_cond_signal(&fw.cond);
+    pthread_mutex_unlock(&fw.lock);
+    if (watching)
+        pthread_join(fwt, NULL);
+    pthread_cond_destroy(&fw.cond);
+    pthread_mutex_destroy(&fw.lock);
+    if (rc < 0 && fw.min < (1u << 20)) {
         if (err)
             jeos_err_truncate(err, first);
         rc = jeos_errf(err, -ENOSPC, "%s/%s%s: no space left on device", dir, base, f->c.suffix);

@@ -17,6 +17,8 @@ struct jeos_format_opts {
     const char *name; /* appliance name: OVF VirtualSystem id, file names inside archives */
     int cpus;         /* 0 = 1 */
     uint64_t memory;  /* bytes; 0 = 512 MiB */
+    bool uefi;        /* boots by UEFI only (image.boot: [uefi]): the OVF asks for EFI firmware
+                         and a SATA disk, the OpenStack properties hw_firmware_type uefi */
     const char *seed; /* the VHD's unique id derives from it (NULL: ""), as the disk's GUIDs do */
     /* xen: the appliance's kernel and initramfs, copied beside the xl.cfg, and the Linux
        command line for booting them directly (root=PARTUUID=... console=hvc0); NULL else */

@@ -20,8 +20,30 @@ static const char *xml_safe(const char *s)
     return s && !strpbrk(s, "<>&\"'") ? s : "jeos";
 }
 
+/* The disk's controller: VMware's paravirtual SCSI for BIOS (the cloud kernel has no LSI Logic
+   driver; SeaBIOS and ESXi's BIOS boot from pvscsi), SATA AHCI for UEFI (what ESXi's and
+   VirtualBox's EFI boot from everywhere). CIM ResourceType 6 is a parallel SCSI HBA, 20 another
+   storage device. */
+static void ovf_controller(struct sbuf *b, bool uefi)
+{
+    sbuf_printf(b,
+                "      <Item>\n"
+                "        <rasd:Address>0</rasd:Address>\n"
+                "        <rasd:ElementName>%s</rasd:ElementName>\n"
+                "        <rasd:InstanceID>3</rasd:InstanceID>\n"
+                "        <rasd:ResourceSubType>%s</rasd:ResourceSubType>\n"
+                "        <rasd:ResourceType>%d</rasd:ResourceType>\n"
+                "      </Item>\n",
+                uefi ? "SATA controller 0" : "SCSI controller 0",
+                uefi ? "vmware.sata.ahci" : "VirtualSCSI", uefi ? 20 : 6);
+}
+
+/* The OVF 1.0 descriptor (DSP0243): the References, Disk and Network sections, then one
+   VirtualSystem; the rasd and vssd elements in the order the CIM schemas' sequences give
+   (alphabetical). Hardware version vmx-13 (ESXi 6.5 and later), guest "Other 3.x or later Linux
+   (64-bit)" (CIM 101, Linux 64-Bit). */
 static char *ovf_descriptor(const struct jeos_format_opts *o, const char *vmdk_name,
-                            uint64_t vmdk_size, uint64_t capacity)
+                            uint64_t vmdk_size, uint64_t capacity, uint64_t populated)
 {
     const char *name = xml_safe(o->name);
     int cpus = o->cpus > 0 ? o->cpus : 1;
@@ -45,7 +67,7 @@ static char *ovf_descriptor(const struct jeos_format_opts *o, const char *vmdk_n
         "    <Disk ovf:capacity=\"%llu\" ovf:capacityAllocationUnits=\"byte\" "
         "ovf:diskId=\"vmdisk1\" ovf:fileRef=\"file1\" "
         "ovf:format=\"http://www.vmware.com/interfaces/specifications/"
-        "vmdk.html#streamOptimized\"/>\n"
+        "vmdk.html#streamOptimized\" ovf:populatedSize=\"%llu\"/>\n"
         "  </DiskSection>\n"
         "  <NetworkSection>\n"
         "    <Info>Logical networks</Info>\n"
@@ -54,7 +76,7 @@ static char *ovf_descriptor(const struct jeos_format_opts *o, const char *vmdk_n
         "  <VirtualSystem ovf:id=\"%s\">\n"
         "    <Info>A jeos appliance</Info>\n"
         "    <Name>%s</Name>\n"
-        "    <OperatingSystemSection ovf:id=\"101\" vmw:osType=\"other5xLinux64Guest\">\n"
+        "    <OperatingSystemSection ovf:id=\"101\" vmw:osType=\"other3xLinux64Guest\">\n"
         "      <Info>Linux, 64-bit</Info>\n"
         "    </OperatingSystemSection>\n"
         "    <VirtualHardwareSection>\n"
@@ -78,42 +100,41 @@ static char *ovf_descriptor(const struct jeos_format_opts *o, const char *vmdk_n
         "        <rasd:InstanceID>2</rasd:InstanceID>\n"
         "        <rasd:ResourceType>4</rasd:ResourceType>\n"
         "        <rasd:VirtualQuantity>%llu</rasd:VirtualQuantity>\n"
-        "      </Item>\n"
-        "      <Item>\n"
-        "        <rasd:Address>0</rasd:Address>\n"
-        "        <rasd:ElementName>SCSI controller 0</rasd:ElementName>\n"
-        "        <rasd:InstanceID>3</rasd:InstanceID>\n"
-        "        <rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>\n"
-        "        <rasd:ResourceType>6</rasd:ResourceType>\n"
-        "      </Item>\n"
-        "      <Item>\n"
-        "        <rasd:AddressOnParent>0</rasd:AddressOnParent>\n"
-        "        <rasd:ElementName>Hard disk 1</rasd:ElementName>\n"
-        "        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n"
-        "        <rasd:InstanceID>4</rasd:InstanceID>\n"
-        "        <rasd:Parent>3</rasd:Parent>\n"
-        "        <rasd:ResourceType>17</rasd:ResourceType>\n"
-        "      </Item>\n"
-        "      <Item>\n"
-        "        <rasd:AddressOnParent>7</rasd:AddressOnParent>\n"
-        "        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>\n"
-        "        <rasd:Connection>VM Network</rasd:Connection>\n"
-        "        <rasd:ElementName>Network adapter 1</rasd:ElementName>\n"
-        "        <rasd:InstanceID>5</rasd:InstanceID>\n"
-        "        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>\n"
-        "        <rasd:ResourceType>10</rasd:ResourceType>\n"
-        "      </Item>\n"
-        "    </VirtualHardwareSection>\n"
-        "  </VirtualSystem>\n"
-        "</Envelope>\n",
-        vmdk_name, (unsigned long long)vmdk_size, (unsigned long long)capacity, name, name, name,
-        cpus, cpus, mem, mem);
+        "      </Item>\n",
+        vmdk_name, (unsigned long long)vmdk_size, (unsigned long long)capacity,
+        (unsigned long long)populated, name, name, name, cpus, cpus, mem, mem);
+    ovf_controller(&b, o->uefi);
+    sbuf_printf(&b,
+                "      <Item>\n"
+                "        <rasd:AddressOnParent>0</rasd:AddressOnParent>\n"
+                "        <rasd:ElementName>Hard disk 1</rasd:ElementName>\n"
+                "        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>\n"
+                "        <rasd:InstanceID>4</rasd:InstanceID>\n"
+                "        <rasd:Parent>3</rasd:Parent>\n"
+                "        <rasd:ResourceType>17</rasd:ResourceType>\n"
+                "      </Item>\n"
+                "      <Item>\n"
+                "        <rasd:AddressOnParent>7</rasd:AddressOnParent>\n"
+                "        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>\n"
+                "        <rasd:Connection>VM Network</rasd:Connection>\n"
+                "        <rasd:ElementName>Network adapter 1</rasd:ElementName>\n"
+                "        <rasd:InstanceID>5</rasd:InstanceID>\n"
+                "        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>\n"
+                "        <rasd:ResourceType>10</rasd:ResourceType>\n"
+                "      </Item>\n"
+                "%s"
+                "    </VirtualHardwareSection>\n"
+                "  </VirtualSystem>\n"
+                "</Envelope>\n",
+                o->uefi ? "      <vmw:Config ovf:required=\"false\" vmw:key=\"firmware\" "
+                          "vmw:value=\"efi\"/>\n"
+                        : "");
     return sbuf_take(&b);
 }
 
 /* NAME.ovf first (as OVF requires), then the streamOptimized disk, then a SHA256 manifest.
-   The disk hangs off VMware's paravirtual SCSI (pvscsi: the cloud kernel has no LSI Logic
-   driver, and SeaBIOS and ESXi's BIOS boot from pvscsi), the NIC is a vmxnet3. With o->from
+   The disk hangs off pvscsi (BIOS) or SATA (UEFI), the NIC is a vmxnet3. The populated size
+   counts the raw disk's non-zero 64 KiB grains (the VMDK's grain size). With o->from
    (the build's VMDK) that VMDK is reused: copied with its extent renamed, not converted. */
 static int conv_ova(const struct jeos_ctx *ctx, const char *raw, const char *dir, const char *base,
                     const struct jeos_format_opts *o, struct jeos_err *err)
@@ -132,7 +153,10 @@ static int conv_ova(const struct jeos_ctx *ctx, const char *raw, const char *dir
         rc = jeos_errf(err, -errno, "%s: %s", out, strerror(errno));
         goto out;
     }
-    ovf = ovf_descriptor(o, vname, (uint64_t)vs.st_size, (uint64_t)rs.st_size);
+    uint64_t populated;
+    if ((rc = jeos_nonzero_bytes(raw, 64 << 10, &populated, err)))
+        goto out;
+    ovf = ovf_descriptor(o, vname, (uint64_t)vs.st_size, (uint64_t)rs.st_size, populated);
     if ((rc = jeos_tar_open(&t, out, JEOS_TAR_USTAR, ctx->have_epoch ? ctx->epoch : 0, err)) ||
         (rc = jeos_tar_add_buf(&t, oname, 0, ovf, strlen(ovf), err)))
         goto out;

@@ -154,6 +154,64 @@ static int gpt_write(const struct jeos_layout *l, int fd, struct jeos_err *err)
     return 0;
 }
 
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int jeos_gpt_grow(int fd, uint64_t old_size, uint64_t new_size, struct jeos_err *err)
+{
+    uint8_t h[JEOS_SECTOR], mbr[JEOS_SECTOR];
+    if (pread(fd, mbr, sizeof(mbr), 0) != (ssize_t)sizeof(mbr) ||
+        pread(fd, h, sizeof(h), JEOS_SECTOR) != (ssize_t)sizeof(h))
+        return jeos_errf(err, -EIO, "gpt: cannot read the disk's first sectors");
+    if (memcmp(h, "EFI PART", 8) != 0)
+        return 0; /* MBR: its partitions hold on a longer disk as they are */
+    uint64_t old_last = old_size / JEOS_SECTOR - 1, new_last = new_size / JEOS_SECTOR - 1;
+    uint32_t crc =
+        (uint32_t)h[16] | (uint32_t)h[17] << 8 | (uint32_t)h[18] << 16 | (uint32_t)h[19] << 24;
+    memset(h + 16, 0, 4);
+    if (jeos_crc32(0, h, GPT_HEADER_SIZE) != crc || get64(h + 32) != old_last ||
+        get64(h + 72) != 2 || new_size % JEOS_SECTOR || new_last < old_last)
+        return jeos_errf(err, -EINVAL,
+                         "gpt: not a header jeos wrote for a disk of %llu bytes (to grow to %llu)",
+                         (unsigned long long)old_size, (unsigned long long)new_size);
+    uint8_t entries[GPT_ENTRIES * GPT_ENTRY_SIZE], zero[JEOS_SECTOR] = {0};
+    if (pread(fd, entries, sizeof(entries), 2 * JEOS_SECTOR) != (ssize_t)sizeof(entries))
+        return jeos_errf(err, -EIO, "gpt: cannot read the partition entries");
+    /* the old backup goes (its area is now ordinary disk space), the new one at the end */
+    int rc =
+        jeos_pwrite_all(fd, zero, sizeof(zero), old_last * JEOS_SECTOR, "gpt: old backup", err);
+    uint64_t backup_entries = new_last - GPT_ENTRY_SECTORS;
+    put64(h + 32, new_last);
+    put64(h + 48, new_last - 1 - GPT_ENTRY_SECTORS); /* the usable area grows too */
+    put32(h + 16, jeos_crc32(0, h, GPT_HEADER_SIZE));
+    if (!rc)
+        rc = jeos_pwrite_all(fd, h, sizeof(h), JEOS_SECTOR, "gpt: primary header", err);
+    memset(h + 16, 0, 4);
+    put64(h + 24, new_last);
+    put64(h + 32, 1);
+    put64(h + 72, backup_entries);
+    put32(h + 16, jeos_crc32(0, h, GPT_HEADER_SIZE));
+    if (!rc)
+        rc = jeos_pwrite_all(fd, entries, sizeof(entries), backup_entries * JEOS_SECTOR,
+                             "gpt: backup entries", err);
+    if (!rc)
+        rc = jeos_pwrite_all(fd, h, sizeof(h), new_last * JEOS_SECTOR, "gpt: backup header", err);
+    /* the protective MBR's 0xEE partition covers the whole disk again */
+    for (int i = 0; i < 4 && !rc; i++) {
+        uint8_t *pe = mbr + 0x1be + 16 * i;
+        if (pe[4] != 0xee)
+            continue;
+        put32(pe + 12, new_last > 0xffffffffull ? 0xffffffffu : (uint32_t)new_last);
+        rc = jeos_pwrite_all(fd, mbr, sizeof(mbr), 0, "gpt: protective MBR", err);
+    }
+    return rc;
+}
+
 static void gpt_partuuid(const struct jeos_layout *l, size_t i, char buf[37])
 {
     jeos_uuid_format(l->parts[i].uuid, buf);

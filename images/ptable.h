@@ -111,6 +111,13 @@ void jeos_uuid_derive(const char *seed, const char *label, uint8_t out[16]);
 /* Formats a UUID (RFC 4122 byte order) as lower-case 8-4-4-4-12 into buf (37 bytes). */
 void jeos_uuid_format(const uint8_t u[16], char buf[37]);
 
+/*
+ * The disk open at `fd`, whose GPT jeos wrote for `old_size` bytes, has been made `new_size`
+ * bytes long: moves the backup header and entries to the new end, extends the usable area and
+ * the protective MBR, and redoes the checksums (what sgdisk -e does). An MBR disk is left alone.
+ */
+int jeos_gpt_grow(int fd, uint64_t old_size, uint64_t new_size, struct jeos_err *err);
+
 /* IEEE 802.3 CRC-32 (as GPT uses), continuing from `crc` (start with 0). */
 uint32_t jeos_crc32(uint32_t crc, const void *data, size_t len);
 

@@ -1,5 +1,6 @@
 /* tarball.h — reproducible tar archives through libarchive (OVA, GCE, OCI): members in the
- * order added, timed at one epoch, owners given, optionally gzip-compressed without a time. */
+ * order added, timed at one epoch, owners given, optionally gzip-compressed without a time; and
+ * GCE's one-member sparse old-GNU tar. */
 #ifndef JEOS_TARBALL_H
 #define JEOS_TARBALL_H
 
@@ -11,7 +12,6 @@ struct jeos_err;
 
 enum jeos_tar_kind {
     JEOS_TAR_USTAR,    /* plain ustar (OVF 1.0 asks for it) */
-    JEOS_TAR_GNU_GZIP, /* old-GNU tar, gzip-compressed (GCE's import) */
     JEOS_TAR_PAX,      /* pax (OCI layers and layouts: long names, big files) */
     JEOS_TAR_PAX_GZIP, /* pax, gzip-compressed */
 };
@@ -53,6 +53,20 @@ int jeos_tar_add_buf(struct jeos_tar *t, const char *name, int mode, const void 
    be NULL) gets the hex digest of its bytes. */
 int jeos_tar_add_file(struct jeos_tar *t, const char *name, int mode, const char *src,
                       char sha256[65], struct jeos_err *err);
+
+/*
+ * Writes `out`: a gzip-compressed (no time in its header) old-GNU tar holding one sparse member
+ * (type 'S') `name`, root-owned, mode 0644, timed `mtime`: the bytes of host file `src` followed
+ * by zeros up to `size` bytes (at least src's size). Every 4 KiB block that is all zeros is a
+ * hole, so the sparse map depends on the bytes only, not on the host filesystem's holes. What
+ * GCE imports (`tar --format=oldgnu -Sczf`).
+ */
+int jeos_tar_gnu_sparse(const char *out, const char *name, const char *src, uint64_t size,
+                        int64_t mtime, struct jeos_err *err);
+
+/* How many bytes of host file `src` lie in blocks of `blk` bytes (a power of two, 4 KiB to
+   1 MiB) holding a non-zero byte (an OVF disk's populatedSize). */
+int jeos_nonzero_bytes(const char *src, size_t blk, uint64_t *bytes, struct jeos_err *err);
 
 /* Finishes the archive when rc is 0 and frees it either way; returns rc, or the closing error. */
 int jeos_tar_close(struct jeos_tar *t, int rc, struct jeos_err *err);

@@ -4,7 +4,7 @@
 
 INIT_SRCS := runtime/init/main.c runtime/init/console.c runtime/init/service.c runtime/init/power.c \
 	runtime/init/conf.c runtime/init/net.c runtime/init/root.c runtime/init/boot.c \
-	runtime/init/ready.c runtime/init/syslog.c
+	runtime/init/ready.c runtime/init/syslog.c runtime/init/cloud.c
 # musl makes a small static binary; gcc -static (glibc) is the fallback.
 INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo gcc)
 INIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -static $(WARN) -fstack-protector-strong -I.

@@ -37,7 +37,8 @@ UK_ASFLAGS := -Iunikernel -MMD -MP $(UK_PREFIX_MAP)
 UK_DRIVER_SRCS := unikernel/drivers/netdev.c unikernel/drivers/blkdev.c unikernel/drivers/pci.c \
 	unikernel/drivers/virtio/virtio.c unikernel/drivers/virtio/virtqueue.c \
 	unikernel/drivers/virtio/pci.c unikernel/drivers/virtio/mmio.c unikernel/drivers/virtio/net.c \
-	unikernel/drivers/virtio/blk.c
+	unikernel/drivers/virtio/blk.c unikernel/drivers/nvme.c \
+	unikernel/drivers/vmxnet3.c unikernel/drivers/pvscsi.c
 UK_CORE_SRCS := unikernel/kernel.c unikernel/lib/string.c \
 	unikernel/arch/x86_64/boot.S unikernel/arch/x86_64/isr.S unikernel/arch/x86_64/cpu.c \
 	unikernel/arch/x86_64/trap.c unikernel/arch/x86_64/ksyms.c unikernel/arch/x86_64/bootinfo.c \

@@ -206,6 +206,12 @@ int jeos_init_conf_write(const struct recipe *r, const struct svc_plan *p, struc
     sbuf_puts(out, "jeos-init 1\n");
     if ((rc = line(out, where, "hostname", "hostname", r->hostname ? r->hostname : r->name, err)))
         return rc;
+    if (r->image.cloud_init == RECIPE_CLOUD_NOCLOUD) {
+        sbuf_puts(out, "cloud nocloud\n");
+        if (r->image.cloud_ssh_user && (rc = line(out, where, "image.cloud_ssh_user",
+                                                  "cloud-ssh-user", r->image.cloud_ssh_user, err)))
+            return rc;
+    }
     switch (r->network.mode) {
     case RECIPE_NET_NONE: sbuf_puts(out, "net none\n"); break;
     case RECIPE_NET_DHCP: sbuf_puts(out, "net dhcp\n"); break;

@@ -569,14 +569,11 @@ struct run_opts {
 /* Parses the options into `o`. Returns JEOS_EXIT_OK or JEOS_EXIT_USAGE (messages in err). */
 static int parse_opts(int argc, char **argv, struct run_opts *o, struct jeos_err *err)
 {
-    static const struct option longopts[] = {{"uefi", no_argument, 0, 'u'},
-                                             {"port", required_argument, 0, 'p'},
-                                             {"secure-boot", no_argument, 0, 's'},
-                                             {"memory", required_argument, 0, 'm'},
-                                             {"cpus", required_argument, 0, 'c'},
-                                             {"accel", required_argument, 0, 'a'},
-                                             {"volume", required_argument, 0, 'v'},
-                                             {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"uefi", no_argument, 0, 'u'},         {"port", required_argument, 0, 'p'},
+        {"secure-boot", no_argument, 0, 's'},  {"memory", required_argument, 0, 'm'},
+        {"cpus", required_argument, 0, 'c'},   {"accel", required_argument, 0, 'a'},
+        {"volume", required_argument, 0, 'v'}, {0, 0, 0, 0}};
     *o = (struct run_opts){.accel = "auto", .mem = 512ull << 20, .cpus = 1};
     int c, rc = JEOS_EXIT_OK;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

@@ -210,6 +210,13 @@ void jeos_output_failed(const struct jeos_output *o, const char *stage, const ch
     bool full = rc == -ENOSPC;
     for (size_t i = from; i < err->n && !full; i++)
         full = strcasestr(err->msgs[i], "no space left on device") != NULL;
+    /* a tool that failed without saying why (sqfstar, killed or silent) on a full filesystem: the
+       filesystem says it (under 1 MiB, or under 1 %, left) */
+    struct statvfs fs;
+    if (!full && o->stage && statvfs(o->stage, &fs) == 0 && fs.f_blocks) {
+        uint64_t left = (uint64_t)fs.f_bavail * fs.f_frsize;
+        full = left < 1048576 || fs.f_bavail < fs.f_blocks / 100;
+    }
     if (!full || !o->stage) {
         size_t rl = recipe ? strlen(recipe) : 0;
         for (size_t i = from; i < err->n; i++)
@@ -271,8 +278,12 @@ int jeos_output_disk_spec(const struct recipe *r, struct jeos_disk_spec *spec, c
 
 struct jeos_format_opts jeos_output_format_opts(const struct recipe *r, const char *seed)
 {
-    return (struct jeos_format_opts){
-        .name = r->name, .cpus = r->cpus, .memory = r->memory, .seed = seed};
+    return (struct jeos_format_opts){.name = r->name,
+                                     .cpus = r->cpus,
+                                     .memory = r->memory,
+                                     .uefi = r->image.nboot == 1 &&
+                                             strcmp(r->image.boot[0], "uefi") == 0,
+                                     .seed = seed};
 }
 
 int jeos_output_clean(const char *out_dir, char *const *names, size_t n, struct jeos_err *err)

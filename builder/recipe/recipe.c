@@ -325,6 +325,27 @@ static void img_secure_boot(struct loader *L, const struct node *v, void *o)
     rl_get_bool(L, v, &((struct recipe_image *)o)->secure_boot);
 }
 
+/* image.cloud_init: where jeos init reads instance metadata at boot (runtime/init/cloud.c) */
+static void img_cloud(struct loader *L, const struct node *v, void *o)
+{
+    static const char *const names[] = {"none", "nocloud"};
+    int x;
+    if (rl_get_enum(L, v, "metadata source", names, 2, &x))
+        ((struct recipe_image *)o)->cloud_init = x ? RECIPE_CLOUD_NOCLOUD : RECIPE_CLOUD_NONE;
+}
+
+static void img_cloud_user(struct loader *L, const struct node *v, void *o)
+{
+    const char *s;
+    if (!rl_get_str(L, v, &s))
+        return;
+    if (!rl_all_chars(s, "_-", false) || strlen(s) > 32) {
+        rl_lerr(L, v, "not a user name (got \"%s\")", s);
+        return;
+    }
+    rl_set_str(&((struct recipe_image *)o)->cloud_ssh_user, s);
+}
+
 static const struct field image_fields[] = {
     {"formats", img_formats, K_ANY, false},
     {"size", img_size, K_ANY, false},
@@ -335,6 +356,8 @@ static const struct field image_fields[] = {
     {"partition_table", img_ptable, K_ANY, false},
     {"timeout", img_timeout, K_ANY, false},
     {"secure_boot", img_secure_boot, K_APPLIANCE, false},
+    {"cloud_init", img_cloud, K_APPLIANCE, false},
+    {"cloud_ssh_user", img_cloud_user, K_APPLIANCE, false},
 };
 
 /* The recipe_image member a brought key fills (axis.h: a choice's keys). */
@@ -1518,6 +1541,7 @@ void recipe_free(struct recipe *r)
     free(r->description);
     free(r->version);
     free(r->hostname);
+    free(r->image.cloud_ssh_user);
     free(r->cmdline);
     free(r->network.address);
     free(r->network.gateway);

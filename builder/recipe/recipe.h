@@ -76,6 +76,8 @@ struct recipe_image {
     const char *ptable; /* jeos_axis_ptable: "gpt" (default) or "mbr" */
     int timeout;        /* GRUB menu timeout, seconds */
     bool secure_boot;   /* appliances: the UEFI chain is Debian's signed shim, GRUB and kernel */
+    enum recipe_cloud { RECIPE_CLOUD_NONE, RECIPE_CLOUD_NOCLOUD } cloud_init; /* metadata source */
+    char *cloud_ssh_user; /* whose authorized_keys get the metadata's ssh keys; NULL: nobody's */
 };
 
 struct recipe_file {
@@ -206,7 +208,7 @@ struct recipe {
     struct recipe_strlist args;    /* argv[1..] */
     struct recipe_volume *volumes;
     size_t nvolumes;
-    char *workdir;                 /* the program's initial working folder; NULL: "/" */
+    char *workdir; /* the program's initial working folder; NULL: "/" */
 };
 
 /* Load options. */

@@ -274,6 +274,17 @@ static int one_line(struct pstate *p, const char *key, const char *val)
     int line = p->line;
     if (strcmp(key, "hostname") == 0)
         return copy(c->hostname, sizeof(c->hostname), val, msg, msgsz, line, key);
+    if (strcmp(key, "cloud") == 0) {
+        if (strcmp(val, "none") == 0)
+            c->cloud = INIT_CLOUD_NONE;
+        else if (strcmp(val, "nocloud") == 0)
+            c->cloud = INIT_CLOUD_NOCLOUD;
+        else
+            return bad(msg, msgsz, line, "cloud: expected none or nocloud", val);
+        return 0;
+    }
+    if (strcmp(key, "cloud-ssh-user") == 0)
+        return copy(c->cloud_ssh_user, sizeof(c->cloud_ssh_user), val, msg, msgsz, line, key);
     if (strcmp(key, "net") == 0) {
         char a[64] = "", g[64] = "";
         int pf = -1;

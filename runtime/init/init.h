@@ -87,8 +87,12 @@ struct init_svc {
     int ready_port;
 };
 
+enum init_cloud { INIT_CLOUD_NONE, INIT_CLOUD_NOCLOUD };
+
 struct init_conf {
     char hostname[65];
+    enum init_cloud cloud;   /* where instance metadata comes from (cloud.c) */
+    char cloud_ssh_user[64]; /* the user whose authorized_keys get the metadata's keys; "": none */
     enum init_net net;
     char address[16]; /* static: dotted quad */
     int prefix;       /* static: 0-32 */
@@ -185,6 +189,33 @@ void syslog_drain(int fd, struct svc *v, int n);
 int notify_open(void);
 /* READY=1 and MAINPID= from the services. */
 void notify_drain(int fd, struct svc *v, int n);
+
+/* ---- cloud metadata (cloud.c) ---- */
+
+/* The NoCloud seed: a FAT volume labelled CIDATA (any case) on a whole disk or partition, its
+   root folder's meta-data and user-data. What they say that init uses. */
+#define CLOUD_MAX_KEYS 16
+struct cloud_meta {
+    char hostname[65];          /* "" when none (or invalid: `why` says) */
+    char *keys[CLOUD_MAX_KEYS]; /* ssh_authorized_keys / public-keys lines (owned) */
+    int nkeys;
+    char why[160]; /* the first thing ignored, for the log; "" */
+};
+/* Finds `name` in the root folder of the FAT12/16/32 volume `img` (`len` bytes): its bytes into a
+   malloc'd buffer (*out, NUL-terminated, *outlen; at most 64 KiB). Returns 0, -1 when the file is
+   not there, -2 when the volume is malformed (`why` says where). */
+int cloud_fat_read(const unsigned char *img, size_t len, const char *name, char **out,
+                   size_t *outlen, char *why, size_t whysz);
+/* Is `img` (its first 512 bytes at least) a FAT boot sector labelled CIDATA? */
+bool cloud_is_seed(const unsigned char *img, size_t len);
+/* Reads meta-data (local-hostname) and user-data (#cloud-config: hostname, ssh_authorized_keys)
+   into `m`, which the caller zeroes and frees with cloud_meta_free. */
+void cloud_parse(const char *meta, const char *user, struct cloud_meta *m);
+void cloud_meta_free(struct cloud_meta *m);
+/* At boot, before the hostname is set: with `cloud nocloud`, looks for the seed (up to 3 s while
+   disks appear), sets c->hostname from it and installs the keys for c->cloud_ssh_user. Logs what
+   it did; never fails the boot. */
+void cloud_apply(struct init_conf *c);
 
 /* ---- power (power.c) ---- */
 #define MAX_BUTTONS 4

@@ -263,6 +263,8 @@ int main(void)
         memset(&c, 0, sizeof(c));
         strcpy(c.hostname, "jeos");
     }
+    if (c.cloud != INIT_CLOUD_NONE)
+        cloud_apply(&c);
     if (sethostname(c.hostname, strlen(c.hostname)) < 0)
         init_log("hostname %s: %s", c.hostname, strerror(errno));
     int syslog_fd = syslog_open();

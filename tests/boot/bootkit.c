@@ -21,7 +21,7 @@ static int usage(void)
           "       bootkit disk KERNEL INITRD ROOTFS ext4|squashfs gpt|mbr bios|uefi|both OUT "
           "[DATA_MIB]\n"
           "       bootkit ukdisk ELF OUT [CMDLINE]   (multiboot2 disk, GPT, BIOS + UEFI)\n"
-          "       bootkit convert RAW FORMAT DIR BASE [NAME]   (DIR/BASE<suffix>)\n"
+          "       bootkit convert RAW FORMAT[,FORMAT...] DIR BASE [NAME]   (DIR/BASE<suffix>)\n"
           "       bootkit initconf RECIPE   (prints /etc/jeos/init.conf)\n",
           stderr);
     return 2;
@@ -112,17 +112,30 @@ int main(int argc, char **argv)
         deb_strs_free(&warnings);
         recipe_free(r);
     } else if ((argc == 6 || argc == 7) && strcmp(argv[1], "convert") == 0) {
-        const struct jeos_format_ops *f = jeos_format_find(argv[3]);
-        if (!f) {
-            fprintf(stderr, "bootkit: unknown format %s\n", argv[3]);
-            jeos_ctx_free(&ctx);
-            return 2;
-        }
+        /* FORMAT may be a comma-separated list (made together, as a build does); $BOOTKIT_UEFI
+           set: the recipe boots by UEFI only */
+        char *list = xstrdup(argv[3]), *names[16], *sv = NULL;
+        size_t n = 0;
+        for (char *t = strtok_r(list, ",", &sv); t && n < 16; t = strtok_r(NULL, ",", &sv))
+            names[n++] = t;
+        for (size_t i = 0; i < n; i++)
+            if (!jeos_format_find(names[i])) {
+                fprintf(stderr, "bootkit: unknown format %s\n", names[i]);
+                free(list);
+                jeos_ctx_free(&ctx);
+                return 2;
+            }
+        const char *uefi = getenv("BOOTKIT_UEFI");
         struct jeos_format_opts o = {.name = argc == 7 ? argv[6] : "test",
                                      .cpus = 2,
                                      .memory = 256ull << 20,
+                                     .uefi = uefi && *uefi,
                                      .seed = "bootkit-1"};
-        rc = jeos_format_write(&ctx, f, argv[2], argv[4], argv[5], &o, &err);
+        rc = n == 1 ? jeos_format_write(&ctx, jeos_format_find(names[0]), argv[2], argv[4], argv[5],
+                                        &o, &err)
+                    : jeos_formats_write(&ctx, argv[2], argv[4], argv[5],
+                                         (const char *const *)names, n, &o, &err);
+        free(list);
     } else {
         jeos_ctx_free(&ctx);
         return usage();

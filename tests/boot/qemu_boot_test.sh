@@ -3,7 +3,8 @@
 # an initramfs with runtime/init, a tiny root holding a static test service, GRUB BIOS+UEFI on
 # one hybrid GPT disk (and an MBR disk with a squashfs root and a data partition), booted under
 # qemu-system-x86_64 -accel tcg with SeaBIOS and with OVMF, waiting for "jeos: ready" on the
-# serial console; then an ACPI power-off must end in a clean unmount and QEMU exiting 0.
+# serial console; then an ACPI power-off must end in a clean unmount and QEMU exiting 0. And the
+# NoCloud path: a CIDATA seed disk sets the host name and installs the allowed user's ssh key.
 set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}"
 OUT=${JEOS_SAN_OUT:-out/san}
@@ -17,7 +18,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 BOOT_TIMEOUT=${JEOS_BOOT_TIMEOUT:-90}
 
 skip_all() {
-    for t in bios_gpt_ext4 ready_when_listening acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot jeos_run vmdk_pvscsi_vmxnet3; do echo "SKIP $t: $1"; done
+    for t in bios_gpt_ext4 ready_when_listening acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot jeos_run vmdk_pvscsi_vmxnet3 nocloud_seed nocloud_no_seed; do echo "SKIP $t: $1"; done
     exit 0
 }
 for tool in qemu-system-x86_64 mkfs.ext4 mksquashfs dpkg-deb gcc; do
@@ -59,6 +60,7 @@ cat >"$W/svc.c" <<'EOF'
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 static volatile sig_atomic_t stop;
 static void on_term(int s) { (void)s; stop = 1; }
@@ -79,6 +81,18 @@ int main(int argc, char **argv)
            (int)getgid(), host, getenv("GREETING") ? getenv("GREETING") : "(unset)",
            argc > 1 ? argv[1] : "(none)", access(".", R_OK) == 0);
     fflush(stdout);
+    /* What the NoCloud seed gave this user (the nocloud_seed boot) */
+    FILE *k = fopen("/home/svc/.ssh/authorized_keys", "r");
+    if (k) {
+        char key[512] = "";
+        struct stat st;
+        fstat(fileno(k), &st);
+        if (!fgets(key, sizeof(key), k))
+            key[0] = 0;
+        printf("svc: key mode=%o uid=%d %s", (unsigned)(st.st_mode & 0777), (int)st.st_uid, key);
+        fclose(k);
+        fflush(stdout);
+    }
     /* An orphan: a grandchild reparented to PID 1 that exits; init must reap it. */
     pid_t child = fork();
     if (child == 0) {
@@ -149,6 +163,8 @@ EOF
 }
 make_root "$W/root" "net dhcp"
 make_root "$W/root-static" "net static 10.0.2.15/24 10.0.2.2"
+make_root "$W/root-cloud" $'net none\ncloud nocloud\ncloud-ssh-user svc'
+mkfs.ext4 -q -F -L root -d "$W/root-cloud" "$W/root-cloud.ext4" 16M >/dev/null 2>&1 || { echo "FAIL nocloud_seed: mkfs.ext4"; exit 1; }
 mkfs.ext4 -q -F -L root -d "$W/root" "$W/root.ext4" 16M >/dev/null 2>&1 || { echo "FAIL bios_gpt_ext4: mkfs.ext4"; exit 1; }
 mksquashfs "$W/root-static" "$W/root.sqfs" -all-root -noappend -quiet >/dev/null 2>&1 || { echo "FAIL bios_mbr_squashfs_data: mksquashfs"; exit 1; }
 
@@ -156,6 +172,8 @@ mksquashfs "$W/root-static" "$W/root.sqfs" -all-root -noappend -quiet >/dev/null
     || { cat "$W/disk.txt"; echo "FAIL bios_gpt_ext4: disk"; exit 1; }
 "$KIT" disk "$VMLINUZ" "$W/initrd.img" "$W/root.sqfs" squashfs mbr bios "$W/mbr.raw" 8 >>"$W/disk.txt" 2>&1 \
     || { cat "$W/disk.txt"; echo "FAIL bios_mbr_squashfs_data: disk"; exit 1; }
+"$KIT" disk "$VMLINUZ" "$W/initrd.img" "$W/root-cloud.ext4" ext4 gpt bios "$W/cloud.raw" >>"$W/disk.txt" 2>&1 \
+    || { cat "$W/disk.txt"; echo "FAIL nocloud_seed: disk"; exit 1; }
 cat "$W/disk.txt"
 echo "initramfs: $(stat -c %s "$W/initrd.img") bytes; $(head -1 "$W/initramfs.txt" | wc -w) modules"
 
@@ -350,5 +368,49 @@ if "$KIT" convert "$W/gpt.raw" vmdk "$W" gpt >"$W/vmdk.txt" 2>&1; then
     stop_qemu
 else
     cat "$W/vmdk.txt"; echo "FAIL vmdk_pvscsi_vmxnet3: conversion"
+fi
+
+# 6. NoCloud: init.conf says "cloud nocloud" and "cloud-ssh-user svc" (image.cloud_init,
+#    image.cloud_ssh_user); a FAT seed labelled CIDATA (as cloud-localds -f vfat makes it) on a
+#    second virtio disk names the host and gives svc a key. Without the seed the boot goes on
+#    after init's 3 s look, with the recipe's host name.
+KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJeosNoCloudTestKeyOnly0123456789abcdefgh test@jeos"
+if command -v mkfs.vfat >/dev/null && command -v mcopy >/dev/null; then
+    printf 'instance-id: iid-jeos-1\nlocal-hostname: seeded-host\n' >"$W/meta-data"
+    printf '#cloud-config\nssh_authorized_keys:\n  - %s\n' "$KEY" >"$W/user-data"
+    rm -f "$W/seed.img"
+    mkfs.vfat -C -n CIDATA "$W/seed.img" 128 >/dev/null &&
+        MTOOLS_SKIP_CHECK=1 mcopy -i "$W/seed.img" "$W/meta-data" "$W/user-data" :: ||
+        echo "FAIL nocloud_seed: cannot make the seed"
+    if boot nocloud "$W/cloud.raw" -snapshot -drive "file=$W/seed.img,format=raw,if=virtio,readonly=on"; then
+        wait_for "$W/nocloud.log" "svc: zombies" 15
+        if why=$(check_lines "$W/nocloud.log" "jeos: cloud: NoCloud seed /dev/vdb: hostname seeded-host" \
+                "jeos: cloud: 1 ssh key for svc in /home/svc/.ssh/authorized_keys" \
+                "svc: hello uid=1000 gid=1000 host=seeded-host " "svc: key mode=600 uid=1000 $KEY"); then
+            echo "PASS nocloud_seed (the seed's host name and svc's key; ready after ${READY_S}s)"
+        else
+            show "$W/nocloud.log"; echo "FAIL nocloud_seed: $why"
+        fi
+    else
+        show "$W/nocloud.log"; echo "FAIL nocloud_seed: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
+    fi
+    stop_qemu
+    if boot nocloud_none "$W/cloud.raw" -snapshot; then
+        wait_for "$W/nocloud_none.log" "svc: zombies" 15
+        if why=$(check_lines "$W/nocloud_none.log" \
+                "jeos: cloud: no NoCloud seed (no disk labelled CIDATA within 3 s); hostname jeos-test" \
+                "svc: hello uid=1000 gid=1000 host=jeos-test ") &&
+            ! grep -q "svc: key" "$W/nocloud_none.log"; then
+            echo "PASS nocloud_no_seed (the recipe's host name, no key; ready after ${READY_S}s)"
+        else
+            show "$W/nocloud_none.log"; echo "FAIL nocloud_no_seed: ${why:-a key without a seed}"
+        fi
+    else
+        show "$W/nocloud_none.log"; echo "FAIL nocloud_no_seed: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
+    fi
+    stop_qemu
+else
+    echo "SKIP nocloud_seed: mkfs.vfat or mcopy not installed (make deps: dosfstools, mtools)"
+    echo "SKIP nocloud_no_seed: mkfs.vfat or mcopy not installed"
 fi
 exit 0

@@ -33,7 +33,7 @@ fi
 
 mkdir -p "$W/uk/hello"
 cp recipes/hello/hello.c "$W/uk/hello/"
-sed 's/^image: .*/image: {formats: [elf, raw, qcow2, vmdk, vhd, ova, gce, oci]}/' recipes/hello.yaml >"$W/uk/hello.yaml"
+sed 's/^image: .*/image: {formats: [elf, raw, qcow2, vmdk, vhd, ova, gce, oci, openstack]}/' recipes/hello.yaml >"$W/uk/hello.yaml"
 
 # compare NAME: both builds' files, every one the same (the report's timings aside)
 compare() {

@@ -134,6 +134,6 @@ debian: {mirror: "http://127.0.0.1:$TR_PORT", suite: test, keyring: $TR_DIR/keyr
 packages: [jt-app]
 kernel: linux-image-jt
 service: {exec: [/usr/bin/jt-app]}
-image: {formats: [raw, qcow2, vmdk, vhd, ova, gce]}
+image: {formats: [raw, qcow2, vmdk, vhd, ova, gce, openstack]}
 EOT
 }

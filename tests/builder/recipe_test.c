@@ -44,7 +44,7 @@ static const struct bad_case {
     /* 1: the issue's own example */
     {APP "image:\n  formats: [raw, qcow2, vmdkk]\n",
      "t.yaml:6:25: image.formats[2]: unknown format \"vmdkk\" (expected one of: raw, qcow2, vmdk, "
-     "vhd, ova, gce, oci, xen)\n"},
+     "vhd, ova, gce, oci, xen, openstack)\n"},
     /* 2: unknown key with a suggestion */
     {APP "imagee: {formats: [raw]}\n",
      "t.yaml:5:1: imagee: unknown key (did you mean \"image\"?)\n"},
@@ -230,7 +230,7 @@ static const struct bad_case {
      "t.yaml:5:15: image.boot: expected a list of boot methods, got a value\n"},
     {APP "image: {formats: []}\n",
      "t.yaml:5:18: image.formats: the list is empty (expected one or more of: raw, qcow2, vmdk, "
-     "vhd, ova, gce, oci, xen)\n"},
+     "vhd, ova, gce, oci, xen, openstack)\n"},
     /* service: a unit of the packages, or a program of the recipe's own, not both */
     {"name: web\nkind: appliance\npackages: [nginx]\nservice: {exec: [/x], unit: nginx}\n",
      "t.yaml:4:10: service: give exec (a program of your own) or unit (one the packages ship), "

@@ -225,7 +225,12 @@ static void format_probes(void)
         const struct jeos_format_ops *f = jeos_formats[i];
         if (!f->convert || !strcmp(f->c.name, "raw"))
             continue;
-        if (jeos_format_write(&ctx, f, raw, tmp, "d", &o, &err) != 0) {
+        /* one made from another (ova, openstack) reuses its output, made earlier in the list */
+        char *from = f->from ? xasprintf("%s/d%s", tmp, jeos_format_find(f->from)->c.suffix) : NULL;
+        o.from = from;
+        int rc = jeos_format_write(&ctx, f, raw, tmp, "d", &o, &err);
+        free(from);
+        if (rc != 0) {
             T_FAILF("%s: %s", f->c.name, err.n ? err.msgs[0] : "?");
             continue;
         }

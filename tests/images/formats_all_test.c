@@ -48,7 +48,7 @@ static void all_requested(void)
     char msg[300];
     snprintf(msg, sizeof(msg),
              "%s: unknown image format \"vdi\" (expected one of: elf, raw, qcow2, vmdk, vhd, ova, "
-             "gce, oci, xen)",
+             "gce, oci, xen, openstack)",
              raw);
     T_EQ_STR(err.n ? err.msgs[0] : NULL, msg);
     char *other = xasprintf("%s/other.qcow2", tmp);

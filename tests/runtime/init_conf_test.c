@@ -281,9 +281,55 @@ static void from_loaded_recipe(void)
     jeos_err_free(&err);
 }
 
+/* image.cloud_init and image.cloud_ssh_user reach init; without them init.conf says nothing of
+   the cloud, so init never looks for metadata; bad values are refused by both readers. */
+static void cloud_keys(void)
+{
+    const char *base = "name: c\nkind: appliance\npackages: [xy]\nservice: {exec: [/x]}\n";
+    const char *tails[] = {"image: {cloud_init: nocloud, cloud_ssh_user: admin}\n", "",
+                           "image: {cloud_init: ec3}\n"};
+    for (int i = 0; i < 3; i++) {
+        char *y = xasprintf("%s%s", base, tails[i]);
+        struct recipe *r = NULL;
+        struct jeos_err err = {0};
+        struct recipe_load_opts o = {.check_files = false};
+        int rc = recipe_load_buffer("c.yaml", y, strlen(y), &o, &r, &err);
+        free(y);
+        if (i == 2) {
+            T_EQ_INT(rc, -EINVAL);
+            T_EQ_STR(err.n ? err.msgs[0] : NULL,
+                     "c.yaml:5:21: image.cloud_init: unknown metadata source \"ec3\" (expected "
+                     "one of: none, nocloud)");
+            jeos_err_free(&err);
+            recipe_free(r);
+            continue;
+        }
+        T_EQ_INT(rc, 0);
+        struct sbuf out = {0};
+        struct svc_plan p = {0};
+        T_EQ_INT(jeos_init_conf_write(r, &p, &out, &err), 0);
+        T_EQ_INT(strstr(out.s, "cloud") != NULL, i == 0);
+        struct init_conf c;
+        char msg[200] = "";
+        T_EQ_INT(init_conf_parse(out.s, out.len, &c, msg, sizeof(msg)), 0);
+        T_EQ_INT(c.cloud, i == 0 ? INIT_CLOUD_NOCLOUD : INIT_CLOUD_NONE);
+        T_EQ_STR(c.cloud_ssh_user, i == 0 ? "admin" : "");
+        init_conf_free(&c);
+        sbuf_free(&out);
+        recipe_free(r);
+        jeos_err_free(&err);
+    }
+    struct init_conf c;
+    char msg[200] = "";
+    const char *bad = "jeos-init 1\ncloud maybe\n";
+    T_EQ_INT(init_conf_parse(bad, strlen(bad), &c, msg, sizeof(msg)), -1);
+    T_EQ_STR(msg, "init.conf:2: cloud: expected none or nocloud (got \"maybe\")");
+}
+
 int main(void)
 {
     T_RUN(round_trip);
+    T_RUN(cloud_keys);
     T_RUN(from_loaded_recipe);
     T_RUN(parse_errors);
     return T_DONE();

@@ -12,6 +12,14 @@
 #   blk-ro            readonly=on: writes and discards refused with -EROFS, the image unchanged
 #   blk-eio           blkdebug fails reads of one sector: -EIO and the device's status printed
 #   blk-flush         blkdebug fails flushes to disk: the guest's flush reaches the host's storage
+#   blk-nvme          -device nvme on MSI-X (drivers/nvme.c): the controller SeaBIOS left enabled is
+#                     reset, Identify's serial, deallocate with discard=unmap (the range reads zero)
+#   blk-nvme-eio, blk-nvme-flush  blkdebug fails a read / the flush: -EIO, the NVMe status code type
+#                     and code printed
+#   blk-pvscsi        -device pvscsi with a scsi-hd on target 3 (drivers/pvscsi.c), INTx, the unit
+#                     serial number page; no discard (the guest's is refused: -EOPNOTSUPP)
+#   blk-pvscsi-ro, blk-pvscsi-eio, blk-pvscsi-flush  write protect from MODE SENSE; a read and a
+#                     SYNCHRONIZE CACHE failed by blkdebug: CHECK CONDITION, the sense printed
 #   blk-hv, blk-hv-ro the same guest on jeos-hv through its hypercall disk (flush: fdatasync),
 #                     in its quick mode (8 scattered writes, no 1 MiB one)
 set -u
@@ -110,6 +118,61 @@ uk_boot "$log" -M q35 -kernel "$elf" -append eflush \
     -drive "$(blkdebug '[inject-error]\nevent = "flush_to_disk"\nerrno = "5"\n')" \
     -device virtio-blk-pci,drive=d0
 judge blk-flush rw-one '^virtio pci 00:0[0-9a-f]\.0 msix: flush of 0 sectors at 0: device says I/O error' \
+    '^blk: flush: -5$'
+
+# NVMe (drivers/nvme.c)
+fresh
+uk_boot "$log" -M q35 -kernel "$elf" -drive "$(drive discard=unmap)" -device nvme,serial=nvme-vol-7,drive=d0
+judge blk-nvme rw '^nvme 00:0[0-9a-f]\.0: left enabled \(CC 0x[0-9a-f]+ CSTS 0x[0-9a-f]+\): reset$' \
+    '^blk: blk0 nvme pci 00:0[0-9a-f]\.0 msix ns 1 sectors 32768 size 512 ro 0 flush 1 discard 1 .* serial \[nvme-vol-7\]$' \
+    "${stats/discards \[01\]/discards 1}" "$done_ok"
+
+fresh
+uk_boot "$log" -M q35 -kernel "$elf" -append eio=100 \
+    -drive "$(blkdebug '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "100"\n')" \
+    -device nvme,serial=e,drive=d0
+judge blk-nvme-eio ro \
+    '^nvme 00:0[0-9a-f]\.0: read of 1 sectors at 100: device says Unrecovered Read Error \(SCT 2 SC 0x81\)$' \
+    '^blk: read of sector 100: -5$' '^blk: errors 1$'
+
+fresh
+uk_boot "$log" -M q35 -kernel "$elf" -append eflush \
+    -drive "$(blkdebug '[inject-error]\nevent = "flush_to_disk"\nerrno = "5"\n')" \
+    -device nvme,serial=f,drive=d0
+judge blk-nvme-flush rw-one \
+    '^nvme 00:0[0-9a-f]\.0: flush of 0 sectors at 0: device says Write Fault \(SCT 2 SC 0x80\)$' \
+    '^blk: flush: -5$'
+
+# pvscsi (drivers/pvscsi.c): a scsi-hd on the adapter's bus
+scsi() { # scsi-hd options
+    echo "-device pvscsi,id=s0 -device scsi-hd,drive=d0,bus=s0.0${1:+,$1}"
+}
+pvscsi_at='pvscsi pci 00:0[0-9a-f]\.0 intx gsi [0-9]+ target'
+fresh
+# shellcheck disable=SC2046
+uk_boot "$log" -M q35 -kernel "$elf" -drive "$(drive)" $(scsi scsi-id=3,serial=scsi-vol-3)
+judge blk-pvscsi rw-keep "^blk: blk0 $pvscsi_at 3 sectors 32768 size 512 ro 0 flush 1 discard 0 .* serial \[scsi-vol-3\]\$" \
+    "${stats/discards \[01\]/discards 0}" "$done_ok"
+
+fresh
+# shellcheck disable=SC2046
+uk_boot "$log" -M q35 -kernel "$elf" -drive "$(drive readonly=on)" $(scsi)
+judge blk-pvscsi-ro ro "^blk: blk0 $pvscsi_at 0 .* ro 1 " '^blk: write on a read-only disk: -30$' \
+    '^blk: ro ok reads 8 errors 1$'
+
+sense='CHECK CONDITION, sense key 0x[0-9a-f] \([A-Z ]+\) ASC 0x[0-9a-f]{2} ASCQ 0x[0-9a-f]{2}$'
+fresh
+# shellcheck disable=SC2046
+uk_boot "$log" -M q35 -kernel "$elf" -append eio=100 \
+    -drive "$(blkdebug '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "100"\n')" $(scsi)
+judge blk-pvscsi-eio ro "^pvscsi 00:0[0-9a-f]\.0 target 0: read of 1 sectors at 100: $sense" \
+    '^blk: read of sector 100: -5$' '^blk: errors 1$'
+
+fresh
+# shellcheck disable=SC2046
+uk_boot "$log" -M q35 -kernel "$elf" -append eflush \
+    -drive "$(blkdebug '[inject-error]\nevent = "flush_to_disk"\nerrno = "5"\n')" $(scsi)
+judge blk-pvscsi-flush rw-one "^pvscsi 00:0[0-9a-f]\.0 target 0: flush of 0 sectors at 0: $sense" \
     '^blk: flush: -5$'
 
 # jeos-hv: the same guest source linked with the hv platform

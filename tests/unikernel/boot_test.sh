@@ -59,8 +59,9 @@ for off in range(0, min(len(data), 32768) - 16, 8):
 report("multiboot2-header", mb is not None and mb == syms.get("mb2_entry"), "entry tag %r, mb2_entry %#x" % (mb, syms.get("mb2_entry", 0)))
 PY
 
-# size budget: hello stripped within 64 KiB
+# size budget: hello stripped within 80 KiB (64 KiB until the NVMe, vmxnet3 and pvscsi drivers,
+# about 17 KB, joined the qemu-kvm platform's device probe: every ELF for it carries them)
 strip -o "$T_TMP/hello.stripped" "$elf"
 size=$(stat -c %s "$T_TMP/hello.stripped")
-if [ "$size" -le 65536 ]; then echo "PASS hello-size"; else echo "FAIL hello-size: $size bytes stripped (budget 65536)"; fi
+if [ "$size" -le 81920 ]; then echo "PASS hello-size"; else echo "FAIL hello-size: $size bytes stripped (budget 81920)"; fi
 echo "hello.elf stripped: $size bytes"

@@ -260,13 +260,19 @@ if [ $ok = 1 ]; then
             bad="$bad; check ${file##*/}: $(tail -1 "$T_TMP/check.log")"
     done
     for img in "qcow2:$f1/fmt.qcow2" "vmdk:$f1/fmt.vmdk" "vpc:$f1/fmt.vhd" \
-        "vmdk:$T_TMP/x/fmt-disk1.vmdk" "raw:$T_TMP/x/disk.raw"; do
+        "vmdk:$T_TMP/x/fmt-disk1.vmdk"; do
         fmt=${img%%:*} file=${img#*:}
         qemu-img compare -f raw -F "$fmt" "$f1/fmt.raw" "$file" >"$T_TMP/cmp.log" 2>&1 ||
             bad="$bad; compare ${file##*/}: $(tail -1 "$T_TMP/cmp.log")"
     done
+    # GCE's disk.raw is the disk grown to a whole number of GiB, its GPT backup moved to the end:
+    # the partitions (LBA 34 to the old backup's entries) are the raw's bytes
+    rs=$(stat -c %s "$f1/fmt.raw") gs=$(stat -c %s "$T_TMP/x/disk.raw")
+    [ $((gs % (1 << 30))) -eq 0 ] && [ "$gs" -ge "$rs" ] &&
+        cmp -s -i $((34 * 512)) -n $((rs - 67 * 512)) "$f1/fmt.raw" "$T_TMP/x/disk.raw" ||
+        bad="$bad; gce disk.raw ($gs bytes): not the raw's partitions in a whole number of GiB"
     if [ -z "$bad" ]; then
-        echo "PASS build-formats-compare (qemu-img check qcow2, vmdk, the OVA's vmdk; compare qcow2, vmdk, vhd, ova, gce with the raw: identical)"
+        echo "PASS build-formats-compare (qemu-img check qcow2, vmdk, the OVA's vmdk; compare qcow2, vmdk, vhd, ova with the raw: identical; gce's disk.raw: the same partitions, whole GiB)"
     else
         echo "FAIL build-formats-compare: ${bad#; }"
     fi

@@ -7,12 +7,13 @@
 #   httpd-errors      HEAD, 404, 405 and a request head past 8 KiB (431)
 #   httpd-memory      all of that in `memory: 8M`
 #   httpd-microvm     the same ELF on -M microvm, virtio-net over MMIO
+#   httpd-vmxnet3     the same ELF on q35 with a vmxnet3 NIC (drivers/vmxnet3.c)
 #   httpd-dhcp        jeos.net=dhcp on the command line: the address from QEMU's DHCP server
 set -u
 UK_TEST=httpd
 . "$JEOS_SRC/tests/unikernel/lib.sh"
 uk_setup
-names="httpd-page httpd-1mib httpd-keepalive httpd-errors httpd-memory httpd-microvm httpd-dhcp"
+names="httpd-page httpd-1mib httpd-keepalive httpd-errors httpd-memory httpd-microvm httpd-vmxnet3 httpd-dhcp"
 if [ ! -x "${JEOS:-}" ] || [ ! -f /usr/lib/x86_64-linux-musl/libc.a ] || ! command -v curl >/dev/null; then
     for n in $names; do echo "SKIP $n: jeos, musl-dev or curl missing"; done
     exit 0
@@ -99,17 +100,24 @@ else
 fi
 stop
 
-log=$T_TMP/microvm
-if serve "$log" 8M -M microvm -device virtio-net-device,netdev=n0 -kernel "$elf" &&
-    curl -sS -m 30 -o "$T_TMP/page" "http://127.0.0.1:$port/" 2>"$T_TMP/curl.err" &&
-    cmp -s "$T_TMP/page" "$site/index.html"; then
-    got=$(curl -sS -m 60 "http://127.0.0.1:$port/big.bin" | sha256sum | cut -d' ' -f1)
-    [ "$got" = "$want" ] && echo "PASS httpd-microvm" || echo "FAIL httpd-microvm: 1 MiB file sha256 $got"
-else
-    echo "FAIL httpd-microvm: $(head -c 200 "$T_TMP/curl.err" 2>/dev/null); console:"
-    sed 's/^/    /' "$log" | tail -n 20
-fi
-stop
+# page_and_big NAME QEMU-ARGS...: the same ELF on another machine or NIC serves the page and the
+# 1 MiB file intact
+page_and_big() {
+    local name=$1 log=$T_TMP/$1
+    shift
+    if serve "$log" 8M "$@" -kernel "$elf" &&
+        curl -sS -m 30 -o "$T_TMP/page" "http://127.0.0.1:$port/" 2>"$T_TMP/curl.err" &&
+        cmp -s "$T_TMP/page" "$site/index.html"; then
+        got=$(curl -sS -m 60 "http://127.0.0.1:$port/big.bin" | sha256sum | cut -d' ' -f1)
+        [ "$got" = "$want" ] && echo "PASS $name" || echo "FAIL $name: 1 MiB file sha256 $got"
+    else
+        echo "FAIL $name: $(head -c 200 "$T_TMP/curl.err" 2>/dev/null); console:"
+        sed 's/^/    /' "$log" | tail -n 20
+    fi
+    stop
+}
+page_and_big httpd-microvm -M microvm -device virtio-net-device,netdev=n0
+page_and_big httpd-vmxnet3 -M q35 -device vmxnet3,netdev=n0
 
 log=$T_TMP/dhcp
 if ! serve "$log" 8M -M q35 -device virtio-net-pci,netdev=n0 -kernel "$elf" -append "jeos.net=dhcp"; then

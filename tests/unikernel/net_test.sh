@@ -10,6 +10,7 @@
 #                   taken off the application's arguments
 #   net-mmio-acpi   microvm with ACPI: the device from the DSDT, virtio-mmio version 2
 #   net-reset-pci, net-reset-mmio  the NIC probed again while running, with another feature set
+#   net-vmxnet3     q35, -device vmxnet3 (drivers/vmxnet3.c) on MSI-X
 #   net-hv          the same guest on jeos-hv through its hypercall NIC
 # Every run also checks that the guest idled in hlt and woke on the device's interrupts, and that
 # each batch of replies cost at most one notify.
@@ -18,7 +19,7 @@ UK_TEST=net
 . "$JEOS_SRC/tests/unikernel/lib.sh"
 uk_setup
 peer=$JEOS_SRC/tests/unikernel/net_peer.py
-names="net-pci-msix net-pci-intx net-mmio-cmdline net-mmio-acpi net-reset-pci net-reset-mmio net-hv"
+names="net-pci-msix net-pci-intx net-mmio-cmdline net-mmio-acpi net-reset-pci net-reset-mmio net-vmxnet3 net-hv"
 ns=jeosuknet$$
 if ! ip netns add "$ns" 2>"$T_TMP/ns.err"; then
     for n in $names; do echo "SKIP $n: cannot create a network namespace: $(head -c 200 "$T_TMP/ns.err")"; done
@@ -125,6 +126,9 @@ exchange net-reset-mmio "$log" "${qemu[@]}" -M microvm,acpi=off "${tap[@]}" -dev
     -append "ip=10.0.0.2 reset"
 judge net-reset-mmio "$log" 1 irq "^reset: netdev eth1 virtio-net mmio 0x[0-9a-f]+ gsi [0-9]+ legacy $mac features mac status\$" \
     "$reset_pattern"
+
+exchange net-vmxnet3 "$log" "${qemu[@]}" -M q35 "${tap[@]}" -device vmxnet3,netdev=n0 -append "ip=10.0.0.2"
+judge net-vmxnet3 "$log" 1 irq "^netdev eth0 vmxnet3 pci 00:0[0-9a-f]\\.0 msix $mac\$"
 
 # jeos-hv: the same guest source linked with the hv platform, its NIC through batched hypercalls
 hv=$UK_OUTDIR/jeos-hv

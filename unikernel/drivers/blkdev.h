@@ -1,8 +1,8 @@
 /*
  * unikernel/drivers/blkdev.h — the block device interface filesystems sit on: geometry (sector
  * size, capacity, read-only), batches of requests in flight (read, write, flush, discard) completed
- * by polling, and an interrupt hook. virtio-blk (PCI and MMIO) and jeos-hv's hypercall disk
- * implement it; Xen blkfront, pvscsi and NVMe would too.
+ * by polling, and an interrupt hook. virtio-blk (PCI and MMIO), NVMe, pvscsi and jeos-hv's
+ * hypercall disk implement it; Xen blkfront would too.
  */
 #ifndef UK_DRIVERS_BLKDEV_H
 #define UK_DRIVERS_BLKDEV_H

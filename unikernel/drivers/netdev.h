@@ -1,7 +1,7 @@
 /*
  * unikernel/drivers/netdev.h — the network device interface the TCP/IP stack sits on: batched
  * send, receive by callback, MAC, MTU, link, and an interrupt (or host-wait) hook. virtio-net
- * (PCI and MMIO) and jeos-hv's NIC implement it, so one netif serves every platform.
+ * (PCI and MMIO), vmxnet3 and jeos-hv's NIC implement it, so one netif serves every platform.
  */
 #ifndef UK_DRIVERS_NETDEV_H
 #define UK_DRIVERS_NETDEV_H

@@ -2,7 +2,10 @@
  * isa-debug-exit, ACPI. */
 #include "arch/x86_64/cpu.h"
 #include "console/console.h"
+#include "drivers/nvme.h"
 #include "drivers/pci.h"
+#include "drivers/pvscsi.h"
+#include "drivers/vmxnet3.h"
 #include "drivers/virtio/virtio.h"
 #include "exit/acpi.h"
 #include "lib/string.h"
@@ -45,6 +48,9 @@ void platform_devices_init(const struct boot_info *bi)
     pci_init();
     virtio_pci_probe_all();
     virtio_mmio_probe_all(bi->cmdline);
+    nvme_probe_all();
+    vmxnet3_probe_all();
+    pvscsi_probe_all();
 }
 
 void platform_console_write(const char *s, size_t n)
