@@ -50,7 +50,7 @@ done
 
 # guest LOG ELF NETWORD: QEMU on the tap, in the namespace, in the background ($gpid)
 guest() {
-    in_ns timeout 120 qemu-system-x86_64 -accel tcg -M q35 -m 32 -display none -monitor none \
+    ip netns exec "$ns" timeout 120 qemu-system-x86_64 -accel tcg -M q35 -m 32 -display none -monitor none \
         -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
         -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0 \
         -kernel "$2" -append "$3" </dev/null >"$1" 2>&1 &
@@ -75,12 +75,12 @@ h = 14695981039346656037
 for b in open(sys.argv[1], "rb").read():
     h = ((h ^ b) * 1099511628211) % (1 << 64)
 print("%016x" % h)' "$w/www/page.txt")
-in_ns python3 "$svc" dns 10.0.0.1 web.jeos.test=10.0.0.1 >"$T_TMP/dns.log" 2>&1 &
+ip netns exec "$ns" python3 "$svc" dns 10.0.0.1 web.jeos.test=10.0.0.1 >"$T_TMP/dns.log" 2>&1 &
 pids+=($!)
 (cd "$w/www" && exec ip netns exec "$ns" python3 -m http.server 8000 --bind 10.0.0.1) \
     >"$T_TMP/web.log" 2>&1 &
 pids+=($!)
-in_ns python3 "$svc" reset 10.0.0.1 8001 65536 >"$T_TMP/reset.log" 2>&1 &
+ip netns exec "$ns" python3 "$svc" reset 10.0.0.1 8001 65536 >"$T_TMP/reset.log" 2>&1 &
 pids+=($!)
 wait_for "$T_TMP/dns.log" '^dns: serving' && wait_for "$T_TMP/reset.log" '^reset: listening'
 for i in $(seq 100); do in_ns curl -s -o /dev/null http://10.0.0.1:8000/ && break; sleep 0.05; done
@@ -110,7 +110,7 @@ page_ok() { # the page, within 5 s (a SYN lost to a full backlog costs the clien
 }
 page_ok || { echo "FAIL netstack-synflood: no page before the flood: $(cat "$T_TMP/curl.err")"; }
 
-in_ns python3 "$svc" synflood 10.0.0.0 10.0.0.2 8080 3000 >"$T_TMP/flood.log" 2>&1 &
+ip netns exec "$ns" python3 "$svc" synflood 10.0.0.0 10.0.0.2 8080 3000 >"$T_TMP/flood.log" 2>&1 &
 fpid=$!
 ok=0
 for i in 1 2 3 4 5; do page_ok && ok=$((ok + 1)); done
@@ -122,7 +122,7 @@ else
     echo "FAIL netstack-synflood: $ok of 8 pages during and after the flood ($(cat "$T_TMP/flood.log" | head -c 200)); $(cat "$T_TMP/curl.err")"
 fi
 
-in_ns python3 "$svc" idle 10.0.0.2 8080 300 6 >"$T_TMP/idle.log" 2>&1 &
+ip netns exec "$ns" python3 "$svc" idle 10.0.0.2 8080 300 6 >"$T_TMP/idle.log" 2>&1 &
 ipid=$!
 wait_for "$T_TMP/idle.log" '^idle: 300 connections open'
 ok=0
