@@ -1,4 +1,4 @@
-/* xen_front_test.c — the xen platform's grant table, xenbus, netfront and blkfront
+/* xen_front_test.c — the xen platform's event channels, grant table, xenbus, netfront and blkfront
  * (unikernel/platform/xen/) against a fake xenstored and fake backends run from the frontends'
  * hooks: the connection handshake, frames and block requests through the rings and grants; and
  * hostile backends — entries missing, a backend that never connects or closes, ring indexes past
@@ -21,6 +21,7 @@
 #undef ndevs
 #undef named
 #include "unikernel/platform/xen/blkfront.c"
+#include "unikernel/platform/xen/evtchn.c"
 #include "unikernel/platform/xen/gnttab.c"
 #include "unikernel/platform/xen/netfront.c"
 #include "unikernel/platform/xen/xenbus.c"
@@ -52,6 +53,20 @@ uint64_t time_monotonic_ns(void)
 {
     static uint64_t now;
     return now += 1000000;
+}
+
+/* Xen, for evtchn.c: EVTCHNOP_unmask clears the mask bit (and would raise a pending event). */
+static unsigned unmasks;
+static volatile struct xen_shared_info *shared;
+long xen_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    (void)a3;
+    if (nr == XEN_HC_EVENT_CHANNEL_OP && a1 == XEN_EVTCHNOP_UNMASK) {
+        uint32_t port = ((struct xen_evtchn_send *)(uintptr_t)a2)->port;
+        shared->evtchn_mask[port / 64] &= ~(1ull << (port % 64));
+        unmasks++;
+    }
+    return 0;
 }
 
 /* Pages below 4 GiB (MAP_32BIT), so a frame number fits grant entries' 32 bits as in the guest. */
@@ -262,6 +277,49 @@ static void vif(enum be_mode m)
     fset("mac", "00:16:3e:01:02:03");
     bset("feature-rx-copy", "1");
     bset("feature-sg", "1");
+}
+
+/* ---- event channels: the upcall's scan over shared_info ---- */
+static unsigned fired[200];
+static void on_event(uint32_t port, void *arg)
+{
+    (void)arg;
+    fired[port]++;
+}
+
+static void event_channels(void)
+{
+    static struct xen_shared_info si;
+    shared = &si;
+    evtchn_init(&si);
+    T_EQ_INT(si.evtchn_mask[0], ~0ull); /* everything masked until bound */
+    T_EQ_INT(evtchn_bind(3, on_event, 0), 0);
+    T_EQ_INT(evtchn_bind(130, on_event, 0), 0);
+    T_EQ_INT(evtchn_bind(EVTCHN_PORTS, on_event, 0), -22);
+    T_EQ_INT(unmasks, 2);
+    /* pending: 3 and 130 (bound), 5 (not bound, masked), 70 (unmasked but no handler) */
+    si.evtchn_pending[0] = 1ull << 3 | 1ull << 5;
+    si.evtchn_pending[1] = 1ull << 6;
+    si.evtchn_pending[2] = 1ull << 2;
+    si.evtchn_mask[1] &= ~(1ull << 6);
+    si.vcpu_info[0].evtchn_pending_sel = 7;
+    si.vcpu_info[0].evtchn_upcall_pending = 1;
+    T_EQ_INT(evtchn_upcall(), 2);
+    T_EQ_INT(fired[3], 1);
+    T_EQ_INT(fired[130], 1);
+    T_EQ_INT(fired[5], 0);
+    T_EQ_INT(si.evtchn_pending[0], 1ull << 5); /* a masked port stays pending */
+    T_EQ_INT(si.evtchn_pending[2], 0);
+    T_EQ_INT(si.vcpu_info[0].evtchn_upcall_pending, 0);
+    T_EQ_INT(si.vcpu_info[0].evtchn_pending_sel, 0);
+    T_CHECK(si.evtchn_mask[1] & (1ull << 6)); /* the port without a handler got masked */
+    T_EQ_INT(evtchn_upcall(), 0);             /* nothing more: no handler runs twice */
+    evtchn_mask(3);
+    si.evtchn_pending[0] |= 1ull << 3;
+    si.vcpu_info[0].evtchn_pending_sel = 1;
+    si.vcpu_info[0].evtchn_upcall_pending = 1;
+    T_EQ_INT(evtchn_upcall(), 0);
+    T_EQ_INT(fired[3], 1);
 }
 
 /* ---- grant table ---- */
@@ -680,6 +738,7 @@ int main(void)
         printf("SKIP xen_front: no memory below 4 GiB (mmap MAP_32BIT)\n");
         return 0;
     }
+    T_RUN(event_channels);
     T_RUN(grants);
     T_RUN(xenbus);
     T_RUN(netfront);
