@@ -25,35 +25,9 @@
 #include "unikernel/platform/xen/netfront.c"
 #include "unikernel/platform/xen/xenbus.c"
 #include "unikernel/platform/xen/xs.c"
+#include "tests/unikernel/xen_kernel_stubs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int uk_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
-int printk(const char *fmt, ...)
-{
-    (void)fmt;
-    return 0;
-}
-void time_halt_until(uint64_t deadline_ns)
-{
-    (void)deadline_ns;
-}
-void time_sleep_ns(uint64_t ns)
-{
-    (void)ns;
-}
-uint64_t time_monotonic_ns(void)
-{
-    static uint64_t now;
-    return now += 1000000;
-}
 
 static const uint8_t *in;
 static size_t left;

@@ -26,34 +26,7 @@
 #include "unikernel/platform/xen/netfront.c"
 #include "unikernel/platform/xen/xenbus.c"
 #include "unikernel/platform/xen/xs.c"
-
-/* the kernel functions the drivers call */
-int uk_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
-int printk(const char *fmt, ...)
-{
-    (void)fmt;
-    return 0;
-}
-void time_halt_until(uint64_t deadline_ns)
-{
-    (void)deadline_ns;
-}
-void time_sleep_ns(uint64_t ns)
-{
-    (void)ns;
-}
-uint64_t time_monotonic_ns(void)
-{
-    static uint64_t now;
-    return now += 1000000;
-}
+#include "tests/unikernel/xen_kernel_stubs.h"
 
 /* Xen, for evtchn.c: EVTCHNOP_unmask clears the mask bit (and would raise a pending event). */
 static unsigned unmasks;
@@ -140,6 +113,7 @@ static void backend_react(const char *front)
 }
 
 static const char *cur_front;
+static unsigned tx_conflicts; /* commits refused with EAGAIN before one goes through */
 static void xs_serve(void)
 {
     struct xsd_sockmsg h;
@@ -172,7 +146,14 @@ static void xs_serve(void)
             break;
         case XS_UNWATCH: rsp(XS_UNWATCH, h.req_id, "OK", 3); break;
         case XS_TRANSACTION_START: rsp(h.type, h.req_id, "7", 2); break;
-        case XS_TRANSACTION_END: rsp(h.type, h.req_id, "OK", 3); break;
+        case XS_TRANSACTION_END:
+            if (tx_conflicts && b[0] == 'T') { /* another change came between: commit refused */
+                tx_conflicts--;
+                rsp(XS_ERROR, h.req_id, "EAGAIN", 7);
+            } else {
+                rsp(h.type, h.req_id, "OK", 3);
+            }
+            break;
         default: rsp(XS_ERROR, h.req_id, "EINVAL", 7);
         }
     }
@@ -563,6 +544,18 @@ static void netfront_hostile(void)
 
 static void netfront_setup_fails(void)
 {
+    /* commits refused twice: the transaction is started again and the device comes up */
+    vif(BE_CONNECTS);
+    tx_conflicts = 2;
+    T_EQ_INT(netfront_open(&nf, &env, VIF), 0);
+    T_EQ_INT(tx_conflicts, 0);
+    /* refused every time: given up after 5, named */
+    vif(BE_CONNECTS);
+    tx_conflicts = 100;
+    T_EQ_INT(netfront_open(&nf, &env, VIF), -11);
+    T_EQ_STR(nf.failed, "xenbus: device/vif/0: xenstore: (transaction): EAGAIN");
+    T_EQ_INT(tx_conflicts, 95);
+    tx_conflicts = 0;
     vif(BE_CONNECTS);
     del(VIF "/mac");
     T_CHECK(netfront_open(&nf, &env, VIF) < 0);

@@ -142,26 +142,16 @@ static int bf_open_fail(struct blkfront *bf, int rc, const char *what)
     return rc;
 }
 
+/* The ring and event channel, in one xenstore transaction. */
 static int bf_publish(struct blkfront *bf, uint32_t ref)
 {
     char r[12], p[12];
     uk_snprintf(r, sizeof(r), "%u", ref);
     uk_snprintf(p, sizeof(p), "%u", bf->port);
-    for (int tries = 0;; tries++) {
-        int rc = xs_transaction_start(bf->xb.xs);
-        if (rc < 0)
-            return bf_open_fail(bf, rc, bf->xb.xs->why);
-        if ((rc = xenbus_write(&bf->xb, "ring-ref", r)) < 0 ||
-            (rc = xenbus_write(&bf->xb, "event-channel", p)) < 0 ||
-            (rc = xenbus_write(&bf->xb, "protocol", "x86_64-abi")) < 0) {
-            xs_transaction_end(bf->xb.xs, 1);
-            return bf_open_fail(bf, rc, bf->xb.why);
-        }
-        if ((rc = xs_transaction_end(bf->xb.xs, 0)) == 0)
-            return 0;
-        if (rc != -11 || tries == 4)
-            return bf_open_fail(bf, rc, bf->xb.xs->why);
-    }
+    static const char *const keys[] = {"ring-ref", "event-channel", "protocol"};
+    const char *const values[] = {r, p, "x86_64-abi"};
+    int rc = xenbus_publish(&bf->xb, keys, values, 3);
+    return rc < 0 ? bf_open_fail(bf, rc, bf->xb.why) : 0;
 }
 
 /* The backend's geometry, once it is Connected. */

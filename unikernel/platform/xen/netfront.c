@@ -248,34 +248,19 @@ static int nf_open_fail(struct netfront *nf, int rc, const char *what)
     return rc;
 }
 
-/* The frontend's keys, in one transaction (again while xenstored says another change came). */
+/* The frontend's rings, event channel and features, in one xenstore transaction. */
 static int nf_publish(struct netfront *nf, uint32_t txref, uint32_t rxref)
 {
     char v[3][12];
     uk_snprintf(v[0], sizeof(v[0]), "%u", txref);
     uk_snprintf(v[1], sizeof(v[1]), "%u", rxref);
     uk_snprintf(v[2], sizeof(v[2]), "%u", nf->port);
-    static const char *const keys[] = {"tx-ring-ref", "rx-ring-ref", "event-channel"};
-    static const char *const features[] = {"request-rx-copy", "feature-rx-notify", "feature-sg",
-                                           "feature-no-csum-offload"};
-    for (int tries = 0;; tries++) {
-        int rc = xs_transaction_start(nf->xb.xs);
-        if (rc < 0)
-            return nf_open_fail(nf, rc, nf->xb.xs->why);
-        for (int k = 0; k < 3 && rc == 0; k++)
-            rc = xenbus_write(&nf->xb, keys[k], v[k]);
-        for (int k = 0; k < 4 && rc == 0; k++)
-            rc = xenbus_write(&nf->xb, features[k], "1");
-        if (rc < 0) {
-            xs_transaction_end(nf->xb.xs, 1);
-            return nf_open_fail(nf, rc, nf->xb.why);
-        }
-        rc = xs_transaction_end(nf->xb.xs, 0);
-        if (rc == 0)
-            return 0;
-        if (rc != -11 || tries == 4)
-            return nf_open_fail(nf, rc, nf->xb.xs->why);
-    }
+    static const char *const keys[] = {
+        "tx-ring-ref",       "rx-ring-ref", "event-channel",          "request-rx-copy",
+        "feature-rx-notify", "feature-sg",  "feature-no-csum-offload"};
+    const char *const values[] = {v[0], v[1], v[2], "1", "1", "1", "1"};
+    int rc = xenbus_publish(&nf->xb, keys, values, 7);
+    return rc < 0 ? nf_open_fail(nf, rc, nf->xb.why) : 0;
 }
 
 int netfront_open(struct netfront *nf, const struct xen_env *env, const char *front)

@@ -92,6 +92,26 @@ int xenbus_write(struct xenbus_dev *d, const char *key, const char *value)
     return 0;
 }
 
+int xenbus_publish(struct xenbus_dev *d, const char *const *keys, const char *const *values,
+                   unsigned n)
+{
+    for (int tries = 0;; tries++) {
+        int rc = xs_transaction_start(d->xs);
+        if (rc < 0)
+            return why(d, rc, "xenbus: ", d->front, ": ", d->xs->why);
+        for (unsigned k = 0; k < n && rc == 0; k++)
+            rc = xenbus_write(d, keys[k], values[k]);
+        if (rc < 0) {
+            xs_transaction_end(d->xs, 1);
+            return rc;
+        }
+        if ((rc = xs_transaction_end(d->xs, 0)) == 0)
+            return 0;
+        if (rc != -11 || tries == 4)
+            return why(d, rc, "xenbus: ", d->front, ": ", d->xs->why);
+    }
+}
+
 int xenbus_switch(struct xenbus_dev *d, enum xenbus_state s)
 {
     char v[2] = {(char)('0' + s), 0};

@@ -46,6 +46,14 @@ int xenbus_read_u64(struct xenbus_dev *d, int back, const char *key, uint64_t *v
 /* xenbus_write: the frontend's key (inside the xenstore transaction, if one is open). */
 int xenbus_write(struct xenbus_dev *d, const char *key, const char *value);
 
+/*
+ * xenbus_publish: writes the frontend's keys[i] = values[i] (i < n) in one xenstore transaction,
+ * started again (5 times at most) while xenstored refuses the commit for a change between
+ * (EAGAIN). 0, or a negative errno with d->why.
+ */
+int xenbus_publish(struct xenbus_dev *d, const char *const *keys, const char *const *values,
+                   unsigned n);
+
 /* xenbus_switch: writes the frontend's state. */
 int xenbus_switch(struct xenbus_dev *d, enum xenbus_state s);
 
