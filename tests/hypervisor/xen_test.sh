@@ -35,17 +35,12 @@ for r in hello seven; do
     fi
 done
 
-# the httpd unikernel with its address on the dom0's bridge xenbr0 (10.0.0.1/24)
-mkdir -p "$W/uk/httpd"
-cp -r "$JEOS_SRC/recipes/httpd/httpd.c" "$JEOS_SRC/recipes/httpd/site" "$W/uk/httpd/"
-sed 's/^network: .*/network: {address: 10.0.0.3\/24, gateway: 10.0.0.1}/; s/^image: .*/image: {formats: [elf]}/' \
-    "$JEOS_SRC/recipes/httpd.yaml" >"$W/uk/httpd.yaml"
-if ! (cd "$W/uk" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$S/uk" httpd.yaml) >"$W/uk.log" 2>&1; then
-    echo "FAIL xen-uk-build: jeos build httpd.yaml: $(tail -n 5 "$W/uk.log" | tr '\n' ' ')"
+# the httpd unikernel and the nginx appliance with their addresses on the dom0's bridge
+if ! xen_web_guests "$S" "$W"; then
+    [ "$XEN_SKIP" = 1 ] && echo "SKIP xen: $XEN_WHY" || echo "FAIL xen-guest-build: $XEN_WHY"
     exit 0
 fi
-mkdir -p "$S/httpd" "$S/blk"
-cp "$S/uk/httpd/httpd-xen.elf" "$S/uk/httpd/httpd-xen.cfg" "$JEOS_SRC/recipes/httpd/site/index.html" "$S/httpd/"
+mkdir -p "$S/blk"
 # the blk test guest for the xen platform, and its disk with the host's pattern (16 MiB)
 blk_elf=$XEN_OUT/unikernel/guests-xen/blk.elf
 blk_check=$JEOS_SRC/tests/unikernel/blk_check.py
@@ -69,21 +64,6 @@ for g in hello:0:halted seven:7:crashed; do
         tail -n 12 "$c" | sed 's/^/    /'
     fi
 done
-
-# the nginx appliance with a static address on the dom0's bridge, as a Xen guest (format xen)
-mkdir -p "$W/r"
-cp -r "$JEOS_SRC/recipes/nginx" "$W/r/"
-sed -e 's/^kind: appliance$/&\nmemory: 256M/' -e 's/^network: dhcp.*/network: {address: 10.0.0.2\/24, gateway: 10.0.0.1}/' \
-    -e 's/^image: .*/image: {root: squashfs, boot: [bios], formats: [raw, xen]}/' \
-    "$JEOS_SRC/recipes/nginx.yaml" >"$W/r/nginx.yaml"
-if ! (cd "$W/r" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$S" nginx.yaml) >"$W/nginx.log" 2>&1; then
-    if grep -qiE "could not resolve|connect|network is unreachable|timed out" "$W/nginx.log"; then
-        echo "SKIP xen: the Debian mirror is unreachable: $(tail -n 1 "$W/nginx.log")"
-    else
-        echo "FAIL xen-appliance-build: $(tail -n 5 "$W/nginx.log" | tr '\n' ' ')"
-    fi
-    exit 0
-fi
 
 if ! xen_dom0 "$W/dom0"; then
     case $XEN_WHY in
