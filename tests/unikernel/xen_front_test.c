@@ -485,6 +485,14 @@ static void netfront(void)
     T_EQ_INT(got_len, 3000);
     T_CHECK(!memcmp(got, pkt, 3000));
     T_EQ_INT(nf.rx->h.req_prod - nf.rx_cons, NF_SLOTS); /* reposted */
+    /* a chain whose first piece is empty, polled with a budget of 1: still one whole frame */
+    back_rx(pkt, 0, 0, NETRXF_more_data);
+    back_rx(pkt, 1000, 0, NETRXF_more_data);
+    back_rx(pkt + 1000, 500, 0, 0);
+    T_EQ_INT(nf.nd.ops->poll(&nf.nd, rx_fn, 0, 1), 1);
+    T_EQ_INT(got_len, 1500);
+    T_CHECK(!memcmp(got, pkt, 1500));
+    T_EQ_INT(nf.rx_cons, nf.rx->h.rsp_prod);
     /* the ring wraps: 300 frames, each one slot */
     got_n = 0;
     for (int i = 0; i < 300; i++) {

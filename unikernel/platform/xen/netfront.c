@@ -135,7 +135,7 @@ static int nf_poll(struct netdev *nd, netdev_rx_fn fn, void *arg, unsigned budge
                        nf->rx_prod);
     unsigned done = 0;
     /* a frame begun is finished past the budget: its slots are already taken */
-    while (nf->rx_cons != prod && (done < budget || nf->frame_len || nf->frame_bad)) {
+    while (nf->rx_cons != prod && (done < budget || nf->frame_more)) {
         uint32_t pos = nf->rx_cons++;
         unsigned s = pos & (NF_SLOTS - 1);
         struct netif_rx_response r = nf->rx->ring[pos & RX_MASK].rsp;
@@ -145,13 +145,14 @@ static int nf_poll(struct netdev *nd, netdev_rx_fn fn, void *arg, unsigned budge
         if (r.flags & NETRXF_extra_info)
             return nf_fail(nf, "rx response with extra info, which was not asked for (flags, id)",
                            r.flags, r.id);
-        int more = (r.flags & NETRXF_more_data) != 0;
+        int more = (r.flags & NETRXF_more_data) != 0, first = !nf->frame_more;
+        nf->frame_more = more;
         if (r.status < 0) {
             nf->frame_bad = 1;
         } else if ((uint32_t)r.offset + (uint32_t)r.status > 4096) {
             return nf_fail(nf, "rx response past its page (offset, size)", r.offset,
                            (unsigned)r.status);
-        } else if (!more && !nf->frame_len && !nf->frame_bad) {
+        } else if (!more && first) {
             /* the whole frame in one slot: handed over from the buffer itself */
             if ((uint32_t)r.status < NETDEV_ETH_HLEN) {
                 nd->stats.rx_errors++;

@@ -77,7 +77,8 @@ struct netfront {
     uint8_t tx_busy[NF_SLOTS];
     uint8_t *frame; /* NF_RX_MAX bytes: a frame received in several slots, put together */
     uint32_t frame_len;
-    int frame_bad; /* the frame being put together is dropped at its end */
+    int frame_bad;  /* the frame being put together is dropped at its end */
+    int frame_more; /* the last slot taken said more_data: the frame goes on */
     char failed[160];
 };
 
