@@ -25,7 +25,7 @@ if ! xen_web_guests "$S" "$W" || ! xen_dom0 "$W/dom0"; then
     exit 1
 fi
 xen_boot "$S" "$W"
-grep '^xen-bench: ' "$W/console"
+grep -A14 '^xen-bench: ' "$W/console" | grep -E '^(xen-bench: |    )' 
 mean() { awk -v n="$1" '$1 == "xen-bench:" && $2 == n && $3 ~ /^[0-9.]+$/ { s += $3; k++ } END { if (k) printf "%.2f", s / k }' "$W/console"; }
 uk=$(mean httpd) app=$(mean nginx)
 if [ -z "$uk" ] || [ -z "$app" ]; then

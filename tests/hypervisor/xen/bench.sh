@@ -25,7 +25,9 @@ first_answer() { # name, dir, address, port, limit in s
         fi
         sleep 0.2
     done
-    echo "xen-bench: $name failed: no answer within $limit s of xl create"
+    echo "xen-bench: $name failed: no answer within $limit s of xl create; its console:"
+    tail -n 12 "/var/log/xen/console/guest-$name.log" 2>/dev/null | sed 's/^/    /'
+    ip neigh show dev xenbr0 2>/dev/null | sed 's/^/    neighbour: /'
     "$XB/xl" destroy "$name" >/dev/null 2>&1
 }
 for i in 1 2 3; do
