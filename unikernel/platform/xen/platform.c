@@ -302,14 +302,16 @@ static int port_bind(uint32_t port, evtchn_fn fn, void *arg)
     return evtchn_bind(port, fn, arg);
 }
 
-/* The PV devices the toolstack gave us: device/vif/N and device/vbd/N in xenstore. */
+/* The PV devices the toolstack gave us: device/vif/N and device/vbd/N in xenstore. A backend gets
+   12 waits (each up to xs_wait's 5 s when nothing changes) to reach each state: generous, for
+   dom0s that are themselves emulated. */
 static void pv_devices(struct xs_client *xs)
 {
     static const struct xen_env env0 = {.pages = front_pages,
                                         .port_alloc = evtchn_alloc_unbound,
                                         .port_bind = port_bind,
                                         .notify = evtchn_send,
-                                        .rounds = 4};
+                                        .rounds = 12};
     static struct xen_env env;
     env = env0;
     env.xs = xs, env.gt = &gt;
