@@ -50,28 +50,10 @@ W=$T_TMP
 "$KIT" initramfs "$INIT" "$MODROOT" "$W/initrd.img" >"$W/initramfs.txt" 2>&1 || {
     cat "$W/initramfs.txt"; echo "FAIL bios_gpt_ext4: initramfs"; exit 1; }
 
-# AWS (ec2 import-image, Nitro and Xen instance types): ENA and NVMe, and Xen's blkfront and
-# netfront, each a module in the initramfs that its load list (etc/jeos/modules) names, or built
-# into the kernel (its modules.builtin); read from the written cpio, not from what the writer said.
-aws_mods() {
-    local list load m why=
-    list=$(zstd -dc "$W/initrd.img" | cpio -t --quiet 2>/dev/null) || { echo "cannot list the cpio"; return 1; }
-    load=$(zstd -dc "$W/initrd.img" | cpio -i --to-stdout --quiet etc/jeos/modules 2>/dev/null)
-    for m in ena nvme nvme-core xen-blkfront xen-netfront; do
-        if printf '%s\n' "$list" | grep -qE "/$m\.ko(\.[a-z]+)?\$" &&
-            printf '%s\n' "$load" | grep -q "^${m//-/_} "; then
-            printf '%s ' "$m"
-        elif grep -qE "/$m\.ko\$" "$MODROOT/modules.builtin"; then
-            printf '%s(built-in) ' "$m"
-        else
-            why="$why $m"
-        fi
-    done
-    [ -z "$why" ] || { echo "missing:$why"; return 1; }
-}
+# AWS: ENA, NVMe and Xen's front ends in the written initramfs (tests/boot/aws_modules.sh)
 if ! command -v zstd >/dev/null || ! command -v cpio >/dev/null; then
     echo "SKIP initramfs_aws_modules: zstd or cpio not installed"
-elif got=$(aws_mods); then
+elif got=$(tests/boot/aws_modules.sh "$W/initrd.img" "$MODROOT/modules.builtin"); then
     echo "PASS initramfs_aws_modules (${got% })"
 else
     echo "FAIL initramfs_aws_modules: $got"
