@@ -27,7 +27,9 @@ cp -r "$JEOS_SRC/recipes/httpd/httpd.c" "$JEOS_SRC/recipes/httpd/site" \
     "$JEOS_SRC/tests/unikernel/blkcheck_app.c" "$w/httpd/"
 ln -s "$JEOS_SRC/unikernel/drivers" "$w/httpd/drivers" # blkcheck_app.c's drivers/blkdev.h
 head -c 1048576 /dev/urandom >"$w/httpd/site/big.bin"
-sed 's|^sources: .*|sources: [httpd/httpd.c, httpd/blkcheck_app.c]\ninclude: [httpd]|; s/^image: .*/image: {formats: [raw]}/' \
+# a volume named data: the block drivers are linked (uk-link.sh --drivers=blk), and jeos run would
+# attach it with that serial
+sed 's|^sources: .*|sources: [httpd/httpd.c, httpd/blkcheck_app.c]\ninclude: [httpd]\nvolumes: [{name: data, size: 1M, mount: /data}]|; s/^image: .*/image: {formats: [raw]}/' \
     "$JEOS_SRC/recipes/httpd.yaml" >"$w/httpd.yaml"
 if ! "$JEOS" -q build -o "$w/out" "$w/httpd.yaml" >"$T_TMP/build.log" 2>&1; then
     for n in $names; do echo "FAIL $n: jeos build failed:"; done
