@@ -136,4 +136,5 @@ PROGRAMS += $(UK_KIT_FILES) $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(U
 	$(UK_HV_GUESTS)
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
 	unikernel/*/*/*.c unikernel/*/*/*.h unikernel/*/*/*/*.h tests/unikernel/guests/*.c \
+	tests/unikernel/guests/*.h \
 	tests/unikernel/linux/*.c)

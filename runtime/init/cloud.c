@@ -636,6 +636,34 @@ bad:
     return -1;
 }
 
+static int json_object(struct json *j, int (*each)(const char *key, struct json *j, void *arg),
+                       void *arg);
+
+static int json_skip(struct json *j);
+
+/* After a member or element: 1 at a comma (another follows), 0 at `close` (the depth back), -1
+   otherwise. */
+static int json_next(struct json *j, char close)
+{
+    json_ws(j);
+    if (j->p >= j->end)
+        return -1;
+    if (*j->p == ',') {
+        j->p++;
+        return 1;
+    }
+    if (*j->p++ != close)
+        return -1;
+    j->depth--;
+    return 0;
+}
+
+static int skip_member(const char *key, struct json *j, void *arg)
+{
+    (void)key, (void)arg;
+    return json_skip(j);
+}
+
 /* Skips one value of any kind; 0, or -1 when malformed (or nested past 32). */
 static int json_skip(struct json *j)
 {
@@ -645,39 +673,23 @@ static int json_skip(struct json *j)
     char c = *j->p;
     if (c == '"')
         return json_str(j, NULL);
-    if (c == '{' || c == '[') {
+    if (c == '{')
+        return json_object(j, skip_member, NULL);
+    if (c == '[') {
         if (++j->depth > 32)
             return -1;
-        char close = c == '{' ? '}' : ']';
         j->p++;
         json_ws(j);
-        if (j->p < j->end && *j->p == close) {
+        if (j->p < j->end && *j->p == ']') {
             j->p++, j->depth--;
             return 0;
         }
-        for (;;) {
-            if (c == '{') {
-                json_ws(j);
-                if (json_str(j, NULL) < 0)
-                    return -1;
-                json_ws(j);
-                if (j->p >= j->end || *j->p++ != ':')
-                    return -1;
-            }
+        int more;
+        do {
             if (json_skip(j) < 0)
                 return -1;
-            json_ws(j);
-            if (j->p >= j->end)
-                return -1;
-            if (*j->p == ',') {
-                j->p++;
-                continue;
-            }
-            if (*j->p++ != close)
-                return -1;
-            j->depth--;
-            return 0;
-        }
+        } while ((more = json_next(j, ']')) == 1);
+        return more;
     }
     /* a number, true, false or null */
     const char *s = j->p;
@@ -687,17 +699,17 @@ static int json_skip(struct json *j)
 }
 
 /* Calls each(key, j) for the members of the object at j->p; each parses (or skips) the value.
-   0, or -1 when malformed. */
+   0, or -1 when malformed (or nested past 32). */
 static int json_object(struct json *j, int (*each)(const char *key, struct json *j, void *arg),
                        void *arg)
 {
     json_ws(j);
-    if (j->p >= j->end || *j->p != '{')
+    if (j->p >= j->end || *j->p != '{' || ++j->depth > 32)
         return -1;
     j->p++;
     json_ws(j);
     if (j->p < j->end && *j->p == '}') {
-        j->p++;
+        j->p++, j->depth--;
         return 0;
     }
     for (;;) {
@@ -708,16 +720,8 @@ static int json_object(struct json *j, int (*each)(const char *key, struct json 
         json_ws(j);
         int rc = j->p < j->end && *j->p == ':' ? (j->p++, each(key, j, arg)) : -1;
         free(key);
-        if (rc < 0)
-            return -1;
-        json_ws(j);
-        if (j->p >= j->end)
-            return -1;
-        if (*j->p == ',') {
-            j->p++;
-            continue;
-        }
-        return *j->p++ == '}' ? 0 : -1;
+        if (rc < 0 || (rc = json_next(j, '}')) != 1)
+            return rc < 0 ? -1 : 0;
     }
 }
 

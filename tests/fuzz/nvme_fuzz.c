@@ -2,8 +2,8 @@
  * nvme_fuzz.c — libFuzzer: the unikernel's NVMe driver's I/O path (drivers/nvme.c: submit, the
  * completion queue, poll, arm) and the block layer against a controller that lies. The input is a
  * script: the queue size and the namespace's geometry, then operations — batches of requests
- * (any op, sector, count, buffer offset), completions the controller posts (the command id of a
- * request in flight or any other, any status, the phase bit right or wrong), polls and arms. What
+ * (any op, sector, count, buffer offset), completions the controller posts (the command id of
+ * a request in flight or any other, any status, the phase bit right or wrong), polls and arms. What
  * the driver puts in the submission queue is checked as the controller reads it at the doorbell:
  * the command id
  * names the request, the opcode matches its op, and the PRP entries cover exactly its buffer's
@@ -61,27 +61,13 @@ struct pci_dev *pci_get(int index)
     return NULL;
 }
 
-#define NREQ  48
 #define ARENA (256u << 10)
 
-static struct blkdev_req reqs[NREQ];
-static unsigned completions[NREQ];
 static uint8_t *arena;
 static struct nvme *c; /* heap_alloc'd, as the driver's own (the discard range lies in it) */
 static uint32_t regs[0x1100 / 4]; /* BAR0: the registers and the four doorbells */
 static unsigned dev_head;         /* the controller's submission queue head */
 static uint16_t dev_tail, dev_phase;
-
-static void on_done(struct blkdev_req *r)
-{
-    unsigned i = (unsigned)(r - reqs);
-    if (i >= NREQ || r->status == BLKDEV_PENDING)
-        abort();
-    int s = r->status;
-    if (s != 0 && s != -5 && s != -22 && s != -30 && s != -95)
-        abort(); /* a status no caller knows */
-    completions[i]++;
-}
 
 /* The controller reads the entries up to the doorbell, as a device would (at once: each names a
    request still in flight). */
@@ -146,10 +132,10 @@ static void device_complete(void)
 
 static void driver_submit(struct blkdev *bd)
 {
-    struct blkdev_req *list[NREQ];
+    struct blkdev_req *list[FAKE_NREQ];
     unsigned cnt = 0, want = take(1) % 40 + 1;
-    for (unsigned i = 0; i < NREQ && cnt < want; i++) {
-        if (reqs[i].status == BLKDEV_PENDING || (take(1) & 1))
+    for (unsigned i = 0; i < FAKE_NREQ && cnt < want; i++) {
+        if (fake_reqs[i].status == BLKDEV_PENDING || (take(1) & 1))
             continue;
         uint32_t ctl = take(1);
         uint64_t sector = ctl & 1 ? (uint64_t)take(4) << 16 | take(2) : take(2);
@@ -157,15 +143,15 @@ static void driver_submit(struct blkdev *bd)
         if ((uint64_t)count * bd->sector_size > ARENA)
             count = ARENA / bd->sector_size;
         uint32_t off = take(3) % (ARENA - count * bd->sector_size + 1);
-        reqs[i] = (struct blkdev_req){.op = (ctl >> 2) % 5,
-                                      .sector = sector,
-                                      .count = count,
-                                      .buf = arena + off,
-                                      .done = on_done};
-        list[cnt++] = &reqs[i];
+        fake_reqs[i] = (struct blkdev_req){.op = (ctl >> 2) % 5,
+                                           .sector = sector,
+                                           .count = count,
+                                           .buf = arena + off,
+                                           .done = fake_req_done};
+        list[cnt++] = &fake_reqs[i];
     }
     for (unsigned i = 0; i < cnt; i++)
-        completions[list[i] - reqs] = 0;
+        fake_completions[list[i] - fake_reqs] = 0;
     int r = bd->ops->submit(bd, list, cnt);
     if (r < -5 || (r >= 0 && (unsigned)r > cnt))
         abort();
@@ -179,8 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c = heap_alloc(sizeof(*c));
     memset(c, 0, sizeof(*c));
     memset(regs, 0, sizeof(regs));
-    memset(reqs, 0, sizeof(reqs));
-    memset(completions, 0, sizeof(completions));
+    memset(fake_reqs, 0, sizeof(fake_reqs));
+    memset(fake_completions, 0, sizeof(fake_completions));
     dev_head = dev_tail = 0;
     dev_phase = 1;
     unsigned qsize = take(1) % (IO_DEPTH - 1) + 2;
@@ -224,10 +210,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* gave up with requests still held */
     }
     unsigned pending = 0;
-    for (unsigned i = 0; i < NREQ; i++) {
-        if (completions[i] > 1)
+    for (unsigned i = 0; i < FAKE_NREQ; i++) {
+        if (fake_completions[i] > 1)
             abort(); /* completed twice */
-        pending += reqs[i].status == BLKDEV_PENDING;
+        pending += fake_reqs[i].status == BLKDEV_PENDING;
     }
     if (pending != c->inflight || (bd->failed && pending))
         abort();

@@ -20,6 +20,7 @@
 #include "drivers/pci.h"
 #include "drivers/pvscsi.h"
 #include "drivers/virtio/virtio.h"
+#include "guest.h"
 #include "uk.h"
 
 /* The layout both sides know (in 512-byte units; see blk_check.py). */
@@ -76,28 +77,6 @@ static uint64_t number_after(const char *s, const char *key)
     for (; *s >= '0' && *s <= '9'; s++)
         v = v * 10 + (uint64_t)(*s - '0');
     return v;
-}
-
-static uint64_t hex_after(const char *s, const char *key)
-{
-    for (; *s; s++) {
-        const char *a = s, *k = key;
-        while (*k && *a == *k)
-            a++, k++;
-        if (*k)
-            continue;
-        uint64_t v = 0;
-        int base = a[0] == '0' && a[1] == 'x' ? 16 : 10;
-        for (a += base == 16 ? 2 : 0;; a++) {
-            int d = *a >= '0' && *a <= '9'                 ? *a - '0'
-                    : base == 16 && *a >= 'a' && *a <= 'f' ? *a - 'a' + 10
-                                                           : -1;
-            if (d < 0)
-                return v;
-            v = v * (uint64_t)base + (uint64_t)d;
-        }
-    }
-    return 0;
 }
 
 static void describe(struct blkdev *bd)
