@@ -20,47 +20,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* What nvme.c needs of the PCI and interrupt layers: never reached from the I/O path. */
-void pci_enable(const struct pci_dev *d)
-{
-    (void)d;
-    abort();
-}
-uint64_t pci_bar_map(struct pci_dev *d, int bar, uint64_t off, uint64_t len)
-{
-    (void)d, (void)bar, (void)off, (void)len;
-    abort();
-}
-int pci_msix_enable(struct pci_dev *d)
-{
-    (void)d;
-    abort();
-}
-int pci_msix_set(struct pci_dev *d, unsigned entry, int vector)
-{
-    (void)d, (void)entry, (void)vector;
-    abort();
-}
-int pci_intx_attach(struct pci_dev *d, void (*fn)(void *arg), void *arg)
-{
-    (void)d, (void)fn, (void)arg;
-    abort();
-}
-int irq_claim(irq_handler_fn fn, void *arg)
-{
-    (void)fn, (void)arg;
-    abort();
-}
-int pci_count(void)
-{
-    return 0;
-}
-struct pci_dev *pci_get(int index)
-{
-    (void)index;
-    return NULL;
-}
-
 #define ARENA (256u << 10)
 
 static uint8_t *arena;
@@ -132,29 +91,7 @@ static void device_complete(void)
 
 static void driver_submit(struct blkdev *bd)
 {
-    struct blkdev_req *list[FAKE_NREQ];
-    unsigned cnt = 0, want = take(1) % 40 + 1;
-    for (unsigned i = 0; i < FAKE_NREQ && cnt < want; i++) {
-        if (fake_reqs[i].status == BLKDEV_PENDING || (take(1) & 1))
-            continue;
-        uint32_t ctl = take(1);
-        uint64_t sector = ctl & 1 ? (uint64_t)take(4) << 16 | take(2) : take(2);
-        uint32_t count = ctl & 2 ? take(4) : take(2) % 600;
-        if ((uint64_t)count * bd->sector_size > ARENA)
-            count = ARENA / bd->sector_size;
-        uint32_t off = take(3) % (ARENA - count * bd->sector_size + 1);
-        fake_reqs[i] = (struct blkdev_req){.op = (ctl >> 2) % 5,
-                                           .sector = sector,
-                                           .count = count,
-                                           .buf = arena + off,
-                                           .done = fake_req_done};
-        list[cnt++] = &fake_reqs[i];
-    }
-    for (unsigned i = 0; i < cnt; i++)
-        fake_completions[list[i] - fake_reqs] = 0;
-    int r = bd->ops->submit(bd, list, cnt);
-    if (r < -5 || (r >= 0 && (unsigned)r > cnt))
-        abort();
+    fake_submit(bd, arena, ARENA);
     if (!bd->failed)
         device_fetch(); /* the controller reads the new entries at the doorbell */
 }
@@ -209,14 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (bd->failed && c->inflight)
             abort(); /* gave up with requests still held */
     }
-    unsigned pending = 0;
-    for (unsigned i = 0; i < FAKE_NREQ; i++) {
-        if (fake_completions[i] > 1)
-            abort(); /* completed twice */
-        pending += fake_reqs[i].status == BLKDEV_PENDING;
-    }
-    if (pending != c->inflight || (bd->failed && pending))
-        abort();
+    fake_check_end(c->inflight, bd->failed != NULL);
     fake_free_all();
     return 0;
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "drivers/blkdev.h"
+#include "drivers/pci.h"
+#include "interrupts/irq.h"
 #include "drivers/virtio/virtio.h"
 
 #define FAKE_QUEUES 2
@@ -52,6 +54,11 @@ extern struct blkdev_req fake_reqs[FAKE_NREQ];
 extern unsigned fake_completions[FAKE_NREQ];
 /* Their done hook: aborts on a request still pending or a status no caller knows; counts. */
 void fake_req_done(struct blkdev_req *r);
+/* A batch of fake_reqs not in flight (any op, sector, count; buffers in arena) submitted to bd. */
+void fake_submit(struct blkdev *bd, uint8_t *arena, uint32_t arena_len);
+/* At the end of an input: no request completed twice, the pending ones are the driver's
+   `inflight`, and none when it gave up (`failed`). */
+void fake_check_end(unsigned inflight, int failed);
 /* Frees what the driver allocated (after each input). */
 void fake_free_all(void);
 
