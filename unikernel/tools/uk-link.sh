@@ -4,8 +4,8 @@
 # usage: uk-link.sh [--drivers=GROUP,...] OUT.elf KERNEL.a LINKER.ld OBJECT...
 #   --drivers  the optional driver groups the program needs: blk (it has volumes), net (a network).
 #              A platform calls these drivers' probes through weak references, so a program
-#              without the group carries none of them. A group's probe that KERNEL.a does not
-#              define (another platform's driver) is left out.
+#              without the group carries none of them. A group's probe that KERNEL.a's platform
+#              does not call (another platform's driver) is left out.
 #   KERNEL.a   the kernel library of one platform (out/unikernel/libuk-<platform>.a)
 #   LINKER.ld  unikernel/arch/x86_64/kernel.ld
 # Two passes: the first links with an empty symbol table, the second with the table made from the
@@ -33,8 +33,9 @@ for g in $groups; do
     net) syms=$group_net ;;
     *) echo "uk-link.sh: --drivers: unknown group $g (expected blk, net)" >&2; exit 2 ;;
     esac
-    for s in $syms; do
-        if "$nm" --defined-only "$lib" 2>/dev/null | grep -q " T $s\$"; then
+    for s in $syms; do # the platform calls it (a weak reference) and the library has it
+        if "$nm" "$lib" 2>/dev/null | grep -q " w $s\$" &&
+            "$nm" --defined-only "$lib" 2>/dev/null | grep -q " T $s\$"; then
             undef="$undef -u $s"
         fi
     done
