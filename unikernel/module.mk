@@ -87,13 +87,14 @@ $(1): $(2) $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) unikernel/tools
 		sh unikernel/tools/uk-link.sh $(if $(4),--drivers=$(4)) $$@ $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) $(2)
 endef
 
-# libFuzzer: the virtio-net and virtio-blk drivers and virtqueues, and the NVMe and pvscsi drivers'
-# I/O paths (nvme_fuzz.c and pvscsi_fuzz.c include their driver), built for the host against a
-# lying device.
+# libFuzzer: the virtio-net and virtio-blk drivers and virtqueues, and the NVMe, pvscsi and
+# vmxnet3 drivers' rings (nvme_fuzz.c, pvscsi_fuzz.c and vmxnet3_fuzz.c include their driver),
+# built for the host against a lying device.
 UK_FUZZ_SRCS := unikernel/drivers/netdev.c unikernel/drivers/blkdev.c \
 	unikernel/drivers/virtio/virtio.c unikernel/drivers/virtio/virtqueue.c \
 	unikernel/drivers/virtio/net.c unikernel/drivers/virtio/blk.c
-out/fuzz/virtio_net_fuzz out/fuzz/virtio_blk_fuzz out/fuzz/nvme_fuzz out/fuzz/pvscsi_fuzz: out/fuzz/%: tests/fuzz/%.c $(UK_FUZZ_SRCS) \
+out/fuzz/virtio_net_fuzz out/fuzz/virtio_blk_fuzz out/fuzz/nvme_fuzz out/fuzz/pvscsi_fuzz \
+		out/fuzz/vmxnet3_fuzz: out/fuzz/%: tests/fuzz/%.c $(UK_FUZZ_SRCS) \
 		tests/fuzz/virtio_fake.c tests/fuzz/virtio_fake.h \
 		$(wildcard unikernel/drivers/*.h unikernel/drivers/virtio/*.h)
 	$(quiet) FUZZ $@
@@ -101,6 +102,7 @@ out/fuzz/virtio_net_fuzz out/fuzz/virtio_blk_fuzz out/fuzz/nvme_fuzz out/fuzz/pv
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $< tests/fuzz/virtio_fake.c $(UK_FUZZ_SRCS)
 out/fuzz/nvme_fuzz: unikernel/drivers/nvme.c
 out/fuzz/pvscsi_fuzz: unikernel/drivers/pvscsi.c
+out/fuzz/vmxnet3_fuzz: unikernel/drivers/vmxnet3.c
 
 # Test guests (tests/unikernel/guests/*.c), one ELF each; UK_GUEST_DRIVERS_<name>: its driver groups.
 UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)
