@@ -134,14 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         switch (take(1) % 4) {
         case 0: driver_submit(bd); break;
         case 1: device_complete(); break;
-        case 2:
-            if (bd->ops->poll(bd) < -5)
-                abort();
-            break;
-        default:
-            if (bd->ops->arm(bd) < -5)
-                abort();
-            break;
+        default: fake_poll_or_arm(bd); break;
         }
         if (bd->failed && c->inflight)
             abort(); /* gave up with requests still held */

@@ -149,14 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         switch (take(1) % 4) {
         case 0: fake_submit(bd, arena, ARENA); break;
         case 1: device_complete(); break;
-        case 2:
-            if (bd->ops->poll(bd) < -5)
-                abort();
-            break;
-        default:
-            if (bd->ops->arm(bd) < -5)
-                abort();
-            break;
+        default: fake_poll_or_arm(bd); break;
         }
         if (!a->failed)
             device_fetch(); /* what submit and poll (a REQUEST SENSE) put in the ring */

@@ -355,3 +355,10 @@ void fake_check_end(unsigned inflight, int failed)
     if (pending != inflight || (failed && pending))
         abort(); /* the driver's count is wrong, or it gave up holding requests */
 }
+
+void fake_poll_or_arm(struct blkdev *bd)
+{
+    int r = take(1) & 1 ? bd->ops->poll(bd) : bd->ops->arm(bd);
+    if (r < -5)
+        abort(); /* an error no caller knows */
+}

@@ -56,6 +56,8 @@ extern unsigned fake_completions[FAKE_NREQ];
 void fake_req_done(struct blkdev_req *r);
 /* A batch of fake_reqs not in flight (any op, sector, count; buffers in arena) submitted to bd. */
 void fake_submit(struct blkdev *bd, uint8_t *arena, uint32_t arena_len);
+/* A poll or an arm of bd (the input chooses): aborts on an error no caller knows. */
+void fake_poll_or_arm(struct blkdev *bd);
 /* At the end of an input: no request completed twice, the pending ones are the driver's
    `inflight`, and none when it gave up (`failed`). */
 void fake_check_end(unsigned inflight, int failed);
