@@ -76,27 +76,33 @@ $(UK_DIR)/app/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(UK_CC) $(UK_APP_CFLAGS) -c -o $@ $<
 
-# uk_app OUT,OBJS[,PLATFORM]: link OBJS with the kernel of PLATFORM (default $(UK_PLATFORM)) through
-# tools/uk-link.sh (two passes, the second with the embedded symbol table). The builder and the
+# uk_app OUT,OBJS[,PLATFORM[,DRIVERS]]: link OBJS with the kernel of PLATFORM (default
+# $(UK_PLATFORM)) through tools/uk-link.sh (two passes, the second with the embedded symbol table),
+# with the optional driver groups DRIVERS ("blk,net"; uk-link.sh --drivers). The builder and the
 # runtime can run uk-link.sh directly.
 define uk_app
 $(1): $(2) $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) unikernel/tools/ksyms.sh unikernel/tools/uk-link.sh
 	$$(quiet) UKLD $$@
 	$$(Q)UK_CC=$$(UK_CC) UK_LD=$$(UK_LD) UK_NM=$$(UK_NM) \
-		sh unikernel/tools/uk-link.sh $$@ $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) $(2)
+		sh unikernel/tools/uk-link.sh $(if $(4),--drivers=$(4)) $$@ $$(call uk_lib,$(or $(3),$$(UK_PLATFORM))) $$(UK_LDS) $(2)
 endef
 
-# libFuzzer: the virtio-net and virtio-blk drivers and virtqueues, built for the host against a
-# lying device.
+# libFuzzer: the virtio-net and virtio-blk drivers and virtqueues, and the NVMe, pvscsi and
+# vmxnet3 drivers' rings (nvme_fuzz.c, pvscsi_fuzz.c and vmxnet3_fuzz.c include their driver),
+# built for the host against a lying device.
 UK_FUZZ_SRCS := unikernel/drivers/netdev.c unikernel/drivers/blkdev.c \
 	unikernel/drivers/virtio/virtio.c unikernel/drivers/virtio/virtqueue.c \
 	unikernel/drivers/virtio/net.c unikernel/drivers/virtio/blk.c
-out/fuzz/virtio_net_fuzz out/fuzz/virtio_blk_fuzz: out/fuzz/%: tests/fuzz/%.c $(UK_FUZZ_SRCS) \
+out/fuzz/virtio_net_fuzz out/fuzz/virtio_blk_fuzz out/fuzz/nvme_fuzz out/fuzz/pvscsi_fuzz \
+		out/fuzz/vmxnet3_fuzz: out/fuzz/%: tests/fuzz/%.c $(UK_FUZZ_SRCS) \
 		tests/fuzz/virtio_fake.c tests/fuzz/virtio_fake.h \
 		$(wildcard unikernel/drivers/*.h unikernel/drivers/virtio/*.h)
 	$(quiet) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $< tests/fuzz/virtio_fake.c $(UK_FUZZ_SRCS)
+out/fuzz/nvme_fuzz: unikernel/drivers/nvme.c
+out/fuzz/pvscsi_fuzz: unikernel/drivers/pvscsi.c
+out/fuzz/vmxnet3_fuzz: unikernel/drivers/vmxnet3.c
 
 # libFuzzer: the xen platform's netfront and blkfront response handling against a lying backend.
 UK_XEN_FUZZ_DEPS := $(wildcard unikernel/platform/xen/*.c unikernel/platform/xen/*.h) \
@@ -106,18 +112,21 @@ out/fuzz/xen_front_fuzz: tests/fuzz/xen_front_fuzz.c $(UK_XEN_FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $<
 
-# Test guests (tests/unikernel/guests/*.c), one ELF each.
+# Test guests (tests/unikernel/guests/*.c), one ELF each; UK_GUEST_DRIVERS_<name>: its driver groups.
 UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)
 UK_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf)
-$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf),$(UK_DIR)/app/$(g:.c=.o))))
+UK_GUEST_DRIVERS_blk := blk
+UK_GUEST_DRIVERS_net := net
+uk_guest_drivers = $(UK_GUEST_DRIVERS_$(basename $(notdir $(1))))
+$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf),$(UK_DIR)/app/$(g:.c=.o),,$(call uk_guest_drivers,$(g)))))
 
 # The same test guests for jeos-hv (platform hv).
 UK_HV_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf)
-$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf),$(UK_DIR)/app/$(g:.c=.o),hv)))
+$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf),$(UK_DIR)/app/$(g:.c=.o),hv,$(call uk_guest_drivers,$(g)))))
 
 # And for Xen (platform xen): tests/hypervisor/xen_test.sh runs blk.elf as a domU on blkfront.
 UK_XEN_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests-xen/%.elf)
-$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-xen/%.elf),$(UK_DIR)/app/$(g:.c=.o),xen)))
+$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-xen/%.elf),$(UK_DIR)/app/$(g:.c=.o),xen,$(call uk_guest_drivers,$(g)))))
 
 # The kit `jeos build` compiles and links a unikernel recipe with (found beside the jeos binary:
 # out/unikernel/kit): uk.h (the libc is musl's, from musl-dev), one kernel library per
@@ -143,4 +152,5 @@ PROGRAMS += $(UK_KIT_FILES) $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(U
 	$(UK_HV_GUESTS) $(UK_XEN_GUESTS)
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
 	unikernel/*/*/*.c unikernel/*/*/*.h unikernel/*/*/*/*.h tests/unikernel/guests/*.c \
+	tests/unikernel/guests/*.h \
 	tests/unikernel/linux/*.c)

@@ -211,8 +211,11 @@ int jeos_init_conf_write(const struct recipe *r, const struct svc_plan *p, struc
     sbuf_puts(out, "jeos-init 1\n");
     if ((rc = line(out, where, "hostname", "hostname", r->hostname ? r->hostname : r->name, err)))
         return rc;
-    if (r->image.cloud_init == RECIPE_CLOUD_NOCLOUD) {
-        sbuf_puts(out, "cloud nocloud\n");
+    if (r->image.cloud_init != RECIPE_CLOUD_NONE) {
+        /* init.conf's words, in enum recipe_cloud's order */
+        static const char *const words[] = {"",    "nocloud", "configdrive",
+                                            "ec2", "gce",     "nocloud configdrive ec2 gce"};
+        sbuf_printf(out, "cloud %s\n", words[r->image.cloud_init]);
         if (r->image.cloud_ssh_user && (rc = line(out, where, "image.cloud_ssh_user",
                                                   "cloud-ssh-user", r->image.cloud_ssh_user, err)))
             return rc;

@@ -328,10 +328,11 @@ static void img_secure_boot(struct loader *L, const struct node *v, void *o)
 /* image.cloud_init: where jeos init reads instance metadata at boot (runtime/init/cloud.c) */
 static void img_cloud(struct loader *L, const struct node *v, void *o)
 {
-    static const char *const names[] = {"none", "nocloud"};
+    /* in enum recipe_cloud's order */
+    static const char *const names[] = {"none", "nocloud", "configdrive", "ec2", "gce", "auto"};
     int x;
-    if (rl_get_enum(L, v, "metadata source", names, 2, &x))
-        ((struct recipe_image *)o)->cloud_init = x ? RECIPE_CLOUD_NOCLOUD : RECIPE_CLOUD_NONE;
+    if (rl_get_enum(L, v, "metadata source", names, 6, &x))
+        ((struct recipe_image *)o)->cloud_init = (enum recipe_cloud)x;
 }
 
 static void img_cloud_user(struct loader *L, const struct node *v, void *o)

@@ -76,8 +76,15 @@ struct recipe_image {
     const char *ptable; /* jeos_axis_ptable: "gpt" (default) or "mbr" */
     int timeout;        /* GRUB menu timeout, seconds */
     bool secure_boot;   /* appliances: the UEFI chain is Debian's signed shim, GRUB and kernel */
-    enum recipe_cloud { RECIPE_CLOUD_NONE, RECIPE_CLOUD_NOCLOUD } cloud_init; /* metadata source */
-    char *cloud_ssh_user; /* whose authorized_keys get the metadata's ssh keys; NULL: nobody's */
+    enum recipe_cloud {
+        RECIPE_CLOUD_NONE,
+        RECIPE_CLOUD_NOCLOUD,
+        RECIPE_CLOUD_CONFIGDRIVE,
+        RECIPE_CLOUD_EC2,
+        RECIPE_CLOUD_GCE,
+        RECIPE_CLOUD_AUTO, /* all four, in that order */
+    } cloud_init;          /* metadata source */
+    char *cloud_ssh_user;  /* whose authorized_keys get the metadata's ssh keys; NULL: nobody's */
 };
 
 struct recipe_file {

@@ -704,18 +704,18 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     return rc;
 }
 
-/* The size report's parts of a link: argv is "sh uk-link.sh OUT KERNEL.a LDS runtime [net]
-   app... libs... libc.a NULL", `n` its length, `net` whether uk-net.o is argv[6]. */
+/* The size report's parts of a link: argv is "sh uk-link.sh --drivers=... OUT KERNEL.a LDS runtime
+   [net] app... libs... libc.a NULL", `n` its length, `net` whether uk-net.o is argv[7]. */
 static int size_report(const char *elf, const char *shown, char **argv, size_t n, bool net,
                        struct jeos_err *err)
 {
-    char *kernel_files[] = {argv[3], NULL}, *runtime_files[] = {argv[5], NULL};
-    char *net_files[] = {net ? argv[6] : NULL, NULL};
+    char *kernel_files[] = {argv[4], NULL}, *runtime_files[] = {argv[6], NULL};
+    char *net_files[] = {net ? argv[7] : NULL, NULL};
     char *libc_files[] = {argv[n - 1], NULL};
     char *last = argv[n - 1];
-    argv[n - 1] = NULL; /* the application's part: argv[6 (7 with net) .. n-2] */
+    argv[n - 1] = NULL; /* the application's part: argv[7 (8 with net) .. n-2] */
     struct size_part parts[] = {
-        {"application (sources, libs, files)", argv + (net ? 7 : 6), NULL, 0, 0},
+        {"application (sources, libs, files)", argv + (net ? 8 : 7), NULL, 0, 0},
         {"runtime (runtime/libc)", runtime_files, NULL, 0, 0},
         {"network (lwIP, sockets)", net_files, NULL, 0, 0},
         {"musl libc.a", libc_files, NULL, 0, 0},
@@ -755,12 +755,13 @@ static bool elf_defines(const char *elf, const char *name)
 
 /* The kit files of one link. */
 struct link_files {
-    char *script, *lib, *lds, *runtime, *net;
+    char *script, *lib, *lds, *runtime, *net, *drivers;
 };
 
 static void link_files_free(struct link_files *lf)
 {
-    free(lf->script), free(lf->lib), free(lf->lds), free(lf->runtime), free(lf->net);
+    free(lf->script), free(lf->lib), free(lf->lds), free(lf->runtime), free(lf->net),
+        free(lf->drivers);
 }
 
 /* NAME-xen.cfg beside NAME-xen.elf: xl creates it as a PVH domU, with a vif on xenbr0 when the
@@ -776,8 +777,9 @@ static int xen_cfg(struct ukb *b, const char *suffix, struct jeos_err *err)
     return rc;
 }
 
-/* "sh uk-link.sh OUT KERNEL.a LDS runtime [net] app... libs... libc.a NULL" for platform p;
- *n gets its length. The strings belong to lf and b. */
+/* "sh uk-link.sh --drivers=... OUT KERNEL.a LDS runtime [net] app... libs... libc.a NULL" for
+ platform p; *n gets its length. The strings belong to lf and b. The optional drivers: blk with
+ volumes (NVMe, pvscsi), net with a network (vmxnet3); a program without them carries none. */
 static char **link_argv(struct ukb *b, const struct platform_out *p, const char *elf,
                         struct link_files *lf, size_t *n)
 {
@@ -787,10 +789,14 @@ static char **link_argv(struct ukb *b, const struct platform_out *p, const char 
     lf->lds = xasprintf("%s/kernel.ld", b->kit);
     lf->runtime = xasprintf("%s/lib/uk-runtime.o", b->kit);
     lf->net = xasprintf("%s/lib/uk-net.o", b->kit);
-    char **argv = xcalloc(b->nobjs + r->libs.n + 11, sizeof(char *));
+    bool blk = r->nvolumes > 0;
+    lf->drivers = xasprintf("--drivers=%s%s%s", blk ? "blk" : "", blk && b->net ? "," : "",
+                            b->net ? "net" : "");
+    char **argv = xcalloc(b->nobjs + r->libs.n + 12, sizeof(char *));
     size_t k = 0;
     argv[k++] = "sh";
     argv[k++] = lf->script;
+    argv[k++] = lf->drivers;
     argv[k++] = (char *)elf;
     argv[k++] = lf->lib;
     argv[k++] = lf->lds;

@@ -288,12 +288,25 @@ static int one_line(struct pstate *p, const char *key, const char *val)
     if (strcmp(key, "hostname") == 0)
         return copy(c->hostname, sizeof(c->hostname), val, msg, msgsz, line, key);
     if (strcmp(key, "cloud") == 0) {
+        /* "none", or one or more of the sources, in any order (tried in enum init_cloud's) */
+        static const char *const names[] = {"nocloud", "configdrive", "ec2", "gce"};
+        c->cloud = INIT_CLOUD_NONE;
         if (strcmp(val, "none") == 0)
-            c->cloud = INIT_CLOUD_NONE;
-        else if (strcmp(val, "nocloud") == 0)
-            c->cloud = INIT_CLOUD_NOCLOUD;
-        else
-            return bad(msg, msgsz, line, "cloud: expected none or nocloud", val);
+            return 0;
+        for (const char *w = val; *w;) {
+            size_t n = strcspn(w, " ");
+            unsigned bit = 0;
+            for (unsigned i = 0; i < 4; i++)
+                if (strlen(names[i]) == n && strncmp(w, names[i], n) == 0)
+                    bit = 1u << i;
+            if (!bit)
+                return bad(msg, msgsz, line,
+                           "cloud: expected none or some of nocloud, configdrive, ec2, gce", val);
+            c->cloud |= bit;
+            w += n;
+            while (*w == ' ')
+                w++;
+        }
         return 0;
     }
     if (strcmp(key, "cloud-ssh-user") == 0)

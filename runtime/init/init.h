@@ -90,11 +90,18 @@ struct init_svc {
     int nafter;
 };
 
-enum init_cloud { INIT_CLOUD_NONE, INIT_CLOUD_NOCLOUD };
+/* Metadata sources (init.conf `cloud`, any of them): bits, tried in this order. */
+enum init_cloud {
+    INIT_CLOUD_NONE = 0,
+    INIT_CLOUD_NOCLOUD = 1,     /* a seed disk labelled CIDATA: FAT or ISO 9660 */
+    INIT_CLOUD_CONFIGDRIVE = 2, /* OpenStack's config drive: ISO 9660 labelled config-2 */
+    INIT_CLOUD_EC2 = 4,         /* EC2's IMDSv2 at 169.254.169.254 */
+    INIT_CLOUD_GCE = 8,         /* the GCE metadata server at 169.254.169.254 */
+};
 
 struct init_conf {
     char hostname[65];
-    enum init_cloud cloud;   /* where instance metadata comes from (cloud.c) */
+    unsigned cloud; /* where instance metadata comes from (enum init_cloud bits; cloud.c) */
     char cloud_ssh_user[64]; /* the user whose authorized_keys get the metadata's keys; "": none */
     enum init_net net;
     char address[16]; /* static: dotted quad */
@@ -196,30 +203,60 @@ void notify_drain(int fd, struct svc *v, int n);
 
 /* ---- cloud metadata (cloud.c) ---- */
 
-/* The NoCloud seed: a FAT volume labelled CIDATA (any case) on a whole disk or partition, its
-   root folder's meta-data and user-data. What they say that init uses. */
+/* The NoCloud seed: a FAT or ISO 9660 volume labelled CIDATA (any case) on a whole disk or
+   partition, its root folder's meta-data and user-data; the OpenStack config drive: ISO 9660
+   labelled config-2, its openstack/latest/meta_data.json; the EC2 and GCE metadata servers. What
+   they say that init uses. */
 #define CLOUD_MAX_KEYS 16
 struct cloud_meta {
     char hostname[65];          /* "" when none (or invalid: `why` says) */
     char *keys[CLOUD_MAX_KEYS]; /* ssh_authorized_keys / public-keys lines (owned) */
     int nkeys;
-    char why[160]; /* the first thing ignored, for the log; "" */
+    int other_users; /* GCE ssh-keys lines for other users (not installed) */
+    char why[160];   /* the first thing ignored, for the log; "" */
 };
 /* Finds `name` in the root folder of the FAT12/16/32 volume `img` (`len` bytes): its bytes into a
    malloc'd buffer (*out, NUL-terminated, *outlen; at most 64 KiB). Returns 0, -1 when the file is
    not there, -2 when the volume is malformed (`why` says where). */
 int cloud_fat_read(const unsigned char *img, size_t len, const char *name, char **out,
                    size_t *outlen, char *why, size_t whysz);
+/* The same for the ISO 9660 volume `img` and a path ("openstack/latest/meta_data.json"), by its
+   Joliet names when it has them, else Rock Ridge's, else the plain ISO names (case ignored). */
+int cloud_iso_read(const unsigned char *img, size_t len, const char *path, char **out,
+                   size_t *outlen, char *why, size_t whysz);
 /* Is `img` (its first 512 bytes at least) a FAT boot sector labelled CIDATA? */
 bool cloud_is_seed(const unsigned char *img, size_t len);
+/* What kind of seed `img` (its first 34 KiB, for ISO 9660) is: a CLOUD_VOL_* bit, or 0. */
+#define CLOUD_VOL_FAT_NOCLOUD     1
+#define CLOUD_VOL_ISO_NOCLOUD     2
+#define CLOUD_VOL_ISO_CONFIGDRIVE 4
+int cloud_volume_kind(const unsigned char *img, size_t len);
 /* Reads meta-data (local-hostname) and user-data (#cloud-config: hostname, ssh_authorized_keys)
    into `m`, which the caller zeroes and frees with cloud_meta_free. */
 void cloud_parse(const char *meta, const char *user, struct cloud_meta *m);
+/* OpenStack's meta_data.json (`len` bytes): "hostname" and the "public_keys" object's values.
+   0, or -1 when it is not a JSON object (m->why says where). */
+int cloud_parse_openstack(const char *json, size_t len, struct cloud_meta *m);
+/* A metadata server's host name (its first label: EC2 and GCE give a domain name). */
+void cloud_parse_hostname(const char *text, size_t len, const char *where, struct cloud_meta *m);
+/* The key indexes of EC2's public-keys/ listing ("0=name" lines), at most max; how many. */
+int cloud_ec2_key_indexes(const char *text, int *idx, int max);
+/* GCE's ssh-keys attribute ("USER:KEY" lines): the keys of `user`; others are counted. */
+void cloud_parse_gce_keys(const char *text, const char *user, struct cloud_meta *m);
+/* An HTTP answer (`len` bytes, NUL-terminated): its status and body (Content-Length, when given,
+   checked against what came). 0, or -1 with why. */
+int cloud_http_parse(const char *resp, size_t len, int *status, const char **body, size_t *bodylen,
+                     char *why, size_t whysz);
+/* Does the answer's head carry "name: value"? */
+bool cloud_http_header(const char *resp, const char *name, const char *value);
 void cloud_meta_free(struct cloud_meta *m);
-/* At boot, before the hostname is set: with `cloud nocloud`, looks for the seed (up to 3 s while
-   disks appear), sets c->hostname from it and installs the keys for c->cloud_ssh_user. Logs what
-   it did; never fails the boot. */
+/* At boot, before the hostname is set: with the disk sources (nocloud, configdrive) in c->cloud,
+   looks for a seed (up to 3 s while disks appear), sets c->hostname from it and installs the keys
+   for c->cloud_ssh_user. Logs what it did; never fails the boot. */
 void cloud_apply(struct init_conf *c);
+/* After the network is up, when no disk source gave metadata: the servers in c->cloud (EC2, then
+   GCE), each within 5 s. True when c->hostname changed. */
+bool cloud_apply_net(struct init_conf *c);
 
 /* ---- power (power.c) ---- */
 #define MAX_BUTTONS 4

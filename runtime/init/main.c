@@ -292,6 +292,9 @@ int main(void)
     boot_prepare(&c);
     struct netstate ns = {.renew_at = 0};
     setup_network(&c, &ns);
+    if ((c.cloud & (INIT_CLOUD_EC2 | INIT_CLOUD_GCE)) && cloud_apply_net(&c) &&
+        sethostname(c.hostname, strlen(c.hostname)) < 0)
+        init_log("hostname %s: %s", c.hostname, strerror(errno));
 
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     int buttons[MAX_BUTTONS];

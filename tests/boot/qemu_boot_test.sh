@@ -18,7 +18,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 BOOT_TIMEOUT=${JEOS_BOOT_TIMEOUT:-90}
 
 skip_all() {
-    for t in bios_gpt_ext4 ready_when_listening acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot jeos_run vmdk_pvscsi_vmxnet3 nocloud_seed nocloud_no_seed; do echo "SKIP $t: $1"; done
+    for t in initramfs_aws_modules bios_gpt_ext4 ready_when_listening acpi_poweroff uefi_gpt_ext4 bios_mbr_squashfs_data static_net_http ctrl_alt_del_reboot jeos_run vmdk_pvscsi_vmxnet3 nocloud_seed nocloud_no_seed cloud_iso_seed cloud_configdrive cloud_ec2_imdsv2 cloud_gce; do echo "SKIP $t: $1"; done
     exit 0
 }
 for tool in qemu-system-x86_64 mkfs.ext4 mksquashfs dpkg-deb gcc; do
@@ -49,6 +49,15 @@ MODROOT=$(ls -d "$KDIR"/lib/modules/* | head -1)
 W=$T_TMP
 "$KIT" initramfs "$INIT" "$MODROOT" "$W/initrd.img" >"$W/initramfs.txt" 2>&1 || {
     cat "$W/initramfs.txt"; echo "FAIL bios_gpt_ext4: initramfs"; exit 1; }
+
+# AWS: ENA, NVMe and Xen's front ends in the written initramfs (tests/boot/aws_modules.sh)
+if ! command -v zstd >/dev/null || ! command -v cpio >/dev/null; then
+    echo "SKIP initramfs_aws_modules: zstd or cpio not installed"
+elif got=$(tests/boot/aws_modules.sh "$W/initrd.img" "$MODROOT/modules.builtin"); then
+    echo "PASS initramfs_aws_modules (${got% })"
+else
+    echo "FAIL initramfs_aws_modules: $got"
+fi
 
 cat >"$W/svc.c" <<'EOF'
 #include <dirent.h>
@@ -176,6 +185,8 @@ make_root "$W/root-static" "net static 10.0.2.15/24 10.0.2.2" \
     $'service gate\ntype oneshot\nexec /usr/bin/svc\narg gate\nrestart no\n'
 # (the squashfs root: svc starts after gate, a oneshot that takes a second)
 make_root "$W/root-cloud" $'net none\ncloud nocloud\ncloud-ssh-user svc'
+make_root "$W/root-md" $'net dhcp\ncloud nocloud configdrive ec2 gce\ncloud-ssh-user svc'
+mkfs.ext4 -q -F -L root -d "$W/root-md" "$W/root-md.ext4" 16M >/dev/null 2>&1 || { echo "FAIL cloud_iso_seed: mkfs.ext4"; exit 1; }
 mkfs.ext4 -q -F -L root -d "$W/root-cloud" "$W/root-cloud.ext4" 16M >/dev/null 2>&1 || { echo "FAIL nocloud_seed: mkfs.ext4"; exit 1; }
 mkfs.ext4 -q -F -L root -d "$W/root" "$W/root.ext4" 16M >/dev/null 2>&1 || { echo "FAIL bios_gpt_ext4: mkfs.ext4"; exit 1; }
 mksquashfs "$W/root-static" "$W/root.sqfs" -all-root -noappend -quiet >/dev/null 2>&1 || { echo "FAIL bios_mbr_squashfs_data: mksquashfs"; exit 1; }
@@ -186,6 +197,8 @@ mksquashfs "$W/root-static" "$W/root.sqfs" -all-root -noappend -quiet >/dev/null
     || { cat "$W/disk.txt"; echo "FAIL bios_mbr_squashfs_data: disk"; exit 1; }
 "$KIT" disk "$VMLINUZ" "$W/initrd.img" "$W/root-cloud.ext4" ext4 gpt bios "$W/cloud.raw" >>"$W/disk.txt" 2>&1 \
     || { cat "$W/disk.txt"; echo "FAIL nocloud_seed: disk"; exit 1; }
+"$KIT" disk "$VMLINUZ" "$W/initrd.img" "$W/root-md.ext4" ext4 gpt bios "$W/md.raw" >>"$W/disk.txt" 2>&1 \
+    || { cat "$W/disk.txt"; echo "FAIL cloud_iso_seed: disk"; exit 1; }
 cat "$W/disk.txt"
 echo "initramfs: $(stat -c %s "$W/initrd.img") bytes; $(head -1 "$W/initramfs.txt" | wc -w) modules"
 
@@ -427,4 +440,88 @@ else
     echo "SKIP nocloud_seed: mkfs.vfat or mcopy not installed (make deps: dosfstools, mtools)"
     echo "SKIP nocloud_no_seed: mkfs.vfat or mcopy not installed"
 fi
+# 7. The other sources, one image whose init.conf says "cloud nocloud configdrive ec2 gce"
+#    (image.cloud_init: auto): an ISO 9660 NoCloud seed (genisoimage -J -R, as cloud-localds
+#    makes it) and an OpenStack config drive (-J -r -V config-2, as nova makes it) on a second
+#    virtio disk; then, with no seed disk, EC2's IMDSv2 and the GCE metadata server faked on the
+#    host (tests/boot/fake_metadata.py, run by QEMU's user network for each connection to
+#    169.254.169.254:80): the fake refuses a GET without the session token (EC2) or without
+#    Metadata-Flavor: Google, and its log must show none refused.
+# md_boot NAME SEED|- [NIC-OPTIONS]: the md image (and the seed on vdb), DHCP on QEMU's user network
+md_boot() {
+    local name=$1 seed=$2 nic="user,model=virtio-net-pci${3:+,$3}"
+    if [ "$seed" = - ]; then
+        boot "$name" - -snapshot -drive "file=$W/md.raw,format=raw,if=virtio" -nic "$nic"
+    else
+        boot "$name" - -snapshot -drive "file=$W/md.raw,format=raw,if=virtio" -nic "$nic" \
+            -drive "file=$seed,format=raw,if=virtio,readonly=on"
+    fi
+}
+# md_check NAME TEST LINE...: after md_boot, each line on the console and svc saw the key
+md_check() {
+    local name=$1 test=$2 why
+    shift 2
+    if [ -z "${READY_S:-}" ] || ! grep -q "jeos: ready" "$W/$name.log"; then
+        show "$W/$name.log"; echo "FAIL $test: no \"jeos: ready\" within ${BOOT_TIMEOUT}s"
+        return 1
+    fi
+    wait_for "$W/$name.log" "svc: zombies" 15
+    if why=$(check_lines "$W/$name.log" "$@" "svc: key mode=600 uid=1000 $KEY"); then
+        return 0
+    fi
+    show "$W/$name.log"; echo "FAIL $test: $why"
+    return 1
+}
+if ! command -v genisoimage >/dev/null; then
+    echo "SKIP cloud_iso_seed: genisoimage not installed (make deps)"
+    echo "SKIP cloud_configdrive: genisoimage not installed (make deps)"
+else
+    mkdir -p "$W/iso" "$W/cd/openstack/latest"
+    printf 'instance-id: iid-jeos-2\nlocal-hostname: iso-host\n' >"$W/iso/meta-data"
+    printf '#cloud-config\nssh_authorized_keys:\n  - %s\n' "$KEY" >"$W/iso/user-data"
+    genisoimage -quiet -output "$W/seed.iso" -volid cidata -joliet -rock "$W/iso"
+    md_boot iso_seed "$W/seed.iso"
+    md_check iso_seed cloud_iso_seed "jeos: cloud: NoCloud seed /dev/vdb (ISO 9660): hostname iso-host" \
+        "svc: hello uid=1000 gid=1000 host=iso-host " &&
+        echo "PASS cloud_iso_seed (the ISO seed's host name and svc's key; ready after ${READY_S}s)"
+    stop_qemu
+    printf '{"uuid": "0d3c", "hostname": "cd-host", "name": "cd-host", "public_keys": {"k": "%s\\n"}}\n' \
+        "$KEY" >"$W/cd/openstack/latest/meta_data.json"
+    genisoimage -quiet -output "$W/cd.iso" -ldots -allow-lowercase -allow-multidot -l -J -r -V config-2 "$W/cd"
+    md_boot configdrive "$W/cd.iso"
+    md_check configdrive cloud_configdrive "jeos: cloud: OpenStack config drive /dev/vdb: hostname cd-host" \
+        "svc: hello uid=1000 gid=1000 host=cd-host " &&
+        echo "PASS cloud_configdrive (meta_data.json's hostname and public key; ready after ${READY_S}s)"
+    stop_qemu
+fi
+FAKE=$JEOS_SRC/tests/boot/fake_metadata.py
+# slirp forwards only addresses inside its network: a link-local /24 that holds 169.254.169.254
+MDNET=net=169.254.169.0/24,host=169.254.169.2,dns=169.254.169.3,dhcpstart=169.254.169.15
+TOKEN=tok-$RANDOM$RANDOM
+printf '%s\n' "$KEY" >"$W/md.key"
+: >"$W/ec2.md"
+md_boot ec2 - "$MDNET,guestfwd=tcp:169.254.169.254:80-cmd:python3 $FAKE ec2 $TOKEN $W/ec2.md ec2-host $W/md.key"
+if md_check ec2 cloud_ec2_imdsv2 "jeos: cloud: no NoCloud seed or config drive (no disk labelled CIDATA or config-2 within 3 s)" \
+    "jeos: cloud: EC2 metadata (IMDSv2): hostname ec2-host" "svc: hello uid=1000 gid=1000 host=ec2-host "; then
+    if ! grep -q '^PUT /latest/api/token 200' "$W/ec2.md" || grep -qv ' 200 $' "$W/ec2.md" ||
+        [ "$(grep -c '^GET ' "$W/ec2.md")" -lt 3 ]; then
+        echo "FAIL cloud_ec2_imdsv2: the fake's log: $(tr '\n' '|' <"$W/ec2.md")"
+    else
+        echo "PASS cloud_ec2_imdsv2 (token, then $(grep -c '^GET ' "$W/ec2.md") GETs with it; ready after ${READY_S}s)"
+    fi
+fi
+stop_qemu
+: >"$W/gce.md"
+md_boot gce - "$MDNET,guestfwd=tcp:169.254.169.254:80-cmd:python3 $FAKE gce $TOKEN $W/gce.md gce-host $W/md.key"
+if md_check gce cloud_gce "jeos: cloud: EC2 metadata (IMDSv2): PUT /latest/api/token: HTTP 403" \
+    "jeos: cloud: GCE metadata server: hostname gce-host" \
+    "jeos: cloud: 1 ssh key for other users than svc ignored" "svc: hello uid=1000 gid=1000 host=gce-host "; then
+    if grep '^GET /computeMetadata' "$W/gce.md" | grep -qv ' 200 $' ||
+        [ "$(grep -c '^GET /computeMetadata' "$W/gce.md")" != 2 ]; then
+        echo "FAIL cloud_gce: the fake's log: $(tr '\n' '|' <"$W/gce.md")"
+    else
+        echo "PASS cloud_gce (Metadata-Flavor both ways, svc's key of the two users'; ready after ${READY_S}s)"
+    fi
+fi
+stop_qemu
 exit 0

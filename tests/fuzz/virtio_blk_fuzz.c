@@ -21,31 +21,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NREQ  48
 #define ARENA (256u << 10)
 
-static struct blkdev_req reqs[NREQ];
-static unsigned completions[NREQ];
 static uint8_t *arena;
-
-static void on_done(struct blkdev_req *r)
-{
-    unsigned i = (unsigned)(r - reqs);
-    if (i >= NREQ || r->status == BLKDEV_PENDING)
-        abort();
-    int s = r->status;
-    if (s != 0 && s != -5 && s != -22 && s != -30 && s != -95)
-        abort(); /* a status no caller knows */
-    completions[i]++;
-}
 
 /* The driver submits a batch of requests that are not in flight. */
 static int driver_submit(struct blkdev *bd)
 {
-    struct blkdev_req *list[NREQ];
+    struct blkdev_req *list[FAKE_NREQ];
     unsigned n = 0, want = take(1) % 40 + 1;
-    for (unsigned i = 0; i < NREQ && n < want; i++) {
-        if (reqs[i].status == BLKDEV_PENDING)
+    for (unsigned i = 0; i < FAKE_NREQ && n < want; i++) {
+        if (fake_reqs[i].status == BLKDEV_PENDING)
             continue;
         if (take(1) & 1)
             continue;
@@ -56,20 +42,20 @@ static int driver_submit(struct blkdev *bd)
         if (bytes > ARENA)
             count = ARENA / bd->sector_size;
         uint32_t off = take(3) % (ARENA - count * bd->sector_size + 1);
-        reqs[i] = (struct blkdev_req){.op = (ctl >> 2) % 5,
-                                      .sector = sector,
-                                      .count = count,
-                                      .buf = ctl & 0x20 ? NULL : arena + off,
-                                      .done = on_done};
-        if (completions[i] > 1)
+        fake_reqs[i] = (struct blkdev_req){.op = (ctl >> 2) % 5,
+                                           .sector = sector,
+                                           .count = count,
+                                           .buf = ctl & 0x20 ? NULL : arena + off,
+                                           .done = fake_req_done};
+        if (fake_completions[i] > 1)
             abort();
-        completions[i] = 0;
-        list[n++] = &reqs[i];
+        fake_completions[i] = 0;
+        list[n++] = &fake_reqs[i];
     }
     int r = bd->ops->submit(bd, list, n);
     if (r >= 0)
         for (unsigned k = 0; k < (unsigned)r; k++) /* taken: pending, or completed once */
-            if (list[k]->status != BLKDEV_PENDING && completions[list[k] - reqs] != 1)
+            if (list[k]->status != BLKDEV_PENDING && fake_completions[list[k] - fake_reqs] != 1)
                 abort();
     return r;
 }
@@ -121,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dev.qmax[0] = take(2) % 1100;
     for (unsigned i = 0; i < sizeof(dev.config); i++)
         dev.config[i] = (uint8_t)take(1);
-    memset(reqs, 0, sizeof(reqs));
-    memset(completions, 0, sizeof(completions));
+    memset(fake_reqs, 0, sizeof(fake_reqs));
+    memset(fake_completions, 0, sizeof(fake_completions));
     arena = heap_alloc(ARENA);
     if (!arena)
         abort();
@@ -149,12 +135,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r < 0) {
             if (!bd->failed || !bd->failed[0] || !dev.v.failed)
                 abort(); /* the driver gave up without saying why */
-            for (unsigned i = 0; i < NREQ; i++)
-                if (reqs[i].status == BLKDEV_PENDING)
+            for (unsigned i = 0; i < FAKE_NREQ; i++)
+                if (fake_reqs[i].status == BLKDEV_PENDING)
                     abort(); /* a request left waiting forever */
         }
-        for (unsigned i = 0; i < NREQ; i++)
-            if (completions[i] > 1)
+        for (unsigned i = 0; i < FAKE_NREQ; i++)
+            if (fake_completions[i] > 1)
                 abort(); /* completed twice */
     }
     if (bd)

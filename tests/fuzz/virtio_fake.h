@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drivers/blkdev.h"
+#include "drivers/pci.h"
+#include "interrupts/irq.h"
 #include "drivers/virtio/virtio.h"
 
 #define FAKE_QUEUES 2
@@ -45,6 +48,19 @@ int next_avail(struct fake_queue *f);
 void push_used(struct fake_queue *f, uint32_t id, uint32_t len, int jump);
 /* A fresh device of device_id reading its script from data. */
 void fake_reset(const uint8_t *data, size_t size, unsigned device_id);
+/* The block targets' requests (virtio_blk_fuzz, nvme_fuzz) and how often each completed. */
+#define FAKE_NREQ 48
+extern struct blkdev_req fake_reqs[FAKE_NREQ];
+extern unsigned fake_completions[FAKE_NREQ];
+/* Their done hook: aborts on a request still pending or a status no caller knows; counts. */
+void fake_req_done(struct blkdev_req *r);
+/* A batch of fake_reqs not in flight (any op, sector, count; buffers in arena) submitted to bd. */
+void fake_submit(struct blkdev *bd, uint8_t *arena, uint32_t arena_len);
+/* A poll or an arm of bd (the input chooses): aborts on an error no caller knows. */
+void fake_poll_or_arm(struct blkdev *bd);
+/* At the end of an input: no request completed twice, the pending ones are the driver's
+   `inflight`, and none when it gave up (`failed`). */
+void fake_check_end(unsigned inflight, int failed);
 /* Frees what the driver allocated (after each input). */
 void fake_free_all(void);
 

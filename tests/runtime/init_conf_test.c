@@ -297,8 +297,13 @@ static void cloud_keys(void)
 {
     const char *base = "name: c\nkind: appliance\npackages: [xy]\nservice: {exec: [/x]}\n";
     const char *tails[] = {"image: {cloud_init: nocloud, cloud_ssh_user: admin}\n", "",
-                           "image: {cloud_init: ec3}\n"};
-    for (int i = 0; i < 3; i++) {
+                           "image: {cloud_init: ec3}\n", "image: {cloud_init: auto}\n",
+                           "image: {cloud_init: gce, cloud_ssh_user: admin}\n"};
+    const unsigned want[] = {INIT_CLOUD_NOCLOUD, INIT_CLOUD_NONE, 0,
+                             INIT_CLOUD_NOCLOUD | INIT_CLOUD_CONFIGDRIVE | INIT_CLOUD_EC2 |
+                                 INIT_CLOUD_GCE,
+                             INIT_CLOUD_GCE};
+    for (int i = 0; i < 5; i++) {
         char *y = xasprintf("%s%s", base, tails[i]);
         struct recipe *r = NULL;
         struct jeos_err err = {0};
@@ -309,7 +314,7 @@ static void cloud_keys(void)
             T_EQ_INT(rc, -EINVAL);
             T_EQ_STR(err.n ? err.msgs[0] : NULL,
                      "c.yaml:5:21: image.cloud_init: unknown metadata source \"ec3\" (expected "
-                     "one of: none, nocloud)");
+                     "one of: none, nocloud, configdrive, ec2, gce, auto)");
             jeos_err_free(&err);
             recipe_free(r);
             continue;
@@ -318,12 +323,12 @@ static void cloud_keys(void)
         struct sbuf out = {0};
         struct svc_plan p = {0};
         T_EQ_INT(jeos_init_conf_write(r, &p, &out, &err), 0);
-        T_EQ_INT(strstr(out.s, "cloud") != NULL, i == 0);
+        T_EQ_INT(strstr(out.s, "cloud") != NULL, i != 1);
         struct init_conf c;
         char msg[200] = "";
         T_EQ_INT(init_conf_parse(out.s, out.len, &c, msg, sizeof(msg)), 0);
-        T_EQ_INT(c.cloud, i == 0 ? INIT_CLOUD_NOCLOUD : INIT_CLOUD_NONE);
-        T_EQ_STR(c.cloud_ssh_user, i == 0 ? "admin" : "");
+        T_EQ_INT(c.cloud, want[i]);
+        T_EQ_STR(c.cloud_ssh_user, i == 0 || i == 4 ? "admin" : "");
         init_conf_free(&c);
         sbuf_free(&out);
         recipe_free(r);
@@ -333,7 +338,8 @@ static void cloud_keys(void)
     char msg[200] = "";
     const char *bad = "jeos-init 1\ncloud maybe\n";
     T_EQ_INT(init_conf_parse(bad, strlen(bad), &c, msg, sizeof(msg)), -1);
-    T_EQ_STR(msg, "init.conf:2: cloud: expected none or nocloud (got \"maybe\")");
+    T_EQ_STR(msg, "init.conf:2: cloud: expected none or some of nocloud, configdrive, ec2, gce "
+                  "(got \"maybe\")");
 }
 
 int main(void)

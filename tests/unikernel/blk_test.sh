@@ -14,6 +14,10 @@
 #   blk-flush         blkdebug fails flushes to disk: the guest's flush reaches the host's storage
 #   blk-nvme          -device nvme on MSI-X (drivers/nvme.c): the controller SeaBIOS left enabled is
 #                     reset, Identify's serial, deallocate with discard=unmap (the range reads zero)
+#   blk-nvme-reset, blk-pvscsi-reset  the running controller probed again with 4 reads in flight
+#                     (the controller or adapter reset), then the whole test on the new blkdev;
+#                     pvscsi's INTx line keeps the first instance's handler, which takes the
+#                     interrupts (the new blkdev counts none and runs on its poll)
 #   blk-nvme-eio, blk-nvme-flush  blkdebug fails a read / the flush: -EIO, the NVMe status code type
 #                     and code printed
 #   blk-pvscsi        -device pvscsi with a scsi-hd on target 3 (drivers/pvscsi.c), INTx, the unit
@@ -128,6 +132,13 @@ judge blk-nvme rw '^nvme 00:0[0-9a-f]\.0: left enabled \(CC 0x[0-9a-f]+ CSTS 0x[
     "${stats/discards \[01\]/discards 1}" "$done_ok"
 
 fresh
+uk_boot "$log" -M q35 -kernel "$elf" -append reset -drive "$(drive)" -device nvme,serial=r,drive=d0
+judge blk-nvme-reset rw-keep '^reset: 4 reads left in flight$' \
+    '^nvme 00:0[0-9a-f]\.0: left enabled \(CC 0x[0-9a-f]+ CSTS 0x[0-9a-f]+\): reset$' \
+    '^reset: blk: blk1 nvme pci 00:0[0-9a-f]\.0 msix ns 1 sectors 32768 .* serial \[r\]$' \
+    "$stats" '^reset: old queue completed [0-4] requests after the reset$' "$done_ok"
+
+fresh
 uk_boot "$log" -M q35 -kernel "$elf" -append eio=100 \
     -drive "$(blkdebug '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "100"\n')" \
     -device nvme,serial=e,drive=d0
@@ -159,6 +170,14 @@ fresh
 uk_boot "$log" -M q35 -kernel "$elf" -drive "$(drive readonly=on)" $(scsi)
 judge blk-pvscsi-ro ro "^blk: blk0 $pvscsi_at 0 .* ro 1 " '^blk: write on a read-only disk: -30$' \
     '^blk: ro ok reads 8 errors 1$'
+
+fresh
+# shellcheck disable=SC2046
+uk_boot "$log" -M q35 -kernel "$elf" -append reset -drive "$(drive)" $(scsi)
+judge blk-pvscsi-reset rw-keep '^reset: [0-4] reads left in flight$' \
+    "^reset: blk: blk1 $pvscsi_at 0 sectors 32768 .* serial \[\]\$" \
+    "$(echo "${stats/discards \[01\]/discards 0}" | sed 's/irqs \[1-9\]/irqs [0-9]/')" \
+    '^reset: old queue completed [0-4] requests after the reset$' "$done_ok"
 
 sense='CHECK CONDITION, sense key 0x[0-9a-f] \([A-Z ]+\) ASC 0x[0-9a-f]{2} ASCQ 0x[0-9a-f]{2}$'
 fresh

@@ -359,6 +359,24 @@ static void irq_intx(void *arg)
     netdev_irq_event(&x->nd);
 }
 
+/* Places the shared area, the queue descriptors, the rings and the buffers in `mem`
+   (LAYOUT_PAGES pages, zeroed): page 0 shared, 1 queue descriptors, 2-6 rings, then the buffers. */
+#define LAYOUT_PAGES (7 + (TX_RING + RX_RING) * BUF / PAGE_SIZE)
+static void layout(struct vmx *x, uint8_t *mem)
+{
+    x->sh = (volatile struct shared *)mem;
+    x->txq = (volatile struct txq_desc *)(mem + PAGE_SIZE);
+    x->rxq = (volatile struct rxq_desc *)(mem + PAGE_SIZE + sizeof(struct txq_desc));
+    x->tx = (volatile struct desc *)(mem + 2 * PAGE_SIZE);
+    x->txc = (volatile struct desc *)(mem + 3 * PAGE_SIZE);
+    x->rx = (volatile struct desc *)(mem + 4 * PAGE_SIZE);
+    x->rx2 = (volatile struct desc *)(mem + 5 * PAGE_SIZE);
+    x->rxc = (volatile struct desc *)(mem + 6 * PAGE_SIZE);
+    x->tx_bufs = mem + 7 * PAGE_SIZE;
+    x->rx_bufs = x->tx_bufs + TX_RING * BUF;
+    x->tx_gen = x->txc_gen = x->rx_gen = x->rxc_gen = 1;
+}
+
 int vmxnet3_is(const struct pci_dev *d)
 {
     return d->header_type == 0 && d->vendor == VMW_VENDOR && d->device == VMXNET3_DEV;
@@ -392,23 +410,12 @@ int vmxnet3_probe(struct pci_dev *d)
     wr1(x, R_VRRS, 1);
     wr1(x, R_UVRS, 1);
 
-    /* page 0 shared, 1 queue descriptors, 2-6 rings, then the buffers */
-    size_t pages = 7 + (TX_RING + RX_RING) * BUF / PAGE_SIZE;
+    size_t pages = LAYOUT_PAGES;
     uint8_t *mem = page_alloc(pages);
     if (!mem)
         return probe_fail(x, "out of memory for rings and buffers", -E_NOMEM);
     memset(mem, 0, pages * PAGE_SIZE);
-    x->sh = (volatile struct shared *)mem;
-    x->txq = (volatile struct txq_desc *)(mem + PAGE_SIZE);
-    x->rxq = (volatile struct rxq_desc *)(mem + PAGE_SIZE + sizeof(struct txq_desc));
-    x->tx = (volatile struct desc *)(mem + 2 * PAGE_SIZE);
-    x->txc = (volatile struct desc *)(mem + 3 * PAGE_SIZE);
-    x->rx = (volatile struct desc *)(mem + 4 * PAGE_SIZE);
-    x->rx2 = (volatile struct desc *)(mem + 5 * PAGE_SIZE);
-    x->rxc = (volatile struct desc *)(mem + 6 * PAGE_SIZE);
-    x->tx_bufs = mem + 7 * PAGE_SIZE;
-    x->rx_bufs = x->tx_bufs + TX_RING * BUF;
-    x->tx_gen = x->txc_gen = x->rx_gen = x->rxc_gen = 1;
+    layout(x, mem);
 
     uint32_t macl = rd1(x, R_MACL), mach = rd1(x, R_MACH);
     struct netdev *nd = &x->nd;

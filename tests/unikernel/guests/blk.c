@@ -4,20 +4,23 @@
  * requests in flight, one large split write and the last sector, reads all back, flushes,
  * discards a range when the device offers it, and checks the refusals (past the end; writes on a
  * read-only disk). The host then checks the image file byte by byte (tests/unikernel/blk_check.py).
- * Arguments: reset (re-probe the device with requests still in flight first, as a kernel finding
- * it left running would), eio=SECTOR (expect reading SECTOR to fail with the device's I/O error),
- * eflush (expect a flush to fail so: the host makes its flush to disk fail), quick (8 scattered
- * writes and no 1 MiB one: where every instruction is emulated, jeos-hv on this host's KVM),
- * bench=MIB (instead: writes MIB MiB sequentially from sector 0 through blkdev_io, flushes, reads
- * them back, and prints the times; the disk's pattern is lost).
+ * Arguments: reset (re-probe the device — virtio-blk, NVMe or pvscsi — with requests still in
+ * flight first, as a kernel finding it left running would), eio=SECTOR (expect reading SECTOR to
+ * fail with the device's I/O error), eflush (expect a flush to fail so: the host makes its flush to
+ * disk fail), quick (8 scattered writes and no 1 MiB one: where every instruction is emulated,
+ * jeos-hv on this host's KVM), bench=MIB (instead: writes MIB MiB sequentially from sector 0
+ * through blkdev_io, flushes, reads them back, and prints the times; the disk's pattern is lost).
  */
 /* General registers only: under an emulating /dev/kvm (jeos-hv's test here) SSE is not available.
  */
 #pragma GCC target("general-regs-only")
 
 #include "drivers/blkdev.h"
+#include "drivers/nvme.h"
 #include "drivers/pci.h"
+#include "drivers/pvscsi.h"
 #include "drivers/virtio/virtio.h"
+#include "guest.h"
 #include "uk.h"
 
 /* The layout both sides know (in 512-byte units; see blk_check.py). */
@@ -76,28 +79,6 @@ static uint64_t number_after(const char *s, const char *key)
     return v;
 }
 
-static uint64_t hex_after(const char *s, const char *key)
-{
-    for (; *s; s++) {
-        const char *a = s, *k = key;
-        while (*k && *a == *k)
-            a++, k++;
-        if (*k)
-            continue;
-        uint64_t v = 0;
-        int base = a[0] == '0' && a[1] == 'x' ? 16 : 10;
-        for (a += base == 16 ? 2 : 0;; a++) {
-            int d = *a >= '0' && *a <= '9'                 ? *a - '0'
-                    : base == 16 && *a >= 'a' && *a <= 'f' ? *a - 'a' + 10
-                                                           : -1;
-            if (d < 0)
-                return v;
-            v = v * (uint64_t)base + (uint64_t)d;
-        }
-    }
-    return 0;
-}
-
 static void describe(struct blkdev *bd)
 {
     char feats[128] = "";
@@ -137,7 +118,13 @@ static struct blkdev *reprobe(struct blkdev *old, uint8_t *buf)
             unsigned n = 0;
             while (where[n] && where[n] == old->bus[n])
                 n++;
-            if (!where[n])
+            if (where[n])
+                continue;
+            if (old->driver[0] == 'n') /* "nvme" */
+                r = nvme_probe(d);
+            else if (old->driver[0] == 'p') /* "pvscsi" */
+                r = pvscsi_probe(d);
+            else
                 r = virtio_pci_probe(d);
         }
     }

@@ -13,6 +13,7 @@
 #include "drivers/netdev.h"
 #include "drivers/pci.h"
 #include "drivers/virtio/virtio.h"
+#include "guest.h"
 #include "uk.h"
 
 #define BATCH 64
@@ -214,28 +215,6 @@ static void describe(struct netdev *d)
     struct pci_dev *p = pci_of(d);
     if (p)
         pci_print(p);
-}
-
-static uint64_t hex_after(const char *s, const char *key)
-{
-    for (; *s; s++) {
-        const char *a = s, *k = key;
-        while (*k && *a == *k)
-            a++, k++;
-        if (*k)
-            continue;
-        uint64_t v = 0;
-        int base = a[0] == '0' && a[1] == 'x' ? 16 : 10;
-        for (a += base == 16 ? 2 : 0;; a++) {
-            int d = *a >= '0' && *a <= '9'                 ? *a - '0'
-                    : base == 16 && *a >= 'a' && *a <= 'f' ? *a - 'a' + 10
-                                                           : -1;
-            if (d < 0)
-                return v;
-            v = v * (uint64_t)base + (uint64_t)d;
-        }
-    }
-    return 0;
 }
 
 /*

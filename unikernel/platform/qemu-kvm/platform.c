@@ -2,10 +2,7 @@
  * isa-debug-exit, ACPI. */
 #include "arch/x86_64/cpu.h"
 #include "console/console.h"
-#include "drivers/nvme.h"
 #include "drivers/pci.h"
-#include "drivers/pvscsi.h"
-#include "drivers/vmxnet3.h"
 #include "drivers/virtio/virtio.h"
 #include "exit/acpi.h"
 #include "lib/string.h"
@@ -43,14 +40,23 @@ void platform_init(const struct boot_info *bi)
     acpi_init(bi);
 }
 
+/* The optional drivers: linked only into a program that needs them (uk-link.sh --drivers: blk for
+   one with volumes, net for one with a network); weak, so NULL when they are not. */
+extern int nvme_probe_all(void) __attribute__((weak));
+extern int pvscsi_probe_all(void) __attribute__((weak));
+extern int vmxnet3_probe_all(void) __attribute__((weak));
+
 void platform_devices_init(const struct boot_info *bi)
 {
     pci_init();
     virtio_pci_probe_all();
     virtio_mmio_probe_all(bi->cmdline);
-    nvme_probe_all();
-    vmxnet3_probe_all();
-    pvscsi_probe_all();
+    if (nvme_probe_all)
+        nvme_probe_all();
+    if (vmxnet3_probe_all)
+        vmxnet3_probe_all();
+    if (pvscsi_probe_all)
+        pvscsi_probe_all();
 }
 
 void platform_console_write(const char *s, size_t n)
