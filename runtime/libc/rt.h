@@ -192,6 +192,10 @@ long rt_fs_umask(int mask);
 /* A read-only file made at boot (/etc/resolv.conf from the network configuration): `data` is
  * kept, not copied. 0, or -EEXIST when the recipe's files already have one. */
 int rt_fs_add_file(const char *path, const void *data, uint64_t len);
+/* A volume's mount point (runtime/ext4/vol.c): path made a folder (with its parents) if missing;
+ * 0 or -errno. fsync and fdatasync of a descriptor: a volume's file reaches its device. */
+int rt_fs_mountpoint(const char *path);
+long rt_fs_fsync(struct rt_fd *f);
 
 /* lock.c: fcntl record locks (process-owned and open-file-description-owned) and flock, keyed
  * by the file (fs.c's inode) and owned by an open file description. */
