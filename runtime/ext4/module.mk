@@ -135,3 +135,12 @@ out/fuzz/vol_ext4_fuzz: tests/fuzz/vol_ext4_fuzz.c out/fuzz/vol_ext4_seed.o $(E2
 		-Iruntime/ext4 -Iruntime/ext4/include -I$(E2FS_GEN) -I$(E2FS_TREE)/lib \
 		-I$(E2FS_TREE)/lib/ext2fs -I$(E2FS_TREE)/lib/et -o $@ $< $(VOL_FUZZ_SRCS) \
 		out/fuzz/vol_ext4_seed.o
+
+# Which e2fsprogs the kit's volumes have, for unikernel SBOMs (builder/unikernel/uksbom.c), as for
+# lwIP (runtime/module.mk).
+UK_KIT_E2FS := $(UK_KIT)/e2fsprogs/dsc.sha256
+PROGRAMS += $(UK_KIT_E2FS)
+$(UK_KIT_E2FS): $(E2FS_STAMP)
+	@mkdir -p $(@D)/debian
+	$(Q)cp $(addprefix $(E2FS_TREE)/debian/,changelog control copyright) $(@D)/debian/
+	$(Q)basename "$$(cat $<)" >$@

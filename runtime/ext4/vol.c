@@ -71,12 +71,33 @@ static long err_of(struct rt_vol *v, errcode_t ec, const char *what)
 {
     if (ec == 0)
         return 0;
-    if (ec > 0 && ec < 4096) {
-        if (ec == EIO && !(v->told & 1)) {
-            v->told |= 1;
-            printk("jeos: volume %s: %s: I/O error from the device\n", v->name, what);
+    if (ec > 0 && ec < 4096) { /* an errno: from blkio.c (the device) or libext2fs itself */
+        switch (ec) {
+        case EIO:
+            if (!(v->told & 1)) {
+                v->told |= 1;
+                printk("jeos: volume %s: %s: I/O error from the device\n", v->name, what);
+            }
+            return -RT_EIO;
+        case ENOMEM:
+        case ENOSPC:
+        case EROFS:
+        case EINVAL:
+        case ENOENT:
+        case EEXIST:
+        case ENOTDIR:
+        case EISDIR:
+        case EFBIG:
+        case ENAMETOOLONG:
+        case ENOTEMPTY: return -ec;
+        default:
+            if (!(v->told & 4)) { /* e.g. EOVERFLOW from a damaged inode table */
+                v->told |= 4;
+                printk("jeos: volume %s: %s: libext2fs says errno %ld; the call fails with EIO\n",
+                       v->name, what, (long)ec);
+            }
+            return -RT_EIO;
         }
-        return -ec;
     }
     switch (ec) {
     case EXT2_ET_BLOCK_ALLOC_FAIL:

@@ -487,6 +487,42 @@ long rt_fs_fsync(struct rt_fd *f)
     return vf ? rt_vol_fsync(vf) : 0; /* the tmpfs has nothing to write back */
 }
 
+long rt_fs_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+    enum {
+        PROT_RW = 3,
+        PROT_WRITE = 2,
+        MAP_TYPE = 3,
+        MAP_SHARED = 1,
+        MAP_PRIVATE = 2,
+        MAP_ANONYMOUS = 0x20
+    };
+    struct rt_fd *f = rt_fd_get(fd);
+    if (!f)
+        return -RT_EBADF;
+    if (f->kind != F_FILE || !f->ofd)
+        return -RT_ENODEV;
+    if ((off & 4095) || !len || len > (1ull << 40))
+        return -RT_EINVAL;
+    if ((f->flags & O_ACCMODE) == 1)
+        return -RT_EACCES; /* opened write-only */
+    if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
+        return -RT_ENODEV; /* writable shared maps of files: not kept */
+    long at = rt_mmap(addr, len, PROT_RW, (flags & ~MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (at < 0)
+        return at;
+    for (uint64_t done = 0; done < len;) { /* pages past the end of the file stay zeros */
+        uint64_t chunk = len - done < (1u << 30) ? len - done : (1u << 30);
+        long n = rt_fs_read(f, (uint8_t *)at + done, chunk, (int64_t)(off + done));
+        if (n <= 0)
+            break;
+        done += (uint64_t)n;
+    }
+    if (prot != PROT_RW)
+        rt_mprotect((uint64_t)at, len, prot);
+    return at;
+}
+
 int rt_fs_mountpoint(const char *path)
 {
     char abs[PATH_MAX];

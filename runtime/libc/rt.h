@@ -196,6 +196,9 @@ int rt_fs_add_file(const char *path, const void *data, uint64_t len);
  * 0 or -errno. fsync and fdatasync of a descriptor: a volume's file reaches its device. */
 int rt_fs_mountpoint(const char *path);
 long rt_fs_fsync(struct rt_fd *f);
+/* mmap of a file (tmpfs or volume): anonymous memory holding a copy of [off, off + len) taken
+ * now, then given prot; MAP_SHARED with PROT_WRITE: ENODEV (a copy could not write back). */
+long rt_fs_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 
 /* lock.c: fcntl record locks (process-owned and open-file-description-owned) and flock, keyed
  * by the file (fs.c's inode) and owned by an open file description. */

@@ -14,6 +14,7 @@
 #                    e2fsck -fy repairs, PRAGMA integrity_check says ok, every transaction the
 #                    guest reported committed is there (the next run goes on from the repaired
 #                    volume)
+#   ext4-sbom        the SBOM lists e2fsprogs (libext2fs is linked in)
 #   ext4-not-ext4, ext4-corrupt   a volume of zeros and one with its group descriptors
 #                    overwritten: a console line naming the volume, the program runs on (no crash)
 set -u
@@ -114,6 +115,13 @@ elif ! e2fsck -fn "$d/volsql.data.vol" >"$T_TMP/fsck2.log" 2>&1; then
     sed 's/^/    /' "$T_TMP/fsck2.log" | head -20
 else
     echo "PASS ext4-sqlite (10,000 rows in 100 transactions, found after a reboot; the host's sqlite3 agrees on $(wc -l <"$T_TMP/hostsql.log") lines; e2fsck clean; load run $(((mid - start) / 1000000)) ms)"
+fi
+
+# the SBOM names what the volumes linked in: libext2fs's source package
+if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if any(p["name"] == "e2fsprogs" for p in d["packages"]) else 1)' "$d/volsql.spdx.json"; then
+    echo "PASS ext4-sbom (volsql.spdx.json lists e2fsprogs $(python3 -c 'import json, sys; print([p["versionInfo"] for p in json.load(open(sys.argv[1]))["packages"] if p["name"] == "e2fsprogs"][0])' "$d/volsql.spdx.json"))"
+else
+    echo "FAIL ext4-sbom: volsql.spdx.json does not list e2fsprogs"
 fi
 
 # --- power cuts: volsql's loop, QEMU killed at a random moment (after 1.5 to 4.5 s)

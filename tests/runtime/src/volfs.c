@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -131,6 +132,13 @@ int main(int argc, char **argv)
     }
     fstat(fd, &st);
     CHECK("vol-big", same && st.st_size == 150 * 7001, "size %lld", (long long)st.st_size);
+    /* read-only maps of the file: byte 8192 + k is piece (8192 + k) / 7001's letter */
+    const char *m = mmap(NULL, 20000, PROT_READ, MAP_PRIVATE, fd, 8192);
+    const char *ms = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK("vol-mmap",
+          m != MAP_FAILED && ms != MAP_FAILED && m[0] == 'b' && m[19999] == 'e' && ms[0] == 'a' &&
+              ms[4095] == 'a' && munmap((void *)m, 20000) == 0,
+          "%s", strerror(errno));
     close(fd);
 
     /* mkdir, readdir, rmdir, ENOTEMPTY, EISDIR, ENOTDIR */
