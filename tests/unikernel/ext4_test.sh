@@ -7,6 +7,8 @@
 #                    what it wrote
 #   ext4-reboot      a second boot of volfs finds the synced file, a sparse one and not the
 #                    removed one
+#   ext4-hv          tests/runtime/src/volhv.c under jeos-hv: its hypercall disk mounted, a file
+#                    written, synced, renamed; e2fsck -fn clean, debugfs reads it
 #   ext4-sqlite      tests/unikernel/sqlite/volsql.c: 10,000 rows in 100 transactions by one jeos
 #                    run, found by a second; the host's sqlite3 reading the database taken out
 #                    with debugfs prints the same; e2fsck -fn clean
@@ -84,6 +86,34 @@ uk_boot "$T_TMP/again.log" -M q35 -kernel "$w/out/volfs/volfs.elf" -append "agai
 if uk_expect ext4-reboot "$T_TMP/again.log" '^PASS vol-reboot-file$' '^PASS vol-reboot-sparse$' \
     '^PASS vol-reboot-sparse-data$' '^PASS vol-reboot-gone$' '^volfs: 0 failures$'; then
     echo "PASS ext4-reboot (a second boot finds the synced file, the sparse one, not the removed one)"
+fi
+
+# --- jeos-hv: its hypercall disk (no serial: the volumes are its disks in order)
+hv=$UK_OUTDIR/jeos-hv
+cp "$JEOS_SRC/tests/runtime/volhv.yaml" "$w/"
+cp "$JEOS_SRC/tests/runtime/src/volhv.c" "$w/src/"
+if [ ! -x "$hv" ]; then
+    echo "SKIP ext4-hv: $hv not built"
+elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+    echo "SKIP ext4-hv: /dev/kvm not usable"
+elif ! "$JEOS" -q build -o "$w/out" "$w/volhv.yaml" >"$T_TMP/hvbuild.log" 2>&1; then
+    echo "FAIL ext4-hv: jeos build failed: $(tail -n 3 "$T_TMP/hvbuild.log")"
+else
+    hvvol=$w/out/volhv/volhv.data.vol
+    timeout 120 env ASAN_OPTIONS=detect_leaks=0 "$hv" --disk "$hvvol" "$w/out/volhv/volhv-hv.elf" \
+        </dev/null >"$T_TMP/hv.log" 2>&1
+    hrc=$?
+    if [ $hrc != 0 ] || ! grep -q '^jeos: volume data (blk0, jeos-hv) mounted at /data$' "$T_TMP/hv.log" ||
+        ! grep -q '^volhv: ok$' "$T_TMP/hv.log"; then
+        echo "FAIL ext4-hv: jeos-hv exited $hrc:"
+        sed 's/^/    /' "$T_TMP/hv.log" | tail -10
+    elif ! e2fsck -fn "$hvvol" >"$T_TMP/hvfsck.log" 2>&1; then
+        echo "FAIL ext4-hv: e2fsck -fn after the run: $(grep -v '^Pass' "$T_TMP/hvfsck.log" | head -5 | tr '\n' ' ')"
+    elif [ "$(debugfs -R 'cat /hv.txt' "$hvvol" 2>/dev/null)" != "written under jeos-hv" ]; then
+        echo "FAIL ext4-hv: debugfs does not read /hv.txt as the guest wrote it"
+    else
+        echo "PASS ext4-hv (mounted from jeos-hv's disk, written, synced, renamed; e2fsck clean, debugfs reads it)"
+    fi
 fi
 
 # --- SQLite
