@@ -8,6 +8,9 @@ $(O)/tests/%_test: tests/%_test.c $(O)/libjeos.a tests/harness.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(O)/libjeos.a $(PKG_LDLIBS) $(HOST_LDFLAGS)
 
+# The xen frontends' test includes the unikernel's sources, which include by unikernel/ paths.
+$(O)/tests/unikernel/xen_front_test: HOST_CFLAGS += -Iunikernel
+
 # libFuzzer targets: tests/fuzz/*_fuzz.c, each built with clang over the library sources.
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_TARGETS += $(FUZZ_SRCS:tests/fuzz/%.c=out/fuzz/%)

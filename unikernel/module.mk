@@ -98,6 +98,14 @@ out/fuzz/virtio_net_fuzz out/fuzz/virtio_blk_fuzz: out/fuzz/%: tests/fuzz/%.c $(
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $< tests/fuzz/virtio_fake.c $(UK_FUZZ_SRCS)
 
+# libFuzzer: the xen platform's netfront and blkfront response handling against a lying backend.
+UK_XEN_FUZZ_DEPS := $(wildcard unikernel/platform/xen/*.c unikernel/platform/xen/*.h) \
+	unikernel/drivers/netdev.c unikernel/drivers/blkdev.c
+out/fuzz/xen_front_fuzz: tests/fuzz/xen_front_fuzz.c $(UK_XEN_FUZZ_DEPS)
+	$(quiet) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iunikernel -o $@ $<
+
 # Test guests (tests/unikernel/guests/*.c), one ELF each.
 UK_GUEST_SRCS := $(wildcard tests/unikernel/guests/*.c)
 UK_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests/%.elf)
@@ -106,6 +114,10 @@ $(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c
 # The same test guests for jeos-hv (platform hv).
 UK_HV_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf)
 $(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-hv/%.elf),$(UK_DIR)/app/$(g:.c=.o),hv)))
+
+# And for Xen (platform xen): tests/hypervisor/xen_test.sh runs blk.elf as a domU on blkfront.
+UK_XEN_GUESTS := $(UK_GUEST_SRCS:tests/unikernel/guests/%.c=$(UK_DIR)/guests-xen/%.elf)
+$(foreach g,$(UK_GUEST_SRCS),$(eval $(call uk_app,$(g:tests/unikernel/guests/%.c=$(UK_DIR)/guests-xen/%.elf),$(UK_DIR)/app/$(g:.c=.o),xen)))
 
 # The kit `jeos build` compiles and links a unikernel recipe with (found beside the jeos binary:
 # out/unikernel/kit): uk.h (the libc is musl's, from musl-dev), one kernel library per
@@ -128,7 +140,7 @@ $(UK_KIT)/%.sh: unikernel/tools/%.sh
 	$(Q)cp $< $@
 
 PROGRAMS += $(UK_KIT_FILES) $(foreach p,$(UK_PLATFORMS),$(call uk_lib,$(p))) $(UK_GUESTS) \
-	$(UK_HV_GUESTS)
+	$(UK_HV_GUESTS) $(UK_XEN_GUESTS)
 FORMAT_SRCS += $(wildcard unikernel/*.c unikernel/*.h unikernel/*/*.c unikernel/*/*.h \
 	unikernel/*/*/*.c unikernel/*/*/*.h unikernel/*/*/*/*.h tests/unikernel/guests/*.c \
 	tests/unikernel/linux/*.c)

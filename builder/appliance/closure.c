@@ -541,6 +541,8 @@ struct follow {
 };
 
 static void read_script(struct follow *f, const char *file, int depth);
+static void read_perl(struct follow *f, const char *file, int depth);
+static bool perl(const struct item *it);
 
 static int follow_test(void *arg, char op, const char *path)
 {
@@ -607,12 +609,13 @@ static void follow_program(void *arg, char *const *argv, size_t argc, int line)
     }
     const char *pkg = name[0] == '/' ? provider_of(name) : essential_provider(name);
     if (pkg) {
-        char *why = !strcmp(f->file, f->it->path)
-                        ? xasprintf("command %s on line %d of %s, which a service runs", name, line,
-                                    f->file)
-                        : xasprintf("command %s on line %d of %s, which %s (a service runs it) "
-                                    "sources",
-                                    name, line, f->file, f->it->path);
+        char *why =
+            !strcmp(f->file, f->it->path)
+                ? xasprintf("command %s on line %d of %s, which a service runs", name, line,
+                            f->file)
+                : xasprintf("command %s on line %d of %s, which %s (a service runs it) "
+                            "%s",
+                            name, line, f->file, f->it->path, perl(f->it) ? "uses" : "sources");
         add_need(f->out, pkg, f->it->pkg, why);
         free(why);
     } else {
@@ -623,17 +626,26 @@ static void follow_program(void *arg, char *const *argv, size_t argc, int line)
     }
 }
 
+/* The text of `file`, read `depth` files down from the script (at most `max`), with *sub set up
+   to follow it; NULL when too deep or not in the image. */
+static char *open_sub(const struct follow *f, const char *file, int depth, int max,
+                      struct follow *sub)
+{
+    if (depth > max)
+        return NULL;
+    *sub = *f;
+    sub->file = file;
+    sub->depth = depth;
+    return root_text(f->w->t, file);
+}
+
 /* Reads `file` (the script, or one it sources with `.`) for the commands it would run. */
 static void read_script(struct follow *f, const char *file, int depth)
 {
-    if (depth > 4)
-        return;
-    char *text = root_text(f->w->t, file);
+    struct follow sub;
+    char *text = open_sub(f, file, depth, 4, &sub);
     if (!text)
         return;
-    struct follow sub = *f;
-    sub.file = file;
-    sub.depth = depth;
     static const struct maint_ops ops = {.test_path = follow_test, .program = follow_program};
     struct maint_stats st = {0};
     maint_walk(text, f->it->pkg ? f->it->pkg : "", NULL, &ops, &sub, &st, NULL);
@@ -648,7 +660,8 @@ static bool shell(const struct item *it)
 }
 
 /*
- * The shell scripts services run (and what those run, in turn) read as the shell would: each
+ * The shell scripts services run (and what those run, in turn) read as the shell would, and their
+ * perl scripts for the programs they start: each
  * command they would run must be in the image; what is not, an Essential package provides
  * (Debian packages never depend on those: apache2's apachectl runs id, mkdir, mktemp and chmod
  * from coreutils), or it is a warning.
@@ -659,13 +672,115 @@ static void follow_scripts(struct walk *w, struct closure_result *out)
         more = false;
         for (size_t i = 0; i < w->n; i++) {
             struct item *it = &w->v[i];
-            if (!it->service || !it->script || it->followed || !shell(it))
+            bool sh = shell(it), pl = !sh && perl(it);
+            if (!it->service || !it->script || it->followed || (!sh && !pl))
                 continue;
             it->followed = more = true;
             struct follow f = {w, out, it, it->path, 0};
-            read_script(&f, it->path, 0);
+            if (sh)
+                read_script(&f, it->path, 0);
+            else
+                read_perl(&f, it->path, 0);
         }
     }
+}
+
+/* ---- the programs of the perl scripts a service runs ---- */
+
+static bool perl(const struct item *it)
+{
+    const char *p = it->envprog ? it->envprog : it->interp;
+    const char *b = p && strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+    return b && !strncmp(b, "perl", 4) && (!b[4] || isdigit((unsigned char)b[4]));
+}
+
+/* `use`/`require` of a module Debian keeps beside perl (/usr/share/perl5): read it too. */
+static void perl_module(struct follow *f, const char *p, int depth)
+{
+    size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_:");
+    if (!n || !isupper((unsigned char)*p) || n > 200)
+        return;
+    struct sbuf m = {0};
+    sbuf_puts(&m, "/usr/share/perl5/");
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ':' && p[i + 1] == ':') {
+            sbuf_puts(&m, "/");
+            i++;
+        } else {
+            sbuf_add(&m, &p[i], 1);
+        }
+    }
+    sbuf_puts(&m, ".pm");
+    if (root_test(f->w->t, 'f', m.s) == 1)
+        read_perl(f, m.s, depth + 1);
+    sbuf_free(&m);
+}
+
+/*
+ * Reads a perl file for the programs it starts by name: `system` and `exec` whose program is a
+ * quoted literal ('install', "pg_ctlcluster" or a whole shell command line,
+ * which runs /bin/sh too). Programs held in variables are not known here; backticks capture what
+ * they print, and a failing one is usually checked, so they are not counted.
+ */
+static void read_perl(struct follow *f, const char *file, int depth)
+{
+    struct follow sub;
+    char *text = open_sub(f, file, depth, 3, &sub);
+    if (!text)
+        return;
+    int line = 1;
+    bool pod = false;
+    for (char *l = text; l && *l; line++) {
+        char *nl = strchr(l, '\n');
+        if (nl)
+            *nl = '\0';
+        if (l[0] == '=')
+            pod = strncmp(l, "=cut", 4) != 0;
+        else if (!strncmp(l, "__END__", 7) || !strncmp(l, "__DATA__", 8))
+            break;
+        char *hash = NULL;
+        for (char *q = l; *q && !pod; q++) /* a # outside quotes starts a comment */
+            if (*q == '#' && (q == l || isspace((unsigned char)q[-1]))) {
+                hash = q;
+                break;
+            }
+        if (hash)
+            *hash = '\0';
+        const char *p = pod ? "" : l + strspn(l, " \t");
+        if (!strncmp(p, "use ", 4) || !strncmp(p, "require ", 8))
+            perl_module(&sub, p + strcspn(p, " ") + 1, depth);
+        for (const char *q = p; *q; q++) {
+            size_t kw = !strncmp(q, "system", 6) ? 6 : !strncmp(q, "exec", 4) ? 4 : 0;
+            if (!kw || (q > p && (isalnum((unsigned char)q[-1]) || q[-1] == '_' || q[-1] == '$' ||
+                                  q[-1] == '>' || q[-1] == ':')))
+                continue;
+            const char *a = q + kw;
+            a += strspn(a, " \t");
+            if (*a == '(')
+                a += 1 + strspn(a + 1, " \t");
+            if (*a != '\'' && *a != '"')
+                continue;
+            const char *e = strchr(a + 1, *a);
+            if (!e)
+                continue;
+            char *lit = xstrndup(a + 1, (size_t)(e - a - 1));
+            char *w0 = xstrndup(lit, strcspn(lit, " \t"));
+            if (*w0 && !strpbrk(w0, "$@\\") &&
+                (*a == '\'' || !strchr(lit, '$') || strcspn(lit, "$") > strlen(w0))) {
+                char *one[] = {w0, NULL};
+                follow_program(&sub, one, 1, line);
+                if (lit[strlen(w0)]) { /* a command line: perl hands it to /bin/sh */
+                    char *sh[] = {"/bin/sh", NULL};
+                    follow_program(&sub, sh, 1, line);
+                }
+            }
+            free(w0);
+            free(lit);
+            q = e;
+        }
+        l = nl ? nl + 1 : NULL;
+    }
+    free(text);
 }
 
 /*

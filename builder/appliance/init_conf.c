@@ -50,6 +50,9 @@ void svc_spec_free(struct svc_spec *s)
     deb_strs_free(&s->binds);
     deb_strs_free(&s->robinds);
     deb_strs_free(&s->notes);
+    deb_strs_free(&s->unit_after);
+    deb_strs_free(&s->unit_before);
+    deb_strs_free(&s->after);
 }
 
 void svc_plan_free(struct svc_plan *p)
@@ -180,6 +183,8 @@ static int write_service(struct sbuf *out, const struct recipe *r, const struct 
         sbuf_printf(out, "umask %04o\n", (unsigned)s->umask);
     if (rc == 0 && s->nofile)
         rc = line(out, where, "LimitNOFILE", "nofile", s->nofile, err);
+    for (size_t i = 0; rc == 0 && i < s->after.n; i++)
+        rc = line(out, where, "After", "after", s->after.v[i], err);
     if (rc == 0 && s->pidfile)
         rc = line(out, where, "PIDFile", "pidfile", s->pidfile, err);
     for (size_t i = 0; i < s->ndirs && rc == 0; i++)

@@ -62,6 +62,9 @@ struct svc_spec {
     struct deb_strs robinds; /* the same, read-only */
     struct deb_strs notes;   /* what the unit says that jeos does not do, for the report */
     struct recipe_pos where; /* the recipe's service: (exec) */
+    /* ordering: the unit's After= and Before= names as read (units.c); then `after`, the names
+       of the plan's services this one starts after (each earlier in the plan) */
+    struct deb_strs unit_after, unit_before, after;
 };
 
 /* Everything init.conf says beyond the network. */

@@ -265,6 +265,51 @@ static bool name_char(char c, bool first)
 
 static bool expand_into(struct walk *w, const char *s, size_t len, struct sbuf *out, bool dq);
 
+/* ${X#pat} ${X##pat} ${X%pat} ${X%%pat}: value v with the shortest or longest prefix or suffix
+   matching the pattern q[1..close) (after its operator) removed; appended to out. Returns the
+   end, or NULL when v or the pattern is not known. */
+static const char *trim_param(struct walk *w, const char *v, const char *q, const char *close,
+                              struct sbuf *out)
+{
+    bool prefix = *q == '#', longest = q[1] == *q;
+    const char *pat0 = q + (longest ? 2 : 1);
+    struct sbuf pat = {0};
+    sbuf_add(&pat, "", 0);
+    bool saved = w->pattern;
+    w->pattern = true;
+    bool ok = v && expand_into(w, pat0, (size_t)(close - pat0), &pat, false);
+    w->pattern = saved;
+    if (!ok) {
+        sbuf_free(&pat);
+        return NULL;
+    }
+    size_t n = strlen(v), cut = 0;
+    char *buf = xstrdup(v);
+    for (size_t k = 0; k <= n; k++) {
+        size_t len = longest ? n - k : k; /* the part tried: shortest first, or longest */
+        bool match;
+        if (prefix) {
+            char c = buf[len];
+            buf[len] = '\0';
+            match = fnmatch(pat.s, buf, 0) == 0;
+            buf[len] = c;
+        } else {
+            match = fnmatch(pat.s, v + n - len, 0) == 0;
+        }
+        if (match) {
+            cut = len;
+            break;
+        }
+    }
+    free(buf);
+    sbuf_free(&pat);
+    if (prefix)
+        sbuf_puts(out, v + cut);
+    else
+        sbuf_add(out, v, n - cut);
+    return close + 1;
+}
+
 /* Expands a parameter at p ('$'); appends to out; returns the end, or NULL when unknown. */
 static const char *expand_param(struct walk *w, const char *p, const char *end, struct sbuf *out)
 {
@@ -304,10 +349,12 @@ static const char *expand_param(struct walk *w, const char *p, const char *end, 
             sbuf_puts(out, v);
             return close + 1;
         }
+        if (*q == '#' || *q == '%')
+            return trim_param(w, v, q, close, out);
         bool colon = *q == ':';
         const char *op = colon ? q + 1 : q;
         if (op >= close || !strchr("-+=", *op))
-            return NULL; /* ${X#...}, ${#X} and the like */
+            return NULL; /* ${#X}, ${X:off} and the like */
         const char *word = op + 1;
         bool use_word;
         if (*op == '+')
@@ -497,6 +544,30 @@ static enum st eval_test(struct walk *w, char **a, size_t n)
 
 static void substitutions(struct walk *w, const char *word, int line);
 
+/* `. FILE`: the file's text (from the image, through ops->source) read in the running scope, as
+   the shell would: its functions and variables stay. Its tokens go after the script's, so the
+   functions it defines keep their bodies. A file the image lacks is a command that fails. */
+static int run_sourced(struct walk *w, const char *path, enum live live, enum st *status)
+{
+    char *text = w->ops->source(w->arg, path);
+    if (!text) {
+        *status = ST_FALSE;
+        return 0;
+    }
+    size_t si = w->i, se = w->end, start = w->n;
+    tokenize(w, text);
+    free(text);
+    w->i = start;
+    w->end = w->n;
+    w->depth++;
+    int rc = parse_list(w, live, NULL, status);
+    w->depth--;
+    w->ret = false; /* a return in it ends the file, not the function around the `.` */
+    w->i = si;
+    w->end = se;
+    return rc;
+}
+
 /* Runs one simple command: words tok[a..b). */
 static int run_simple(struct walk *w, size_t a, size_t b, enum live live, enum st *status)
 {
@@ -536,6 +607,23 @@ static int run_simple(struct walk *w, size_t a, size_t b, enum live live, enum s
             w->pos += n;
             w->npos -= (size_t)n;
         }
+        return 0;
+    }
+    if (strcmp(c0, "read") == 0) { /* what it reads only a run can tell */
+        for (size_t m = k + 1; m < b; m++) {
+            const char *x = w->t[m].text;
+            if (x[0] == '-') {
+                if (x[1] && !x[2] && strchr("pdntuN", x[1]))
+                    m++; /* the option's value */
+                continue;
+            }
+            size_t l = 0;
+            while (name_char(x[l], l == 0))
+                l++;
+            if (l && !x[l])
+                var_set(w, x, l, NULL);
+        }
+        *status = ST_UNKNOWN;
         return 0;
     }
     if (strcmp(c0, "true") == 0 || strcmp(c0, ":") == 0) {
@@ -612,6 +700,9 @@ static int run_simple(struct walk *w, size_t a, size_t b, enum live live, enum s
         w->end = se;
     } else if (!known) {
         w->st->unknown++;
+    } else if ((!strcmp(argv[0], ".") || !strcmp(argv[0], "source")) && argc >= 2 &&
+               argv[1][0] == '/' && w->ops->source && w->depth < MAX_DEPTH) {
+        rc = run_sourced(w, argv[1], live, status);
     } else if (!strcmp(argv[0], "[") || !strcmp(argv[0], "test")) {
         size_t n = argc - 1;
         if (argv[0][0] == '[' && n && strcmp(argv[n], "]") == 0)
@@ -842,6 +933,7 @@ static int parse_loop(struct walk *w, enum live live, enum st *status)
     enum st cond = ST_UNKNOWN;
     int rc = 0;
     const struct tok *v = NULL;
+    const char *vname = NULL;
     struct words words = {0};
     bool known = false;
     if (is_for) {
@@ -855,6 +947,7 @@ static int parse_loop(struct walk *w, enum live live, enum st *status)
             w->i++;
         }
         known = in && v && v->type == T_WORD && live != L_NO && for_words(w, in, w->i, &words);
+        vname = known ? v->text : NULL; /* the token array may grow (a sourced file) */
     } else {
         rc = parse_list(w, live, s_do, &cond);
         if (until && cond != ST_UNKNOWN)
@@ -869,7 +962,7 @@ static int parse_loop(struct walk *w, enum live live, enum st *status)
     if (known && words.n) {
         size_t start = w->i;
         for (size_t k = 0; k < words.n && rc == 0 && !w->stop && !w->ret; k++) {
-            var_set(w, v->text, strlen(v->text), words.v[k]);
+            var_set(w, vname, strlen(vname), words.v[k]);
             w->i = start;
             rc = parse_list(w, live, s_done, &body);
         }
@@ -1024,6 +1117,9 @@ int maint_walk(const char *text, const char *pkg, const char *script, const stru
     if (script) {
         w.pos = top;
         w.npos = 2;
+        /* what dpkg puts in a maintainer script's environment */
+        var_set(&w, "DPKG_MAINTSCRIPT_PACKAGE", 24, pkg);
+        var_set(&w, "DPKG_MAINTSCRIPT_NAME", 21, script);
     } else {
         w.args_unknown = true; /* a script a service runs: its arguments are not known here */
     }

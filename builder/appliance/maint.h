@@ -27,6 +27,9 @@ struct maint_ops {
        also inside command substitutions ($( ... ), ` ... `, which `command` never sees): its
        first `argc` words, those known up to the first unknown one, and its line. May be NULL. */
     void (*program)(void *arg, char *const *argv, size_t argc, int line);
+    /* `. FILE` or `source FILE` (an absolute path): the file's text as the image has it
+       (malloc'd), or NULL when it has none. May be NULL: nothing is sourced. */
+    char *(*source)(void *arg, const char *path);
 };
 
 struct maint_stats {
@@ -42,13 +45,15 @@ struct maint_stats {
  * on paths (through ops->test_path), true, false, :, and case on a known word; a command's own
  * success is not known. A branch whose condition is known false is not taken; when it is not
  * known, every branch is (the callback decides what makes sense twice). Loop bodies are read
- * once; functions defined in the script are followed at their calls with their arguments as
- * $1.. ("shift" and "$@" work; 8 calls deep at most); `NAME=value` assignments (also after
- * local/export) are remembered. A word is known when it is made of literal text, quotes and known
- * parameters; `$(mktemp ...)` stands for a fresh name /tmp/.jeos-mktemp-N; other command
- * substitutions, globs and unknown parameters make it unknown, and a command with such a word is
- * counted in st->unknown instead of run. Here-documents are skipped. Never fails on odd input:
- * what it cannot read is passed over. Returns 0 or what ops->command returned.
+ * once; `. FILE` reads the image's FILE in the same scope (ops->source); functions defined in the
+ * script are followed at their calls with their arguments as $1.. ("shift" and "$@" work; 8 calls
+ * deep at most); `NAME=value` assignments (also after local/export) are remembered. A word is known
+ * when it is made of literal text, quotes and known parameters (`${X#p}`, `##`, `%`, `%%` trim
+ * them; DPKG_MAINTSCRIPT_PACKAGE and _NAME are set); `$(mktemp ...)` stands for a fresh name
+ * /tmp/.jeos-mktemp-N; other command substitutions, globs and unknown parameters make it unknown,
+ * and a command with such a word is counted in st->unknown instead of run. Here-documents are
+ * skipped. Never fails on odd input: what it cannot read is passed over. Returns 0 or what
+ * ops->command returned.
  */
 int maint_walk(const char *text, const char *pkg, const char *script, const struct maint_ops *ops,
                void *arg, struct maint_stats *st, struct jeos_err *err);

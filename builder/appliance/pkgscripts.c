@@ -903,6 +903,37 @@ static int do_mv(struct run *R, const struct maint_cmd *c, struct jeos_err *err)
     return rc;
 }
 
+/* Command c (its program found in the bin folders) as a first-boot command of the plan, run by
+   init before the services unless `unless` exists. False when the image lacks the program or it
+   is there already (every branch of a script is read). */
+static bool first_boot(struct run *R, const struct maint_cmd *c, const char *unless)
+{
+    const char *path = NULL;
+    static const char *const dirs[] = {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", NULL};
+    char *full = NULL;
+    for (size_t i = 0; dirs[i] && !path; i++) {
+        free(full);
+        full = xasprintf("%s%s", dirs[i], c->argv[0]);
+        if (c->argv[0][0] == '/' || root_exists(R->ps->t, full, true))
+            path = c->argv[0][0] == '/' ? c->argv[0] : full;
+    }
+    struct svc_plan *p = R->ps->plan;
+    for (size_t i = 0; path && i < p->nboot; i++)
+        if (p->boot[i].unless && strcmp(p->boot[i].unless, unless) == 0)
+            path = NULL;
+    if (path) {
+        p->boot = xrealloc(p->boot, (p->nboot + 1) * sizeof(*p->boot));
+        struct svc_cmd *bc = &p->boot[p->nboot++];
+        memset(bc, 0, sizeof(*bc));
+        deb_strs_add(&bc->argv, path);
+        for (size_t i = 1; i < c->argc; i++)
+            deb_strs_add(&bc->argv, c->argv[i]);
+        bc->unless = xstrdup(unless);
+    }
+    free(full);
+    return path != NULL;
+}
+
 /* ssh-keygen -f FILE -t TYPE ...: a per-instance secret, made by init at first boot. */
 static void do_keygen(struct run *R, const struct maint_cmd *c)
 {
@@ -929,31 +960,85 @@ static void do_keygen(struct run *R, const struct maint_cmd *c)
         logf_(R, c, "ssh-keygen -t dsa: not one of sshd's default host keys; not made");
         return;
     }
-    const char *path = NULL;
-    static const char *const dirs[] = {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", NULL};
-    char *full = NULL;
-    for (size_t i = 0; dirs[i] && !path; i++) {
-        free(full);
-        full = xasprintf("%s%s", dirs[i], c->argv[0]);
-        if (c->argv[0][0] == '/' || root_exists(R->ps->t, full, true))
-            path = c->argv[0][0] == '/' ? c->argv[0] : full;
-    }
-    struct svc_plan *p = R->ps->plan;
-    for (size_t i = 0; path && i < p->nboot; i++)
-        if (p->boot[i].unless && strcmp(p->boot[i].unless, file) == 0)
-            path = NULL; /* asked for twice (every branch is read) */
-    if (path) {
-        p->boot = xrealloc(p->boot, (p->nboot + 1) * sizeof(*p->boot));
-        struct svc_cmd *bc = &p->boot[p->nboot++];
-        memset(bc, 0, sizeof(*bc));
-        deb_strs_add(&bc->argv, path);
-        for (size_t i = 1; i < c->argc; i++)
-            deb_strs_add(&bc->argv, c->argv[i]);
-        bc->unless = xstrdup(file);
+    if (first_boot(R, c, file))
         logf_(R, c, "ssh-keygen -t %s -f %s: a per-instance secret, made by init at first boot",
               type, file);
+}
+
+/* pg_createcluster [OPTIONS] VERSION NAME (postgresql-common's configure_version, from each
+   postgresql-N's postinst): a cluster is a per-instance database, so initdb runs at first boot,
+   as the postinst would have run it, unless the cluster's postgresql.conf is there. */
+static void do_pgcluster(struct run *R, const struct maint_cmd *c)
+{
+    static const char *const with_value[] = {"-u",
+                                             "--user",
+                                             "-g",
+                                             "--group",
+                                             "-d",
+                                             "--datadir",
+                                             "-s",
+                                             "--socketdir",
+                                             "-l",
+                                             "--logfile",
+                                             "-p",
+                                             "--port",
+                                             "-e",
+                                             "--encoding",
+                                             "--locale",
+                                             "--lc-collate",
+                                             "--lc-ctype",
+                                             "--lc-messages",
+                                             "--lc-monetary",
+                                             "--lc-numeric",
+                                             "--lc-time",
+                                             "--createclusterconf",
+                                             "--environment",
+                                             "-o",
+                                             NULL};
+    const char *pos[3] = {NULL, NULL, NULL};
+    size_t npos = 0;
+    for (size_t i = 1; i < c->argc; i++) {
+        const char *o = c->argv[i];
+        if (!strcmp(o, "--")) {
+            for (i++; i < c->argc && npos < 3; i++)
+                pos[npos++] = c->argv[i];
+            break;
+        }
+        if (o[0] != '-') {
+            if (npos < 3)
+                pos[npos++] = o;
+            continue;
+        }
+        for (size_t k = 0; with_value[k]; k++)
+            if (!strcmp(o, with_value[k]))
+                i++;
     }
-    free(full);
+    if (npos != 2 || strchr(pos[0], '/') || strchr(pos[1], '/')) {
+        logf_(R, c, "pg_createcluster: not VERSION NAME; no cluster made");
+        return;
+    }
+    char *conf = xasprintf("/etc/postgresql/%s/%s/postgresql.conf", pos[0], pos[1]);
+    if (first_boot(R, c, conf))
+        logf_(R, c,
+              "pg_createcluster %s %s: a per-instance database, made by init at first boot "
+              "(unless %s is there)",
+              pos[0], pos[1], conf);
+    free(conf);
+}
+
+/* `. FILE` in a script: the image's file. */
+static char *on_source(void *arg, const char *path)
+{
+    struct run *R = arg;
+    struct tree_node *n = tree_lookup(R->ps->t, path, TREE_FOLLOW_LAST, NULL);
+    if (!n || n->ino->type != TREE_FILE)
+        return NULL;
+    unsigned char *data = NULL;
+    if (tree_inode_read(n->ino, &data, NULL) < 0)
+        return NULL;
+    char *text = xstrndup((const char *)data, n->ino->size);
+    free(data);
+    return text;
 }
 
 static int on_test(void *arg, char op, const char *path)
@@ -1007,6 +1092,8 @@ static int on_command(void *arg, const struct maint_cmd *c, struct jeos_err *err
         R->pam = true;
     else if (!strcmp(cmd, "ssh-keygen"))
         do_keygen(R, c);
+    else if (!strcmp(cmd, "pg_createcluster"))
+        do_pgcluster(R, c);
     else if (!strcmp(cmd, "rm"))
         do_rm(R, c);
     else if (!strcmp(cmd, "mv"))
@@ -1378,7 +1465,8 @@ int pkgscripts_apply(struct pkgscripts *ps, const struct deb_info *pkgs, size_t 
                 continue;
             R.by = xasprintf("%s %s", pkgs[i].name, names[k]);
             struct maint_stats st = {0, 0};
-            static const struct maint_ops ops = {.command = on_command, .test_path = on_test};
+            static const struct maint_ops ops = {
+                .command = on_command, .test_path = on_test, .source = on_source};
             rc = maint_walk(texts[k], pkgs[i].name, names[k], &ops, &R, &st, err);
             free(R.by);
             R.by = NULL;

@@ -1,6 +1,7 @@
 /* units.c — service units read from the tree and translated for jeos init (see units.h). */
 #include "builder/appliance/units.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,18 +142,51 @@ static char *unit_find(struct tree *t, const char *name, bool *masked)
 }
 
 /* Reads unit `name`: its file, then the NAME.d drop-ins (.conf) in file-name order, /etc first. */
+/* The template of an instance name ("postgresql@15-main.service" -> "postgresql@.service"), or
+   NULL when `name` is no instance. */
+static char *template_of(const char *name)
+{
+    const char *at = strchr(name, '@');
+    size_t l = strlen(name);
+    if (!at || at == name || l < 9 || strcmp(name + l - 8, ".service") != 0 ||
+        at + 1 == name + l - 8)
+        return NULL;
+    return xasprintf("%.*s@.service", (int)(at - name), name);
+}
+
 static bool unit_load(struct tree *t, const char *name, struct unit *u)
 {
     memset(u, 0, sizeof(*u));
     bool masked;
+    char *tmpl = template_of(name);
     u->path = unit_find(t, name, &masked);
-    if (!u->path)
+    if (!u->path && tmpl && !masked)
+        u->path = unit_find(t, tmpl, &masked); /* an instance of a template */
+    if (!u->path) {
+        free(tmpl);
         return false;
+    }
     u->name = xstrdup(name);
     char *text = root_text(t, u->path);
     unit_parse(u, text ? text : "");
     free(text);
     struct deb_strs seen = {0}, dropins = {0};
+    for (size_t i = 0; units_dirs[i] && tmpl; i++) {
+        char *d = xasprintf("%s/%s.d", units_dirs[i], tmpl);
+        struct tree_node *n = tree_lookup(t, d, TREE_FOLLOW_LAST, NULL);
+        for (size_t k = 0; n && n->ino->type == TREE_DIR && k < n->nkids; k++) {
+            const char *nm = n->kids[k]->name;
+            size_t l = strlen(nm);
+            if (l > 5 && strcmp(nm + l - 5, ".conf") == 0) {
+                char *p = xasprintf("%s/%s", d, nm);
+                deb_strs_add(&dropins, p);
+                free(p);
+            }
+        }
+        free(d);
+    }
+    size_t ntmpl = dropins.n; /* the template's drop-ins come before the instance's */
+    free(tmpl);
     for (size_t i = 0; units_dirs[i]; i++) {
         char *d = xasprintf("%s/%s.d", units_dirs[i], name);
         struct tree_node *n = tree_lookup(t, d, TREE_FOLLOW_LAST, NULL);
@@ -171,8 +205,8 @@ static bool unit_load(struct tree *t, const char *name, struct unit *u)
         }
         free(d);
     }
-    /* in file-name order whatever the folder */
-    for (size_t i = 0; i + 1 < dropins.n; i++)
+    /* in file-name order whatever the folder (the template's, then the instance's) */
+    for (size_t i = ntmpl; i + 1 < dropins.n; i++)
         for (size_t k = i + 1; k < dropins.n; k++)
             if (strcmp(strrchr(dropins.v[k], '/'), strrchr(dropins.v[i], '/')) < 0) {
                 char *x = dropins.v[i];
@@ -196,8 +230,30 @@ struct tr {
     struct units_ctx *u;
     struct unit *un;
     struct svc_spec *s;
-    char *prefix; /* the unit name without .service, for %n %p */
+    char *prefix;                /* the unit name without .service, for %N */
+    char *tprefix;               /* the part before @ (all of prefix when no instance), for %p */
+    char *instance;              /* the part after @, "" when none, for %i */
+    const struct svc_plan *plan; /* its first-boot commands */
 };
+
+/* A unit name's escaped part as a path (%I %P): "\xNN" is byte NN, "-" is "/". */
+static char *unescape(const char *s)
+{
+    struct sbuf o = {0};
+    sbuf_add(&o, "", 0);
+    for (const char *p = s; *p; p++) {
+        unsigned v;
+        if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &v) == 1 &&
+            isxdigit((unsigned char)p[2]) && isxdigit((unsigned char)p[3])) {
+            char c = (char)v;
+            sbuf_add(&o, &c, 1);
+            p += 3;
+        } else {
+            sbuf_add(&o, *p == '-' ? "/" : p, 1);
+        }
+    }
+    return sbuf_take(&o);
+}
 
 /* Replaces unit specifiers in `s`; NULL for one not known here. */
 static char *specifiers(struct tr *T, const char *s)
@@ -211,25 +267,29 @@ static char *specifiers(struct tr *T, const char *s)
         }
         p++;
         struct acct_user *us = T->s->user ? acct_user(T->u->a, T->s->user) : NULL;
-        const char *v = *p == 'n'                             ? T->un->name
-                        : *p == 'N' || *p == 'p' || *p == 'P' ? T->prefix
-                        : *p == 'i' || *p == 'I'              ? ""
-                        : *p == 't'                           ? "/run"
-                        : *p == 'S'                           ? "/var/lib"
-                        : *p == 'C'                           ? "/var/cache"
-                        : *p == 'L'                           ? "/var/log"
-                        : *p == 'E'                           ? "/etc"
-                        : *p == 'T'                           ? "/tmp"
-                        : *p == 'V'                           ? "/var/tmp"
-                        : *p == 'u'                           ? (T->s->user ? T->s->user : "root")
-                        : *p == 'h'                           ? (us ? us->home : "/root")
-                        : *p == '%'                           ? "%"
-                                                              : NULL;
+        char *esc = *p == 'I' ? unescape(T->instance) : *p == 'P' ? unescape(T->tprefix) : NULL;
+        const char *v = *p == 'n'                ? T->un->name
+                        : *p == 'N'              ? T->prefix
+                        : *p == 'p'              ? T->tprefix
+                        : *p == 'i'              ? T->instance
+                        : *p == 'I' || *p == 'P' ? esc
+                        : *p == 't'              ? "/run"
+                        : *p == 'S'              ? "/var/lib"
+                        : *p == 'C'              ? "/var/cache"
+                        : *p == 'L'              ? "/var/log"
+                        : *p == 'E'              ? "/etc"
+                        : *p == 'T'              ? "/tmp"
+                        : *p == 'V'              ? "/var/tmp"
+                        : *p == 'u'              ? (T->s->user ? T->s->user : "root")
+                        : *p == 'h'              ? (us ? us->home : "/root")
+                        : *p == '%'              ? "%"
+                                                 : NULL;
         if (!v) {
             sbuf_free(&o);
             return NULL;
         }
         sbuf_puts(&o, v);
+        free(esc);
     }
     return sbuf_take(&o);
 }
@@ -478,7 +538,8 @@ static bool conditions_hold(struct tr *T)
             neg ^= *p++ == '!';
         if (!strcmp(what, "PathExists") || !strcmp(what, "PathIsDirectory") ||
             !strcmp(what, "FileNotEmpty") || !strcmp(what, "DirectoryNotEmpty")) {
-            struct tree_node *n = tree_lookup(T->u->t, p, TREE_FOLLOW_LAST, NULL);
+            char *path = specifiers(T, p);
+            struct tree_node *n = path ? tree_lookup(T->u->t, path, TREE_FOLLOW_LAST, NULL) : NULL;
             bool r = n != NULL;
             if (!strcmp(what, "PathIsDirectory"))
                 r = n && n->ino->type == TREE_DIR;
@@ -486,6 +547,23 @@ static bool conditions_hold(struct tr *T)
                 r = n && n->ino->type == TREE_FILE && n->ino->size > 0;
             else if (!strcmp(what, "DirectoryNotEmpty"))
                 r = n && n->ino->type == TREE_DIR && n->nkids > 0;
+            /* what a first-boot command makes (a file; its folders) is there when services
+               start */
+            size_t pl = path ? strlen(path) : 0;
+            for (size_t b = 0; !n && path && b < T->plan->nboot; b++) {
+                const char *m = T->plan->boot[b].unless;
+                bool same = m && !strcmp(m, path),
+                     under = m && !strncmp(m, path, pl) && m[pl] == '/';
+                if (same || under) {
+                    r = !strcmp(what, "PathExists") || (same && !strcmp(what, "FileNotEmpty")) ||
+                        (under &&
+                         (!strcmp(what, "PathIsDirectory") || !strcmp(what, "DirectoryNotEmpty")));
+                    if (r != neg)
+                        sbuf_printf(T->u->log, "%s: %s=%s: made at first boot by %s\n", T->un->path,
+                                    k, v, T->plan->boot[b].argv.v[0]);
+                }
+            }
+            free(path);
             if (r == neg) {
                 sbuf_printf(T->u->log, "%s: %s=%s does not hold in the image: not started\n",
                             T->un->path, k, v);
@@ -802,13 +880,87 @@ static bool unit_by_name(struct tree *t, const char *name, struct unit *u)
     return ok;
 }
 
+/* A unit that runs nothing of its own: Type=oneshot whose ExecStart= are all `true` (such as
+   postgresql.service, which groups the postgresql@ instances). */
+static bool placeholder(const struct unit *un)
+{
+    const char *type = unit_get(un, "Service", "Type");
+    struct deb_strs starts = {0}, other = {0};
+    unit_list(un, "Service", "ExecStart", &starts);
+    unit_list(un, "Service", "ExecStartPre", &other);
+    unit_list(un, "Service", "ExecStartPost", &other);
+    bool yes_ = type && !strcmp(type, "oneshot") && starts.n && !other.n;
+    for (size_t i = 0; i < starts.n && yes_; i++) {
+        const char *v = starts.v[i] + strspn(starts.v[i], "-+!:@ ");
+        yes_ = !strcmp(v, "/bin/true") || !strcmp(v, "/usr/bin/true") || !strcmp(v, "true");
+    }
+    deb_strs_free(&starts);
+    deb_strs_free(&other);
+    return yes_;
+}
+
+/* The templates (NAME@.service) that say PartOf= unit `name`, comma-separated into o. */
+static void parts_of(struct tree *t, const char *name, struct sbuf *o)
+{
+    struct deb_strs done = {0};
+    for (size_t d = 0; units_dirs[d]; d++) {
+        struct tree_node *n = tree_lookup(t, units_dirs[d], TREE_FOLLOW_LAST, NULL);
+        for (size_t i = 0; n && n->ino->type == TREE_DIR && i < n->nkids; i++) {
+            const char *kn = n->kids[i]->name;
+            size_t kl = strlen(kn);
+            bool dup = false;
+            for (size_t k = 0; k < done.n && !dup; k++)
+                dup = !strcmp(done.v[k], kn);
+            if (dup || kl < 10 || strcmp(kn + kl - 9, "@.service") != 0)
+                continue;
+            deb_strs_add(&done, kn);
+            struct unit c;
+            if (!unit_load(t, kn, &c))
+                continue;
+            struct deb_strs v = {0}, w = {0};
+            unit_list(&c, "Unit", "PartOf", &v);
+            for (size_t k = 0; k < v.n; k++)
+                sdconf_split(v.v[k], &w);
+            for (size_t k = 0; k < w.n; k++)
+                if (!strcmp(w.v[k], name)) {
+                    sbuf_printf(o, "%s%s", o->len ? ", " : "", kn);
+                    break;
+                }
+            deb_strs_free(&v);
+            deb_strs_free(&w);
+            unit_free(&c);
+        }
+    }
+    deb_strs_free(&done);
+}
+
+/* The message for a placeholder unit: what to run instead. */
+static int placeholder_err(struct units_ctx *u, const struct unit *un, const char *where,
+                           struct jeos_err *err)
+{
+    struct sbuf o = {0};
+    parts_of(u->t, un->name, &o);
+    int rc = jeos_errf(err, -EINVAL,
+                       "%s%s runs nothing itself (Type=oneshot, ExecStart=true: it only groups "
+                       "other units)%s%s%s",
+                       where, un->name,
+                       o.len ? "; give service: {unit: NAME@INSTANCE} for one of "
+                               "its instances, from "
+                             : "",
+                       o.len ? o.s : "", o.len ? " (see recipes/README.md, service)" : "");
+    sbuf_free(&o);
+    return rc;
+}
+
 static int from_unit(struct units_ctx *u, struct unit *un, struct svc_plan *plan,
                      const struct recipe *r, bool overrides, struct jeos_err *err)
 {
     struct svc_spec *s = svc_plan_add(plan);
     size_t l = strlen(un->name);
     char *prefix = xstrndup(un->name, l - 8);
-    struct tr T = {u, un, s, prefix};
+    const char *at = strchr(prefix, '@');
+    char *tprefix = at ? xstrndup(prefix, (size_t)(at - prefix)) : xstrdup(prefix);
+    struct tr T = {u, un, s, prefix, tprefix, at ? (char *)at + 1 : "", plan};
     s->name = xstrdup(prefix);
     s->unit = xstrdup(un->path);
     struct tree_node *n = tree_lookup(u->t, un->path, TREE_FOLLOW_LAST, NULL);
@@ -818,6 +970,7 @@ static int from_unit(struct units_ctx *u, struct unit *un, struct svc_plan *plan
         svc_spec_free(s);
         plan->n--;
         free(prefix);
+        free(tprefix);
         return 0;
     }
     rc = translate(&T, err);
@@ -847,11 +1000,21 @@ static int from_unit(struct units_ctx *u, struct unit *un, struct svc_plan *plan
         s->where = rs->pos;
     }
     if (rc == 0) {
+        struct deb_strs v = {0};
+        unit_list(un, "Unit", "After", &v);
+        for (size_t i = 0; i < v.n; i++)
+            sdconf_split(v.v[i], &s->unit_after);
+        deb_strs_free(&v);
+        unit_list(un, "Unit", "Before", &v);
+        for (size_t i = 0; i < v.n; i++)
+            sdconf_split(v.v[i], &s->unit_before);
+        deb_strs_free(&v);
         s->ready = overrides ? r->service.ready : RECIPE_READY_AUTO;
         s->ready_port = overrides ? r->service.ready_port : 0;
         sbuf_printf(u->log, "service %s from %s (%s)\n", s->name, un->path, s->pkg);
     }
     free(prefix);
+    free(tprefix);
     return rc;
 }
 
@@ -880,6 +1043,86 @@ static int from_exec(const struct recipe *r, struct svc_plan *plan)
     return 0;
 }
 
+/* Is `unit` (an After=/Before= name) service s of the plan? */
+static bool names(const struct svc_spec *s, const char *unit)
+{
+    size_t l = strlen(s->name);
+    return !strcmp(unit, s->name) || (!strncmp(unit, s->name, l) && !strcmp(unit + l, ".service"));
+}
+
+static void add_after(struct svc_spec *s, const char *name)
+{
+    for (size_t i = 0; i < s->after.n; i++)
+        if (!strcmp(s->after.v[i], name))
+            return;
+    deb_strs_add(&s->after, name);
+}
+
+/*
+ * Orders the plan's services as their units' After= and Before= say among themselves (names of
+ * units outside the plan order nothing here): each service's `after` names the ones it waits for,
+ * and the plan is sorted so that those come first (otherwise in the order read). A cycle is an
+ * error.
+ */
+static int order_plan(struct units_ctx *u, struct svc_plan *plan, const char *rp,
+                      struct jeos_err *err)
+{
+    for (size_t i = 0; i < plan->n; i++)
+        for (size_t j = 0; j < plan->n; j++) {
+            struct svc_spec *a = &plan->v[i], *b = &plan->v[j];
+            if (i == j)
+                continue;
+            bool after = false;
+            for (size_t k = 0; k < a->unit_after.n && !after; k++)
+                after = names(b, a->unit_after.v[k]);
+            for (size_t k = 0; k < b->unit_before.n && !after; k++)
+                after = names(a, b->unit_before.v[k]);
+            if (after) {
+                add_after(a, b->name);
+                sbuf_printf(u->log, "service %s starts after %s (After=/Before=)\n", a->name,
+                            b->name);
+            }
+        }
+    struct svc_spec *sorted = xcalloc(plan->n ? plan->n : 1, sizeof(*sorted));
+    bool *placed = xcalloc(plan->n ? plan->n : 1, sizeof(bool));
+    size_t n = 0;
+    while (n < plan->n) {
+        size_t pick = plan->n;
+        for (size_t i = 0; i < plan->n && pick == plan->n; i++) {
+            if (placed[i])
+                continue;
+            bool ready = true;
+            for (size_t k = 0; k < plan->v[i].after.n && ready; k++)
+                for (size_t j = 0; j < plan->n; j++)
+                    if (!placed[j] && !strcmp(plan->v[j].name, plan->v[i].after.v[k]))
+                        ready = false;
+            if (ready)
+                pick = i;
+        }
+        if (pick == plan->n)
+            break;
+        placed[pick] = true;
+        sorted[n++] = plan->v[pick];
+    }
+    int rc = 0;
+    if (n < plan->n) {
+        struct sbuf o = {0};
+        for (size_t i = 0; i < plan->n; i++)
+            if (!placed[i])
+                sbuf_printf(&o, "%s%s", o.len ? ", " : "", plan->v[i].name);
+        rc = jeos_errf(err, -EINVAL,
+                       "%s: services %s wait for each other (their units' After=/Before= make a "
+                       "cycle): give service: {unit: NAME} for the one to run",
+                       rp, o.s);
+        sbuf_free(&o);
+    } else {
+        memcpy(plan->v, sorted, plan->n * sizeof(*sorted));
+    }
+    free(sorted);
+    free(placed);
+    return rc;
+}
+
 int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *plan,
                struct jeos_err *err)
 {
@@ -899,7 +1142,11 @@ int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *pla
                                     : " is not a unit of the image (no such file in "
                                       "/etc/systemd/system or /lib/systemd/system)");
         }
-        int rc = from_unit(u, &un, plan, r, true, err);
+        char *where =
+            xasprintf("%s:%d:%d: service.unit: ", rp, r->service.pos.line, r->service.pos.col);
+        int rc = placeholder(&un) ? placeholder_err(u, &un, where, err)
+                                  : from_unit(u, &un, plan, r, true, err);
+        free(where);
         unit_free(&un);
         return rc;
     }
@@ -962,17 +1209,36 @@ int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *pla
                        "by default (WantedBy=multi-user.target); give service: {exec: [...]} or "
                        "service: {unit: NAME}",
                        rp);
+    struct unit held = {0}; /* the first placeholder, for the message when nothing else runs */
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         if (!unit_load(u->t, names.v[i], &un))
             continue;
+        if (placeholder(&un)) {
+            sbuf_printf(u->log, "service %s: runs nothing itself (ExecStart=true); not run\n",
+                        un.name);
+            if (!held.path)
+                held = un;
+            else
+                unit_free(&un);
+            continue;
+        }
         rc = from_unit(u, &un, plan, r, false, err);
         unit_free(&un);
     }
+    if (rc == 0 && !plan->n && held.path) {
+        char *where = xasprintf("%s: service: none given, and ", rp);
+        rc = placeholder_err(u, &held, where, err);
+        free(where);
+    }
+    if (held.path)
+        unit_free(&held);
     if (rc == 0 && !plan->n)
         rc = jeos_errf(err, -ENOENT,
                        "%s: service: no unit of the packages can start in the image "
                        "(see the build report)",
                        rp);
+    if (rc == 0)
+        rc = order_plan(u, plan, rp, err);
     deb_strs_free(&names);
     deb_strs_free(&req);
     return rc;

@@ -775,14 +775,14 @@ static void link_files_free(struct link_files *lf)
     free(lf->ext4);
 }
 
-/* NAME-xen.cfg beside NAME-xen.elf: xl creates it as a PVH domU. No vif: the xen platform has
-   no netfront yet (unikernel/README.md). */
+/* NAME-xen.cfg beside NAME-xen.elf: xl creates it as a PVH domU, with a vif on xenbr0 when the
+   recipe has a network (the xen platform's netfront, unikernel/README.md). */
 static int xen_cfg(struct ukb *b, const char *suffix, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     struct jeos_format_opts o = jeos_output_format_opts(r, NULL);
     char *kernel = xasprintf("%s%s", r->name, suffix);
-    struct jeos_xen_pvh g = {.kernel = kernel};
+    struct jeos_xen_pvh g = {.kernel = kernel, .vif = b->net};
     int rc = jeos_xen_pvh_cfg_write(b->out.stage, r->name, &g, &o, err);
     free(kernel);
     return rc;

@@ -187,6 +187,19 @@ static int svc_key(struct pstate *p, const char *key, const char *val)
     }
     if (strcmp(key, "workdir") == 0)
         return copy(s->workdir, sizeof(s->workdir), val, msg, msgsz, line, key);
+    if (strcmp(key, "after") == 0) {
+        /* a service given before this one, by name */
+        int k = 0;
+        while (k < p->c->nsvc - 1 && strcmp(p->c->svc[k].name, val) != 0)
+            k++;
+        if (k >= p->c->nsvc - 1)
+            return bad(msg, msgsz, line, "after: not the name of a service given before this one",
+                       val);
+        if (s->nafter == INIT_MAX_SERVICES)
+            return bad(msg, msgsz, line, "after: too many", val);
+        s->after[s->nafter++] = k;
+        return 0;
+    }
     if (strcmp(key, "pidfile") == 0) {
         if (val[0] != '/')
             return bad(msg, msgsz, line, "pidfile: expected an absolute path", val);

@@ -85,6 +85,9 @@ struct init_svc {
     enum init_restart restart;
     enum init_ready ready;
     int ready_port;
+    int after[INIT_MAX_SERVICES]; /* services (indexes in init_conf.svc) started first: this one
+                                     begins once each is ready, or has ended for good */
+    int nafter;
 };
 
 enum init_cloud { INIT_CLOUD_NONE, INIT_CLOUD_NOCLOUD };
@@ -146,6 +149,7 @@ struct svc {
     long long started_ms, restart_at_ms;
     int backoff_s;
     int runs;
+    bool begun;                        /* started once (a service waits for those it is after) */
     char *envp[INIT_MAX_ENV * 2 + 16]; /* the environment of this start (owned) */
     int nenvp;
 };

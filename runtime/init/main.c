@@ -226,6 +226,26 @@ static void check_all_ready(const struct svc *v, int n, bool *said)
     *said = true;
 }
 
+/* Begins each service not begun yet whose `after` services are ready, or have ended for good (not
+   to be restarted), or could not be set up. `of` maps the configuration's services to v. */
+static void start_due(struct svc *v, int n, const int *of, int notify_fd)
+{
+    for (int i = 0; i < n; i++) {
+        if (v[i].begun)
+            continue;
+        bool wait = false;
+        for (int k = 0; k < v[i].c->nafter && !wait; k++) {
+            int j = of[v[i].c->after[k]];
+            const struct svc *d = j >= 0 ? &v[j] : NULL;
+            wait = d && !d->ready && !(d->begun && d->state == SVC_IDLE && !d->restart_at_ms);
+        }
+        if (!wait) {
+            v[i].begun = true;
+            svc_begin(&v[i], notify_fd);
+        }
+    }
+}
+
 int main(void)
 {
     if (getpid() != 1) {
@@ -277,12 +297,16 @@ int main(void)
     int buttons[MAX_BUTTONS];
     int nbuttons = open_power_buttons(buttons);
     static struct svc v[INIT_MAX_SERVICES];
-    int n = 0;
-    for (int i = 0; i < c.nsvc; i++)
+    int n = 0, of[INIT_MAX_SERVICES];
+    for (int i = 0; i < c.nsvc; i++) {
+        of[i] = -1;
         if (svc_init(&v[n], &c.svc[i]) == 0)
-            n++;
+            of[i] = n++;
+    }
     for (int i = 0; i < n; i++)
-        svc_begin(&v[i], notify_fd);
+        for (int k = 0; k < v[i].c->nafter; k++)
+            init_log("service %s starts after %s", v[i].c->name, c.svc[v[i].c->after[k]].name);
+    start_due(v, n, of, notify_fd);
     bool said_ready = false;
     check_all_ready(v, n, &said_ready);
 
@@ -347,6 +371,7 @@ int main(void)
             dhcp_renew(&ns);
         for (int i = 0; i < n; i++)
             svc_tick(&v[i], notify_fd);
+        start_due(v, n, of, notify_fd);
         check_all_ready(v, n, &said_ready);
     }
 }

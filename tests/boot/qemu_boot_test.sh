@@ -66,6 +66,15 @@ static volatile sig_atomic_t stop;
 static void on_term(int s) { (void)s; stop = 1; }
 int main(int argc, char **argv)
 {
+    /* "gate": a oneshot the service is after (the squashfs root's init.conf): it takes a second */
+    if (argc > 1 && strcmp(argv[1], "gate") == 0) {
+        usleep(1000 * 1000);
+        close(open("/run/gate-done", O_CREAT | O_WRONLY, 0644));
+        printf("svc: gate done\n");
+        return 0;
+    }
+    if (access("/dev/shm/svc-ran", F_OK) != 0)
+        printf("svc: first start, gate-done=%d\n", access("/run/gate-done", F_OK) == 0);
     /* The first run fails on purpose, to see init restart it. */
     if (access("/dev/shm/svc-ran", F_OK) != 0) {
         close(open("/dev/shm/svc-ran", O_CREAT | O_WRONLY, 0644));
@@ -141,8 +150,8 @@ int main(int argc, char **argv)
 EOF
 gcc -static -O2 -o "$W/svc" "$W/svc.c" || { echo "FAIL bios_gpt_ext4: cannot build the test service"; exit 1; }
 
-make_root() { # folder net-line
-    local r=$1 net=$2
+make_root() { # folder net-line [services before svc's, each a line of init.conf]
+    local r=$1 net=$2 before=${3:-}
     mkdir -p "$r"/{dev,proc,sys,run,tmp,etc/jeos,usr/bin,home/svc}
     cp "$W/svc" "$r/usr/bin/svc"
     printf 'root:x:0:0:root:/root:/bin/sh\nsvc:x:1000:1000:svc:/home/svc:/usr/sbin/nologin\n' >"$r/etc/passwd"
@@ -151,18 +160,21 @@ make_root() { # folder net-line
 jeos-init 1
 hostname jeos-test
 $net
-service svc
+${before}service svc
 exec /usr/bin/svc
 arg two words
 user svc
 workdir /home/svc
 env GREETING=hi there
 restart always
+${before:+after gate}
 EOF
     chown 1000:1000 "$r/home/svc" 2>/dev/null || true
 }
 make_root "$W/root" "net dhcp"
-make_root "$W/root-static" "net static 10.0.2.15/24 10.0.2.2"
+make_root "$W/root-static" "net static 10.0.2.15/24 10.0.2.2" \
+    $'service gate\ntype oneshot\nexec /usr/bin/svc\narg gate\nrestart no\n'
+# (the squashfs root: svc starts after gate, a oneshot that takes a second)
 make_root "$W/root-cloud" $'net none\ncloud nocloud\ncloud-ssh-user svc'
 mkfs.ext4 -q -F -L root -d "$W/root-cloud" "$W/root-cloud.ext4" 16M >/dev/null 2>&1 || { echo "FAIL nocloud_seed: mkfs.ext4"; exit 1; }
 mkfs.ext4 -q -F -L root -d "$W/root" "$W/root.ext4" 16M >/dev/null 2>&1 || { echo "FAIL bios_gpt_ext4: mkfs.ext4"; exit 1; }
@@ -291,8 +303,10 @@ NIC="user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:8080"
 if boot bios_mbr "$W/mbr.raw"; then
     wait_for "$W/bios_mbr.log" "svc: zombies" 15
     if why=$(check_lines "$W/bios_mbr.log" "${EXPECT[@]}" "$STATIC" \
-            "jeos: root /dev/vda2 (squashfs, overlay on /dev/vda3)"); then
-        echo "PASS bios_mbr_squashfs_data (ready after ${READY_S}s)"
+            "jeos: root /dev/vda2 (squashfs, overlay on /dev/vda3)" \
+            "jeos: service svc starts after gate" "svc: gate done" \
+            "svc: first start, gate-done=1"); then
+        echo "PASS bios_mbr_squashfs_data (ready after ${READY_S}s; svc started after the oneshot gate had finished)"
     else
         show "$W/bios_mbr.log"; echo "FAIL bios_mbr_squashfs_data: $why"
     fi

@@ -6,15 +6,17 @@
 # memccat (libmemcached-tools) against memcached running as memcache where its conf says;
 # mosquitto_pub and mosquitto_sub; ssh with a key and scp, the host keys made at first boot (the
 # same after a reboot of one copy of the image, with its data partition; different in another
-# copy). SKIPPED when the Debian mirror cannot be reached or a client is not installed.
+# copy); psql against recipes/postgresql.yaml (the cluster its postinst asks for, made by initdb at
+# first boot, still there with its rows after a reboot). SKIPPED when the Debian mirror cannot be
+# reached or a client is not installed.
 set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}" "${JEOS:?}"
 cd "$JEOS_SRC"
 W=$T_TMP
-NAMES="services_build services_report haproxy_http_stats memcached_set_get memcached_stock mosquitto_pub_sub ssh_key_scp ssh_host_keys apache2_stock lighttpd_stock"
+NAMES="services_build services_report haproxy_http_stats memcached_set_get memcached_stock mosquitto_pub_sub ssh_key_scp ssh_host_keys apache2_stock lighttpd_stock postgresql_sql postgresql_reboot"
 skip_all() { for t in $NAMES; do echo "SKIP $t: $1"; done; exit 0; }
 for t in qemu-system-x86_64 python3 curl mosquitto_pub mosquitto_sub memccp memccat ssh scp \
-    ssh-keygen ssh-keyscan; do
+    ssh-keygen ssh-keyscan psql; do
     command -v $t >/dev/null || skip_all "$t not installed (make deps)"
 done
 INIT=$JEOS_SRC/${JEOS_OUT:-out}/jeos-init
@@ -28,9 +30,12 @@ HOSTCACHE=${JEOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jeos}
 B=$W/b
 mkdir -p "$B/cache" "$B/out"
 cp -r recipes/haproxy.yaml recipes/haproxy recipes/memcached.yaml recipes/memcached \
-    recipes/mosquitto.yaml recipes/mosquitto recipes/openssh.yaml recipes/openssh "$B/"
+    recipes/mosquitto.yaml recipes/mosquitto recipes/openssh.yaml recipes/openssh \
+    recipes/postgresql.yaml recipes/postgresql "$B/"
 ssh-keygen -q -t ed25519 -N "" -C jeos-test -f "$W/id" || skip_all "ssh-keygen failed"
 cp "$W/id.pub" "$B/openssh/authorized_keys"
+PGPASS="jeos-$$-$RANDOM$RANDOM"
+echo "$PGPASS" >"$B/postgresql/superuser-password"
 # memcached on a 4 GiB disk (its FAT must not follow the disk's size), booted with OVMF when there
 sed -i 's/^image: .*/image: {size: 4G, formats: [raw, qcow2]}/' "$B/memcached.yaml"
 UEFI=(); [ -r /usr/share/OVMF/OVMF_CODE_4M.fd ] && UEFI=(--uefi)
@@ -46,7 +51,7 @@ sed -e 's/^name: memcached$/name: memcached-stock/' -e '/^files:/d' recipes/memc
 for w in apache2 lighttpd; do
     printf 'name: %s\nkind: appliance\npackages: [%s]\nimage: {formats: [raw]}\n' $w $w >"$B/$w.yaml"
 done
-for s in haproxy memcached memcached-stock mosquitto openssh apache2 lighttpd; do
+for s in haproxy memcached memcached-stock mosquitto openssh apache2 lighttpd postgresql; do
     if ! build $s; then
         if grep -qiE "could not resolve|connect|network is unreachable|timed out" "$W/$s.build.log"; then
             skip_all "the Debian mirror is unreachable"
@@ -60,7 +65,7 @@ if [ -n "$failed" ]; then
     for t in $NAMES; do [ $t = services_build ] || echo "SKIP $t: a build failed"; done
     exit 0
 fi
-echo "PASS services_build (haproxy, memcached, mosquitto, openssh, apache2, lighttpd from plain recipes)"
+echo "PASS services_build (haproxy, memcached, mosquitto, openssh, apache2, lighttpd, postgresql from plain recipes)"
 
 # ---- what the reports say the builder did for them ----
 rep() { cat "$B/out/$1/build-report.txt"; }
@@ -81,8 +86,11 @@ rep openssh | grep -qE "^  (added dash|dash \(from the lock\)): /bin/sh, which /
 rep openssh | grep -q "xauth (recommended by openssh-server)" || bad="$bad recommends"
 man openssh | grep -q "^/root/.ssh dir 0700 0:0 " || bad="$bad ssh-folder-mode"
 man openssh | grep -q "^/etc/ssh/ssh_host_" && bad="$bad host-keys-baked-in"
+rep postgresql | grep -q "pg_createcluster 15 main: a per-instance database, made by init at first boot" || bad="$bad pg-cluster"
+rep postgresql | grep -q "added coreutils: command install on line [0-9]* of /usr/share/perl5/PgCommon.pm" || bad="$bad pg-coreutils"
+man postgresql | grep -q "^/var/lib/postgresql/15/main" && bad="$bad pg-cluster-baked-in"
 if [ -z "$bad" ]; then
-    echo "PASS services_report (users with the package that asked, tmpfiles.d, ucf and cp copies, PAM, first-boot host keys, dash for sshd, Recommends left out, /root/.ssh 0700)"
+    echo "PASS services_report (users with the package that asked, tmpfiles.d, ucf and cp copies, PAM, first-boot host keys and PostgreSQL cluster, dash for sshd, coreutils for pg_createcluster's perl, Recommends left out, /root/.ssh 0700)"
 else
     echo "FAIL services_report: missing:$bad"
 fi
@@ -260,4 +268,39 @@ pkgfile "$B/apache2.yaml.lock" apache2-data /usr/share/apache2/default-site/inde
 pkgfile "$B/lighttpd.yaml.lock" lighttpd /usr/share/lighttpd/index.html "$W/lighttpd.page"
 webserver apache2 "$W/apache2.page" "added coreutils: command [a-z]* on line [0-9]* of /usr/sbin/apache2ctl, which a service runs"
 webserver lighttpd "$W/lighttpd.page" "added perl-base: interpreter /usr/bin/perl of /usr/share/lighttpd/"
+
+# postgresql: psql from the host creates a table and rows; after a reboot they are there, and the
+# cluster was made once (at the first boot only)
+pgq() { PGPASSWORD=$PGPASS PGCONNECT_TIMEOUT=20 psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -XAtqc "$2" 2>&1; }
+cp "$B/out/postgresql/postgresql.qcow2" "$W/pg.qcow2"
+BOOT_TIMEOUT=$((BOOT_TIMEOUT * 2)) # initdb at the first boot: a minute or more under TCG
+P=$(free_port)
+if start "$W/pg1.log" "$W/pg.qcow2" "$P:5432"; then
+    got=$(pgq "$P" "create table t (n int, s text); insert into t select g, md5(g::text) from generate_series(1, 5000) g; select count(*), sum(n), max(s) from t")
+    want=$(python3 -c 'import hashlib; print("5000|12502500|" + max(hashlib.md5(str(g).encode()).hexdigest() for g in range(1, 5001)))')
+    ver=$(pgq "$P" "show server_version")
+    stop; rc=$?
+    if [ "$got" = "$want" ] && [ $rc = 0 ] && clean "$W/pg1.log" &&
+       grep -qa "jeos: first boot: /usr/bin/pg_createcluster made /etc/postgresql/15/main/postgresql.conf: done" "$W/pg1.log" &&
+       grep -qa "jeos: service postgresql@15-main ready" "$W/pg1.log"; then
+        echo "PASS postgresql_sql (psql with the recipe's password: 5000 rows written and summed, $want; server $ver; the cluster made at first boot: $(grep -ao 'postgresql.conf: done ([0-9.]* s)' "$W/pg1.log" | grep -o '[0-9.]* s'))"
+    else
+        show "$W/pg1.log"; echo "FAIL postgresql_sql: psql said \"$got\" (want \"$want\"), exit $rc"
+    fi
+    P=$(free_port)
+    if start "$W/pg2.log" "$W/pg.qcow2" "$P:5432"; then
+        again=$(pgq "$P" "select count(*), sum(n), max(s) from t")
+        stop; rc=$?
+        if [ "$again" = "$want" ] && [ $rc = 0 ] && ! grep -qa "jeos: first boot: /usr/bin/pg_createcluster" "$W/pg2.log"; then
+            echo "PASS postgresql_reboot (after a reboot the rows are there, on the data partition; no second initdb)"
+        else
+            show "$W/pg2.log"; echo "FAIL postgresql_reboot: psql said \"$again\", exit $rc"
+        fi
+    else
+        stop; show "$W/pg2.log"; echo "FAIL postgresql_reboot: no \"jeos: ready\" after the reboot"
+    fi
+else
+    stop; show "$W/pg1.log"; echo "FAIL postgresql_sql: no \"jeos: ready\""
+    echo "SKIP postgresql_reboot: the first boot failed"
+fi
 exit 0

@@ -11,6 +11,7 @@
 #include "builder/core/alloc.h"
 #include "builder/core/err.h"
 #include "builder/core/tree.h"
+#include "builder/debian/deb.h"
 #include "builder/recipe/recipe.h"
 #include "tests/harness.h"
 
@@ -226,6 +227,24 @@ static void c_script_commands(struct tree *t, struct svc_plan *p)
     spec(p, "/lib/systemd/system/web.service", "/usr/sbin/ctl");
 }
 
+/* A perl script a service runs: the programs it starts by a literal name (also in a module it
+   uses from /usr/share/perl5), a command line (/bin/sh), not those in variables, comments or pod */
+static void c_perl_programs(struct tree *t, struct svc_plan *p)
+{
+    const char *pl = "#!/usr/bin/perl\nuse strict;\nuse Pg::Common;\n"
+                     "system 'install', '-d', $dir;\n"
+                     "system \"chattr +C '$dir' 2>/dev/null\";\n"
+                     "system $prog, 'x'; # system 'rm'\n"
+                     "=pod\nsystem 'mkdir'\n=cut\n"
+                     "exec('/usr/sbin/webd', '-f');\n";
+    put(t, "/usr/bin/pgc", pl, strlen(pl), 0755, "pgc");
+    const char *pm = "package Pg::Common;\nsub f { system('id', '-G') }\n1;\n";
+    put(t, "/usr/share/perl5/Pg/Common.pm", pm, strlen(pm), 0644, "pgc");
+    put_text(t, "/usr/bin/perl", "\177ELF", 0755);
+    put_text(t, "/usr/sbin/webd", "\177ELF", 0755);
+    spec(p, "/lib/systemd/system/pgc.service", "/usr/bin/pgc");
+}
+
 /* A program the service's configuration names runs: its interpreter is needed */
 static void c_config_names(struct tree *t, struct svc_plan *p)
 {
@@ -265,6 +284,12 @@ static void messages(void)
          "need: coreutils (command id on line 3 of /usr/sbin/ctl, which a service runs; web)\n"
          "need: bsdutils (command logger on line 2 of /etc/web/envvars, which /usr/sbin/ctl (a "
          "service runs it) sources; web)\n"},
+        {"a perl script's programs", c_perl_programs,
+         "warning: /usr/bin/pgc: line 5: command chattr is not in the image and no package is "
+         "known to provide it (/usr/bin/pgc, which a service runs)\n"
+         "need: coreutils (command id on line 2 of /usr/share/perl5/Pg/Common.pm, which "
+         "/usr/bin/pgc (a service runs it) uses; pgc)\n"
+         "need: dash (command /bin/sh on line 5 of /usr/bin/pgc, which a service runs; pgc)\n"},
         {"a program the configuration names", c_config_names,
          "warning: /usr/share/lt/other.pl: interpreter /usr/bin/perl is not in the image "
          "(perl-base provides it; no service runs it)\n"
@@ -354,9 +379,175 @@ static void service_users(void)
     recipe_free(r);
 }
 
+/* A template instance as the service (%i, %I, the template's drop-in), its AssertPathExists= met by
+   a first-boot command a postinst asks for through a sourced file's function (pg_createcluster:
+   the VERSION from ${DPKG_MAINTSCRIPT_PACKAGE##*-}); a unit that runs nothing itself refused with
+   the templates that are PartOf= it, and passed over without service:. */
+static void instances(void)
+{
+    static const char *const units[][2] = {
+        {"/usr/lib/systemd/system/pg@.service",
+         "[Unit]\nPartOf=pg.service\nAssertPathExists=/etc/pg/%I/pg.conf\n"
+         "[Service]\nType=forking\nExecStart=-/usr/bin/pgctl %i start\nPIDFile=/run/pg/%i.pid\n"},
+        {"/usr/lib/systemd/system/pg@.service.d/jeos.conf", "[Service]\nEnvironment=P=%p\n"},
+        {"/usr/lib/systemd/system/pg.service",
+         "[Service]\nType=oneshot\nExecStart=/bin/true\nRemainAfterExit=yes\n"
+         "[Install]\nWantedBy=multi-user.target\n"},
+        {"/usr/share/pg-common/functions",
+         "configure_version() {\n  if [ ! -d /etc/pg/$1 ]; then\n"
+         "    pg_createcluster -u postgres --no-status $1 main || echo failed\n  fi\n}\n"},
+    };
+    char *postinst =
+        xstrdup("#!/bin/sh\nset -e\nVERSION=${DPKG_MAINTSCRIPT_PACKAGE##*-}\n"
+                "if [ \"$1\" = configure ]; then\n"
+                "  . /usr/share/pg-common/functions\n  configure_version $VERSION\nfi\n");
+    struct deb_info pkg = {.name = xstrdup("pg-15"), .postinst = postinst};
+    deb_strs_add(&pkg.depends, "pg-common"); /* the units are pg-common's */
+    const char *recipes[] = {
+        "name: t\nkind: appliance\npackages: [pg-15]\nservice: {unit: pg@15-main}\n",
+        "name: t\nkind: appliance\npackages: [pg-15]\nservice: {unit: pg}\n",
+        "name: t\nkind: appliance\npackages: [pg-15]\n",
+    };
+    const char *want_err[] = {
+        NULL,
+        "t.yaml:4:10: service.unit: pg.service runs nothing itself (Type=oneshot, ExecStart=true: "
+        "it only groups other units); give service: {unit: NAME@INSTANCE} for one of its "
+        "instances, from pg@.service (see recipes/README.md, service)",
+        "t.yaml: service: none given, and pg.service runs nothing itself (Type=oneshot, "
+        "ExecStart=true: it only groups other units); give service: {unit: NAME@INSTANCE} for one "
+        "of its instances, from pg@.service (see recipes/README.md, service)",
+    };
+    for (size_t k = 0; k < 3; k++) {
+        struct recipe *r = NULL;
+        struct jeos_err err = {0};
+        struct recipe_load_opts o = {.check_files = false};
+        T_EQ_INT(recipe_load_buffer("t.yaml", recipes[k], strlen(recipes[k]), &o, &r, &err), 0);
+        struct tree *t = tree_new(0);
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+            put(t, units[i][0], units[i][1], strlen(units[i][1]), 0644, "pg-common");
+        put_text(t, "/usr/bin/pgctl", "\177ELF", 0755);
+        put_text(t, "/usr/bin/pg_createcluster", "#!/usr/bin/perl\n", 0755);
+        struct sysconf_report rep = {0};
+        int rc = sysconf_apply(t, r, &pkg, 1, 0, &rep, &err);
+        if (!want_err[k]) {
+            T_EQ_INT(rc, 0);
+            T_EQ_INT(rep.plan.nboot, 1);
+            if (rep.plan.nboot == 1) {
+                const struct svc_cmd *b = &rep.plan.boot[0];
+                T_EQ_INT(b->argv.n, 6);
+                T_EQ_STR(b->argv.v[0], "/usr/bin/pg_createcluster");
+                T_EQ_STR(b->argv.n == 6 ? b->argv.v[4] : NULL, "15");
+                T_EQ_STR(b->unless, "/etc/postgresql/15/main/postgresql.conf");
+            }
+            T_EQ_INT(rep.plan.n, 0); /* /etc/pg/15/main/pg.conf: no first-boot command makes it */
+        } else {
+            T_CHECK(rc < 0);
+            T_EQ_STR(err.n ? err.msgs[0] : NULL, want_err[k]);
+        }
+        jeos_err_free(&err);
+        sysconf_report_free(&rep);
+        tree_free(t);
+        recipe_free(r);
+    }
+    /* the instance runs once its assertion names what the first-boot command makes */
+    {
+        const char *y =
+            "name: t\nkind: appliance\npackages: [pg-15]\nservice: {unit: pg@15-main}\n";
+        struct recipe *r = NULL;
+        struct jeos_err err = {0};
+        struct recipe_load_opts o = {.check_files = false};
+        T_EQ_INT(recipe_load_buffer("t.yaml", y, strlen(y), &o, &r, &err), 0);
+        struct tree *t = tree_new(0);
+        const char *u = "[Unit]\nAssertPathExists=/etc/postgresql/%I/postgresql.conf\n"
+                        "[Service]\nType=forking\nExecStart=-/usr/bin/pgctl %i start\n"
+                        "PIDFile=/run/pg/%i.pid\n";
+        put(t, "/usr/lib/systemd/system/pg@.service", u, strlen(u), 0644, "pg-common");
+        put(t, units[1][0], units[1][1], strlen(units[1][1]), 0644, "pg-common");
+        put(t, units[3][0], units[3][1], strlen(units[3][1]), 0644, "pg-common");
+        put_text(t, "/usr/bin/pgctl", "\177ELF", 0755);
+        put_text(t, "/usr/bin/pg_createcluster", "#!/usr/bin/perl\n", 0755);
+        struct sysconf_report rep = {0};
+        T_EQ_INT(sysconf_apply(t, r, &pkg, 1, 0, &rep, &err), 0);
+        T_EQ_INT(rep.plan.n, 1);
+        if (rep.plan.n == 1) {
+            const struct svc_spec *sp = &rep.plan.v[0];
+            T_EQ_STR(sp->name, "pg@15-main");
+            T_EQ_INT(sp->start.argv.n, 3);
+            T_EQ_STR(sp->start.argv.n == 3 ? sp->start.argv.v[1] : NULL, "15-main");
+            T_EQ_STR(sp->pidfile, "/run/pg/15-main.pid");
+            T_EQ_INT(sp->env.n, 1);
+            T_EQ_STR(sp->env.n ? sp->env.v[0] : NULL, "P=pg");
+        }
+        T_CHECK(strstr(rep.actions.s ? rep.actions.s : "",
+                       "AssertPathExists=/etc/postgresql/%I/postgresql.conf: made at first boot by "
+                       "/usr/bin/pg_createcluster") != NULL);
+        jeos_err_free(&err);
+        sysconf_report_free(&rep);
+        tree_free(t);
+        recipe_free(r);
+    }
+    free(pkg.name);
+    deb_strs_free(&pkg.depends);
+    free(postinst);
+}
+
+/* Two packages' units: the one After= the other starts after it (and comes second in the plan),
+   also when the other says Before=; a cycle is refused. */
+static void ordering(void)
+{
+    static const char *const cases[][3] = {
+        {"[Unit]\nAfter=network.target db.service\n[Service]\nExecStart=/usr/bin/web\n",
+         "[Service]\nExecStart=/usr/bin/db\n", NULL},
+        {"[Service]\nExecStart=/usr/bin/web\n",
+         "[Unit]\nBefore=web.service\n[Service]\nExecStart=/usr/bin/db\n", NULL},
+        {"[Unit]\nAfter=db.service\n[Service]\nExecStart=/usr/bin/web\n",
+         "[Unit]\nAfter=web\n[Service]\nExecStart=/usr/bin/db\n",
+         "t.yaml: services web, db wait for each other (their units' After=/Before= make a cycle): "
+         "give service: {unit: NAME} for the one to run"},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        const char *y = "name: t\nkind: appliance\npackages: [web, db]\n";
+        struct recipe *r = NULL;
+        struct jeos_err err = {0};
+        struct recipe_load_opts o = {.check_files = false};
+        T_EQ_INT(recipe_load_buffer("t.yaml", y, strlen(y), &o, &r, &err), 0);
+        struct tree *t = tree_new(0);
+        char *u0 = xasprintf("%s[Install]\nWantedBy=multi-user.target\n", cases[k][0]);
+        char *u1 = xasprintf("%s[Install]\nWantedBy=multi-user.target\n", cases[k][1]);
+        put(t, "/usr/lib/systemd/system/web.service", u0, strlen(u0), 0644, "web");
+        put(t, "/usr/lib/systemd/system/db.service", u1, strlen(u1), 0644, "db");
+        put(t, "/usr/bin/web", "\177ELF", 4, 0755, "web");
+        put(t, "/usr/bin/db", "\177ELF", 4, 0755, "db");
+        struct sysconf_report rep = {0};
+        int rc = sysconf_apply(t, r, NULL, 0, 0, &rep, &err);
+        if (cases[k][2]) {
+            T_CHECK(rc < 0);
+            T_EQ_STR(err.n ? err.msgs[0] : NULL, cases[k][2]);
+        } else {
+            T_EQ_INT(rc, 0);
+            T_EQ_INT(rep.plan.n, 2);
+            if (rep.plan.n == 2) {
+                T_EQ_STR(rep.plan.v[0].name, "db");
+                T_EQ_STR(rep.plan.v[1].name, "web");
+                T_EQ_INT(rep.plan.v[1].after.n, 1);
+                T_EQ_STR(rep.plan.v[1].after.n ? rep.plan.v[1].after.v[0] : NULL, "db");
+                T_EQ_INT(rep.plan.v[0].after.n, 0);
+            }
+        }
+        free(u0);
+        free(u1);
+        jeos_err_free(&err);
+        sysconf_report_free(&rep);
+        tree_free(t);
+        recipe_free(r);
+    }
+}
+
 int main(void)
 {
     T_RUN(messages);
     T_RUN(service_users);
+    T_RUN(instances);
+    T_RUN(ordering);
     return T_DONE();
 }

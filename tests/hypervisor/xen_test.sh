@@ -5,7 +5,9 @@
 # tests/hypervisor/xen/unikernel.sh (hello and seven, NAME-xen.elf from their NAME-xen.cfg as PVH
 # domUs: console ring and exit status) and tests/hypervisor/xen/appliance.sh (the nginx appliance
 # built with format xen, created from its NAME-xen.cfg as a PVH domU, its page fetched over its
-# vif). One boot; verdicts on the console. Before it, with no toolstack, hello-xen.elf and
+# vif) and tests/hypervisor/xen/pv.sh (the PV devices: the httpd unikernel answering dom0 through
+# netfront, the blk guest writing through blkfront, checked here in the backing files dom0 copies
+# back). One boot; verdicts on the console. Before it, with no toolstack, hello-xen.elf and
 # seven-xen.elf boot as Xen's PVH dom0 (console_io, SCHEDOP_shutdown seen by Xen).
 set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}"
@@ -17,7 +19,7 @@ if [ -n "$why" ]; then
     exit 0
 fi
 S=$W/share
-xen_share "$S" unikernel.sh appliance.sh
+xen_share "$S" unikernel.sh pv.sh appliance.sh
 export JEOS_INIT=$XEN_OUT/jeos-init
 
 # hello and seven (hello returning 7) for the xen platform
@@ -32,6 +34,20 @@ for r in hello seven; do
         exit 0
     fi
 done
+
+# the httpd unikernel and the nginx appliance with their addresses on the dom0's bridge
+if ! xen_web_guests "$S" "$W"; then
+    [ "$XEN_SKIP" = 1 ] && echo "SKIP xen: $XEN_WHY" || echo "FAIL xen-guest-build: $XEN_WHY"
+    exit 0
+fi
+mkdir -p "$S/blk"
+# the blk test guest for the xen platform, and its disk with the host's pattern (16 MiB)
+blk_elf=$XEN_OUT/unikernel/guests-xen/blk.elf
+blk_check=$JEOS_SRC/tests/unikernel/blk_check.py
+cp "$blk_elf" "$S/blk/blk-xen.elf" && python3 "$blk_check" make "$S/blk/blk.img" 16777216 || {
+    echo "FAIL xen-blkfront: no $blk_elf (make) or blk_check.py make failed"
+    exit 0
+}
 
 # as Xen's PVH dom0, no toolstack: dom0 writes through console_io, and Xen itself reports how the
 # hardware domain ended
@@ -49,21 +65,6 @@ for g in hello:0:halted seven:7:crashed; do
     fi
 done
 
-# the nginx appliance with a static address on the dom0's bridge, as a Xen guest (format xen)
-mkdir -p "$W/r"
-cp -r "$JEOS_SRC/recipes/nginx" "$W/r/"
-sed -e 's/^kind: appliance$/&\nmemory: 256M/' -e 's/^network: dhcp.*/network: {address: 10.0.0.2\/24, gateway: 10.0.0.1}/' \
-    -e 's/^image: .*/image: {root: squashfs, boot: [bios], formats: [raw, xen]}/' \
-    "$JEOS_SRC/recipes/nginx.yaml" >"$W/r/nginx.yaml"
-if ! (cd "$W/r" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$S" nginx.yaml) >"$W/nginx.log" 2>&1; then
-    if grep -qiE "could not resolve|connect|network is unreachable|timed out" "$W/nginx.log"; then
-        echo "SKIP xen: the Debian mirror is unreachable: $(tail -n 1 "$W/nginx.log")"
-    else
-        echo "FAIL xen-appliance-build: $(tail -n 5 "$W/nginx.log" | tr '\n' ' ')"
-    fi
-    exit 0
-fi
-
 if ! xen_dom0 "$W/dom0"; then
     case $XEN_WHY in
     "the Debian mirror is unreachable"*) echo "SKIP xen: $XEN_WHY" ;;
@@ -73,6 +74,20 @@ if ! xen_dom0 "$W/dom0"; then
 fi
 xen_boot "$S" "$W"
 grep -E '^(PASS|FAIL|SKIP|xen:) ' "$W/console"
+# blkfront: what the blk guest wrote, read back from the backing files dom0 copied to the share
+for mode in rw ro; do
+    l=$S/blk/blk$mode.log
+    want=rw-keep ok='blk: ok' v= # no discard on blkfront: the discarded range keeps the host's pattern
+    [ $mode = ro ] && want=ro ok='blk: ro ok'
+    if [ ! -s "$S/blk/blk$mode-after.img" ]; then
+        echo "FAIL xen-blkfront-$mode: dom0 copied no backing file back (did pv.sh run?)"
+    elif grep -q "^$ok" "$l" 2>/dev/null && v=$(python3 "$blk_check" check "$S/blk/blk$mode-after.img" $want 2>&1); then
+        echo "PASS xen-blkfront-$mode (the blk guest as a PVH domU: $(grep -m1 '^blk: blk0' "$l" | cut -c1-90)...; the backing file in dom0 byte for byte as expected: $v)"
+    else
+        echo "FAIL xen-blkfront-$mode: ${v:-}; console:"
+        grep -E '^(blk|xen):' "$l" 2>/dev/null | tail -n 10 | sed 's/^/    /'
+    fi
+done
 cached=built
 [ "$XEN_CACHED" = 1 ] && cached="taken from the cache"
 up=$(sed -n 's/^xen: dom0 up at \([0-9.]*\) s.*/\1/p' "$W/console")

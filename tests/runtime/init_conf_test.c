@@ -219,6 +219,10 @@ static void parse_errors(void)
          "init.conf:3: boot: only before the first service (got \"/x\")"},
         {"jeos-init 1\nservice x\nexec /x\nbind /a\n",
          "init.conf:4: bind: expected SRC:DST, both absolute (got \"/a\")"},
+        {"jeos-init 1\nservice x\nexec /x\nafter y\nservice y\nexec /y\n",
+         "init.conf:4: after: not the name of a service given before this one (got \"y\")"},
+        {"jeos-init 1\nservice x\nexec /x\nafter x\n",
+         "init.conf:4: after: not the name of a service given before this one (got \"x\")"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct init_conf c;
@@ -233,6 +237,12 @@ static void parse_errors(void)
     T_EQ_INT(c.net, INIT_NET_DHCP);
     T_EQ_STR(c.hostname, "jeos");
     T_EQ_INT(c.nsvc, 0);
+    init_conf_free(&c);
+    const char *two = "jeos-init 1\nservice db\nexec /db\nservice web\nexec /web\nafter db\n";
+    T_EQ_INT(init_conf_parse(two, strlen(two), &c, msg, sizeof(msg)), 0);
+    T_EQ_INT(c.svc[1].nafter, 1);
+    T_EQ_INT(c.svc[1].after[0], 0);
+    T_EQ_INT(c.svc[0].nafter, 0);
     init_conf_free(&c);
 }
 

@@ -30,18 +30,14 @@ NESTED_CACHE=${NESTED_CACHE:-$NESTED_OUT/nested}
 NESTED_TIMEOUT=${NESTED_TIMEOUT:-300}
 NESTED_MEM=${NESTED_MEM:-1024}
 
+. "$JEOS_SRC/tests/hypervisor/tcg_svm.sh"
+
 nested_check() {
-    local t
-    for t in qemu-system-x86_64 mksquashfs grub-mkimage sha256sum; do
-        command -v $t >/dev/null || { echo "$t not installed (make deps)"; return; }
-    done
-    [ -x "${JEOS:-}" ] || { echo "jeos not built ($JEOS)"; return; }
-    [ -x "$NESTED_OUT/jeos-init" ] || { echo "$NESTED_OUT/jeos-init not built (make)"; return; }
+    local why
+    why=$(tcg_svm_check "$NESTED_OUT")
+    [ -z "$why" ] || { echo "$why"; return; }
     [ -x "$NESTED_OUT/jeos-hv" ] && [ -f "$NESTED_OUT/hv-guests/hello.elf" ] ||
-        { echo "$NESTED_OUT/jeos-hv or its guests not built (make)"; return; }
-    # QEMU's TCG must offer AMD-V with nested paging (qemu64,+svm,+npt)
-    qemu-system-x86_64 -accel tcg -cpu help 2>/dev/null | grep -qw svm ||
-        echo "this QEMU's TCG has no svm CPU flag"
+        echo "$NESTED_OUT/jeos-hv or its guests not built (make)"
 }
 
 nested_payload() { # dir, scripts under tests/ (relative to JEOS_SRC)...

@@ -13,6 +13,11 @@
 # xen_boot SHARE DIR     boots Xen with the dom0 and SHARE (the dom0 disk as a snapshot: nothing
 #                        written back); DIR/console is the serial console (Xen's and the dom0's
 #                        lines); sets XEN_RC (QEMU's status) and XEN_BOOT_S
+# xen_web_guests SHARE DIR  builds into SHARE the httpd unikernel (SHARE/httpd: httpd-xen.elf,
+#                        its cfg with a vif, index.html; 10.0.0.3:8080) and the nginx appliance
+#                        with format xen (SHARE/nginx; 10.0.0.2:80), both on the dom0's bridge
+#                        (xenbr0, 10.0.0.1/24), working in DIR; returns 1 with the reason in
+#                        XEN_WHY (XEN_SKIP=1 when the Debian mirror is unreachable)
 # xen_pvh_dom0 ELF DIR    boots Xen with ELF as its PVH dom0 (no toolstack: dom0=pvh
 #                        dom0-iommu=none), until Xen says the hardware domain ended ("Hardware
 #                        Dom0 halted|crashed"; Xen then idles and QEMU is ended here); DIR/console
@@ -29,16 +34,13 @@ XEN_CACHE=${XEN_CACHE:-$XEN_OUT/xen}
 XEN_GZ=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
 XEN_TIMEOUT=${XEN_TIMEOUT:-600}
 
+. "$JEOS_SRC/tests/hypervisor/tcg_svm.sh"
+
 xen_check() {
-    local t
-    for t in qemu-system-x86_64 mksquashfs grub-mkimage sha256sum; do
-        command -v $t >/dev/null || { echo "$t not installed (make deps)"; return; }
-    done
-    [ -f "$XEN_GZ" ] || { echo "no $XEN_GZ (xen-hypervisor-4.17-amd64 not installed: make deps)"; return; }
-    [ -x "${JEOS:-}" ] || { echo "jeos not built ($JEOS)"; return; }
-    [ -x "$XEN_OUT/jeos-init" ] || { echo "$XEN_OUT/jeos-init not built (make)"; return; }
-    qemu-system-x86_64 -accel tcg -cpu help 2>/dev/null | grep -qw svm ||
-        echo "this QEMU's TCG has no svm CPU flag"
+    local why
+    why=$(tcg_svm_check "$XEN_OUT")
+    [ -z "$why" ] || { echo "$why"; return; }
+    [ -f "$XEN_GZ" ] || echo "no $XEN_GZ (xen-hypervisor-4.17-amd64 not installed: make deps)"
 }
 
 xen_share() { # share, scripts (names under tests/hypervisor/xen)...
@@ -51,6 +53,33 @@ xen_share() { # share, scripts (names under tests/hypervisor/xen)...
         cp "$XEN_DIR/$f" "$s/"
         echo "$f" >>"$s/plan"
     done
+}
+
+xen_web_guests() { # share, dir
+    local s=$1 w=$2
+    XEN_WHY= XEN_SKIP=0
+    mkdir -p "$w/web/httpd" "$w/web/r" "$s/httpd"
+    cp -r "$JEOS_SRC/recipes/httpd/httpd.c" "$JEOS_SRC/recipes/httpd/site" "$w/web/httpd/"
+    sed 's/^network: .*/network: {address: 10.0.0.3\/24, gateway: 10.0.0.1}/; s/^image: .*/image: {formats: [elf]}/' \
+        "$JEOS_SRC/recipes/httpd.yaml" >"$w/web/httpd.yaml"
+    if ! (cd "$w/web" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$w/web/out" httpd.yaml) \
+        >"$w/web/httpd.log" 2>&1; then
+        XEN_WHY="jeos build httpd.yaml: $(tail -n 5 "$w/web/httpd.log" | tr '\n' ' ')"
+        return 1
+    fi
+    cp "$w/web/out/httpd/httpd-xen.elf" "$w/web/out/httpd/httpd-xen.cfg" \
+        "$JEOS_SRC/recipes/httpd/site/index.html" "$s/httpd/"
+    cp -r "$JEOS_SRC/recipes/nginx" "$w/web/r/"
+    sed -e 's/^kind: appliance$/&\nmemory: 256M/' -e 's/^network: dhcp.*/network: {address: 10.0.0.2\/24, gateway: 10.0.0.1}/' \
+        -e 's/^image: .*/image: {root: squashfs, boot: [bios], formats: [raw, xen]}/' \
+        "$JEOS_SRC/recipes/nginx.yaml" >"$w/web/r/nginx.yaml"
+    if ! (cd "$w/web/r" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$s" nginx.yaml) \
+        >"$w/web/nginx.log" 2>&1; then
+        XEN_WHY="jeos build nginx.yaml: $(tail -n 5 "$w/web/nginx.log" | tr '\n' ' ')"
+        grep -qiE "could not resolve|connect|network is unreachable|timed out" "$w/web/nginx.log" &&
+            XEN_SKIP=1 XEN_WHY="the Debian mirror is unreachable: $(tail -n 1 "$w/web/nginx.log")"
+        return 1
+    fi
 }
 
 xen_dom0() { # dir

@@ -2,15 +2,22 @@
  * unikernel/platform/xen/platform.c — Xen PVH, as a domU or as dom0: Xen found through CPUID
  * 0x40000000 (and the leaves above it), the hypercall page written through the MSR that Xen's
  * leaf names, shared_info mapped (the PV clock: TSC frequency and wall clock), stdout on the
- * console ring (domU: HVM_PARAM_CONSOLE_PFN/EVTCHN) or through console_io (dom0), and
- * SCHEDOP_shutdown with the exit status (poweroff for 0, crash otherwise).
+ * console ring (domU: HVM_PARAM_CONSOLE_PFN/EVTCHN) or through console_io (dom0), event channels
+ * on one upcall vector (HVM_PARAM_CALLBACK_IRQ), the grant table, the PV devices found in
+ * xenstore (netfront, blkfront), and SCHEDOP_shutdown with the exit status (poweroff for 0, crash
+ * otherwise).
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "console/console.h"
 #include "exit/acpi.h"
+#include "interrupts/irq.h"
 #include "lib/string.h"
+#include "memory/memory.h"
 #include "platform/platform.h"
+#include "platform/xen/blkfront.h"
+#include "platform/xen/evtchn.h"
+#include "platform/xen/netfront.h"
 #include "platform/xen/ring.h"
 #include "platform/xen/xs.h"
 #include "time/time.h"
@@ -31,6 +38,15 @@ static union {
     struct xen_shared_info s;
     uint8_t page[4096];
 } shinfo __attribute__((aligned(4096)));
+
+/* The grant table's frames go over these pages of our .bss (XENMAPSPACE_grant_table). */
+#define GNT_FRAMES 4
+static union {
+    struct grant_entry_v1 e[GNT_FRAMES * GNTTAB_PER_PAGE];
+    uint8_t page[GNT_FRAMES * 4096];
+} gnt __attribute__((aligned(4096)));
+static uint32_t gnt_next[GNT_FRAMES * GNTTAB_PER_PAGE];
+static struct gnttab gt;
 
 static struct {
     uint32_t base;                           /* CPUID leaf of Xen's signature; 0: not Xen */
@@ -80,12 +96,6 @@ static int hvm_param(uint32_t index, uint64_t *value)
 static void console_io(const char *s, size_t n)
 {
     xen_hypercall(XEN_HC_CONSOLE_IO, XEN_CONSOLEIO_WRITE, n, (uint64_t)s);
-}
-
-static void evtchn_send(uint32_t port)
-{
-    struct xen_evtchn_send a = {.port = port};
-    xen_hypercall(XEN_HC_EVENT_CHANNEL_OP, XEN_EVTCHNOP_SEND, (uint64_t)&a, 0);
 }
 
 static void console_notify(void)
@@ -188,6 +198,8 @@ void platform_init(const struct boot_info *bi)
         if (!xen.shared)
             printk("xen: shared_info could not be mapped: no PV clock\n");
     }
+    if (xen.shared)
+        evtchn_init(&shinfo.s);
     acpi_init(bi);
 }
 
@@ -210,17 +222,17 @@ static int xs_wait(void *arg, uint32_t round)
     return 0;
 }
 
-/* The domain's own entries through xenstore (a domU's: dom0 has no ring here). */
-static void xenstore_init(void)
+/* The domain's own entries through xenstore (a domU's: dom0 has no ring here); the client. */
+static struct xs_client *xenstore_init(void)
 {
     static uint32_t port;
     uint64_t pfn = 0, p = 0;
     if (hvm_param(XEN_HVM_PARAM_STORE_PFN, &pfn) != 0 || !pfn || pfn >= (1ull << 20) ||
         hvm_param(XEN_HVM_PARAM_STORE_EVTCHN, &p) != 0)
-        return;
+        return NULL;
     if (paging_map_mmio(pfn << 12, 4096) < 0) {
         printk("xen: xenstore: its page cannot be mapped\n");
-        return;
+        return NULL;
     }
     port = (uint32_t)p;
     static struct xs_client xs;
@@ -230,17 +242,136 @@ static void xenstore_init(void)
                             .arg = &port};
     char name[64], domid[16];
     if (xs_read(&xs, "name", name, sizeof(name)) < 0 ||
-        xs_read(&xs, "domid", domid, sizeof(domid)) < 0)
+        xs_read(&xs, "domid", domid, sizeof(domid)) < 0) {
         printk("xen: %s\n", xs.why);
-    else
-        printk("xen: xenstore: domain %s (domid %s)\n", name, domid);
+        return NULL;
+    }
+    printk("xen: xenstore: domain %s (domid %s)\n", name, domid);
+    return &xs;
+}
+
+/* The upcall vector: Xen raises it while vCPU 0's evtchn_upcall_pending is set. */
+static void upcall(void *arg)
+{
+    (void)arg;
+    evtchn_upcall();
+}
+
+/* Events through one vector of ours (HVM_PARAM_CALLBACK_IRQ, type vector); 0 or an errno. */
+static int events_init(void)
+{
+    int vec = irq_claim(upcall, NULL);
+    if (vec < 0)
+        return vec;
+    struct xen_hvm_param p = {.domid = XEN_DOMID_SELF,
+                              .index = XEN_HVM_PARAM_CALLBACK_IRQ,
+                              .value = XEN_CALLBACK_VECTOR(vec)};
+    return (int)xen_hypercall(XEN_HC_HVM_OP, XEN_HVMOP_SET_PARAM, (uint64_t)&p, 0);
+}
+
+/* The grant table: as many of our GNT_FRAMES pages as Xen allows, mapped over .bss. */
+static int gnttab_setup(void)
+{
+    struct xen_gnttab_query_size q = {.dom = XEN_DOMID_SELF};
+    long rc = xen_hypercall(XEN_HC_GRANT_TABLE_OP, XEN_GNTTABOP_QUERY_SIZE, (uint64_t)&q, 1);
+    if (rc < 0 || q.status < 0)
+        return rc < 0 ? (int)rc : q.status;
+    uint32_t n = q.max_nr_frames < GNT_FRAMES ? q.max_nr_frames : GNT_FRAMES;
+    for (uint32_t i = 0; i < n; i++) {
+        struct xen_add_to_physmap a = {.domid = XEN_DOMID_SELF,
+                                       .space = XEN_MAPSPACE_GRANT_TABLE,
+                                       .idx = i,
+                                       .gpfn = ((uint64_t)gnt.page >> 12) + i};
+        if ((rc = xen_hypercall(XEN_HC_MEMORY_OP, XEN_MEM_ADD_TO_PHYSMAP, (uint64_t)&a, 0)) < 0)
+            return (int)rc;
+    }
+    gnttab_init(&gt, gnt.e, gnt_next, n * GNTTAB_PER_PAGE);
+    return 0;
+}
+
+static void *front_pages(unsigned n)
+{
+    void *p = page_alloc(n);
+    if (p)
+        memset(p, 0, n * PAGE_SIZE);
+    return p;
+}
+
+static int port_bind(uint32_t port, evtchn_fn fn, void *arg)
+{
+    return evtchn_bind(port, fn, arg);
+}
+
+/* The PV devices the toolstack gave us: device/vif/N and device/vbd/N in xenstore. A backend gets
+   12 waits (each up to xs_wait's 5 s when nothing changes) to reach each state: generous, for
+   dom0s that are themselves emulated. */
+static void pv_devices(struct xs_client *xs)
+{
+    static const struct xen_env env0 = {.pages = front_pages,
+                                        .port_alloc = evtchn_alloc_unbound,
+                                        .port_bind = port_bind,
+                                        .notify = evtchn_send,
+                                        .rounds = 12};
+    static struct xen_env env;
+    env = env0;
+    env.xs = xs, env.gt = &gt;
+    static const char *const kinds[] = {"vif", "vbd"};
+    for (int k = 0; k < 2; k++) {
+        char dir[16], names[256], front[48];
+        uk_snprintf(dir, sizeof(dir), "device/%s", kinds[k]);
+        int n = xs_directory(xs, dir, names, sizeof(names));
+        if (n == -2)
+            continue;
+        if (n < 0) {
+            printk("xen: %s\n", xs->why);
+            continue;
+        }
+        for (int i = 0; i < n; i += (int)strlen(names + i) + 1) {
+            uk_snprintf(front, sizeof(front), "%s/%s", dir, names + i);
+            if (k == 0) {
+                struct netfront *nf = heap_alloc(sizeof(*nf));
+                if (!nf || netfront_open(nf, &env, front) < 0) {
+                    printk("xen: %s\n", nf ? nf->failed : "netfront: out of memory");
+                    continue;
+                }
+                netdev_register(&nf->nd);
+                printk("xen: %s: %s, mac %02x:%02x:%02x:%02x:%02x:%02x%s\n", nf->nd.name, front,
+                       nf->nd.mac[0], nf->nd.mac[1], nf->nd.mac[2], nf->nd.mac[3], nf->nd.mac[4],
+                       nf->nd.mac[5], nf->sg ? ", scatter-gather" : "");
+            } else {
+                struct blkfront *bf = heap_alloc(sizeof(*bf));
+                if (!bf || blkfront_open(bf, &env, front) < 0) {
+                    printk("xen: %s\n", bf ? bf->failed : "blkfront: out of memory");
+                    continue;
+                }
+                blkdev_register(&bf->bd);
+                printk("xen: %s: %s, %llu sectors of %u bytes%s%s\n", bf->bd.name, front,
+                       (unsigned long long)bf->bd.sectors, bf->bd.sector_size,
+                       bf->bd.read_only ? ", read-only" : "",
+                       bf->bd.caps & BLKDEV_CAP_FLUSH ? ", flush" : "");
+            }
+        }
+    }
 }
 
 void platform_devices_init(const struct boot_info *bi)
 {
-    (void)bi; /* no PV devices yet: netfront and blkfront are not written */
-    if (xen.hypercalls)
-        xenstore_init();
+    (void)bi;
+    if (!xen.hypercalls)
+        return;
+    struct xs_client *xs = xenstore_init();
+    if (!xs || !xen.shared)
+        return;
+    int rc = events_init();
+    if (rc < 0) {
+        printk("xen: no event channel upcall (HVM_PARAM_CALLBACK_IRQ: %d): no PV devices\n", rc);
+        return;
+    }
+    if ((rc = gnttab_setup()) < 0) {
+        printk("xen: no grant table (%d): no PV devices\n", rc);
+        return;
+    }
+    pv_devices(xs);
 }
 
 void platform_console_write(const char *s, size_t n)

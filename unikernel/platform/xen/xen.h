@@ -11,26 +11,37 @@
 /* hypercalls (public/xen.h) */
 #define XEN_HC_MEMORY_OP        12
 #define XEN_HC_CONSOLE_IO       18
+#define XEN_HC_GRANT_TABLE_OP   20
 #define XEN_HC_SCHED_OP         29
 #define XEN_HC_EVENT_CHANNEL_OP 32
 #define XEN_HC_HVM_OP           34
 
-#define XEN_CONSOLEIO_WRITE      0
-#define XEN_SCHEDOP_YIELD        0
-#define XEN_SCHEDOP_SHUTDOWN     2
-#define XEN_SHUTDOWN_POWEROFF    0
-#define XEN_SHUTDOWN_CRASH       3
-#define XEN_EVTCHNOP_SEND        4
-#define XEN_HVMOP_GET_PARAM      1
-#define XEN_MEM_ADD_TO_PHYSMAP   7
-#define XEN_MAPSPACE_SHARED_INFO 0
-#define XEN_DOMID_SELF           0x7ff0u
+#define XEN_CONSOLEIO_WRITE        0
+#define XEN_SCHEDOP_YIELD          0
+#define XEN_SCHEDOP_SHUTDOWN       2
+#define XEN_SHUTDOWN_POWEROFF      0
+#define XEN_SHUTDOWN_CRASH         3
+#define XEN_EVTCHNOP_CLOSE         3
+#define XEN_EVTCHNOP_SEND          4
+#define XEN_EVTCHNOP_ALLOC_UNBOUND 6
+#define XEN_EVTCHNOP_UNMASK        9
+#define XEN_HVMOP_SET_PARAM        0
+#define XEN_HVMOP_GET_PARAM        1
+#define XEN_MEM_ADD_TO_PHYSMAP     7
+#define XEN_MAPSPACE_SHARED_INFO   0
+#define XEN_MAPSPACE_GRANT_TABLE   1
+#define XEN_GNTTABOP_QUERY_SIZE    6
+#define XEN_DOMID_SELF             0x7ff0u
 
 /* HVM parameters (public/hvm/params.h) */
+#define XEN_HVM_PARAM_CALLBACK_IRQ   0
 #define XEN_HVM_PARAM_STORE_PFN      1
 #define XEN_HVM_PARAM_STORE_EVTCHN   2
 #define XEN_HVM_PARAM_CONSOLE_PFN    17
 #define XEN_HVM_PARAM_CONSOLE_EVTCHN 18
+
+/* HVM_PARAM_CALLBACK_IRQ's value: type 2 (bits 63:56) delivers events as this vector */
+#define XEN_CALLBACK_VECTOR(v) ((2ull << 56) | (uint64_t)(v))
 
 struct xen_hvm_param {
     uint16_t domid;
@@ -51,8 +62,19 @@ struct xen_sched_shutdown {
     uint32_t reason;
 };
 
-struct xen_evtchn_send {
+struct xen_evtchn_send { /* also EVTCHNOP_unmask and EVTCHNOP_close */
     uint32_t port;
+};
+
+struct xen_evtchn_alloc_unbound {
+    uint16_t dom, remote_dom;
+    uint32_t port; /* out */
+};
+
+struct xen_gnttab_query_size {
+    uint16_t dom;
+    uint32_t nr_frames, max_nr_frames; /* out */
+    int16_t status;                    /* out */
 };
 
 /* public/xen.h: vcpu_time_info (the PV clock), vcpu_info, shared_info (x86-64 layout). */

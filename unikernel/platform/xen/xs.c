@@ -101,17 +101,38 @@ static int same(const char *a, const char *b, size_t n)
     return b[n] == '\0';
 }
 
+/* Keeps the path of a watch event of len bytes (the header read) for xs_watch_next. */
+static int keep_event(struct xs_client *c, uint32_t len, uint32_t *round)
+{
+    char p[XS_EVENT_PATH];
+    uint32_t k = len < sizeof(p) ? len : (uint32_t)sizeof(p);
+    int rc;
+    if ((rc = get(c, p, k, round)) || (rc = get(c, 0, len - k, round)))
+        return rc;
+    if (c->nevents == XS_EVENTS) {
+        c->events_lost++;
+        return 0;
+    }
+    char *e = c->events[c->nevents++];
+    uint32_t i = 0;
+    for (; i < k && i < XS_EVENT_PATH - 1 && p[i]; i++)
+        e[i] = p[i];
+    e[i] = '\0';
+    return 0;
+}
+
 /*
  * One request (type, the payload in two parts) and its answer into buf (cap bytes, NUL added):
- * the answer's length, or a negative errno. Watch events (which a client without watches never
- * asks for) and answers to other ids are read past.
+ * the answer's length, or a negative errno. Watch events are kept for xs_watch_next; answers to
+ * other ids are read past.
  */
 static int request(struct xs_client *c, uint32_t type, const char *path, const char *a, size_t alen,
                    const char *b, size_t blen, char *buf, size_t cap)
 {
     if (alen + blen > XS_PAYLOAD_MAX)
         return fail(c, -90, "xenstore: request longer than 4096 bytes: ", path);
-    struct xsd_sockmsg h = {.type = type, .req_id = ++c->req_id, .len = (uint32_t)(alen + blen)};
+    struct xsd_sockmsg h = {
+        .type = type, .req_id = ++c->req_id, .tx_id = c->tx, .len = (uint32_t)(alen + blen)};
     int rc;
     if ((rc = put(c, (const char *)&h, sizeof(h))) || (rc = put(c, a, alen)) ||
         (blen && (rc = put(c, b, blen))))
@@ -122,7 +143,12 @@ static int request(struct xs_client *c, uint32_t type, const char *path, const c
             return rc;
         if (in.len > XS_PAYLOAD_MAX)
             return fail(c, -5, "xenstore: an answer says it is longer than 4096 bytes: ", path);
-        if (in.type == XS_WATCH_EVENT || in.req_id != h.req_id) {
+        if (in.type == XS_WATCH_EVENT) {
+            if ((rc = keep_event(c, in.len, &round)))
+                return rc;
+            continue;
+        }
+        if (in.req_id != h.req_id) {
             if ((rc = get(c, 0, in.len, &round)))
                 return rc;
             continue;
@@ -164,4 +190,100 @@ int xs_write(struct xs_client *c, const char *path, const char *value)
     char ok[4];
     int rc = request(c, XS_WRITE, path, path, slen(path) + 1, value, slen(value), ok, sizeof(ok));
     return rc < 0 ? rc : 0;
+}
+
+int xs_directory(struct xs_client *c, const char *path, char *buf, size_t cap)
+{
+    return request(c, XS_DIRECTORY, path, path, slen(path) + 1, 0, 0, buf, cap);
+}
+
+/* The decimal number at s (xenstored's transaction id), or 0 when it is none. */
+static uint32_t number(const char *s)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > UINT32_MAX)
+            return 0;
+    }
+    return (uint32_t)v;
+}
+
+int xs_transaction_start(struct xs_client *c)
+{
+    char id[16];
+    c->tx = 0;
+    int rc = request(c, XS_TRANSACTION_START, "(transaction)", "", 1, 0, 0, id, sizeof(id));
+    if (rc < 0)
+        return rc;
+    if (!(c->tx = number(id)))
+        return fail(c, -5, "xenstore: a transaction id that is no number: ", id);
+    return 0;
+}
+
+int xs_transaction_end(struct xs_client *c, int abort)
+{
+    char ok[4];
+    int rc =
+        request(c, XS_TRANSACTION_END, "(transaction)", abort ? "F" : "T", 2, 0, 0, ok, sizeof(ok));
+    c->tx = 0;
+    return rc < 0 ? rc : 0;
+}
+
+static int watch_op(struct xs_client *c, uint32_t type, const char *path, const char *token)
+{
+    char ok[4];
+    uint32_t tx = c->tx;
+    c->tx = 0; /* watches are not part of transactions */
+    int rc = request(c, type, path, path, slen(path) + 1, token, slen(token) + 1, ok, sizeof(ok));
+    c->tx = tx;
+    return rc < 0 ? rc : 0;
+}
+
+int xs_watch(struct xs_client *c, const char *path, const char *token)
+{
+    return watch_op(c, XS_WATCH, path, token);
+}
+
+int xs_unwatch(struct xs_client *c, const char *path, const char *token)
+{
+    return watch_op(c, XS_UNWATCH, path, token);
+}
+
+static int copy_event(struct xs_client *c, char *buf, size_t cap)
+{
+    size_t n = slen(c->events[0]);
+    if (n >= cap)
+        n = cap - 1;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = c->events[0][i];
+    buf[n] = '\0';
+    for (unsigned k = 1; k < c->nevents; k++)
+        for (size_t i = 0; i < XS_EVENT_PATH; i++)
+            c->events[k - 1][i] = c->events[k][i];
+    c->nevents--;
+    return (int)n;
+}
+
+int xs_watch_next(struct xs_client *c, char *buf, size_t cap)
+{
+    uint32_t round = 0;
+    while (!c->nevents) {
+        struct xsd_sockmsg in;
+        int rc = get(c, (char *)&in, sizeof(in), &round);
+        if (rc == -110)
+            return fail(c, -110, "xenstore: no watch event came", 0);
+        if (rc)
+            return rc;
+        if (in.len > XS_PAYLOAD_MAX)
+            return fail(c, -5, "xenstore: a message says it is longer than 4096 bytes", 0);
+        if (in.type == XS_WATCH_EVENT)
+            rc = keep_event(c, in.len, &round);
+        else
+            rc = get(c, 0, in.len, &round); /* a late answer to a request that gave up */
+        if (rc)
+            return rc;
+    }
+    return copy_event(c, buf, cap);
 }

@@ -26,7 +26,21 @@ struct xsd_sockmsg {
     uint32_t type, req_id, tx_id, len;
 };
 
-enum { XS_DIRECTORY = 1, XS_READ = 2, XS_WRITE = 11, XS_WATCH_EVENT = 15, XS_ERROR = 16 };
+enum {
+    XS_DIRECTORY = 1,
+    XS_READ = 2,
+    XS_WATCH = 4,
+    XS_UNWATCH = 5,
+    XS_TRANSACTION_START = 6,
+    XS_TRANSACTION_END = 7,
+    XS_WRITE = 11,
+    XS_RM = 13,
+    XS_WATCH_EVENT = 15,
+    XS_ERROR = 16,
+};
+
+#define XS_EVENT_PATH 128 /* a watch event's path kept (longer ones are cut) */
+#define XS_EVENTS     4   /* watch events kept while a request waits for its answer */
 
 struct xs_client {
     volatile struct xenstore_domain_interface *r;
@@ -36,7 +50,12 @@ struct xs_client {
     int (*wait)(void *arg, uint32_t round);
     void *arg;
     uint32_t req_id;
+    uint32_t tx;   /* the transaction requests belong to (xs_transaction_start), or 0 */
     char why[160]; /* what went wrong last, for the caller's message */
+    /* watch events read while waiting for an answer, for xs_watch_next */
+    char events[XS_EVENTS][XS_EVENT_PATH];
+    unsigned nevents;
+    uint64_t events_lost; /* past XS_EVENTS */
 };
 
 /*
@@ -50,5 +69,30 @@ int xs_read(struct xs_client *c, const char *path, char *buf, size_t cap);
 
 /* xs_write: sets `path` to `value`; 0 or a negative errno as xs_read. */
 int xs_write(struct xs_client *c, const char *path, const char *value);
+
+/* xs_directory: the names under `path` into buf, each NUL-terminated, one after the other;
+ * returns the bytes used (0: none), or a negative errno as xs_read. */
+int xs_directory(struct xs_client *c, const char *path, char *buf, size_t cap);
+
+/*
+ * xs_transaction_start: the requests that follow (c->tx) belong to a new transaction; 0 or a
+ * negative errno. xs_transaction_end: commits it (or aborts it when abort is set) and leaves it;
+ * -11 (EAGAIN) when xenstored refused the commit because another change came between: start over.
+ */
+int xs_transaction_start(struct xs_client *c);
+int xs_transaction_end(struct xs_client *c, int abort);
+
+/*
+ * xs_watch: asks for an event whenever `path` or something under it changes (xenstored sends one
+ * at once too); token tells the watches apart. xs_unwatch ends it. 0 or a negative errno.
+ */
+int xs_watch(struct xs_client *c, const char *path, const char *token);
+int xs_unwatch(struct xs_client *c, const char *path, const char *token);
+
+/*
+ * xs_watch_next: the path of the next watch event (kept from earlier, else awaited through the
+ * wait hook) into buf; its length, -110 (ETIMEDOUT) when none came, -5 (EIO) for a broken ring.
+ */
+int xs_watch_next(struct xs_client *c, char *buf, size_t cap);
 
 #endif
