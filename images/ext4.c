@@ -88,6 +88,20 @@ static uint64_t ext4_auto_size(struct tree *t, uint64_t headroom, uint64_t *inod
     return bytes;
 }
 
+/* The least an image of t takes (bytes): its blocks, inode tables for its inodes and 32 more,
+ * the group tables and a little room; *inodes gets that inode count. For a given size below
+ * ext4_auto_size's estimate (which keeps 10% and up to 1 MiB of slack): a small volume. */
+static uint64_t ext4_min_size(struct tree *t, uint64_t *inodes)
+{
+    struct usage u = {0, 0};
+    reset_ids(t->root);
+    measure(t->root, &u);
+    reset_ids(t->root);
+    uint64_t ino = (u.inodes + 32 + 15) & ~15ull;
+    *inodes = ino;
+    return (u.blocks + ino * INODE_SIZE / BLK + 2 * (u.blocks / 32768 + 1) + 32) * BLK;
+}
+
 static void set_times(struct ext2_inode_large *in, int64_t t)
 {
     uint32_t v = t < 0 ? 0 : (uint32_t)t;
@@ -412,13 +426,16 @@ static int ext4_write(struct tree *t, const struct fs_opts *o, const char *path,
 {
     uint64_t inodes;
     uint64_t bytes = ext4_auto_size(t, o->headroom, &inodes);
-    if (o->size) {
+    uint64_t least_inodes, least = o->size ? ext4_min_size(t, &least_inodes) : 0;
+    if (o->size && o->size < bytes - o->headroom && o->size >= least) {
+        inodes = least_inodes + (o->size - least) / 16384;
+        bytes = o->size & ~(uint64_t)(BLK - 1);
+    } else if (o->size) {
         if (o->size < bytes - o->headroom)
             return jeos_errf(err, -ENOSPC,
                              "%s: size %llu bytes is too small for the root filesystem "
                              "(needs about %llu)",
-                             path, (unsigned long long)o->size,
-                             (unsigned long long)(bytes - o->headroom));
+                             path, (unsigned long long)o->size, (unsigned long long)least);
         inodes += (o->size - (bytes - o->headroom)) / 16384;
         bytes = o->size & ~(uint64_t)(BLK - 1);
     }

@@ -83,3 +83,4 @@ $(UK_KIT_LWIP): $(LWIP_STAMP)
 	$(Q)cp $(addprefix $(LWIP_TREE)/debian/,changelog control copyright) $(@D)/debian/
 	$(Q)basename "$$(cat $<)" >$@
 FORMAT_SRCS += $(wildcard runtime/libc/net/*.c runtime/libc/net/*.h)
+include runtime/ext4/module.mk

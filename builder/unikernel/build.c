@@ -156,7 +156,15 @@ static int write_app_info(const struct recipe *r, const char *path, struct jeos_
     }
     sbuf_puts(&b, "0};\nconst char uk_app_workdir[] = ");
     c_string(&b, r->workdir ? r->workdir : "/");
-    sbuf_puts(&b, ";\nconst char uk_app_cmdline[] = ");
+    /* the volumes' names and mount points, in pairs (runtime/ext4/vol.c mounts them) */
+    sbuf_puts(&b, ";\nconst char *const uk_app_volumes[] = {");
+    for (size_t i = 0; i < r->nvolumes; i++) {
+        c_string(&b, r->volumes[i].name);
+        sbuf_puts(&b, ", ");
+        c_string(&b, r->volumes[i].mount);
+        sbuf_puts(&b, ", ");
+    }
+    sbuf_puts(&b, "0};\nconst char uk_app_cmdline[] = ");
     char *words = net_words(r);
     c_string(&b, words);
     free(words);
@@ -705,19 +713,22 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
 }
 
 /* The size report's parts of a link: argv is "sh uk-link.sh --drivers=... OUT KERNEL.a LDS runtime
-   [net] app... libs... libc.a NULL", `n` its length, `net` whether uk-net.o is argv[7]. */
+   [net] [ext4] app... libs... libc.a NULL", `n` its length, `net` whether uk-net.o follows the
+   runtime, `ext4` whether uk-ext4.o is next. */
 static int size_report(const char *elf, const char *shown, char **argv, size_t n, bool net,
-                       struct jeos_err *err)
+                       bool ext4, struct jeos_err *err)
 {
     char *kernel_files[] = {argv[4], NULL}, *runtime_files[] = {argv[6], NULL};
     char *net_files[] = {net ? argv[7] : NULL, NULL};
+    char *ext4_files[] = {ext4 ? argv[7 + net] : NULL, NULL};
     char *libc_files[] = {argv[n - 1], NULL};
     char *last = argv[n - 1];
-    argv[n - 1] = NULL; /* the application's part: argv[7 (8 with net) .. n-2] */
+    argv[n - 1] = NULL; /* the application's part: argv[7 + net + ext4 .. n-2] */
     struct size_part parts[] = {
-        {"application (sources, libs, files)", argv + (net ? 8 : 7), NULL, 0, 0},
+        {"application (sources, libs, files)", argv + 7 + net + ext4, NULL, 0, 0},
         {"runtime (runtime/libc)", runtime_files, NULL, 0, 0},
         {"network (lwIP, sockets)", net_files, NULL, 0, 0},
+        {"volumes (libext2fs, runtime/ext4)", ext4_files, NULL, 0, 0},
         {"musl libc.a", libc_files, NULL, 0, 0},
         {"kernel", kernel_files, NULL, 0, 0},
     };
@@ -755,13 +766,14 @@ static bool elf_defines(const char *elf, const char *name)
 
 /* The kit files of one link. */
 struct link_files {
-    char *script, *lib, *lds, *runtime, *net, *drivers;
+    char *script, *lib, *lds, *runtime, *net, *drivers, *ext4;
 };
 
 static void link_files_free(struct link_files *lf)
 {
     free(lf->script), free(lf->lib), free(lf->lds), free(lf->runtime), free(lf->net),
         free(lf->drivers);
+    free(lf->ext4);
 }
 
 /* NAME-xen.cfg beside NAME-xen.elf: xl creates it as a PVH domU, with a vif on xenbr0 when the
@@ -792,6 +804,7 @@ static char **link_argv(struct ukb *b, const struct platform_out *p, const char 
     bool blk = r->nvolumes > 0;
     lf->drivers = xasprintf("--drivers=%s%s%s", blk ? "blk" : "", blk && b->net ? "," : "",
                             b->net ? "net" : "");
+    lf->ext4 = xasprintf("%s/lib/uk-ext4.o", b->kit);
     char **argv = xcalloc(b->nobjs + r->libs.n + 12, sizeof(char *));
     size_t k = 0;
     argv[k++] = "sh";
@@ -803,6 +816,8 @@ static char **link_argv(struct ukb *b, const struct platform_out *p, const char 
     argv[k++] = lf->runtime;
     if (b->net)
         argv[k++] = lf->net;
+    if (r->nvolumes) /* the volumes' ext4 (runtime/ext4) */
+        argv[k++] = lf->ext4;
     for (size_t i = 0; i < b->nobjs; i++)
         argv[k++] = b->objs[i];
     argv[k++] = b->info_o;
@@ -835,7 +850,7 @@ static int link_platform(struct ukb *b, const struct platform_out *p, const char
     if (rc == 0 && report) {
         /* named where it will be once the build is in place */
         char *shown = xasprintf("%s/%s%s", b->out.dir, b->r->name, p->suffix);
-        rc = size_report(elf, shown, argv, n, b->net, err);
+        rc = size_report(elf, shown, argv, n, b->net, b->r->nvolumes > 0, err);
         free(shown);
     }
     free(argv);

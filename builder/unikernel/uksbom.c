@@ -179,24 +179,22 @@ static const char *sha256_or_null(const char *s)
     return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64 ? s : NULL;
 }
 
-/* lwIP as the kit records it (KIT/lwip, written by make from the source package it compiled). */
-static int add_lwip(struct jeos_sbom *doc, const char *kit, struct jeos_err *err)
+/* A source package compiled into the kit as the kit records it (KIT/SUB: debian/changelog,
+ * control, copyright and dsc.sha256, written by make from the tree it compiled): lwIP (KIT/lwip),
+ * libext2fs's e2fsprogs (KIT/e2fsprogs). */
+static int add_kit_srcpkg(struct jeos_sbom *doc, const char *kit, const char *sub, const char *what,
+                          const char *comment, const char *why, struct jeos_err *err)
 {
-    char *dir = xasprintf("%s/lwip", kit), *shapath = xasprintf("%s/dsc.sha256", dir);
+    char *dir = xasprintf("%s/%s", kit, sub), *shapath = xasprintf("%s/dsc.sha256", dir);
     char *sha = NULL;
     size_t len = 0;
     int rc = jeos_read_file(shapath, &sha, &len, err);
     if (rc < 0)
-        jeos_errf(err, rc, "%s: the kit does not say which lwIP its network stack has (run make)",
-                  kit);
+        jeos_errf(err, rc, "%s: the kit does not say which %s it has (run make)", kit, what);
     if (sha)
         sha[strcspn(sha, "\n")] = '\0';
     if (rc == 0)
-        rc = add_srcpkg(doc, dir, sha256_or_null(sha),
-                        "lwIP's core, compiled into the kit's network stack (lib/uk-net.o) and "
-                        "linked in",
-                        "the network stack: the recipe has a network or the program makes sockets",
-                        err);
+        rc = add_srcpkg(doc, dir, sha256_or_null(sha), comment, why, err);
     free(dir), free(shapath), free(sha);
     return rc;
 }
@@ -229,7 +227,18 @@ int uk_sbom_write(const struct jeos_ctx *ctx, const struct recipe *r,
         jeos_sbom_add_pkg(&doc, &p);
     }
     add_musl(&doc);
-    int rc = parts->net ? add_lwip(&doc, parts->kit, err) : 0;
+    int rc = parts->net ? add_kit_srcpkg(&doc, parts->kit, "lwip", "lwIP its network stack",
+                                         "lwIP's core, compiled into the kit's network stack "
+                                         "(lib/uk-net.o) and linked in",
+                                         "the network stack: the recipe has a network or the "
+                                         "program makes sockets",
+                                         err)
+                        : 0;
+    if (rc == 0 && r->nvolumes)
+        rc = add_kit_srcpkg(&doc, parts->kit, "e2fsprogs", "libext2fs its volumes have",
+                            "libext2fs (lib/ext2fs), compiled into the kit's volumes "
+                            "(lib/uk-ext4.o) and linked in",
+                            "the volumes: the recipe has volumes", err);
     if (rc == 0 && parts->tree) {
         const char *slash = strrchr(parts->tree, '/');
         rc = add_srcpkg(&doc, parts->tree, sha256_or_null(slash ? slash + 1 : NULL),

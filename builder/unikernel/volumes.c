@@ -1,5 +1,6 @@
-/* volumes.c — a unikernel recipe's volumes: sparse raw disk files beside the ELFs (kept across
- * rebuilds when their size is unchanged) and the NAME.volumes list jeos run reads. */
+/* volumes.c — a unikernel recipe's volumes: sparse raw disk files beside the ELFs, each an empty
+ * ext4 filesystem (images/ext4.c: the guest mounts it, runtime/ext4), kept across rebuilds when
+ * their size is unchanged, and the NAME.volumes list jeos run reads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,24 +10,38 @@
 #include <unistd.h>
 
 #include "builder/core/alloc.h"
+#include "builder/core/cache.h"
 #include "builder/core/ctx.h"
 #include "builder/core/err.h"
 #include "builder/core/util.h"
 #include "builder/recipe/recipe.h"
+#include "builder/core/tree.h"
 #include "builder/unikernel/volumes.h"
+#include "images/fs.h"
 
-/* A fresh volume: `size` bytes of zeros, none of them stored (a sparse file). */
-static int write_empty(const char *path, uint64_t size, struct jeos_err *err)
+/* A fresh volume: an empty ext4 filesystem of `size` bytes (sparse: only its tables are
+ * stored), the same bytes each build: times from SOURCE_DATE_EPOCH (else 0), UUID and hash seed
+ * from the recipe's and the volume's names, the volume's name as the label. */
+static int write_empty(const struct jeos_ctx *ctx, const struct recipe *r,
+                       const struct recipe_volume *v, const char *path, struct jeos_err *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return jeos_errf(err, -errno, "%s: %s", path, strerror(errno));
-    int rc = 0;
-    if (ftruncate(fd, (off_t)size) != 0)
-        rc = jeos_errf(err, -errno, "%s: cannot make it %llu bytes: %s", path,
-                       (unsigned long long)size, strerror(errno));
-    if (close(fd) != 0 && rc == 0)
-        rc = jeos_errf(err, -errno, "%s: %s", path, strerror(errno));
+    const struct fs_ops *ext4 = jeos_fs_find("ext4");
+    if (!ext4)
+        return jeos_errf(err, -ENOSYS, "%s: volume %s: no ext4 writer", r->path, v->name);
+    int64_t epoch = ctx->have_epoch ? ctx->epoch : 0;
+    struct fs_opts o = {.epoch = epoch, .size = v->size, .label = v->name};
+    char *what = xasprintf("jeos volume %s/%s", r->name, v->name), hex[65];
+    cache_sha256_hex(what, strlen(what), hex);
+    free(what);
+    for (size_t i = 0; i < sizeof(o.seed); i++) {
+        unsigned byte;
+        sscanf(hex + 2 * i, "%2x", &byte);
+        o.seed[i] = (unsigned char)byte;
+    }
+    struct tree *t = tree_new(epoch);
+    t->root->ino->mode = 0755;
+    int rc = ext4->write(t, &o, path, ctx, err);
+    tree_free(t);
     return rc;
 }
 
@@ -47,10 +62,10 @@ int uk_volumes_write(const struct jeos_ctx *ctx, const struct recipe *r, const c
             jeos_log(ctx, JEOS_LOG_INFO, "%s: volume %s kept (%s, what the application wrote)",
                      r->path, v->name, old);
         } else {
-            rc = write_empty(path, v->size, err);
+            rc = write_empty(ctx, r, v, path, err);
             if (rc == 0)
-                jeos_log(ctx, JEOS_LOG_INFO, "%s: volume %s: %llu bytes, empty", r->path, v->name,
-                         (unsigned long long)v->size);
+                jeos_log(ctx, JEOS_LOG_INFO, "%s: volume %s: %llu bytes, empty ext4", r->path,
+                         v->name, (unsigned long long)v->size);
         }
         sbuf_printf(&list, "%s %llu %s\n", v->name, (unsigned long long)v->size, v->mount);
         free(path);

@@ -8,7 +8,8 @@ struct jeos_err;
 struct recipe;
 
 /*
- * uk_volumes_write: for each volume of r, STAGE/NAME.VOLUME.vol (raw, sparse, its size) — or,
+ * uk_volumes_write: for each volume of r, STAGE/NAME.VOLUME.vol (raw, sparse, its size, an
+ * empty ext4 filesystem) — or,
  * when FINAL/NAME.VOLUME.vol (the output folder being replaced) exists with that size, that
  * file itself, hard-linked into the stage: a rebuild keeps what the application wrote. Then
  * STAGE/NAME.volumes, one line per volume in recipe order: "VOLUME SIZE MOUNT". Nothing is

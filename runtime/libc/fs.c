@@ -11,6 +11,7 @@
 #include "memory/memory.h"
 #include "rt.h"
 #include "time/time.h"
+#include "vol.h"
 
 #define S_IFMT              0170000u
 #define S_IFDIR             0040000u
@@ -57,7 +58,9 @@ struct node {
 struct rt_ofd {
     int refs;
     struct inode *in;
-    uint64_t off; /* F_FILE: byte offset; F_DIR: next node index to list */
+    uint64_t off;        /* F_FILE: byte offset; F_DIR: next node index (volume: entry) to list */
+    struct rt_vfile *vf; /* a file or folder on a volume (vol.h; in is NULL), else NULL */
+    char *vpath;         /* its absolute path when opened (a base for the *at calls) */
 };
 
 static struct node *nodes;
@@ -302,7 +305,7 @@ static int resolve(int dirfd, const char *path, char *out, int follow)
             return -RT_EBADF;
         if (f->kind != F_DIR)
             return -RT_ENOTDIR;
-        base = nodes[f->node].path;
+        base = f->ofd && f->ofd->vpath ? f->ofd->vpath : nodes[f->node].path;
     }
     if (!base && path[0] != '/')
         return -RT_ENOENT; /* the folder was removed */
@@ -415,6 +418,123 @@ static int create_at(int dirfd, const char *path, uint32_t mode, struct inode *i
     return i;
 }
 
+/* ---- volumes (vol.h): a path at or below a mount point is the volume's (runtime/ext4) ---- */
+
+static struct rt_vol *vol_at(const char *abs, const char **rest)
+{
+    return rt_vol_of ? rt_vol_of(abs, rest) : NULL;
+}
+
+static struct rt_vfile *vfile_of(const struct rt_fd *f)
+{
+    return f->ofd ? f->ofd->vf : NULL;
+}
+
+/* Whether (dirfd, path) — or the descriptor dirfd itself when empty_ok and path is NULL or "" —
+ * is on a volume: *v set, and *vf (the descriptor's file) or *rest (a part of abs). */
+static int on_vol(int dirfd, const char *path, int follow, int empty_ok, char *abs,
+                  struct rt_vol **v, const char **rest, struct rt_vfile **vf)
+{
+    *vf = NULL;
+    if (!rt_vol_of)
+        return 0;
+    if (empty_ok && (!path || !*path)) {
+        struct rt_fd *f = rt_fd_get(dirfd);
+        if (!f || !vfile_of(f))
+            return 0;
+        *vf = f->ofd->vf;
+        *v = rt_vol_of(f->ofd->vpath, rest);
+        return *v != NULL;
+    }
+    if (resolve(dirfd, path, abs, follow) < 0)
+        return 0;
+    *v = rt_vol_of(abs, rest);
+    return *v != NULL;
+}
+
+/* The volume's stat in Linux's struct stat (stat_inode's layout). */
+static void vstat_out(const struct rt_vstat *vs, void *out);
+
+static long vol_open(struct rt_vol *v, const char *abs, const char *rest, int flags, int mode)
+{
+    struct rt_vfile *vf;
+    long rc = rt_vol_open(v, rest, flags, (int)((uint32_t)mode & 07777 & ~umask_bits), &vf);
+    if (rc < 0)
+        return rc;
+    struct rt_ofd *o = heap_alloc(sizeof(*o));
+    char *p = dup_str(abs, strlen(abs));
+    int fd = -RT_ENOMEM;
+    if (o && p) {
+        *o = (struct rt_ofd){.refs = 1, .vf = vf, .vpath = p};
+        struct rt_fd f = {.kind = rt_vol_is_dir(vf) ? F_DIR : F_FILE,
+                          .flags = flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC),
+                          .cloexec = !!(flags & O_CLOEXEC),
+                          .node = -1,
+                          .ofd = o};
+        fd = rt_fd_new(&f);
+    }
+    if (fd < 0) {
+        heap_free(o);
+        heap_free(p);
+        rt_vol_close(vf);
+    }
+    return fd;
+}
+
+long rt_fs_fsync(struct rt_fd *f)
+{
+    struct rt_vfile *vf = vfile_of(f);
+    return vf ? rt_vol_fsync(vf) : 0; /* the tmpfs has nothing to write back */
+}
+
+long rt_fs_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+    enum {
+        PROT_RW = 3,
+        PROT_WRITE = 2,
+        MAP_TYPE = 3,
+        MAP_SHARED = 1,
+        MAP_PRIVATE = 2,
+        MAP_ANONYMOUS = 0x20
+    };
+    struct rt_fd *f = rt_fd_get(fd);
+    if (!f)
+        return -RT_EBADF;
+    if (f->kind != F_FILE || !f->ofd)
+        return -RT_ENODEV;
+    if ((off & 4095) || !len || len > (1ull << 40))
+        return -RT_EINVAL;
+    if ((f->flags & O_ACCMODE) == 1)
+        return -RT_EACCES; /* opened write-only */
+    if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
+        return -RT_ENODEV; /* writable shared maps of files: not kept */
+    long at = rt_mmap(addr, len, PROT_RW, (flags & ~MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (at < 0)
+        return at;
+    for (uint64_t done = 0; done < len;) { /* pages past the end of the file stay zeros */
+        uint64_t chunk = len - done < (1u << 30) ? len - done : (1u << 30);
+        long n = rt_fs_read(f, (uint8_t *)at + done, chunk, (int64_t)(off + done));
+        if (n <= 0)
+            break;
+        done += (uint64_t)n;
+    }
+    if (prot != PROT_RW)
+        rt_mprotect((uint64_t)at, len, prot);
+    return at;
+}
+
+int rt_fs_mountpoint(const char *path)
+{
+    char abs[PATH_MAX];
+    if (join("/", path, abs) < 0)
+        return -RT_ENAMETOOLONG;
+    add_parents(abs);
+    int i = find(abs);
+    if (i < 0)
+        i = add_node(abs, S_IFDIR | 0755, NULL);
+    return i < 0 ? i : (nodes[i].in->mode & S_IFMT) == S_IFDIR ? 0 : -RT_ENOTDIR;
+}
+
 long rt_fs_umask(int mask)
 {
     uint32_t old = umask_bits;
@@ -428,6 +548,10 @@ long rt_fs_open(int dirfd, const char *path, int flags, int mode)
     int rc = resolve(dirfd, path, abs, !(flags & O_NOFOLLOW));
     if (rc < 0)
         return rc;
+    const char *rest;
+    struct rt_vol *v = vol_at(abs, &rest);
+    if (v)
+        return vol_open(v, abs, rest, flags, mode);
     int i = find(abs);
     int acc = flags & O_ACCMODE;
     if (i >= 0 && (flags & O_CREAT) && (flags & O_EXCL))
@@ -481,8 +605,12 @@ void rt_fs_close(struct rt_fd *f)
     if (!o)
         return;
     int last = --o->refs == 0;
-    rt_lock_closed(o->in, o, last);
-    if (last) {
+    rt_lock_closed(o->vf ? (const void *)o->vf : (const void *)o->in, o, last);
+    if (last && o->vf) {
+        rt_vol_close(o->vf);
+        heap_free(o->vpath);
+        heap_free(o);
+    } else if (last) {
         o->in->opens--;
         release(o->in);
         heap_free(o);
@@ -496,6 +624,12 @@ long rt_fs_read(struct rt_fd *f, void *buf, uint64_t n, int64_t at)
         return -RT_EISDIR;
     if ((f->flags & O_ACCMODE) == 1)
         return -RT_EBADF;
+    if (vfile_of(f)) {
+        long r = rt_vol_read(f->ofd->vf, buf, n, at < 0 ? f->ofd->off : (uint64_t)at);
+        if (r > 0 && at < 0)
+            f->ofd->off += (uint64_t)r;
+        return r;
+    }
     const struct inode *in = f->ofd->in;
     uint64_t off = at < 0 ? f->ofd->off : (uint64_t)at;
     if (off >= in->size)
@@ -534,6 +668,16 @@ long rt_fs_write(struct rt_fd *f, const void *buf, uint64_t n, int64_t at)
 {
     if (f->kind == F_DIR || (f->flags & O_ACCMODE) == 0)
         return -RT_EBADF;
+    if (vfile_of(f)) {
+        struct rt_vfile *vf = f->ofd->vf;
+        uint64_t off = at >= 0                 ? (uint64_t)at
+                       : (f->flags & O_APPEND) ? rt_vol_size(vf)
+                                               : f->ofd->off;
+        long r = rt_vol_write(vf, buf, n, off);
+        if (r > 0 && at < 0)
+            f->ofd->off = off + (uint64_t)r;
+        return r;
+    }
     struct inode *in = f->ofd->in;
     uint64_t off = at >= 0 ? (uint64_t)at : (f->flags & O_APPEND) ? in->size : f->ofd->off;
     if (n == 0)
@@ -574,6 +718,8 @@ long rt_fs_ftruncate(struct rt_fd *f, int64_t len)
 {
     if (f->kind != F_FILE || (f->flags & O_ACCMODE) == 0)
         return -RT_EINVAL;
+    if (vfile_of(f))
+        return len < 0 ? -RT_EINVAL : rt_vol_ftruncate(f->ofd->vf, (uint64_t)len);
     return truncate_inode(f->ofd->in, len);
 }
 
@@ -583,6 +729,10 @@ long rt_fs_truncate(const char *path, int64_t len)
     int rc = resolve(AT_FDCWD, path, abs, 1);
     if (rc < 0)
         return rc;
+    const char *rest;
+    struct rt_vol *v = vol_at(abs, &rest);
+    if (v)
+        return len < 0 ? -RT_EINVAL : rt_vol_truncate(v, rest, (uint64_t)len);
     int i = find(abs);
     return i < 0 ? -RT_ENOENT : truncate_inode(nodes[i].in, len);
 }
@@ -597,6 +747,10 @@ long rt_fs_fallocate(struct rt_fd *f, int mode, int64_t off, int64_t len)
         return -RT_EINVAL;
     if (mode & ~1)
         return -RT_EOPNOTSUPP; /* only the plain and KEEP_SIZE reservations */
+    if (vfile_of(f)) {         /* a volume: the size grows (sparse); no blocks are reserved ahead */
+        uint64_t end = (uint64_t)(off + len);
+        return mode || end <= rt_vol_size(f->ofd->vf) ? 0 : rt_vol_ftruncate(f->ofd->vf, end);
+    }
     struct inode *in = f->ofd->in;
     uint64_t end = (uint64_t)(off + len);
     int rc = grow(in, end);
@@ -611,10 +765,8 @@ long rt_fs_fallocate(struct rt_fd *f, int mode, int64_t off, int64_t len)
 long rt_fs_lseek(struct rt_fd *f, int64_t off, int whence)
 {
     struct rt_ofd *o = f->ofd;
-    int64_t base = whence == 0   ? 0
-                   : whence == 1 ? (int64_t)o->off
-                   : whence == 2 ? (int64_t)o->in->size
-                                 : -1;
+    int64_t size = o->vf ? (int64_t)rt_vol_size(o->vf) : (int64_t)o->in->size;
+    int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)o->off : whence == 2 ? size : -1;
     if (base < 0 || base + off < 0)
         return -RT_EINVAL;
     if (f->kind == F_DIR && !(whence == 0 && off == 0))
@@ -630,11 +782,15 @@ uint64_t rt_fs_offset(struct rt_fd *f)
 
 uint64_t rt_fs_size(struct rt_fd *f)
 {
+    if (vfile_of(f))
+        return rt_vol_size(f->ofd->vf);
     return f->ofd ? f->ofd->in->size : 0;
 }
 
 const void *rt_fs_file(struct rt_fd *f)
 {
+    if (vfile_of(f))
+        return f->ofd->vf;
     return f->ofd ? (const void *)f->ofd->in : NULL;
 }
 
@@ -691,10 +847,36 @@ static void stat_inode(const struct inode *in, void *out)
     memcpy(out, &st, sizeof(st));
 }
 
+static void vstat_out(const struct rt_vstat *vs, void *out)
+{
+    struct rt_stat st = {
+        .dev = vs->dev,
+        .ino = vs->ino,
+        .nlink = vs->nlink,
+        .mode = vs->mode,
+        .uid = vs->uid,
+        .gid = vs->gid,
+        .size = (int64_t)vs->size,
+        .blksize = 4096,
+        .blocks = (int64_t)vs->blocks,
+        .atime = vs->atime,
+        .mtime = vs->mtime,
+        .ctime = vs->ctime,
+    };
+    memcpy(out, &st, sizeof(st));
+}
+
 long rt_fs_fstat(struct rt_fd *f, void *st)
 {
     if (!f->ofd)
         return -RT_EBADF;
+    if (f->ofd->vf) {
+        struct rt_vstat vs;
+        long rc = rt_vol_fstat(f->ofd->vf, &vs);
+        if (rc == 0)
+            vstat_out(&vs, st);
+        return rc;
+    }
     stat_inode(f->ofd->in, st);
     return 0;
 }
@@ -731,6 +913,15 @@ long rt_fs_fstatat(int dirfd, const char *path, void *st, int flags)
     int rc = resolve(dirfd, path, abs, !(flags & AT_SYMLINK_NOFOLLOW));
     if (rc < 0)
         return rc;
+    const char *rest;
+    struct rt_vol *v = vol_at(abs, &rest);
+    if (v) {
+        struct rt_vstat vs;
+        long r = rt_vol_stat(v, rest, !(flags & AT_SYMLINK_NOFOLLOW), &vs);
+        if (r == 0)
+            vstat_out(&vs, st);
+        return r;
+    }
     if (strncmp(abs, "/dev/", 5) == 0) {
         int fd = (int)rt_openat(AT_FDCWD, abs, 0, 0);
         if (fd >= 0) {
@@ -783,6 +974,8 @@ long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n)
 {
     if (f->kind != F_DIR)
         return -RT_ENOTDIR;
+    if (vfile_of(f))
+        return rt_vol_getdents(f->ofd->vf, buf, n, &f->ofd->off);
     const char *dir = nodes[f->node].path;
     if (!dir || nodes[f->node].in != f->ofd->in)
         return 0; /* removed: no entries, as Linux */
@@ -834,6 +1027,16 @@ long rt_fs_getdents64(struct rt_fd *f, void *buf, uint64_t n)
 
 long rt_fs_readlinkat(int dirfd, const char *path, char *buf, uint64_t n)
 {
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (on_vol(dirfd, path, 0, 1, abs, &v, &rest, &vf)) {
+        struct rt_vstat vs;
+        long r = vf ? rt_vol_fstat(vf, &vs) : rt_vol_stat(v, rest, 0, &vs);
+        /* the volume's own symbolic links are not read (nor made) yet */
+        return r < 0 ? r : (vs.mode & S_IFMT) == S_IFLNK ? -RT_EOPNOTSUPP : -RT_EINVAL;
+    }
     long rc;
     const struct inode *in = lookup(dirfd, path, 0, 1, &rc);
     if (!in)
@@ -884,6 +1087,9 @@ long rt_fs_chdir(const char *path, int fd)
         int rc = resolve(AT_FDCWD, path, abs, 1);
         if (rc < 0)
             return rc;
+        const char *rest;
+        if (vol_at(abs, &rest) && *rest)
+            return -RT_EOPNOTSUPP; /* the working folder is the mount point or above it */
         i = find(abs);
     } else {
         struct rt_fd *f = rt_fd_get(fd);
@@ -914,6 +1120,13 @@ int rt_fs_workdir(const char *path)
 
 long rt_fs_mkdirat(int dirfd, const char *path, int mode)
 {
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (on_vol(dirfd, path, 0, 0, abs, &v, &rest, &vf))
+        return *rest ? rt_vol_mkdir(v, rest, (int)((uint32_t)mode & 07777 & ~umask_bits))
+                     : -RT_EEXIST;
     int i = create_at(dirfd, path, S_IFDIR | ((uint32_t)mode & 07777), NULL, 0);
     return i < 0 ? i : 0;
 }
@@ -937,6 +1150,10 @@ long rt_fs_unlinkat(int dirfd, const char *path, int flags)
     int rc = resolve(dirfd, path, abs, 0);
     if (rc < 0)
         return rc;
+    const char *rest;
+    struct rt_vol *v = vol_at(abs, &rest);
+    if (v)
+        return rt_vol_unlink(v, rest, !!(flags & AT_REMOVEDIR));
     int i = find(abs);
     if (i < 0)
         return -RT_ENOENT;
@@ -964,6 +1181,10 @@ long rt_fs_renameat(int olddirfd, const char *oldpath, int newdirfd, const char 
         rc = resolve(newdirfd, newpath, b, 0);
     if (rc < 0)
         return rc;
+    const char *ra, *rb;
+    struct rt_vol *va = vol_at(a, &ra), *vb = vol_at(b, &rb);
+    if (va || vb)
+        return va != vb ? -RT_EXDEV : rt_vol_rename(va, ra, rb, !!(flags & RENAME_NOREPLACE));
     int i = find(a);
     if (i < 0)
         return -RT_ENOENT;
@@ -1034,6 +1255,13 @@ long rt_fs_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *n
 {
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -RT_EINVAL;
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (on_vol(olddirfd, oldpath, 0, !!(flags & AT_EMPTY_PATH), abs, &v, &rest, &vf) ||
+        on_vol(newdirfd, newpath, 0, 0, abs, &v, &rest, &vf))
+        return -RT_EPERM; /* hard links on a volume: not made yet */
     long rc;
     struct inode *in =
         lookup(olddirfd, oldpath, !!(flags & AT_SYMLINK_FOLLOW), !!(flags & AT_EMPTY_PATH), &rc);
@@ -1059,6 +1287,12 @@ long rt_fs_symlinkat(const char *target, int newdirfd, const char *linkpath)
         return -RT_ENOENT;
     if (n >= PATH_MAX)
         return -RT_ENAMETOOLONG;
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (on_vol(newdirfd, linkpath, 0, 0, abs, &v, &rest, &vf))
+        return -RT_EPERM; /* symbolic links on a volume: not made yet */
     int i = create_at(newdirfd, linkpath, S_IFLNK | 0777, NULL, 0);
     if (i < 0)
         return i;
@@ -1081,8 +1315,22 @@ static struct inode *target_of(int dirfd, const char *path, int flags, long *rc)
     return lookup(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), empty, rc);
 }
 
+/* (dirfd, path, flags) as target_of takes them, when on a volume. */
+static int vol_target(int dirfd, const char *path, int flags, char *abs, struct rt_vol **v,
+                      const char **rest, struct rt_vfile **vf)
+{
+    int empty = !path || (!*path && (flags & AT_EMPTY_PATH));
+    return on_vol(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), empty, abs, v, rest, vf);
+}
+
 long rt_fs_chmodat(int dirfd, const char *path, int mode, int flags)
 {
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (vol_target(dirfd, path, flags, abs, &v, &rest, &vf))
+        return rt_vol_setattr(v, rest, vf, mode & 07777, -1, -1, -1, -1);
     long rc;
     struct inode *in = target_of(dirfd, path, flags, &rc);
     if (!in)
@@ -1096,6 +1344,12 @@ long rt_fs_chmodat(int dirfd, const char *path, int mode, int flags)
 
 long rt_fs_chownat(int dirfd, const char *path, int uid, int gid, int flags)
 {
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (vol_target(dirfd, path, flags, abs, &v, &rest, &vf))
+        return rt_vol_setattr(v, rest, vf, -1, uid, gid, -1, -1);
     long rc;
     struct inode *in = target_of(dirfd, path, flags, &rc);
     if (!in)
@@ -1127,6 +1381,16 @@ long rt_fs_utimensat(int dirfd, const char *path, const struct rt_ts *times, int
     }
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -RT_EINVAL;
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (vol_target(dirfd, path, flags, abs, &v, &rest, &vf)) /* seconds only on a volume */
+        return t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT
+                   ? 0
+                   : rt_vol_setattr(v, rest, vf, -1, -1, -1,
+                                    t[0].nsec == UTIME_OMIT ? -1 : t[0].sec,
+                                    t[1].nsec == UTIME_OMIT ? -1 : t[1].sec);
     long rc;
     struct inode *in = target_of(dirfd, path, flags, &rc);
     if (!in)
@@ -1144,6 +1408,12 @@ long rt_fs_utimensat(int dirfd, const char *path, const struct rt_ts *times, int
 /* struct statfs of x86-64 Linux: the whole writable root, in the page allocator's memory. */
 long rt_fs_statfs(int dirfd, const char *path, void *out)
 {
+    char abs[PATH_MAX];
+    const char *rest;
+    struct rt_vol *v;
+    struct rt_vfile *vf;
+    if (on_vol(dirfd, path, 1, path == NULL, abs, &v, &rest, &vf))
+        return rt_vol_statfs(v, out);
     long rc;
     if (!lookup(dirfd, path, 1, path == NULL, &rc))
         return rc;

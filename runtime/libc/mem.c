@@ -206,12 +206,10 @@ long rt_brk(uint64_t addr)
 
 long rt_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
 {
-    (void)fd;
-    (void)off;
     if (!len || len > (1ull << 40))
         return -RT_EINVAL;
-    if (!(flags & MAP_ANONYMOUS))
-        return -RT_ENODEV;
+    if (!(flags & MAP_ANONYMOUS)) /* a file: fs.c copies it into anonymous memory */
+        return rt_fs_mmap(addr, len, prot, flags, fd, off);
     uint64_t size = pages_of(len) * PAGE_SIZE, at;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if ((addr & (PAGE_SIZE - 1)) || !in_area(addr, addr + size) || addr < MMAP_BASE)

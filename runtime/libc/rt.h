@@ -192,6 +192,13 @@ long rt_fs_umask(int mask);
 /* A read-only file made at boot (/etc/resolv.conf from the network configuration): `data` is
  * kept, not copied. 0, or -EEXIST when the recipe's files already have one. */
 int rt_fs_add_file(const char *path, const void *data, uint64_t len);
+/* A volume's mount point (runtime/ext4/vol.c): path made a folder (with its parents) if missing;
+ * 0 or -errno. fsync and fdatasync of a descriptor: a volume's file reaches its device. */
+int rt_fs_mountpoint(const char *path);
+long rt_fs_fsync(struct rt_fd *f);
+/* mmap of a file (tmpfs or volume): anonymous memory holding a copy of [off, off + len) taken
+ * now, then given prot; MAP_SHARED with PROT_WRITE: ENODEV (a copy could not write back). */
+long rt_fs_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 
 /* lock.c: fcntl record locks (process-owned and open-file-description-owned) and flock, keyed
  * by the file (fs.c's inode) and owned by an open file description. */

@@ -12,6 +12,7 @@
 #include "sock.h"
 #include "time/time.h"
 #include "uk.h"
+#include "vol.h"
 
 #define MAX_THREADS          64
 #define KSTACK_PAGES         16 /* 64 KiB: path resolution keeps a few PATH_MAX buffers */
@@ -144,8 +145,11 @@ static void schedule(void)
         uint64_t alarm = rt_signal_deadline();
         if (alarm && (!first || alarm < first))
             first = alarm;
-        if (!blocked)
-            uk_exit(0);    /* the last thread ended */
+        if (!blocked) { /* the last thread ended */
+            if (rt_vol_unmount_all)
+                rt_vol_unmount_all();
+            uk_exit(0);
+        }
         if (rt_net_idle) { /* the network may wake a thread: it runs while the CPU would halt */
             rt_net_idle(first);
             continue;
@@ -280,8 +284,11 @@ long rt_clone(struct rt_frame *f, uint64_t flags, uint64_t stack, uint64_t ptid,
 
 void rt_thread_exit(int status, int group)
 {
-    if (group)
+    if (group) {
+        if (rt_vol_unmount_all) /* the volumes written back and marked clean */
+            rt_vol_unmount_all();
         uk_exit(status & 0x7f);
+    }
     if (cur->clear_tid) {
         *cur->clear_tid = 0;
         rt_wake(cur->clear_tid, 1 << 30);

@@ -9,6 +9,7 @@
 #include "rt.h"
 #include "sock.h"
 #include "uk.h"
+#include "vol.h"
 
 #define MSR_STAR    0xc0000081u
 #define MSR_LSTAR   0xc0000082u
@@ -57,6 +58,8 @@ void uk_runtime_start(int argc, char **argv)
     rt_fd_init();
     rt_signal_init();
     rt_fs_init();
+    if (rt_vol_mount_all) /* uk-ext4.o: the recipe's volumes at their mount points */
+        rt_vol_mount_all();
     if (uk_app_workdir && rt_fs_workdir(uk_app_workdir) < 0)
         printk("jeos: workdir %s: cannot be made or entered; the program starts in /\n",
                uk_app_workdir);

@@ -162,7 +162,11 @@ void rt_syscall(struct rt_frame *f)
         break;
     }
     case 74: /* fsync */
-    case 75: /* fdatasync */ r = rt_fd_get((int)a0) ? 0 : -RT_EBADF; break;
+    case 75: /* fdatasync */ {
+        struct rt_fd *fd = rt_fd_get((int)a0);
+        r = fd ? rt_fs_fsync(fd) : -RT_EBADF;
+        break;
+    }
     case 83: /* mkdir */ r = rt_fs_mkdirat(-100, (const char *)a0, (int)a1); break;
     case 258: /* mkdirat */ r = rt_fs_mkdirat((int)a0, (const char *)a1, (int)a2); break;
     case 84: /* rmdir */ r = rt_fs_unlinkat(-100, (const char *)a0, 0x200); break;

@@ -2,7 +2,8 @@
 # tests/unikernel/volumes_test.sh — a unikernel recipe's volumes: (recipes/README.md):
 #   volumes-validate  the loader's errors: a name twice, a mount twice, a size not in sectors or
 #                     out of range, a bad name, files: (not yet), volumes: in an appliance
-#   volumes-build     jeos build writes NAME.VOLUME.vol (sparse, its size) and NAME.volumes; a
+#   volumes-build     jeos build writes NAME.VOLUME.vol (an empty ext4 that e2fsck passes, its
+#                     size, sparse: its tables stored, nothing else) and NAME.volumes; a
 #                     rebuild keeps a volume the application wrote (same size), a new size starts
 #                     it afresh; two builds give the same bytes
 #   volumes-run       jeos run APP.elf attaches the build's volume read-write (the blk guest put in
@@ -70,25 +71,34 @@ fi
 why=
 [ "$(stat -c %s "$d/vt.data.vol" 2>/dev/null)" = 16777216 ] || why="$why vt.data.vol not 16 MiB;"
 [ "$(stat -c %s "$d/vt.logs.vol" 2>/dev/null)" = 1048576 ] || why="$why vt.logs.vol not 1 MiB;"
-[ "$(stat -c %b "$d/vt.data.vol" 2>/dev/null)" = 0 ] || why="$why vt.data.vol not sparse;"
+# sparse: an empty ext4 of 16 MiB stores its tables only (under 1 MiB)
+[ "$(($(stat -c %b "$d/vt.data.vol" 2>/dev/null || echo 99999) * 512))" -lt 1048576 ] ||
+    why="$why vt.data.vol not sparse ($(stat -c %b "$d/vt.data.vol") blocks);"
+for v in data logs; do
+    e2fsck -fn "$d/vt.$v.vol" >"$T_TMP/fsck.log" 2>&1 || why="$why vt.$v.vol: e2fsck -fn: $(tail -n 1 "$T_TMP/fsck.log");"
+done
+[ "$(dumpe2fs -h "$d/vt.data.vol" 2>/dev/null | sed -n 's/^Filesystem volume name: *//p')" = data ] ||
+    why="$why vt.data.vol is not labelled data;"
 printf 'data 16777216 /data\nlogs 1048576 /var/log\n' >"$T_TMP/want.volumes"
 cmp -s "$d/vt.volumes" "$T_TMP/want.volumes" || why="$why vt.volumes differs: $(tr '\n' '|' <"$d/vt.volumes");"
 "$JEOS" -q build -o "$T_TMP/out2" "$r/vt.yaml" >>"$T_TMP/b.log" 2>&1
 for f in vt.elf vt-hv.elf vt.volumes vt.data.vol vt.logs.vol; do
     cmp -s "$d/$f" "$T_TMP/out2/vt/$f" || why="$why $f differs between two builds;"
 done
-# what the application wrote survives a rebuild; a volume of another size starts afresh
-printf 'kept' | dd of="$d/vt.data.vol" bs=1 seek=4096 conv=notrunc status=none
+# what the application wrote survives a rebuild; a volume of another size starts afresh (the
+# mark goes in the last 4 KiB of the 16 MiB, a block the empty ext4 leaves free)
+mark=$(((16 << 20) - 4096))
+printf 'kept' | dd of="$d/vt.data.vol" bs=1 seek=$mark conv=notrunc status=none
 "$JEOS" -q build -o "$T_TMP/out" "$r/vt.yaml" >>"$T_TMP/b.log" 2>&1
-[ "$(dd if="$d/vt.data.vol" bs=1 skip=4096 count=4 status=none)" = kept ] ||
+[ "$(dd if="$d/vt.data.vol" bs=1 skip=$mark count=4 status=none)" = kept ] ||
     why="$why a rebuild lost what was written to vt.data.vol;"
 recipe 32M
 "$JEOS" -q build -o "$T_TMP/out" "$r/vt.yaml" >>"$T_TMP/b.log" 2>&1
 [ "$(stat -c %s "$d/vt.data.vol")" = 33554432 ] &&
-    [ "$(dd if="$d/vt.data.vol" bs=1 skip=4096 count=4 status=none | tr -d '\0')" = "" ] ||
+    [ "$(dd if="$d/vt.data.vol" bs=1 skip=$mark count=4 status=none | tr -d '\0')" = "" ] ||
     why="$why a volume resized to 32M is not fresh;"
 if [ -z "$why" ]; then
-    echo "PASS volumes-build (vt.data.vol and vt.logs.vol sparse, vt.volumes in recipe order, same bytes twice, kept across a rebuild)"
+    echo "PASS volumes-build (vt.data.vol and vt.logs.vol empty ext4, sparse, e2fsck clean, vt.volumes in recipe order, same bytes twice, kept across a rebuild)"
 else
     echo "FAIL volumes-build:$why"
     sed 's/^/    /' "$T_TMP/b.log" | tail -10

@@ -1,0 +1,263 @@
+/*
+ * volfs.c — the file calls on an ext4 volume (tests/unikernel/ext4_test.sh): argv[1] is the
+ * folder (the volume's mount point in the guest, a fresh folder on the host). The same source is
+ * built for the host: every check must pass on both, so the expectations are Linux's. A second
+ * run (argv[2] "again") checks what the first left: it survived the reboot.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include "check.h"
+
+static char dir[512];
+
+static const char *at(const char *name)
+{
+    char *p = NULL;
+    return asprintf(&p, "%s/%s", dir, name) < 0 ? "" : p;
+}
+
+static long slurp(const char *path, char *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    long k = read(fd, buf, n);
+    close(fd);
+    return k;
+}
+
+static int listed(const char *folder, const char *name)
+{
+    DIR *d = opendir(folder);
+    struct dirent *e;
+    int found = 0;
+    while (d && (e = readdir(d)))
+        found += strcmp(e->d_name, name) == 0;
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static void again(void)
+{
+    char buf[64] = {0};
+    long n = slurp(at("keep/note"), buf, sizeof(buf) - 1);
+    CHECK("vol-reboot-file", n == 12 && strcmp(buf, "kept, synced") == 0, "read %ld: %s", n, buf);
+    struct stat st;
+    int rc = stat(at("keep/sparse"), &st);
+    CHECK("vol-reboot-sparse", rc == 0 && st.st_size == (8 << 20) + 5, "rc %d size %lld", rc,
+          (long long)st.st_size);
+    int fd = open(at("keep/sparse"), O_RDONLY);
+    char tail[5] = {0}, hole[4] = {1, 1, 1, 1};
+    pread(fd, tail, 5, 8 << 20);
+    pread(fd, hole, 4, 4 << 20);
+    close(fd);
+    CHECK("vol-reboot-sparse-data", memcmp(tail, "tail!", 5) == 0 && !hole[0] && !hole[3],
+          "tail %.5s", tail);
+    CHECK("vol-reboot-gone", access(at("keep/removed"), F_OK) != 0 && errno == ENOENT,
+          "removed file is back");
+}
+
+int main(int argc, char **argv)
+{
+    snprintf(dir, sizeof(dir), "%s", argc > 1 ? argv[1] : "/data");
+    if (argc > 2 && strcmp(argv[2], "again") == 0) {
+        again();
+        printf("volfs: %d failures\n", failures);
+        return failures != 0;
+    }
+    struct stat st;
+    char buf[256];
+
+    /* creat, O_EXCL, O_APPEND, O_TRUNC */
+    int fd = open(at("a"), O_WRONLY | O_CREAT | O_EXCL, 0640);
+    CHECK("vol-create", fd >= 0 && write(fd, "hello", 5) == 5, "fd %d: %s", fd, strerror(errno));
+    close(fd);
+    fd = open(at("a"), O_WRONLY | O_CREAT | O_EXCL, 0640);
+    CHECK("vol-excl", fd < 0 && errno == EEXIST, "fd %d errno %d", fd, errno);
+    fd = open(at("a"), O_WRONLY | O_APPEND);
+    write(fd, " world", 6);
+    lseek(fd, 0, SEEK_SET);
+    write(fd, "!", 1);
+    close(fd);
+    long n = slurp(at("a"), buf, sizeof(buf));
+    CHECK("vol-append", n == 12 && memcmp(buf, "hello world!", 12) == 0, "%ld: %.*s", n, (int)n,
+          buf);
+    stat(at("a"), &st);
+    CHECK("vol-mode", (st.st_mode & 07777) == 0640 && S_ISREG(st.st_mode) && st.st_nlink == 1,
+          "mode %o nlink %lu", st.st_mode, (unsigned long)st.st_nlink);
+    fd = open(at("a"), O_RDWR | O_TRUNC);
+    fstat(fd, &st);
+    CHECK("vol-trunc", fd >= 0 && st.st_size == 0, "size %lld", (long long)st.st_size);
+
+    /* pread/pwrite, lseek, ftruncate */
+    CHECK("vol-pwrite", pwrite(fd, "0123456789", 10, 100) == 10, "%s", strerror(errno));
+    memset(buf, 'x', 20);
+    n = pread(fd, buf, 20, 95);
+    CHECK("vol-pread",
+          n == 15 && buf[0] == 0 && buf[4] == 0 && memcmp(buf + 5, "0123456789", 10) == 0, "n %ld",
+          n);
+    CHECK("vol-lseek-end", lseek(fd, 0, SEEK_END) == 110, "at %lld",
+          (long long)lseek(fd, 0, SEEK_CUR));
+    CHECK("vol-offset", lseek(fd, 0, SEEK_CUR) == 110 && read(fd, buf, 10) == 0, "not at the end");
+    CHECK("vol-ftruncate", ftruncate(fd, 50) == 0 && fstat(fd, &st) == 0 && st.st_size == 50,
+          "size %lld", (long long)st.st_size);
+    CHECK("vol-extend", ftruncate(fd, 5000) == 0 && pread(fd, buf, 10, 4990) == 10 && buf[9] == 0,
+          "%s", strerror(errno));
+    CHECK("vol-fsync", fsync(fd) == 0 && fdatasync(fd) == 0, "%s", strerror(errno));
+    close(fd);
+
+    /* a bigger file: 1 MiB in odd pieces, read back */
+    fd = open(at("big"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    static char piece[7001], back[7001];
+    int same = 1;
+    for (int i = 0; i < 150; i++) {
+        memset(piece, 'a' + i % 26, sizeof(piece));
+        if (write(fd, piece, sizeof(piece)) != (long)sizeof(piece))
+            same = 0;
+    }
+    for (int i = 0; i < 150 && same; i++) {
+        if (pread(fd, back, sizeof(back), (off_t)i * (off_t)sizeof(back)) != (long)sizeof(back) ||
+            back[0] != 'a' + i % 26 || back[7000] != 'a' + i % 26)
+            same = 0;
+    }
+    fstat(fd, &st);
+    CHECK("vol-big", same && st.st_size == 150 * 7001, "size %lld", (long long)st.st_size);
+    /* read-only maps of the file: byte 8192 + k is piece (8192 + k) / 7001's letter */
+    const char *m = mmap(NULL, 20000, PROT_READ, MAP_PRIVATE, fd, 8192);
+    const char *ms = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK("vol-mmap",
+          m != MAP_FAILED && ms != MAP_FAILED && m[0] == 'b' && m[19999] == 'e' && ms[0] == 'a' &&
+              ms[4095] == 'a' && munmap((void *)m, 20000) == 0,
+          "%s", strerror(errno));
+    close(fd);
+
+    /* mkdir, readdir, rmdir, ENOTEMPTY, EISDIR, ENOTDIR */
+    CHECK("vol-mkdir",
+          mkdir(at("d"), 0750) == 0 && stat(at("d"), &st) == 0 && S_ISDIR(st.st_mode) &&
+              (st.st_mode & 0777) == 0750,
+          "%s", strerror(errno));
+    CHECK("vol-mkdir-exists", mkdir(at("d"), 0750) < 0 && errno == EEXIST, "errno %d", errno);
+    fd = open(at("d/f"), O_WRONLY | O_CREAT, 0600);
+    close(fd);
+    for (int i = 0; i < 200; i++) { /* a folder past one block */
+        char name[64];
+        snprintf(name, sizeof(name), "d/file-with-a-longish-name-%03d", i);
+        close(open(at(name), O_WRONLY | O_CREAT, 0600));
+    }
+    CHECK("vol-readdir",
+          listed(at("d"), "f") == 1 && listed(at("d"), "file-with-a-longish-name-199") == 1 &&
+              listed(dir, "d") == 1,
+          "entries missing");
+    int count = 0;
+    DIR *dd = opendir(at("d"));
+    while (dd && readdir(dd))
+        count++;
+    closedir(dd);
+    CHECK("vol-readdir-count", count == 203, "%d entries", count);
+    CHECK("vol-rmdir-full", rmdir(at("d")) < 0 && errno == ENOTEMPTY, "errno %d", errno);
+    CHECK("vol-unlink-dir", unlink(at("d")) < 0 && errno == EISDIR, "errno %d", errno);
+    CHECK("vol-enotdir", open(at("a/x"), O_RDONLY) < 0 && errno == ENOTDIR, "errno %d", errno);
+    CHECK("vol-enoent", open(at("nope/x"), O_RDONLY) < 0 && errno == ENOENT, "errno %d", errno);
+    stat(at("d"), &st);
+    nlink_t before = st.st_nlink;
+    mkdir(at("d/sub"), 0755);
+    stat(at("d"), &st);
+    CHECK("vol-dir-nlink", st.st_nlink == before + 1, "%lu then %lu", (unsigned long)before,
+          (unsigned long)st.st_nlink);
+    for (int i = 0; i < 200; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "d/file-with-a-longish-name-%03d", i);
+        unlink(at(name));
+    }
+    unlink(at("d/f"));
+    rmdir(at("d/sub"));
+    CHECK("vol-rmdir", rmdir(at("d")) == 0 && stat(at("d"), &st) < 0 && errno == ENOENT, "%s",
+          strerror(errno));
+
+    /* rename: a new name, an atomic replace, into a folder, a folder; unlink */
+    close(open(at("r1"), O_WRONLY | O_CREAT, 0644));
+    fd = open(at("r2"), O_WRONLY | O_CREAT, 0644);
+    write(fd, "second", 6);
+    close(fd);
+    struct stat s2;
+    stat(at("r2"), &s2);
+    CHECK("vol-rename-replace",
+          rename(at("r2"), at("r1")) == 0 && slurp(at("r1"), buf, 64) == 6 &&
+              access(at("r2"), F_OK) < 0 && stat(at("r1"), &st) == 0 && st.st_ino == s2.st_ino,
+          "%s", strerror(errno));
+    mkdir(at("m"), 0755);
+    CHECK("vol-rename-into", rename(at("r1"), at("m/r")) == 0 && slurp(at("m/r"), buf, 64) == 6,
+          "%s", strerror(errno));
+    CHECK("vol-rename-dir",
+          rename(at("m"), at("m2")) == 0 && slurp(at("m2/r"), buf, 64) == 6 &&
+              listed(dir, "m2") == 1 && listed(dir, "m") == 0,
+          "%s", strerror(errno));
+    mkdir(at("m3"), 0755);
+    CHECK("vol-rename-dir-into",
+          rename(at("m2"), at("m3/m2")) == 0 && slurp(at("m3/m2/r"), buf, 64) == 6 &&
+              stat(at("m3/m2/.."), &st) == 0,
+          "%s", strerror(errno));
+    CHECK("vol-rename-self", rename(at("m3"), at("m3/m2/x")) < 0 && errno == EINVAL, "errno %d",
+          errno);
+    CHECK("vol-unlink", unlink(at("m3/m2/r")) == 0 && access(at("m3/m2/r"), F_OK) < 0, "%s",
+          strerror(errno));
+    rmdir(at("m3/m2"));
+    rmdir(at("m3"));
+
+    /* an unlinked file lives on while open */
+    fd = open(at("tmp"), O_RDWR | O_CREAT, 0600);
+    write(fd, "still here", 10);
+    unlink(at("tmp"));
+    n = pread(fd, buf, 10, 0);
+    CHECK("vol-unlinked-open",
+          n == 10 && memcmp(buf, "still here", 10) == 0 && access(at("tmp"), F_OK) < 0, "n %ld", n);
+    close(fd);
+
+    /* record locks and times */
+    fd = open(at("a"), O_RDWR);
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
+    CHECK("vol-lock", fcntl(fd, F_SETLK, &fl) == 0, "%s", strerror(errno));
+    int fd2 = open(at("a"), O_RDWR);
+    struct flock ofd = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1};
+    CHECK("vol-lock-ofd", fcntl(fd2, F_OFD_SETLK, &ofd) < 0 && (errno == EAGAIN || errno == EACCES),
+          "errno %d", errno);
+    close(fd2);
+    close(fd);
+    struct stat s1;
+    stat(at("a"), &s1);
+    CHECK("vol-chmod",
+          chmod(at("a"), 0604) == 0 && stat(at("a"), &st) == 0 && (st.st_mode & 07777) == 0604,
+          "mode %o", st.st_mode);
+    struct timespec ts[2] = {{1000000000, 0}, {1200000000, 0}};
+    CHECK("vol-utimens",
+          utimensat(AT_FDCWD, at("a"), ts, 0) == 0 && stat(at("a"), &st) == 0 &&
+              st.st_mtime == 1200000000,
+          "mtime %lld", (long long)st.st_mtime);
+    struct statfs sf;
+    CHECK("vol-statfs", statfs(dir, &sf) == 0 && sf.f_blocks > 0 && sf.f_bfree <= sf.f_blocks, "%s",
+          strerror(errno));
+
+    /* what a reboot must find (argv[2] "again") */
+    mkdir(at("keep"), 0755);
+    fd = open(at("keep/note"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    write(fd, "kept, synced", 12);
+    fsync(fd);
+    close(fd);
+    fd = open(at("keep/sparse"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pwrite(fd, "tail!", 5, 8 << 20);
+    close(fd);
+    close(open(at("keep/removed"), O_WRONLY | O_CREAT, 0644));
+    unlink(at("keep/removed"));
+    printf("volfs: %d failures\n", failures);
+    return failures != 0;
+}
