@@ -115,14 +115,17 @@ if BOOTKIT_UEFI=1 "$KIT" convert "$W/disk.raw" ova "$W/uefi" out myapp 2>"$W/err
     echo "PASS format_ova_uefi ($out; the BIOS check refuses it)"
 else fail format_ova_uefi "$(cat "$W/err.ovau") $out"; fi
 # The DMTF's OVF envelope schema (dsp8023) is in no Debian package (open-vm-tools, virtinst and
-# golang-github-vmware-vmw-ovflib-dev were looked at): JEOS_OVF_XSD names a copy when there is one.
+# golang-github-vmware-vmw-ovflib-dev were looked at): JEOS_OVF_XSD names a copy when there is one
+# — the DMTF publishes DSP8023 (1.1.1 checked) with the CIM schemas it imports (common.xsd,
+# CIM_ResourceAllocationSettingData.xsd, CIM_VirtualSystemSettingData.xsd and their own imports:
+# xml.xsd, xmldsig-core-schema.xsd, xenc-schema.xsd), all in the folder the envelope's imports name.
 if [ -n "${JEOS_OVF_XSD:-}" ] && [ -r "$JEOS_OVF_XSD" ]; then
     tar xf "$W/uefi/out.ova" -C "$W/uefi" myapp.ovf
     if out=$(xmllint --noout --schema "$JEOS_OVF_XSD" "$W/ova/myapp.ovf" "$W/uefi/myapp.ovf" 2>&1); then
         echo "PASS format_ova_schema ($JEOS_OVF_XSD)"
     else fail format_ova_schema "$out"; fi
 else
-    echo "SKIP format_ova_schema: the DMTF OVF envelope schema (dsp8023) is in no Debian package; set JEOS_OVF_XSD to a copy (check_ovf.py checks the structure)"
+    echo "SKIP format_ova_schema: the DMTF OVF envelope schema (DSP8023) is in no Debian package; set JEOS_OVF_XSD to dsp8023_1.1.1.xsd in a folder with the CIM schemas it imports (check_ovf.py checks the structure)"
 fi
 
 # GCE: disk.raw in a gzip (no time) old-GNU tar, one sparse member ('S'), its size a whole
