@@ -107,7 +107,8 @@ enum {
     F_EPOLL,
     F_SOCKET
 };
-#define RT_MAX_FD 1088 /* a thousand connections and some files; select() sees the first 1024 */
+#define RT_MAX_FD     1088 /* a thousand connections and some files; select() sees the first 1024 */
+#define RT_MAIN_STACK (8u << 20) /* main()'s stack, demand-paged (start.c): RLIMIT_STACK */
 struct rt_pipe;
 struct rt_epoll;
 struct rt_ofd;

@@ -32,9 +32,8 @@ if ! tree=$("$JEOS" source "$pkg" 2>"$T_TMP/source.log" | tail -n 1) || [ ! -f "
         skip "Debian's source archive unreachable: $(tail -n 1 "$T_TMP/source.log")"
     fail_all "jeos source $pkg failed: $(tail -n 1 "$T_TMP/source.log")"
 fi
-# the input: the tree's C sources and headers in name order, cut at 3,000,000 bytes
-find "$tree/lib" "$tree/programs" "$tree/tests" -type f -name '*.[ch]' | LC_ALL=C sort |
-    xargs cat | head -c 3000000 >"$w/data/sample"
+bash "$JEOS_SRC/tests/unikernel/zstd/sample.sh" "$tree" "$w/data/sample" 2>"$T_TMP/sample.log" ||
+    fail_all "no input: $(cat "$T_TMP/sample.log")"
 hz=/usr/bin/zstd
 if ! "$hz" --version 2>/dev/null | grep -q 'v1\.5\.4,'; then
     hz=$T_TMP/hostzstd
