@@ -248,15 +248,14 @@ static void gregs_to_frame(const uint64_t *g, struct rt_frame *f)
     f->rflags = (g[G_EFL] & 0xcd5ull) | 0x202ull;
 }
 
-void rt_signal_exit(struct rt_frame *f, unsigned long nr)
+/* The next pending signal t takes whose handler must run (ignored ones dropped, a default action
+ * that kills ends the guest), or 0. */
+static int take(const struct rt_sigthread *t)
 {
-    struct rt_sigthread *t = rt_sig_thread();
-    rt_signal_tick(time_monotonic_ns());
-    int restart = (long)f->rax == -RT_ERESTARTSYS;
     for (;;) {
         uint64_t ready = pending & ~t->mask;
         if (!ready)
-            break;
+            return 0;
         int sig = __builtin_ctzll(ready) + 1;
         pending &= ~BIT(sig);
         if (acts[sig].handler == SIG_IGN)
@@ -266,6 +265,27 @@ void rt_signal_exit(struct rt_frame *f, unsigned long nr)
                 continue;
             end_guest(sig);
         }
+        return sig;
+    }
+}
+
+/* A computing program hears its alarm: the timer interrupt at the deadline (rt_signal_irq_exit). */
+static void arm_alarm(void)
+{
+    if (alarm_at)
+        time_arm_at(alarm_at);
+}
+
+void rt_signal_exit(struct rt_frame *f, unsigned long nr)
+{
+    struct rt_sigthread *t = rt_sig_thread();
+    rt_signal_tick(time_monotonic_ns());
+    arm_alarm();
+    int restart = (long)f->rax == -RT_ERESTARTSYS;
+    for (;;) {
+        int sig = take(t);
+        if (!sig)
+            break;
         if (restart) { /* interrupted: again after the handler (SA_RESTART), else EINTR */
             restart = 0;
             if (acts[sig].flags & SA_RESTART) {
@@ -490,6 +510,8 @@ int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, l
 }
 
 /* A CPU exception in the program: its signal, to the handler; else the fault report. */
+static int run_handler(struct trap_frame *f, int sig, const struct k_siginfo *info);
+
 static int fault(struct trap_frame *f)
 {
     int mem = 0;
@@ -529,6 +551,16 @@ static int fault(struct trap_frame *f)
         printk("jeos: signal %d (%s) from a CPU exception of the program\n", sig, sig_name(sig));
         return 128 + sig; /* as Linux: a blocked or ignored fault kills; the report follows */
     }
+    return run_handler(f, sig, &si);
+}
+
+/*
+ * f, an interrupted program, resumes in the handler of sig (the frame with f's registers and the
+ * live FPU state on its stack); 0, or the status the guest ends with when the stack cannot take
+ * the frame.
+ */
+static int run_handler(struct trap_frame *f, int sig, const struct k_siginfo *info)
+{
     rt_in_kernel = 1;
     uint64_t g[G_COUNT] = {0};
     g[G_R8] = f->r8, g[G_R9] = f->r9, g[G_R10] = f->r10, g[G_R11] = f->r11;
@@ -537,9 +569,9 @@ static int fault(struct trap_frame *f)
     g[G_RDX] = f->rdx, g[G_RAX] = f->rax, g[G_RCX] = f->rcx, g[G_RSP] = f->rsp;
     g[G_RIP] = f->rip, g[G_EFL] = f->rflags;
     g[G_ERR] = f->error, g[G_TRAPNO] = f->vector;
-    g[G_CR2] = f->vector == 14 ? si.w[0] : 0;
+    g[G_CR2] = f->vector == 14 ? info->w[0] : 0;
     g[G_CSGSFS] = f->cs;
-    if (push_frame(g, NULL, sig, &si) < 0) {
+    if (push_frame(g, NULL, sig, info) < 0) {
         printk("jeos: signal %d (%s): the stack at 0x%lx cannot take its frame\n", sig,
                sig_name(sig), f->rsp);
         rt_in_kernel = 0;
@@ -551,7 +583,26 @@ static int fault(struct trap_frame *f)
     return 0;
 }
 
+/* The way out of an interrupt into the program (not the runtime, which delivers at its system
+ * calls' exit): a due alarm is generated, a deliverable signal's handler runs now. */
+static void irq_exit(struct trap_frame *f)
+{
+    if (rt_in_kernel)
+        return;
+    rt_signal_tick(time_monotonic_ns());
+    arm_alarm();
+    struct rt_sigthread *t = rt_sig_thread();
+    if (!(pending & ~t->mask))
+        return;
+    rt_in_kernel = 1;
+    int sig = take(t);
+    rt_in_kernel = 0;
+    if (sig && run_handler(f, sig, &pending_info[sig]))
+        end_guest(SIGSEGV);
+}
+
 void rt_signal_init(void)
 {
     trap_fault_hook = fault;
+    trap_irq_exit_hook = irq_exit;
 }
