@@ -129,7 +129,7 @@ long rt_write(int fd, const void *buf, uint64_t n)
         uint64_t k = 0;
         while (k < n) {
             if (!p->readers)
-                return k ? (long)k : -RT_EPIPE; /* no SIGPIPE: EPIPE only */
+                return k ? (long)k : -RT_EPIPE; /* and SIGPIPE (signal.c) */
             if (p->len == PIPE_SIZE) {
                 if (f->flags & O_NONBLOCK)
                     return k ? (long)k : -RT_EAGAIN;

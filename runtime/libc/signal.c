@@ -31,6 +31,7 @@
 #define SIGFPE       8
 #define SIGKILL      9
 #define SIGSEGV      11
+#define SIGPIPE      13
 #define SIGALRM      14
 #define SIGSTOP      19
 #define BIT(s)       (1ull << ((s)-1))
@@ -276,9 +277,23 @@ static void arm_alarm(void)
         time_arm_at(alarm_at);
 }
 
+/* As Linux: EPIPE from a write to a pipe without readers or a socket that cannot send any more
+ * comes with SIGPIPE, unless send's flags have MSG_NOSIGNAL. */
+static void sigpipe(const struct rt_frame *f, unsigned long nr)
+{
+    if ((long)f->rax != -RT_EPIPE)
+        return;
+    uint64_t flags = nr == 44 ? f->r10 : nr == 46 ? f->rdx : 0; /* sendto, sendmsg */
+    if ((nr != 1 && nr != 20 && nr != 40 && nr != 44 && nr != 46) || (flags & 0x4000))
+        return; /* not write, writev, sendfile, sendto or sendmsg; MSG_NOSIGNAL */
+    struct k_siginfo si = {.signo = SIGPIPE, .code = 0 /* SI_USER */};
+    generate(SIGPIPE, &si);
+}
+
 void rt_signal_exit(struct rt_frame *f, unsigned long nr)
 {
     struct rt_sigthread *t = rt_sig_thread();
+    sigpipe(f, nr);
     rt_signal_tick(time_monotonic_ns());
     arm_alarm();
     int restart = (long)f->rax == -RT_ERESTARTSYS;

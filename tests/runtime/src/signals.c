@@ -2,12 +2,15 @@
  * it for the host and as a unikernel): handlers, masks, faults with a ucontext, sigaltstack,
  * alarms, EINTR/SA_RESTART, guard pages, 1 GiB mapped in a 32 MiB guest, MADV_DONTNEED. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
@@ -337,6 +340,54 @@ int main(void)
         madvise(d, 16 << 20, MADV_DONTNEED);
     }
     CHECK("mem-dontneed", dz, "a page kept its contents after MADV_DONTNEED");
+
+    /* SIGPIPE: a write to a pipe without readers is EPIPE with SIGPIPE; ignored, EPIPE alone */
+    reset();
+    handle(SIGPIPE, on_signal, 0);
+    int pp[2];
+    int prc2 = pipe(pp);
+    close(pp[0]);
+    errno = 0;
+    long w1 = write(pp[1], "x", 1);
+    int e1 = errno, h1 = hits, s1 = last_sig;
+    signal(SIGPIPE, SIG_IGN);
+    errno = 0;
+    long w2 = write(pp[1], "x", 1);
+    int e2 = errno;
+    close(pp[1]);
+    CHECK("sig-pipe",
+          prc2 == 0 && w1 == -1 && e1 == EPIPE && h1 == 1 && s1 == SIGPIPE && w2 == -1 &&
+              e2 == EPIPE && hits == 1,
+          "pipe %d: write %ld errno %d hits %d sig %d; ignored: write %ld errno %d hits %d", prc2,
+          w1, e1, h1, s1, w2, e2, (int)hits);
+
+    /* SIGPIPE from a TCP socket whose sending side is shut (loopback): not with MSG_NOSIGNAL */
+    reset();
+    handle(SIGPIPE, on_signal, 0);
+    int ls = socket(AF_INET, SOCK_STREAM, 0), cs = socket(AF_INET, SOCK_STREAM, 0), as = -1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    if (ls >= 0 && cs >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+        listen(ls, 1) == 0 && getsockname(ls, (struct sockaddr *)&sa, &sl) == 0 &&
+        connect(cs, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+        as = accept(ls, NULL, NULL);
+    int shut = as >= 0 ? shutdown(cs, SHUT_WR) : -1;
+    errno = 0;
+    long n1 = send(cs, "x", 1, MSG_NOSIGNAL);
+    int se1 = errno, sh1 = hits;
+    errno = 0;
+    long n2 = send(cs, "x", 1, 0);
+    int se2 = errno;
+    CHECK("sig-pipe-socket",
+          shut == 0 && n1 == -1 && se1 == EPIPE && sh1 == 0 && n2 == -1 && se2 == EPIPE &&
+              hits == 1 && last_sig == SIGPIPE,
+          "accept %d shutdown %d; MSG_NOSIGNAL: send %ld errno %d hits %d; without: send %ld "
+          "errno %d hits %d",
+          as, shut, n1, se1, sh1, n2, se2, (int)hits);
+    close(as);
+    close(cs);
+    close(ls);
+    signal(SIGPIPE, SIG_DFL);
 
     printf("signals: %d failures\n", failures);
     fflush(stdout);
