@@ -252,6 +252,13 @@ uint64_t rt_signal_deadline(void);
 void rt_signal_tick(uint64_t now_ns);
 /* 1 when a signal is pending that the running thread does not block. */
 int rt_signal_deliverable(void);
+/*
+ * ppoll, pselect6, epoll_pwait: rt_signal_wait_mask puts set (when not NULL; size must be 8, else
+ * -EINVAL) in force for the wait, as sigsuspend does; rt_signal_wait_done(r) puts the thread's own
+ * mask back unless the wait ended with -EINTR (then the handler's return restores it, as Linux).
+ */
+long rt_signal_wait_mask(const uint64_t *set, uint64_t size);
+void rt_signal_wait_done(long r);
 
 /* sched.c: the running thread's signal state; wakes (EINTR) one blocked thread not blocking the
  * signals in bits, returns 1 if one was. */

@@ -458,6 +458,28 @@ static long itimer(int which, const int64_t *set, int64_t *old)
     return 0;
 }
 
+long rt_signal_wait_mask(const uint64_t *set, uint64_t size)
+{
+    if (!set)
+        return 0;
+    if (size != 8)
+        return -RT_EINVAL;
+    struct rt_sigthread *t = rt_sig_thread();
+    t->saved_mask = t->mask;
+    t->has_saved = 1;
+    t->mask = *set & ~UNBLOCKABLE;
+    return 0;
+}
+
+void rt_signal_wait_done(long r)
+{
+    struct rt_sigthread *t = rt_sig_thread();
+    if (t->has_saved && r != -RT_EINTR) {
+        t->mask = t->saved_mask;
+        t->has_saved = 0;
+    }
+}
+
 /* Waits for a signal the thread does not block; -EINTR (what pause and sigsuspend return). */
 static long wait_signal(void)
 {

@@ -9,7 +9,10 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -120,6 +123,53 @@ static __attribute__((noinline)) uint64_t compute(volatile sig_atomic_t *stop, u
     }
     *steps = n;
     return x ^ (uint64_t)y;
+}
+
+/*
+ * SIGALRM blocked, then a wait (how: 0 ppoll, 1 pselect, 2 epoll_pwait) for 1 s on an empty pipe
+ * with a mask that lets it through: the alarm after 50 ms ends the wait with EINTR after its
+ * handler; afterwards SIGALRM is blocked again. Returns 1 when all of that held; *why says.
+ */
+static int wait_with_mask(int how, char *why, size_t whylen)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return 0;
+    sigset_t block, open_, now;
+    sigemptyset(&block);
+    sigaddset(&block, SIGALRM);
+    sigemptyset(&open_);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    hits = 0;
+    set_timer(50000, 0);
+    struct timespec ts = {1, 0};
+    int rc = -2, ep = -1;
+    errno = 0;
+    if (how == 0) {
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        rc = ppoll(&pf, 1, &ts, &open_);
+    } else if (how == 1) {
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(p[0], &rd);
+        rc = pselect(p[0] + 1, &rd, NULL, NULL, &ts, &open_);
+    } else if ((ep = epoll_create1(0)) >= 0) {
+        struct epoll_event ev = {.events = EPOLLIN}, out;
+        epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+        rc = epoll_pwait(ep, &out, 1, 1000, &open_);
+    }
+    int e = errno;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    int still = sigismember(&now, SIGALRM);
+    set_timer(0, 0);
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+    close(p[0]);
+    close(p[1]);
+    if (ep >= 0)
+        close(ep);
+    snprintf(why, whylen, "rc %d errno %d hits %d, SIGALRM blocked after: %d", rc, e, (int)hits,
+             still);
+    return rc == -1 && e == EINTR && hits == 1 && still == 1;
 }
 
 int main(void)
@@ -247,6 +297,16 @@ int main(void)
     CHECK("sig-alarm-compute", hits == 1 && steps < 400000000ull && result == want,
           "hits %d after %llu steps (limit 400000000), result %s", (int)hits,
           (unsigned long long)steps, result == want ? "equal" : "differs");
+
+    /* the signal masks of ppoll, pselect6 and epoll_pwait hold during the wait only */
+    static const char *const mask_names[3] = {"sig-ppoll-mask", "sig-pselect-mask",
+                                              "sig-epoll-pwait-mask"};
+    handle(SIGALRM, on_signal, 0);
+    for (int how = 0; how < 3; how++) {
+        char why[128];
+        int ok = wait_with_mask(how, why, sizeof(why));
+        CHECK(mask_names[how], ok, "%s", why);
+    }
 
     /* nanosleep interrupted: EINTR with what is left */
     reset();
