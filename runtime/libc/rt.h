@@ -235,6 +235,7 @@ int rt_wake(const void *key, int n);
  * tgkill to itself, alarm/setitimer, faults of the program delivered to its handlers. */
 struct rt_sigthread {
     uint64_t mask;       /* blocked: bit sig-1 */
+    uint64_t pending;    /* for this thread alone (tkill, tgkill); the process's are signal.c's */
     uint64_t saved_mask; /* rt_sigsuspend: the mask the handler's return restores */
     int has_saved;
     uint64_t ss_sp, ss_size; /* sigaltstack */
@@ -264,6 +265,9 @@ void rt_signal_wait_done(long r);
  * signals in bits, returns 1 if one was. */
 struct rt_sigthread *rt_sig_thread(void);
 int rt_sched_interrupt(uint64_t bits);
+/* The live thread tid's signal state, or NULL; waking that thread when it waits and takes bits. */
+struct rt_sigthread *rt_sig_thread_of(int tid);
+void rt_sched_interrupt_tid(int tid, uint64_t bits);
 
 /* The name of system call nr (generated from the Linux headers), or NULL. */
 const char *rt_syscall_name(unsigned long nr);

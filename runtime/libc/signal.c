@@ -1,9 +1,10 @@
 /*
  * runtime/libc/signal.c — signals of the one process, with Linux's x86-64 ABI: rt_sigaction
- * (struct k_sigaction, musl's SA_RESTORER), masks per thread, sigaltstack, kill/tkill/tgkill to
- * itself, alarm/setitimer(ITIMER_REAL), pause/sigsuspend, and CPU faults of the program delivered
- * as SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGTRAP. A handler gets Linux's rt_sigframe (return address,
- * ucontext with mcontext and FPU state, siginfo) and returns through rt_sigreturn.
+ * (struct k_sigaction, musl's SA_RESTORER), masks per thread, sigaltstack, kill to itself,
+ * tkill/tgkill to one of its threads, alarm/setitimer(ITIMER_REAL), pause/sigsuspend, and CPU
+ * faults of the program delivered as SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGTRAP. A handler gets Linux's
+ * rt_sigframe (return address, ucontext with mcontext and FPU state, siginfo) and returns through
+ * rt_sigreturn.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
@@ -138,9 +139,19 @@ static void generate(int sig, const struct k_siginfo *info)
     rt_sched_interrupt(BIT(sig));
 }
 
+/* A signal for one thread (tkill, tgkill): pending for it alone. */
+static void generate_for(struct rt_sigthread *t, int tid, int sig)
+{
+    if (ignored(sig))
+        return;
+    t->pending |= BIT(sig);
+    rt_sched_interrupt_tid(tid, BIT(sig));
+}
+
 int rt_signal_deliverable(void)
 {
-    return (pending & ~rt_sig_thread()->mask) != 0;
+    const struct rt_sigthread *t = rt_sig_thread();
+    return ((pending | t->pending) & ~t->mask) != 0;
 }
 
 uint64_t rt_signal_deadline(void)
@@ -249,16 +260,22 @@ static void gregs_to_frame(const uint64_t *g, struct rt_frame *f)
     f->rflags = (g[G_EFL] & 0xcd5ull) | 0x202ull;
 }
 
-/* The next pending signal t takes whose handler must run (ignored ones dropped, a default action
- * that kills ends the guest), or 0. */
-static int take(const struct rt_sigthread *t)
+/* The next pending signal t takes whose handler must run, its own first (ignored ones dropped, a
+ * default action that kills ends the guest), with its siginfo in *info; or 0. */
+static int take(struct rt_sigthread *t, struct k_siginfo *info)
 {
     for (;;) {
-        uint64_t ready = pending & ~t->mask;
+        uint64_t own = t->pending & ~t->mask, ready = own ? own : pending & ~t->mask;
         if (!ready)
             return 0;
         int sig = __builtin_ctzll(ready) + 1;
-        pending &= ~BIT(sig);
+        if (own) {
+            t->pending &= ~BIT(sig);
+            *info = (struct k_siginfo){.signo = sig, .code = -6 /* SI_TKILL */};
+        } else {
+            pending &= ~BIT(sig);
+            *info = pending_info[sig];
+        }
         if (acts[sig].handler == SIG_IGN)
             continue;
         if (acts[sig].handler == SIG_DFL) {
@@ -298,7 +315,8 @@ void rt_signal_exit(struct rt_frame *f, unsigned long nr)
     arm_alarm();
     int restart = (long)f->rax == -RT_ERESTARTSYS;
     for (;;) {
-        int sig = take(t);
+        struct k_siginfo info;
+        int sig = take(t, &info);
         if (!sig)
             break;
         if (restart) { /* interrupted: again after the handler (SA_RESTART), else EINTR */
@@ -311,7 +329,7 @@ void rt_signal_exit(struct rt_frame *f, unsigned long nr)
         }
         uint64_t g[G_COUNT];
         frame_to_gregs(f, g);
-        if (push_frame(g, (const uint8_t *)f - 512, sig, &pending_info[sig]) < 0) {
+        if (push_frame(g, (const uint8_t *)f - 512, sig, &info) < 0) {
             printk("jeos: signal %d (%s): the stack at 0x%lx cannot take its frame\n", sig,
                    sig_name(sig), f->rsp);
             end_guest(SIGSEGV);
@@ -425,6 +443,22 @@ static long to_self(int sig, int code)
     return 0;
 }
 
+/* tkill/tgkill: to the thread tid alone. */
+static long to_thread(int tid, int sig)
+{
+    struct rt_sigthread *t = rt_sig_thread_of(tid);
+    if (!t)
+        return -RT_ESRCH;
+    if (sig < 0 || sig > NSIG)
+        return -RT_EINVAL;
+    if (sig == 0 || sig == SIGSTOP)
+        return 0;
+    if (sig == SIGKILL)
+        end_guest(sig);
+    generate_for(t, tid, sig);
+    return 0;
+}
+
 static uint64_t tv_ns(const int64_t *tv)
 {
     return (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
@@ -504,7 +538,7 @@ int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, l
             *r = -RT_EINVAL;
             return 1;
         }
-        *(uint64_t *)a[0] = pending & rt_sig_thread()->mask;
+        *(uint64_t *)a[0] = (pending | rt_sig_thread()->pending) & rt_sig_thread()->mask;
         *r = 0;
         return 1;
     case 130: { /* rt_sigsuspend */
@@ -527,8 +561,10 @@ int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, l
         *r =
             (int)a[0] == 1 || (int)a[0] == 0 || (int)a[0] == -1 ? to_self((int)a[1], 0) : -RT_ESRCH;
         return 1;
-    case 200: /* tkill */ *r = to_self((int)a[1], -6 /* SI_TKILL */); return 1;
-    case 234: /* tgkill */ *r = (int)a[0] == 1 ? to_self((int)a[2], -6) : -RT_ESRCH; return 1;
+    case 200: /* tkill */ *r = to_thread((int)a[0], (int)a[1]); return 1;
+    case 234: /* tgkill */
+        *r = (int)a[0] == 1 ? to_thread((int)a[1], (int)a[2]) : -RT_ESRCH;
+        return 1;
     case 37: { /* alarm */
         uint64_t now = time_monotonic_ns();
         *r = alarm_at > now ? (long)((alarm_at - now + 500000000u) / 1000000000u) : 0;
@@ -629,12 +665,13 @@ static void irq_exit(struct trap_frame *f)
     rt_signal_tick(time_monotonic_ns());
     arm_alarm();
     struct rt_sigthread *t = rt_sig_thread();
-    if (!(pending & ~t->mask))
+    if (!((pending | t->pending) & ~t->mask))
         return;
     rt_in_kernel = 1;
-    int sig = take(t);
+    struct k_siginfo info;
+    int sig = take(t, &info);
     rt_in_kernel = 0;
-    if (sig && run_handler(f, sig, &pending_info[sig]))
+    if (sig && run_handler(f, sig, &info))
         end_guest(SIGSEGV);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
@@ -172,6 +173,27 @@ static int wait_with_mask(int how, char *why, size_t whylen)
     return rc == -1 && e == EINTR && hits == 1 && still == 1;
 }
 
+/* pthread_kill (tgkill) to one thread: its handler runs in that thread, not in the sender. */
+static pthread_t volatile handled_in;
+static volatile int target_sleep_rc, target_errno;
+
+static void note_thread(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    handled_in = pthread_self();
+    hits++;
+}
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    struct timespec req = {3, 0};
+    errno = 0;
+    target_sleep_rc = nanosleep(&req, NULL);
+    target_errno = errno;
+    return NULL;
+}
+
 int main(void)
 {
     /* raise with a handler: runs before raise returns, si_code SI_TKILL (both libcs use tkill) */
@@ -307,6 +329,25 @@ int main(void)
         int ok = wait_with_mask(how, why, sizeof(why));
         CHECK(mask_names[how], ok, "%s", why);
     }
+
+    /* tgkill to a particular thread (pthread_kill): the sleeping thread gets SIGUSR1, its
+     * nanosleep ends with EINTR; the sender, which blocks nothing, does not take it */
+    reset();
+    handled_in = 0;
+    handle(SIGUSR1, note_thread, 0);
+    pthread_t th;
+    int crc = pthread_create(&th, NULL, sleeper, NULL);
+    struct timespec settle = {0, 100000000};
+    nanosleep(&settle, NULL); /* the thread is in its nanosleep */
+    int krc = crc == 0 ? pthread_kill(th, SIGUSR1) : -1;
+    if (crc == 0)
+        pthread_join(th, NULL);
+    CHECK("sig-tgkill-thread",
+          crc == 0 && krc == 0 && hits == 1 && pthread_equal(handled_in, th) &&
+              target_sleep_rc == -1 && target_errno == EINTR,
+          "create %d kill %d hits %d in the target: %d, its nanosleep %d errno %d", crc, krc,
+          (int)hits, pthread_equal(handled_in, th), target_sleep_rc, target_errno);
+    signal(SIGUSR1, SIG_DFL);
 
     /* nanosleep interrupted: EINTR with what is left */
     reset();
