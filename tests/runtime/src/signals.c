@@ -194,6 +194,21 @@ static void *sleeper(void *arg)
     return NULL;
 }
 
+/* A TCP connection on the loopback: *cs the connecting end, the accepted end returned (or -1),
+ * *ls the listening socket. */
+static int tcp_pair(int *ls, int *cs)
+{
+    *ls = socket(AF_INET, SOCK_STREAM, 0);
+    *cs = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    if (*ls >= 0 && *cs >= 0 && bind(*ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+        listen(*ls, 1) == 0 && getsockname(*ls, (struct sockaddr *)&sa, &sl) == 0 &&
+        connect(*cs, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+        return accept(*ls, NULL, NULL);
+    return -1;
+}
+
 int main(void)
 {
     /* raise with a handler: runs before raise returns, si_code SI_TKILL (both libcs use tkill) */
@@ -442,6 +457,32 @@ int main(void)
     }
     CHECK("mem-dontneed", dz, "a page kept its contents after MADV_DONTNEED");
 
+    /* a socket wait interrupted: recv gives EINTR; under SA_RESTART it goes on and gets the byte
+     * the handler sends from the other end */
+    {
+        int sls, scs, sas = tcp_pair(&sls, &scs);
+        char c = 0;
+        reset();
+        handle(SIGALRM, on_signal, 0);
+        set_timer(30000, 0);
+        errno = 0;
+        long n = sas >= 0 ? recv(scs, &c, 1, 0) : -2;
+        CHECK("sig-eintr-recv", n == -1 && errno == EINTR && hits == 1, "recv %ld errno %d hits %d",
+              n, errno, (int)hits);
+        reset();
+        int saved = pipe_fds[1];
+        pipe_fds[1] = sas; /* write_pipe writes to the accepted end */
+        handle(SIGALRM, write_pipe, SA_RESTART);
+        set_timer(30000, 0);
+        n = sas >= 0 ? recv(scs, &c, 1, 0) : -2;
+        pipe_fds[1] = saved;
+        CHECK("sig-restart-recv", n == 1 && c == 'r' && hits == 1, "recv %ld '%c' hits %d", n,
+              c ? c : '?', (int)hits);
+        close(sas);
+        close(scs);
+        close(sls);
+    }
+
     /* SIGPIPE: a write to a pipe without readers is EPIPE with SIGPIPE; ignored, EPIPE alone */
     reset();
     handle(SIGPIPE, on_signal, 0);
@@ -465,13 +506,7 @@ int main(void)
     /* SIGPIPE from a TCP socket whose sending side is shut (loopback): not with MSG_NOSIGNAL */
     reset();
     handle(SIGPIPE, on_signal, 0);
-    int ls = socket(AF_INET, SOCK_STREAM, 0), cs = socket(AF_INET, SOCK_STREAM, 0), as = -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof(sa);
-    if (ls >= 0 && cs >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-        listen(ls, 1) == 0 && getsockname(ls, (struct sockaddr *)&sa, &sl) == 0 &&
-        connect(cs, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-        as = accept(ls, NULL, NULL);
+    int ls, cs, as = tcp_pair(&ls, &cs);
     int shut = as >= 0 ? shutdown(cs, SHUT_WR) : -1;
     errno = 0;
     long n1 = send(cs, "x", 1, MSG_NOSIGNAL);
