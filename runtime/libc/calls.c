@@ -75,6 +75,12 @@ static void limits_init(void)
     limits[14][0] = limits[14][1] = 0;      /* RLIMIT_RTPRIO */
 }
 
+uint64_t rt_rlimit(int res)
+{
+    limits_init();
+    return res >= 0 && res < RLIMIT_NLIMITS ? limits[res][0] : RLIM_INFINITY;
+}
+
 /* prlimit64 of this process: old gets the limit, then new (if any) replaces it. */
 static long prlimit(int pid, unsigned res, const uint64_t *new, uint64_t *old)
 {

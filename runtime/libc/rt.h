@@ -87,6 +87,11 @@ long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 long rt_madvise(uint64_t addr, uint64_t len, int advice);
 long rt_mprotect(uint64_t addr, uint64_t len, int prot);
+/* The soft limit of resource res (RLIMIT_*, calls.c), RLIM_INFINITY (~0) for none. */
+uint64_t rt_rlimit(int res);
+#define RT_RLIMIT_DATA   2
+#define RT_RLIMIT_NOFILE 7
+#define RT_RLIMIT_AS     9
 /* A page fault at addr (write: 1): 0 when a demand page was made, -1 outside every mapping
  * (SEGV_MAPERR), -2 against its protection (SEGV_ACCERR), -3 out of memory. */
 int rt_mem_fault(uint64_t addr, int write);

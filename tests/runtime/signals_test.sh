@@ -40,6 +40,9 @@ for name in $(sed -n 's/^\(PASS\|FAIL\|SKIP\) \([a-z0-9_-]*\).*/\2/p' "$T_TMP/ho
         echo "FAIL rt-$name: in the unikernel: ${g:-not run}"
     fi
 done
+uk_expect rt-mprotect-image-notice "$T_TMP/guest.log" \
+    '^jeos: mprotect\(0x[0-9a-f]+, 4096, 1\): outside mmap/brk memory' &&
+    echo "PASS rt-mprotect-image-notice"
 uk_expect rt-signals "$T_TMP/guest.log" '^signals: 0 failures$' \
     '^jeos: signal 15 \(SIGTERM\): the guest ends$' && [ "$UK_STATUS" -eq 15 ] &&
     echo "PASS rt-signals-default" || echo "FAIL rt-signals-default: guest status $UK_STATUS"
