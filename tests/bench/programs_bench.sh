@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/bench/programs_bench.sh — real programs from Debian's sources as jeos unikernels beside the
 # same sources built as static musl binaries (musl-gcc -static, the same flags) run by Linux (the
-# Debian cloud kernel, an initramfs whose init runs them: tests/unikernel/linux/runinit.c), each in
+# Debian cloud kernel, an initramfs whose init runs them: tests/unikernel/linux/init.c), each in
 # the same QEMU TCG with 128 MiB, on the 3,000,000-byte input of tests/unikernel/zstd_test.sh:
 #   zstd -q -19 sample -o /dev/null      (libzstd 1.5.4, tests/unikernel/zstd/zstd.yaml)
 #   bzip2 -9 -k -f sample                (bzip2 1.0.8, tests/unikernel/bzip2/bzip2.yaml)
@@ -36,7 +36,7 @@ musl-gcc -static -O2 -DZSTD_LEGACY_SUPPORT=0 -I"$ztree/lib" -I"$ztree/lib/common
         "$ztree"/programs/*.c) -w &&
     musl-gcc -static -O2 -o "$T_TMP/initramfs/bzip2" -w \
         $(for f in blocksort huffman crctable randtable compress decompress bzlib bzip2; do echo "$btree/$f.c"; done) &&
-    musl-gcc -static -O2 -o "$T_TMP/initramfs/init" "$JEOS_SRC/tests/unikernel/linux/runinit.c" ||
+    musl-gcc -static -O2 -o "$T_TMP/initramfs/init" "$JEOS_SRC/tests/unikernel/linux/init.c" ||
     { echo "programs bench: musl-gcc builds failed"; exit 1; }
 cp "$T_TMP/z/data/sample" "$T_TMP/initramfs/"
 (cd "$T_TMP/initramfs" && printf '%s\n' init zstd bzip2 sample | cpio -o -H newc --quiet >"$T_TMP/initrd")

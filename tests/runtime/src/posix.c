@@ -587,14 +587,26 @@ static void process(void)
     CHECK("mlockall-einval", rc < 0 && errno == EINVAL, "rc %d errno %d", rc, errno);
 }
 
+/* Lowers the soft limit of res to cur; *saved gets what it was. setrlimit's result. */
+static int lower_limit(int res, rlim_t cur, struct rlimit *saved)
+{
+    getrlimit(res, saved);
+    struct rlimit low = {cur, saved->rlim_max};
+    return setrlimit(res, &low);
+}
+
+static void unmap_mapped(void *p, size_t n)
+{
+    if (p != MAP_FAILED)
+        munmap(p, n);
+}
+
 /* The limits are enforced: RLIMIT_NOFILE on new descriptors, RLIMIT_AS and RLIMIT_DATA on
  * mappings and the break. */
 static void limits(void)
 {
-    struct rlimit saved, low;
-    getrlimit(RLIMIT_NOFILE, &saved);
-    low = (struct rlimit){16, saved.rlim_max};
-    int rc = setrlimit(RLIMIT_NOFILE, &low), top = -1, fd, made[20], nmade = 0;
+    struct rlimit saved;
+    int rc = lower_limit(RLIMIT_NOFILE, 16, &saved), top = -1, fd, made[20], nmade = 0;
     errno = 0;
     while ((fd = dup(0)) >= 0 && nmade < 20) {
         made[nmade++] = fd;
@@ -614,9 +626,7 @@ static void limits(void)
           "setrlimit %d; highest fd %d, then %d errno %d; dup2 %d errno %d; F_DUPFD %d errno %d",
           rc, top, fd, dup_errno, d2, d2_errno, fx, fx_errno);
 
-    getrlimit(RLIMIT_AS, &saved);
-    low = (struct rlimit){512ul << 20, saved.rlim_max};
-    rc = setrlimit(RLIMIT_AS, &low);
+    rc = lower_limit(RLIMIT_AS, 512ul << 20, &saved);
     errno = 0;
     void *big = mmap(NULL, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int big_errno = errno;
@@ -626,14 +636,10 @@ static void limits(void)
     CHECK("rlimit-as-enforced",
           rc == 0 && big == MAP_FAILED && big_errno == ENOMEM && small != MAP_FAILED,
           "setrlimit %d; 1 GiB: %p errno %d; 16 MiB: %p", rc, big, big_errno, small);
-    if (big != MAP_FAILED)
-        munmap(big, 1ul << 30);
-    if (small != MAP_FAILED)
-        munmap(small, 16ul << 20);
+    unmap_mapped(big, 1ul << 30);
+    unmap_mapped(small, 16ul << 20);
 
-    getrlimit(RLIMIT_DATA, &saved);
-    low = (struct rlimit){256ul << 20, saved.rlim_max};
-    rc = setrlimit(RLIMIT_DATA, &low);
+    rc = lower_limit(RLIMIT_DATA, 256ul << 20, &saved);
     errno = 0;
     void *rw = mmap(NULL, 512ul << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int rw_errno = errno;
@@ -648,10 +654,8 @@ static void limits(void)
         rc == 0 && rw == MAP_FAILED && rw_errno == ENOMEM && ro != MAP_FAILED && brk1 == brk0,
         "setrlimit %d; writable 512 MiB: %p errno %d; read-only: %p; brk +512 MiB moved it by %ld",
         rc, rw, rw_errno, ro, brk1 - brk0);
-    if (rw != MAP_FAILED)
-        munmap(rw, 512ul << 20);
-    if (ro != MAP_FAILED)
-        munmap(ro, 512ul << 20);
+    unmap_mapped(rw, 512ul << 20);
+    unmap_mapped(ro, 512ul << 20);
 }
 
 static void memory(void)
