@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -44,6 +45,16 @@ static void jump_out(int sig, siginfo_t *si, void *uc)
 {
     on_signal(sig, si, uc);
     siglongjmp(jb, 1);
+}
+
+/* Recursion of 4 KiB frames, down to depth (32 MiB: past an 8 MiB stack). */
+static __attribute__((noinline)) int deep(int depth)
+{
+    volatile char frame[4096];
+    frame[0] = (char)depth;
+    if (depth >= 8192)
+        return frame[0];
+    return deep(depth + 1) + frame[0];
 }
 
 /* Resumes the faulting load with RAX pointed at valid memory. */
@@ -297,6 +308,24 @@ int main(void)
               after.ss_sp == alt,
           "rc %d hits %d on_alt %d flags %d after %d", rc, (int)hits, on_alt, alt_flags,
           after.ss_flags);
+
+    /* main()'s stack overflows into its guard page: SIGSEGV, taken on the alternate stack, left
+     * by siglongjmp (where the stack limit is 8 MiB, as the unikernel's and Linux's default) */
+    struct rlimit stk;
+    getrlimit(RLIMIT_STACK, &stk);
+    if (stk.rlim_cur == RLIM_INFINITY || stk.rlim_cur > (16ul << 20)) {
+        printf("SKIP sig-stack-overflow: the stack limit is %s, more than the 32 MiB recursion\n",
+               stk.rlim_cur == RLIM_INFINITY ? "unlimited" : "over 16 MiB");
+    } else {
+        reset();
+        handle(SIGSEGV, jump_out, SA_ONSTACK);
+        volatile int reached = 0;
+        if (sigsetjmp(jb, 1) == 0)
+            reached = deep(0);
+        CHECK("sig-stack-overflow", hits == 1 && last_sig == SIGSEGV && reached == 0,
+              "hits %d sig %d (recursion returned %d)", (int)hits, last_sig, reached);
+        signal(SIGSEGV, SIG_DFL);
+    }
 
     /* alarm: SIGALRM after a second; pause returns EINTR */
     reset();
