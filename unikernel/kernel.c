@@ -18,7 +18,8 @@ void kernel_boot(uint64_t info, uint32_t source);
 static struct boot_info boot_info;
 static char *argv[ARGV_MAX + 1];
 static char cmdline[BOOT_CMDLINE_MAX];
-static uint64_t init_ns; /* kernel entry to main() */
+static uint64_t init_ns;  /* kernel entry to main() */
+static int report_memory; /* jeos.mem=peak on the command line: uk_exit prints the peak */
 
 /*
  * What the build bakes into the ELF (the builder generates both from the recipe). Weak
@@ -59,6 +60,8 @@ static int split_args(char *s)
             s++;
         if (*s)
             *s++ = '\0';
+        if (strcmp(w, "jeos.mem=peak") == 0)
+            report_memory = 1;
         if (!kernel_word(w))
             argv[argc++] = w;
     }
@@ -95,6 +98,13 @@ __attribute__((noreturn)) void kernel_boot(uint64_t info, uint32_t source)
 
 void uk_exit(int status)
 {
+    if (report_memory) {
+        struct mem_stats ms;
+        mem_get_stats(&ms);
+        printk("jeos: memory peak %llu KiB allocated, %llu KiB at exit, image %llu KiB\n",
+               (unsigned long long)(ms.pages_peak / 1024),
+               (unsigned long long)(ms.pages_used / 1024), (unsigned long long)(ms.image / 1024));
+    }
     platform_exit(status);
 }
 
@@ -159,6 +169,7 @@ void uk_get_info(struct uk_info *info)
         .mem_total = ms.total,
         .mem_image = ms.image,
         .mem_pages = ms.pages_used,
+        .mem_peak = ms.pages_peak,
         .mem_page_tables = ms.page_tables,
         .mem_heap = ms.heap_bytes,
         .x2apic = lapic_is_x2apic(),

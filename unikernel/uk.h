@@ -73,6 +73,7 @@ struct uk_info {
     uint64_t mem_total;  /* usable RAM */
     uint64_t mem_image;  /* kernel + application image (text, data, bss, stacks) */
     uint64_t mem_pages;  /* pages allocated since boot: page tables, bitmap, heap */
+    uint64_t mem_peak;   /* the most mem_pages has been */
     uint64_t mem_page_tables;
     uint64_t mem_heap; /* bytes the heap took from the page allocator */
     int x2apic;

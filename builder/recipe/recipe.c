@@ -1025,7 +1025,7 @@ static bool check_source(struct loader *L, const struct node *v, const char *s)
         rl_lerr(L, v, "expected a C source file ending in .c or .S (got \"%s\")", s);
         return false;
     }
-    if (L->opts && L->opts->check_files) {
+    if (L->opts && L->opts->check_files && !strpbrk(s, "*?[")) { /* a glob: at build time */
         char *full = xasprintf("%s/%s", L->r->dir, s);
         struct stat st;
         bool ok = stat(full, &st) == 0 && S_ISREG(st.st_mode);

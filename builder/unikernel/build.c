@@ -510,6 +510,9 @@ struct ukb {
     char *tree, *tree_version; /* source: the unpacked package and its version */
     char **tree_srcs;          /* its files to compile (relative to tree), sorted */
     size_t ntree;
+    char **own_srcs; /* the recipe's sources: (relative to its folder), globs expanded */
+    size_t *own_at;  /* the sources: entry each comes from */
+    size_t nown;
     struct cc_env cc;
     char *info_o, *files_o;
     bool net; /* link the network stack: the recipe has a network, or the program uses sockets */
@@ -613,6 +616,62 @@ static int source_tree(struct ukb *b, struct jeos_err *err)
     return rc;
 }
 
+/*
+ * The recipe's sources:, in its order: a path as written, a glob (*, ?, [...], '*' not crossing
+ * '/') as the files it matches in the recipe's folder, sorted by name; a file named twice is
+ * compiled once, where it came first; a glob matching no file is an error naming it.
+ */
+static int own_sources(struct ukb *b, struct jeos_err *err)
+{
+    const struct recipe *r = b->r;
+    size_t skip = strlen(b->dir) + 1;
+    for (size_t i = 0; i < r->sources.n; i++) {
+        const char *s = r->sources.v[i];
+        char **found = NULL;
+        size_t nfound = 0;
+        if (!strpbrk(s, "*?[")) {
+            found = xcalloc(1, sizeof(char *));
+            found[nfound++] = xstrdup(s);
+        } else {
+            char *pat = xasprintf("%s/%s", b->dir, s);
+            glob_t g;
+            if (glob(pat, 0, NULL, &g) == 0) {
+                found = xcalloc(g.gl_pathc, sizeof(char *));
+                for (size_t k = 0; k < g.gl_pathc; k++) {
+                    struct stat st;
+                    if (stat(g.gl_pathv[k], &st) == 0 && S_ISREG(st.st_mode))
+                        found[nfound++] = xstrdup(g.gl_pathv[k] + skip);
+                }
+                globfree(&g);
+            }
+            free(pat);
+            if (!nfound) {
+                free(found);
+                return jeos_errf(err, -ENOENT,
+                                 "%s:%d:%d: sources[%zu]: \"%s\" matches no file of %s", r->path,
+                                 r->sources.pos ? r->sources.pos[i].line : 0,
+                                 r->sources.pos ? r->sources.pos[i].col : 0, i, s, r->dir);
+            }
+            qsort(found, nfound, sizeof(char *), cmp_cstr);
+        }
+        for (size_t k = 0; k < nfound; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < b->nown && !seen; j++)
+                seen = strcmp(b->own_srcs[j], found[k]) == 0;
+            if (seen) {
+                free(found[k]);
+                continue;
+            }
+            b->own_srcs = xrealloc(b->own_srcs, (b->nown + 1) * sizeof(char *));
+            b->own_at = xrealloc(b->own_at, (b->nown + 1) * sizeof(size_t));
+            b->own_at[b->nown] = i;
+            b->own_srcs[b->nown++] = found[k];
+        }
+        free(found);
+    }
+    return 0;
+}
+
 /* The -I options: the recipe's include: (its folder), then source.include (the tree). */
 static void include_flags(struct ukb *b)
 {
@@ -655,6 +714,8 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     }
     sbuf_free(&inc);
     if (rc == 0)
+        rc = own_sources(b, err);
+    if (rc == 0)
         rc = source_tree(b, err);
     if (rc < 0)
         return rc;
@@ -663,20 +724,21 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->cc.kit = b->kit;
     b->cc.gcc_include = b->gcc_include;
     b->cc.dir = b->dir;
-    size_t total = r->sources.n + b->ntree, started = 0, done = 0, jobs = compile_jobs();
+    size_t total = b->nown + b->ntree, started = 0, done = 0, jobs = compile_jobs();
     struct cc_job *run = xcalloc(total + 1, sizeof(*run));
     b->objs = xcalloc(total + 1, sizeof(char *));
     jeos_log(b->ctx, JEOS_LOG_DEBUG, "compiling %zu files, %zu at a time", total, jobs);
     for (size_t i = 0; i < total && rc == 0; i++) {
         if (started - done == jobs && (rc = compile_finish(&b->cc, r, &run[done++], err)) < 0)
             break;
-        int own = i < r->sources.n;
-        const char *rel = own ? r->sources.v[i] : b->tree_srcs[i - r->sources.n];
+        int own = i < b->nown;
+        const char *rel = own ? b->own_srcs[i] : b->tree_srcs[i - b->nown];
         char *src = xasprintf("%s/%s", own ? b->dir : b->tree, rel);
+        size_t at = own ? b->own_at[i] : 0;
         char *what =
             own ? xasprintf("%s:%d:%d: sources: %s", r->path,
-                            r->sources.pos ? r->sources.pos[i].line : 0,
-                            r->sources.pos ? r->sources.pos[i].col : 0, rel)
+                            r->sources.pos ? r->sources.pos[at].line : 0,
+                            r->sources.pos ? r->sources.pos[at].col : 0, rel)
                 : xasprintf("%s:%d:%d: source.sources: %s (%s %s)", r->path, r->source.pos.line,
                             r->source.pos.col, rel, r->source.debian, b->tree_version);
         b->objs[b->nobjs] = xasprintf("%s/src%zu.o", b->tmp, i);
@@ -884,6 +946,9 @@ static void ukb_free(struct ukb *b)
         free(b->objs[i]);
     for (size_t i = 0; i < b->ntree; i++)
         free(b->tree_srcs[i]);
+    for (size_t i = 0; i < b->nown; i++)
+        free(b->own_srcs[i]);
+    free(b->own_srcs), free(b->own_at);
     for (size_t i = 0; b->cc.incs && b->cc.incs[i]; i++)
         free(b->cc.incs[i]);
     free(b->cc.incs), free(b->cc.tree_map), free(b->tree_srcs), free(b->tree),
@@ -944,7 +1009,8 @@ int unikernel_build(const struct jeos_ctx *ctx, const struct recipe *r, const ch
     }
     if (rc == 0) {
         b.step = "sbom";
-        struct uk_sbom_parts parts = {.kit = kit, .net = b.net, .tree = b.tree};
+        struct uk_sbom_parts parts = {
+            .kit = kit, .net = b.net, .tree = b.tree, .srcs = b.own_srcs, .nsrcs = b.nown};
         rc = uk_sbom_write(ctx, r, &parts, b.out.stage, err); /* NAME.spdx.json (uksbom.h) */
     }
     if (rc == 0) {

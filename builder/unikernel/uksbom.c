@@ -245,11 +245,11 @@ int uk_sbom_write(const struct jeos_ctx *ctx, const struct recipe *r,
                         "its files named by the recipe's source.sources, compiled into the ELF",
                         "source.debian", err);
     }
-    for (size_t i = 0; i < r->sources.n && rc == 0; i++) {
-        char *path = xasprintf("%s/%s", r->dir, r->sources.v[i]), *data = NULL;
+    for (size_t i = 0; i < parts->nsrcs && rc == 0; i++) {
+        char *path = xasprintf("%s/%s", r->dir, parts->srcs[i]), *data = NULL;
         size_t len = 0;
         rc = jeos_read_file(path, &data, &len, err);
-        char *name = xasprintf("/%s", r->sources.v[i]);
+        char *name = xasprintf("/%s", parts->srcs[i]);
         if (rc == 0)
             jeos_sbom_add_file(&doc, name, data ? data : "", len,
                                "an application source (sources:), compiled into the ELF");

@@ -3,6 +3,7 @@
 #define JEOS_UKSBOM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct jeos_ctx;
 struct jeos_err;
@@ -14,6 +15,9 @@ struct uk_sbom_parts {
     bool net;         /* the network stack (lib/uk-net.o: lwIP and the sockets) was linked */
     const char *tree; /* source: {debian: ...}: the unpacked source package
                          (CACHE/source/<sha256 of its .dsc>), else NULL */
+    char *const
+        *srcs; /* the recipe's sources: with their globs expanded (relative to its folder) */
+    size_t nsrcs;
 };
 
 /*

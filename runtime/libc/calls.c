@@ -66,13 +66,19 @@ static void limits_init(void)
         return;
     for (int i = 0; i < RLIMIT_NLIMITS; i++)
         limits[i][0] = limits[i][1] = RLIM_INFINITY;
-    limits[RLIMIT_STACK][0] = limits[RLIMIT_STACK][1] = 1u << 20; /* the main stack (start.c) */
+    limits[RLIMIT_STACK][0] = limits[RLIMIT_STACK][1] = RT_MAIN_STACK;
     limits[RLIMIT_NOFILE][0] = limits[RLIMIT_NOFILE][1] = RT_MAX_FD;
     limits[4][0] = 0;                       /* RLIMIT_CORE: no core dumps */
     limits[8][0] = limits[8][1] = 8u << 20; /* RLIMIT_MEMLOCK, Linux's default */
     limits[12][0] = limits[12][1] = 819200; /* RLIMIT_MSGQUEUE */
     limits[13][0] = limits[13][1] = 0;      /* RLIMIT_NICE */
     limits[14][0] = limits[14][1] = 0;      /* RLIMIT_RTPRIO */
+}
+
+uint64_t rt_rlimit(int res)
+{
+    limits_init();
+    return res >= 0 && res < RLIMIT_NLIMITS ? limits[res][0] : RLIM_INFINITY;
 }
 
 /* prlimit64 of this process: old gets the limit, then new (if any) replaces it. */

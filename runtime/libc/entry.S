@@ -67,14 +67,19 @@ rt_syscall_exit:
     pop %rcx
     pop %rbx
     pop %rax
-    /* now rsp points at rip, rflags, rsp: no sysret (it would drop to ring 3) */
-    mov (%rsp), %rcx
-    mov 8(%rsp), %r11
-    push %r11
-    popfq
+    /*
+     * now rsp points at rip, rflags, rsp: no sysret (it would drop to ring 3), an iretq in ring 0
+     * (ss, rsp, rflags, cs, rip pushed from them), so every register is the frame's (rcx and r11
+     * too: rt_sigreturn into a program interrupted anywhere) and IF comes back with the jump
+     * (an interrupt on the way out would find rt_in_kernel 0 with the kernel's stack)
+     */
+    pushq $0x10
+    pushq 24(%rsp)
+    pushq 24(%rsp)
+    pushq $0x08
+    pushq 32(%rsp)
     movl $0, rt_in_kernel(%rip)
-    mov 16(%rsp), %rsp
-    jmp *%rcx
+    iretq
     .size rt_syscall_entry, . - rt_syscall_entry
 
 /* void rt_switch(uint64_t *save_sp, uint64_t new_sp): callee-saved registers on the old stack. */
@@ -102,8 +107,8 @@ rt_switch:
     .globl rt_enter
     .type rt_enter, @function
 rt_enter:
-    movl $0, rt_in_kernel(%rip)
     mov %rdi, %rsp
+    movl $0, rt_in_kernel(%rip) /* after the switch: an interrupt now finds the program's stack */
     xor %ebp, %ebp
     jmp *%rsi
     .size rt_enter, . - rt_enter

@@ -47,9 +47,16 @@ struct rt_fd *rt_fd_get(int fd)
     return get(fd);
 }
 
+/* Descriptors below RLIMIT_NOFILE's soft limit (at most MAX_FD) can be made. */
+static int fd_limit(void)
+{
+    uint64_t n = rt_rlimit(RT_RLIMIT_NOFILE);
+    return n < MAX_FD ? (int)n : MAX_FD;
+}
+
 static int alloc_fd(int from)
 {
-    for (int i = from < 0 ? 0 : from; i < MAX_FD; i++)
+    for (int i = from < 0 ? 0 : from, n = fd_limit(); i < n; i++)
         if (fds[i].kind == F_NONE)
             return i;
     return -RT_EMFILE;
@@ -129,7 +136,7 @@ long rt_write(int fd, const void *buf, uint64_t n)
         uint64_t k = 0;
         while (k < n) {
             if (!p->readers)
-                return k ? (long)k : -RT_EPIPE; /* no SIGPIPE: EPIPE only */
+                return k ? (long)k : -RT_EPIPE; /* and SIGPIPE (signal.c) */
             if (p->len == PIPE_SIZE) {
                 if (f->flags & O_NONBLOCK)
                     return k ? (long)k : -RT_EAGAIN;
@@ -244,7 +251,7 @@ long rt_dup3(int fd, int newfd, int flags, int exact)
     if (!f)
         return -RT_EBADF;
     if (exact) {
-        if (newfd < 0 || newfd >= MAX_FD)
+        if (newfd < 0 || newfd >= fd_limit())
             return -RT_EBADF;
         if (newfd == fd)
             return flags ? -RT_EINVAL : newfd;
@@ -356,8 +363,11 @@ long rt_fcntl(int fd, int cmd, uint64_t arg)
     if (!f)
         return -RT_EBADF;
     switch (cmd) {
-    case F_DUPFD: return rt_dup3(fd, (int)arg, 0, 0);
-    case F_DUPFD_CLOEXEC: return rt_dup3(fd, (int)arg, O_CLOEXEC, 0);
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if (arg >= (uint64_t)fd_limit())
+            return -RT_EINVAL; /* as Linux: at or past RLIMIT_NOFILE (or negative) */
+        return rt_dup3(fd, (int)arg, cmd == F_DUPFD ? 0 : O_CLOEXEC, 0);
     case F_GETFD: return f->cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: f->cloexec = arg & FD_CLOEXEC; return 0;
     case F_GETFL: return f->flags;

@@ -7,6 +7,7 @@
  * entries, never data. The reserved ranges, each with its protection, are kept sorted.
  */
 #include "arch/x86_64/paging.h"
+#include "console/console.h"
 #include "lib/string.h"
 #include "memory/memory.h"
 #include "rt.h"
@@ -138,6 +139,22 @@ static int release(uint64_t s, uint64_t e)
     return 0;
 }
 
+/* Whether grow more bytes of protection prot stay within RLIMIT_AS (all reserved address space)
+ * and RLIMIT_DATA (the writable part: brk and writable private mappings, as Linux since 4.7). */
+static int within_limits(uint64_t grow, int prot)
+{
+    uint64_t as = rt_rlimit(RT_RLIMIT_AS), data = rt_rlimit(RT_RLIMIT_DATA);
+    if (as == ~0ull && (data == ~0ull || !(prot & PROT_WRITE)))
+        return 1;
+    uint64_t all = grow, writable = grow;
+    for (int i = 0; i < nranges; i++) {
+        all += ranges[i].end - ranges[i].start;
+        if (ranges[i].prot & PROT_WRITE)
+            writable += ranges[i].end - ranges[i].start;
+    }
+    return all <= as && (!(prot & PROT_WRITE) || writable <= data);
+}
+
 /* The lowest free span of len bytes in the mmap area, or 0. */
 static uint64_t find_gap(uint64_t len)
 {
@@ -193,7 +210,8 @@ long rt_brk(uint64_t addr)
         return (long)brk_cur; /* a request that fails: the unchanged break, as Linux */
     uint64_t end = PAGING_DEMAND_BASE + pages_of(addr - PAGING_DEMAND_BASE) * PAGE_SIZE;
     if (end > brk_end) {
-        if (insert(brk_end, end, PROT_READ | PROT_WRITE) < 0)
+        if (!within_limits(end - brk_end, PROT_READ | PROT_WRITE) ||
+            insert(brk_end, end, PROT_READ | PROT_WRITE) < 0)
             return (long)brk_cur;
     } else if (end < brk_end) {
         if (release(end, brk_end) < 0)
@@ -211,6 +229,8 @@ long rt_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t 
     if (!(flags & MAP_ANONYMOUS)) /* a file: fs.c copies it into anonymous memory */
         return rt_fs_mmap(addr, len, prot, flags, fd, off);
     uint64_t size = pages_of(len) * PAGE_SIZE, at;
+    if (!within_limits(size, prot))
+        return -RT_ENOMEM; /* RLIMIT_AS, RLIMIT_DATA (counted before a MAP_FIXED replaces) */
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if ((addr & (PAGE_SIZE - 1)) || !in_area(addr, addr + size) || addr < MMAP_BASE)
             return -RT_EINVAL; /* fixed addresses: inside the mmap area only */
@@ -241,8 +261,14 @@ long rt_mprotect(uint64_t addr, uint64_t len, int prot)
     uint64_t end = addr + pages_of(len) * PAGE_SIZE;
     if (!len)
         return 0;
-    if (!in_area(addr, end))
-        return 0; /* the program's image and the kernel's memory keep their protection */
+    if (!in_area(addr, end)) { /* the program's image and the kernel's memory keep theirs */
+        static int told;
+        if (!told++)
+            printk("jeos: mprotect(0x%lx, %lu, %d): outside mmap/brk memory (the program's image: "
+                   "code, static data), so its protection stays as it is (this notice once)\n",
+                   addr, len, prot);
+        return 0;
+    }
     for (uint64_t a = addr; a < end;) { /* every page must be mapped (else ENOMEM, as Linux) */
         int i = lower(a);
         if (i == nranges || ranges[i].start > a)
@@ -278,6 +304,8 @@ long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint
     int prot = ranges[i].prot;
     if (ns <= os)
         return ns < os && release(old + ns, old + os) < 0 ? -RT_ENOMEM : (long)old;
+    if (!within_limits(ns - os, prot))
+        return -RT_ENOMEM;
     int j = lower(old + os);
     if ((j == nranges || ranges[j].start >= old + ns) && old + ns <= PAGING_DEMAND_TOP)
         return insert(old + os, old + ns, prot) < 0 ? -RT_ENOMEM : (long)old; /* in place */

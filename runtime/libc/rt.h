@@ -87,6 +87,11 @@ long rt_munmap(uint64_t addr, uint64_t len);
 long rt_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 long rt_madvise(uint64_t addr, uint64_t len, int advice);
 long rt_mprotect(uint64_t addr, uint64_t len, int prot);
+/* The soft limit of resource res (RLIMIT_*, calls.c), RLIM_INFINITY (~0) for none. */
+uint64_t rt_rlimit(int res);
+#define RT_RLIMIT_DATA   2
+#define RT_RLIMIT_NOFILE 7
+#define RT_RLIMIT_AS     9
 /* A page fault at addr (write: 1): 0 when a demand page was made, -1 outside every mapping
  * (SEGV_MAPERR), -2 against its protection (SEGV_ACCERR), -3 out of memory. */
 int rt_mem_fault(uint64_t addr, int write);
@@ -107,7 +112,8 @@ enum {
     F_EPOLL,
     F_SOCKET
 };
-#define RT_MAX_FD 1088 /* a thousand connections and some files; select() sees the first 1024 */
+#define RT_MAX_FD     1088 /* a thousand connections and some files; select() sees the first 1024 */
+#define RT_MAIN_STACK (8u << 20) /* main()'s stack, demand-paged (start.c): RLIMIT_STACK */
 struct rt_pipe;
 struct rt_epoll;
 struct rt_ofd;
@@ -241,6 +247,7 @@ int rt_wake(const void *key, int n);
  * tgkill to itself, alarm/setitimer, faults of the program delivered to its handlers. */
 struct rt_sigthread {
     uint64_t mask;       /* blocked: bit sig-1 */
+    uint64_t pending;    /* for this thread alone (tkill, tgkill); the process's are signal.c's */
     uint64_t saved_mask; /* rt_sigsuspend: the mask the handler's return restores */
     int has_saved;
     uint64_t ss_sp, ss_size; /* sigaltstack */
@@ -258,11 +265,21 @@ uint64_t rt_signal_deadline(void);
 void rt_signal_tick(uint64_t now_ns);
 /* 1 when a signal is pending that the running thread does not block. */
 int rt_signal_deliverable(void);
+/*
+ * ppoll, pselect6, epoll_pwait: rt_signal_wait_mask puts set (when not NULL; size must be 8, else
+ * -EINVAL) in force for the wait, as sigsuspend does; rt_signal_wait_done(r) puts the thread's own
+ * mask back unless the wait ended with -EINTR (then the handler's return restores it, as Linux).
+ */
+long rt_signal_wait_mask(const uint64_t *set, uint64_t size);
+void rt_signal_wait_done(long r);
 
 /* sched.c: the running thread's signal state; wakes (EINTR) one blocked thread not blocking the
  * signals in bits, returns 1 if one was. */
 struct rt_sigthread *rt_sig_thread(void);
 int rt_sched_interrupt(uint64_t bits);
+/* The live thread tid's signal state, or NULL; waking that thread when it waits and takes bits. */
+struct rt_sigthread *rt_sig_thread_of(int tid);
+void rt_sched_interrupt_tid(int tid, uint64_t bits);
 
 /* The name of system call nr (generated from the Linux headers), or NULL. */
 const char *rt_syscall_name(unsigned long nr);

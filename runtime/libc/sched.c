@@ -185,6 +185,25 @@ struct rt_sigthread *rt_sig_thread(void)
     return &cur->sig;
 }
 
+struct rt_sigthread *rt_sig_thread_of(int tid)
+{
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (threads[i].tid == tid && (threads[i].state == T_RUN || threads[i].state == T_BLOCKED))
+            return &threads[i].sig;
+    return NULL;
+}
+
+void rt_sched_interrupt_tid(int tid, uint64_t bits)
+{
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct thread *t = &threads[i];
+        if (t->tid == tid && t->state == T_BLOCKED && (bits & ~t->sig.mask)) {
+            t->state = T_RUN;
+            t->woken = 2;
+        }
+    }
+}
+
 int rt_sched_interrupt(uint64_t bits)
 {
     for (int i = 0; i < MAX_THREADS; i++) {

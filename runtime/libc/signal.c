@@ -1,9 +1,10 @@
 /*
  * runtime/libc/signal.c — signals of the one process, with Linux's x86-64 ABI: rt_sigaction
- * (struct k_sigaction, musl's SA_RESTORER), masks per thread, sigaltstack, kill/tkill/tgkill to
- * itself, alarm/setitimer(ITIMER_REAL), pause/sigsuspend, and CPU faults of the program delivered
- * as SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGTRAP. A handler gets Linux's rt_sigframe (return address,
- * ucontext with mcontext and FPU state, siginfo) and returns through rt_sigreturn.
+ * (struct k_sigaction, musl's SA_RESTORER), masks per thread, sigaltstack, kill to itself,
+ * tkill/tgkill to one of its threads, alarm/setitimer(ITIMER_REAL), pause/sigsuspend, and CPU
+ * faults of the program delivered as SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGTRAP. A handler gets Linux's
+ * rt_sigframe (return address, ucontext with mcontext and FPU state, siginfo) and returns through
+ * rt_sigreturn.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
@@ -31,6 +32,7 @@
 #define SIGFPE       8
 #define SIGKILL      9
 #define SIGSEGV      11
+#define SIGPIPE      13
 #define SIGALRM      14
 #define SIGSTOP      19
 #define BIT(s)       (1ull << ((s)-1))
@@ -137,9 +139,19 @@ static void generate(int sig, const struct k_siginfo *info)
     rt_sched_interrupt(BIT(sig));
 }
 
+/* A signal for one thread (tkill, tgkill): pending for it alone. */
+static void generate_for(struct rt_sigthread *t, int tid, int sig)
+{
+    if (ignored(sig))
+        return;
+    t->pending |= BIT(sig);
+    rt_sched_interrupt_tid(tid, BIT(sig));
+}
+
 int rt_signal_deliverable(void)
 {
-    return (pending & ~rt_sig_thread()->mask) != 0;
+    const struct rt_sigthread *t = rt_sig_thread();
+    return ((pending | t->pending) & ~t->mask) != 0;
 }
 
 uint64_t rt_signal_deadline(void)
@@ -248,17 +260,22 @@ static void gregs_to_frame(const uint64_t *g, struct rt_frame *f)
     f->rflags = (g[G_EFL] & 0xcd5ull) | 0x202ull;
 }
 
-void rt_signal_exit(struct rt_frame *f, unsigned long nr)
+/* The next pending signal t takes whose handler must run, its own first (ignored ones dropped, a
+ * default action that kills ends the guest), with its siginfo in *info; or 0. */
+static int take(struct rt_sigthread *t, struct k_siginfo *info)
 {
-    struct rt_sigthread *t = rt_sig_thread();
-    rt_signal_tick(time_monotonic_ns());
-    int restart = (long)f->rax == -RT_ERESTARTSYS;
     for (;;) {
-        uint64_t ready = pending & ~t->mask;
+        uint64_t own = t->pending & ~t->mask, ready = own ? own : pending & ~t->mask;
         if (!ready)
-            break;
+            return 0;
         int sig = __builtin_ctzll(ready) + 1;
-        pending &= ~BIT(sig);
+        if (own) {
+            t->pending &= ~BIT(sig);
+            *info = (struct k_siginfo){.signo = sig, .code = -6 /* SI_TKILL */};
+        } else {
+            pending &= ~BIT(sig);
+            *info = pending_info[sig];
+        }
         if (acts[sig].handler == SIG_IGN)
             continue;
         if (acts[sig].handler == SIG_DFL) {
@@ -266,6 +283,42 @@ void rt_signal_exit(struct rt_frame *f, unsigned long nr)
                 continue;
             end_guest(sig);
         }
+        return sig;
+    }
+}
+
+/* A computing program hears its alarm: the timer interrupt at the deadline (rt_signal_irq_exit). */
+static void arm_alarm(void)
+{
+    if (alarm_at)
+        time_arm_at(alarm_at);
+}
+
+/* As Linux: EPIPE from a write to a pipe without readers or a socket that cannot send any more
+ * comes with SIGPIPE, unless send's flags have MSG_NOSIGNAL. */
+static void sigpipe(const struct rt_frame *f, unsigned long nr)
+{
+    if ((long)f->rax != -RT_EPIPE)
+        return;
+    uint64_t flags = nr == 44 ? f->r10 : nr == 46 ? f->rdx : 0; /* sendto, sendmsg */
+    if ((nr != 1 && nr != 20 && nr != 40 && nr != 44 && nr != 46) || (flags & 0x4000))
+        return; /* not write, writev, sendfile, sendto or sendmsg; MSG_NOSIGNAL */
+    struct k_siginfo si = {.signo = SIGPIPE, .code = 0 /* SI_USER */};
+    generate(SIGPIPE, &si);
+}
+
+void rt_signal_exit(struct rt_frame *f, unsigned long nr)
+{
+    struct rt_sigthread *t = rt_sig_thread();
+    sigpipe(f, nr);
+    rt_signal_tick(time_monotonic_ns());
+    arm_alarm();
+    int restart = (long)f->rax == -RT_ERESTARTSYS;
+    for (;;) {
+        struct k_siginfo info;
+        int sig = take(t, &info);
+        if (!sig)
+            break;
         if (restart) { /* interrupted: again after the handler (SA_RESTART), else EINTR */
             restart = 0;
             if (acts[sig].flags & SA_RESTART) {
@@ -276,7 +329,7 @@ void rt_signal_exit(struct rt_frame *f, unsigned long nr)
         }
         uint64_t g[G_COUNT];
         frame_to_gregs(f, g);
-        if (push_frame(g, (const uint8_t *)f - 512, sig, &pending_info[sig]) < 0) {
+        if (push_frame(g, (const uint8_t *)f - 512, sig, &info) < 0) {
             printk("jeos: signal %d (%s): the stack at 0x%lx cannot take its frame\n", sig,
                    sig_name(sig), f->rsp);
             end_guest(SIGSEGV);
@@ -390,6 +443,22 @@ static long to_self(int sig, int code)
     return 0;
 }
 
+/* tkill/tgkill: to the thread tid alone. */
+static long to_thread(int tid, int sig)
+{
+    struct rt_sigthread *t = rt_sig_thread_of(tid);
+    if (!t)
+        return -RT_ESRCH;
+    if (sig < 0 || sig > NSIG)
+        return -RT_EINVAL;
+    if (sig == 0 || sig == SIGSTOP)
+        return 0;
+    if (sig == SIGKILL)
+        end_guest(sig);
+    generate_for(t, tid, sig);
+    return 0;
+}
+
 static uint64_t tv_ns(const int64_t *tv)
 {
     return (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
@@ -423,6 +492,28 @@ static long itimer(int which, const int64_t *set, int64_t *old)
     return 0;
 }
 
+long rt_signal_wait_mask(const uint64_t *set, uint64_t size)
+{
+    if (!set)
+        return 0;
+    if (size != 8)
+        return -RT_EINVAL;
+    struct rt_sigthread *t = rt_sig_thread();
+    t->saved_mask = t->mask;
+    t->has_saved = 1;
+    t->mask = *set & ~UNBLOCKABLE;
+    return 0;
+}
+
+void rt_signal_wait_done(long r)
+{
+    struct rt_sigthread *t = rt_sig_thread();
+    if (t->has_saved && r != -RT_EINTR) {
+        t->mask = t->saved_mask;
+        t->has_saved = 0;
+    }
+}
+
 /* Waits for a signal the thread does not block; -EINTR (what pause and sigsuspend return). */
 static long wait_signal(void)
 {
@@ -447,7 +538,7 @@ int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, l
             *r = -RT_EINVAL;
             return 1;
         }
-        *(uint64_t *)a[0] = pending & rt_sig_thread()->mask;
+        *(uint64_t *)a[0] = (pending | rt_sig_thread()->pending) & rt_sig_thread()->mask;
         *r = 0;
         return 1;
     case 130: { /* rt_sigsuspend */
@@ -470,8 +561,10 @@ int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, l
         *r =
             (int)a[0] == 1 || (int)a[0] == 0 || (int)a[0] == -1 ? to_self((int)a[1], 0) : -RT_ESRCH;
         return 1;
-    case 200: /* tkill */ *r = to_self((int)a[1], -6 /* SI_TKILL */); return 1;
-    case 234: /* tgkill */ *r = (int)a[0] == 1 ? to_self((int)a[2], -6) : -RT_ESRCH; return 1;
+    case 200: /* tkill */ *r = to_thread((int)a[0], (int)a[1]); return 1;
+    case 234: /* tgkill */
+        *r = (int)a[0] == 1 ? to_thread((int)a[1], (int)a[2]) : -RT_ESRCH;
+        return 1;
     case 37: { /* alarm */
         uint64_t now = time_monotonic_ns();
         *r = alarm_at > now ? (long)((alarm_at - now + 500000000u) / 1000000000u) : 0;
@@ -490,6 +583,8 @@ int rt_signal_syscall(struct rt_frame *f, unsigned long nr, const uint64_t *a, l
 }
 
 /* A CPU exception in the program: its signal, to the handler; else the fault report. */
+static int run_handler(struct trap_frame *f, int sig, const struct k_siginfo *info);
+
 static int fault(struct trap_frame *f)
 {
     int mem = 0;
@@ -529,6 +624,16 @@ static int fault(struct trap_frame *f)
         printk("jeos: signal %d (%s) from a CPU exception of the program\n", sig, sig_name(sig));
         return 128 + sig; /* as Linux: a blocked or ignored fault kills; the report follows */
     }
+    return run_handler(f, sig, &si);
+}
+
+/*
+ * f, an interrupted program, resumes in the handler of sig (the frame with f's registers and the
+ * live FPU state on its stack); 0, or the status the guest ends with when the stack cannot take
+ * the frame.
+ */
+static int run_handler(struct trap_frame *f, int sig, const struct k_siginfo *info)
+{
     rt_in_kernel = 1;
     uint64_t g[G_COUNT] = {0};
     g[G_R8] = f->r8, g[G_R9] = f->r9, g[G_R10] = f->r10, g[G_R11] = f->r11;
@@ -537,9 +642,9 @@ static int fault(struct trap_frame *f)
     g[G_RDX] = f->rdx, g[G_RAX] = f->rax, g[G_RCX] = f->rcx, g[G_RSP] = f->rsp;
     g[G_RIP] = f->rip, g[G_EFL] = f->rflags;
     g[G_ERR] = f->error, g[G_TRAPNO] = f->vector;
-    g[G_CR2] = f->vector == 14 ? si.w[0] : 0;
+    g[G_CR2] = f->vector == 14 ? info->w[0] : 0;
     g[G_CSGSFS] = f->cs;
-    if (push_frame(g, NULL, sig, &si) < 0) {
+    if (push_frame(g, NULL, sig, info) < 0) {
         printk("jeos: signal %d (%s): the stack at 0x%lx cannot take its frame\n", sig,
                sig_name(sig), f->rsp);
         rt_in_kernel = 0;
@@ -551,7 +656,27 @@ static int fault(struct trap_frame *f)
     return 0;
 }
 
+/* The way out of an interrupt into the program (not the runtime, which delivers at its system
+ * calls' exit): a due alarm is generated, a deliverable signal's handler runs now. */
+static void irq_exit(struct trap_frame *f)
+{
+    if (rt_in_kernel)
+        return;
+    rt_signal_tick(time_monotonic_ns());
+    arm_alarm();
+    struct rt_sigthread *t = rt_sig_thread();
+    if (!((pending | t->pending) & ~t->mask))
+        return;
+    rt_in_kernel = 1;
+    struct k_siginfo info;
+    int sig = take(t, &info);
+    rt_in_kernel = 0;
+    if (sig && run_handler(f, sig, &info))
+        end_guest(SIGSEGV);
+}
+
 void rt_signal_init(void)
 {
     trap_fault_hook = fault;
+    trap_irq_exit_hook = irq_exit;
 }

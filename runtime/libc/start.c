@@ -11,11 +11,10 @@
 #include "uk.h"
 #include "vol.h"
 
-#define MSR_STAR    0xc0000081u
-#define MSR_LSTAR   0xc0000082u
-#define MSR_FMASK   0xc0000084u
-#define EFER_SCE    1u
-#define STACK_PAGES 256 /* 1 MiB for main() */
+#define MSR_STAR  0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_FMASK 0xc0000084u
+#define EFER_SCE  1u
 
 void uk_runtime_start(int argc, char **argv);
 void uk_musl_start(void);
@@ -75,12 +74,15 @@ void uk_runtime_start(int argc, char **argv)
         .align = 64,
     };
 
-    uint8_t *stack = page_alloc(STACK_PAGES);
-    if (!stack) {
+    /* main()'s stack: RT_MAIN_STACK of demand-paged memory (pages as it grows, as on Linux) above
+     * a PROT_NONE guard page, so an overflow is a SIGSEGV */
+    long stack =
+        rt_mmap(0, RT_MAIN_STACK + PAGE_SIZE, 3, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
+    if (stack < 0 || rt_mprotect((uint64_t)stack, PAGE_SIZE, 0) < 0) {
         printk("runtime: no memory for the main stack\n");
         uk_exit(127);
     }
-    uint8_t *top = stack + STACK_PAGES * PAGE_SIZE;
+    uint8_t *top = (uint8_t *)stack + PAGE_SIZE + RT_MAIN_STACK;
     int envc = 0;
     while (uk_app_env && uk_app_env[envc])
         envc++;

@@ -192,7 +192,10 @@ void rt_syscall(struct rt_frame *f)
         break;
     case 271: { /* ppoll */
         const struct rt_timespec *ts = (const struct rt_timespec *)a2;
-        r = rt_poll((void *)a0, a1, ts ? (int64_t)ts->sec * 1000000000 + ts->nsec : -1);
+        if (!(r = rt_signal_wait_mask((const uint64_t *)a3, a4))) {
+            r = rt_poll((void *)a0, a1, ts ? (int64_t)ts->sec * 1000000000 + ts->nsec : -1);
+            rt_signal_wait_done(r);
+        }
         break;
     }
     case 23: { /* select */
@@ -201,10 +204,14 @@ void rt_syscall(struct rt_frame *f)
                       tv ? tv[0] * 1000000000 + tv[1] * 1000 : -1);
         break;
     }
-    case 270: { /* pselect6 (its signal mask is not applied) */
+    case 270: { /* pselect6: the sixth argument points at {sigset pointer, its size} */
         const struct rt_timespec *ts = (const struct rt_timespec *)a4;
-        r = rt_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3,
-                      ts ? ts->sec * 1000000000 + ts->nsec : -1);
+        const uint64_t *sm = (const uint64_t *)f->r9;
+        if (!(r = sm ? rt_signal_wait_mask((const uint64_t *)sm[0], sm[1]) : 0)) {
+            r = rt_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3,
+                          ts ? ts->sec * 1000000000 + ts->nsec : -1);
+            rt_signal_wait_done(r);
+        }
         break;
     }
     case 41:    /* socket */
@@ -242,9 +249,12 @@ void rt_syscall(struct rt_frame *f)
     case 291: /* epoll_create1 */ r = rt_epoll_create((int)a0); break;
     case 233: /* epoll_ctl */ r = rt_epoll_ctl((int)a0, (int)a1, (int)a2, (void *)a3); break;
     case 232: /* epoll_wait */
-    case 281: /* epoll_pwait (its signal mask is not applied) */
-        r = rt_epoll_wait((int)a0, (void *)a1, (int)a2,
-                          (int)a3 < 0 ? -1 : (int64_t)(int)a3 * 1000000);
+    case 281: /* epoll_pwait */
+        if (!(r = nr == 281 ? rt_signal_wait_mask((const uint64_t *)a4, f->r9) : 0)) {
+            r = rt_epoll_wait((int)a0, (void *)a1, (int)a2,
+                              (int)a3 < 0 ? -1 : (int64_t)(int)a3 * 1000000);
+            rt_signal_wait_done(r);
+        }
         break;
     case 22: /* pipe */ r = rt_pipe2((int *)a0, 0); break;
     case 293: /* pipe2 */ r = rt_pipe2((int *)a0, (int)a1); break;

@@ -8,6 +8,7 @@
 set -u
 UK_TEST=posix
 . "$JEOS_SRC/tests/unikernel/lib.sh"
+. "$JEOS_SRC/tests/runtime/lib.sh"
 uk_setup
 if [ ! -x "${JEOS:-}" ] || [ ! -f /usr/lib/x86_64-linux-musl/libc.a ]; then
     echo "SKIP rt-posix: jeos or musl-dev missing"
@@ -22,30 +23,11 @@ head -c 70000 /dev/zero | tr '\0' 'z' >"$w/data/big.bin"
 printf 'b\n' >"$w/data/sub/b.txt"
 ln -s hello.txt "$w/data/link.txt"
 cp -a "$w/data" "$T_TMP/host/data"
-if ! gcc -O1 -pthread -o "$T_TMP/hostbin" "$w/src/posix.c" 2>"$T_TMP/gcc.log"; then
-    echo "FAIL rt-posix-host: the host build failed: $(head -c 300 "$T_TMP/gcc.log")"
-    exit 0
-fi
+rt_host_build "$w/src/posix.c" "$T_TMP/hostbin" rt-posix || exit 0
 (cd "$T_TMP/host/work" && timeout 60 "$T_TMP/hostbin" "$T_TMP/host/data") >"$T_TMP/host.log" 2>&1
-if ! "$JEOS" -q build -o "$w/out" "$w/posix.yaml" >"$T_TMP/build.log" 2>&1; then
-    echo "FAIL rt-posix-build: jeos build failed:"
-    sed 's/^/    /' "$T_TMP/build.log" | head -30
-    exit 0
-fi
+rt_build "$w/posix.yaml" "$w/out" rt-posix || exit 0
 uk_pvh "$T_TMP/guest.log" "$w/out/rt-posix/rt-posix.elf" ""
-for name in $(sed -n 's/^\(PASS\|FAIL\|SKIP\) \([a-z0-9_-]*\).*/\2/p' "$T_TMP/host.log" "$T_TMP/guest.log" | sort -u); do
-    h=$(grep -m1 -E "^(PASS|FAIL|SKIP) $name(:|$)" "$T_TMP/host.log")
-    g=$(grep -m1 -E "^(PASS|FAIL|SKIP) $name(:|$)" "$T_TMP/guest.log")
-    if [ "${h%% *}" = PASS ] && [ "${g%% *}" = PASS ]; then
-        echo "PASS rt-$name"
-    elif [ "${h%% *}" = SKIP ]; then
-        echo "SKIP rt-$name: on the host: ${h#* }"
-    elif [ "${h%% *}" != PASS ]; then
-        echo "FAIL rt-$name: on the host (Linux) itself: ${h:-not run}"
-    else
-        echo "FAIL rt-$name: in the unikernel: ${g:-not run}"
-    fi
-done
+rt_compare "$T_TMP/host.log" "$T_TMP/guest.log"
 # the unsupported commands the program tries are told once each, naming the call
 n=$(grep -c '^jeos: fcntl: command 12345 (0x3039) is not supported: EINVAL$' "$T_TMP/guest.log")
 p=$(grep -c '^jeos: prctl: command 9999 (0x270f) is not supported: EINVAL$' "$T_TMP/guest.log")

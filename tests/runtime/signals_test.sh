@@ -7,6 +7,7 @@
 set -u
 UK_TEST=signals
 . "$JEOS_SRC/tests/unikernel/lib.sh"
+. "$JEOS_SRC/tests/runtime/lib.sh"
 uk_setup
 if [ ! -x "${JEOS:-}" ] || [ ! -f /usr/lib/x86_64-linux-musl/libc.a ]; then
     echo "SKIP rt-signals: jeos or musl-dev missing"
@@ -16,30 +17,14 @@ w=$T_TMP/w
 mkdir -p "$w/src"
 cp "$JEOS_SRC/tests/runtime/signals.yaml" "$w/"
 cp "$JEOS_SRC/tests/runtime/src/signals.c" "$JEOS_SRC/tests/runtime/src/check.h" "$w/src/"
-if ! gcc -O1 -o "$T_TMP/hostbin" "$w/src/signals.c" 2>"$T_TMP/gcc.log"; then
-    echo "FAIL rt-signals-host: the host build failed: $(head -c 300 "$T_TMP/gcc.log")"
-    exit 0
-fi
+rt_host_build "$w/src/signals.c" "$T_TMP/hostbin" rt-signals || exit 0
 timeout 60 "$T_TMP/hostbin" >"$T_TMP/host.log" 2>&1
-if ! "$JEOS" -q build -o "$w/out" "$w/signals.yaml" >"$T_TMP/build.log" 2>&1; then
-    echo "FAIL rt-signals-build: jeos build failed:"
-    sed 's/^/    /' "$T_TMP/build.log" | head -30
-    exit 0
-fi
+rt_build "$w/signals.yaml" "$w/out" rt-signals || exit 0
 uk_pvh "$T_TMP/guest.log" "$w/out/rt-signals/rt-signals.elf" ""
-for name in $(sed -n 's/^\(PASS\|FAIL\|SKIP\) \([a-z0-9_-]*\).*/\2/p' "$T_TMP/host.log" "$T_TMP/guest.log" | sort -u); do
-    h=$(grep -m1 -E "^(PASS|FAIL|SKIP) $name(:|$)" "$T_TMP/host.log")
-    g=$(grep -m1 -E "^(PASS|FAIL|SKIP) $name(:|$)" "$T_TMP/guest.log")
-    if [ "${h%% *}" = PASS ] && [ "${g%% *}" = PASS ]; then
-        echo "PASS rt-$name"
-    elif [ "${h%% *}" = SKIP ]; then
-        echo "SKIP rt-$name: on the host: ${h#* }"
-    elif [ "${h%% *}" != PASS ]; then
-        echo "FAIL rt-$name: on the host (Linux) itself: ${h:-not run}"
-    else
-        echo "FAIL rt-$name: in the unikernel: ${g:-not run}"
-    fi
-done
+rt_compare "$T_TMP/host.log" "$T_TMP/guest.log"
+uk_expect rt-mprotect-image-notice "$T_TMP/guest.log" \
+    '^jeos: mprotect\(0x[0-9a-f]+, 4096, 1\): outside mmap/brk memory' &&
+    echo "PASS rt-mprotect-image-notice"
 uk_expect rt-signals "$T_TMP/guest.log" '^signals: 0 failures$' \
     '^jeos: signal 15 \(SIGTERM\): the guest ends$' && [ "$UK_STATUS" -eq 15 ] &&
     echo "PASS rt-signals-default" || echo "FAIL rt-signals-default: guest status $UK_STATUS"

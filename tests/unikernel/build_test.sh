@@ -150,6 +150,21 @@ else
     echo "FAIL build-cflags-for: jeos build failed: $(head -n 3 "$T_TMP/perfile.log")"
 fi
 
+# sources: globs, expanded sorted in the recipe's folder, a file named twice compiled once (twice
+# would not link: main defined twice); the SBOM lists what was compiled
+mkdir -p "$r/src/g"
+printf 'int part(void);\nint main(void) { return part() + 1; }\n' >"$r/src/g/a.c"
+printf 'int part(void) { return 6; }\n' >"$r/src/g/b.c"
+printf 'name: globbed\nkind: unikernel\nsources: ["src/g/*.c", src/g/a.c]\n' >"$r/globbed.yaml"
+if "$JEOS" -q build -o "$out" "$r/globbed.yaml" >"$T_TMP/globbed.log" 2>&1; then
+    uk_pvh "$log" "$out/globbed/globbed.elf" ""
+    files=$(grep '"fileName"' "$out/globbed/globbed.spdx.json" | grep -o 'src/g/[a-z]*\.c' | tr '\n' ' ')
+    [ "$UK_STATUS" -eq 7 ] && [ "$files" = 'src/g/a.c src/g/b.c ' ] &&
+        echo "PASS build-sources-glob" || echo "FAIL build-sources-glob: status $UK_STATUS (expected 7), SBOM files: $files"
+else
+    echo "FAIL build-sources-glob: jeos build failed: $(head -n 3 "$T_TMP/globbed.log")"
+fi
+
 # libs: an archive of the recipe's folder, linked
 mkdir -p "$r/lib"
 printf 'int lib_value(void) { return 9; }\n' >"$r/lib/v.c"
@@ -200,6 +215,9 @@ expect_error build-compile-error "$r/bad.yaml" "$r/bad.yaml:3:11: sources: src/b
 [ ! -e "$out/bad/bad.elf" ] || echo "FAIL build-compile-error: bad.elf exists after a failed build"
 # a command line GRUB cannot carry: no disk, nothing half-written
 printf 'int main(void) { return 0; }\n' >"$r/src/ok.c"
+printf 'name: noglob\nkind: unikernel\nsources: [src/ok.c, "src/none/*.c"]\n' >"$r/noglob.yaml"
+expect_error build-sources-glob-none "$r/noglob.yaml" \
+    "$r/noglob.yaml:3:21: sources[1]: \"src/none/*.c\" matches no file of $r"
 printf 'name: badcmd\nkind: unikernel\nsources: [src/ok.c]\ncmdline: "a;b"\nimage: {formats: [elf, raw, vhd]}\n' >"$r/badcmd.yaml"
 expect_error build-disk-error "$r/badcmd.yaml" "$r/badcmd.yaml: image.formats: the GRUB disk cannot be written:"
 if ! grep -qF 'grub.cfg: cmdline: character 0x3b is not allowed (got "a;b")' "$T_TMP/err.log"; then

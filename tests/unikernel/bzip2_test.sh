@@ -45,19 +45,11 @@ if ! gcc -O2 -w -o "$T_TMP/hostbz" $srcs 2>"$T_TMP/gcc.log"; then
     exit 0
 fi
 elf=$w/out/bzip2/bzip2.elf
-# guest LOG ARGS: boots the ELF with ARGS as bzip2's arguments; the console, \r\n undone, in LOG
+# guest LOG ARGS: boots the ELF with ARGS as bzip2's arguments; the console's bytes in LOG
 guest() {
     local log=$1
     shift
-    # as uk_boot, without its removal of every \r (the decompressed bytes have some)
-    timeout "$UK_TIMEOUT" qemu-system-x86_64 -accel tcg -m 128 -M q35 -display none -monitor none \
-        -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$elf" \
-        -append "$*" </dev/null >"$log.raw" 2>&1
-    UK_RC=$?
-    UK_STATUS=-1
-    [ $((UK_RC % 2)) -eq 1 ] && [ "$UK_RC" -lt 256 ] && UK_STATUS=$(((UK_RC - 1) / 2))
-    python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"\r\n", b"\n"))' \
-        "$log.raw" "$log"
+    UK_CONSOLE=bytes uk_pvh "$log" "$elf" "$*"
 }
 # host LOG ARGS: the host build in a fresh copy of the samples, from their folder
 host() {

@@ -6,6 +6,8 @@
 # uk_boot LOG ARGS...      boots with QEMU (TCG, isa-debug-exit, serial on stdout into LOG);
 #                          sets UK_RC (QEMU's status) and UK_STATUS (the guest's, or -1)
 # uk_pvh LOG ELF CMDLINE   uk_boot with -kernel ELF -append CMDLINE (the PVH entry)
+# UK_CONSOLE=bytes         uk_boot undoes only the console's \n -> \r\n (bytes a program wrote,
+#                          binary data too), instead of removing every \r
 
 UK_TIMEOUT=${UK_TIMEOUT:-60}
 
@@ -49,7 +51,11 @@ uk_boot() {
     else
         UK_STATUS=-1
     fi
-    tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+    if [ "${UK_CONSOLE:-}" = bytes ]; then
+        python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[1], "wb").write(d.replace(b"\r\n", b"\n"))' "$log"
+    else
+        tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+    fi
 }
 
 uk_pvh() {

@@ -28,6 +28,7 @@ struct mem_stats {
     uint64_t total;      /* usable RAM in the memory map */
     uint64_t image;      /* kernel image in memory: text, data and bss */
     uint64_t pages_used; /* pages handed out (page tables, bitmap, heap) */
+    uint64_t pages_peak; /* the most pages_used has been since boot */
     uint64_t page_tables;
     uint64_t heap_bytes; /* bytes the heap got from the page allocator */
     uint64_t heap_live;  /* bytes currently allocated from the heap */

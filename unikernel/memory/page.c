@@ -6,7 +6,7 @@
 extern char __image_start[], __image_end[];
 
 static uint8_t *bitmap; /* bit set = page in use or not RAM */
-static uint64_t npages, hint, used_pages, total_bytes, bitmap_pages;
+static uint64_t npages, hint, used_pages, peak_pages, total_bytes, bitmap_pages;
 
 static int test(uint64_t pg)
 {
@@ -111,6 +111,7 @@ int page_init(const struct boot_info *bi)
     reserve((uint64_t)bitmap, bitmap_pages * PAGE_SIZE);
     hint = 0;
     used_pages = 0;
+    peak_pages = 0;
     return 0;
 }
 
@@ -130,6 +131,8 @@ void *page_alloc(size_t n)
                 uint64_t first = pg + 1 - n;
                 mark(first, n, 1);
                 used_pages += n;
+                if (used_pages > peak_pages)
+                    peak_pages = used_pages;
                 hint = pg + 1;
                 return (void *)(first * PAGE_SIZE);
             }
@@ -156,6 +159,7 @@ void mem_get_stats(struct mem_stats *s)
     s->total = total_bytes;
     s->image = (uint64_t)__image_end - (uint64_t)__image_start;
     s->pages_used = (used_pages + bitmap_pages) * PAGE_SIZE;
+    s->pages_peak = (peak_pages + bitmap_pages) * PAGE_SIZE;
     s->page_tables = paging_table_bytes();
     heap_stats(&s->heap_bytes, &s->heap_live);
 }

@@ -201,6 +201,12 @@ void time_halt_until(uint64_t deadline_ns)
     cpu_irq_enable();
 }
 
+void time_arm_at(uint64_t deadline_ns)
+{
+    uint64_t now = time_monotonic_ns();
+    timer_arm(deadline_ns > now ? deadline_ns - now : 1000);
+}
+
 uint64_t time_tsc_hz(void)
 {
     return tsc_hz;

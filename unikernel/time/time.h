@@ -25,6 +25,8 @@ void time_sleep_ns(uint64_t ns);
  * deadline has passed.
  */
 void time_halt_until(uint64_t deadline_ns);
+/* time_arm_at: the timer interrupt at deadline_ns (monotonic; now when it has passed), once. */
+void time_arm_at(uint64_t deadline_ns);
 
 uint64_t time_tsc_hz(void);
 const char *time_tsc_source(void); /* "kvmclock", "cpuid", "pit", "boot info" */

@@ -85,7 +85,8 @@ struct rt_sock {
 void sock_changed(struct rt_sock *s); /* gen++, wakes its waiters and every poller */
 struct rt_sock *sock_alloc(int family, int type);
 void sock_free(struct rt_sock *s);
-/* Blocks until s changes or deadline (0: none); -RT_EAGAIN when it passed. */
+/* Blocks until s changes or deadline (0: none); -RT_EAGAIN when it passed, -RT_ERESTARTSYS (no
+ * deadline) or -RT_EINTR when a signal came. */
 long sock_wait(struct rt_sock *s, uint64_t deadline);
 uint64_t sock_deadline(uint64_t timeo_ns);
 int sock_errno_of(int lwip_err); /* err_t -> positive errno */

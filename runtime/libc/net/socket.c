@@ -57,7 +57,12 @@ uint64_t sock_deadline(uint64_t timeo_ns)
 long sock_wait(struct rt_sock *s, uint64_t deadline)
 {
     net_flush();
-    return rt_wait_on(s, deadline) < 0 ? -RT_EAGAIN : 0;
+    long r = rt_wait_on(s, deadline);
+    /* a signal: the call again after a SA_RESTART handler, else EINTR (signal.c); with a timeout
+     * (SO_RCVTIMEO, SO_SNDTIMEO) EINTR whatever the flags, as Linux's sock_intr_errno */
+    if (r == -RT_EINTR)
+        return deadline ? -RT_EINTR : -RT_ERESTARTSYS;
+    return r < 0 ? -RT_EAGAIN : 0;
 }
 
 /* ---- the fd layer's side ---- */

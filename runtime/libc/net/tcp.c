@@ -256,6 +256,8 @@ long tcp_sock_connect(struct rt_sock *s, const ip_addr_t *ip, uint16_t port, int
     uint64_t deadline = sock_deadline(s->sndtimeo);
     while (s->flags & SF_CONNECTING) {
         long r = sock_wait(s, deadline);
+        if (r == -RT_ERESTARTSYS || r == -RT_EINTR)
+            return -RT_EINTR; /* as Linux: connect is not restarted; it goes on in the background */
         if (r < 0)
             return -RT_EINPROGRESS; /* SO_SNDTIMEO passed: it goes on in the background */
     }

@@ -587,6 +587,77 @@ static void process(void)
     CHECK("mlockall-einval", rc < 0 && errno == EINVAL, "rc %d errno %d", rc, errno);
 }
 
+/* Lowers the soft limit of res to cur; *saved gets what it was. setrlimit's result. */
+static int lower_limit(int res, rlim_t cur, struct rlimit *saved)
+{
+    getrlimit(res, saved);
+    struct rlimit low = {cur, saved->rlim_max};
+    return setrlimit(res, &low);
+}
+
+static void unmap_mapped(void *p, size_t n)
+{
+    if (p != MAP_FAILED)
+        munmap(p, n);
+}
+
+/* The limits are enforced: RLIMIT_NOFILE on new descriptors, RLIMIT_AS and RLIMIT_DATA on
+ * mappings and the break. */
+static void limits(void)
+{
+    struct rlimit saved;
+    int rc = lower_limit(RLIMIT_NOFILE, 16, &saved), top = -1, fd, made[20], nmade = 0;
+    errno = 0;
+    while ((fd = dup(0)) >= 0 && nmade < 20) {
+        made[nmade++] = fd;
+        top = fd > top ? fd : top;
+    }
+    int dup_errno = errno;
+    errno = 0;
+    int d2 = dup2(0, 20), d2_errno = errno;
+    errno = 0;
+    int fx = fcntl(0, F_DUPFD, 20), fx_errno = errno;
+    for (int i = 0; i < nmade; i++)
+        close(made[i]);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    CHECK("rlimit-nofile-enforced",
+          rc == 0 && top == 15 && fd < 0 && dup_errno == EMFILE && d2 < 0 && d2_errno == EBADF &&
+              fx < 0 && fx_errno == EINVAL,
+          "setrlimit %d; highest fd %d, then %d errno %d; dup2 %d errno %d; F_DUPFD %d errno %d",
+          rc, top, fd, dup_errno, d2, d2_errno, fx, fx_errno);
+
+    rc = lower_limit(RLIMIT_AS, 512ul << 20, &saved);
+    errno = 0;
+    void *big = mmap(NULL, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int big_errno = errno;
+    void *small =
+        mmap(NULL, 16ul << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    setrlimit(RLIMIT_AS, &saved);
+    CHECK("rlimit-as-enforced",
+          rc == 0 && big == MAP_FAILED && big_errno == ENOMEM && small != MAP_FAILED,
+          "setrlimit %d; 1 GiB: %p errno %d; 16 MiB: %p", rc, big, big_errno, small);
+    unmap_mapped(big, 1ul << 30);
+    unmap_mapped(small, 16ul << 20);
+
+    rc = lower_limit(RLIMIT_DATA, 256ul << 20, &saved);
+    errno = 0;
+    void *rw = mmap(NULL, 512ul << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int rw_errno = errno;
+    void *ro = mmap(NULL, 512ul << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long brk0 = syscall(SYS_brk, 0); /* the raw call: musl's sbrk takes no increment */
+    long brk1 = syscall(SYS_brk, brk0 + (512l << 20));
+    if (brk1 != brk0)
+        syscall(SYS_brk, brk0);
+    setrlimit(RLIMIT_DATA, &saved);
+    CHECK(
+        "rlimit-data-enforced",
+        rc == 0 && rw == MAP_FAILED && rw_errno == ENOMEM && ro != MAP_FAILED && brk1 == brk0,
+        "setrlimit %d; writable 512 MiB: %p errno %d; read-only: %p; brk +512 MiB moved it by %ld",
+        rc, rw, rw_errno, ro, brk1 - brk0);
+    unmap_mapped(rw, 512ul << 20);
+    unmap_mapped(ro, 512ul << 20);
+}
+
 static void memory(void)
 {
     size_t n = 16 * 4096;
@@ -631,6 +702,7 @@ int main(int argc, char **argv)
     fsinfo();
     locks();
     process();
+    limits();
     memory();
     printf("posix: %d failures\n", failures);
     return failures ? 1 : 0;

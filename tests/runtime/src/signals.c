@@ -2,12 +2,20 @@
  * it for the host and as a unikernel): handlers, masks, faults with a ucontext, sigaltstack,
  * alarms, EINTR/SA_RESTART, guard pages, 1 GiB mapped in a 32 MiB guest, MADV_DONTNEED. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
@@ -37,6 +45,16 @@ static void jump_out(int sig, siginfo_t *si, void *uc)
 {
     on_signal(sig, si, uc);
     siglongjmp(jb, 1);
+}
+
+/* Recursion of 4 KiB frames, down to depth (32 MiB: past an 8 MiB stack). */
+static __attribute__((noinline)) int deep(int depth)
+{
+    volatile char frame[4096];
+    frame[0] = (char)depth;
+    if (depth >= 8192)
+        return frame[0];
+    return deep(depth + 1) + frame[0];
 }
 
 /* Resumes the faulting load with RAX pointed at valid memory. */
@@ -102,6 +120,104 @@ static void set_timer(long usec, long every)
 {
     struct itimerval it = {{0, every}, {usec / 1000000, usec % 1000000}};
     setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Computes without a system call until *stop or limit steps (integer and floating-point state in
+ * registers); *steps gets how many it made. */
+static __attribute__((noinline)) uint64_t compute(volatile sig_atomic_t *stop, uint64_t limit,
+                                                  uint64_t *steps)
+{
+    uint64_t x = 1, n = 0;
+    double y = 0;
+    for (; n < limit && !*stop; n++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        y = y * 0.5 + (double)(x >> 40);
+    }
+    *steps = n;
+    return x ^ (uint64_t)y;
+}
+
+/*
+ * SIGALRM blocked, then a wait (how: 0 ppoll, 1 pselect, 2 epoll_pwait) for 1 s on an empty pipe
+ * with a mask that lets it through: the alarm after 50 ms ends the wait with EINTR after its
+ * handler; afterwards SIGALRM is blocked again. Returns 1 when all of that held; *why says.
+ */
+static int wait_with_mask(int how, char *why, size_t whylen)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return 0;
+    sigset_t block, open_, now;
+    sigemptyset(&block);
+    sigaddset(&block, SIGALRM);
+    sigemptyset(&open_);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    hits = 0;
+    set_timer(50000, 0);
+    struct timespec ts = {1, 0};
+    int rc = -2, ep = -1;
+    errno = 0;
+    if (how == 0) {
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        rc = ppoll(&pf, 1, &ts, &open_);
+    } else if (how == 1) {
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(p[0], &rd);
+        rc = pselect(p[0] + 1, &rd, NULL, NULL, &ts, &open_);
+    } else if ((ep = epoll_create1(0)) >= 0) {
+        struct epoll_event ev = {.events = EPOLLIN}, out;
+        epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+        rc = epoll_pwait(ep, &out, 1, 1000, &open_);
+    }
+    int e = errno;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    int still = sigismember(&now, SIGALRM);
+    set_timer(0, 0);
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+    close(p[0]);
+    close(p[1]);
+    if (ep >= 0)
+        close(ep);
+    snprintf(why, whylen, "rc %d errno %d hits %d, SIGALRM blocked after: %d", rc, e, (int)hits,
+             still);
+    return rc == -1 && e == EINTR && hits == 1 && still == 1;
+}
+
+/* pthread_kill (tgkill) to one thread: its handler runs in that thread, not in the sender. */
+static pthread_t volatile handled_in;
+static volatile int target_sleep_rc, target_errno;
+
+static void note_thread(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    handled_in = pthread_self();
+    hits++;
+}
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    struct timespec req = {3, 0};
+    errno = 0;
+    target_sleep_rc = nanosleep(&req, NULL);
+    target_errno = errno;
+    return NULL;
+}
+
+/* A TCP connection on the loopback: *cs the connecting end, the accepted end returned (or -1),
+ * *ls the listening socket. */
+static int tcp_pair(int *ls, int *cs)
+{
+    *ls = socket(AF_INET, SOCK_STREAM, 0);
+    *cs = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    if (*ls >= 0 && *cs >= 0 && bind(*ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+        listen(*ls, 1) == 0 && getsockname(*ls, (struct sockaddr *)&sa, &sl) == 0 &&
+        connect(*cs, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+        return accept(*ls, NULL, NULL);
+    return -1;
 }
 
 int main(void)
@@ -193,6 +309,24 @@ int main(void)
           "rc %d hits %d on_alt %d flags %d after %d", rc, (int)hits, on_alt, alt_flags,
           after.ss_flags);
 
+    /* main()'s stack overflows into its guard page: SIGSEGV, taken on the alternate stack, left
+     * by siglongjmp (where the stack limit is 8 MiB, as the unikernel's and Linux's default) */
+    struct rlimit stk;
+    getrlimit(RLIMIT_STACK, &stk);
+    if (stk.rlim_cur == RLIM_INFINITY || stk.rlim_cur > (16ul << 20)) {
+        printf("SKIP sig-stack-overflow: the stack limit is %s, more than the 32 MiB recursion\n",
+               stk.rlim_cur == RLIM_INFINITY ? "unlimited" : "over 16 MiB");
+    } else {
+        reset();
+        handle(SIGSEGV, jump_out, SA_ONSTACK);
+        volatile int reached = 0;
+        if (sigsetjmp(jb, 1) == 0)
+            reached = deep(0);
+        CHECK("sig-stack-overflow", hits == 1 && last_sig == SIGSEGV && reached == 0,
+              "hits %d sig %d (recursion returned %d)", (int)hits, last_sig, reached);
+        signal(SIGSEGV, SIG_DFL);
+    }
+
     /* alarm: SIGALRM after a second; pause returns EINTR */
     reset();
     handle(SIGALRM, on_signal, 0);
@@ -216,6 +350,48 @@ int main(void)
     CHECK("sig-itimer", hits == 3 && cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0,
           "hits %d left %ld.%06ld", (int)hits, (long)cur.it_value.tv_sec,
           (long)cur.it_value.tv_usec);
+
+    /* an alarm while the program computes without system calls: the handler runs at the timer
+     * interrupt, and the computation goes on with its registers intact (the same result as a
+     * run of as many steps without a signal) */
+    reset();
+    set_timer(50000, 0);
+    uint64_t steps = 0, again = 0;
+    static volatile sig_atomic_t never;
+    uint64_t result = compute(&hits, 400000000ull, &steps);
+    uint64_t want = compute(&never, steps, &again);
+    CHECK("sig-alarm-compute", hits == 1 && steps < 400000000ull && result == want,
+          "hits %d after %llu steps (limit 400000000), result %s", (int)hits,
+          (unsigned long long)steps, result == want ? "equal" : "differs");
+
+    /* the signal masks of ppoll, pselect6 and epoll_pwait hold during the wait only */
+    static const char *const mask_names[3] = {"sig-ppoll-mask", "sig-pselect-mask",
+                                              "sig-epoll-pwait-mask"};
+    handle(SIGALRM, on_signal, 0);
+    for (int how = 0; how < 3; how++) {
+        char why[128];
+        int ok = wait_with_mask(how, why, sizeof(why));
+        CHECK(mask_names[how], ok, "%s", why);
+    }
+
+    /* tgkill to a particular thread (pthread_kill): the sleeping thread gets SIGUSR1, its
+     * nanosleep ends with EINTR; the sender, which blocks nothing, does not take it */
+    reset();
+    handled_in = 0;
+    handle(SIGUSR1, note_thread, 0);
+    pthread_t th;
+    int crc = pthread_create(&th, NULL, sleeper, NULL);
+    struct timespec settle = {0, 100000000};
+    nanosleep(&settle, NULL); /* the thread is in its nanosleep */
+    int krc = crc == 0 ? pthread_kill(th, SIGUSR1) : -1;
+    if (crc == 0)
+        pthread_join(th, NULL);
+    CHECK("sig-tgkill-thread",
+          crc == 0 && krc == 0 && hits == 1 && pthread_equal(handled_in, th) &&
+              target_sleep_rc == -1 && target_errno == EINTR,
+          "create %d kill %d hits %d in the target: %d, its nanosleep %d errno %d", crc, krc,
+          (int)hits, pthread_equal(handled_in, th), target_sleep_rc, target_errno);
+    signal(SIGUSR1, SIG_DFL);
 
     /* nanosleep interrupted: EINTR with what is left */
     reset();
@@ -309,6 +485,82 @@ int main(void)
         madvise(d, 16 << 20, MADV_DONTNEED);
     }
     CHECK("mem-dontneed", dz, "a page kept its contents after MADV_DONTNEED");
+
+    /* a socket wait interrupted: recv gives EINTR; under SA_RESTART it goes on and gets the byte
+     * the handler sends from the other end */
+    {
+        int sls, scs, sas = tcp_pair(&sls, &scs);
+        char c = 0;
+        reset();
+        handle(SIGALRM, on_signal, 0);
+        set_timer(30000, 0);
+        errno = 0;
+        long n = sas >= 0 ? recv(scs, &c, 1, 0) : -2;
+        CHECK("sig-eintr-recv", n == -1 && errno == EINTR && hits == 1, "recv %ld errno %d hits %d",
+              n, errno, (int)hits);
+        reset();
+        int saved = pipe_fds[1];
+        pipe_fds[1] = sas; /* write_pipe writes to the accepted end */
+        handle(SIGALRM, write_pipe, SA_RESTART);
+        set_timer(30000, 0);
+        n = sas >= 0 ? recv(scs, &c, 1, 0) : -2;
+        pipe_fds[1] = saved;
+        CHECK("sig-restart-recv", n == 1 && c == 'r' && hits == 1, "recv %ld '%c' hits %d", n,
+              c ? c : '?', (int)hits);
+        close(sas);
+        close(scs);
+        close(sls);
+    }
+
+    /* SIGPIPE: a write to a pipe without readers is EPIPE with SIGPIPE; ignored, EPIPE alone */
+    reset();
+    handle(SIGPIPE, on_signal, 0);
+    int pp[2];
+    int prc2 = pipe(pp);
+    close(pp[0]);
+    errno = 0;
+    long w1 = write(pp[1], "x", 1);
+    int e1 = errno, h1 = hits, s1 = last_sig;
+    signal(SIGPIPE, SIG_IGN);
+    errno = 0;
+    long w2 = write(pp[1], "x", 1);
+    int e2 = errno;
+    close(pp[1]);
+    CHECK("sig-pipe",
+          prc2 == 0 && w1 == -1 && e1 == EPIPE && h1 == 1 && s1 == SIGPIPE && w2 == -1 &&
+              e2 == EPIPE && hits == 1,
+          "pipe %d: write %ld errno %d hits %d sig %d; ignored: write %ld errno %d hits %d", prc2,
+          w1, e1, h1, s1, w2, e2, (int)hits);
+
+    /* SIGPIPE from a TCP socket whose sending side is shut (loopback): not with MSG_NOSIGNAL */
+    reset();
+    handle(SIGPIPE, on_signal, 0);
+    int ls, cs, as = tcp_pair(&ls, &cs);
+    int shut = as >= 0 ? shutdown(cs, SHUT_WR) : -1;
+    errno = 0;
+    long n1 = send(cs, "x", 1, MSG_NOSIGNAL);
+    int se1 = errno, sh1 = hits;
+    errno = 0;
+    long n2 = send(cs, "x", 1, 0);
+    int se2 = errno;
+    CHECK("sig-pipe-socket",
+          shut == 0 && n1 == -1 && se1 == EPIPE && sh1 == 0 && n2 == -1 && se2 == EPIPE &&
+              hits == 1 && last_sig == SIGPIPE,
+          "accept %d shutdown %d; MSG_NOSIGNAL: send %ld errno %d hits %d; without: send %ld "
+          "errno %d hits %d",
+          as, shut, n1, se1, sh1, n2, se2, (int)hits);
+    close(as);
+    close(cs);
+    close(ls);
+    signal(SIGPIPE, SIG_DFL);
+
+    /* mprotect of the program's static data: Linux changes it; the unikernel leaves the image as
+     * it is and says so once (signals_test.sh looks for the notice) */
+    static char image_page[8192] __attribute__((aligned(4096)));
+    int ip1 = mprotect(image_page, 4096, PROT_READ),
+        ip2 = mprotect(image_page, 4096, PROT_READ | PROT_WRITE);
+    image_page[0] = 1;
+    CHECK("mprotect-image", ip1 == 0 && ip2 == 0, "mprotect %d %d errno %d", ip1, ip2, errno);
 
     printf("signals: %d failures\n", failures);
     fflush(stdout);

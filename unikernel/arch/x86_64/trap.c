@@ -42,6 +42,7 @@ static const char *const exception_names[32] = {
 static int in_fault;
 static int irq_depth; /* interrupt handlers running */
 int (*trap_fault_hook)(struct trap_frame *f);
+void (*trap_irq_exit_hook)(struct trap_frame *f);
 
 static void print_addr(const char *prefix, uint64_t a)
 {
@@ -159,6 +160,8 @@ void trap_dispatch(struct trap_frame *f)
     irq_depth++;
     irq_dispatch((unsigned)f->vector);
     irq_depth--;
+    if (trap_irq_exit_hook && !irq_depth && !in_fault)
+        trap_irq_exit_hook(f);
 }
 
 void panic(const char *fmt, ...)

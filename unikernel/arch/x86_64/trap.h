@@ -21,6 +21,13 @@ struct trap_frame {
  */
 extern int (*trap_fault_hook)(struct trap_frame *f);
 
+/*
+ * Set by the POSIX runtime: called on the way out of an interrupt that came outside other
+ * interrupt handlers, with what the interrupt will return to (f may be changed: a signal handler
+ * run at the interrupted instruction).
+ */
+extern void (*trap_irq_exit_hook)(struct trap_frame *f);
+
 /* Called from isr.S for every vector: exceptions end the guest with a report, IRQs dispatch. */
 void trap_dispatch(struct trap_frame *f);
 
