@@ -867,7 +867,9 @@ static char **link_argv(struct ukb *b, const struct platform_out *p, const char 
     lf->drivers = xasprintf("--drivers=%s%s%s", blk ? "blk" : "", blk && b->net ? "," : "",
                             b->net ? "net" : "");
     lf->ext4 = xasprintf("%s/lib/uk-ext4.o", b->kit);
-    char **argv = xcalloc(b->nobjs + r->libs.n + 12, sizeof(char *));
+    /* sh, the script, --drivers, OUT, KERNEL.a, LDS, runtime, [net], [ext4], objects, app info,
+       files, libs, libc.a, NULL */
+    char **argv = xcalloc(b->nobjs + r->libs.n + 14, sizeof(char *));
     size_t k = 0;
     argv[k++] = "sh";
     argv[k++] = lf->script;
