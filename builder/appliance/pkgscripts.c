@@ -1030,15 +1030,7 @@ static void do_pgcluster(struct run *R, const struct maint_cmd *c)
 static char *on_source(void *arg, const char *path)
 {
     struct run *R = arg;
-    struct tree_node *n = tree_lookup(R->ps->t, path, TREE_FOLLOW_LAST, NULL);
-    if (!n || n->ino->type != TREE_FILE)
-        return NULL;
-    unsigned char *data = NULL;
-    if (tree_inode_read(n->ino, &data, NULL) < 0)
-        return NULL;
-    char *text = xstrndup((const char *)data, n->ino->size);
-    free(data);
-    return text;
+    return root_text(R->ps->t, path);
 }
 
 static int on_test(void *arg, char op, const char *path)

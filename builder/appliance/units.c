@@ -882,7 +882,7 @@ static bool unit_by_name(struct tree *t, const char *name, struct unit *u)
 
 /* A unit that runs nothing of its own: Type=oneshot whose ExecStart= are all `true` (such as
    postgresql.service, which groups the postgresql@ instances). */
-static bool placeholder(const struct unit *un)
+static bool runs_nothing(const struct unit *un)
 {
     const char *type = unit_get(un, "Service", "Type");
     struct deb_strs starts = {0}, other = {0};
@@ -934,9 +934,9 @@ static void parts_of(struct tree *t, const char *name, struct sbuf *o)
     deb_strs_free(&done);
 }
 
-/* The message for a placeholder unit: what to run instead. */
-static int placeholder_err(struct units_ctx *u, const struct unit *un, const char *where,
-                           struct jeos_err *err)
+/* The message for a unit that runs nothing itself: what to run instead. */
+static int runs_nothing_err(struct units_ctx *u, const struct unit *un, const char *where,
+                            struct jeos_err *err)
 {
     struct sbuf o = {0};
     parts_of(u->t, un->name, &o);
@@ -1144,8 +1144,8 @@ int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *pla
         }
         char *where =
             xasprintf("%s:%d:%d: service.unit: ", rp, r->service.pos.line, r->service.pos.col);
-        int rc = placeholder(&un) ? placeholder_err(u, &un, where, err)
-                                  : from_unit(u, &un, plan, r, true, err);
+        int rc = runs_nothing(&un) ? runs_nothing_err(u, &un, where, err)
+                                   : from_unit(u, &un, plan, r, true, err);
         free(where);
         unit_free(&un);
         return rc;
@@ -1209,11 +1209,11 @@ int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *pla
                        "by default (WantedBy=multi-user.target); give service: {exec: [...]} or "
                        "service: {unit: NAME}",
                        rp);
-    struct unit held = {0}; /* the first placeholder, for the message when nothing else runs */
+    struct unit held = {0}; /* the first such unit, for the message when nothing else runs */
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         if (!unit_load(u->t, names.v[i], &un))
             continue;
-        if (placeholder(&un)) {
+        if (runs_nothing(&un)) {
             sbuf_printf(u->log, "service %s: runs nothing itself (ExecStart=true); not run\n",
                         un.name);
             if (!held.path)
@@ -1227,7 +1227,7 @@ int units_plan(struct units_ctx *u, const struct recipe *r, struct svc_plan *pla
     }
     if (rc == 0 && !plan->n && held.path) {
         char *where = xasprintf("%s: service: none given, and ", rp);
-        rc = placeholder_err(u, &held, where, err);
+        rc = runs_nothing_err(u, &held, where, err);
         free(where);
     }
     if (held.path)

@@ -853,6 +853,25 @@ static int count_one(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int of
     return 0;
 }
 
+/* May name `ino` (a folder when isdir) be removed, or replaced by a folder (want_dir) or a file:
+   the kinds must agree, and a folder must be empty. 0 or a negative errno. */
+static long may_replace(struct rt_vol *v, ext2_ino_t ino, int want_dir, int isdir)
+{
+    if (want_dir && !isdir)
+        return -RT_ENOTDIR;
+    if (!want_dir && isdir)
+        return -RT_EISDIR;
+    if (isdir) {
+        int busy = 0;
+        errcode_t ec = ext2fs_dir_iterate2(v->fs, ino, 0, NULL, count_one, &busy);
+        if (ec)
+            return err_of(v, ec, "reading a folder");
+        if (busy)
+            return -RT_ENOTEMPTY;
+    }
+    return 0;
+}
+
 static long drop_link(struct rt_vol *v, ext2_ino_t ino, int isdir)
 {
     struct ext2_inode in;
@@ -908,18 +927,8 @@ long rt_vol_unlink(struct rt_vol *v, const char *rest, int want_dir)
     if ((rc = get_inode(v, ino, &in)) < 0)
         return rc;
     int isdir = LINUX_S_ISDIR(in.i_mode);
-    if (want_dir && !isdir)
-        return -RT_ENOTDIR;
-    if (!want_dir && isdir)
-        return -RT_EISDIR;
-    if (isdir) {
-        int busy = 0;
-        ec = ext2fs_dir_iterate2(v->fs, ino, 0, NULL, count_one, &busy);
-        if (ec)
-            return err_of(v, ec, "reading a folder");
-        if (busy)
-            return -RT_ENOTEMPTY;
-    }
+    if ((rc = may_replace(v, ino, want_dir, isdir)) < 0)
+        return rc;
     ec = ext2fs_unlink(v->fs, dir, name, ino, 0);
     if (ec)
         return err_of(v, ec, "removing a name");
@@ -1010,19 +1019,8 @@ long rt_vol_rename(struct rt_vol *v, const char *a, const char *b, int noreplace
     if (exists) {
         if ((rc = get_inode(v, ib, &old)) < 0)
             return rc;
-        int odir = LINUX_S_ISDIR(old.i_mode);
-        if (isdir && !odir)
-            return -RT_ENOTDIR;
-        if (!isdir && odir)
-            return -RT_EISDIR;
-        if (odir) {
-            int busy = 0;
-            ec = ext2fs_dir_iterate2(v->fs, ib, 0, NULL, count_one, &busy);
-            if (ec)
-                return err_of(v, ec, "reading a folder");
-            if (busy)
-                return -RT_ENOTEMPTY;
-        }
+        if ((rc = may_replace(v, ib, isdir, LINUX_S_ISDIR(old.i_mode))) < 0)
+            return rc;
         /* the replacement: one directory block written, the old name now the new file's */
         rc = repoint(v, db, nb, ia, ftype(in.i_mode));
     } else {
