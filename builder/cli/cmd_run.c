@@ -58,8 +58,9 @@ const char cmd_run_usage[] =
     "it runs in a nested L1 instead: a Linux appliance under QEMU TCG with AMD-V emulated\n"
     "(tests/hypervisor/nested/run-elf.sh of the source tree, or $JEOS_NESTED_RUN; slow, and\n"
     "the first run builds the L1); --accel kvm runs it here anyway. Any other ELF runs under\n"
-    "qemu-system-x86_64 -M q35 -kernel (PVH) with isa-debug-exit. Either way jeos run\n"
-    "exits with the guest's own exit status.\n"
+    "qemu-system-x86_64 -M q35 -kernel (PVH) with isa-debug-exit, which carries 7 bits;\n"
+    "the whole status (128 + N after signal N) comes back on a second serial port. Either\n"
+    "way jeos run exits with the guest's own exit status.\n"
     "\n"
     "Exit status: 0 when the guest powered off, 1 on failure, 2 usage error; for an ELF,\n"
     "the guest's exit status.\n";
@@ -381,6 +382,27 @@ static int volumes_find(const char *image, char *const *args, size_t nargs, stru
 
 /* jeos run APP.elf: jeos-hv for a jeos-hv unikernel (nested where this host's KVM cannot run
    it), else QEMU with the PVH entry. */
+/*
+ * The status the guest wrote on COM2 ("jeos-status N", unikernel/console/serial.c) into `file`,
+ * or -1 when there is none (an older guest, or one that died before its exit).
+ */
+static int guest_status(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    char line[64];
+    int status = -1;
+    while (fgets(line, sizeof(line), f)) {
+        int v;
+        char end;
+        if (sscanf(line, "jeos-status %d%c", &v, &end) == 2 && end == '\n' && v >= 0 && v <= 255)
+            status = v;
+    }
+    fclose(f);
+    return status;
+}
+
 static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uint64_t mem,
                    bool mem_set, const char *fwd, const struct run_volumes *vs,
                    struct jeos_err *err)
@@ -441,6 +463,16 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
     snprintf(a_mem, sizeof(a_mem), "%llu",
              (unsigned long long)((mem_set ? mem : 128ull << 20) >> 20));
     char *a_nic = xasprintf("user,id=net0%s", fwd ? fwd : "");
+    /* COM2: the guest's whole exit status (isa-debug-exit carries 7 bits of it) */
+    char *stdir = xasprintf("%s/jeos-run.XXXXXX", ctx->tmpdir);
+    if (!mkdtemp(stdir)) {
+        jeos_errf(err, -errno, "jeos run: %s: %s", stdir, strerror(errno));
+        free(stdir);
+        free(a_nic);
+        return JEOS_EXIT_FAIL;
+    }
+    char *stfile = xasprintf("%s/status", stdir);
+    char *a_status = xasprintf("file:%s", stfile);
     char *argvq[] = {"qemu-system-x86_64",
                      "-accel",
                      (char *)accel,
@@ -454,6 +486,8 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
                      "none",
                      "-serial",
                      "stdio",
+                     "-serial",
+                     a_status,
                      "-no-reboot",
                      "-device",
                      "isa-debug-exit,iobase=0xf4,iosize=4",
@@ -473,6 +507,12 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
     jeos_log(ctx, JEOS_LOG_DEBUG, "jeos run: %s under QEMU (PVH, %s, %zu volumes)", elf, accel,
              vs->n);
     rc = run_wait(argvv, err);
+    int full = guest_status(stfile);
+    unlink(stfile);
+    rmdir(stdir);
+    free(a_status);
+    free(stfile);
+    free(stdir);
     free(a_nic);
     if (rc < 0)
         return JEOS_EXIT_FAIL;
@@ -480,7 +520,7 @@ static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uin
     if (rc == 0)
         return 0;
     if (rc & 1)
-        return rc >> 1;
+        return full >= 0 && (full & 0x7f) == rc >> 1 ? full : rc >> 1;
     jeos_errf(err, -EIO, "jeos run: qemu exited with status %d", rc);
     return JEOS_EXIT_FAIL;
 }

@@ -4,7 +4,9 @@
 #                          or prints SKIP and exits (UK_NO_QEMU=1: the test needs no QEMU, and a
 #                          folder with only guests-hv/ will do)
 # uk_boot LOG ARGS...      boots with QEMU (TCG, isa-debug-exit, serial on stdout into LOG);
-#                          sets UK_RC (QEMU's status) and UK_STATUS (the guest's, or -1)
+#                          sets UK_RC (QEMU's status) and UK_STATUS (the guest's 0..255, read
+#                          from its "jeos-status N" line on COM2, or 0..127 from isa-debug-exit
+#                          alone; -1 without either)
 # uk_pvh LOG ELF CMDLINE   uk_boot with -kernel ELF -append CMDLINE (the PVH entry)
 # UK_CONSOLE=bytes         uk_boot undoes only the console's \n -> \r\n (bytes a program wrote,
 #                          binary data too), instead of removing every \r
@@ -42,12 +44,16 @@ uk_boot() {
     local log=$1
     shift
     timeout "$UK_TIMEOUT" qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none \
-        -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
-        </dev/null >"$log" 2>&1
+        -serial stdio -serial "file:$log.status" -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" </dev/null >"$log" 2>&1
     UK_RC=$?
-    # isa-debug-exit: QEMU exits with (status << 1) | 1
+    # isa-debug-exit: QEMU exits with (status << 1) | 1; the whole status (0..255) is on COM2
+    local full
+    full=$(sed -n 's/^jeos-status \([0-9]*\)\r*$/\1/p' "$log.status" 2>/dev/null | tail -n 1)
+    rm -f "$log.status"
     if [ $((UK_RC % 2)) -eq 1 ] && [ "$UK_RC" -lt 256 ]; then
         UK_STATUS=$(((UK_RC - 1) / 2))
+        [ -n "$full" ] && [ $((full % 128)) -eq "$UK_STATUS" ] && UK_STATUS=$full
     else
         UK_STATUS=-1
     fi

@@ -8,6 +8,12 @@
 /* 16550 UART on COM1 (0x3f8), 115200 8N1, polled. */
 void serial_init(void);
 void serial_write(const char *s, size_t n);
+/*
+ * The guest's whole exit status (0..255) as the line "jeos-status N" on COM2 (0x2f8), when a
+ * UART is there: isa-debug-exit carries 7 bits, so a host that wants 128 + N (a signal's default
+ * action) attaches COM2 and reads it there (jeos run does). Nothing is written without COM2.
+ */
+void serial_status(int status);
 
 /*
  * uk_vsnprintf: formats into buf (always NUL-terminated when size > 0); returns the length the

@@ -122,6 +122,7 @@ uint64_t platform_wall_ns(void)
 void platform_exit(int status)
 {
     cpu_irq_disable();
+    serial_status(status);
     /* QEMU isa-debug-exit (iobase 0xf4): the host sees (value << 1) | 1 */
     outl(ISA_DEBUG_EXIT_PORT, (uint32_t)status & 0x7f);
     /* no such device: ACPI S5 power-off (the status is lost) */
