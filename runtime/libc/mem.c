@@ -175,9 +175,9 @@ static int in_area(uint64_t s, uint64_t e)
 
 int rt_mem_fault(uint64_t addr, int write)
 {
-    if (addr < PAGING_DEMAND_BASE || addr >= PAGING_DEMAND_TOP)
-        return -1;
     uint64_t va = addr & ~(PAGE_SIZE - 1);
+    if (addr < PAGING_DEMAND_BASE || addr >= PAGING_DEMAND_TOP) /* a PROT_NONE image page: kept */
+        return paging_program_page(va) && paging_page_of(va) ? -2 : -1;
     int i = lower(va);
     if (i == nranges || ranges[i].start > va)
         return -1;
@@ -261,12 +261,21 @@ long rt_mprotect(uint64_t addr, uint64_t len, int prot)
     uint64_t end = addr + pages_of(len) * PAGE_SIZE;
     if (!len)
         return 0;
-    if (!in_area(addr, end)) { /* the program's image and the kernel's memory keep theirs */
-        static int told;
-        if (!told++)
-            printk("jeos: mprotect(0x%lx, %lu, %d): outside mmap/brk memory (the program's image: "
-                   "code, static data), so its protection stays as it is (this notice once)\n",
-                   addr, len, prot);
+    if (!in_area(addr, end)) { /* the program's own image pages change; the kernel's stay */
+        uint64_t a = addr;
+        while (a < end && paging_program_page(a))
+            a += PAGE_SIZE;
+        if (a < end) {
+            static int told;
+            if (!told++)
+                printk("jeos: mprotect(0x%lx, %lu, %d): 0x%lx is not the program's own memory "
+                       "(the kernel's, or a page it shares with the program), so its protection "
+                       "stays as it is (this notice once)\n",
+                       addr, len, prot, a);
+            return 0;
+        }
+        for (a = addr; a < end; a += PAGE_SIZE)
+            paging_protect_page(a, to_paging(prot));
         return 0;
     }
     for (uint64_t a = addr; a < end;) { /* every page must be mapped (else ENOMEM, as Linux) */

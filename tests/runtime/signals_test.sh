@@ -22,9 +22,6 @@ timeout 60 "$T_TMP/hostbin" >"$T_TMP/host.log" 2>&1
 rt_build "$w/signals.yaml" "$w/out" rt-signals || exit 0
 uk_pvh "$T_TMP/guest.log" "$w/out/rt-signals/rt-signals.elf" ""
 rt_compare "$T_TMP/host.log" "$T_TMP/guest.log"
-uk_expect rt-mprotect-image-notice "$T_TMP/guest.log" \
-    '^jeos: mprotect\(0x[0-9a-f]+, 4096, 1\): outside mmap/brk memory' &&
-    echo "PASS rt-mprotect-image-notice"
 uk_expect rt-signals "$T_TMP/guest.log" '^signals: 0 failures$' \
     '^jeos: signal 15 \(SIGTERM\): the guest ends$' && [ "$UK_STATUS" -eq 143 ] &&
     echo "PASS rt-signals-default" || echo "FAIL rt-signals-default: guest status $UK_STATUS, expected 143"

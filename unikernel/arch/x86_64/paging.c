@@ -20,6 +20,8 @@
 #define PHYS_LIMIT (1ull << 46)
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
+extern char __prog_text_start[], __prog_text_end[], __prog_rodata_start[], __prog_rodata_end[],
+    __prog_data_start[], __prog_data_end[], __prog_bss_start[], __prog_bss_end[];
 
 static uint64_t table_bytes;
 static uint64_t nx_bit;
@@ -222,6 +224,19 @@ uint64_t paging_unmap_page(uint64_t va)
     *e = 0;
     invlpg(va);
     return pa;
+}
+
+int paging_program_page(uint64_t va)
+{
+    const char *spans[][2] = {{__prog_text_start, __prog_text_end},
+                              {__prog_rodata_start, __prog_rodata_end},
+                              {__prog_data_start, __prog_data_end},
+                              {__prog_bss_start, __prog_bss_end}};
+    va &= ~(uint64_t)(PAGE_SIZE - 1);
+    for (unsigned i = 0; i < sizeof(spans) / sizeof(spans[0]); i++)
+        if (va >= (uint64_t)spans[i][0] && va + PAGE_SIZE <= (uint64_t)spans[i][1])
+            return 1;
+    return 0;
 }
 
 int paging_has_table(uint64_t va)

@@ -41,6 +41,12 @@ int paging_map_page(uint64_t va, uint64_t pa, int prot);
 uint64_t paging_unmap_page(uint64_t va);
 uint64_t paging_page_of(uint64_t va);
 void paging_protect_page(uint64_t va, int prot);
+/*
+ * Whether the 4 KiB page at va lies wholly inside the program's own text, rodata, data or bss
+ * (kernel.ld's __prog_* spans: no byte of the kernel's on it), so that paging_protect_page may
+ * change it.
+ */
+int paging_program_page(uint64_t va);
 /* Whether the 2 MiB span of va has a page table (else none of its pages is mapped). */
 int paging_has_table(uint64_t va);
 
