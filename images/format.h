@@ -80,11 +80,12 @@ int jeos_formats_write(const struct jeos_ctx *ctx, const char *raw, const char *
 
 /* What a PVH guest's xl.cfg names: file names relative to its folder; NULL: none. */
 struct jeos_xen_pvh {
-    const char *kernel;  /* the kernel (an appliance's vmlinuz, a unikernel's NAME-xen.elf) */
-    const char *ramdisk; /* its initramfs */
-    const char *cmdline; /* its command line */
-    const char *disk;    /* a raw disk as xvda */
-    bool vif;            /* one NIC on the bridge xenbr0 */
+    const char *kernel;       /* the kernel (an appliance's vmlinuz, a unikernel's NAME-xen.elf) */
+    const char *ramdisk;      /* its initramfs */
+    const char *cmdline;      /* its command line */
+    const char *const *disks; /* raw disks as xvda, xvdb, ... (at most 26), read-write */
+    size_t ndisks;
+    bool vif; /* one NIC on the bridge xenbr0 */
 };
 
 /*

@@ -77,8 +77,20 @@ int jeos_xen_pvh_cfg_write(const char *dir, const char *base, const struct jeos_
         sbuf_printf(&b, "ramdisk = \"%s\"\n", g->ramdisk);
     if (g->cmdline)
         sbuf_printf(&b, "cmdline = \"%s\"\n", g->cmdline);
-    if (g->disk)
-        sbuf_printf(&b, "disk = [ \"format=raw, vdev=xvda, access=rw, target=%s\" ]\n", g->disk);
+    if (g->ndisks > 26) {
+        sbuf_free(&b);
+        return jeos_errf(err, -EINVAL, "%s-xen.cfg: %zu disks, more than the 26 of xvda..xvdz",
+                         base, g->ndisks);
+    }
+    for (size_t i = 0; i < g->ndisks; i++) {
+        if ((rc = cfg_string_ok("disk", g->disks[i], err))) {
+            sbuf_free(&b);
+            return rc;
+        }
+        sbuf_printf(&b, "%s\"format=raw, vdev=xvd%c, access=rw, target=%s\"%s",
+                    i ? ", " : "disk = [ ", 'a' + (int)i, g->disks[i],
+                    i + 1 < g->ndisks ? "" : " ]\n");
+    }
     if (g->vif)
         sbuf_puts(&b, "vif = [ \"bridge=xenbr0\" ]\n");
     rc = write_cfg(dir, base, "-xen.cfg", &b, err);
@@ -106,8 +118,13 @@ static int conv_xen(const struct jeos_ctx *ctx, const char *raw, const char *dir
        paths are relative: xl create runs in this folder (recipes/README.md). */
     char *kname = xasprintf("%s-vmlinuz", base), *rname = xasprintf("%s-initrd.img", base);
     char *disk = xasprintf("%s.raw", base);
-    struct jeos_xen_pvh g = {
-        .kernel = kname, .ramdisk = rname, .cmdline = o->cmdline, .disk = disk, .vif = true};
+    const char *disks[] = {disk};
+    struct jeos_xen_pvh g = {.kernel = kname,
+                             .ramdisk = rname,
+                             .cmdline = o->cmdline,
+                             .disks = disks,
+                             .ndisks = 1,
+                             .vif = true};
     rc = jeos_xen_pvh_cfg_write(dir, base, &g, o, err);
     free(kname), free(rname), free(disk);
     struct sbuf b = {0};

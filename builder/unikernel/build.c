@@ -839,14 +839,25 @@ static void link_files_free(struct link_files *lf)
 }
 
 /* NAME-xen.cfg beside NAME-xen.elf: xl creates it as a PVH domU, with a vif on xenbr0 when the
-   recipe has a network (the xen platform's netfront, unikernel/README.md). */
+   recipe has a network (the xen platform's netfront, unikernel/README.md) and the volumes'
+   NAME.VOLUME.vol files as xvda, xvdb, ... in the recipe's order (blkfront disks carry no
+   serial: runtime/ext4/vol.c takes them in order). */
 static int xen_cfg(struct ukb *b, const char *suffix, struct jeos_err *err)
 {
     const struct recipe *r = b->r;
     struct jeos_format_opts o = jeos_output_format_opts(r, NULL);
     char *kernel = xasprintf("%s%s", r->name, suffix);
-    struct jeos_xen_pvh g = {.kernel = kernel, .vif = b->net};
+    char **disks = xcalloc(r->nvolumes ? r->nvolumes : 1, sizeof(*disks));
+    for (size_t i = 0; i < r->nvolumes; i++)
+        disks[i] = xasprintf("%s.%s.vol", r->name, r->volumes[i].name);
+    struct jeos_xen_pvh g = {.kernel = kernel,
+                             .disks = (const char *const *)disks,
+                             .ndisks = r->nvolumes,
+                             .vif = b->net};
     int rc = jeos_xen_pvh_cfg_write(b->out.stage, r->name, &g, &o, err);
+    for (size_t i = 0; i < r->nvolumes; i++)
+        free(disks[i]);
+    free(disks);
     free(kernel);
     return rc;
 }

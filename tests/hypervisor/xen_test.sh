@@ -7,7 +7,8 @@
 # built with format xen, created from its NAME-xen.cfg as a PVH domU, its page fetched over its
 # vif) and tests/hypervisor/xen/pv.sh (the PV devices: the httpd unikernel answering dom0 through
 # netfront, the blk guest writing through blkfront, checked here in the backing files dom0 copies
-# back). One boot; verdicts on the console. Before it, with no toolstack, hello-xen.elf and
+# back, and tests/runtime/volhv.yaml's ext4 volume on blkfront from the volhv-xen.cfg jeos build
+# wrote, checked here with e2fsck and debugfs). One boot; verdicts on the console. Before it, with no toolstack, hello-xen.elf and
 # seven-xen.elf boot as Xen's PVH dom0 (console_io, SCHEDOP_shutdown seen by Xen).
 set -u
 : "${JEOS_SRC:?}" "${T_TMP:?}"
@@ -34,6 +35,15 @@ for r in hello seven; do
         exit 0
     fi
 done
+
+# an ext4 volume on blkfront: tests/runtime/volhv.yaml, its volume written into the build folder
+mkdir -p "$W/uk/src"
+cp "$JEOS_SRC/tests/runtime/volhv.yaml" "$W/uk/"
+cp "$JEOS_SRC/tests/runtime/src/volhv.c" "$W/uk/src/"
+if ! (cd "$W/uk" && SOURCE_DATE_EPOCH=1700000000 "$JEOS" -q build -o "$S/uk" volhv.yaml) >"$W/uk.log" 2>&1; then
+    echo "FAIL xen-uk-build: jeos build volhv.yaml: $(tail -n 5 "$W/uk.log" | tr '\n' ' ')"
+    exit 0
+fi
 
 # the httpd unikernel and the nginx appliance with their addresses on the dom0's bridge
 if ! xen_web_guests "$S" "$W"; then
@@ -88,6 +98,21 @@ for mode in rw ro; do
         grep -E '^(blk|xen):' "$l" 2>/dev/null | tail -n 10 | sed 's/^/    /'
     fi
 done
+# the volume: what volhv wrote through blkfront, in the file dom0 copied back
+vol=$S/uk/volhv/after.vol vl=$S/uk/volhv/volhv.log
+if [ ! -s "$vol" ]; then
+    echo "FAIL xen-blkfront-volume: dom0 copied no volume back (did pv.sh run?)"
+elif ! grep -q '^jeos: volume data (blk0.*) mounted at /data' "$vl" || ! grep -q '^volhv: ok' "$vl"; then
+    echo "FAIL xen-blkfront-volume: the guest did not mount and write its volume; console:"
+    grep -E '^(jeos|volhv|xen):' "$vl" 2>/dev/null | tail -n 8 | sed 's/^/    /'
+elif ! e2fsck -fn "$vol" >"$W/volfsck.log" 2>&1; then
+    echo "FAIL xen-blkfront-volume: e2fsck -fn: $(grep -v '^Pass' "$W/volfsck.log" | head -5 | tr '\n' ' ')"
+elif [ "$(debugfs -R 'cat /hv.txt' "$vol" 2>/dev/null)" != "written under jeos-hv" ]; then
+    echo "FAIL xen-blkfront-volume: debugfs does not read /hv.txt as the guest wrote it"
+else
+    echo "PASS xen-blkfront-volume (volhv-xen.cfg as written by jeos build: $(grep -m1 '^jeos: volume data' "$vl");" \
+        "written, synced, renamed; e2fsck -fn clean, debugfs reads it)"
+fi
 cached=built
 [ "$XEN_CACHED" = 1 ] && cached="taken from the cache"
 up=$(sed -n 's/^xen: dom0 up at \([0-9.]*\) s.*/\1/p' "$W/console")

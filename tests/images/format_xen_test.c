@@ -128,12 +128,48 @@ static void refusals(void)
     jeos_ctx_free(&ctx);
 }
 
+/* A unikernel's cfg: its volumes as xvda, xvdb in order; more than xvdz is refused. */
+static void unikernel_disks(void)
+{
+    struct jeos_err err = {0};
+    struct jeos_format_opts o = {.memory = 64ull << 20};
+    const char *vols[27] = {"db.data.vol", "db.logs.vol"};
+    for (int i = 2; i < 27; i++)
+        vols[i] = "db.more.vol";
+    struct jeos_xen_pvh g = {.kernel = "db-xen.elf", .disks = vols, .ndisks = 2};
+    T_EQ_INT(jeos_xen_pvh_cfg_write(tmp, "db", &g, &o, &err), 0);
+    char *p = xasprintf("%s/db-xen.cfg", tmp);
+    char *got = slurp(p);
+    T_EQ_STR(got, "# xl.cfg(5), written by jeos: db as a PVH guest, its kernel booted directly\n"
+                  "# xl create db-xen.cfg (in this folder); xl console db\n"
+                  "type = \"pvh\"\n"
+                  "name = \"db\"\n"
+                  "memory = 64\n"
+                  "vcpus = 1\n"
+                  "on_poweroff = \"destroy\"\n"
+                  "on_reboot = \"restart\"\n"
+                  "on_crash = \"destroy\"\n"
+                  "kernel = \"db-xen.elf\"\n"
+                  "disk = [ \"format=raw, vdev=xvda, access=rw, target=db.data.vol\", "
+                  "\"format=raw, vdev=xvdb, access=rw, target=db.logs.vol\" ]\n");
+    free(got);
+    g.ndisks = 27;
+    T_EQ_INT(jeos_xen_pvh_cfg_write(tmp, "many", &g, &o, &err), -22);
+    T_EQ_STR(err.n ? err.msgs[0] : NULL, "many-xen.cfg: 27 disks, more than the 26 of xvda..xvdz");
+    free(p);
+    p = xasprintf("%s/many-xen.cfg", tmp);
+    T_CHECK(access(p, F_OK) != 0);
+    free(p);
+    jeos_err_free(&err);
+}
+
 int main(void)
 {
     const char *t = getenv("T_TMP");
     tmp = xstrdup(t && *t ? t : "/tmp");
     T_RUN(cfg_files);
     T_RUN(refusals);
+    T_RUN(unikernel_disks);
     free(tmp);
     return T_DONE();
 }

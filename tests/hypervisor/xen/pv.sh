@@ -5,7 +5,8 @@
 # guest (tests/unikernel/guests/blk.c, platform xen) as a domU on blkfront, its disk a copy of
 # the host's pattern image in dom0's /tmp: read-write (its writes, flushes, the last sector), then
 # read-only (writes refused); dom0 copies each backing file back to the share, where the host
-# checks the bytes (blk_check.py).
+# checks the bytes (blk_check.py). Last, tests/runtime/volhv.yaml's unikernel from its own
+# volhv-xen.cfg, its ext4 volume on blkfront; the host checks the volume dom0 copies back.
 set -u
 : "${X:?}" "${XB:?}" "${T_TMP:?}"
 s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -67,3 +68,20 @@ CFG
     cp "$log" "$X/blk/$name.log" 2>/dev/null
     echo "xen: $name took $(s "$t0" "$t1") s"
 done
+
+# an ext4 volume on blkfront: volhv from the cfg jeos build wrote (its volume as xvda), in a copy
+# of its build folder in dom0's /tmp; the volume and the console go back to the share
+rm -rf /tmp/volhv
+cp -r "$X/uk/volhv" /tmp/volhv
+t0=$(up)
+(cd /tmp/volhv && timeout 120 "$XB/xl" create -F volhv-xen.cfg) >"$T_TMP/volhv.out" 2>&1
+t1=$(up)
+log=/var/log/xen/console/guest-volhv.log
+for i in $(seq 50); do
+    grep -q '^xen: exit status' "$log" 2>/dev/null && break
+    sleep 0.1
+done
+cp /tmp/volhv/volhv.data.vol "$X/uk/volhv/after.vol"
+cp "$log" "$X/uk/volhv/volhv.log" 2>/dev/null
+rm -rf /tmp/volhv
+echo "xen: volhv took $(s "$t0" "$t1") s"
