@@ -7,6 +7,9 @@
 #                    what it wrote
 #   ext4-reboot      a second boot of volfs finds the synced file, a sparse one and not the
 #                    removed one
+#   ext4-signal-abort, ext4-signal-segv   volfs writes (one file fsynced, one not), then dies of
+#                    SIGABRT / SIGSEGV: the guest's status 128+signal, the volume marked clean
+#                    (dumpe2fs), e2fsck -fn passes, debugfs reads both files
 #   ext4-hv          tests/runtime/src/volhv.c under jeos-hv: its hypercall disk mounted, a file
 #                    written, synced, renamed; e2fsck -fn clean, debugfs reads it
 #   ext4-sqlite      tests/unikernel/sqlite/volsql.c: 10,000 rows in 100 transactions by one jeos
@@ -87,6 +90,24 @@ if uk_expect ext4-reboot "$T_TMP/again.log" '^PASS vol-reboot-file$' '^PASS vol-
     '^PASS vol-reboot-sparse-data$' '^PASS vol-reboot-gone$' '^volfs: 0 failures$'; then
     echo "PASS ext4-reboot (a second boot finds the synced file, the sparse one, not the removed one)"
 fi
+
+# a fatal signal ends the guest as exit does: the volume written back and marked clean
+for how in abort segv; do
+    # shellcheck disable=SC2046
+    uk_boot "$T_TMP/$how.log" -M q35 -kernel "$w/out/volfs/volfs.elf" -append "$how" $(drive "$vol")
+    want=$([ $how = abort ] && echo 6 || echo 11) # 128+signal, of which isa-debug-exit keeps 7 bits
+    state=$(dumpe2fs -h "$vol" 2>/dev/null | sed -n 's/^Filesystem state: *//p')
+    if [ "$UK_STATUS" != "$want" ] || ! grep -q "^volfs: $how now$" "$T_TMP/$how.log"; then
+        echo "FAIL ext4-signal-$how: guest status $UK_STATUS (want $want):"
+        sed 's/^/    /' "$T_TMP/$how.log" | tail -8
+    elif [ "$state" != clean ] || ! e2fsck -fn "$vol" >"$T_TMP/$how.fsck" 2>&1; then
+        echo "FAIL ext4-signal-$how: after the signal the volume is '$state': $(grep -v '^Pass' "$T_TMP/$how.fsck" | head -4 | tr '\n' ' ')"
+    elif [ "$(debugfs -R 'cat /crash/synced' "$vol" 2>/dev/null)$(debugfs -R 'cat /crash/unsynced' "$vol" 2>/dev/null)" != "$how$how" ]; then
+        echo "FAIL ext4-signal-$how: debugfs does not read both files the program wrote"
+    else
+        echo "PASS ext4-signal-$how (the guest ended with 128+$want; the volume clean, e2fsck -fn passes, both files there)"
+    fi
+done
 
 # --- jeos-hv: its hypercall disk (no serial: the volumes are its disks in order)
 hv=$UK_OUTDIR/jeos-hv

@@ -2,12 +2,14 @@
  * volfs.c — the file calls on an ext4 volume (tests/unikernel/ext4_test.sh): argv[1] is the
  * folder (the volume's mount point in the guest, a fresh folder on the host). The same source is
  * built for the host: every check must pass on both, so the expectations are Linux's. A second
- * run (argv[2] "again") checks what the first left: it survived the reboot.
+ * run (argv[2] "again") checks what the first left: it survived the reboot; "abort" and "segv"
+ * end the program by a signal after writing (die).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +69,30 @@ static void again(void)
           "removed file is back");
 }
 
+/* argv[2] "abort" or "segv": a file written and fsynced, another written, then the program
+ * dies of SIGABRT (abort) or SIGSEGV (a CPU exception without a handler): the guest ends, and
+ * its volume must be as clean as after exit. */
+static int die(const char *how)
+{
+    mkdir(at("crash"), 0755);
+    int fd = open(at("crash/synced"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    write(fd, how, strlen(how));
+    fsync(fd);
+    close(fd);
+    fd = open(at("crash/unsynced"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    write(fd, how, strlen(how));
+    printf("volfs: %s now\n", how);
+    fflush(stdout);
+    if (strcmp(how, "segv") == 0)
+        *(volatile int *)(uintptr_t)8 = 1;
+    abort();
+}
+
 int main(int argc, char **argv)
 {
     snprintf(dir, sizeof(dir), "%s", argc > 1 ? argv[1] : "/data");
+    if (argc > 2 && (strcmp(argv[2], "abort") == 0 || strcmp(argv[2], "segv") == 0))
+        return die(argv[2]);
     if (argc > 2 && strcmp(argv[2], "again") == 0) {
         again();
         printf("volfs: %d failures\n", failures);
