@@ -2,7 +2,9 @@
 # tests/unikernel/ext4_test.sh — ext4 volumes in the guest (runtime/ext4: libext2fs from Debian's
 # e2fsprogs source, mounted at the recipe's volumes: mount), under QEMU TCG:
 #   ext4-vol-*       tests/runtime/src/volfs.c's file calls on the volume (built for this host
-#                    too, run on a fresh folder: each check must pass on both)
+#                    too, run on a folder holding what volfs.yaml's files: put on the volume:
+#                    each check must pass on both): the initial files, symlinks, hard links,
+#                    chdir/fchdir below the mount point, nanosecond and post-2038 times, ...
 #   ext4-fsck        e2fsck -fn finds the volume clean after the guest's exit, and debugfs reads
 #                    what it wrote
 #   ext4-reboot      a second boot of volfs finds the synced file, a sparse one and not the
@@ -38,6 +40,11 @@ w=$T_TMP/w
 mkdir -p "$w/src" "$T_TMP/host"
 cp "$JEOS_SRC/tests/runtime/volfs.yaml" "$w/"
 cp "$JEOS_SRC/tests/runtime/src/volfs.c" "$JEOS_SRC/tests/runtime/src/check.h" "$w/src/"
+cp -a "$JEOS_SRC/tests/runtime/volseed" "$w/"
+# the host's folder starts as the volume does: volfs.yaml's files: (times SOURCE_DATE_EPOCH)
+cp -a "$JEOS_SRC/tests/runtime/volseed" "$T_TMP/host/seed"
+install -m 0400 "$JEOS_SRC/tests/runtime/volseed/hello.txt" "$T_TMP/host/ro.txt"
+find "$T_TMP/host/seed" "$T_TMP/host/ro.txt" -exec touch -h -d @1700000000 {} +
 cp "$JEOS_SRC/tests/unikernel/sqlite/volsql.yaml" "$JEOS_SRC/tests/unikernel/sqlite/volsql.c" "$w/"
 export SOURCE_DATE_EPOCH=1700000000
 "$JEOS" -q build -o "$w/out" "$w/volsql.yaml" >"$T_TMP/sqlbuild.log" 2>&1 &
@@ -87,8 +94,9 @@ fi
 # shellcheck disable=SC2046
 uk_boot "$T_TMP/again.log" -M q35 -kernel "$w/out/volfs/volfs.elf" -append "again" $(drive "$vol")
 if uk_expect ext4-reboot "$T_TMP/again.log" '^PASS vol-reboot-file$' '^PASS vol-reboot-sparse$' \
-    '^PASS vol-reboot-sparse-data$' '^PASS vol-reboot-gone$' '^volfs: 0 failures$'; then
-    echo "PASS ext4-reboot (a second boot finds the synced file, the sparse one, not the removed one)"
+    '^PASS vol-reboot-sparse-data$' '^PASS vol-reboot-gone$' '^PASS vol-reboot-ns$' \
+    '^PASS vol-reboot-link$' '^volfs: 0 failures$'; then
+    echo "PASS ext4-reboot (a second boot finds the synced file, the sparse one, not the removed one, times to the nanosecond, a symlink)"
 fi
 
 # a fatal signal ends the guest as exit does: the volume written back and marked clean
