@@ -634,8 +634,8 @@ static int fault(struct trap_frame *f)
     int sig = si.signo;
     if (acts[sig].handler <= SIG_IGN || (rt_sig_thread()->mask & BIT(sig))) {
         printk("jeos: signal %d (%s) from a CPU exception of the program\n", sig, sig_name(sig));
-        return ended(128 +
-                     sig); /* as Linux: a blocked or ignored fault kills; the report follows */
+        /* as Linux: a blocked or ignored fault kills; the report follows */
+        return ended(128 + sig);
     }
     int status = run_handler(f, sig, &si);
     return status ? ended(status) : 0;
