@@ -149,6 +149,7 @@ static void known(long rc)
     case RT_EROFS:
     case RT_ENAMETOOLONG:
     case RT_ENOTEMPTY:
+    case RT_EMLINK:
     case RT_ELOOP:
     case RT_EOPNOTSUPP:
     case RT_ENODEV: return;
