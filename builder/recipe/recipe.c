@@ -542,9 +542,10 @@ static const struct field file_fields[] = {
     {"group", file_group, K_ANY, false},
 };
 
-static void f_files(struct loader *L, const struct node *v, void *o)
+/* A files: list (the top-level one, or a volume's initial content) appended to *files. */
+static void read_files(struct loader *L, const struct node *v, struct recipe_file **files,
+                       size_t *nfiles)
 {
-    struct recipe *r = o;
     if (v->type != N_SEQ) {
         rl_lerr(L, v, "expected a list of {src, dst} mappings, got %s", rl_what_is(v));
         return;
@@ -553,10 +554,16 @@ static void f_files(struct loader *L, const struct node *v, void *o)
         size_t old = rl_path_push_index(L, i);
         struct recipe_file f = {.mode = -1, .pos = {v->kids[i]->line, v->kids[i]->col}};
         rl_walk_map(L, v->kids[i], file_fields, sizeof(file_fields) / sizeof(file_fields[0]), &f);
-        r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
-        r->files[r->nfiles++] = f;
+        *files = xrealloc(*files, (*nfiles + 1) * sizeof(**files));
+        (*files)[(*nfiles)++] = f;
         rl_path_pop(L, old);
     }
+}
+
+static void f_files(struct loader *L, const struct node *v, void *o)
+{
+    struct recipe *r = o;
+    read_files(L, v, &r->files, &r->nfiles);
 }
 
 /* users: [{name, uid, group, groups, home, shell}] */
@@ -1210,7 +1217,7 @@ static void f_args(struct loader *L, const struct node *v, void *o)
     rl_get_strlist(L, v, &((struct recipe *)o)->args, false, false, check_nothing);
 }
 
-/* volumes: [{name, size, mount}] */
+/* volumes: [{name, size, mount, files}] */
 
 #define VOLUME_NAME_MAX 20 /* what a virtio-blk serial holds */
 
@@ -1251,10 +1258,11 @@ static void vol_mount(struct loader *L, const struct node *v, void *o)
     rl_set_str(&((struct recipe_volume *)o)->mount, s);
 }
 
+/* files: as the top-level key, dst a path on the volume ("/" its root, the mount point) */
 static void vol_files(struct loader *L, const struct node *v, void *o)
 {
-    (void)o;
-    rl_lerr(L, v, "initial files on a volume are not supported yet (the volume starts empty)");
+    struct recipe_volume *vol = o;
+    read_files(L, v, &vol->files, &vol->nfiles);
 }
 
 static const struct field volume_fields[] = {
@@ -1532,6 +1540,17 @@ int recipe_load_file(const char *path, struct recipe **out, struct jeos_err *err
     return rc;
 }
 
+static void free_files(struct recipe_file *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(f[i].src);
+        free(f[i].dst);
+        free(f[i].owner);
+        free(f[i].group);
+    }
+    free(f);
+}
+
 void recipe_free(struct recipe *r)
 {
     if (!r)
@@ -1548,13 +1567,7 @@ void recipe_free(struct recipe *r)
     free(r->network.gateway);
     rl_strlist_free(&r->network.dns);
     rl_env_free(&r->env);
-    for (size_t i = 0; i < r->nfiles; i++) {
-        free(r->files[i].src);
-        free(r->files[i].dst);
-        free(r->files[i].owner);
-        free(r->files[i].group);
-    }
-    free(r->files);
+    free_files(r->files, r->nfiles);
     for (size_t i = 0; i < r->nusers; i++) {
         struct recipe_user *u = &r->users[i];
         free(u->name);
@@ -1598,6 +1611,7 @@ void recipe_free(struct recipe *r)
     for (size_t i = 0; i < r->nvolumes; i++) {
         free(r->volumes[i].name);
         free(r->volumes[i].mount);
+        free_files(r->volumes[i].files, r->volumes[i].nfiles);
     }
     free(r->volumes);
     free(r->source.debian);

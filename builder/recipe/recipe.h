@@ -135,6 +135,8 @@ struct recipe_volume {
     char *name;    /* [a-z0-9][a-z0-9_-]*, at most 20 characters (the virtio-blk serial) */
     uint64_t size; /* bytes, a multiple of 512 */
     char *mount;   /* absolute path in the application's file tree */
+    struct recipe_file *files; /* initial content (dst: a path on the volume, "/" its root) */
+    size_t nfiles;
     struct recipe_pos pos;
 };
 

@@ -17,28 +17,28 @@ struct entry {
     char *src;  /* host file, or NULL for a folder made for a parent or generated text */
     char *text; /* generated contents (/etc/hosts), or NULL */
     unsigned mode;
-    char *link;   /* symlink target */
-    int implicit; /* a parent folder nobody listed */
-    size_t seq;   /* order of addition: among equal paths the last listed wins */
+    char *link;       /* symlink target */
+    int implicit;     /* a parent folder nobody listed */
+    int64_t uid, gid; /* the files: entry's numeric owner and group (0: root) */
+    size_t seq;       /* order of addition: among equal paths the last listed wins */
 };
 
-struct tree {
+struct ents {
     struct entry *v;
     size_t n, cap;
-    int64_t uid, gid;
 };
 
-static void push(struct tree *t, char *path, char *src, unsigned mode, char *link)
+static void push(struct ents *t, char *path, char *src, unsigned mode, char *link)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 32;
         t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
     }
-    t->v[t->n] = (struct entry){path, src, NULL, mode, link, 0, t->n};
+    t->v[t->n] = (struct entry){path, src, NULL, mode, link, 0, 0, 0, t->n};
     t->n++;
 }
 
-static void add_parents(struct tree *t, const char *path)
+static void add_parents(struct ents *t, const char *path)
 {
     for (const char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
         push(t, xstrndup(path, (size_t)(s - path)), NULL, S_IFDIR | 0755, NULL);
@@ -52,7 +52,7 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* Adds host path src as image path dst (a folder recursively, sorted); mode -1 keeps bits. */
-static int add_path(struct tree *t, const char *src, const char *dst, int mode, const char *where,
+static int add_path(struct ents *t, const char *src, const char *dst, int mode, const char *where,
                     struct jeos_err *err)
 {
     struct stat st;
@@ -132,7 +132,7 @@ static int64_t owner_id(const char *s)
 
 /* /etc/hosts from the recipe's network: localhost, and the host name on the static address (or
  * 127.0.1.1, as Debian writes it). Added first, so a files: entry of the same path wins. */
-static void add_hosts(struct tree *t, const struct recipe *r)
+static void add_hosts(struct ents *t, const struct recipe *r)
 {
     add_parents(t, "/etc/hosts");
     push(t, xstrdup("/etc/hosts"), NULL, S_IFREG | 0644, NULL);
@@ -141,16 +141,26 @@ static void add_hosts(struct tree *t, const struct recipe *r)
         r->network.mode == RECIPE_NET_STATIC ? r->network.address : "127.0.1.1", r->hostname);
 }
 
-int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char *path,
-                  struct jeos_err *err)
+static void ents_free(struct ents *t)
 {
-    struct tree t = {0};
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].path);
+        free(t->v[i].src);
+        free(t->v[i].link);
+        free(t->v[i].text);
+    }
+    free(t->v);
+}
+
+/* The entries files[0..n) make (after what t holds), sorted, the first of each path the one to
+ * write; `key` names the list in messages ("files", "volumes[0].files"). */
+static int collect(const struct recipe *r, const struct recipe_file *files, size_t n,
+                   const char *key, struct ents *t, struct jeos_err *err)
+{
     int rc = 0;
-    if (r->network.mode != RECIPE_NET_NONE)
-        add_hosts(&t, r);
-    for (size_t i = 0; i < r->nfiles && rc == 0; i++) {
-        const struct recipe_file *f = &r->files[i];
-        char *where = xasprintf("%s:%d:%d: files[%zu]", r->path, f->pos.line, f->pos.col, i);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct recipe_file *f = &files[i];
+        char *where = xasprintf("%s:%d:%d: %s[%zu]", r->path, f->pos.line, f->pos.col, key, i);
         char *src = xasprintf("%s/%s", r->dir, f->src);
         size_t sl = strlen(src);
         while (sl > 1 && src[sl - 1] == '/')
@@ -168,19 +178,30 @@ int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char
             free(dst);
             dst = full;
         }
-        add_parents(&t, dst);
-        rc = add_path(&t, src, dst, f->mode, where, err);
-        if (rc == 0 && (f->owner || f->group)) {
-            t.uid = owner_id(f->owner);
-            t.gid = owner_id(f->group);
+        add_parents(t, dst);
+        size_t first = t->n;
+        rc = add_path(t, src, dst, f->mode, where, err);
+        for (size_t k = first; rc == 0 && k < t->n; k++) {
+            t->v[k].uid = owner_id(f->owner);
+            t->v[k].gid = owner_id(f->group);
         }
         free(where);
         free(src);
         free(dst);
     }
     /* sorted, one entry per path: the last written wins, made-up parents give way */
-    if (t.n)
-        qsort(t.v, t.n, sizeof(*t.v), cmp_entry);
+    if (t->n)
+        qsort(t->v, t->n, sizeof(*t->v), cmp_entry);
+    return rc;
+}
+
+int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char *path,
+                  struct jeos_err *err)
+{
+    struct ents t = {0};
+    if (r->network.mode != RECIPE_NET_NONE)
+        add_hosts(&t, r);
+    int rc = collect(r, r->files, r->nfiles, "files", &t, err);
     struct sbuf out = {0};
     struct archive *a = archive_write_new();
     archive_write_set_format_cpio_newc(a);
@@ -205,8 +226,8 @@ int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char
         archive_entry_set_mode(ae, e->mode);
         archive_entry_set_ino(ae, (la_int64_t)i + 1);
         archive_entry_set_nlink(ae, (e->mode & S_IFMT) == S_IFDIR ? 2 : 1);
-        archive_entry_set_uid(ae, t.uid);
-        archive_entry_set_gid(ae, t.gid);
+        archive_entry_set_uid(ae, e->uid);
+        archive_entry_set_gid(ae, e->gid);
         archive_entry_set_mtime(ae, mtime, 0);
         if (e->link) {
             archive_entry_set_symlink(ae, e->link);
@@ -225,12 +246,54 @@ int uk_files_cpio(const struct jeos_ctx *ctx, const struct recipe *r, const char
     if (rc == 0)
         rc = jeos_write_file_atomic(path, out.s ? out.s : "", out.len, 0644, err);
     sbuf_free(&out);
-    for (size_t i = 0; i < t.n; i++) {
-        free(t.v[i].path);
-        free(t.v[i].src);
-        free(t.v[i].link);
-        free(t.v[i].text);
+    ents_free(&t);
+    return rc;
+}
+
+int uk_files_tree(const struct jeos_ctx *ctx, const struct recipe *r,
+                  const struct recipe_file *files, size_t n, const char *key, struct tree *out,
+                  struct jeos_err *err)
+{
+    struct ents t = {0};
+    int rc = collect(r, files, n, key, &t, err);
+    int64_t mtime = ctx->have_epoch ? ctx->epoch : 0;
+    for (size_t i = 0; i < t.n && rc == 0; i++) {
+        const struct entry *e = &t.v[i];
+        if (i > 0 && strcmp(e->path, t.v[i - 1].path) == 0)
+            continue; /* the group's first entry is the one */
+        uint32_t perm = e->mode & 07777;
+        if (strcmp(e->path, "/") == 0) {
+            out->root->ino->mode = perm;
+            continue;
+        }
+        struct tree_node *dir;
+        const char *base;
+        rc = tree_resolve_parent(out, e->path, true, mtime, &dir, &base);
+        if (rc < 0) {
+            rc = jeos_errf(err, rc, "%s: %s: %s: cannot place it: %s", r->path, key, e->path,
+                           strerror(-rc));
+            break;
+        }
+        enum tree_type type = S_ISDIR(e->mode)   ? TREE_DIR
+                              : S_ISLNK(e->mode) ? TREE_SYMLINK
+                                                 : TREE_FILE;
+        struct tree_inode *ino =
+            tree_inode_new(type, perm, (uint32_t)e->uid, (uint32_t)e->gid, mtime);
+        if (e->link) {
+            ino->target = xstrdup(e->link);
+            ino->size = strlen(e->link);
+        } else if (e->src) {
+            struct stat st;
+            if (stat(e->src, &st) < 0) {
+                rc =
+                    jeos_errf(err, -errno, "%s: %s: %s: %s", r->path, key, e->src, strerror(errno));
+                tree_inode_unref(ino);
+                break;
+            }
+            tree_inode_set_ref(ino, e->src, 0, (uint64_t)st.st_size);
+        }
+        tree_link(out, dir, base, ino);
     }
-    free(t.v);
+    ents_free(&t);
     return rc;
 }

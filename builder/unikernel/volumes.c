@@ -1,6 +1,6 @@
-/* volumes.c — a unikernel recipe's volumes: sparse raw disk files beside the ELFs, each an empty
- * ext4 filesystem (images/ext4.c: the guest mounts it, runtime/ext4), kept across rebuilds when
- * their size is unchanged, and the NAME.volumes list jeos run reads. */
+/* volumes.c — a unikernel recipe's volumes: sparse raw disk files beside the ELFs, each an ext4
+ * filesystem holding the volume's files: (images/ext4.c: the guest mounts it, runtime/ext4), kept
+ * across rebuilds when their size is unchanged, and the NAME.volumes list jeos run reads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,15 +16,18 @@
 #include "builder/core/util.h"
 #include "builder/recipe/recipe.h"
 #include "builder/core/tree.h"
+#include "builder/unikernel/files.h"
 #include "builder/unikernel/volumes.h"
 #include "images/fs.h"
 
-/* A fresh volume: an empty ext4 filesystem of `size` bytes (sparse: only its tables are
- * stored), the same bytes each build: times from SOURCE_DATE_EPOCH (else 0), UUID and hash seed
- * from the recipe's and the volume's names, the volume's name as the label. */
-static int write_empty(const struct jeos_ctx *ctx, const struct recipe *r,
-                       const struct recipe_volume *v, const char *path, struct jeos_err *err)
+/* A fresh volume: an ext4 filesystem of `size` bytes holding the volume's files: (sparse: only
+ * its tables and files are stored), the same bytes each build: times from SOURCE_DATE_EPOCH
+ * (else 0), UUID and hash seed from the recipe's and the volume's names, the volume's name as the
+ * label. */
+static int write_fresh(const struct jeos_ctx *ctx, const struct recipe *r, size_t index,
+                       const char *path, struct jeos_err *err)
 {
+    const struct recipe_volume *v = &r->volumes[index];
     const struct fs_ops *ext4 = jeos_fs_find("ext4");
     if (!ext4)
         return jeos_errf(err, -ENOSYS, "%s: volume %s: no ext4 writer", r->path, v->name);
@@ -40,7 +43,19 @@ static int write_empty(const struct jeos_ctx *ctx, const struct recipe *r,
     }
     struct tree *t = tree_new(epoch);
     t->root->ino->mode = 0755;
-    int rc = ext4->write(t, &o, path, ctx, err);
+    char *key = xasprintf("volumes[%zu].files", index);
+    int rc = uk_files_tree(ctx, r, v->files, v->nfiles, key, t, err);
+    free(key);
+    size_t from = jeos_err_count(err);
+    if (rc == 0)
+        rc = ext4->write(t, &o, path, ctx, err);
+    if (rc == -ENOSPC) { /* the volume's room, not the build folder's: say it as such */
+        jeos_err_truncate(err, from);
+        rc = jeos_errf(err, -EFBIG,
+                       "%s:%d:%d: volume %s: its files: do not fit in its %llu bytes (a bigger "
+                       "size:, or fewer files)",
+                       r->path, v->pos.line, v->pos.col, v->name, (unsigned long long)v->size);
+    }
     tree_free(t);
     return rc;
 }
@@ -59,13 +74,13 @@ int uk_volumes_write(const struct jeos_ctx *ctx, const struct recipe *r, const c
         struct stat st;
         if (stat(old, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == v->size &&
             link(old, path) == 0) {
-            jeos_log(ctx, JEOS_LOG_INFO, "%s: volume %s kept (%s, what the application wrote)",
-                     r->path, v->name, old);
+            jeos_log(ctx, JEOS_LOG_INFO, "%s: volume %s kept (%s, what the application wrote%s)",
+                     r->path, v->name, old, v->nfiles ? "; its files: are not written again" : "");
         } else {
-            rc = write_empty(ctx, r, v, path, err);
+            rc = write_fresh(ctx, r, i, path, err);
             if (rc == 0)
-                jeos_log(ctx, JEOS_LOG_INFO, "%s: volume %s: %llu bytes, empty ext4", r->path,
-                         v->name, (unsigned long long)v->size);
+                jeos_log(ctx, JEOS_LOG_INFO, "%s: volume %s: %llu bytes, ext4%s", r->path, v->name,
+                         (unsigned long long)v->size, v->nfiles ? " with its files:" : ", empty");
         }
         sbuf_printf(&list, "%s %llu %s\n", v->name, (unsigned long long)v->size, v->mount);
         free(path);

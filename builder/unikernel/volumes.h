@@ -9,9 +9,9 @@ struct recipe;
 
 /*
  * uk_volumes_write: for each volume of r, STAGE/NAME.VOLUME.vol (raw, sparse, its size, an
- * empty ext4 filesystem) — or,
- * when FINAL/NAME.VOLUME.vol (the output folder being replaced) exists with that size, that
- * file itself, hard-linked into the stage: a rebuild keeps what the application wrote. Then
+ * ext4 filesystem holding the volume's files:, else empty) — or, when FINAL/NAME.VOLUME.vol (the
+ * output folder being replaced) exists with that size, that file itself, hard-linked into the
+ * stage: a rebuild keeps what the application wrote (files: is not written into it again). Then
  * STAGE/NAME.volumes, one line per volume in recipe order: "VOLUME SIZE MOUNT". Nothing is
  * written for a recipe without volumes. 0 or a negative errno.
  */

@@ -65,7 +65,8 @@ struct rt_ofd {
 
 static struct node *nodes;
 static int nnodes, capnodes;
-static int cwd_node; /* the working folder's node (0: "/") */
+static int cwd_node;  /* the working folder's node (0: "/") */
+static char *cwd_vol; /* or, below a mount point, its absolute path (NULL otherwise) */
 static uint32_t umask_bits = 022;
 static uint64_t next_ino = 1;
 
@@ -291,6 +292,13 @@ static const uint8_t *data_of(const struct inode *in)
     return in->ro ? in->ro : in->buf;
 }
 
+#define NOT_ON_VOL (-RT_ENOENT - 1000) /* vol_link: abs is not below a mount point */
+
+/* abs below a mount point: its type in *type and, for a symlink, its text in target (the length
+ * returned; else 0); a negative errno when the volume lacks it; NOT_ON_VOL when abs is not on a
+ * volume (or is a mount point itself: the tree's folder stands for it). */
+static long vol_link(const char *abs, uint32_t *type, char *target, uint64_t n);
+
 /* Resolves (dirfd, path) to an absolute path in out; follows a final symlink when follow. */
 static int resolve(int dirfd, const char *path, char *out, int follow)
 {
@@ -298,7 +306,7 @@ static int resolve(int dirfd, const char *path, char *out, int follow)
         return -RT_EFAULT;
     if (!path[0])
         return -RT_ENOENT;
-    const char *base = nodes[cwd_node].path;
+    const char *base = cwd_vol ? cwd_vol : nodes[cwd_node].path;
     if (path[0] != '/' && dirfd != AT_FDCWD) {
         struct rt_fd *f = rt_fd_get(dirfd);
         if (!f)
@@ -313,8 +321,9 @@ static int resolve(int dirfd, const char *path, char *out, int follow)
     for (int hops = 0; rc == 0;) {
         /* the first symlink among the path's folders (and its last component when follow);
            a component under something that is not a folder: ENOTDIR */
-        size_t len = strlen(out), at = 0;
-        int link = -1;
+        size_t len = strlen(out), at = 0, tl = 0;
+        int link = 0; /* a symlink found: its text is target[0..tl) */
+        char target[PATH_MAX], parent[PATH_MAX];
         for (size_t k = 1; k <= len; k++) {
             if (k < len && out[k] != '/')
                 continue;
@@ -322,29 +331,42 @@ static int resolve(int dirfd, const char *path, char *out, int follow)
                 break;
             char keep = out[k];
             out[k] = '\0';
-            int i = find(out);
+            uint32_t type = 0;
+            int i = -1;
+            long vl = vol_link(out, &type, target, PATH_MAX);
+            if (vl == NOT_ON_VOL) /* not below a mount point: the tree's */
+                i = find(out);
             out[k] = keep;
-            if (i < 0)
-                break;
-            uint32_t type = nodes[i].in->mode & S_IFMT;
+            if (vl == NOT_ON_VOL) {
+                if (i < 0)
+                    break;
+                type = nodes[i].in->mode & S_IFMT;
+                if (type == S_IFLNK) {
+                    tl = nodes[i].in->size;
+                    if (tl >= PATH_MAX)
+                        return -RT_ENAMETOOLONG;
+                    memcpy(target, tl ? (const char *)data_of(nodes[i].in) : "", tl);
+                }
+            } else if (vl < 0) {
+                break; /* missing on the volume (or unreadable): the call itself says so */
+            } else {
+                tl = (size_t)vl;
+            }
             if (type == S_IFLNK) {
-                link = i;
+                link = 1;
                 at = k;
                 break;
             }
             if (k < len && type != S_IFDIR)
                 return -RT_ENOTDIR;
         }
-        if (link < 0)
+        if (!link)
             break;
         if (++hops > 8)
             return -RT_ELOOP;
-        char target[PATH_MAX], parent[PATH_MAX];
-        const struct inode *li = nodes[link].in;
-        size_t tl = li->size, rest = len - at;
+        size_t rest = len - at;
         if (tl + rest + 1 > PATH_MAX)
             return -RT_ENAMETOOLONG;
-        memcpy(target, tl ? (const char *)data_of(li) : "", tl);
         memcpy(target + tl, out + at, rest + 1); /* the rest starts with '/' or is empty */
         memcpy(parent, out, at);
         while (at > 0 && parent[at - 1] != '/')
@@ -428,6 +450,20 @@ static struct rt_vol *vol_at(const char *abs, const char **rest)
 static struct rt_vfile *vfile_of(const struct rt_fd *f)
 {
     return f->ofd ? f->ofd->vf : NULL;
+}
+
+static long vol_link(const char *abs, uint32_t *type, char *target, uint64_t n)
+{
+    const char *rest;
+    struct rt_vol *v = vol_at(abs, &rest);
+    if (!v || !*rest)
+        return NOT_ON_VOL;
+    struct rt_vstat vs;
+    long rc = rt_vol_stat(v, rest, 0, &vs);
+    if (rc < 0)
+        return rc;
+    *type = vs.mode & S_IFMT;
+    return *type == S_IFLNK ? rt_vol_readlink(v, rest, target, n) : 0;
 }
 
 /* Whether (dirfd, path) — or the descriptor dirfd itself when empty_ok and path is NULL or "" —
@@ -860,8 +896,11 @@ static void vstat_out(const struct rt_vstat *vs, void *out)
         .blksize = 4096,
         .blocks = (int64_t)vs->blocks,
         .atime = vs->atime,
+        .atime_ns = vs->atime_ns,
         .mtime = vs->mtime,
+        .mtime_ns = vs->mtime_ns,
         .ctime = vs->ctime,
+        .ctime_ns = vs->ctime_ns,
     };
     memcpy(out, &st, sizeof(st));
 }
@@ -1032,10 +1071,14 @@ long rt_fs_readlinkat(int dirfd, const char *path, char *buf, uint64_t n)
     struct rt_vol *v;
     struct rt_vfile *vf;
     if (on_vol(dirfd, path, 0, 1, abs, &v, &rest, &vf)) {
-        struct rt_vstat vs;
-        long r = vf ? rt_vol_fstat(vf, &vs) : rt_vol_stat(v, rest, 0, &vs);
-        /* the volume's own symbolic links are not read (nor made) yet */
-        return r < 0 ? r : (vs.mode & S_IFMT) == S_IFLNK ? -RT_EOPNOTSUPP : -RT_EINVAL;
+        if ((int64_t)n <= 0)
+            return -RT_EINVAL;
+        if (vf) { /* the descriptor's own file: a folder or a file, not a link */
+            struct rt_vstat vs;
+            long r = rt_vol_fstat(vf, &vs);
+            return r < 0 ? r : -RT_EINVAL;
+        }
+        return rt_vol_readlink(v, rest, buf, n);
     }
     long rc;
     const struct inode *in = lookup(dirfd, path, 0, 1, &rc);
@@ -1069,7 +1112,7 @@ long rt_fs_access(int dirfd, const char *path, int mode)
 
 long rt_fs_getcwd(char *buf, uint64_t n)
 {
-    const char *cwd = nodes[cwd_node].path;
+    const char *cwd = cwd_vol ? cwd_vol : nodes[cwd_node].path;
     if (!cwd)
         return -RT_ENOENT;
     size_t len = strlen(cwd) + 1;
@@ -1079,22 +1122,45 @@ long rt_fs_getcwd(char *buf, uint64_t n)
     return (long)len;
 }
 
+/* The working folder below a mount point: abs, a folder of volume v (by its path: a rename of
+ * it or above it is not followed, as a Linux working folder would be). */
+static long chdir_vol(struct rt_vol *v, const char *abs, const char *rest)
+{
+    struct rt_vstat vs;
+    long rc = rt_vol_stat(v, rest, 1, &vs);
+    if (rc < 0)
+        return rc;
+    if ((vs.mode & S_IFMT) != S_IFDIR)
+        return -RT_ENOTDIR;
+    size_t n = strlen(abs) + 1;
+    char *p = heap_alloc(n);
+    if (!p)
+        return -RT_ENOMEM;
+    memcpy(p, abs, n);
+    heap_free(cwd_vol);
+    cwd_vol = p;
+    return 0;
+}
+
 long rt_fs_chdir(const char *path, int fd)
 {
     char abs[PATH_MAX];
     int i;
+    const char *rest;
+    struct rt_vol *v;
     if (path) {
         int rc = resolve(AT_FDCWD, path, abs, 1);
         if (rc < 0)
             return rc;
-        const char *rest;
-        if (vol_at(abs, &rest) && *rest)
-            return -RT_EOPNOTSUPP; /* the working folder is the mount point or above it */
+        if ((v = vol_at(abs, &rest)) && *rest)
+            return chdir_vol(v, abs, rest);
         i = find(abs);
     } else {
         struct rt_fd *f = rt_fd_get(fd);
         if (!f)
             return -RT_EBADF;
+        if (f->kind == F_DIR && vfile_of(f) && (v = vol_at(f->ofd->vpath, &rest)))
+            return chdir_vol(v, f->ofd->vpath, rest);
         i = f->kind == F_DIR ? f->node : -2;
     }
     if (i == -2)
@@ -1104,6 +1170,8 @@ long rt_fs_chdir(const char *path, int fd)
     if ((nodes[i].in->mode & S_IFMT) != S_IFDIR)
         return -RT_ENOTDIR;
     cwd_node = i;
+    heap_free(cwd_vol);
+    cwd_vol = NULL;
     return 0;
 }
 
@@ -1259,9 +1327,20 @@ long rt_fs_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *n
     const char *rest;
     struct rt_vol *v;
     struct rt_vfile *vf;
-    if (on_vol(olddirfd, oldpath, 0, !!(flags & AT_EMPTY_PATH), abs, &v, &rest, &vf) ||
-        on_vol(newdirfd, newpath, 0, 0, abs, &v, &rest, &vf))
-        return -RT_EPERM; /* hard links on a volume: not made yet */
+    char abs2[PATH_MAX];
+    const char *rest2;
+    struct rt_vol *v2;
+    struct rt_vfile *vf2;
+    int from = on_vol(olddirfd, oldpath, !!(flags & AT_SYMLINK_FOLLOW), !!(flags & AT_EMPTY_PATH),
+                      abs, &v, &rest, &vf);
+    int to = on_vol(newdirfd, newpath, 0, 0, abs2, &v2, &rest2, &vf2);
+    if (from || to) {
+        if (!from || !to || v != v2)
+            return -RT_EXDEV;
+        if (vf)
+            return -RT_EPERM;                  /* AT_EMPTY_PATH on a volume: not made */
+        return rt_vol_link(v, rest, 0, rest2); /* on_vol followed what AT_SYMLINK_FOLLOW asks */
+    }
     long rc;
     struct inode *in =
         lookup(olddirfd, oldpath, !!(flags & AT_SYMLINK_FOLLOW), !!(flags & AT_EMPTY_PATH), &rc);
@@ -1292,7 +1371,7 @@ long rt_fs_symlinkat(const char *target, int newdirfd, const char *linkpath)
     struct rt_vol *v;
     struct rt_vfile *vf;
     if (on_vol(newdirfd, linkpath, 0, 0, abs, &v, &rest, &vf))
-        return -RT_EPERM; /* symbolic links on a volume: not made yet */
+        return rt_vol_symlink(v, rest, target);
     int i = create_at(newdirfd, linkpath, S_IFLNK | 0777, NULL, 0);
     if (i < 0)
         return i;
@@ -1330,7 +1409,7 @@ long rt_fs_chmodat(int dirfd, const char *path, int mode, int flags)
     struct rt_vol *v;
     struct rt_vfile *vf;
     if (vol_target(dirfd, path, flags, abs, &v, &rest, &vf))
-        return rt_vol_setattr(v, rest, vf, mode & 07777, -1, -1, -1, -1);
+        return rt_vol_setattr(v, rest, vf, mode & 07777, -1, -1, NULL, NULL);
     long rc;
     struct inode *in = target_of(dirfd, path, flags, &rc);
     if (!in)
@@ -1349,7 +1428,7 @@ long rt_fs_chownat(int dirfd, const char *path, int uid, int gid, int flags)
     struct rt_vol *v;
     struct rt_vfile *vf;
     if (vol_target(dirfd, path, flags, abs, &v, &rest, &vf))
-        return rt_vol_setattr(v, rest, vf, -1, uid, gid, -1, -1);
+        return rt_vol_setattr(v, rest, vf, -1, uid, gid, NULL, NULL);
     long rc;
     struct inode *in = target_of(dirfd, path, flags, &rc);
     if (!in)
@@ -1385,12 +1464,14 @@ long rt_fs_utimensat(int dirfd, const char *path, const struct rt_ts *times, int
     const char *rest;
     struct rt_vol *v;
     struct rt_vfile *vf;
-    if (vol_target(dirfd, path, flags, abs, &v, &rest, &vf)) /* seconds only on a volume */
+    if (vol_target(dirfd, path, flags, abs, &v, &rest, &vf)) {
+        struct rt_vtime vt[2] = {{t[0].sec, (uint32_t)t[0].nsec}, {t[1].sec, (uint32_t)t[1].nsec}};
         return t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT
                    ? 0
                    : rt_vol_setattr(v, rest, vf, -1, -1, -1,
-                                    t[0].nsec == UTIME_OMIT ? -1 : t[0].sec,
-                                    t[1].nsec == UTIME_OMIT ? -1 : t[1].sec);
+                                    t[0].nsec == UTIME_OMIT ? NULL : &vt[0],
+                                    t[1].nsec == UTIME_OMIT ? NULL : &vt[1]);
+    }
     long rc;
     struct inode *in = target_of(dirfd, path, flags, &rc);
     if (!in)

@@ -14,6 +14,7 @@
 #include "rt.h"
 #include "time/time.h"
 #include "uk.h"
+#include "vol.h"
 
 #define NSIG         64
 #define SIG_DFL      0
@@ -170,10 +171,21 @@ void rt_signal_tick(uint64_t now)
     generate(SIGALRM, &si);
 }
 
+/* A signal ends the guest with `status`: its volumes written back and marked clean first, as
+ * exit does (the program is between calls: no volume call is half done). */
+static int ended(int status)
+{
+    if (rt_vol_unmount_all) {
+        rt_in_kernel = 1;
+        rt_vol_unmount_all();
+    }
+    return status;
+}
+
 static __attribute__((noreturn)) void end_guest(int sig)
 {
     printk("jeos: signal %d (%s): the guest ends\n", sig, sig_name(sig));
-    uk_exit(128 + sig);
+    uk_exit(ended(128 + sig));
 }
 
 /* [lo, hi) is mapped (demand pages made): a frame can be written there. */
@@ -622,9 +634,11 @@ static int fault(struct trap_frame *f)
     int sig = si.signo;
     if (acts[sig].handler <= SIG_IGN || (rt_sig_thread()->mask & BIT(sig))) {
         printk("jeos: signal %d (%s) from a CPU exception of the program\n", sig, sig_name(sig));
-        return 128 + sig; /* as Linux: a blocked or ignored fault kills; the report follows */
+        /* as Linux: a blocked or ignored fault kills; the report follows */
+        return ended(128 + sig);
     }
-    return run_handler(f, sig, &si);
+    int status = run_handler(f, sig, &si);
+    return status ? ended(status) : 0;
 }
 
 /*

@@ -18,7 +18,14 @@ struct rt_vfile; /* an open file or folder of one (shared by every description o
 struct rt_vstat {
     uint64_t dev, ino, nlink, size, blocks;
     uint32_t mode, uid, gid;
-    int64_t atime, mtime, ctime; /* seconds */
+    int64_t atime, mtime, ctime;           /* seconds */
+    uint32_t atime_ns, mtime_ns, ctime_ns; /* and nanoseconds (0 on 128-byte inodes) */
+};
+
+/* A time set on a volume's inode. */
+struct rt_vtime {
+    int64_t sec;
+    uint32_t nsec;
 };
 
 /* Mounts the recipe's volumes (uk_app_volumes: name, mount pairs) found by serial; called once
@@ -50,10 +57,18 @@ RT_WEAK long rt_vol_unlink(struct rt_vol *v, const char *rest, int dir);
 /* rename within one volume (EXDEV across): an existing target replaced in one directory-block
  * write; noreplace: EEXIST instead. */
 RT_WEAK long rt_vol_rename(struct rt_vol *v, const char *a, const char *b, int noreplace);
+/* symlink: a new link holding target (shorter than a block); readlink: up to n bytes of one
+ * (EINVAL: not a link); link: a new name `rest` for the inode `old` names (following a final
+ * link when follow; EPERM for a folder). */
+RT_WEAK long rt_vol_symlink(struct rt_vol *v, const char *rest, const char *target);
+RT_WEAK long rt_vol_readlink(struct rt_vol *v, const char *rest, char *buf, uint64_t n);
+RT_WEAK long rt_vol_link(struct rt_vol *v, const char *old, int follow, const char *rest);
 RT_WEAK long rt_vol_truncate(struct rt_vol *v, const char *rest, uint64_t len);
-/* chmod (mode >= 0), chown (uid/gid != -1), times (sec >= 0) of a path or an open file. */
+/* chmod (mode >= 0), chown (uid/gid != -1), times (non-NULL; nanoseconds kept where the inode has
+ * room) of a path or an open file. */
 RT_WEAK long rt_vol_setattr(struct rt_vol *v, const char *rest, struct rt_vfile *vf, int mode,
-                            int uid, int gid, int64_t atime, int64_t mtime);
+                            int uid, int gid, const struct rt_vtime *atime,
+                            const struct rt_vtime *mtime);
 RT_WEAK long rt_vol_statfs(struct rt_vol *v, void *statfs);
 
 #endif

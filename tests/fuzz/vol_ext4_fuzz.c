@@ -5,8 +5,9 @@
  * of patches (3-byte offset, length, bytes) laid over a small valid ext4 image (mke2fs at build
  * time, without metadata_csum so that the damage reaches the parsers, as an attacker who writes
  * the checksums would), served by a RAM disk through the real blkdev layer. Then what a program
- * does: mount, list the root and one folder down, stat and read every file, create, write,
- * truncate, rename, make a folder, remove a file, fsync, unmount. It must fail with errors, never
+ * does: mount, list the root and one folder down, stat and read every file and symlink, create,
+ * write, truncate, rename, make a folder, hard and symbolic links, set times, remove a file,
+ * fsync, unmount. It must fail with errors, never
  * crash (ASan, UBSan); each call's result must be 0 or a negative errno the runtime knows.
  */
 #include <stdarg.h>
@@ -148,6 +149,7 @@ static void known(long rc)
     case RT_EROFS:
     case RT_ENAMETOOLONG:
     case RT_ENOTEMPTY:
+    case RT_EMLINK:
     case RT_ELOOP:
     case RT_EOPNOTSUPP:
     case RT_ENODEV: return;
@@ -208,6 +210,13 @@ static void walk(struct rt_vol *v, const char *rest, int depth)
                     read_all(v, path);
                 else if (rc == 0 && (st.mode & 0170000) == 0040000 && depth < 2)
                     walk(v, path, depth + 1);
+                else if (rc == 0 && (st.mode & 0170000) == 0120000) {
+                    char target[4096];
+                    long k = rt_vol_readlink(v, path, target, sizeof(target));
+                    known(k);
+                    if (k > (long)sizeof(target))
+                        abort(); /* readlink fills at most the buffer */
+                }
             }
             at += reclen;
         }
@@ -256,6 +265,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             known(rt_vol_mkdir(v, "d2", 0755));
             known(rt_vol_rename(v, "new", "d2/n", 0));
             known(rt_vol_unlink(v, "d2/n", 0));
+            known(rt_vol_link(v, "a", 0, "a2"));
+            known(rt_vol_symlink(v, "sl", "a2"));
+            known(rt_vol_symlink(v, "sub/long",
+                                 "a-target-longer-than-the-sixty-bytes-an-inode-holds-in-i_block"));
+            static const struct rt_vtime t = {4102444800, 999999999};
+            known(rt_vol_setattr(v, "a2", NULL, -1, -1, -1, &t, &t));
             known(rt_vol_unlink(v, "a", 0));
             known(rt_vol_rename(v, "sub", "sub2", 0));
             known(rt_vol_unlink(v, "d2", 1));

@@ -2,11 +2,16 @@
 # tests/unikernel/ext4_test.sh — ext4 volumes in the guest (runtime/ext4: libext2fs from Debian's
 # e2fsprogs source, mounted at the recipe's volumes: mount), under QEMU TCG:
 #   ext4-vol-*       tests/runtime/src/volfs.c's file calls on the volume (built for this host
-#                    too, run on a fresh folder: each check must pass on both)
+#                    too, run on a folder holding what volfs.yaml's files: put on the volume:
+#                    each check must pass on both): the initial files, symlinks, hard links,
+#                    chdir/fchdir below the mount point, nanosecond and post-2038 times, ...
 #   ext4-fsck        e2fsck -fn finds the volume clean after the guest's exit, and debugfs reads
 #                    what it wrote
 #   ext4-reboot      a second boot of volfs finds the synced file, a sparse one and not the
 #                    removed one
+#   ext4-signal-abort, ext4-signal-segv   volfs writes (one file fsynced, one not), then dies of
+#                    SIGABRT / SIGSEGV: the guest's status 128+signal, the volume marked clean
+#                    (dumpe2fs), e2fsck -fn passes, debugfs reads both files
 #   ext4-hv          tests/runtime/src/volhv.c under jeos-hv: its hypercall disk mounted, a file
 #                    written, synced, renamed; e2fsck -fn clean, debugfs reads it
 #   ext4-sqlite      tests/unikernel/sqlite/volsql.c: 10,000 rows in 100 transactions by one jeos
@@ -35,6 +40,11 @@ w=$T_TMP/w
 mkdir -p "$w/src" "$T_TMP/host"
 cp "$JEOS_SRC/tests/runtime/volfs.yaml" "$w/"
 cp "$JEOS_SRC/tests/runtime/src/volfs.c" "$JEOS_SRC/tests/runtime/src/check.h" "$w/src/"
+cp -a "$JEOS_SRC/tests/runtime/volseed" "$w/"
+# the host's folder starts as the volume does: volfs.yaml's files: (times SOURCE_DATE_EPOCH)
+cp -a "$JEOS_SRC/tests/runtime/volseed" "$T_TMP/host/seed"
+install -m 0400 "$JEOS_SRC/tests/runtime/volseed/hello.txt" "$T_TMP/host/ro.txt"
+find "$T_TMP/host/seed" "$T_TMP/host/ro.txt" -exec touch -h -d @1700000000 {} +
 cp "$JEOS_SRC/tests/unikernel/sqlite/volsql.yaml" "$JEOS_SRC/tests/unikernel/sqlite/volsql.c" "$w/"
 export SOURCE_DATE_EPOCH=1700000000
 "$JEOS" -q build -o "$w/out" "$w/volsql.yaml" >"$T_TMP/sqlbuild.log" 2>&1 &
@@ -84,9 +94,28 @@ fi
 # shellcheck disable=SC2046
 uk_boot "$T_TMP/again.log" -M q35 -kernel "$w/out/volfs/volfs.elf" -append "again" $(drive "$vol")
 if uk_expect ext4-reboot "$T_TMP/again.log" '^PASS vol-reboot-file$' '^PASS vol-reboot-sparse$' \
-    '^PASS vol-reboot-sparse-data$' '^PASS vol-reboot-gone$' '^volfs: 0 failures$'; then
-    echo "PASS ext4-reboot (a second boot finds the synced file, the sparse one, not the removed one)"
+    '^PASS vol-reboot-sparse-data$' '^PASS vol-reboot-gone$' '^PASS vol-reboot-ns$' \
+    '^PASS vol-reboot-link$' '^volfs: 0 failures$'; then
+    echo "PASS ext4-reboot (a second boot finds the synced file, the sparse one, not the removed one, times to the nanosecond, a symlink)"
 fi
+
+# a fatal signal ends the guest as exit does: the volume written back and marked clean
+for how in abort segv; do
+    # shellcheck disable=SC2046
+    uk_boot "$T_TMP/$how.log" -M q35 -kernel "$w/out/volfs/volfs.elf" -append "$how" $(drive "$vol")
+    want=$([ $how = abort ] && echo 6 || echo 11) # 128+signal, of which isa-debug-exit keeps 7 bits
+    state=$(dumpe2fs -h "$vol" 2>/dev/null | sed -n 's/^Filesystem state: *//p')
+    if [ "$UK_STATUS" != "$want" ] || ! grep -q "^volfs: $how now$" "$T_TMP/$how.log"; then
+        echo "FAIL ext4-signal-$how: guest status $UK_STATUS (want $want):"
+        sed 's/^/    /' "$T_TMP/$how.log" | tail -8
+    elif [ "$state" != clean ] || ! e2fsck -fn "$vol" >"$T_TMP/$how.fsck" 2>&1; then
+        echo "FAIL ext4-signal-$how: after the signal the volume is '$state': $(grep -v '^Pass' "$T_TMP/$how.fsck" | head -4 | tr '\n' ' ')"
+    elif [ "$(debugfs -R 'cat /crash/synced' "$vol" 2>/dev/null)$(debugfs -R 'cat /crash/unsynced' "$vol" 2>/dev/null)" != "$how$how" ]; then
+        echo "FAIL ext4-signal-$how: debugfs does not read both files the program wrote"
+    else
+        echo "PASS ext4-signal-$how (the guest ended with 128+$want; the volume clean, e2fsck -fn passes, both files there)"
+    fi
+done
 
 # --- jeos-hv: its hypercall disk (no serial: the volumes are its disks in order)
 hv=$UK_OUTDIR/jeos-hv

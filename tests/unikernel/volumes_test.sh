@@ -1,11 +1,16 @@
 #!/bin/bash
 # tests/unikernel/volumes_test.sh — a unikernel recipe's volumes: (recipes/README.md):
 #   volumes-validate  the loader's errors: a name twice, a mount twice, a size not in sectors or
-#                     out of range, a bad name, files: (not yet), volumes: in an appliance
+#                     out of range, a bad name, a files: entry whose src is missing or a files:
+#                     that is not a list (file:line:col), volumes: in an appliance
 #   volumes-build     jeos build writes NAME.VOLUME.vol (an empty ext4 that e2fsck passes, its
 #                     size, sparse: its tables stored, nothing else) and NAME.volumes; a
 #                     rebuild keeps a volume the application wrote (same size), a new size starts
 #                     it afresh; two builds give the same bytes
+#   volumes-files     a volume's files: (a folder with a symlink, a file with mode, owner and
+#                     group) is in the fresh ext4: debugfs reads it, e2fsck passes, same bytes
+#                     twice (source times differ); files that do not fit: an error naming the
+#                     volume
 #   volumes-run       jeos run APP.elf attaches the build's volume read-write (the blk guest put in
 #                     place of APP.elf writes its pattern; the host checks the volume file), and
 #                     --volume NAME=FILE puts another file in its place
@@ -44,7 +49,10 @@ bad small 'volumes: [{name: d, size: 64K, mount: /a}]' 'volumes[0].size' || ok=
 bad name 'volumes: [{name: Data, size: 1M, mount: /a}]' 'expected a volume name' || ok=
 bad long 'volumes: [{name: abcdefghijklmnopqrstu, size: 1M, mount: /a}]' 'expected a volume name' || ok=
 bad mount 'volumes: [{name: d, size: 1M, mount: data}]' 'expected an absolute path' || ok=
-bad files 'volumes: [{name: d, size: 1M, mount: /a, files: []}]' 'not supported yet' || ok=
+bad files 'volumes: [{name: d, size: 1M, mount: /a, files: [{src: nope.txt, dst: /x}]}]' \
+    'bad.yaml:4:56: volumes[0].files[0].src: "nope.txt" not found' || ok=
+bad files-map 'volumes: [{name: d, size: 1M, mount: /a, files: {src: app/main.c, dst: /x}}]' \
+    'bad.yaml:4:49: volumes[0].files: expected a list of {src, dst} mappings' || ok=
 bad missing 'volumes: [{name: d, size: 1M}]' 'mount' || ok=
 printf '%s\n' "name: va" "kind: appliance" "packages: [hello]" \
     "volumes: [{name: d, size: 1M, mount: /a}]" >"$r/app.yaml"
@@ -52,7 +60,7 @@ if "$JEOS" validate "$r/app.yaml" >"$T_TMP/v.log" 2>&1; then
     echo "FAIL volumes-validate: volumes: accepted in an appliance"
     ok=
 fi
-[ -n "$ok" ] && echo "PASS volumes-validate (10 bad recipes refused with their messages)"
+[ -n "$ok" ] && echo "PASS volumes-validate (11 bad recipes refused with their messages)"
 
 # --- the build
 recipe() { # data size
@@ -102,6 +110,46 @@ if [ -z "$why" ]; then
 else
     echo "FAIL volumes-build:$why"
     sed 's/^/    /' "$T_TMP/b.log" | tail -10
+fi
+
+# --- files: on a volume
+mkdir -p "$r/seed/sub"
+printf 'seeded\n' >"$r/seed/hello.txt"
+printf 'deep\n' >"$r/seed/sub/deep.txt"
+ln -s hello.txt "$r/seed/link"
+printf 'one\n' >"$r/one.txt"
+printf '%s\n' "name: vf" "kind: unikernel" "sources: [app/main.c]" "memory: 16M" "volumes:" \
+    "  - name: data" "    size: 8M" "    mount: /data" "    files:" "      - {src: seed/, dst: /}" \
+    '      - {src: one.txt, dst: /etc/, mode: "0600", owner: "1000", group: "100"}' >"$r/vf.yaml"
+why=
+if ! "$JEOS" -q build -o "$T_TMP/fa" "$r/vf.yaml" >"$T_TMP/f.log" 2>&1; then
+    why=" jeos build failed: $(tail -n 3 "$T_TMP/f.log" | tr '\n' ' ')"
+else
+    fv=$T_TMP/fa/vf/vf.data.vol
+    e2fsck -fn "$fv" >"$T_TMP/fsck.log" 2>&1 || why="$why e2fsck -fn: $(tail -n 1 "$T_TMP/fsck.log");"
+    [ "$(debugfs -R 'cat /hello.txt' "$fv" 2>/dev/null)" = seeded ] || why="$why /hello.txt not read;"
+    [ "$(debugfs -R 'cat /sub/deep.txt' "$fv" 2>/dev/null)" = deep ] || why="$why /sub/deep.txt not read;"
+    debugfs -R 'stat /link' "$fv" 2>/dev/null | grep -q 'Fast link dest: "hello.txt"' || why="$why /link is not a symlink to hello.txt;"
+    st=$(debugfs -R 'stat /etc/one.txt' "$fv" 2>/dev/null | tr '\n' ' ')
+    case $st in
+    *"Mode:  0600"*"User:  1000   Group:   100 "*"mtime: 0x6553f100:"*) ;;
+    *) why="$why /etc/one.txt: not mode 0600, 1000:100, mtime SOURCE_DATE_EPOCH: ${st:0:200};" ;;
+    esac
+    touch "$r/seed/hello.txt" "$r/seed/sub"
+    "$JEOS" -q build -o "$T_TMP/fb" "$r/vf.yaml" >>"$T_TMP/f.log" 2>&1
+    cmp -s "$fv" "$T_TMP/fb/vf/vf.data.vol" || why="$why vf.data.vol differs between two builds;"
+    head -c $((2 << 20)) /dev/zero >"$r/big.bin"
+    sed -i 's/size: 8M/size: 1M/; s|{src: one.txt, dst: /etc/,|{src: big.bin, dst: /etc/,|' "$r/vf.yaml"
+    if "$JEOS" -q build -o "$T_TMP/fc" "$r/vf.yaml" >"$T_TMP/fc.log" 2>&1; then
+        why="$why 2 MiB of files: on a 1 MiB volume built;"
+    elif ! grep -q 'vf.yaml:6:5: volume data: its files: do not fit in its 1048576 bytes' "$T_TMP/fc.log"; then
+        why="$why files that do not fit: no message naming the volume: $(tail -n 2 "$T_TMP/fc.log" | tr '\n' ' ');"
+    fi
+fi
+if [ -z "$why" ]; then
+    echo "PASS volumes-files (the volume's files: in its fresh ext4: debugfs reads them, e2fsck clean, same bytes twice; too big: $(grep -m1 -o 'volume data.*' "$T_TMP/fc.log" | head -c 120))"
+else
+    echo "FAIL volumes-files:$why"
 fi
 
 # --- jeos run: the blk guest in place of vt.elf sees the build's first volume as blk0
