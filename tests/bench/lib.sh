@@ -34,3 +34,8 @@ bench_linux() {
     fi
     echo "$vmlinuz"
 }
+
+# bench_median VALUE... : the median of the values (the mean of the middle two for an even count).
+bench_median() {
+    python3 -c 'import statistics, sys; print("%.2f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"
+}
