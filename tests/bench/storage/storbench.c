@@ -19,9 +19,9 @@
 
 #include "sqlite3.h"
 
-#define CHUNK (1 << 20)
-#define TOTAL (64 << 20)
-#define ROWS 10000
+#define CHUNK   (1 << 20)
+#define TOTAL   (64 << 20)
+#define ROWS    10000
 #define PER_TXN 100
 
 static double now_ms(void)
@@ -147,7 +147,8 @@ static int sql(void)
         printf("storbench: sql: %d rows in the table, not %d\n", rows, ROWS);
         return 1;
     }
-    printf("storbench: sql %d inserts in %d transactions in %.1f ms\n", ROWS, ROWS / PER_TXN, t1 - t0);
+    printf("storbench: sql %d inserts in %d transactions in %.1f ms\n", ROWS, ROWS / PER_TXN,
+           t1 - t0);
     return sqlite3_close(db) != SQLITE_OK;
 }
 

@@ -63,7 +63,8 @@ int main(int argc, char **argv)
         if (umount("/data") != 0)
             perror("storlinux: umount /data");
     }
-    printf("storlinux: status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    printf("storlinux: status %d\n",
+           WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     fflush(stdout);
     sync();
     kill(1, SIGTERM);
