@@ -1,4 +1,4 @@
-# tests/bench/lib.sh — helpers for benchmark scripts: timing with hyperfine and a report line.
+# tests/bench/lib.sh — benchmark helpers: hyperfine timings, medians, report lines, the peers' kernel.
 
 # bench_mean_ms NAME RUNS COMMAND... : prints the mean wall time in milliseconds (hyperfine).
 bench_mean_ms() {
