@@ -1,4 +1,4 @@
-# tests/bench/lib.sh — helpers for benchmark scripts: timing with hyperfine and a report line.
+# tests/bench/lib.sh — benchmark helpers: hyperfine timings, medians, report lines, the peers' kernel.
 
 # bench_mean_ms NAME RUNS COMMAND... : prints the mean wall time in milliseconds (hyperfine).
 bench_mean_ms() {
@@ -33,4 +33,9 @@ bench_linux() {
         fi
     fi
     echo "$vmlinuz"
+}
+
+# bench_median VALUE... : the median of the values (the mean of the middle two for an even count).
+bench_median() {
+    python3 -c 'import statistics, sys; print("%.2f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"
 }

@@ -10,10 +10,13 @@
 # holds the files: tree) against the program's max RSS on Linux (wait4's ru_maxrss; the page cache
 # of its files not counted); the issue's target is within 20 %. Run time: the unikernel from QEMU's
 # start to its exit (boot included) against the program's fork-to-exit inside the booted Linux.
+# Each side runs BENCH_RUNS times (default 3, the two alternating); each run is printed, and the
+# reports give the medians and the ratio of the medians.
 set -u
 . "$JEOS_SRC/tests/bench/lib.sh"
 out=$JEOS_SRC/${JEOS_OUT:-out}
 case ${JEOS_OUT:-out} in /*) out=$JEOS_OUT ;; esac
+runs=${BENCH_RUNS:-3}
 command -v musl-gcc >/dev/null && command -v qemu-system-x86_64 >/dev/null ||
     { echo "programs bench: musl-gcc or qemu-system-x86_64 missing (make deps)"; exit 1; }
 zpkg=$(sed -n 's/^  debian: //p' "$JEOS_SRC/tests/unikernel/zstd/zstd.yaml")
@@ -48,27 +51,35 @@ qemu() {
         -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" </dev/null 2>&1 |
         tr -d '\r'
 }
-# bench NAME ELF ARGS...: the unikernel ELF and the initramfs's /NAME, each with ARGS
+# bench NAME ELF ARGS...: the unikernel ELF and the initramfs's /NAME, each with ARGS, BENCH_RUNS
+# times (the two alternating); the medians of the runs reported
 bench() {
     local name=$1 elf=$2
     shift 2
-    local t0 t1 log peak ms
-    t0=${EPOCHREALTIME/[.,]/}
-    log=$(qemu -kernel "$elf" -append "jeos.mem=peak $*")
-    t1=${EPOCHREALTIME/[.,]/}
-    peak=$(sed -n 's/^jeos: memory peak \([0-9]*\) KiB allocated.*/\1/p' <<<"$log")
-    ms=$(((t1 - t0) / 1000))
-    [ -n "$peak" ] || { echo "programs bench: $name unikernel printed no peak:"; tail -n 5 <<<"$log"; return 1; }
-    echo "$name unikernel: $(grep '^jeos: memory peak' <<<"$log"), $ms ms from QEMU's start to exit"
+    local t0 t1 log peak ms i line rss lms st
+    local -a peaks=() mss=() rsss=() lmss=()
+    for i in $(seq 1 "$runs"); do
+        t0=${EPOCHREALTIME/[.,]/}
+        log=$(qemu -kernel "$elf" -append "jeos.mem=peak $*")
+        t1=${EPOCHREALTIME/[.,]/}
+        peak=$(sed -n 's/^jeos: memory peak \([0-9]*\) KiB allocated.*/\1/p' <<<"$log")
+        ms=$(((t1 - t0) / 1000))
+        [ -n "$peak" ] || { echo "programs bench: $name unikernel printed no peak:"; tail -n 5 <<<"$log"; return 1; }
+        echo "$name unikernel run $i: $(grep '^jeos: memory peak' <<<"$log"), $ms ms from QEMU's start to exit"
+        peaks+=("$peak") mss+=("$ms")
+        [ -n "$vmlinuz" ] || continue
+        log=$(qemu -kernel "$vmlinuz" -initrd "$T_TMP/initrd" -append "console=ttyS0 quiet panic=-1 -- /$name $*")
+        line=$(grep '^runinit: ' <<<"$log" | tail -n 1)
+        read -r lms st rss < <(sed -n 's/^runinit: \([0-9]*\) ms, status \([0-9]*\), maxrss \([0-9]*\) KiB/\1 \2 \3/p' <<<"$line")
+        [ "${st:-x}" = 0 ] || { echo "programs bench: $name on Linux: ${line:-no runinit line}"; tail -n 5 <<<"$log"; return 1; }
+        echo "$name on Linux run $i: $line"
+        rsss+=("$rss") lmss+=("$lms")
+    done
     [ -n "$vmlinuz" ] || return 0
-    log=$(qemu -kernel "$vmlinuz" -initrd "$T_TMP/initrd" -append "console=ttyS0 quiet panic=-1 -- /$name $*")
-    local line rss lms st
-    line=$(grep '^runinit: ' <<<"$log" | tail -n 1)
-    read -r lms st rss < <(sed -n 's/^runinit: \([0-9]*\) ms, status \([0-9]*\), maxrss \([0-9]*\) KiB/\1 \2 \3/p' <<<"$line")
-    [ "${st:-x}" = 0 ] || { echo "programs bench: $name on Linux: ${line:-no runinit line}"; tail -n 5 <<<"$log"; return 1; }
-    echo "$name on Linux: $line"
-    bench_report "$name $* peak memory (target ratio <= 1.2)" "$peak" "Linux max RSS, static musl" "$rss" KiB
-    bench_report "$name $* run time" "$ms" "Linux, static musl (fork to exit, boot excluded)" "$lms" ms
+    bench_report "$name $* peak memory, median of $runs (target ratio <= 1.2)" "$(bench_median "${peaks[@]}")" \
+        "Linux max RSS, static musl" "$(bench_median "${rsss[@]}")" KiB
+    bench_report "$name $* run time, median of $runs" "$(bench_median "${mss[@]}")" \
+        "Linux, static musl (fork to exit, boot excluded)" "$(bench_median "${lmss[@]}")" ms
 }
 rc=0
 bench zstd "$T_TMP/out/zstd/zstd.elf" -q -19 sample -o /dev/null || rc=1
