@@ -2,7 +2,6 @@
 #include "builder/unikernel/objcache.h"
 
 #include <errno.h>
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +25,9 @@
 struct memo {
     char *path;
     char hex[65];
-    bool ok;    /* it could be read */
-    bool dated; /* it names __DATE__, __TIME__ or __TIMESTAMP__ */
+    bool ok;            /* it could be read */
+    bool dated;         /* it names __DATE__, __TIME__ or __TIMESTAMP__ */
+    struct timespec at; /* when it was read (coarse realtime): a later change is not in hex */
     struct memo *next;
 };
 
@@ -45,27 +45,10 @@ static const char *const cc_vars[] = {
     "LC_ALL",        "LC_MESSAGES",       "LANG",
 };
 
-/* A program of PATH (or `name` itself when it has a '/'), or NULL (caller frees). */
-static char *in_path(const char *name)
-{
-    if (strchr(name, '/'))
-        return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
-    const char *p = getenv("PATH");
-    for (p = p ? p : "/usr/bin:/bin"; *p;) {
-        size_t n = strcspn(p, ":");
-        char *c = xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
-        if (access(c, X_OK) == 0)
-            return c;
-        free(c);
-        p += n + (p[n] == ':');
-    }
-    return NULL;
-}
-
 /* "PATH SIZE MTIME\n" of a program (its link followed), for the identity. */
 static bool stat_line(struct sbuf *b, const char *prog)
 {
-    char *path = in_path(prog);
+    char *path = jeos_find_exe(prog);
     struct stat st;
     bool ok = path && stat(path, &st) == 0;
     if (ok)
@@ -163,6 +146,7 @@ static const struct memo *file_hash(struct uk_objcache *oc, const char *path)
             return m;
     struct memo *m = xcalloc(1, sizeof(*m));
     m->path = xstrdup(path);
+    clock_gettime(CLOCK_REALTIME_COARSE, &m->at);
     char *data = NULL;
     size_t len = 0;
     struct jeos_err quiet = {0};
@@ -210,6 +194,7 @@ bool uk_objcache_lookup(struct uk_objcache *oc, char *const *argv, const char *c
                         struct uk_objkey *k)
 {
     *k = (struct uk_objkey){0};
+    clock_gettime(CLOCK_REALTIME_COARSE, &k->start); /* before anything is read */
     char *srcpath = absolute(cwd, src);
     const struct memo *s = file_hash(oc, srcpath);
     free(srcpath);
@@ -301,7 +286,6 @@ bool uk_objcache_lookup(struct uk_objcache *oc, char *const *argv, const char *c
         uk_objkey_free(k);
     }
     free(data);
-    clock_gettime(CLOCK_REALTIME_COARSE, &k->start);
     return hit;
 }
 
@@ -369,12 +353,11 @@ static char *entry_deps(struct uk_objcache *oc, const struct uk_objkey *k, const
         paths[i] = path;
         if (strchr(paths[i], '\n'))
             why = "a file name with a newline";
-        else if (stat(paths[i], &st) < 0)
-            why = "a file it read is gone";
-        else if (newer(&st.st_mtim, &k->start) || newer(&st.st_ctim, &k->start))
-            why = "a file it read changed while it compiled";
-        else if (!(m = file_hash(oc, paths[i]))->ok)
+        else if (!(m = file_hash(oc, paths[i]))->ok || stat(paths[i], &st) < 0)
             why = "a file it read cannot be read";
+        else if (newer(&st.st_mtim, &k->start) || newer(&st.st_ctim, &k->start) ||
+                 newer(&st.st_mtim, &m->at) || newer(&st.st_ctim, &m->at))
+            why = "a file it read changed after the compile or its hash began";
         else if (m->dated && !oc->ctx->have_epoch)
             why = "__DATE__ or __TIME__ without SOURCE_DATE_EPOCH";
         if (!why)
@@ -441,30 +424,9 @@ void uk_objcache_counts(const struct uk_objcache *oc, size_t *hits, size_t *comp
     *compiled = oc ? oc->compiled : 0;
 }
 
-/* Bytes on disk under path. */
-static unsigned long long tree_bytes(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0;
-    unsigned long long n = (unsigned long long)st.st_blocks * 512;
-    DIR *d = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char *p = xasprintf("%s/%s", path, e->d_name);
-        n += tree_bytes(p);
-        free(p);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-int uk_objcache_clear(const struct jeos_ctx *ctx, unsigned long long *bytes, struct jeos_err *err)
+int uk_objcache_clear(const struct jeos_ctx *ctx, struct jeos_err *err)
 {
     char *dir = xasprintf("%s/objects", ctx->cache_dir);
-    *bytes = tree_bytes(dir);
     int rc = jeos_remove_tree(dir);
     if (rc < 0 && rc != -ENOENT)
         rc = jeos_errf(err, rc, "%s: cannot remove: %s", dir, strerror(-rc));

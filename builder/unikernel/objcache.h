@@ -22,8 +22,9 @@ struct sbuf;
  * system ones too), the warnings and the object, under a sha256 of all of it. A lookup hits only
  * when the entry's checksum holds and every listed file still has its sha256; a header changed,
  * gone or made a different file is a miss. A compile stores its entry through a temporary file
- * renamed into place, never when a file it read was changed after the compile began (its mtime
- * or ctime not older than the start, by the clock the kernel stamps files with), nor when a file
+ * renamed into place, never when a file it read was changed after the lookup began or after
+ * its sha256 was taken (its mtime or ctime not older, by the clock the kernel stamps files with:
+ * what the compiler read may not be what was hashed), nor when a file
  * uses __DATE__/__TIME__/__TIMESTAMP__ without SOURCE_DATE_EPOCH. A corrupt entry is moved to
  * CACHE/quarantine/ and is a miss. A header that appears earlier in the search path than the one
  * recorded (a new file shadowing it) is not seen: as in ccache, remove the cache or touch the
@@ -43,7 +44,7 @@ void uk_objcache_free(struct uk_objcache *oc);
 struct uk_objkey {
     char *entry;           /* CACHE/objects/ab/KEY */
     char *cwd;             /* where the compiler runs */
-    struct timespec start; /* when the compile began (coarse realtime) */
+    struct timespec start; /* when the lookup began (coarse realtime) */
 };
 void uk_objkey_free(struct uk_objkey *k);
 
@@ -51,7 +52,7 @@ void uk_objkey_free(struct uk_objkey *k);
  * Looks up the compile `argv` (NULL-terminated; run in folder `cwd`) of source `src` into `obj`
  * (in the build's temporary folder `tmpdir`). On a hit, writes the object to `obj`, its warnings
  * to `warnings` and returns true. On a miss, fills *k for uk_objcache_store and returns false;
- * the caller compiles with -MD -MF DEPFILE (k->start is set here, just before).
+ * the caller compiles with -MD -MF DEPFILE.
  */
 bool uk_objcache_lookup(struct uk_objcache *oc, char *const *argv, const char *cwd, const char *src,
                         const char *obj, const char *tmpdir, struct sbuf *warnings,
@@ -67,8 +68,7 @@ void uk_objcache_store(struct uk_objcache *oc, const struct uk_objkey *k, const 
 /* How many objects came from the cache and how many were compiled and stored (or not). */
 void uk_objcache_counts(const struct uk_objcache *oc, size_t *hits, size_t *compiled);
 
-/* jeos cache prune: removes CACHE/objects whole; *bytes gets what it held. Returns 0 or a
-   negative errno. */
-int uk_objcache_clear(const struct jeos_ctx *ctx, unsigned long long *bytes, struct jeos_err *err);
+/* jeos cache prune: removes CACHE/objects whole. Returns 0 or a negative errno. */
+int uk_objcache_clear(const struct jeos_ctx *ctx, struct jeos_err *err);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/unikernel/build_test.sh — jeos build of unikernel recipes: recipes/hello.yaml into an ELF per
 # platform and a GRUB disk, each booted; the same bytes a second later (ELF, raw, qcow2, vmdk, vhd,
-# ova, gce); every disk format checked against the raw; a recipe's args and cflags; errors.
+# ova, gce); every disk format checked against the raw; a recipe's args and cflags; the object
+# cache (warm builds, a changed header or flag, a corrupt entry); errors.
 set -u
 UK_TEST=build
 . "$JEOS_SRC/tests/unikernel/lib.sh"
@@ -252,6 +253,17 @@ oc_build corrupt "$T_TMP/oc5"
 n=$(grep -c 'checksum does not match (corrupt or truncated): moved aside' "$T_TMP/oc-corrupt.log")
 oc_check corrupt "3 0" "oc/a.c oc/b.c oc/c.c " "$T_TMP/oc5" "$T_TMP/oc4" "; $n entries moved aside"
 [ "$n" = 3 ] || echo "FAIL build-objcache-corrupt-said: $n entries said to be corrupt (expected 3)"
+JEOS_CACHE="$T_TMP/objcache" "$JEOS" cache prune >"$T_TMP/oc-prune.log" 2>&1 && [ ! -e "$T_TMP/objcache/objects" ] &&
+    echo "PASS build-objcache-prune (jeos cache prune empties objects/)" ||
+    echo "FAIL build-objcache-prune: $(ls "$T_TMP/objcache"): $(head -n 2 "$T_TMP/oc-prune.log")"
+# a header stamped later than the compile's start (as one changed while it compiled) is not
+# trusted: the object that read it is not stored, compiled again next time
+touch -d '+1 hour' "$r/oc/v.h"
+oc_build future1 "$T_TMP/oc6"
+oc_build future2 "$T_TMP/oc6"
+[ "$(oc_counts future1)" = "3 0" ] && [ "$(oc_counts future2)" = "1 2" ] && [ "$(oc_compiled future2)" = "oc/b.c " ] &&
+    echo "PASS build-objcache-changed-while-compiling (b.c, whose header is newer than its compile, not stored)" ||
+    echo "FAIL build-objcache-changed-while-compiling: \"$(oc_counts future1)\", then \"$(oc_counts future2)\" compiled, from the cache (expected \"3 0\", \"1 2\"); compiled: $(oc_compiled future2)"
 
 # bad input: the exact first line of the message, exit status 1
 expect_error() { # name recipe first-line
