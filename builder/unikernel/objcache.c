@@ -199,7 +199,10 @@ bool uk_objcache_lookup(struct uk_objcache *oc, char *const *argv, const char *c
     const struct memo *s = file_hash(oc, srcpath);
     free(srcpath);
     if (!s->ok)
-        return false; /* the compiler will say why */
+        return false;                    /* the compiler will say why */
+    for (char *const *a = argv; *a; a++) /* options naming files gcc reads that -MD does not list */
+        if (**a == '@' || !strncmp(*a, "-specs", 6) || !strncmp(*a, "-fplugin", 8))
+            return false;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     feed(md, "jeos object key 1");

@@ -25,8 +25,9 @@ struct sbuf;
  * renamed into place, never when a file it read was changed after the lookup began or after
  * its sha256 was taken (its mtime or ctime not older, by the clock the kernel stamps files with:
  * what the compiler read may not be what was hashed), nor when a file
- * uses __DATE__/__TIME__/__TIMESTAMP__ without SOURCE_DATE_EPOCH. A corrupt entry is moved to
- * CACHE/quarantine/ and is a miss. A header that appears earlier in the search path than the one
+ * uses __DATE__/__TIME__/__TIMESTAMP__ without SOURCE_DATE_EPOCH. A compile with an option that
+ * reads a file -MD does not list (@FILE, -specs, -fplugin) is not cached. A corrupt entry is moved
+ * to CACHE/quarantine/ and is a miss. A header that appears earlier in the search path than the one
  * recorded (a new file shadowing it) is not seen: as in ccache, remove the cache or touch the
  * source.
  */
