@@ -14,6 +14,7 @@
 #include "builder/debian/lock.h"
 #include "builder/output/output.h"
 #include "builder/recipe/recipe.h"
+#include "builder/unikernel/objcache.h"
 
 const char cmd_clean_usage[] =
     "usage: jeos clean [-o OUTDIR] [NAME...]\n"
@@ -56,6 +57,8 @@ const char cmd_cache_usage[] =
     "then removes packages, indexes and extracted kernels, least recently used first, until\n"
     "the cache holds at most SIZE (without --max-size: every one), keeping whatever the given\n"
     "lock files (RECIPE.yaml.lock) name. A build needing a removed file fetches it again.\n"
+    "It also empties the unikernel builds' object cache (objects/: compiled sources, each\n"
+    "compiled again when next needed; JEOS_OBJCACHE=off builds without it).\n"
     "\n"
     "Exit status: 0 done, 1 failure, 2 usage error.\n";
 
@@ -114,10 +117,12 @@ int cmd_cache(struct jeos_ctx *ctx, int argc, char **argv, struct jeos_err *err)
         jeos_resolution_free(&res);
     }
     uint64_t freed = 0, removed = 0;
-    if (rc == JEOS_EXIT_OK && cache_prune(ctx, max, keep, nkeep, &freed, &removed, err) < 0)
+    if (rc == JEOS_EXIT_OK && (cache_prune(ctx, max, keep, nkeep, &freed, &removed, err) < 0 ||
+                               uk_objcache_clear(ctx, err) < 0))
         rc = JEOS_EXIT_FAIL;
     if (rc == JEOS_EXIT_OK) {
-        printf("removed %llu entries, %.1f MiB; kept %zu named by lock files\n",
+        printf("removed %llu entries, %.1f MiB, and the compiled objects; kept %zu named by lock "
+               "files\n",
                (unsigned long long)removed, freed / 1048576.0, nkeep);
         struct cache_usage u;
         if (cache_usage(ctx, &u, err) == 0)

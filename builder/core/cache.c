@@ -684,7 +684,8 @@ int cache_prune(const struct jeos_ctx *ctx, uint64_t max_bytes, char *const *kee
     struct entry *v = NULL;
     size_t n = 0;
     list_entries(ctx, &v, &n);
-    qsort(v, n, sizeof(*v), by_use);
+    if (n) /* qsort of NULL is undefined, even for none */
+        qsort(v, n, sizeof(*v), by_use);
     for (size_t i = 0; i < n; i++) {
         bool kept = false;
         for (size_t k = 0; k < nkeep && !kept; k++)

@@ -84,8 +84,7 @@ static int cannot_run(const char *tool, int e, struct jeos_err *err)
     return jeos_errf(err, -ENOENT, "%s: not installed (not found in PATH)", tool);
 }
 
-/* The executable argv0 names: itself when it holds a '/', else the first in PATH (NULL). */
-static char *find_exe(const char *argv0)
+char *jeos_find_exe(const char *argv0)
 {
     if (strchr(argv0, '/'))
         return xstrdup(argv0);
@@ -112,7 +111,7 @@ static char *find_exe(const char *argv0)
 static int start_tool(char *const argv[], char *const envp[], const char *dir, int in, int out,
                       int errfd, pid_t *pid)
 {
-    char *exe = find_exe(argv[0]);
+    char *exe = jeos_find_exe(argv[0]);
     if (!exe)
         return ENOENT;
     int ep[2];

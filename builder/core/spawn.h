@@ -27,6 +27,10 @@ struct jeos_tool_env {
                             succeeds or not (a compiler's warnings) */
 };
 
+/* The executable argv0 names: itself when it holds a '/', else the first in PATH; NULL when
+   there is none (caller frees). */
+char *jeos_find_exe(const char *argv0);
+
 /* jeos_spawn in the folder and with the variables of `t` (which may be NULL). */
 int jeos_spawn_env(const struct jeos_tool_env *t, char *const argv[], struct sbuf *out,
                    struct jeos_err *err);

@@ -22,6 +22,7 @@
 #include "images/format.h"
 #include "builder/unikernel/build.h"
 #include "builder/unikernel/files.h"
+#include "builder/unikernel/objcache.h"
 #include "builder/unikernel/volumes.h"
 #include "builder/unikernel/uksbom.h"
 
@@ -200,6 +201,7 @@ struct cc_env {
     const char *kit, *gcc_include, *dir;
     char **incs;    /* "-I..." options, NULL-terminated (the recipe's include:, source.include) */
     char *tree_map; /* -ffile-prefix-map for the source package's tree, or NULL */
+    struct uk_objcache *oc; /* the object cache (objcache.h), NULL when off */
 };
 
 /* A compile that succeeded with something to say: its first lines, and how many there were. */
@@ -224,6 +226,9 @@ struct cc_job {
     struct jeos_child child;
     struct sbuf warnings;
     char *what, *src; /* for the messages */
+    bool hit;         /* the object came from the cache: no compiler runs */
+    struct uk_objkey key;
+    char *dep, *obj; /* a miss the cache will keep: gcc -MD's list, and the object */
 };
 
 /* A compile that failed to start or to finish: "WHAT: does not compile:" and the tool's words. */
@@ -243,7 +248,9 @@ static void job_free(struct cc_job *job)
     sbuf_free(&job->warnings);
     free(job->what);
     free(job->src);
-    job->what = job->src = NULL;
+    free(job->dep), free(job->obj);
+    uk_objkey_free(&job->key);
+    job->what = job->src = job->dep = job->obj = NULL;
 }
 
 /* Starts compiling src into obj (the compiler runs beside the caller: compile_finish waits for
@@ -260,7 +267,7 @@ static int compile_start(const struct cc_env *env, const struct recipe *r, const
         if (fnmatch(r->cflags_for[i].glob, rel, FNM_PATHNAME) == 0)
             nfor += r->cflags_for[i].flags.n;
     size_t n = 0, cap = sizeof(app_cflags) / sizeof(app_cflags[0]) + r->cflags.n + r->defines.n +
-                        ninc + nfor + 16;
+                        ninc + nfor + 20;
     char **argv = xcalloc(cap, sizeof(char *));
     char **defs = xcalloc(r->defines.n + 1, sizeof(char *));
     char *inc = xasprintf("%s/include", env->kit);
@@ -304,12 +311,24 @@ static int compile_start(const struct cc_env *env, const struct recipe *r, const
     argv[n] = NULL;
     struct jeos_err sub = {0};
     *job = (struct cc_job){.what = what ? xstrdup(what) : NULL, .src = xstrdup(src)};
+    int rc = 0;
+    /* a source of the recipe or its package (not a generated file): from the cache, or compiled
+       with the list of files it reads, for the cache */
+    if (env->oc && rel &&
+        !(job->hit = uk_objcache_lookup(env->oc, argv, env->dir, src, obj, tmpdir, &job->warnings,
+                                        &job->key))) {
+        job->dep = xasprintf("%s.d", obj);
+        job->obj = xstrdup(obj);
+        argv[n++] = "-MD";
+        argv[n++] = "-MF";
+        argv[n++] = job->dep;
+        argv[n] = NULL;
+    }
     struct jeos_tool_env in_recipe = {.dir = env->dir, .errout = &job->warnings};
-    int rc = jeos_child_start_env(&in_recipe, argv, &job->child, &sub);
-    if (rc == 0) {
+    if (!job->hit && (rc = jeos_child_start_env(&in_recipe, argv, &job->child, &sub)) == 0) {
         close(job->child.in); /* gcc reads no input */
         job->child.in = -1;
-    } else {
+    } else if (rc < 0) {
         compile_failed(r, job, rc, &sub, err);
         job_free(job);
     }
@@ -329,7 +348,9 @@ static int compile_finish(const struct cc_env *env, const struct recipe *r, stru
                           struct jeos_err *err)
 {
     struct jeos_err sub = {0};
-    int rc = jeos_child_finish(&job->child, &sub);
+    int rc = job->hit ? 0 : jeos_child_finish(&job->child, &sub);
+    if (rc == 0 && job->obj)
+        uk_objcache_store(env->oc, &job->key, job->dep, job->obj, &job->warnings);
     if (rc == 0 && job->warnings.len)
         show_warnings(env->ctx, job->what ? job->what : job->src, &job->warnings);
     if (rc < 0)
@@ -342,7 +363,8 @@ static int compile_finish(const struct cc_env *env, const struct recipe *r, stru
 /* A compile no longer wanted (another failed): the compiler stopped. */
 static void compile_abandon(struct cc_job *job)
 {
-    jeos_child_kill(&job->child);
+    if (!job->hit)
+        jeos_child_kill(&job->child);
     job_free(job);
 }
 
@@ -724,6 +746,7 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     b->cc.kit = b->kit;
     b->cc.gcc_include = b->gcc_include;
     b->cc.dir = b->dir;
+    uk_objcache_open(b->ctx, "gcc", &b->cc.oc);
     size_t total = b->nown + b->ntree, started = 0, done = 0, jobs = compile_jobs();
     struct cc_job *run = xcalloc(total + 1, sizeof(*run));
     b->objs = xcalloc(total + 1, sizeof(char *));
@@ -742,8 +765,10 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
                 : xasprintf("%s:%d:%d: source.sources: %s (%s %s)", r->path, r->source.pos.line,
                             r->source.pos.col, rel, r->source.debian, b->tree_version);
         b->objs[b->nobjs] = xasprintf("%s/src%zu.o", b->tmp, i);
-        jeos_log(b->ctx, JEOS_LOG_INFO, "compile %s", own ? src : what);
         rc = compile_start(&b->cc, r, what, rel, src, b->objs[b->nobjs++], &run[i], err);
+        if (rc == 0)
+            jeos_log(b->ctx, JEOS_LOG_INFO, "%s %s", run[i].hit ? "cached" : "compile",
+                     own ? src : what);
         started += rc == 0;
         free(src);
         free(what);
@@ -757,6 +782,11 @@ static int compile_all(struct ukb *b, struct jeos_err *err)
     free(run);
     if (rc < 0)
         return rc;
+    size_t hits, compiled;
+    uk_objcache_counts(b->cc.oc, &hits, &compiled);
+    if (b->cc.oc && total)
+        jeos_log(b->ctx, JEOS_LOG_INFO, "objects: %zu compiled, %zu from the cache (%s/objects)",
+                 compiled, hits, b->ctx->cache_dir);
     char *info_c = xasprintf("%s/app_info.c", b->tmp);
     char *cpio = xasprintf("%s/files.cpio", b->tmp), *files_s = xasprintf("%s/files.S", b->tmp);
     b->info_o = xasprintf("%s/app_info.o", b->tmp);
@@ -964,6 +994,7 @@ static void ukb_free(struct ukb *b)
     free(b->own_srcs), free(b->own_at);
     for (size_t i = 0; b->cc.incs && b->cc.incs[i]; i++)
         free(b->cc.incs[i]);
+    uk_objcache_free(b->cc.oc);
     free(b->cc.incs), free(b->cc.tree_map), free(b->tree_srcs), free(b->tree),
         free(b->tree_version), free(b->dir);
     free(b->libs), free(b->objs), free(b->tmp), free(b->gcc_include), free(b->info_o),

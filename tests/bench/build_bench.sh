@@ -5,6 +5,7 @@
 # filesystem image, no initramfs, no boot loader, no disk, no formats). Prints the times, jeos's
 # raw disk (allocated bytes) and the peer's tarball, and the ratios. Targets: build < 5 s warm,
 # raw allocated < 40 MiB. Needs the Debian mirror for the first (untimed) runs; SKIPs without it.
+# Then the unikernel object cache: zstd's 40 files cold and warm (and through ccache when installed).
 set -u
 SRC=${JEOS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${JEOS_OUT:-out}
@@ -57,6 +58,38 @@ printf '%s\0' "${files[@]}" | xargs -0 openssl dgst -sha256 >/dev/null
 th=$(secs "$a" "$(now)")
 echo "cache checks: ${#files[@]} files, $(echo "$bytes / 1048576" | bc -l | xargs printf '%.1f') MiB hashed in $th s" \
      "= $(echo "100 * $th / $best" | bc -l | xargs printf '%.1f') % of the warm build (target < 5 %)"
+
+# The unikernel object cache (builder/unikernel/objcache.h): tests/unikernel/zstd/zstd.yaml (40
+# files of Debian's libzstd source) built cold (every file compiled and stored) and warm (every
+# object from the cache), in a cache folder of its own; the warm ELF must be the cold one's bytes.
+# With Debian's ccache installed, the same compiles through it (cold, then warm) beside ours.
+zc=$tmp/objcache-bench
+mkdir -p "$tmp/z/data" && cp "$SRC/tests/unikernel/zstd/zstd.yaml" "$tmp/z/" && echo bench >"$tmp/z/data/x"
+if JEOS_CACHE=$zc "$JEOS_BIN" -q source "$(sed -n 's/^ *debian: *//p' "$tmp/z/zstd.yaml")" >/dev/null 2>"$tmp/zsrc.log"; then
+    a=$(now)
+    JEOS_CACHE=$zc "$JEOS_BIN" build -o "$tmp/zc" "$tmp/z/zstd.yaml" 2>"$tmp/zc.log" >/dev/null
+    tc=$(secs "$a" "$(now)")
+    a=$(now)
+    JEOS_CACHE=$zc "$JEOS_BIN" build -o "$tmp/zw" "$tmp/z/zstd.yaml" 2>"$tmp/zw.log" >/dev/null
+    tw=$(secs "$a" "$(now)")
+    same=$(cmp -s "$tmp/zc/zstd/zstd.elf" "$tmp/zw/zstd/zstd.elf" && echo "the same bytes" || echo "DIFFERENT bytes")
+    echo "objcache: zstd cold $tc s ($(sed -n 's/^jeos: objects: //p' "$tmp/zc.log" | sed 's/ (.*//')) |" \
+         "warm $tw s ($(sed -n 's/^jeos: objects: //p' "$tmp/zw.log" | sed 's/ (.*//')) |" \
+         "ratio warm/cold $(echo "$tw / $tc" | bc -l | xargs printf '%.3f'); zstd.elf: $same"
+    if command -v ccache >/dev/null; then
+        mkdir -p "$tmp/ccbin" && ln -sf "$(command -v ccache)" "$tmp/ccbin/gcc"
+        for run in cold warm; do
+            a=$(now)
+            CCACHE_DIR=$tmp/ccache PATH=$tmp/ccbin:$PATH JEOS_OBJCACHE=off JEOS_CACHE=$zc \
+                "$JEOS_BIN" -q build -o "$tmp/zcc" "$tmp/z/zstd.yaml" >/dev/null 2>&1
+            echo "ccache (peer): zstd $run $(secs "$a" "$(now)") s"
+        done
+    else
+        echo "SKIP build_bench_ccache: Debian's ccache is not installed (the peer figure)"
+    fi
+else
+    echo "SKIP build_bench_objcache: the zstd source package could not be fetched: $(tail -n 1 "$tmp/zsrc.log")"
+fi
 
 if ! command -v mmdebstrap >/dev/null; then
     echo "SKIP build_bench_peer: mmdebstrap is not installed (make deps)"; exit 0

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/unikernel/build_test.sh — jeos build of unikernel recipes: recipes/hello.yaml into an ELF per
 # platform and a GRUB disk, each booted; the same bytes a second later (ELF, raw, qcow2, vmdk, vhd,
-# ova, gce); every disk format checked against the raw; a recipe's args and cflags; errors.
+# ova, gce); every disk format checked against the raw; a recipe's args and cflags; the object
+# cache (warm builds, a changed header or flag, a corrupt entry); errors.
 set -u
 UK_TEST=build
 . "$JEOS_SRC/tests/unikernel/lib.sh"
@@ -194,6 +195,75 @@ printf 'cflags: [-Werror]\n' >>"$r/warn.yaml"
     echo "FAIL build-werror: the build succeeded" ||
     { grep -q 'does not compile' "$T_TMP/werror.log" && echo "PASS build-werror" ||
         echo "FAIL build-werror: $(head -n 3 "$T_TMP/werror.log")"; }
+
+# the object cache (builder/unikernel/objcache.h), in a cache folder of its own: a warm build takes
+# every object from it and gives the same bytes; a changed header recompiles the one source that
+# includes it, a changed cflags_for the one it names, a corrupt entry is moved aside and compiled
+# again; each result is the ELF a build without the cache (JEOS_OBJCACHE=off) makes
+oc_build() { # name outdir [env...]: builds $r/oc.yaml, keeps its stderr in $T_TMP/oc-NAME.log
+    local name=$1 o=$2
+    shift 2
+    env JEOS_CACHE="$T_TMP/objcache" "$@" "$JEOS" build -o "$o" "$r/oc.yaml" >"$T_TMP/oc-$name.log" 2>&1 ||
+        echo "FAIL build-objcache-$name: jeos build failed: $(grep -v '^jeos: \(compile\|cached\|link\) ' "$T_TMP/oc-$name.log" | head -n 3)"
+}
+oc_counts() { sed -n 's/^jeos: objects: \([0-9]*\) compiled, \([0-9]*\) from the cache .*/\1 \2/p' "$T_TMP/oc-$1.log"; }
+oc_compiled() { sed -n 's|^jeos: compile '"$r"'/||p' "$T_TMP/oc-$1.log" | tr '\n' ' '; }
+oc_check() { # name "compiled hits" "files compiled" outdir [reference [said]]: the counts, the
+    # files compiled, the ELF: the reference's, or (without one) the one built without the cache
+    local got files ref=${5:-} against="with the same input"
+    got=$(oc_counts "$1") files=$(oc_compiled "$1")
+    [ -n "$ref" ] || { against="without the cache"; oc_build "$1-off" "$T_TMP/oc-off" JEOS_OBJCACHE=off && ref=$T_TMP/oc-off; }
+    if [ "$got" != "$2" ] || [ "$files" != "$3" ]; then
+        echo "FAIL build-objcache-$1: compiled, from the cache: \"$got\" (expected \"$2\"); compiled: \"$files\" (expected \"$3\")"
+    elif ! cmp -s "$4/oc/oc.elf" "$ref/oc/oc.elf"; then
+        echo "FAIL build-objcache-$1: oc.elf differs from the one built $against"
+    else
+        echo "PASS build-objcache-$1 ($2: compiled, from the cache${3:+; compiled $3}${6:-})"
+    fi
+}
+mkdir -p "$r/oc"
+printf '#define V 3\n' >"$r/oc/v.h"
+printf 'int part(void), flag(void);\nint main(void) { return part() + flag(); }\n' >"$r/oc/a.c"
+printf '#include "v.h"\nint part(void) { return V; }\n' >"$r/oc/b.c"
+printf 'int flag(void) { return W; }\n' >"$r/oc/c.c"
+printf 'name: oc\nkind: unikernel\nsources: [oc/a.c, oc/b.c, oc/c.c]\ncflags_for: {oc/c.c: [-DW=1]}\n' >"$r/oc.yaml"
+oc_build cold "$T_TMP/oc1"
+oc_build warm "$T_TMP/oc2"
+c=$(oc_counts cold) w=$(oc_counts warm)
+if [ "$c" = "3 0" ] && [ "$w" = "0 3" ] && cmp -s "$T_TMP/oc1/oc/oc.elf" "$T_TMP/oc2/oc/oc.elf"; then
+    echo "PASS build-objcache-warm (cold: 3 compiled; warm: 3 from the cache, the same oc.elf)"
+else
+    echo "FAIL build-objcache-warm: cold \"$c\", warm \"$w\" (compiled, from the cache; expected \"3 0\", \"0 3\"), oc.elf $(cmp -s "$T_TMP/oc1/oc/oc.elf" "$T_TMP/oc2/oc/oc.elf" && echo same || echo differs)"
+fi
+touch "$r/oc/v.h" # the same bytes: still the cached object
+oc_build touched "$T_TMP/oc2"
+[ "$(oc_counts touched)" = "0 3" ] && echo "PASS build-objcache-touched (a header's time changed, not its bytes: 3 from the cache)" ||
+    echo "FAIL build-objcache-touched: \"$(oc_counts touched)\" (compiled, from the cache; expected \"0 3\")"
+printf '#define V 5\n' >"$r/oc/v.h"
+oc_build header "$T_TMP/oc3"
+cmp -s "$T_TMP/oc1/oc/oc.elf" "$T_TMP/oc3/oc/oc.elf" && echo "FAIL build-objcache-header: oc.elf did not change with v.h" ||
+    oc_check header "1 2" "oc/b.c " "$T_TMP/oc3"
+printf 'name: oc\nkind: unikernel\nsources: [oc/a.c, oc/b.c, oc/c.c]\ncflags_for: {oc/c.c: [-DW=2]}\n' >"$r/oc.yaml"
+oc_build cflags "$T_TMP/oc4"
+oc_check cflags "1 2" "oc/c.c " "$T_TMP/oc4"
+for f in "$T_TMP"/objcache/objects/*/*; do # a byte of each object changed (its section headers)
+    printf 'X' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") - 30)) conv=notrunc 2>/dev/null
+done
+oc_build corrupt "$T_TMP/oc5"
+n=$(grep -c 'checksum does not match (corrupt or truncated): moved aside' "$T_TMP/oc-corrupt.log")
+oc_check corrupt "3 0" "oc/a.c oc/b.c oc/c.c " "$T_TMP/oc5" "$T_TMP/oc4" "; $n entries moved aside"
+[ "$n" = 3 ] || echo "FAIL build-objcache-corrupt-said: $n entries said to be corrupt (expected 3)"
+JEOS_CACHE="$T_TMP/objcache" "$JEOS" cache prune >"$T_TMP/oc-prune.log" 2>&1 && [ ! -e "$T_TMP/objcache/objects" ] &&
+    echo "PASS build-objcache-prune (jeos cache prune empties objects/)" ||
+    echo "FAIL build-objcache-prune: $(ls "$T_TMP/objcache"): $(head -n 2 "$T_TMP/oc-prune.log")"
+# a header stamped later than the compile's start (as one changed while it compiled) is not
+# trusted: the object that read it is not stored, compiled again next time
+touch -d '+1 hour' "$r/oc/v.h"
+oc_build future1 "$T_TMP/oc6"
+oc_build future2 "$T_TMP/oc6"
+[ "$(oc_counts future1)" = "3 0" ] && [ "$(oc_counts future2)" = "1 2" ] && [ "$(oc_compiled future2)" = "oc/b.c " ] &&
+    echo "PASS build-objcache-changed-while-compiling (b.c, whose header is newer than its compile, not stored)" ||
+    echo "FAIL build-objcache-changed-while-compiling: \"$(oc_counts future1)\", then \"$(oc_counts future2)\" compiled, from the cache (expected \"3 0\", \"1 2\"); compiled: $(oc_compiled future2)"
 
 # bad input: the exact first line of the message, exit status 1
 expect_error() { # name recipe first-line
