@@ -184,6 +184,14 @@ int rt_more_syscall(unsigned long nr, const uint64_t *a, long *r)
     case 152: /* munlockall */
     case 325: /* mlock2 */ *r = nr == 151 && (!a[0] || (a[0] & ~7ull)) ? -RT_EINVAL : 0; break;
     case 28: /* madvise */ *r = rt_madvise(a[0], a[1], (int)a[2]); break;
+    case 221: { /* fadvise64: advice only (files are in memory or read through on demand) */
+        const struct rt_fd *f = rt_fd_get((int)a[0]);
+        *r = !f                                                                  ? -RT_EBADF
+             : f->kind == F_PIPE_R || f->kind == F_PIPE_W || f->kind == F_SOCKET ? -RT_ESPIPE
+             : a[3] > 5                                                          ? -RT_EINVAL
+                                                                                 : 0;
+        break;
+    }
     case 97: /* getrlimit */ *r = prlimit(0, (unsigned)a[0], NULL, (uint64_t *)a[1]); break;
     case 160: /* setrlimit */ *r = prlimit(0, (unsigned)a[0], (const uint64_t *)a[1], NULL); break;
     case 302: /* prlimit64 */

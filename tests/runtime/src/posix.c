@@ -675,6 +675,18 @@ static void memory(void)
     errno = 0;
     rc = madvise(p + 1, 4096, MADV_DONTNEED);
     CHECK("madvise-einval", rc < 0 && errno == EINVAL, "rc %d errno %d", rc, errno);
+    /* posix_fadvise: advice taken on a file; EBADF, ESPIPE, EINVAL as Linux */
+    int fd = open("/tmp/fadvise", O_RDWR | O_CREAT | O_TRUNC, 0600), pp[2] = {-1, -1};
+    int f1 = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED),
+        f2 = posix_fadvise(fd, 0, 4096, POSIX_FADV_SEQUENTIAL), f3 = posix_fadvise(fd, 0, 0, 99);
+    int f4 = pipe(pp) == 0 ? posix_fadvise(pp[0], 0, 0, POSIX_FADV_NORMAL) : -1;
+    close(fd);
+    close(pp[0]);
+    close(pp[1]);
+    unlink("/tmp/fadvise");
+    int f5 = posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL);
+    CHECK("fadvise", fd >= 0 && f1 == 0 && f2 == 0 && f3 == EINVAL && f4 == ESPIPE && f5 == EBADF,
+          "fd %d: %d %d %d pipe %d closed %d", fd, f1, f2, f3, f4, f5);
     unsigned char *q = mremap(p, n, 64 * 4096, MREMAP_MAYMOVE);
     int kept = q != MAP_FAILED && q[0] == 0xab && q[4096] == 0 && q[15 * 4096] == 0xab;
     int fresh = 1;
