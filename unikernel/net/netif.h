@@ -12,7 +12,8 @@ struct netif *net_netif_add(struct netdev *nd);
  * else to do (devices without interrupts are asked every time). Returns the frames handled. */
 int net_netif_poll(int idle);
 
-/* net_netif_pending: a device interrupted, or frames wait to be sent. */
+/* net_netif_pending: a device interrupted, or frames wait that a device without interrupts may
+ * take now (frames an interrupting device refused wait for its interrupt). */
 int net_netif_pending(void);
 
 /* The netdev under an interface, or NULL (loopback). */

@@ -229,7 +229,12 @@ static int vnet_arm(struct netdev *nd)
     struct vnet *vn = (struct vnet *)nd;
     if (vn->v->failed)
         return failed(vn);
-    int pending = virtq_irq_on(&vn->rx);
+    virtq_irq_on(&vn->rx);
+    /* a register read orders the event index written before the used indexes read after (the
+     * fence virtq_irq_on has is not one under QEMU's TCG before 8.1: see KICK_UNASKED), else the
+     * device may not interrupt for frames it writes meanwhile and the CPU halts past them */
+    (void)vn->v->tr->get_status(vn->v);
+    int pending = virtq_pending(&vn->rx);
     if (vn->tx_waiting)
         pending |= virtq_pending(&vn->tx);
     return pending;

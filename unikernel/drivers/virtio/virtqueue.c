@@ -18,6 +18,17 @@
 #define AVAIL_IDX 1
 #define USED_IDX  1
 
+/*
+ * The device is told about new buffers without asking it while it holds fewer than this many of
+ * the ones published before: asking (the event index, or NO_NOTIFY) is a store of our index then
+ * a load of its answer, which only a full fence orders, and QEMU's TCG before 8.1 with one vCPU
+ * emits none for mfence or lock-prefixed instructions. A device that used up what it held
+ * between our load and our store becoming visible then waited for a notify that never came
+ * (redis-uk-tap: the send ring full, the device idle, the guest never heard from it again). With
+ * this many in hand it is still working when our index shows and sees it when it looks again.
+ */
+#define KICK_UNASKED 32
+
 /* Whether the device asked to hear about index new (it last heard at old), event index event. */
 static int need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 {
@@ -114,8 +125,9 @@ void virtq_kick(struct virtq *q)
     q->avail[AVAIL_IDX] = new_idx;
     q->kicked_idx = new_idx;
     virtio_mb(); /* the index before reading whether the device wants a notification */
-    int need = q->event_idx ? need_event(q->used[2 + 4 * (unsigned)q->size], new_idx, old)
-                            : !(q->used[0] & USED_F_NO_NOTIFY);
+    int need = (uint16_t)(old - q->used[USED_IDX]) < KICK_UNASKED ||
+               (q->event_idx ? need_event(q->used[2 + 4 * (unsigned)q->size], new_idx, old)
+                             : !(q->used[0] & USED_F_NO_NOTIFY));
     if (need) {
         q->notifies++;
         q->dev->tr->queue_notify(q->dev, q->index);
