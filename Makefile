@@ -35,7 +35,7 @@ DEPS_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev \
 	musl-dev musl-tools qemu-system-x86 qemu-utils ovmf hyperfine python3-yaml \
 	time iproute2 procps mmdebstrap bc curl skopeo umoci faketime \
 	mosquitto-clients libmemcached-tools openssh-client postgresql-client wrk redis-tools sqlite3 \
-	xen-hypervisor-4.17-amd64 libjson-c-dev python3-jsonschema sbsigntool genisoimage libxml2-utils
+	xen-hypervisor-4.17-amd64 libjson-c-dev python3-jsonschema sbsigntool genisoimage libxml2-utils gdb
 
 PKG_LIBS := yaml-0.1 libarchive ext2fs com_err libcurl libcrypto json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
