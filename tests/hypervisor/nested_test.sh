@@ -24,7 +24,7 @@ fi
 # SQLite's volume test (tests/unikernel/ext4_test.sh's ext4-sqlite) for tests/hypervisor/nested/
 # sqlite.sh: volsql's build, beside the others (sqlite3.c is most of the build time); its fresh
 # volume is the L1's second disk.
-vol= sqlwhy=
+vol="" sqlwhy=""
 for t in e2fsck debugfs sqlite3; do
     command -v $t >/dev/null || sqlwhy="$t missing (e2fsprogs, sqlite3)"
 done
@@ -50,14 +50,14 @@ nested_payload "$W/l1" tests/hypervisor/hv_test.sh tests/unikernel/hv_test.sh \
     tests/hypervisor/nested/sqlite.sh
 if ! nested_elfs "$W/elf" "$W"/r/{hello,seven,syscalls,threads,httpd}.yaml; then
     echo "FAIL nested-build: $NESTED_WHY"
-    [ -z "$sqlwhy" ] && wait $sqlpid
+    [ -z "$sqlwhy" ] && wait "$sqlpid"
     exit 0
 fi
 cp "$W"/elf/*/*-hv.elf "$W/l1/payload/elf/"
 sql_t1=$SECONDS
 if [ -n "$sqlwhy" ]; then
     echo "SKIP nested-ext4-sqlite: $sqlwhy"
-elif ! wait $sqlpid || [ -s "$W/sql.why" ]; then
+elif ! wait "$sqlpid" || [ -s "$W/sql.why" ]; then
     echo "FAIL nested-ext4-sqlite: $(cat "$W/sql.why" 2>/dev/null)"
 else
     echo "nested: volsql built in $((SECONDS - sql_t0)) s, $((SECONDS - sql_t1)) s of it after the other builds"

@@ -8,6 +8,7 @@
 #                                    SECOND); then e2fsck -fn must find VOL clean. Prints FAIL NAME:
 #                                    why and returns 1 otherwise; sets VOLSQL_LINES (lines compared).
 #                                    Scratch files in TMP.
+# shellcheck shell=bash
 volsql_check() {
     local name=$1 second=$2 vol=$3 tmp=$4 queries
     mapfile -t queries < <(sed -n '/queries\[\] = {/,/^};/s/^ *"\(.*\)",$/\1/p' \
@@ -25,5 +26,6 @@ volsql_check() {
         sed 's/^/    /' "$tmp/volsql-fsck.log" | head -20
         return 1
     fi
+    # shellcheck disable=SC2034 # read by the callers
     VOLSQL_LINES=$(wc -l <"$tmp/hostsql.log")
 }
