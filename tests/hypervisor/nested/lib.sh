@@ -14,9 +14,10 @@
 #                              its packages) or takes it from the cache; sets NESTED_IMG, NESTED_CACHED
 #                              (1 when reused), NESTED_BUILD_S; returns 1 with the reason in
 #                              NESTED_WHY
-# nested_boot IMG DIR          boots IMG (snapshot: nothing written back); DIR/results is what the
+# nested_boot IMG DIR [DISK]   boots IMG (snapshot: nothing written back); DIR/results is what the
 #                              L1's tests printed (second serial port), DIR/console its console;
-#                              sets NESTED_RC (QEMU's status) and NESTED_BOOT_S
+#                              DISK, a raw file, is the L1's /dev/vdb, read-write; sets NESTED_RC
+#                              (QEMU's status) and NESTED_BOOT_S
 #
 # The cache: $NESTED_CACHE (default $JEOS_OUT/nested) keeps the last L1 disk of each NAME, named by the sha256
 # of everything it is made from: the recipe, its lock (the exact package versions resolved from
@@ -112,13 +113,14 @@ nested_image() { # dir, name, [extra packages]
     return 0
 }
 
-nested_boot() { # image, dir
-    local img=$1 d=$2 t0=$SECONDS
+nested_boot() { # image, dir, [disk]
+    local img=$1 d=$2 t0=$SECONDS disk=()
+    [ -n "${3:-}" ] && disk=(-drive "file=$3,format=raw,if=virtio")
     : >"$d/results.raw"
     timeout "$NESTED_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m "$NESTED_MEM" \
         -smp 1 -display none -monitor none -no-reboot -nodefaults \
         -serial "file:$d/console.raw" -serial "file:$d/results.raw" \
-        -drive "file=$img,format=raw,if=virtio,snapshot=on" </dev/null >"$d/qemu.log" 2>&1
+        -drive "file=$img,format=raw,if=virtio,snapshot=on" "${disk[@]}" </dev/null >"$d/qemu.log" 2>&1
     NESTED_RC=$?
     NESTED_BOOT_S=$((SECONDS - t0))
     tr -d '\r' <"$d/results.raw" >"$d/results"
