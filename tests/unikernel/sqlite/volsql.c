@@ -46,17 +46,9 @@ static const char *const queries[] = {
     "PRAGMA integrity_check;",
 };
 
-/*
- * stdout fully buffered in .bss, flushed where a line must go out: line-buffered (the console is
- * a tty), musl writes each '\n' from a byte on the stack, and jeos-hv's console_write takes that
- * address as a guest-physical one (the main stack is mapped elsewhere) and stops the guest.
- */
-static char outbuf[1 << 16];
-
 int main(int argc, char **argv)
 {
     const char *path = "/data/test.db";
-    setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     int loop = argc > 1 && strcmp(argv[argc - 1], "loop") == 0;
     if (sqlite3_open(path, &db) != SQLITE_OK)
         die("open");
@@ -73,7 +65,6 @@ int main(int argc, char **argv)
         long k = sqlite3_column_int64(top, 0);
         sqlite3_finalize(top);
         printf("volsql: loop from %ld\n", k);
-        fflush(stdout);
         for (long txn = 1;; txn++) {
             exec("BEGIN;");
             for (int i = 0; i < 10; i++) {

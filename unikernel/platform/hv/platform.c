@@ -1,6 +1,7 @@
 /* unikernel/platform/hv/platform.c — the jeos-hv platform: console, time, exit, boot info. */
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
+#include "arch/x86_64/paging.h"
 #include "platform/hv/hv.h"
 #include "platform/platform.h"
 
@@ -40,8 +41,23 @@ void platform_devices_init(const struct boot_info *bi)
 
 void platform_console_write(const char *s, size_t n)
 {
-    struct jeos_hv_console_write a = {.data = (uintptr_t)s, .len = n};
-    hv_hypercall(JEOS_HV_CALL_CONSOLE_WRITE, &a);
+    /* jeos-hv reads guest-physical memory: the identity map's addresses are that, while the
+       runtime's demand-paged memory (main()'s stack, mmap: PAGING_DEMAND_BASE and up) goes
+       through a copy on this stack */
+    char copy[256];
+    while (n) {
+        size_t k = n;
+        const char *from = s;
+        if ((uintptr_t)s >= PAGING_DEMAND_BASE) {
+            k = n < sizeof(copy) ? n : sizeof(copy);
+            memcpy(copy, s, k);
+            from = copy;
+        }
+        struct jeos_hv_console_write a = {.data = (uintptr_t)from, .len = k};
+        hv_hypercall(JEOS_HV_CALL_CONSOLE_WRITE, &a);
+        s += k;
+        n -= k;
+    }
 }
 
 int platform_parse_hv_bootinfo(struct boot_info *bi, uint64_t addr, const char **why)
