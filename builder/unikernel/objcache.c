@@ -205,12 +205,22 @@ bool uk_objcache_lookup(struct uk_objcache *oc, char *const *argv, const char *c
             return false;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    feed(md, "jeos object key 1");
+    feed(md, "jeos object key 2");
     feed(md, oc->id);
-    feed(md, cwd);
+    /* the recipe's folder (where gcc runs) and the temporary folder do not reach the object
+       (-ffile-prefix-map): fixed words in the key, so that the same recipe elsewhere hits; the
+       longer is replaced first, in case one holds the other */
+    bool tmp_first = strlen(tmpdir) >= strlen(cwd);
+    const char *first = tmp_first ? tmpdir : cwd, *second = tmp_first ? cwd : tmpdir;
+    const char *w1 = tmp_first ? "@TMP@" : "@RECIPE@", *w2 = tmp_first ? "@RECIPE@" : "@TMP@";
     for (char *const *a = argv; *a; a++) {
-        char *w = strcmp(*a, obj) ? replaced(*a, tmpdir, "@TMP@") : xstrdup("@OBJ@");
+        if (!strcmp(*a, obj)) {
+            feed(md, "@OBJ@");
+            continue;
+        }
+        char *t = replaced(*a, first, w1), *w = replaced(t, second, w2);
         feed(md, w);
+        free(t);
         free(w);
     }
     feed(md, "source");
@@ -363,8 +373,11 @@ static char *entry_deps(struct uk_objcache *oc, const struct uk_objkey *k, const
             why = "a file it read changed after the compile or its hash began";
         else if (m->dated && !oc->ctx->have_epoch)
             why = "__DATE__ or __TIME__ without SOURCE_DATE_EPOCH";
+        size_t cl = strlen(k->cwd); /* below the recipe's folder: relative to it (see the key) */
+        const char *shown =
+            !strncmp(paths[i], k->cwd, cl) && paths[i][cl] == '/' ? paths[i] + cl + 1 : paths[i];
         if (!why)
-            sbuf_printf(&b, "dep %s %s\n", m->hex, paths[i]);
+            sbuf_printf(&b, "dep %s %s\n", m->hex, shown);
         if (why)
             jeos_log(oc->ctx, JEOS_LOG_DEBUG, "object cache: not stored: %s: %s", why, paths[i]);
     }

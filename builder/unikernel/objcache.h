@@ -15,14 +15,16 @@ struct sbuf;
 /*
  * How it works (ccache's "direct mode", one entry per key): the key is the sha256 of the
  * compiler's identity (its path, `--version`, size and time of gcc, cc1 and as: computed once per
- * build), the argument vector (the build's temporary folder and the object's name replaced by
- * fixed words: they do not reach the object), the variables gcc reads (CPATH, SOURCE_DATE_EPOCH,
- * ...), the working folder, and the source's path and bytes. The entry CACHE/objects/ab/KEY
- * holds the sha256 of every file the compiler read (gcc -MD's list: the source and each header,
- * system ones too), the warnings and the object, under a sha256 of all of it. A lookup hits only
- * when the entry's checksum holds and every listed file still has its sha256; a header changed,
- * gone or made a different file is a miss. A compile stores its entry through a temporary file
- * renamed into place, never when a file it read was changed after the lookup began or after
+ * build), the argument vector (the build's temporary folder, the working folder — the recipe's —
+ * and the object's name replaced by fixed words: -ffile-prefix-map keeps them out of the object,
+ * so the same recipe in another folder hits), the variables gcc reads (CPATH, SOURCE_DATE_EPOCH,
+ * ...), and the source's path and bytes. The entry CACHE/objects/ab/KEY holds the sha256 of every
+ * file the compiler read (gcc -MD's list: the source and each header, system ones too; those
+ * below the working folder named relative to it, so that a lookup from another folder checks
+ * that folder's copies), the warnings and the object, under a sha256 of all of it. A lookup hits
+ * only when the entry's checksum holds and every listed file still has its sha256; a header
+ * changed, gone or made a different file is a miss. A compile stores its entry through a temporary
+ * file renamed into place, never when a file it read was changed after the lookup began or after
  * its sha256 was taken (its mtime or ctime not older, by the clock the kernel stamps files with:
  * what the compiler read may not be what was hashed), nor when a file
  * uses __DATE__/__TIME__/__TIMESTAMP__ without SOURCE_DATE_EPOCH. A compile with an option that

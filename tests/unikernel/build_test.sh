@@ -239,6 +239,22 @@ touch "$r/oc/v.h" # the same bytes: still the cached object
 oc_build touched "$T_TMP/oc2"
 [ "$(oc_counts touched)" = "0 3" ] && echo "PASS build-objcache-touched (a header's time changed, not its bytes: 3 from the cache)" ||
     echo "FAIL build-objcache-touched: \"$(oc_counts touched)\" (compiled, from the cache; expected \"0 3\")"
+# the same recipe in another folder: its objects are the same (the folders are mapped away)
+mkdir -p "$T_TMP/ocelse/deeper"
+cp -r "$r/oc" "$r/oc.yaml" "$T_TMP/ocelse/deeper/"
+JEOS_CACHE="$T_TMP/objcache" "$JEOS" build -o "$T_TMP/oc7" "$T_TMP/ocelse/deeper/oc.yaml" >"$T_TMP/oc-elsewhere.log" 2>&1
+e=$(oc_counts elsewhere)
+[ "$e" = "0 3" ] && cmp -s "$T_TMP/oc1/oc/oc.elf" "$T_TMP/oc7/oc/oc.elf" &&
+    echo "PASS build-objcache-elsewhere (the recipe copied to another folder: 3 from the cache, the same oc.elf)" ||
+    echo "FAIL build-objcache-elsewhere: \"$e\" (compiled, from the cache; expected \"0 3\"), oc.elf $(cmp -s "$T_TMP/oc1/oc/oc.elf" "$T_TMP/oc7/oc/oc.elf" && echo same || echo differs)"
+# ... where its header differs: that folder's header is the one checked, b.c compiled again (its
+# entry, one a key, then holds that object: the first folder's next build compiles b.c again)
+printf '#define V 4\n' >"$T_TMP/ocelse/deeper/oc/v.h"
+JEOS_CACHE="$T_TMP/objcache" "$JEOS" build -o "$T_TMP/oc8" "$T_TMP/ocelse/deeper/oc.yaml" >"$T_TMP/oc-elsewhere2.log" 2>&1
+e=$(oc_counts elsewhere2)
+[ "$e" = "1 2" ] && ! cmp -s "$T_TMP/oc1/oc/oc.elf" "$T_TMP/oc8/oc/oc.elf" &&
+    echo "PASS build-objcache-elsewhere-header (its own v.h differs there: 1 compiled, 2 from the cache)" ||
+    echo "FAIL build-objcache-elsewhere-header: \"$e\" (compiled, from the cache; expected \"1 2\")"
 printf '#define V 5\n' >"$r/oc/v.h"
 oc_build header "$T_TMP/oc3"
 cmp -s "$T_TMP/oc1/oc/oc.elf" "$T_TMP/oc3/oc/oc.elf" && echo "FAIL build-objcache-header: oc.elf did not change with v.h" ||
