@@ -380,8 +380,6 @@ static int volumes_find(const char *image, char *const *args, size_t nargs, stru
     return rc;
 }
 
-/* jeos run APP.elf: jeos-hv for a jeos-hv unikernel (nested where this host's KVM cannot run
-   it), else QEMU with the PVH entry. */
 /*
  * The status the guest wrote on COM2 ("jeos-status N", unikernel/console/serial.c) into `file`,
  * or -1 when there is none (an older guest, or one that died before its exit).
@@ -403,6 +401,8 @@ static int guest_status(const char *file)
     return status;
 }
 
+/* jeos run APP.elf: jeos-hv for a jeos-hv unikernel (nested where this host's KVM cannot run
+   it), else QEMU with the PVH entry. */
 static int run_elf(struct jeos_ctx *ctx, const char *elf, const char *accel, uint64_t mem,
                    bool mem_set, const char *fwd, const struct run_volumes *vs,
                    struct jeos_err *err)
